@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Source rules that a compiler does not check (run as a meson test).
+
+- banned calls: sprintf, vsprintf, strcpy, strcat, strtok, atoi, atol,
+  gets (use snprintf, strtol, memcpy with a length, strtok_r);
+- 80 columns, tabs at 8;
+- the walls of DESIGN.md: proto/ includes no libevent, curses, curl,
+  rdkafka or src/tui header; core files in src/ include no curses and
+  nothing from tui/ (only the programs' main files wire a front end in);
+  tui/ opens no sockets.
+"""
+import os
+import re
+import sys
+
+BANNED = re.compile(r"\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|"
+                    r"gets)\s*\(")
+IO_INC = re.compile(r'#\s*include\s*[<"](event2/|n?curses|curl/|librdkafka/'
+                    r'|\.\./(src|tui)/)')
+CURSES_INC = re.compile(r'#\s*include\s*[<"](n?curses|(\.\./)?tui/)')
+SOCKET_CALL = re.compile(r"\b(socket|connect|accept|bufferevent_socket_new)"
+                         r"\s*\(")
+MAIN_FILES = re.compile(r"(^|/)(main|sockdeckd?|.*_main)\.c$")
+
+
+def strip_comments(src):
+    return re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"),
+                  src, flags=re.S)
+
+
+def check(path, rel, problems):
+    with open(path, encoding="utf-8") as f:
+        src = f.read()
+    code = strip_comments(src)
+    for n, line in enumerate(src.split("\n"), 1):
+        if len(line.expandtabs(8)) > 80:
+            problems.append("%s:%d: longer than 80 columns" % (rel, n))
+    for n, line in enumerate(code.split("\n"), 1):
+        m = BANNED.search(line)
+        if m and not line.lstrip().startswith("#"):
+            problems.append("%s:%d: banned call %s()" % (rel, n, m.group(1)))
+        top = rel.split("/")[0]
+        if top == "proto" and IO_INC.search(line):
+            problems.append("%s:%d: proto/ must stay pure" % (rel, n))
+        if (top == "src" and not MAIN_FILES.search(rel)
+                and CURSES_INC.search(line)):
+            problems.append("%s:%d: core file includes a front end"
+                            % (rel, n))
+        if top == "tui" and SOCKET_CALL.search(line):
+            problems.append("%s:%d: tui/ opens no sockets" % (rel, n))
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else "."
+    problems = []
+    for top in ("proto", "src", "tui", "tests"):
+        for dirpath, _, files in os.walk(os.path.join(root, top)):
+            for name in sorted(files):
+                if name.endswith((".c", ".h")):
+                    path = os.path.join(dirpath, name)
+                    check(path, os.path.relpath(path, root), problems)
+    for p in problems:
+        print(p)
+    print("checksrc: %d problem(s)" % len(problems))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
