@@ -1,0 +1,489 @@
+/*
+ * sd_config.c: sockdeckd's settings. One table names every setting; the
+ * command line (getopt_long) and the config file (libinih) both go
+ * through sd_config_set(), so they accept exactly the same things.
+ */
+#include <getopt.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sd_config.h"
+#include "sd_err.h"
+#include "sd_proto.h"
+
+enum opt_id {
+	O_PORTS = 'p', O_BIND = 'b', O_DATA = 'd', O_CONFIG = 'c',
+	O_HELP = 'h', O_VERSION = 'V',
+	O_HEADLESS = 256, O_CONTROL, O_LOG_FORMAT, O_REPLY_FORMAT,
+	O_SERVER_NAME, O_TOKEN, O_MAX_CLIENTS, O_MAX_PER_PORT, O_MAX_MSG,
+	O_MAX_FILE, O_OUT_BUFFER, O_IDLE, O_KEEPALIVE, O_SHUTDOWN,
+	O_MEASUREMENT, O_FIELD, O_DEVICE_TAG,
+};
+
+static const struct option sd_long_opts[] = {
+	{ "ports", required_argument, NULL, O_PORTS },
+	{ "bind", required_argument, NULL, O_BIND },
+	{ "data-dir", required_argument, NULL, O_DATA },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "headless", no_argument, NULL, O_HEADLESS },
+	{ "control", required_argument, NULL, O_CONTROL },
+	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+	{ "reply-format", required_argument, NULL, O_REPLY_FORMAT },
+	{ "server-name", required_argument, NULL, O_SERVER_NAME },
+	{ "token", required_argument, NULL, O_TOKEN },
+	{ "max-clients", required_argument, NULL, O_MAX_CLIENTS },
+	{ "max-clients-per-port", required_argument, NULL, O_MAX_PER_PORT },
+	{ "max-msg", required_argument, NULL, O_MAX_MSG },
+	{ "max-file", required_argument, NULL, O_MAX_FILE },
+	{ "out-buffer", required_argument, NULL, O_OUT_BUFFER },
+	{ "idle-timeout", required_argument, NULL, O_IDLE },
+	{ "keepalive", required_argument, NULL, O_KEEPALIVE },
+	{ "shutdown-timeout", required_argument, NULL, O_SHUTDOWN },
+	{ "measurement", required_argument, NULL, O_MEASUREMENT },
+	{ "field", required_argument, NULL, O_FIELD },
+	{ "device-tag", required_argument, NULL, O_DEVICE_TAG },
+	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+void
+sd_config_usage(FILE *fp)
+{
+	fputs(
+"usage: sockdeckd [options]\n"
+"       sockdeckd ctl [--control PATH] [--json] COMMAND [ARGS]\n"
+"\n"
+"  -p, --ports LIST          ports and ranges to listen on (5000-5003)\n"
+"  -b, --bind ADDR           address to listen on; repeat for more\n"
+"                            (default: every IPv4 and IPv6 address)\n"
+"  -d, --data-dir DIR        files/, sensors/, control.sock (./sockdeck-data)\n"
+"  -c, --config FILE         key = value settings; flags win\n"
+"      --headless            no dashboard: log events to stdout\n"
+"      --control PATH        control socket (DATA_DIR/control.sock)\n"
+"      --log-format FMT      text or json (text)\n"
+"      --reply-format FMT    legacy reply; {fd} {id} {port} {text} {device}\n"
+"                            ([{fd} socket] return data => {text})\n"
+"      --server-name NAME    name sent in WELCOME (host name)\n"
+"      --token TOKEN         extension clients must say it in HELLO\n"
+"      --max-clients N       clients on all ports (10000)\n"
+"      --max-clients-per-port N  clients on one port (0: no cap)\n"
+"      --max-msg SIZE        largest message text (1M)\n"
+"      --max-file SIZE       largest file (64G)\n"
+"      --out-buffer SIZE     output a client may leave unread (1M)\n"
+"      --idle-timeout SECS   drop a silent client (900; 0: never)\n"
+"      --keepalive SECS      TCP keep-alive idle time (60; 0: off)\n"
+"      --shutdown-timeout SECS  time transfers get to finish (5)\n"
+"      --measurement NAME    InfluxDB measurement (sensor)\n"
+"      --field NAME          InfluxDB field (value)\n"
+"      --device-tag NAME     InfluxDB tag of the device (Mac-Address)\n"
+"  -h, --help                this text\n"
+"  -V, --version             the version\n"
+"\n"
+"SIZE takes k, M or G (powers of 1024). See sockdeckd(1).\n", fp);
+}
+
+static int
+set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (s == NULL)
+		return SD_ERR_NOMEM;
+	free(*dst);
+	*dst = s;
+	return SD_OK;
+}
+
+static int
+add_bind(struct sd_config *cfg, const char *v)
+{
+	char **nb = realloc(cfg->binds, (cfg->nbinds + 1) * sizeof(*nb));
+
+	if (nb == NULL)
+		return SD_ERR_NOMEM;
+	cfg->binds = nb;
+	cfg->binds[cfg->nbinds] = strdup(v);
+	if (cfg->binds[cfg->nbinds] == NULL)
+		return SD_ERR_NOMEM;
+	cfg->nbinds++;
+	return SD_OK;
+}
+
+static void
+clear_binds(struct sd_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nbinds; i++)
+		free(cfg->binds[i]);
+	free(cfg->binds);
+	cfg->binds = NULL;
+	cfg->nbinds = 0;
+}
+
+/* Set one option by id; on a bad value, say what is accepted. */
+static int
+sd_config_set(struct sd_config *cfg, int id, const char *v,
+    char err[SD_ERR_LEN])
+{
+	uint64_t *num = NULL, min = 0, max = UINT32_MAX;
+	const char *want = NULL;
+	int size = 0;
+
+	switch (id) {
+	case O_PORTS:
+		free(cfg->ports);
+		cfg->ports = NULL;
+		if (sd_config_parse_ports(v, &cfg->ports, &cfg->nports) == 0)
+			return SD_OK;
+		want = "ports and ranges from 1 to 65535, e.g. 5000-5009,6000";
+		break;
+	case O_BIND:
+		return add_bind(cfg, v);
+	case O_DATA:
+		return set_str(&cfg->data_dir, v);
+	case O_CONTROL:
+		return set_str(&cfg->control_path, v);
+	case O_HEADLESS:
+		cfg->headless = 1;
+		return SD_OK;
+	case O_LOG_FORMAT:
+		if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0) {
+			cfg->log_json = strcmp(v, "json") == 0;
+			return SD_OK;
+		}
+		want = "text or json";
+		break;
+	case O_REPLY_FORMAT:
+		return set_str(&cfg->reply_format, v);
+	case O_SERVER_NAME:
+		if (strlen(v) > 0 && strlen(v) <= 255)
+			return set_str(&cfg->server_name, v);
+		want = "a name of 1 to 255 bytes";
+		break;
+	case O_TOKEN:
+		if (strlen(v) <= 255)
+			return set_str(&cfg->token, v);
+		want = "a token of at most 255 bytes";
+		break;
+	case O_MEASUREMENT:
+		return set_str(&cfg->measurement, v);
+	case O_FIELD:
+		return set_str(&cfg->field, v);
+	case O_DEVICE_TAG:
+		return set_str(&cfg->device_tag, v);
+	case O_MAX_CLIENTS:
+		num = &cfg->max_clients;
+		min = 1;
+		break;
+	case O_MAX_PER_PORT:
+		num = &cfg->max_clients_per_port;
+		break;
+	case O_IDLE:
+		num = &cfg->idle_timeout;
+		break;
+	case O_KEEPALIVE:
+		num = &cfg->keepalive;
+		max = 32767;
+		break;
+	case O_SHUTDOWN:
+		num = &cfg->shutdown_timeout;
+		max = 3600;
+		break;
+	case O_MAX_MSG:
+		num = &cfg->max_msg;
+		min = 1;
+		max = 64u << 20;
+		size = 1;
+		break;
+	case O_MAX_FILE:
+		num = &cfg->max_file;
+		min = 1;
+		max = UINT64_MAX;
+		size = 1;
+		break;
+	case O_OUT_BUFFER:
+		num = &cfg->out_buffer;
+		min = 4096;
+		max = 1u << 30;
+		size = 1;
+		break;
+	default:
+		snprintf(err, SD_ERR_LEN, "unknown option");
+		return SD_ERR_INVAL;
+	}
+	if (num != NULL) {
+		uint64_t n;
+		int rc = size ? sd_parse_size(v, &n) :
+		    sd_parse_u64(v, min, max, &n);
+
+		if (rc == SD_OK && n >= min && n <= max) {
+			*num = n;
+			return SD_OK;
+		}
+		snprintf(err, SD_ERR_LEN,
+		    "\"%.64s\" is not %s from %llu to %llu", v,
+		    size ? "a size (k, M, G suffixes)" : "a number",
+		    (unsigned long long)min, (unsigned long long)max);
+		return SD_ERR_INVAL;
+	}
+	snprintf(err, SD_ERR_LEN, "\"%.64s\": expected %s", v, want);
+	return SD_ERR_INVAL;
+}
+
+static int
+cmp_port(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* One "lo" or "lo-hi" item of a port list. */
+static int
+parse_range(const char *item, uint64_t *lo, uint64_t *hi)
+{
+	char buf[32], *dash;
+
+	if (strlen(item) >= sizeof(buf))
+		return SD_ERR_INVAL;
+	memcpy(buf, item, strlen(item) + 1);
+	dash = strchr(buf, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (sd_parse_u64(buf, 1, 65535, lo) != SD_OK)
+		return SD_ERR_INVAL;
+	*hi = *lo;
+	if (dash != NULL && sd_parse_u64(dash + 1, *lo, 65535, hi) != SD_OK)
+		return SD_ERR_INVAL;
+	return SD_OK;
+}
+
+int
+sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n)
+{
+	char *copy, *item, *save = NULL;
+	uint16_t *list = NULL, *nl;
+	uint64_t lo, hi, p;
+	size_t count = 0, i, j;
+	int rc = SD_ERR_INVAL;
+
+	copy = strdup(s);
+	if (copy == NULL)
+		return SD_ERR_NOMEM;
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		if (parse_range(item, &lo, &hi) != SD_OK)
+			goto out;
+		nl = realloc(list, (count + hi - lo + 1) * sizeof(*nl));
+		if (nl == NULL)
+			goto out;
+		list = nl;
+		for (p = lo; p <= hi; p++)
+			list[count++] = (uint16_t)p;
+	}
+	if (count == 0)
+		goto out;
+	qsort(list, count, sizeof(*list), cmp_port);
+	for (i = 1, j = 1; i < count; i++) {
+		if (list[i] != list[j - 1])
+			list[j++] = list[i];
+	}
+	*ports = list;
+	*n = j;
+	list = NULL;
+	rc = SD_OK;
+out:
+	free(list);
+	free(copy);
+	return rc;
+}
+
+int
+sd_config_init(struct sd_config *cfg)
+{
+	char host[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "sockdeckd");
+	host[sizeof(host) - 1] = '\0';
+	cfg->max_clients = 10000;
+	cfg->max_msg = SD_PROTO_MAX_MSG;
+	cfg->max_file = 64ULL << 30;
+	cfg->out_buffer = 1u << 20;
+	cfg->idle_timeout = 900;
+	cfg->keepalive = 60;
+	cfg->shutdown_timeout = 5;
+	if (sd_config_parse_ports("5000-5003", &cfg->ports, &cfg->nports) ||
+	    set_str(&cfg->data_dir, "./sockdeck-data") ||
+	    set_str(&cfg->reply_format,
+	    "[{fd} socket] return data => {text}") ||
+	    set_str(&cfg->server_name, host) ||
+	    set_str(&cfg->measurement, "sensor") ||
+	    set_str(&cfg->field, "value") ||
+	    set_str(&cfg->device_tag, "Mac-Address"))
+		return SD_ERR_NOMEM;
+	return SD_OK;
+}
+
+void
+sd_config_done(struct sd_config *cfg)
+{
+	clear_binds(cfg);
+	free(cfg->ports);
+	free(cfg->data_dir);
+	free(cfg->control_path);
+	free(cfg->config_file);
+	free(cfg->reply_format);
+	free(cfg->server_name);
+	free(cfg->token);
+	free(cfg->measurement);
+	free(cfg->field);
+	free(cfg->device_tag);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+struct ini_ctx {
+	struct sd_config	*cfg;
+	char			 why[SD_ERR_LEN];
+};
+
+/* One "name = value" line of the config file. */
+static int
+config_ini_line(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct ini_ctx *ctx = user;
+	const struct option *o;
+	char why[SD_ERR_LEN];
+
+	(void)section;
+	for (o = sd_long_opts; o->name != NULL; o++) {
+		if (strcmp(o->name, name) == 0 && o->val != O_CONFIG &&
+		    o->val != O_HELP && o->val != O_VERSION)
+			break;
+	}
+	if (o->name == NULL) {
+		snprintf(ctx->why, sizeof(ctx->why),
+		    "unknown setting \"%.64s\"", name);
+		return 0;
+	}
+	if (o->has_arg == no_argument) {
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "1") == 0)
+			return sd_config_set(ctx->cfg, o->val, "", why) ==
+			    SD_OK;
+		if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		    strcmp(value, "0") == 0)
+			return 1;
+		snprintf(ctx->why, sizeof(ctx->why),
+		    "%s: expected true or false", name);
+		return 0;
+	}
+	if (sd_config_set(ctx->cfg, o->val, value, why) != SD_OK) {
+		snprintf(ctx->why, sizeof(ctx->why), "%s: %.200s", name, why);
+		return 0;
+	}
+	return 1;
+}
+
+/* Find --config in argv and load the file before the flags apply. */
+static int
+sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
+    char err[SD_ERR_LEN])
+{
+	struct ini_ctx ctx = { cfg, "" };
+	const char *path = NULL;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if ((strcmp(argv[i], "--config") == 0 ||
+		    strcmp(argv[i], "-c") == 0) && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	if (path == NULL)
+		return SD_OK;
+	if (set_str(&cfg->config_file, path) != SD_OK)
+		return SD_ERR_NOMEM;
+	rc = ini_parse(path, config_ini_line, &ctx);
+	if (rc == -1) {
+		snprintf(err, SD_ERR_LEN, "--config: cannot open %.200s", path);
+		return SD_ERR_INVAL;
+	}
+	if (rc != 0) {
+		snprintf(err, SD_ERR_LEN, "%.200s:%d: %s", path, rc,
+		    ctx.why[0] ? ctx.why : "not a key = value line");
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+int
+sd_config_parse(struct sd_config *cfg, int argc, char **argv,
+    char err[SD_ERR_LEN])
+{
+	char why[SD_ERR_LEN];
+	const struct option *o;
+	int c, idx, cli_bind = 0;
+
+	if (sd_config_load_file(cfg, argc, argv, err) != SD_OK)
+		return SD_ERR_INVAL;
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		idx = -1;
+		c = getopt_long(argc, argv, ":p:b:d:c:hV", sd_long_opts,
+		    &idx);
+		if (c == -1)
+			break;
+		if (c == '?' || c == ':') {
+			snprintf(err, SD_ERR_LEN, c == '?' ?
+			    "%s: unknown option (see --help)" :
+			    "%s: needs a value", argv[optind - 1]);
+			return SD_ERR_INVAL;
+		}
+		if (c == O_HELP) {
+			sd_config_usage(stdout);
+			return 1;
+		}
+		if (c == O_VERSION) {
+			printf("sockdeckd %s\n", SD_VERSION);
+			return 1;
+		}
+		if (c == O_CONFIG)
+			continue;
+		if (c == O_BIND && !cli_bind) {
+			/* The flags replace the file's addresses. */
+			clear_binds(cfg);
+			cli_bind = 1;
+		}
+		if (sd_config_set(cfg, c, optarg ? optarg : "", why) != SD_OK) {
+			for (o = sd_long_opts; o->val != c; o++)
+				;
+			snprintf(err, SD_ERR_LEN, "--%s: %.200s", o->name, why);
+			return SD_ERR_INVAL;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, SD_ERR_LEN,
+		    "%s: unexpected argument (see --help)", argv[optind]);
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+const char *
+sd_config_control_path(const struct sd_config *cfg, char *buf, size_t len)
+{
+	if (cfg->control_path != NULL)
+		return cfg->control_path;
+	snprintf(buf, len, "%s/control.sock", cfg->data_dir);
+	return buf;
+}

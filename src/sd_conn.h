@@ -1,0 +1,102 @@
+/*
+ * sd_conn.h: one client connection: its bufferevent, its decoder and
+ * what the registry shows of it.
+ *
+ * A connection is created by a listener and owned by the server's
+ * registry. sd_conn_close() takes it out of the registry at once (so a
+ * disconnect shows immediately) and frees it later from the loop, so a
+ * callback that still holds it never touches freed memory; code that may
+ * have closed it checks sd_conn_dead().
+ */
+#ifndef SD_CONN_H
+#define SD_CONN_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "sd_proto.h"
+#include "sd_proto_dec.h"
+
+struct bufferevent;
+struct event;
+struct sd_server;
+struct sd_listener;
+struct sd_xfer;
+
+enum sd_conn_state {
+	SD_CONN_OPEN,		/* reading and answering */
+	SD_CONN_DRAINING,	/* no more reading; closes once output is out */
+	SD_CONN_DEAD		/* closed, waiting to be freed */
+};
+
+struct sd_conn {
+	TAILQ_ENTRY(sd_conn)	 entry;
+	struct sd_server	*srv;
+	struct sd_listener	*lst;
+	struct bufferevent	*bev;
+	enum sd_conn_state	 state;
+	uint32_t		 id;
+	int			 fd;
+	char			 peer[INET6_ADDRSTRLEN];
+	uint16_t		 peer_port;
+	uint16_t		 port;		/* the server's port */
+	int64_t			 connected_ns;
+	int64_t			 last_active_ns;
+	uint8_t			 dev[SD_MAC_LEN];
+	int			 has_dev;
+	int			 ext;		/* said HELLO */
+	char			 name[64];	/* from HELLO */
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	uint64_t		 frames_in;
+	uint64_t		 frames_out;
+	struct sd_proto_dec	 dec;
+	struct sd_xfer		*xfer;		/* extension transfer offered */
+	struct sd_xfer		*lxfer;		/* legacy file being received */
+	struct sd_xfer		*body;		/* where DATA goes, or NULL */
+	uint64_t		 ack_seq;	/* batch waiting for the disk */
+	int			 ack_pending;
+	int			 paused;	/* backpressure */
+	struct event		*resume_ev;	/* parse after a pause */
+};
+
+/* Take an accepted socket; NULL when out of memory (fd closed). */
+struct sd_conn *sd_conn_new(struct sd_server *srv, struct sd_listener *lst,
+    int fd, const struct sockaddr *sa, int salen);
+
+/* Close now (output not yet sent is dropped), say why, and free the
+ * connection from the loop. */
+void sd_conn_close(struct sd_conn *c, const char *reason);
+
+/* Stop reading, send what is queued, then close. */
+void sd_conn_drain(struct sd_conn *c);
+
+static inline int
+sd_conn_dead(const struct sd_conn *c)
+{
+	return c->state == SD_CONN_DEAD;
+}
+
+/* Queue bytes; drops the client when its output passes the cap. Returns
+ * SD_OK, or an error when the connection was closed. */
+int sd_conn_write(struct sd_conn *c, const void *p, size_t len);
+
+/* Queue a frame built by an sd_proto_enc_* call into a scratch buffer. */
+int sd_conn_send_text(struct sd_conn *c, uint8_t kind, uint32_t ref,
+    const char *text, size_t len);
+int sd_conn_send_error(struct sd_conn *c, uint16_t code, uint16_t ref_type,
+    uint32_t ref_id, const char *text);
+
+/* Backpressure: stop or resume reading this client. */
+void sd_conn_pause(struct sd_conn *c);
+void sd_conn_resume(struct sd_conn *c);
+
+/* The device id as text, or "" when none was seen. */
+void sd_conn_device(const struct sd_conn *c, char buf[18]);
+
+/* Handle one decoded event (sd_handle.c). */
+void sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
+    const struct sd_frame *f);
+
+#endif

@@ -1,0 +1,384 @@
+/*
+ * sd_ctl.c: the control socket. A Unix stream socket (mode 0600) that
+ * speaks JSON lines: one request object per line, one response per line,
+ * and for subscribers every event as it happens. It is how a headless
+ * server is operated and what an attached dashboard will speak.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sd_addrs.h"
+#include "sd_conn.h"
+#include "sd_ctl.h"
+#include "sd_err.h"
+#include "sd_files.h"
+#include "sd_pipeline.h"
+#include "sd_server.h"
+
+#define CTL_LINE_MAX	(1u << 20)	/* longest request */
+#define CTL_OUT_MAX	(8u << 20)	/* a subscriber may lag this much */
+
+struct ctl_client {
+	TAILQ_ENTRY(ctl_client)	 entry;
+	struct sd_ctl		*ctl;
+	struct bufferevent	*bev;
+	int			 sink;		/* subscription, 0 if none */
+};
+
+struct sd_ctl {
+	struct sd_server		*srv;
+	struct evconnlistener		*lev;
+	char				*path;
+	TAILQ_HEAD(, ctl_client)	 clients;
+};
+
+static void
+ctl_client_free(struct ctl_client *cc)
+{
+	TAILQ_REMOVE(&cc->ctl->clients, cc, entry);
+	if (cc->sink > 0)
+		sd_events_remove_sink(cc->ctl->srv->events, cc->sink);
+	bufferevent_free(cc->bev);
+	free(cc);
+}
+
+/* Send one JSON value as a line, and release it. */
+static void
+ctl_send(struct ctl_client *cc, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	json_decref(v);
+	if (s == NULL)
+		return;
+	bufferevent_write(cc->bev, s, strlen(s));
+	bufferevent_write(cc->bev, "\n", 1);
+	free(s);
+}
+
+static json_t *
+ctl_error(const char *why)
+{
+	return json_pack("{s:b,s:s}", "ok", 0, "error", why);
+}
+
+static json_t *
+ctl_time(int64_t ns)
+{
+	char buf[40];
+
+	sd_fmt_rfc3339(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+ctl_status_ports(struct sd_server *srv)
+{
+	struct sd_port_status st;
+	json_t *ports = json_array(), *p;
+	size_t i;
+
+	for (i = 0; i < sd_server_nports(srv); i++) {
+		sd_server_port(srv, i, &st);
+		p = json_pack("{s:i,s:s,s:s,s:i}", "port", st.port, "addr",
+		    st.addr, "state", st.listening ? "listening" : "failed",
+		    "clients", (json_int_t)st.clients);
+		if (st.reason != NULL)
+			json_object_set_new(p, "reason",
+			    json_string(st.reason));
+		json_array_append_new(ports, p);
+	}
+	return ports;
+}
+
+static json_t *
+ctl_status(struct sd_server *srv)
+{
+	struct sd_addr addrs[64];
+	size_t n = sd_addrs_list(addrs, 64), i;
+	json_t *a = json_array(), *st;
+	const struct sd_totals *t = &srv->totals;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b}", "if",
+		    addrs[i].ifname, "addr", addrs[i].addr, "family",
+		    addrs[i].v6 ? "inet6" : "inet", "loopback",
+		    addrs[i].loopback));
+	st = json_pack("{s:s,s:I,s:I,s:s,s:I,s:o,s:o}",
+	    "version", SD_VERSION,
+	    "pid", (json_int_t)getpid(),
+	    "uptime", (json_int_t)((sd_mono_ns() - srv->started_mono) /
+	    1000000000),
+	    "server_name", srv->cfg->server_name,
+	    "clients", (json_int_t)srv->nconns,
+	    "addresses", a,
+	    "ports", ctl_status_ports(srv));
+	json_object_set_new(st, "started", ctl_time(srv->started_ns));
+	json_object_set_new(st, "totals", json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "messages", (json_int_t)t->messages,
+	    "files", (json_int_t)t->files,
+	    "readings", (json_int_t)t->readings,
+	    "bytes_in", (json_int_t)t->bytes_in,
+	    "bytes_out", (json_int_t)t->bytes_out,
+	    "bad_frames", (json_int_t)t->bad_frames,
+	    "connections", (json_int_t)t->connections));
+	json_object_set_new(st, "store", json_pack("{s:s}", "state",
+	    sd_pipeline_full(srv->pipe) ? "full" : "ok"));
+	json_object_set_new(st, "stopping", json_boolean(srv->stopping));
+	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
+}
+
+static json_t *
+ctl_client_json(const struct sd_conn *c)
+{
+	const struct sd_xfer *x = c->xfer != NULL ? c->xfer : c->lxfer;
+	char dev[18];
+	json_t *o;
+
+	sd_conn_device(c, dev);
+	o = json_pack("{s:I,s:i,s:s,s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
+	    "id", (json_int_t)c->id, "fd", c->fd, "peer", c->peer,
+	    "peer_port", c->peer_port, "port", c->port, "device", dev,
+	    "proto", c->ext ? "ext" : "legacy", "name", c->name,
+	    "bytes_in", (json_int_t)c->bytes_in,
+	    "bytes_out", (json_int_t)c->bytes_out,
+	    "frames_in", (json_int_t)c->frames_in,
+	    "frames_out", (json_int_t)c->frames_out);
+	json_object_set_new(o, "connected", ctl_time(c->connected_ns));
+	json_object_set_new(o, "connected_ns",
+	    json_integer(c->connected_ns));
+	json_object_set_new(o, "last_active", ctl_time(c->last_active_ns));
+	json_object_set_new(o, "paused", json_boolean(c->paused));
+	json_object_set_new(o, "transfer", x == NULL ? json_null() :
+	    json_pack("{s:s,s:I,s:I}", "name", x->name,
+	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));
+	return o;
+}
+
+static json_t *
+ctl_clients(struct sd_server *srv)
+{
+	json_t *a = json_array();
+	struct sd_conn *c;
+
+	TAILQ_FOREACH(c, &srv->conns, entry)
+		json_array_append_new(a, ctl_client_json(c));
+	return json_pack("{s:b,s:o}", "ok", 1, "clients", a);
+}
+
+static void
+ctl_event_cb(const struct sd_event *ev, void *arg)
+{
+	struct ctl_client *cc = arg;
+	struct evbuffer *out = bufferevent_get_output(cc->bev);
+	char *s;
+
+	if (evbuffer_get_length(out) > CTL_OUT_MAX) {
+		/* A subscriber that does not read is cut off, not buffered
+		 * without end. */
+		ctl_client_free(cc);
+		return;
+	}
+	s = sd_event_json(ev);
+	if (s == NULL)
+		return;
+	evbuffer_add(out, s, strlen(s));
+	evbuffer_add(out, "\n", 1);
+	free(s);
+}
+
+/* Answer one request. */
+static json_t *
+ctl_request(struct ctl_client *cc, json_t *req)
+{
+	struct sd_server *srv = cc->ctl->srv;
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	json_t *text = json_object_get(req, "text");
+	json_int_t id = json_integer_value(json_object_get(req, "id"));
+
+	if (cmd == NULL)
+		return ctl_error("request has no \"cmd\"");
+	if (strcmp(cmd, "status") == 0)
+		return ctl_status(srv);
+	if (strcmp(cmd, "clients") == 0)
+		return ctl_clients(srv);
+	if (strcmp(cmd, "subscribe") == 0) {
+		if (cc->sink <= 0)
+			cc->sink = sd_events_add_sink(srv->events,
+			    ctl_event_cb, cc);
+		return json_pack("{s:b}", "ok", 1);
+	}
+	if (strcmp(cmd, "kick") == 0) {
+		if (sd_server_kick(srv, (uint32_t)id) != SD_OK)
+			return ctl_error("no such client");
+		return json_pack("{s:b}", "ok", 1);
+	}
+	if (strcmp(cmd, "broadcast") != 0 && strcmp(cmd, "send") != 0)
+		return ctl_error("unknown command");
+	if (!json_is_string(text))
+		return ctl_error("\"text\" must be a string");
+	if (strcmp(cmd, "broadcast") == 0)
+		return json_pack("{s:b,s:i}", "ok", 1, "clients",
+		    sd_server_broadcast(srv, json_string_value(text),
+		    json_string_length(text)));
+	if (sd_server_send(srv, (uint32_t)id, json_string_value(text),
+	    json_string_length(text)) != SD_OK)
+		return ctl_error("no such client");
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static void
+ctl_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client *cc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	json_error_t jerr;
+	json_t *req, *resp, *seq;
+	size_t n;
+	char *line;
+
+	for (;;) {
+		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
+		if (line == NULL)
+			break;
+		req = json_loadb(line, n, 0, &jerr);
+		free(line);
+		if (!json_is_object(req)) {
+			json_decref(req);
+			ctl_send(cc, ctl_error("not a JSON object"));
+			continue;
+		}
+		resp = ctl_request(cc, req);
+		seq = json_object_get(req, "seq");
+		if (seq != NULL && resp != NULL)
+			json_object_set(resp, "seq", seq);
+		json_decref(req);
+		if (resp != NULL)
+			ctl_send(cc, resp);
+	}
+	if (evbuffer_get_length(in) > CTL_LINE_MAX)
+		ctl_client_free(cc);
+}
+
+static void
+ctl_event_bev_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		ctl_client_free(arg);
+}
+
+static void
+ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct sd_ctl *ctl = arg;
+	struct ctl_client *cc = calloc(1, sizeof(*cc));
+
+	(void)lev;
+	(void)sa;
+	(void)salen;
+	if (cc != NULL)
+		cc->bev = bufferevent_socket_new(ctl->srv->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if (cc == NULL || cc->bev == NULL) {
+		free(cc);
+		close(fd);
+		return;
+	}
+	cc->ctl = ctl;
+	TAILQ_INSERT_TAIL(&ctl->clients, cc, entry);
+	bufferevent_setcb(cc->bev, ctl_read_cb, NULL, ctl_event_bev_cb, cc);
+	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
+}
+
+/* A socket file left by a server that died is removed; one that still
+ * answers belongs to a running server and is not. */
+static int
+ctl_claim_path(const struct sockaddr_un *sun, char err[SD_ERR_LEN])
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int live;
+
+	if (fd < 0) {
+		snprintf(err, SD_ERR_LEN, "socket: %s", strerror(errno));
+		return SD_ERR_INVAL;
+	}
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	if (live) {
+		snprintf(err, SD_ERR_LEN, "%s: another server is using it",
+		    sun->sun_path);
+		return SD_ERR_INVAL;
+	}
+	unlink(sun->sun_path);
+	return SD_OK;
+}
+
+struct sd_ctl *
+sd_ctl_new(struct sd_server *srv, const char *path, char err[SD_ERR_LEN])
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sd_ctl *ctl;
+	mode_t old;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, SD_ERR_LEN, "--control %s: path too long", path);
+		return NULL;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (ctl_claim_path(&sun, err) != SD_OK)
+		return NULL;
+	ctl = calloc(1, sizeof(*ctl));
+	if (ctl != NULL)
+		ctl->path = strdup(path);
+	if (ctl == NULL || ctl->path == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		free(ctl);
+		return NULL;
+	}
+	ctl->srv = srv;
+	TAILQ_INIT(&ctl->clients);
+	old = umask(0177);	/* the socket is born 0600 */
+	ctl->lev = evconnlistener_new_bind(srv->base, ctl_accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+	    (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (ctl->lev == NULL) {
+		snprintf(err, SD_ERR_LEN, "--control %s: %s", path,
+		    strerror(errno));
+		free(ctl->path);
+		free(ctl);
+		return NULL;
+	}
+	chmod(path, 0600);
+	return ctl;
+}
+
+void
+sd_ctl_free(struct sd_ctl *ctl)
+{
+	struct ctl_client *cc;
+
+	if (ctl == NULL)
+		return;
+	while ((cc = TAILQ_FIRST(&ctl->clients)) != NULL)
+		ctl_client_free(cc);
+	evconnlistener_free(ctl->lev);
+	unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+}

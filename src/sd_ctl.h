@@ -1,0 +1,23 @@
+/*
+ * sd_ctl.h: the control socket server (JSON lines over a Unix socket;
+ * the requests and answers are in sockdeckd(1)).
+ */
+#ifndef SD_CTL_H
+#define SD_CTL_H
+
+#include "sd_util.h"
+
+struct sd_server;
+struct sd_ctl;
+
+/* Listen on path (mode 0600); NULL with err when it cannot. */
+struct sd_ctl *sd_ctl_new(struct sd_server *srv, const char *path,
+    char err[SD_ERR_LEN]);
+
+/* Close every control client and remove the socket file. */
+void sd_ctl_free(struct sd_ctl *ctl);
+
+/* sd_ctlcli.c: "sockdeckd ctl …", the command-line side. */
+int sd_ctlcli_main(int argc, char **argv);
+
+#endif

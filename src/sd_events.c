@@ -1,0 +1,336 @@
+/*
+ * sd_events.c: the event bus and the two ways events are written, text
+ * and JSON, both driven by one table of which fields each kind carries.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "sd_events.h"
+#include "sd_util.h"
+
+struct sd_sink {
+	TAILQ_ENTRY(sd_sink)	 entry;
+	int			 handle;
+	int			 dead;
+	sd_event_cb		 cb;
+	void			*arg;
+};
+
+struct sd_events {
+	TAILQ_HEAD(, sd_sink)	 sinks;
+	int			 next_handle;
+	int			 dispatching;
+};
+
+enum {
+	F_ID = 1 << 0, F_FD = 1 << 1, F_PEER = 1 << 2, F_PORT = 1 << 3,
+	F_ADDR = 1 << 4, F_DEVICE = 1 << 5, F_NAME = 1 << 6, F_TEXT = 1 << 7,
+	F_REASON = 1 << 8, F_BYTES = 1 << 9, F_SIZE = 1 << 10,
+	F_OFFSET = 1 << 11, F_COUNT = 1 << 12, F_TOTAL = 1 << 13,
+	F_XXH3 = 1 << 14, F_ODD = 1 << 15, F_VERSION = 1 << 16,
+	F_CLIENTS = 1 << 17,
+};
+
+static const struct {
+	const char	*name;
+	unsigned	 fields;
+} sd_ev_info[SD_EV_COUNT] = {
+	[SD_EV_LISTEN] = { "listen", F_PORT | F_ADDR },
+	[SD_EV_LISTEN_FAILED] = { "listen-failed", F_PORT | F_ADDR | F_REASON },
+	[SD_EV_CONNECT] = { "connect", F_ID | F_FD | F_PEER | F_PORT },
+	[SD_EV_DISCONNECT] = { "disconnect", F_ID | F_PEER | F_REASON },
+	[SD_EV_HELLO] = { "hello", F_ID | F_NAME | F_DEVICE | F_VERSION },
+	[SD_EV_MESSAGE] = { "message", F_ID | F_DEVICE | F_TEXT | F_ODD },
+	[SD_EV_FILE_START] = { "file-start", F_ID | F_NAME | F_SIZE |
+	    F_OFFSET },
+	[SD_EV_FILE_PROGRESS] = { "file-progress", F_ID | F_NAME | F_BYTES |
+	    F_SIZE },
+	[SD_EV_FILE_DONE] = { "file-done", F_ID | F_NAME | F_SIZE | F_XXH3 },
+	[SD_EV_FILE_FAILED] = { "file-failed", F_ID | F_NAME | F_REASON },
+	[SD_EV_READINGS] = { "readings", F_COUNT | F_TOTAL },
+	[SD_EV_BROADCAST] = { "broadcast", F_TEXT | F_CLIENTS },
+	[SD_EV_KICK] = { "kick", F_ID },
+	[SD_EV_BAD_FRAME] = { "bad-frame", F_ID | F_REASON },
+	[SD_EV_DROP] = { "drop", F_ID | F_REASON },
+	[SD_EV_ERROR] = { "error", F_ID | F_REASON },
+	[SD_EV_SHUTDOWN] = { "shutdown", F_REASON },
+};
+
+struct sd_events *
+sd_events_new(void)
+{
+	struct sd_events *bus = calloc(1, sizeof(*bus));
+
+	if (bus == NULL)
+		return NULL;
+	TAILQ_INIT(&bus->sinks);
+	bus->next_handle = 1;
+	return bus;
+}
+
+void
+sd_events_free(struct sd_events *bus)
+{
+	struct sd_sink *s;
+
+	if (bus == NULL)
+		return;
+	while ((s = TAILQ_FIRST(&bus->sinks)) != NULL) {
+		TAILQ_REMOVE(&bus->sinks, s, entry);
+		free(s);
+	}
+	free(bus);
+}
+
+int
+sd_events_add_sink(struct sd_events *bus, sd_event_cb cb, void *arg)
+{
+	struct sd_sink *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	s->handle = bus->next_handle++;
+	s->cb = cb;
+	s->arg = arg;
+	TAILQ_INSERT_TAIL(&bus->sinks, s, entry);
+	return s->handle;
+}
+
+void
+sd_events_remove_sink(struct sd_events *bus, int handle)
+{
+	struct sd_sink *s;
+
+	TAILQ_FOREACH(s, &bus->sinks, entry) {
+		if (s->handle != handle)
+			continue;
+		if (bus->dispatching)
+			s->dead = 1;
+		else {
+			TAILQ_REMOVE(&bus->sinks, s, entry);
+			free(s);
+		}
+		return;
+	}
+}
+
+void
+sd_events_fire(struct sd_events *bus, struct sd_event *ev)
+{
+	struct sd_sink *s, *next;
+
+	ev->time_ns = sd_now_ns();
+	bus->dispatching++;
+	TAILQ_FOREACH(s, &bus->sinks, entry) {
+		if (!s->dead)
+			s->cb(ev, s->arg);
+	}
+	if (--bus->dispatching > 0)
+		return;
+	for (s = TAILQ_FIRST(&bus->sinks); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->dead) {
+			TAILQ_REMOVE(&bus->sinks, s, entry);
+			free(s);
+		}
+	}
+}
+
+const char *
+sd_event_name(enum sd_ev_kind kind)
+{
+	if ((unsigned)kind >= SD_EV_COUNT)
+		return "unknown";
+	return sd_ev_info[kind].name;
+}
+
+/* Append "key=value" with the value quoted when it needs to be. */
+static size_t
+text_str(char *buf, size_t len, size_t at, const char *key, const char *v,
+    size_t vlen)
+{
+	size_t i;
+	int quote = vlen == 0;
+
+	for (i = 0; i < vlen; i++) {
+		if (v[i] == ' ' || v[i] == '"' || v[i] == '\\' ||
+		    (unsigned char)v[i] < 0x20 || v[i] == '=')
+			quote = 1;
+	}
+	if (at < len)
+		at += (size_t)snprintf(buf + at, len - at, " %s=%s", key,
+		    quote ? "\"" : "");
+	for (i = 0; i < vlen && at + 5 < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '"' || c == '\\') {
+			buf[at++] = '\\';
+			buf[at++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f)
+			at += (size_t)snprintf(buf + at, len - at,
+			    "\\x%02x", c);
+		else
+			buf[at++] = (char)c;
+	}
+	if (quote && at + 1 < len)
+		buf[at++] = '"';
+	if (at < len)
+		buf[at] = '\0';
+	return at;
+}
+
+static size_t
+text_num(char *buf, size_t len, size_t at, const char *key, uint64_t v)
+{
+	if (at < len)
+		at += (size_t)snprintf(buf + at, len - at, " %s=%llu", key,
+		    (unsigned long long)v);
+	return at;
+}
+
+void
+sd_event_text(const struct sd_event *ev, char *buf, size_t len)
+{
+	unsigned f = sd_ev_info[ev->kind].fields;
+	char when[40], hex[20];
+	size_t at;
+
+	sd_fmt_rfc3339(ev->time_ns, when, sizeof(when));
+	at = (size_t)snprintf(buf, len, "%s %s", when, sd_event_name(ev->kind));
+	if ((f & F_ID) && ev->id)
+		at = text_num(buf, len, at, "id", ev->id);
+	if (f & F_FD)
+		at = text_num(buf, len, at, "fd", (uint64_t)ev->fd);
+	if ((f & F_PEER) && ev->peer) {
+		char peer[80];
+
+		snprintf(peer, sizeof(peer), strchr(ev->peer, ':') ?
+		    "[%s]:%u" : "%s:%u", ev->peer, ev->peer_port);
+		at = text_str(buf, len, at, "peer", peer, strlen(peer));
+	}
+	if ((f & F_PORT) && ev->port)
+		at = text_num(buf, len, at, "port", ev->port);
+	if ((f & F_ADDR) && ev->addr)
+		at = text_str(buf, len, at, "addr", ev->addr, strlen(ev->addr));
+	if ((f & F_DEVICE) && ev->device)
+		at = text_str(buf, len, at, "device", ev->device,
+		    strlen(ev->device));
+	if ((f & F_NAME) && ev->name)
+		at = text_str(buf, len, at, "name", ev->name, strlen(ev->name));
+	if ((f & F_VERSION) && ev->version)
+		at = text_num(buf, len, at, "version", (uint64_t)ev->version);
+	if ((f & F_OFFSET) && ev->offset)
+		at = text_num(buf, len, at, "offset", ev->offset);
+	if (f & F_BYTES)
+		at = text_num(buf, len, at, "bytes", ev->bytes);
+	if (f & F_SIZE)
+		at = text_num(buf, len, at, "size", ev->size);
+	if ((f & F_XXH3) && ev->has_xxh3) {
+		snprintf(hex, sizeof(hex), "%016llx",
+		    (unsigned long long)ev->xxh3);
+		at = text_str(buf, len, at, "xxh3", hex, strlen(hex));
+	}
+	if (f & F_COUNT)
+		at = text_num(buf, len, at, "count", ev->count);
+	if (f & F_TOTAL)
+		at = text_num(buf, len, at, "total", ev->total);
+	if (f & F_CLIENTS)
+		at = text_num(buf, len, at, "clients", (uint64_t)ev->clients);
+	if ((f & F_ODD) && ev->odd)
+		at = text_str(buf, len, at, "odd", "true", 4);
+	if ((f & F_TEXT) && ev->text)
+		at = text_str(buf, len, at, "text", ev->text, ev->text_len);
+	if ((f & F_REASON) && ev->reason)
+		text_str(buf, len, at, "reason", ev->reason,
+		    strlen(ev->reason));
+}
+
+/* Set key to a string that may hold any bytes: invalid UTF-8 is
+ * replaced rather than refused, so no event is ever lost. */
+static void
+json_bytes(json_t *o, const char *key, const char *s, size_t n)
+{
+	json_t *v = json_stringn(s, n);
+	char *clean;
+	size_t i;
+
+	if (v == NULL) {
+		/* Not UTF-8: keep the event, mark the odd bytes. */
+		clean = malloc(n + 1);
+		if (clean == NULL)
+			return;
+		for (i = 0; i < n; i++)
+			clean[i] = (s[i] & 0x80) ? '?' : s[i];
+		v = json_stringn_nocheck(clean, n);
+		free(clean);
+	}
+	json_object_set_new(o, key, v);
+}
+
+char *
+sd_event_json(const struct sd_event *ev)
+{
+	unsigned f = sd_ev_info[ev->kind].fields;
+	char when[40], hex[20];
+	json_t *o = json_object();
+	char *out;
+
+	if (o == NULL)
+		return NULL;
+	sd_fmt_rfc3339(ev->time_ns, when, sizeof(when));
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "event", json_string(sd_event_name(ev->kind)));
+	if ((f & F_ID) && ev->id)
+		json_object_set_new(o, "id", json_integer(ev->id));
+	if (f & F_FD)
+		json_object_set_new(o, "fd", json_integer(ev->fd));
+	if ((f & F_PEER) && ev->peer) {
+		json_object_set_new(o, "peer", json_string(ev->peer));
+		json_object_set_new(o, "peer_port",
+		    json_integer(ev->peer_port));
+	}
+	if ((f & F_PORT) && ev->port)
+		json_object_set_new(o, "port", json_integer(ev->port));
+	if ((f & F_ADDR) && ev->addr)
+		json_object_set_new(o, "addr", json_string(ev->addr));
+	if ((f & F_DEVICE) && ev->device)
+		json_object_set_new(o, "device", json_string(ev->device));
+	if ((f & F_NAME) && ev->name)
+		json_bytes(o, "name", ev->name, strlen(ev->name));
+	if ((f & F_VERSION) && ev->version)
+		json_object_set_new(o, "version", json_integer(ev->version));
+	if ((f & F_OFFSET) && ev->offset)
+		json_object_set_new(o, "offset",
+		    json_integer((json_int_t)ev->offset));
+	if (f & F_BYTES)
+		json_object_set_new(o, "bytes",
+		    json_integer((json_int_t)ev->bytes));
+	if (f & F_SIZE)
+		json_object_set_new(o, "size",
+		    json_integer((json_int_t)ev->size));
+	if ((f & F_XXH3) && ev->has_xxh3) {
+		snprintf(hex, sizeof(hex), "%016llx",
+		    (unsigned long long)ev->xxh3);
+		json_object_set_new(o, "xxh3", json_string(hex));
+	}
+	if (f & F_COUNT)
+		json_object_set_new(o, "count",
+		    json_integer((json_int_t)ev->count));
+	if (f & F_TOTAL)
+		json_object_set_new(o, "total",
+		    json_integer((json_int_t)ev->total));
+	if (f & F_CLIENTS)
+		json_object_set_new(o, "clients", json_integer(ev->clients));
+	if ((f & F_ODD) && ev->odd)
+		json_object_set_new(o, "odd", json_true());
+	if ((f & F_TEXT) && ev->text)
+		json_bytes(o, "text", ev->text, ev->text_len);
+	if ((f & F_REASON) && ev->reason)
+		json_object_set_new(o, "reason", json_string(ev->reason));
+	out = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return out;
+}

@@ -1,0 +1,91 @@
+/*
+ * sd_events.h: the one bus on which the server core reports what an
+ * operator may want to see.
+ *
+ * The core fires events; sinks consume them: the headless logger, the
+ * control socket's subscribers and, later, the dashboard. An event holds
+ * copies and borrowed strings valid only during dispatch, never pointers
+ * to core structures. A sink removed during dispatch is only marked dead
+ * and freed after it.
+ */
+#ifndef SD_EVENTS_H
+#define SD_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sd_ev_kind {
+	SD_EV_LISTEN,
+	SD_EV_LISTEN_FAILED,
+	SD_EV_CONNECT,
+	SD_EV_DISCONNECT,
+	SD_EV_HELLO,
+	SD_EV_MESSAGE,
+	SD_EV_FILE_START,
+	SD_EV_FILE_PROGRESS,
+	SD_EV_FILE_DONE,
+	SD_EV_FILE_FAILED,
+	SD_EV_READINGS,
+	SD_EV_BROADCAST,
+	SD_EV_KICK,
+	SD_EV_BAD_FRAME,
+	SD_EV_DROP,
+	SD_EV_ERROR,
+	SD_EV_SHUTDOWN,
+	SD_EV_COUNT
+};
+
+/* Fields; each kind uses the ones sd_event_fields() names. */
+struct sd_event {
+	enum sd_ev_kind	 kind;
+	int64_t		 time_ns;	/* set by sd_events_fire() */
+	uint32_t	 id;		/* client id */
+	int		 fd;
+	const char	*peer;
+	uint16_t	 peer_port;
+	uint16_t	 port;		/* local (server) port */
+	const char	*addr;		/* listening address */
+	const char	*device;	/* "aa:bb:cc:dd:ee:ff" */
+	const char	*name;		/* file or client name */
+	const char	*text;
+	size_t		 text_len;
+	const char	*reason;
+	uint64_t	 bytes;
+	uint64_t	 size;
+	uint64_t	 offset;
+	uint64_t	 count;
+	uint64_t	 total;
+	uint64_t	 xxh3;
+	int		 has_xxh3;
+	int		 odd;		/* odd sid/evt on a legacy message */
+	int		 version;
+	int		 clients;
+};
+
+typedef void (*sd_event_cb)(const struct sd_event *ev, void *arg);
+
+struct sd_events;
+
+struct sd_events *sd_events_new(void);
+void sd_events_free(struct sd_events *bus);
+
+/* Add a sink; returns its handle (> 0), or -1 when out of memory. */
+int sd_events_add_sink(struct sd_events *bus, sd_event_cb cb, void *arg);
+
+/* Remove a sink by handle; safe from inside a callback. */
+void sd_events_remove_sink(struct sd_events *bus, int handle);
+
+/* Stamp ev with the time and hand it to every live sink. */
+void sd_events_fire(struct sd_events *bus, struct sd_event *ev);
+
+/* The event's name as logs show it ("connect", "file-done"). */
+const char *sd_event_name(enum sd_ev_kind kind);
+
+/* One log line for ev, without newline: "TIME NAME key=value …". */
+void sd_event_text(const struct sd_event *ev, char *buf, size_t len);
+
+/* One JSON object for ev, without newline, as a malloc'd string the
+ * caller frees; NULL when out of memory. */
+char *sd_event_json(const struct sd_event *ev);
+
+#endif

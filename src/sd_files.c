@@ -1,0 +1,456 @@
+/*
+ * sd_files.c: the file store (see sd_files.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "sd_err.h"
+#include "sd_events.h"
+#include "sd_files.h"
+
+#define SD_NAME_MAX		200	/* bytes of a stored name */
+#define SD_RESUME_NS		(3600LL * 1000000000)
+#define SD_PROGRESS_NS		(250LL * 1000000)
+
+struct xfer {
+	struct sd_xfer		 pub;		/* first: the public view */
+	TAILQ_ENTRY(xfer)	 entry;
+	int			 fd;
+	char			*part;		/* path of NAME.part */
+	XXH3_state_t		*hash;		/* extension transfers */
+	int64_t			 last_progress;
+	int64_t			 detached_at;
+};
+
+struct sd_files {
+	char			*dir;
+	struct sd_events	*events;
+	TAILQ_HEAD(, xfer)	 xfers;
+	size_t			 active;
+};
+
+static void
+files_event(struct sd_files *fs, enum sd_ev_kind kind, const struct xfer *x,
+    const char *reason)
+{
+	struct sd_event e = { .kind = kind };
+
+	e.id = x->pub.client;
+	e.name = x->pub.name;
+	e.size = x->pub.size;
+	e.bytes = x->pub.done;
+	e.offset = kind == SD_EV_FILE_START ? x->pub.done : 0;
+	e.reason = reason;
+	sd_events_fire(fs->events, &e);
+}
+
+struct sd_files *
+sd_files_new(const char *dir, struct sd_events *events, char err[SD_ERR_LEN])
+{
+	struct sd_files *fs = calloc(1, sizeof(*fs));
+
+	if (fs != NULL)
+		fs->dir = strdup(dir);
+	if (fs == NULL || fs->dir == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		free(fs);
+		return NULL;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, SD_ERR_LEN, "%.200s: %s", dir, strerror(errno));
+		free(fs->dir);
+		free(fs);
+		return NULL;
+	}
+	fs->events = events;
+	TAILQ_INIT(&fs->xfers);
+	return fs;
+}
+
+static void
+xfer_free(struct sd_files *fs, struct xfer *x, int remove_part)
+{
+	TAILQ_REMOVE(&fs->xfers, x, entry);
+	if (x->pub.client != 0)
+		fs->active--;
+	if (x->fd >= 0)
+		close(x->fd);
+	if (remove_part && x->part != NULL)
+		unlink(x->part);
+	if (x->hash != NULL)
+		XXH3_freeState(x->hash);
+	free(x->part);
+	free(x->pub.name);
+	free(x);
+}
+
+void
+sd_files_free(struct sd_files *fs)
+{
+	struct xfer *x;
+
+	if (fs == NULL)
+		return;
+	/* Interrupted extension transfers stay on disk as .part files. */
+	while ((x = TAILQ_FIRST(&fs->xfers)) != NULL)
+		xfer_free(fs, x, x->pub.legacy);
+	free(fs->dir);
+	free(fs);
+}
+
+/* Copy name with " (n)" before its extension (n > 0). */
+static void
+files_numbered(const char *name, unsigned n, char *out, size_t len)
+{
+	const char *dot = strrchr(name, '.');
+	int stem;
+
+	if (n == 0) {
+		snprintf(out, len, "%s", name);
+		return;
+	}
+	if (dot == NULL || dot == name)
+		dot = name + strlen(name);
+	stem = (int)(dot - name);
+	snprintf(out, len, "%.*s (%u)%s", stem, name, n, dot);
+}
+
+static int
+files_taken(struct sd_files *fs, const char *name)
+{
+	char path[4096];
+	struct stat st;
+	struct xfer *x;
+
+	TAILQ_FOREACH(x, &fs->xfers, entry) {
+		if (x->pub.name != NULL && strcmp(x->pub.name, name) == 0)
+			return 1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", fs->dir, name);
+	if (lstat(path, &st) == 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s.part", fs->dir, name);
+	return lstat(path, &st) == 0;
+}
+
+/* Reserve a free name for want and open its .part. */
+static int
+files_create(struct sd_files *fs, struct xfer *x, const char *want,
+    char err[SD_ERR_LEN])
+{
+	char name[SD_NAME_MAX + 32], path[4096];
+	unsigned n;
+
+	for (n = 0; n < 10000; n++) {
+		files_numbered(want, n, name, sizeof(name));
+		if (!files_taken(fs, name))
+			break;
+	}
+	snprintf(path, sizeof(path), "%s/%s.part", fs->dir, name);
+	x->pub.name = strdup(name);
+	x->part = strdup(path);
+	if (x->pub.name == NULL || x->part == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	x->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (x->fd < 0) {
+		snprintf(err, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
+		free(x->part);
+		x->part = NULL;	/* not ours to remove */
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+static struct xfer *
+xfer_new(struct sd_files *fs, uint32_t client)
+{
+	struct xfer *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return NULL;
+	x->fd = -1;
+	x->pub.client = client;
+	TAILQ_INSERT_TAIL(&fs->xfers, x, entry);
+	fs->active++;
+	return x;
+}
+
+int
+sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
+    uint64_t size, struct sd_xfer **out, char err[SD_ERR_LEN])
+{
+	const char *suffix = sd_proto_ext_name(ext);
+	char want[64], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct xfer *x;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(want, sizeof(want), "%s-%u.%s", stamp, client,
+	    suffix != NULL ? suffix : "bin");
+	x = xfer_new(fs, client);
+	if (x == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	x->pub.legacy = 1;
+	x->pub.size = size;
+	if (files_create(fs, x, want, err) != SD_OK) {
+		xfer_free(fs, x, 0);
+		return SD_ERR_INVAL;
+	}
+	files_event(fs, SD_EV_FILE_START, x, NULL);
+	*out = &x->pub;
+	return SD_OK;
+}
+
+/* An interrupted transfer of this very file, if the store holds one. */
+static struct xfer *
+files_find(struct sd_files *fs, const uint8_t *dev, uint64_t key,
+    uint64_t size)
+{
+	struct xfer *x;
+
+	TAILQ_FOREACH(x, &fs->xfers, entry) {
+		if (!x->pub.legacy && x->pub.key == key &&
+		    x->pub.size == size &&
+		    memcmp(x->pub.dev, dev, SD_MAC_LEN) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+int
+sd_files_offer(struct sd_files *fs, uint32_t client,
+    const uint8_t dev[SD_MAC_LEN], uint64_t key, uint64_t size,
+    const char *name, size_t name_len, uint32_t xfer_id,
+    struct sd_xfer **out, char err[SD_ERR_LEN])
+{
+	char want[SD_NAME_MAX + 1];
+	struct xfer *x = files_find(fs, dev, key, size);
+
+	if (x != NULL && x->pub.client != 0) {
+		snprintf(err, SD_ERR_LEN, "client %u is sending this file",
+		    x->pub.client);
+		return SD_ERR_TOOBIG;
+	}
+	if (x != NULL) {
+		x->pub.client = client;
+		x->pub.xfer_id = xfer_id;
+		fs->active++;
+		files_event(fs, SD_EV_FILE_START, x, NULL);
+		*out = &x->pub;
+		return SD_OK;
+	}
+	sd_files_safe_name(name, name_len, want, sizeof(want));
+	x = xfer_new(fs, client);
+	if (x != NULL)
+		x->hash = XXH3_createState();
+	if (x == NULL || x->hash == NULL ||
+	    XXH3_64bits_reset(x->hash) != XXH_OK) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		if (x != NULL)
+			xfer_free(fs, x, 0);
+		return SD_ERR_NOMEM;
+	}
+	x->pub.xfer_id = xfer_id;
+	memcpy(x->pub.dev, dev, SD_MAC_LEN);
+	x->pub.key = key;
+	x->pub.size = size;
+	if (files_create(fs, x, want, err) != SD_OK) {
+		xfer_free(fs, x, 0);
+		return SD_ERR_INVAL;
+	}
+	files_event(fs, SD_EV_FILE_START, x, NULL);
+	*out = &x->pub;
+	return SD_OK;
+}
+
+int
+sd_files_write(struct sd_files *fs, struct sd_xfer *pub, const void *p,
+    size_t n, char err[SD_ERR_LEN])
+{
+	struct xfer *x = (struct xfer *)pub;
+	const char *b = p;
+	ssize_t w;
+	int64_t now;
+
+	while (n > 0) {
+		w = write(x->fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			snprintf(err, SD_ERR_LEN, "%s", strerror(errno));
+			return SD_ERR_INVAL;
+		}
+		if (x->hash != NULL)
+			XXH3_64bits_update(x->hash, b, (size_t)w);
+		b += w;
+		n -= (size_t)w;
+		x->pub.done += (uint64_t)w;
+	}
+	now = sd_mono_ns();
+	if (now - x->last_progress >= SD_PROGRESS_NS) {
+		x->last_progress = now;
+		files_event(fs, SD_EV_FILE_PROGRESS, x, NULL);
+	}
+	return SD_OK;
+}
+
+/* Move NAME.part to NAME; SD_FILE_OK or SD_FILE_IO. */
+static int
+files_commit(struct sd_files *fs, struct xfer *x, const char **why)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", fs->dir, x->pub.name);
+	if (close(x->fd) != 0) {
+		x->fd = -1;
+		*why = strerror(errno);
+		return SD_FILE_IO;
+	}
+	x->fd = -1;
+	/* link() fails rather than replace a file that appeared since the
+	 * name was reserved; rename() would silently overwrite it. */
+	if (link(x->part, path) != 0) {
+		*why = strerror(errno);
+		return SD_FILE_IO;
+	}
+	unlink(x->part);
+	return SD_FILE_OK;
+}
+
+void
+sd_files_finish(struct sd_files *fs, struct sd_xfer *pub, uint64_t size,
+    uint64_t xxh3, int *status, uint64_t *hash, char *name,
+    size_t name_len)
+{
+	struct xfer *x = (struct xfer *)pub;
+	struct sd_event e = { .kind = SD_EV_FILE_DONE };
+	const char *why = NULL;
+
+	*hash = x->hash != NULL ? XXH3_64bits_digest(x->hash) : 0;
+	*status = SD_FILE_OK;
+	if (!pub->legacy && (size != pub->done || size != pub->size)) {
+		*status = SD_FILE_SIZE;
+		why = "size does not match the offer";
+	} else if (!pub->legacy && xxh3 != *hash) {
+		*status = SD_FILE_CHECKSUM;
+		why = "checksum mismatch";
+	} else
+		*status = files_commit(fs, x, &why);
+	snprintf(name, name_len, "%s", pub->name);
+	if (*status != SD_FILE_OK) {
+		files_event(fs, SD_EV_FILE_FAILED, x, why);
+		xfer_free(fs, x, 1);
+		return;
+	}
+	e.id = pub->client;
+	e.name = pub->name;
+	e.size = pub->done;
+	e.xxh3 = *hash;
+	e.has_xxh3 = x->hash != NULL;
+	sd_events_fire(fs->events, &e);
+	xfer_free(fs, x, 0);
+}
+
+void
+sd_files_detach(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
+{
+	struct xfer *x = (struct xfer *)pub;
+	char why[SD_ERR_LEN];
+
+	if (pub->legacy) {
+		sd_files_abort(fs, pub, reason);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s; resumable from byte %llu", reason,
+	    (unsigned long long)pub->done);
+	files_event(fs, SD_EV_FILE_FAILED, x, why);
+	pub->client = 0;
+	fs->active--;
+	x->detached_at = sd_mono_ns();
+}
+
+void
+sd_files_abort(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
+{
+	struct xfer *x = (struct xfer *)pub;
+
+	files_event(fs, SD_EV_FILE_FAILED, x, reason);
+	xfer_free(fs, x, 1);
+}
+
+void
+sd_files_expire(struct sd_files *fs)
+{
+	struct xfer *x, *next;
+	int64_t now = sd_mono_ns();
+
+	for (x = TAILQ_FIRST(&fs->xfers); x != NULL; x = next) {
+		next = TAILQ_NEXT(x, entry);
+		if (x->pub.client == 0 && now - x->detached_at > SD_RESUME_NS)
+			xfer_free(fs, x, 1);
+	}
+}
+
+size_t
+sd_files_active(const struct sd_files *fs)
+{
+	return fs->active;
+}
+
+/* Length of the UTF-8 sequence starting with byte c (1 for stray bytes). */
+static size_t
+utf8_len(unsigned char c)
+{
+	if (c >= 0xf0)
+		return 4;
+	if (c >= 0xe0)
+		return 3;
+	if (c >= 0xc0)
+		return 2;
+	return 1;
+}
+
+void
+sd_files_safe_name(const char *in, size_t n, char *out, size_t len)
+{
+	size_t i, start = 0, o = 0, k;
+	unsigned char c;
+
+	/* Only the last path component, whichever separator was used. */
+	for (i = 0; i < n; i++) {
+		if (in[i] == '/' || in[i] == '\\')
+			start = i + 1;
+	}
+	for (i = start; i < n && o + 1 < len; i += k) {
+		c = (unsigned char)in[i];
+		k = utf8_len(c);
+		if (c < 0x20 || c == 0x7f || c == ':' || i + k > n) {
+			k = 1;
+			continue;
+		}
+		if (o + k >= len)
+			break;		/* never cut a character in half */
+		if (o == 0 && c == '.')
+			c = '_';	/* no hidden files, no "..": "_." */
+		out[o++] = (char)c;
+		memcpy(out + o, in + i + 1, k - 1);
+		o += k - 1;
+	}
+	out[o] = '\0';
+	if (o == 0)
+		snprintf(out, len, "file");
+}

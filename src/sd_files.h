@@ -1,0 +1,85 @@
+/*
+ * sd_files.h: the file store. Received files stream to DIR/files/ as
+ * NAME.part, one write per piece as it arrives (never held whole in
+ * memory), and are renamed to NAME when the last byte (and, for
+ * extension transfers, a matching XXH3-64) is in. An extension transfer
+ * cut short stays resumable for an hour: an offer of the same device,
+ * key and size picks it up at the byte the store holds.
+ *
+ * The store owns every struct sd_xfer; a connection only borrows the one
+ * it is feeding. Start, progress, done and failure go out as events.
+ */
+#ifndef SD_FILES_H
+#define SD_FILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sd_proto.h"
+#include "sd_util.h"
+
+struct sd_events;
+struct sd_files;
+
+struct sd_xfer {
+	int		 legacy;
+	uint32_t	 client;	/* owner's id, 0 when detached */
+	uint32_t	 xfer_id;	/* the client's transfer id */
+	uint8_t		 dev[SD_MAC_LEN];
+	uint64_t	 key;
+	uint64_t	 size;
+	uint64_t	 done;		/* bytes written */
+	char		*name;		/* final name, no directory */
+};
+
+struct sd_files *sd_files_new(const char *dir, struct sd_events *events,
+    char err[SD_ERR_LEN]);
+void sd_files_free(struct sd_files *fs);
+
+/* A legacy upload from client id of size bytes with extension code ext. */
+int sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
+    uint64_t size, struct sd_xfer **out, char err[SD_ERR_LEN]);
+
+/* An extension offer: a new transfer, or the interrupted one of the same
+ * device, key and size (then (*out)->done is the resume point).
+ * SD_ERR_INVAL with err when it cannot be stored, SD_ERR_TOOBIG when
+ * another live client is sending that very file. */
+int sd_files_offer(struct sd_files *fs, uint32_t client,
+    const uint8_t dev[SD_MAC_LEN], uint64_t key, uint64_t size,
+    const char *name, size_t name_len, uint32_t xfer_id,
+    struct sd_xfer **out, char err[SD_ERR_LEN]);
+
+/* Append n bytes at the transfer's end. */
+int sd_files_write(struct sd_files *fs, struct sd_xfer *x, const void *p,
+    size_t n, char err[SD_ERR_LEN]);
+
+/*
+ * The sender says it is done. For extension transfers, size and xxh3 are
+ * what it sent; *status is SD_FILE_OK (renamed into place), or
+ * SD_FILE_SIZE / SD_FILE_CHECKSUM / SD_FILE_IO (the .part is removed).
+ * *hash is what the store computed. x is freed either way.
+ */
+void sd_files_finish(struct sd_files *fs, struct sd_xfer *x, uint64_t size,
+    uint64_t xxh3, int *status, uint64_t *hash, char *name,
+    size_t name_len);
+
+/* The sender went away mid-file: a legacy upload is removed, an extension
+ * transfer kept for resuming. */
+void sd_files_detach(struct sd_files *fs, struct sd_xfer *x,
+    const char *reason);
+
+/* Give up on x (cancelled, write error): remove its .part and free it. */
+void sd_files_abort(struct sd_files *fs, struct sd_xfer *x,
+    const char *reason);
+
+/* Drop interrupted transfers nobody resumed for an hour. */
+void sd_files_expire(struct sd_files *fs);
+
+/* Make a sender's file name safe to store: no directory part, no "..",
+ * no control characters, at most len - 1 bytes; never empty. */
+void sd_files_safe_name(const char *in, size_t n, char *out, size_t len);
+
+/* The transfer a client is feeding, for the registry; 0 when none. */
+size_t sd_files_active(const struct sd_files *fs);
+
+#endif

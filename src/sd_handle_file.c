@@ -1,0 +1,223 @@
+/*
+ * sd_handle_file.c: files. A legacy file is one frame whose body streams
+ * to the store; an extension transfer is an offer, chunks at their
+ * offsets and an end with the checksum. Legacy clients hear back in raw
+ * text, extension clients in ACCEPT, RESULT and ERROR frames.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sd_conn.h"
+#include "sd_err.h"
+#include "sd_files.h"
+#include "sd_handle.h"
+#include "sd_proto_enc.h"
+#include "sd_server.h"
+
+static void
+file_result(struct sd_conn *c, uint32_t xfer, int status, uint64_t size,
+    uint64_t hash, const char *name)
+{
+	struct sd_file_result r = { xfer, (uint8_t)status, size, hash, name,
+	    (uint16_t)strlen(name) };
+	uint8_t buf[512];
+	size_t n;
+
+	if (sd_proto_enc_file_result(buf, sizeof(buf), &r, &n) == SD_OK)
+		sd_conn_write(c, buf, n);
+}
+
+/* Tell a legacy client how its upload ended, in raw text. */
+static void
+file_legacy_say(struct sd_conn *c, const char *what, const char *arg)
+{
+	char text[512];
+	int n = snprintf(text, sizeof(text), "%s%s", what, arg);
+
+	if (n > 0)
+		sd_conn_send_text(c, SD_TEXT_NOTICE, 0, text,
+		    (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+}
+
+static void
+file_legacy_begin(struct sd_conn *c, const struct sd_frame *f)
+{
+	char err[SD_ERR_LEN];
+
+	if (!c->ext) {
+		memcpy(c->dev, f->u.lfile.dev, SD_MAC_LEN);
+		c->has_dev = 1;
+	}
+	if (sd_files_begin_legacy(c->srv->files, c->id, f->u.lfile.ext,
+	    f->u.lfile.size, &c->lxfer, err) != SD_OK) {
+		file_legacy_say(c, "file upload failed: ", err);
+		c->lxfer = NULL;
+	}
+	c->body = c->lxfer;
+}
+
+static void
+file_offer(struct sd_conn *c, const struct sd_file_offer *o)
+{
+	struct sd_file_accept a = { o->xfer, 0 };
+	static const uint8_t nodev[SD_MAC_LEN];
+	char err[SD_ERR_LEN];
+	uint8_t buf[32];
+	size_t n;
+	int rc;
+
+	if (c->xfer != NULL) {
+		sd_conn_send_error(c, SD_EC_UNEXPECTED, SD_T_FILE_OFFER,
+		    o->xfer, "one transfer at a time");
+		return;
+	}
+	if (o->size > c->srv->cfg->max_file) {
+		sd_conn_send_error(c, SD_EC_TOO_LARGE, SD_T_FILE_OFFER,
+		    o->xfer, "file larger than the server takes");
+		return;
+	}
+	rc = sd_files_offer(c->srv->files, c->id, c->has_dev ? c->dev : nodev,
+	    o->key, o->size, o->name, o->name_len, o->xfer, &c->xfer, err);
+	if (rc != SD_OK) {
+		c->xfer = NULL;
+		sd_conn_send_error(c, rc == SD_ERR_TOOBIG ? SD_EC_LIMIT :
+		    SD_EC_IO, SD_T_FILE_OFFER, o->xfer, err);
+		return;
+	}
+	a.offset = c->xfer->done;
+	if (sd_proto_enc_file_accept(buf, sizeof(buf), &a, &n) == SD_OK)
+		sd_conn_write(c, buf, n);
+}
+
+/* The transfer a frame names, or NULL after telling the client. */
+static struct sd_xfer *
+file_named(struct sd_conn *c, uint16_t type, uint32_t xfer)
+{
+	if (c->xfer != NULL && c->xfer->xfer_id == xfer)
+		return c->xfer;
+	sd_conn_send_error(c, SD_EC_NO_TRANSFER, type, xfer,
+	    "no such transfer");
+	return NULL;
+}
+
+static void
+file_chunk(struct sd_conn *c, const struct sd_file_chunk *k)
+{
+	struct sd_xfer *x = file_named(c, SD_T_FILE_CHUNK, k->xfer);
+
+	c->body = NULL;
+	if (x == NULL)
+		return;
+	if (k->offset != x->done || k->len > x->size - x->done) {
+		sd_conn_send_error(c, SD_EC_OFFSET, SD_T_FILE_CHUNK, k->xfer,
+		    "chunk is not the next part of the file");
+		sd_files_abort(c->srv->files, x, "chunk out of order");
+		c->xfer = NULL;
+		return;
+	}
+	c->body = x;
+}
+
+static void
+file_end(struct sd_conn *c, const struct sd_file_end *e)
+{
+	struct sd_xfer *x = file_named(c, SD_T_FILE_END, e->xfer);
+	char name[256];
+	uint64_t hash, done;
+	int status;
+
+	if (x == NULL)
+		return;
+	done = x->done;
+	sd_files_finish(c->srv->files, x, e->size, e->xxh3, &status, &hash,
+	    name, sizeof(name));
+	c->xfer = NULL;
+	if (status == SD_FILE_OK)
+		c->srv->totals.files++;
+	file_result(c, e->xfer, status, done, hash, name);
+}
+
+static void
+file_cancel(struct sd_conn *c, const struct sd_file_cancel *k)
+{
+	struct sd_xfer *x = file_named(c, SD_T_FILE_CANCEL, k->xfer);
+	char name[256];
+	uint64_t done;
+
+	if (x == NULL)
+		return;
+	snprintf(name, sizeof(name), "%s", x->name);
+	done = x->done;
+	sd_files_abort(c->srv->files, x, "cancelled by the client");
+	c->xfer = NULL;
+	file_result(c, k->xfer, SD_FILE_CANCELLED, done, 0, name);
+}
+
+void
+sd_handle_file(struct sd_conn *c, const struct sd_frame *f)
+{
+	switch (f->kind) {
+	case SD_K_LEGACY_FILE:
+		file_legacy_begin(c, f);
+		break;
+	case SD_K_FILE_OFFER:
+		file_offer(c, &f->u.offer);
+		break;
+	case SD_K_FILE_CHUNK:
+		file_chunk(c, &f->u.chunk);
+		break;
+	case SD_K_FILE_END:
+		file_end(c, &f->u.end);
+		break;
+	default:
+		file_cancel(c, &f->u.cancel);
+		break;
+	}
+}
+
+void
+sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f)
+{
+	struct sd_xfer *x = c->body;
+	char err[SD_ERR_LEN], why[SD_ERR_LEN + 32];
+
+	if (x == NULL)
+		return;		/* the body of a refused file */
+	if (sd_files_write(c->srv->files, x, f->data, f->data_len, err) ==
+	    SD_OK)
+		return;
+	snprintf(why, sizeof(why), "cannot write: %s", err);
+	c->body = NULL;
+	if (x == c->lxfer) {
+		c->lxfer = NULL;
+		sd_files_abort(c->srv->files, x, why);
+		file_legacy_say(c, "file upload failed: ", why);
+		return;
+	}
+	c->xfer = NULL;
+	sd_conn_send_error(c, SD_EC_IO, SD_T_FILE_CHUNK, x->xfer_id, why);
+	sd_files_abort(c->srv->files, x, why);
+}
+
+void
+sd_handle_file_body_end(struct sd_conn *c, const struct sd_frame *f)
+{
+	struct sd_xfer *x = c->lxfer;
+	char name[256];
+	uint64_t hash;
+	int status;
+
+	c->body = NULL;
+	if (f->kind != SD_K_LEGACY_FILE || x == NULL)
+		return;
+	c->lxfer = NULL;
+	sd_files_finish(c->srv->files, x, 0, 0, &status, &hash, name,
+	    sizeof(name));
+	if (status != SD_FILE_OK) {
+		file_legacy_say(c, "file upload failed: could not store ",
+		    name);
+		return;
+	}
+	c->srv->totals.files++;
+	file_legacy_say(c, "file upload successful!! saved as ", name);
+}

@@ -1,0 +1,108 @@
+/*
+ * sd_handle_sensor.c: sensor readings, legacy (one float32) and batches
+ * (acknowledged once written). When the store cannot keep up, the
+ * connection waits: backpressure, never a dropped reading.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sd_conn.h"
+#include "sd_err.h"
+#include "sd_handle.h"
+#include "sd_pipeline.h"
+#include "sd_proto_enc.h"
+#include "sd_server.h"
+
+static void
+sensor_error(struct sd_conn *c, const char *why)
+{
+	struct sd_event e = { .kind = SD_EV_ERROR };
+
+	e.id = c->id;
+	e.reason = why;
+	sd_events_fire(c->srv->events, &e);
+}
+
+static void
+sensor_ack(struct sd_conn *c, uint64_t seq)
+{
+	struct sd_sensor_ack a = { seq };
+	uint8_t buf[16];
+	size_t n;
+
+	if (sd_proto_enc_sensor_ack(buf, sizeof(buf), &a, &n) == SD_OK)
+		sd_conn_write(c, buf, n);
+}
+
+/* Store one reading; 0, or -1 when the store is full and c must wait. */
+static int
+sensor_submit(struct sd_conn *c, const struct sd_reading_in *r)
+{
+	char err[SD_ERR_LEN];
+	int rc = sd_pipeline_submit(c->srv->pipe, r, err);
+
+	if (rc == SD_OK) {
+		c->srv->totals.readings++;
+		return 0;
+	}
+	sensor_error(c, err);
+	return rc == SD_ERR_NOSPACE ? -1 : 0;
+}
+
+static void
+sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
+{
+	struct sd_reading_in r = { .dev = b->dev };
+	struct sd_reading rd;
+	char err[SD_ERR_LEN];
+	size_t pos = 0;
+
+	while (sd_proto_batch_next(b, &pos, &rd)) {
+		r.ts_ns = rd.ts_ns;
+		r.value = rd.value;
+		r.chan = rd.chan;
+		r.chan_len = rd.chan_len;
+		if (sensor_submit(c, &r) != 0)
+			break;
+	}
+	/* Written before it is acknowledged. */
+	if (sd_pipeline_flush(c->srv->pipe, err) == SD_OK) {
+		sensor_ack(c, b->seq);
+		return;
+	}
+	sensor_error(c, err);
+	c->ack_seq = b->seq;
+	c->ack_pending = 1;
+	sd_conn_pause(c);
+}
+
+void
+sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f)
+{
+	struct sd_reading_in r = { 0 };
+
+	if (f->kind == SD_K_SENSOR_BATCH)
+		sensor_batch(c, &f->u.batch);
+	else {
+		if (!c->ext) {
+			memcpy(c->dev, f->u.lsensor.dev, SD_MAC_LEN);
+			c->has_dev = 1;
+		}
+		r.dev = f->u.lsensor.dev;
+		r.value = f->u.lsensor.value;
+		r.single = 1;
+		sensor_submit(c, &r);
+	}
+	if (sd_pipeline_full(c->srv->pipe))
+		sd_conn_pause(c);
+}
+
+void
+sd_handle_sensor_resume(struct sd_conn *c)
+{
+	if (c->ack_pending) {
+		c->ack_pending = 0;
+		sensor_ack(c, c->ack_seq);
+	}
+	sd_conn_resume(c);
+}

@@ -1,0 +1,179 @@
+/*
+ * sd_listen.c: listening sockets. Each is opened by hand (so IPv6 can be
+ * V6ONLY beside an IPv4 wildcard) and handed to an evconnlistener.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sd_conn.h"
+#include "sd_err.h"
+#include "sd_listen.h"
+#include "sd_server.h"
+
+#define SD_BACKLOG	1024
+
+/* Decide whether a new client may stay; NULL when it may. */
+static const char *
+listen_refuse(struct sd_listener *l)
+{
+	const struct sd_config *cfg = l->srv->cfg;
+
+	if (l->srv->stopping)
+		return "shutting down";
+	if (l->srv->nconns >= cfg->max_clients)
+		return "too many clients";
+	if (cfg->max_clients_per_port != 0 &&
+	    l->clients >= cfg->max_clients_per_port)
+		return "too many clients on this port";
+	return NULL;
+}
+
+static void
+listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct sd_listener *l = arg;
+	struct sd_event e = { .kind = SD_EV_DROP };
+	const char *why = listen_refuse(l);
+
+	(void)ev;
+	if (why != NULL) {
+		e.reason = why;
+		sd_events_fire(l->srv->events, &e);
+		close(fd);
+		return;
+	}
+	sd_conn_new(l->srv, l, fd, sa, salen);
+}
+
+static void
+listen_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_listener *l = arg;
+
+	(void)fd;
+	(void)what;
+	if (l->ev != NULL && !l->srv->stopping)
+		evconnlistener_enable(l->ev);
+}
+
+/* accept() failed (out of fds, most likely): pause this listener for a
+ * second rather than spin on the error. */
+static void
+listen_error_cb(struct evconnlistener *ev, void *arg)
+{
+	struct sd_listener *l = arg;
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	struct timeval tv = { 1, 0 };
+	char why[SD_ERR_LEN];
+
+	snprintf(why, sizeof(why), "accept on port %u: %s", l->port,
+	    strerror(errno));
+	e.reason = why;
+	sd_events_fire(l->srv->events, &e);
+	evconnlistener_disable(ev);
+	if (l->retry != NULL)
+		evtimer_add(l->retry, &tv);
+}
+
+/* Make the socket: SD_OK, or an error with l->reason filled in. */
+static int
+listen_socket(struct sd_listener *l, evutil_socket_t *out)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss), fd, on = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (evutil_parse_sockaddr_port(l->addr, (struct sockaddr *)&ss,
+	    &sslen) != 0) {
+		snprintf(l->reason, sizeof(l->reason),
+		    "not an IP address: %s", l->addr);
+		return SD_ERR_INVAL;
+	}
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(l->port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(l->port);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) != 0 ||
+	    listen(fd, SD_BACKLOG) != 0)
+		goto fail_close;
+	*out = fd;
+	return SD_OK;
+fail_close:
+	snprintf(l->reason, sizeof(l->reason), "%s", strerror(errno));
+	close(fd);
+	return SD_ERR_INVAL;
+fail:
+	snprintf(l->reason, sizeof(l->reason), "%s", strerror(errno));
+	return SD_ERR_INVAL;
+}
+
+int
+sd_listen_open(struct sd_listener *l, struct sd_server *srv)
+{
+	struct sd_event e = { .kind = SD_EV_LISTEN };
+	evutil_socket_t fd;
+
+	l->srv = srv;
+	l->listening = 0;
+	if (listen_socket(l, &fd) != SD_OK)
+		goto fail;
+	l->ev = evconnlistener_new(srv->base, listen_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (l->ev == NULL) {
+		close(fd);
+		snprintf(l->reason, sizeof(l->reason), "out of memory");
+		goto fail;
+	}
+	evconnlistener_set_error_cb(l->ev, listen_error_cb);
+	l->retry = evtimer_new(srv->base, listen_retry_cb, l);
+	l->listening = 1;
+	l->reason[0] = '\0';
+	e.port = l->port;
+	e.addr = l->addr;
+	sd_events_fire(srv->events, &e);
+	return SD_OK;
+fail:
+	e.kind = SD_EV_LISTEN_FAILED;
+	e.port = l->port;
+	e.addr = l->addr;
+	e.reason = l->reason;
+	sd_events_fire(srv->events, &e);
+	return SD_ERR_INVAL;
+}
+
+void
+sd_listen_stop(struct sd_listener *l)
+{
+	if (l->ev != NULL)
+		evconnlistener_disable(l->ev);
+	if (l->retry != NULL)
+		evtimer_del(l->retry);
+}
+
+void
+sd_listen_close(struct sd_listener *l)
+{
+	if (l->ev != NULL)
+		evconnlistener_free(l->ev);
+	if (l->retry != NULL)
+		event_free(l->retry);
+	l->ev = NULL;
+	l->retry = NULL;
+	l->listening = 0;
+}

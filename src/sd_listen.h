@@ -1,0 +1,37 @@
+/*
+ * sd_listen.h: one listening socket per (port, address). A listener that
+ * could not open keeps its reason for the status; the others serve.
+ */
+#ifndef SD_LISTEN_H
+#define SD_LISTEN_H
+
+#include <stdint.h>
+
+#include "sd_util.h"
+
+struct evconnlistener;
+struct event;
+struct sd_server;
+
+struct sd_listener {
+	struct sd_server	*srv;
+	struct evconnlistener	*ev;
+	struct event		*retry;		/* after EMFILE */
+	uint16_t		 port;
+	char			 addr[64];
+	int			 listening;
+	char			 reason[SD_ERR_LEN];
+	uint32_t		 clients;
+};
+
+/* Open l (port and addr set by the caller); on failure l->reason says
+ * why. SD_OK or an error. */
+int sd_listen_open(struct sd_listener *l, struct sd_server *srv);
+
+/* Close l. */
+void sd_listen_close(struct sd_listener *l);
+
+/* Stop accepting (shutdown). */
+void sd_listen_stop(struct sd_listener *l);
+
+#endif

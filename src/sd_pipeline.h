@@ -1,0 +1,56 @@
+/*
+ * sd_pipeline.h: where every sensor reading goes. A reading becomes one
+ * line of InfluxDB line protocol (measurement, device tag, optional
+ * channel tag, one field, a nanosecond timestamp) appended to the spool;
+ * sinks (InfluxDB, Kafka) will read the spool from their own cursors.
+ *
+ * Server timestamps strictly increase, so no two readings share one and
+ * none can overwrite another downstream.
+ */
+#ifndef SD_PIPELINE_H
+#define SD_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sd_proto.h"
+#include "sd_util.h"
+
+struct sd_pipeline;
+
+struct sd_reading_in {
+	const uint8_t	*dev;		/* SD_MAC_LEN bytes */
+	int64_t		 ts_ns;		/* 0: now */
+	double		 value;
+	int		 single;	/* value came as a float32 */
+	const char	*chan;		/* NULL: no channel tag */
+	size_t		 chan_len;
+};
+
+/* names: measurement, field and device tag, as configured. */
+struct sd_pipeline *sd_pipeline_new(const char *dir, const char *measurement,
+    const char *field, const char *device_tag, char err[SD_ERR_LEN]);
+void sd_pipeline_free(struct sd_pipeline *p);
+
+/* Add one reading. SD_OK; SD_ERR_INVAL for a value line protocol cannot
+ * carry (NaN, infinity), with err; SD_ERR_NOSPACE when the store is
+ * failing and its buffer is full. */
+int sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
+    char err[SD_ERR_LEN]);
+
+/* Write buffered lines now (before acknowledging them). */
+int sd_pipeline_flush(struct sd_pipeline *p, char err[SD_ERR_LEN]);
+
+/* True while the store is failing and connections should wait. */
+int sd_pipeline_full(const struct sd_pipeline *p);
+
+/* Readings stored since the last call, and in all. */
+uint64_t sd_pipeline_take_count(struct sd_pipeline *p);
+uint64_t sd_pipeline_total(const struct sd_pipeline *p);
+
+/* Format a line into buf; its length, or 0 when it does not fit or the
+ * value is not finite. Exposed for the unit tests. */
+size_t sd_pipeline_line(const struct sd_pipeline *p,
+    const struct sd_reading_in *r, int64_t ts, char *buf, size_t len);
+
+#endif

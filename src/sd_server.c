@@ -1,0 +1,323 @@
+/*
+ * sd_server.c: the server core (see sd_server.h).
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sd_conn.h"
+#include "sd_err.h"
+#include "sd_files.h"
+#include "sd_handle.h"
+#include "sd_listen.h"
+#include "sd_pipeline.h"
+#include "sd_server.h"
+
+#define SD_FLUSH_MS	100	/* legacy readings reach the disk within */
+
+/* Once a second: reading counts, a failing store retried, stale
+ * interrupted transfers dropped. */
+static void
+server_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_server *srv = arg;
+	struct sd_event e = { .kind = SD_EV_READINGS };
+	uint64_t n = sd_pipeline_take_count(srv->pipe);
+
+	(void)fd;
+	(void)what;
+	if (n > 0) {
+		e.count = n;
+		e.total = sd_pipeline_total(srv->pipe);
+		sd_events_fire(srv->events, &e);
+	}
+	sd_files_expire(srv->files);
+}
+
+/* Write buffered readings; when the store works again, let the clients
+ * it held back go on. */
+static void
+server_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_server *srv = arg;
+	struct sd_conn *c, *next;
+	char err[SD_ERR_LEN];
+	int was_full = sd_pipeline_full(srv->pipe);
+
+	(void)fd;
+	(void)what;
+	if (sd_pipeline_flush(srv->pipe, err) != SD_OK || !was_full)
+		return;
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->paused)
+			sd_handle_sensor_resume(c);
+	}
+}
+
+static int
+server_mkdirs(const struct sd_config *cfg, char err[SD_ERR_LEN])
+{
+	if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, SD_ERR_LEN, "--data-dir %.200s: %s",
+		    cfg->data_dir,
+		    strerror(errno));
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+/* One listener per port and address; SD_OK when any opened. */
+static int
+server_listen(struct sd_server *srv, char err[SD_ERR_LEN])
+{
+	const struct sd_config *cfg = srv->cfg;
+	static const char *const any[] = { "0.0.0.0", "::" };
+	const char *const *addrs = cfg->nbinds ? (const char *const *)
+	    cfg->binds : any;
+	size_t naddrs = cfg->nbinds ? cfg->nbinds : 2, i, j, ok = 0;
+	struct sd_listener *l;
+
+	srv->listeners = calloc(cfg->nports * naddrs, sizeof(*l));
+	if (srv->listeners == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	for (i = 0; i < cfg->nports; i++) {
+		for (j = 0; j < naddrs; j++) {
+			l = &srv->listeners[srv->nlisteners++];
+			l->port = cfg->ports[i];
+			snprintf(l->addr, sizeof(l->addr), "%s", addrs[j]);
+			if (sd_listen_open(l, srv) == SD_OK)
+				ok++;
+		}
+	}
+	if (ok == 0) {
+		snprintf(err, SD_ERR_LEN, "no port could be opened (%.200s)",
+		    srv->listeners[0].reason);
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+int
+sd_server_new(struct event_base *base, const struct sd_config *cfg,
+    struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN])
+{
+	struct timeval sec = { 1, 0 }, flush = { 0, SD_FLUSH_MS * 1000 };
+	struct sd_server *srv;
+	char dir[4096];
+
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	srv->base = base;
+	srv->cfg = cfg;
+	srv->events = events;
+	srv->started_ns = sd_now_ns();
+	srv->started_mono = sd_mono_ns();
+	TAILQ_INIT(&srv->conns);
+	if (server_mkdirs(cfg, err) != SD_OK)
+		goto fail;
+	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
+	srv->files = sd_files_new(dir, events, err);
+	if (srv->files == NULL)
+		goto fail;
+	snprintf(dir, sizeof(dir), "%s/sensors", cfg->data_dir);
+	srv->pipe = sd_pipeline_new(dir, cfg->measurement, cfg->field,
+	    cfg->device_tag, err);
+	if (srv->pipe == NULL)
+		goto fail;
+	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
+	srv->flush = event_new(base, -1, EV_PERSIST, server_flush_cb, srv);
+	if (srv->tick == NULL || srv->flush == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		goto fail;
+	}
+	event_add(srv->tick, &sec);
+	event_add(srv->flush, &flush);
+	if (server_listen(srv, err) != SD_OK)
+		goto fail;
+	*out = srv;
+	return SD_OK;
+fail:
+	sd_server_free(srv);
+	return SD_ERR_INVAL;
+}
+
+void
+sd_server_free(struct sd_server *srv)
+{
+	struct sd_conn *c;
+	size_t i;
+
+	if (srv == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
+		sd_conn_close(c, "server stopped");
+	for (i = 0; i < srv->nlisteners; i++)
+		sd_listen_close(&srv->listeners[i]);
+	free(srv->listeners);
+	if (srv->tick != NULL)
+		event_free(srv->tick);
+	if (srv->flush != NULL)
+		event_free(srv->flush);
+	if (srv->stop_timer != NULL)
+		event_free(srv->stop_timer);
+	sd_pipeline_free(srv->pipe);
+	sd_files_free(srv->files);
+	free(srv);
+}
+
+struct sd_conn *
+sd_server_find(struct sd_server *srv, uint32_t id)
+{
+	struct sd_conn *c;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (c->id == id)
+			return c;
+	}
+	return NULL;
+}
+
+int
+sd_server_broadcast(struct sd_server *srv, const char *text, size_t len)
+{
+	struct sd_event e = { .kind = SD_EV_BROADCAST };
+	struct sd_conn *c, *next;
+	int n = 0;
+
+	/* Sending may drop a client that does not read: walk safely. */
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state != SD_CONN_OPEN)
+			continue;
+		if (sd_conn_send_text(c, SD_TEXT_BROADCAST, 0, text, len) ==
+		    SD_OK)
+			n++;
+	}
+	e.text = text;
+	e.text_len = len;
+	e.clients = n;
+	sd_events_fire(srv->events, &e);
+	return n;
+}
+
+int
+sd_server_send(struct sd_server *srv, uint32_t id, const char *text,
+    size_t len)
+{
+	struct sd_conn *c = sd_server_find(srv, id);
+
+	if (c == NULL || c->state != SD_CONN_OPEN)
+		return SD_ERR_INVAL;
+	return sd_conn_send_text(c, SD_TEXT_NOTICE, 0, text, len);
+}
+
+int
+sd_server_kick(struct sd_server *srv, uint32_t id)
+{
+	struct sd_event e = { .kind = SD_EV_KICK };
+	struct sd_conn *c = sd_server_find(srv, id);
+
+	if (c == NULL)
+		return SD_ERR_INVAL;
+	e.id = id;
+	sd_events_fire(srv->events, &e);
+	sd_conn_close(c, "kicked by the operator");
+	return SD_OK;
+}
+
+/* The shutdown deadline, or the last transfer done: close and stop. */
+static void
+server_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_server *srv = arg;
+	struct sd_conn *c, *next;
+	char err[SD_ERR_LEN];
+
+	(void)fd;
+	(void)what;
+	if (what != EV_TIMEOUT && sd_files_active(srv->files) > 0)
+		return;
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		sd_conn_close(c, "server shutting down");
+	}
+	sd_pipeline_flush(srv->pipe, err);
+	event_base_loopexit(srv->base, NULL);
+}
+
+/* While stopping: every 100 ms, see whether transfers are done. */
+static void
+server_stop_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (sd_files_active(srv->files) == 0)
+		server_stop_cb(-1, EV_READ, srv);
+}
+
+void
+sd_server_shutdown(struct sd_server *srv, const char *reason)
+{
+	struct sd_event e = { .kind = SD_EV_SHUTDOWN };
+	struct timeval tv = { (time_t)srv->cfg->shutdown_timeout, 0 };
+	struct timeval poll = { 0, 100000 };
+	struct sd_conn *c, *next;
+	size_t i;
+
+	if (srv->stopping)
+		return;
+	srv->stopping = 1;
+	e.reason = reason;
+	sd_events_fire(srv->events, &e);
+	for (i = 0; i < srv->nlisteners; i++)
+		sd_listen_stop(&srv->listeners[i]);
+	/* Clients with nothing in flight go now, after their output. */
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->xfer == NULL && c->lxfer == NULL)
+			sd_conn_drain(c);
+	}
+	srv->stop_timer = evtimer_new(srv->base, server_stop_cb, srv);
+	if (srv->stop_timer != NULL)
+		evtimer_add(srv->stop_timer, &tv);
+	event_del(srv->tick);
+	event_free(srv->tick);
+	srv->tick = event_new(srv->base, -1, EV_PERSIST, server_stop_poll_cb,
+	    srv);
+	if (srv->tick != NULL)
+		event_add(srv->tick, &poll);
+	if (srv->stop_timer == NULL || srv->tick == NULL)
+		server_stop_cb(-1, EV_TIMEOUT, srv);
+}
+
+size_t
+sd_server_nports(const struct sd_server *srv)
+{
+	return srv->nlisteners;
+}
+
+void
+sd_server_port(const struct sd_server *srv, size_t i,
+    struct sd_port_status *st)
+{
+	const struct sd_listener *l = &srv->listeners[i];
+
+	st->port = l->port;
+	st->addr = l->addr;
+	st->listening = l->listening;
+	st->reason = l->listening ? NULL : l->reason;
+	st->clients = l->clients;
+}

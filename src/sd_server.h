@@ -1,0 +1,96 @@
+/*
+ * sd_server.h: the server core: one event loop, its listeners, the client
+ * registry, the file store and the reading pipeline, and the requests a
+ * front end may make (broadcast, send, kick, shut down).
+ *
+ * Everything an operator may want to see goes out on srv->events; the
+ * front ends (headless logger, control socket, dashboard) never touch
+ * the structures below, they read snapshots (sd_server_foreach_client,
+ * the status accessors) and make requests.
+ */
+#ifndef SD_SERVER_H
+#define SD_SERVER_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "sd_config.h"
+#include "sd_events.h"
+#include "sd_util.h"
+
+struct event_base;
+struct event;
+struct sd_conn;
+struct sd_files;
+struct sd_pipeline;
+struct sd_listener;
+
+struct sd_totals {
+	uint64_t	 messages;
+	uint64_t	 files;
+	uint64_t	 readings;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+	uint64_t	 bad_frames;
+	uint64_t	 connections;
+};
+
+TAILQ_HEAD(sd_conn_list, sd_conn);
+
+struct sd_server {
+	struct event_base	*base;
+	const struct sd_config	*cfg;
+	struct sd_events	*events;
+	struct sd_listener	*listeners;	/* array */
+	size_t			 nlisteners;
+	struct sd_conn_list	 conns;
+	size_t			 nconns;
+	uint32_t		 next_id;
+	struct sd_files		*files;
+	struct sd_pipeline	*pipe;
+	struct sd_totals	 totals;
+	int64_t			 started_ns;
+	int64_t			 started_mono;
+	struct event		*tick;		/* once a second */
+	struct event		*flush;		/* readings to disk */
+	struct event		*stop_timer;	/* shutdown deadline */
+	int			 stopping;
+};
+
+/* Create the core on base: open the data directories, the listeners
+ * (a port that fails is reported and skipped), the file store and the
+ * pipeline. SD_OK, or an error with err filled in (for instance no port
+ * could be opened). */
+int sd_server_new(struct event_base *base, const struct sd_config *cfg,
+    struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN]);
+
+/* Close everything and free the server; flushes the pipeline. */
+void sd_server_free(struct sd_server *srv);
+
+/* Requests. */
+int sd_server_broadcast(struct sd_server *srv, const char *text, size_t len);
+int sd_server_send(struct sd_server *srv, uint32_t id, const char *text,
+    size_t len);
+int sd_server_kick(struct sd_server *srv, uint32_t id);
+
+/* Stop accepting; let transfers finish for the shutdown timeout, then
+ * close every client, flush and break the loop. */
+void sd_server_shutdown(struct sd_server *srv, const char *reason);
+
+/* Find a client by id. */
+struct sd_conn *sd_server_find(struct sd_server *srv, uint32_t id);
+
+/* Per-port state for status. */
+struct sd_port_status {
+	uint16_t	 port;
+	const char	*addr;
+	int		 listening;
+	const char	*reason;	/* why it failed */
+	uint32_t	 clients;
+};
+
+size_t sd_server_nports(const struct sd_server *srv);
+void sd_server_port(const struct sd_server *srv, size_t i,
+    struct sd_port_status *st);
+
+#endif

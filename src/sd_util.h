@@ -1,0 +1,33 @@
+/*
+ * sd_util.h: small helpers every core module uses: clocks, number and
+ * size parsing, time formatting.
+ */
+#ifndef SD_UTIL_H
+#define SD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SD_ERR_LEN	256	/* room for an error message */
+
+/* Nanoseconds since the Unix epoch (wall clock). */
+int64_t sd_now_ns(void);
+
+/* Nanoseconds of a monotonic clock, for durations and rates. */
+int64_t sd_mono_ns(void);
+
+/* Parse a whole decimal number in [min, max]; SD_OK or SD_ERR_INVAL. */
+int sd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Parse a size: a number with an optional k, M or G suffix (powers of
+ * 1024); SD_OK or SD_ERR_INVAL. */
+int sd_parse_size(const char *s, uint64_t *out);
+
+/* Format ns since the epoch as RFC 3339 UTC with milliseconds
+ * ("2026-11-25T17:10:00.123Z") into buf (at least 32 bytes). */
+void sd_fmt_rfc3339(int64_t ns, char *buf, size_t len);
+
+/* Format a byte count for people ("1.2 MB"). */
+void sd_fmt_bytes(uint64_t n, char *buf, size_t len);
+
+#endif
