@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Extension file names are made safe and stay inside DIR/files: directory
+parts and `..` removed (`../../etc/passwd` -> `passwd`), no `/`, no
+control characters, at most 200 bytes; a collision gets ` (1)`, ` (2)`
+before the extension."""
+import os
+
+import sdpeer
+import sdwire
+from sdpeer import check
+
+
+def send_file(s, xfer, name, data):
+    s.sendall(sdwire.file_offer(xfer, len(data), 0xA000 + xfer, name))
+    t, p = sdpeer.recv_frame(s)
+    if t == sdwire.T_ERROR:
+        return None
+    if t == sdwire.T_FILE_RESULT:   # refused with status 5
+        r = sdwire.parse_file_result(p)
+        check(r["status"] == 5, "offer of %r answered RESULT %r" % (name, r))
+        return None
+    check(t == sdwire.T_FILE_ACCEPT, "offer of %r answered 0x%04x"
+          % (name, t))
+    check(sdwire.parse_file_accept(p)["offset"] == 0, "offset not 0")
+    s.sendall(sdwire.file_chunk(xfer, 0, data))
+    s.sendall(sdwire.file_end(xfer, len(data), sdwire.xxh3_64(data)))
+    r = sdwire.parse_file_result(sdpeer.expect_frame(s,
+                                                     sdwire.T_FILE_RESULT))
+    check(r["status"] == 0, "%r: status %d" % (name, r["status"]))
+    return r["name"]
+
+
+def inside(srv, name):
+    """The stored file is a regular file directly in DIR/files."""
+    n = name.decode("utf-8")
+    check("/" not in n and n not in ("", ".", ".."), "unsafe name %r" % n)
+    check(not any(ord(c) < 0x20 or ord(c) == 0x7f for c in n),
+          "control character in %r" % n)
+    check(len(name) <= 200, "name of %d bytes (max 200)" % len(name))
+    path = os.path.join(srv.files_dir, n)
+    real = os.path.realpath(path)
+    check(os.path.dirname(real) == os.path.realpath(srv.files_dir),
+          "%r resolves outside DIR/files: %s" % (n, real))
+    check(os.path.isfile(path), "no regular file %s" % path)
+    return path
+
+
+def test():
+    srv = sdpeer.Server().start()
+    s = srv.connect()
+    sdpeer.hello(s)
+    xfer = 0
+
+    def put(name, data=None):
+        nonlocal xfer
+        xfer += 1
+        data = data if data is not None else os.urandom(100 + xfer)
+        stored = send_file(s, xfer, name, data)
+        if stored is not None:
+            with open(inside(srv, stored), "rb") as f:
+                check(f.read() == data, "%r: stored bytes differ" % name)
+        return stored
+
+    got = put(b"../../etc/passwd")
+    check(got == b"passwd", "../../etc/passwd stored as %r, expected "
+          "'passwd' (directory parts removed)" % got)
+    check(not os.path.exists(os.path.join(srv.dir, "etc")),
+          "an etc directory appeared in DIR")
+    got = put(b"/abs/path/x.txt")
+    check(got == b"x.txt", "/abs/path/x.txt stored as %r" % got)
+    got = put(b"sub/dir/y.txt")
+    check(got == b"y.txt", "sub/dir/y.txt stored as %r" % got)
+    got = put(b"ev\x01il\x1b[31m\nname\x7f.txt")
+    check(got is not None, "a name with control characters was refused")
+    check(b"\x01" not in got and b"\x1b" not in got and b"\n" not in got,
+          "control characters kept: %r" % got)
+    got = put(b"a" * 300 + b".txt")
+    check(got is not None and len(got) <= 200,
+          "300-byte name stored as %r" % got)
+    for evil in (b"..", b".", b"../..", b"", b"/"):
+        got = put(evil)     # refusing it is fine too; inside() checks it
+    got = put("caf\u00e9 \u2713.txt".encode())
+    check(got == "caf\u00e9 \u2713.txt".encode(),
+          "a harmless UTF-8 name was changed to %r" % got)
+
+    # collisions
+    check(put(b"dup.txt") == b"dup.txt", "first dup.txt renamed")
+    check(put(b"dup.txt") == b"dup (1).txt", "second dup.txt not 'dup (1)"
+          ".txt'")
+    check(put(b"dup.txt") == b"dup (2).txt", "third dup.txt not 'dup (2)"
+          ".txt'")
+    check(put(b"noext") == b"noext", "noext renamed")
+    check(put(b"noext") == b"noext (1)", "second noext not 'noext (1)'")
+
+    # nothing outside DIR/files but the documented entries
+    for root, dirs, files in os.walk(srv.dir):
+        for f in files:
+            p = os.path.join(root, f)
+            check(os.path.realpath(p).startswith(os.path.realpath(srv.dir)),
+                  "file outside DIR: %s" % p)
+    s.close()
+    check(srv.stop() == 0, "exit status after SIGTERM not 0")
+
+
+sdpeer.run(test)
