@@ -377,8 +377,10 @@ config_ini_line(void *user, const char *section, const char *name,
 			return sd_config_set(ctx->cfg, o->val, "", why) ==
 			    SD_OK;
 		if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
-		    strcmp(value, "0") == 0)
+		    strcmp(value, "0") == 0) {
+			ctx->cfg->headless = 0;	/* the one switch there is */
 			return 1;
+		}
 		snprintf(ctx->why, sizeof(ctx->why),
 		    "%s: expected true or false", name);
 		return 0;
@@ -407,6 +409,8 @@ sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
 			path = argv[++i];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			path = argv[i] + 9;
+		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')
+			path = argv[i] + 2;
 	}
 	if (path == NULL)
 		return SD_OK;

@@ -22,6 +22,8 @@ ctlcli_usage(FILE *fp)
 {
 	fputs(
 "usage: sockdeckd ctl [--control PATH | --data-dir DIR] [--json] COMMAND\n"
+"       (options go before COMMAND; --json may also follow status,\n"
+"       clients, kick and events)\n"
 "\n"
 "  status              the server, its ports, addresses and totals\n"
 "  clients             the connected clients\n"
@@ -59,6 +61,8 @@ ctlcli_connect(const char *path)
 
 /* Send a request line; read answer lines, handing each to print until
  * it returns non-zero (or for ever, for events). */
+static int print_events(json_t *r, int json);
+
 static int
 ctlcli_exchange(int fd, json_t *req, int (*print)(json_t *, int), int json)
 {
@@ -82,6 +86,9 @@ ctlcli_exchange(int fd, json_t *req, int (*print)(json_t *, int), int json)
 		if (rc >= 0)
 			break;
 	}
+	/* An event stream ends when the server stops: that is no error. */
+	if (rc < 0 && print == print_events)
+		rc = 0;
 out:
 	free(line);
 	free(s);
@@ -196,14 +203,20 @@ print_done(json_t *r, int json)
 	return 0;
 }
 
-/* Events: the first answer acknowledges; then one line per event. */
+/* Events: the first answer acknowledges; then one line per event, until
+ * the server goes away. */
 static int
 print_events(json_t *r, int json)
 {
+	char *s;
+
 	(void)json;
 	if (json_object_get(r, "event") == NULL)
 		return ctlcli_failed(r) ? 1 : -1;
-	print_json(r, 1);
+	s = json_dumps(r, JSON_COMPACT);
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
 	fflush(stdout);
 	return -1;
 }
@@ -313,6 +326,13 @@ sd_ctlcli_main(int argc, char **argv)
 			ctlcli_usage(stderr);
 			return 2;
 		}
+	}
+	/* Commands without text take --json after them too. */
+	while (argc - optind > 1 && strcmp(argv[argc - 1], "--json") == 0 &&
+	    strcmp(argv[optind], "broadcast") != 0 &&
+	    strcmp(argv[optind], "send") != 0) {
+		json = 1;
+		argc--;
 	}
 	if (optind >= argc) {
 		ctlcli_usage(stderr);

@@ -31,7 +31,7 @@ enum {
 	F_REASON = 1 << 8, F_BYTES = 1 << 9, F_SIZE = 1 << 10,
 	F_OFFSET = 1 << 11, F_COUNT = 1 << 12, F_TOTAL = 1 << 13,
 	F_XXH3 = 1 << 14, F_ODD = 1 << 15, F_VERSION = 1 << 16,
-	F_CLIENTS = 1 << 17,
+	F_CLIENTS = 1 << 17, F_STATE = 1 << 18,
 };
 
 static const struct {
@@ -57,6 +57,7 @@ static const struct {
 	[SD_EV_DROP] = { "drop", F_ID | F_REASON },
 	[SD_EV_ERROR] = { "error", F_ID | F_REASON },
 	[SD_EV_SHUTDOWN] = { "shutdown", F_REASON },
+	[SD_EV_STORE] = { "store", F_STATE | F_BYTES | F_REASON },
 };
 
 struct sd_events *
@@ -241,6 +242,9 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 		at = text_num(buf, len, at, "clients", (uint64_t)ev->clients);
 	if ((f & F_ODD) && ev->odd)
 		at = text_str(buf, len, at, "odd", "true", 4);
+	if ((f & F_STATE) && ev->state)
+		at = text_str(buf, len, at, "state", ev->state,
+		    strlen(ev->state));
 	if ((f & F_TEXT) && ev->text)
 		at = text_str(buf, len, at, "text", ev->text, ev->text_len);
 	if ((f & F_REASON) && ev->reason)
@@ -326,6 +330,8 @@ sd_event_json(const struct sd_event *ev)
 		json_object_set_new(o, "clients", json_integer(ev->clients));
 	if ((f & F_ODD) && ev->odd)
 		json_object_set_new(o, "odd", json_true());
+	if ((f & F_STATE) && ev->state)
+		json_object_set_new(o, "state", json_string(ev->state));
 	if ((f & F_TEXT) && ev->text)
 		json_bytes(o, "text", ev->text, ev->text_len);
 	if ((f & F_REASON) && ev->reason)

@@ -32,6 +32,7 @@ enum sd_ev_kind {
 	SD_EV_DROP,
 	SD_EV_ERROR,
 	SD_EV_SHUTDOWN,
+	SD_EV_STORE,		/* the readings store fails or recovers */
 	SD_EV_COUNT
 };
 
@@ -50,6 +51,7 @@ struct sd_event {
 	const char	*text;
 	size_t		 text_len;
 	const char	*reason;
+	const char	*state;
 	uint64_t	 bytes;
 	uint64_t	 size;
 	uint64_t	 offset;

@@ -1,6 +1,7 @@
 /*
  * sd_files.c: the file store (see sd_files.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,6 +53,33 @@ files_event(struct sd_files *fs, enum sd_ev_kind kind, const struct xfer *x,
 	sd_events_fire(fs->events, &e);
 }
 
+/* NAME.part files of an earlier run can never be resumed (the transfer
+ * state lived in that process): remove them, and say so. */
+static void
+files_remove_stale(struct sd_files *fs)
+{
+	struct sd_event e = { .kind = SD_EV_FILE_FAILED };
+	struct dirent *de;
+	char path[4096];
+	size_t n;
+	DIR *d = opendir(fs->dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".part") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", fs->dir, de->d_name);
+		if (unlink(path) != 0)
+			continue;
+		e.name = de->d_name;
+		e.reason = "partial file of an earlier run removed";
+		sd_events_fire(fs->events, &e);
+	}
+	closedir(d);
+}
+
 struct sd_files *
 sd_files_new(const char *dir, struct sd_events *events, char err[SD_ERR_LEN])
 {
@@ -72,6 +100,7 @@ sd_files_new(const char *dir, struct sd_events *events, char err[SD_ERR_LEN])
 	}
 	fs->events = events;
 	TAILQ_INIT(&fs->xfers);
+	files_remove_stale(fs);
 	return fs;
 }
 

@@ -6,6 +6,9 @@
  * cut short stays resumable for an hour: an offer of the same device,
  * key and size picks it up at the byte the store holds.
  *
+ * Transfer state lives in memory: NAME.part files left by an earlier run
+ * cannot be resumed and are removed at start.
+ *
  * The store owns every struct sd_xfer; a connection only borrows the one
  * it is feeding. Start, progress, done and failure go out as events.
  */

@@ -28,6 +28,13 @@ handle_bad(struct sd_conn *c, const struct sd_frame *f)
 	sd_events_fire(c->srv->events, &e);
 	sd_conn_send_error(c, f->err == SD_ERR_CAP ? SD_EC_TOO_LARGE :
 	    SD_EC_MALFORMED, f->type, 0, why);
+	/* A device whose file is over --max-file hears why, as it would
+	 * after any other failed upload. */
+	if (!c->ext && f->kind == SD_K_LEGACY_FILE && f->err == SD_ERR_CAP) {
+		snprintf(why, sizeof(why), "file upload failed: larger than "
+		    "%llu bytes", (unsigned long long)c->srv->cfg->max_file);
+		sd_conn_write(c, why, strlen(why));
+	}
 }
 
 /* Keep the printable part of a client's name. */

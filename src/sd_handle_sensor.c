@@ -34,19 +34,16 @@ sensor_ack(struct sd_conn *c, uint64_t seq)
 		sd_conn_write(c, buf, n);
 }
 
-/* Store one reading; 0, or -1 when the store is full and c must wait. */
-static int
+/* Store one reading; a value that cannot be stored is reported. */
+static void
 sensor_submit(struct sd_conn *c, const struct sd_reading_in *r)
 {
 	char err[SD_ERR_LEN];
-	int rc = sd_pipeline_submit(c->srv->pipe, r, err);
 
-	if (rc == SD_OK) {
+	if (sd_pipeline_submit(c->srv->pipe, r, err) == SD_OK)
 		c->srv->totals.readings++;
-		return 0;
-	}
-	sensor_error(c, err);
-	return rc == SD_ERR_NOSPACE ? -1 : 0;
+	else
+		sensor_error(c, err);
 }
 
 static void
@@ -62,8 +59,7 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 		r.value = rd.value;
 		r.chan = rd.chan;
 		r.chan_len = rd.chan_len;
-		if (sensor_submit(c, &r) != 0)
-			break;
+		sensor_submit(c, &r);
 	}
 	/* Written before it is acknowledged. */
 	if (sd_pipeline_flush(c->srv->pipe, err) == SD_OK) {

@@ -20,6 +20,21 @@
 
 #define SD_BACKLOG	1024
 
+/* Clients on l's port, over every address it listens on. */
+static uint32_t
+listen_port_clients(const struct sd_listener *l)
+{
+	const struct sd_server *srv = l->srv;
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++) {
+		if (srv->listeners[i].port == l->port)
+			n += srv->listeners[i].clients;
+	}
+	return n;
+}
+
 /* Decide whether a new client may stay; NULL when it may. */
 static const char *
 listen_refuse(struct sd_listener *l)
@@ -31,7 +46,7 @@ listen_refuse(struct sd_listener *l)
 	if (l->srv->nconns >= cfg->max_clients)
 		return "too many clients";
 	if (cfg->max_clients_per_port != 0 &&
-	    l->clients >= cfg->max_clients_per_port)
+	    listen_port_clients(l) >= cfg->max_clients_per_port)
 		return "too many clients on this port";
 	return NULL;
 }

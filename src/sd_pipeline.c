@@ -146,13 +146,13 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 		return SD_ERR_INVAL;
 	}
 	/* Over the soft cap the buffer is written out first; if the disk
-	 * fails, the line still has room up to the hard cap, and the caller
-	 * pauses its connection (sd_pipeline_full()). */
+	 * fails, the line is kept all the same and the caller pauses its
+	 * connection (sd_pipeline_full()) after this frame. */
 	if (sd_spool_pending(p->spool) + n > SD_SPOOL_SOFT)
 		sd_pipeline_flush(p, err);
 	if (sd_spool_append(p->spool, line, n) != SD_OK) {
-		snprintf(err, SD_ERR_LEN, "sensor store failing, buffer full");
-		return SD_ERR_NOSPACE;
+		snprintf(err, SD_ERR_LEN, "out of memory for readings");
+		return SD_ERR_NOMEM;
 	}
 	p->count++;
 	p->total++;
@@ -172,6 +172,18 @@ int
 sd_pipeline_full(const struct sd_pipeline *p)
 {
 	return p->failing && sd_spool_pending(p->spool) > SD_SPOOL_SOFT;
+}
+
+int
+sd_pipeline_failing(const struct sd_pipeline *p)
+{
+	return p->failing;
+}
+
+size_t
+sd_pipeline_pending(const struct sd_pipeline *p)
+{
+	return sd_spool_pending(p->spool);
 }
 
 uint64_t

@@ -33,8 +33,7 @@ struct sd_pipeline *sd_pipeline_new(const char *dir, const char *measurement,
 void sd_pipeline_free(struct sd_pipeline *p);
 
 /* Add one reading. SD_OK; SD_ERR_INVAL for a value line protocol cannot
- * carry (NaN, infinity), with err; SD_ERR_NOSPACE when the store is
- * failing and its buffer is full. */
+ * carry (NaN, infinity), with err; SD_ERR_NOMEM when it cannot be kept. */
 int sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
     char err[SD_ERR_LEN]);
 
@@ -43,6 +42,10 @@ int sd_pipeline_flush(struct sd_pipeline *p, char err[SD_ERR_LEN]);
 
 /* True while the store is failing and connections should wait. */
 int sd_pipeline_full(const struct sd_pipeline *p);
+
+/* True while writes to the store fail; bytes waiting to be written. */
+int sd_pipeline_failing(const struct sd_pipeline *p);
+size_t sd_pipeline_pending(const struct sd_pipeline *p);
 
 /* Readings stored since the last call, and in all. */
 uint64_t sd_pipeline_take_count(struct sd_pipeline *p);

@@ -39,6 +39,19 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	sd_files_expire(srv->files);
 }
 
+/* Say when the store starts failing and when it recovers. */
+static void
+server_store_event(struct sd_server *srv, const char *state,
+    const char *reason)
+{
+	struct sd_event e = { .kind = SD_EV_STORE };
+
+	e.state = state;
+	e.reason = reason;
+	e.bytes = sd_pipeline_pending(srv->pipe);
+	sd_events_fire(srv->events, &e);
+}
+
 /* Write buffered readings; when the store works again, let the clients
  * it held back go on. */
 static void
@@ -47,12 +60,18 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct sd_server *srv = arg;
 	struct sd_conn *c, *next;
 	char err[SD_ERR_LEN];
-	int was_full = sd_pipeline_full(srv->pipe);
 
 	(void)fd;
 	(void)what;
-	if (sd_pipeline_flush(srv->pipe, err) != SD_OK || !was_full)
+	if (sd_pipeline_flush(srv->pipe, err) != SD_OK) {
+		if (!srv->store_failing)
+			server_store_event(srv, "failing", err);
+		srv->store_failing = 1;
 		return;
+	}
+	if (srv->store_failing)
+		server_store_event(srv, "ok", NULL);
+	srv->store_failing = 0;
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->paused)

@@ -55,6 +55,7 @@ struct sd_server {
 	struct event		*flush;		/* readings to disk */
 	struct event		*stop_timer;	/* shutdown deadline */
 	int			 stopping;
+	int			 store_failing;	/* said so already */
 };
 
 /* Create the core on base: open the data directories, the listeners

@@ -21,6 +21,7 @@ struct sd_spool {
 	uint64_t	 written;	/* bytes in this segment */
 	char		*buf;
 	size_t		 len;
+	size_t		 cap;
 };
 
 /* The highest segment number already in dir (0 when none). */
@@ -71,7 +72,8 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 		goto nomem;
 	sp->fd = -1;
 	sp->dir = strdup(dir);
-	sp->buf = malloc(SD_SPOOL_HARD);
+	sp->cap = 256u << 10;
+	sp->buf = malloc(sp->cap);
 	if (sp->dir == NULL || sp->buf == NULL)
 		goto nomem;
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -111,8 +113,18 @@ sd_spool_free(struct sd_spool *sp)
 int
 sd_spool_append(struct sd_spool *sp, const char *line, size_t len)
 {
-	if (sp->len + len > SD_SPOOL_HARD)
-		return SD_ERR_NOSPACE;
+	size_t ncap = sp->cap;
+	char *nb;
+
+	while (sp->len + len > ncap)
+		ncap *= 2;
+	if (ncap != sp->cap) {
+		nb = realloc(sp->buf, ncap);
+		if (nb == NULL)
+			return SD_ERR_NOMEM;
+		sp->buf = nb;
+		sp->cap = ncap;
+	}
 	memcpy(sp->buf + sp->len, line, len);
 	sp->len += len;
 	return SD_OK;

@@ -2,8 +2,10 @@
  * sd_spool.h: the on-disk store of readings: append-only segments of
  * InfluxDB line protocol under DIR/sensors/ (readings-NNNNNNNN.lp), the
  * one durable copy that people read and grep and that sinks will read
- * from. Lines gather in a bounded buffer and are written in large
- * appends; a failed write keeps them buffered for the next try.
+ * from. Lines gather in a buffer and are written in large appends; a
+ * failed write keeps them buffered for the next try. Past SD_SPOOL_SOFT
+ * the pipeline pauses the connections that send readings, so the buffer
+ * stays within SD_SPOOL_SOFT plus one frame's lines per connection.
  */
 #ifndef SD_SPOOL_H
 #define SD_SPOOL_H
@@ -15,7 +17,6 @@
 
 #define SD_SPOOL_SEGMENT	(64ULL << 20)	/* rotate past this */
 #define SD_SPOOL_SOFT		(1u << 20)	/* buffered: ask to pause */
-#define SD_SPOOL_HARD		(4u << 20)	/* buffered: refuse */
 
 struct sd_spool;
 
@@ -24,7 +25,7 @@ struct sd_spool *sd_spool_new(const char *dir, char err[SD_ERR_LEN]);
 /* Write what is buffered, then free. */
 void sd_spool_free(struct sd_spool *sp);
 
-/* Buffer one line (with its newline); SD_ERR_NOSPACE past the hard cap. */
+/* Buffer one line (with its newline); SD_ERR_NOMEM when it cannot. */
 int sd_spool_append(struct sd_spool *sp, const char *line, size_t len);
 
 /* Write the buffer out; SD_OK, or an error with err (the lines stay). */

@@ -86,7 +86,10 @@ main(int argc, char **argv)
 	char err[SD_ERR_LEN];
 	int rc;
 
+	/* A write past a file size limit must fail with EFBIG and be
+	 * reported like a full disk, not kill the server. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return sd_ctlcli_main(argc - 1, argv + 1);
 	if (sd_config_init(&cfg) != SD_OK) {

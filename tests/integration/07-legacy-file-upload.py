@@ -64,6 +64,26 @@ def test():
         upload(srv, os.urandom(1000 + code), code, slices=False,
                expect_ext=ext)
     upload(srv, b"", 5, slices=False, expect_ext="txt")
+    # several uploads from one client in one send (so within a second or
+    # two): none overwrites another (the original server lost them)
+    s = srv.connect()
+    ev = srv.client_event(s)
+    datas = [os.urandom(500 + i) for i in range(3)]
+    s.sendall(b"".join(sdwire.legacy_file(sdpeer.DEV, 0, d) for d in datas))
+    got = sdpeer.recv_until_quiet(s, quiet=0.5, timeout=5)
+    parts = got.split(PREFIX)
+    check(parts[0] == b"" and len(parts) == 4, "three quick uploads "
+          "answered %r" % got)
+    names = [p.decode() for p in parts[1:]]
+    check(len(set(names)) == 3, "three quick uploads stored under %r"
+          % names)
+    for n, d in zip(names, datas):
+        check(n.startswith(time.strftime("%Y%m%d-", time.localtime())[:4]),
+              "name %r" % n)
+        check(("-%d" % ev["id"]) in n and n.endswith(".bin"), "name %r" % n)
+        with open(os.path.join(srv.files_dir, n), "rb") as f:
+            check(f.read() == d, "quick upload %s holds other bytes" % n)
+    s.close()
     left = [n for n in os.listdir(srv.files_dir) if n.endswith(".part")]
     check(not left, ".part files left: %r" % left)
     check(srv.stop() == 0, "exit status after SIGTERM not 0")

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """500 concurrent legacy clients each send a message and each gets its own
 reply with its own fd."""
-import re
 import resource
 import select
+import time
 
 import sdpeer
 import sdwire
@@ -23,18 +23,19 @@ def test():
     for i in range(N):
         socks.append(srv.connect(srv.ports[i % 2]))
     evs = srv.wait_events("connect", N, timeout=15)
-    fd_of = {e["peer_port"]: e["fd"] for e in evs}
+    # two sockets to different server ports may share a local port
+    fd_of = {(e["port"], e["peer_port"]): e["fd"] for e in evs}
     for i, s in enumerate(socks):
         s.sendall(sdwire.legacy_msg(sdpeer.DEV, "client-%d" % i))
     want = {}
     for i, s in enumerate(socks):
-        lp = s.getsockname()[1]
+        lp = (s.getpeername()[1], s.getsockname()[1])
         check(lp in fd_of, "no connect event for client %d" % i)
         want[s.fileno()] = sdpeer.reply_for(fd_of[lp], "client-%d" % i)
     got = {s.fileno(): b"" for s in socks}
     by_fd = {s.fileno(): s for s in socks}
     pending = set(by_fd)
-    import time
+
     deadline = time.monotonic() + 15
     while pending and time.monotonic() < deadline:
         r, _, _ = select.select(list(pending), [], [], 0.5)

@@ -3,7 +3,6 @@
 with id/fd/peer/peer_port/port/proto; `send` reaches one client; `kick`
 drops one (it sees EOF, `kick` event), unknown ids -> ok false;
 unknown commands -> ok false; `subscribe` streams events."""
-import json
 import os
 import stat
 

@@ -19,16 +19,12 @@ run() keeps the exit status at 1 until the test function returns, prints a
 clear message on failure, enforces a global deadline and always kills every
 server this process started.
 """
-import errno
 import json
 import os
-import queue
 import re
-import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -255,7 +251,8 @@ class Server:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                if self.proc.poll() is not None and not self._threads[0].is_alive():
+                if (self.proc.poll() is not None
+                        and not self._threads[0].is_alive()):
                     break
                 self._cond.wait(min(left, 0.2))
         status = self.proc.poll()
@@ -284,10 +281,13 @@ class Server:
             return "\n".join(self.stderr_lines)
 
     def client_event(self, sock, timeout=10.0):
-        """The `connect` event of our socket (matched by its local port)."""
+        """The `connect` event of our socket, matched by its local port and
+        the server port (two sockets to different server ports may share a
+        local port)."""
         lp = sock.getsockname()[1]
-        return self.wait_event("connect", lambda e: e.get("peer_port") == lp,
-                               timeout=timeout)
+        rp = sock.getpeername()[1]
+        return self.wait_event("connect", lambda e: e.get("peer_port") == lp
+                               and e.get("port") == rp, timeout=timeout)
 
     # sockets
     def connect(self, port=None, timeout=10.0, nodelay=True, rcvbuf=None):
@@ -623,6 +623,11 @@ def parse_reading(line):
 
 # ------------------------------------------------------------------ run
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "WARNING: ThreadSanitizer",
+                   "ERROR: MemorySanitizer")
+
+
 class _Deadline(Exception):
     pass
 
@@ -640,6 +645,16 @@ def run(test, deadline=60):
     signal.alarm(deadline)
     try:
         test()
+        for s in _servers:
+            if s.proc is not None:
+                s.kill()
+                for t in s._threads:
+                    t.join(2.0)
+                bad = [l for l in s.stderr_lines if any(
+                    m in l for m in SANITIZER_MARKS)]
+                if bad:
+                    fail("sanitizer report on the server's stderr: %s"
+                         % "\n".join(bad[:5]))
         rc = 0
     except TestFailure as e:
         print("FAIL %s: %s" % (name, e), file=sys.stderr)

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""`status` reports version, pid, uptime, clients, addresses (with a
+loopback entry) and totals that count messages, files and readings."""
+import time
+
+import sdpeer
+import sdwire
+from sdpeer import check
+
+
+def test():
+    srv = sdpeer.Server().start()
+    st = srv.ctl({"cmd": "status"})["status"]
+    for k in ("version", "pid", "uptime", "clients", "addresses", "ports",
+              "totals"):
+        check(k in st, "status without %r: %r" % (k, st))
+    check(st["clients"] == 0, "clients %r before any" % st["clients"])
+    check(any(a.get("loopback") for a in st["addresses"]),
+          "no loopback address in %r" % st["addresses"])
+    for a in st["addresses"]:
+        for k in ("if", "addr", "family", "loopback"):
+            check(k in a, "address entry without %r: %r" % (k, a))
+    s = srv.connect()
+    fd = srv.client_event(s)["fd"]
+    for i in range(3):
+        s.sendall(sdwire.legacy_msg(sdpeer.DEV, "m%d" % i))
+        sdpeer.expect_bytes(s, sdpeer.reply_for(fd, "m%d" % i))
+    s.sendall(b"".join(sdwire.legacy_sensor(sdpeer.DEV, i) for i in range(5)))
+    s.sendall(sdwire.legacy_file(sdpeer.DEV, 5, b"abc"))
+    got = sdpeer.recv_until_quiet(s, quiet=0.5, timeout=5)
+    check(got.startswith(b"file upload successful"), "file answer %r" % got)
+    deadline = time.monotonic() + 5
+    while True:
+        st = srv.ctl({"cmd": "status"})["status"]
+        t = st["totals"]
+        if (t.get("messages") == 3 and t.get("files") == 1 and
+                t.get("readings") == 5) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    check(t.get("messages") == 3 and t.get("files") == 1 and
+          t.get("readings") == 5, "totals %r, expected 3 messages, 1 file, "
+          "5 readings" % t)
+    check(t.get("bytes_in", 0) > 0 and t.get("bytes_out", 0) > 0,
+          "byte totals %r" % t)
+    check(st["clients"] == 1, "clients %r with one connected"
+          % st["clients"])
+    srv.wait_event("readings", lambda e: e.get("total") == 5, timeout=5)
+    s.close()
+    check(srv.stop() == 0, "exit status after SIGTERM not 0")
+
+
+sdpeer.run(test)

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""--help, the man page and README must not drift apart: every long
+option sockdeckd --help lists must be in man/sockdeckd.1, and every
+option the man page documents must be accepted by --help; every ctl
+command likewise. Usage: docs-check.py SOCKDECKD SOURCE_ROOT"""
+import re
+import subprocess
+import sys
+
+
+def main():
+    binary, root = sys.argv[1], sys.argv[2]
+    helptext = subprocess.run([binary, "--help"], capture_output=True,
+                              text=True, check=True).stdout
+    ctlhelp = subprocess.run([binary, "ctl", "--help"], capture_output=True,
+                             text=True, check=True).stdout
+    with open(root + "/man/sockdeckd.1") as f:
+        man = f.read().replace("\\-", "-")
+    with open(root + "/README.md") as f:
+        readme = f.read()
+    bad = []
+    help_opts = set(re.findall(r"--([a-z][a-z-]+)", helptext))
+    man_opts = set(re.findall(r"^\.B[IR]? --([a-z][a-z-]+)", man, re.M))
+    for o in sorted(help_opts - set(re.findall(r"--([a-z][a-z-]+)", man))):
+        bad.append("--%s is in --help but not in sockdeckd(1)" % o)
+    for o in sorted(man_opts - help_opts - {"json", "control", "data-dir"}):
+        bad.append("--%s is documented in sockdeckd(1) but not in --help"
+                   % o)
+    for cmd in re.findall(r"^  ([a-z]+) ", ctlhelp, re.M):
+        if not re.search(r"^\.BI? %s\b" % cmd, man, re.M):
+            bad.append("ctl %s is not in sockdeckd(1)" % cmd)
+    if "meson test" not in readme or "tools/check" not in readme:
+        bad.append("README lost its test commands")
+    for b in bad:
+        print(b)
+    print("docs-check: %d problem(s)" % len(bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
