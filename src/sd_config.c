@@ -422,7 +422,7 @@ sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
 		return SD_ERR_INVAL;
 	}
 	if (rc != 0) {
-		snprintf(err, SD_ERR_LEN, "%.200s:%d: %s", path, rc,
+		snprintf(err, SD_ERR_LEN, "%.120s:%d: %.120s", path, rc,
 		    ctx.why[0] ? ctx.why : "not a key = value line");
 		return SD_ERR_INVAL;
 	}
