@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sd_err.h"
+#include "sd_lineproto.h"
 #include "sd_pipeline.h"
 #include "sd_spool.h"
 
@@ -22,25 +23,6 @@ struct sd_pipeline {
 	int		 failing;
 };
 
-/* Escape s for line protocol: commas and spaces always, '=' too in tag
- * keys and values and field keys. Returns the bytes written. */
-static size_t
-lp_escape(const char *s, size_t n, int eq, char *out, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 2 < len; i++) {
-		if (s[i] == '\n' || s[i] == '\r')
-			continue;	/* a newline would end the line */
-		if (s[i] == ',' || s[i] == ' ' || (eq && s[i] == '=') ||
-		    s[i] == '\\')
-			out[o++] = '\\';
-		out[o++] = s[i];
-	}
-	out[o] = '\0';
-	return o;
-}
-
 struct sd_pipeline *
 sd_pipeline_new(const char *dir, const char *measurement, const char *field,
     const char *device_tag, char err[SD_ERR_LEN])
@@ -53,9 +35,9 @@ sd_pipeline_new(const char *dir, const char *measurement, const char *field,
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		return NULL;
 	}
-	lp_escape(measurement, strlen(measurement), 0, m, sizeof(m));
-	lp_escape(device_tag, strlen(device_tag), 1, t, sizeof(t));
-	lp_escape(field, strlen(field), 1, f, sizeof(f));
+	sd_lp_escape(measurement, strlen(measurement), 0, m, sizeof(m));
+	sd_lp_escape(device_tag, strlen(device_tag), 1, t, sizeof(t));
+	sd_lp_escape(field, strlen(field), 1, f, sizeof(f));
 	n = strlen(m) + strlen(t) + 3;
 	p->prefix = malloc(n);
 	p->field = malloc(strlen(f) + 3);
@@ -87,21 +69,6 @@ sd_pipeline_free(struct sd_pipeline *p)
 	free(p);
 }
 
-/* The shortest decimal that reads back as the same value. */
-static void
-lp_number(double v, int single, char *buf, size_t len)
-{
-	int prec;
-
-	for (prec = single ? 6 : 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (single ? strtof(buf, NULL) == (float)v :
-		    strtod(buf, NULL) == v)
-			return;
-	}
-	snprintf(buf, len, "%.17g", v);
-}
-
 size_t
 sd_pipeline_line(const struct sd_pipeline *p, const struct sd_reading_in *r,
     int64_t ts, char *buf, size_t len)
@@ -115,9 +82,9 @@ sd_pipeline_line(const struct sd_pipeline *p, const struct sd_reading_in *r,
 	chan[0] = '\0';
 	if (r->chan != NULL && r->chan_len > 0) {
 		memcpy(chan, ",channel=", 9);
-		lp_escape(r->chan, r->chan_len, 1, chan + 9, sizeof(chan) - 9);
+		sd_lp_escape(r->chan, r->chan_len, 1, chan + 9, sizeof(chan) - 9);
 	}
-	lp_number(r->value, r->single, num, sizeof(num));
+	sd_lp_number(r->value, r->single, num, sizeof(num));
 	n = snprintf(buf, len, "%s%s%s%s%s %lld\n", p->prefix, mac, chan,
 	    p->field, num, (long long)ts);
 	if (n < 0 || (size_t)n >= len)

@@ -1,0 +1,111 @@
+/* sd_lineproto.c: InfluxDB line protocol (see sd_lineproto.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sd_err.h"
+#include "sd_lineproto.h"
+
+size_t
+sd_lp_escape(const char *s, size_t n, int eq, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 2 < len; i++) {
+		if (s[i] == '\n' || s[i] == '\r')
+			continue;	/* a newline would end the line */
+		if (s[i] == ',' || s[i] == ' ' || (eq && s[i] == '=') ||
+		    s[i] == '\\')
+			out[o++] = '\\';
+		out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void
+sd_lp_number(double v, int single, char *buf, size_t len)
+{
+	int prec;
+
+	for (prec = single ? 6 : 15; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (single ? strtof(buf, NULL) == (float)v :
+		    strtod(buf, NULL) == v)
+			return;
+	}
+	snprintf(buf, len, "%.17g", v);
+}
+
+/* Copy an escaped token from *p up to an unescaped stop character into
+ * out, unescaping it; *p is left on the stop character (or end). */
+static int
+lp_token(const char **p, const char *end, const char *stops, char *out,
+    size_t len)
+{
+	size_t o = 0;
+
+	while (*p < end && strchr(stops, **p) == NULL) {
+		if (**p == '\\' && *p + 1 < end)
+			(*p)++;
+		if (o + 1 >= len)
+			return SD_ERR_MALFORMED;
+		out[o++] = **p;
+		(*p)++;
+	}
+	out[o] = '\0';
+	return o > 0 ? SD_OK : SD_ERR_MALFORMED;
+}
+
+int
+sd_lp_parse(const char *line, size_t len, struct sd_lp_line *l)
+{
+	const char *p = line, *end = line + len;
+	char *stop;
+
+	l->ntags = 0;
+	if (lp_token(&p, end, ", ", l->measurement, sizeof(l->measurement)))
+		return SD_ERR_MALFORMED;
+	while (p < end && *p == ',') {
+		p++;
+		if (l->ntags == SD_LP_TAGS_MAX ||
+		    lp_token(&p, end, "=", l->tag_key[l->ntags],
+		    SD_LP_NAME_MAX) || p == end)
+			return SD_ERR_MALFORMED;
+		p++;
+		if (lp_token(&p, end, ", ", l->tag_val[l->ntags],
+		    SD_LP_NAME_MAX))
+			return SD_ERR_MALFORMED;
+		l->ntags++;
+	}
+	if (p == end || *p++ != ' ' ||
+	    lp_token(&p, end, "=", l->field, sizeof(l->field)) || p == end)
+		return SD_ERR_MALFORMED;
+	p++;
+	if (lp_token(&p, end, " ", l->value_text, sizeof(l->value_text)) ||
+	    p == end)
+		return SD_ERR_MALFORMED;
+	errno = 0;
+	l->value = strtod(l->value_text, &stop);
+	if (*stop != '\0' || errno != 0)
+		return SD_ERR_MALFORMED;
+	p++;
+	errno = 0;
+	l->ts = strtoll(p, &stop, 10);
+	if (stop != end || stop == p || errno != 0)
+		return SD_ERR_MALFORMED;
+	return SD_OK;
+}
+
+const char *
+sd_lp_tag(const struct sd_lp_line *l, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < l->ntags; i++) {
+		if (strcmp(l->tag_key[i], key) == 0)
+			return l->tag_val[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,131 @@
+/*
+ * test_lineproto.c: line protocol as the readings store writes it:
+ * escaping of names and tag values, shortest numbers, reading lines back,
+ * and values that line protocol cannot carry.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sd_err.h"
+#include "sd_lineproto.h"
+#include "sd_pipeline.h"
+#include "sd_test.h"
+
+static const uint8_t DEV[6] = { 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+
+static void
+test_escape(void)
+{
+	char out[128];
+
+	sd_lp_escape("my meas,x", 9, 0, out, sizeof(out));
+	CHECK(strcmp(out, "my\\ meas\\,x") == 0);
+	sd_lp_escape("a=b c,d\\e", 9, 1, out, sizeof(out));
+	CHECK(strcmp(out, "a\\=b\\ c\\,d\\\\e") == 0);
+	sd_lp_escape("a=b", 3, 0, out, sizeof(out));
+	CHECK(strcmp(out, "a=b") == 0);
+	sd_lp_escape("line\nbreak", 10, 1, out, sizeof(out));
+	CHECK(strcmp(out, "linebreak") == 0);
+	/* Never past the buffer, never a dangling backslash. */
+	sd_lp_escape(",,,,,,", 6, 1, out, 6);
+	CHECK(strlen(out) <= 5 && strlen(out) % 2 == 0);
+}
+
+static void
+test_number(void)
+{
+	char b[64];
+
+	sd_lp_number(21.5, 1, b, sizeof(b));
+	CHECK(strcmp(b, "21.5") == 0);
+	sd_lp_number((float)0.1, 1, b, sizeof(b));
+	CHECK(strcmp(b, "0.1") == 0);
+	sd_lp_number(0.1, 0, b, sizeof(b));
+	CHECK(strcmp(b, "0.1") == 0);
+	sd_lp_number(-3.25, 0, b, sizeof(b));
+	CHECK(strcmp(b, "-3.25") == 0);
+	sd_lp_number(1.0 / 3.0, 0, b, sizeof(b));
+	CHECK(strtod(b, NULL) == 1.0 / 3.0);
+	sd_lp_number(1e300, 0, b, sizeof(b));
+	CHECK(strtod(b, NULL) == 1e300);
+}
+
+/* A pipeline with odd names writes lines that parse back to the same
+ * names and values. */
+static void
+test_roundtrip(void)
+{
+	char dir[] = "/tmp/sdlpXXXXXX", err[SD_ERR_LEN], line[1024];
+	struct sd_reading_in r = { DEV, 0, 21.5, 0, "t, e=mp", 7 };
+	struct sd_pipeline *p;
+	struct sd_lp_line l;
+	size_t n;
+
+	CHECK(mkdtemp(dir) != NULL);
+	p = sd_pipeline_new(dir, "my meas", "the value", "Mac,Addr", err);
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	n = sd_pipeline_line(p, &r, 1700000000000000001LL, line, sizeof(line));
+	CHECK(n > 0 && line[n - 1] == '\n');
+	CHECK(strcmp(line, "my\\ meas,Mac\\,Addr=aa:bb:cc:dd:ee:ff,"
+	    "channel=t\\,\\ e\\=mp the\\ value=21.5 1700000000000000001\n")
+	    == 0);
+	CHECK_EQ(sd_lp_parse(line, n - 1, &l), SD_OK);
+	CHECK(strcmp(l.measurement, "my meas") == 0);
+	CHECK(strcmp(sd_lp_tag(&l, "Mac,Addr"), "aa:bb:cc:dd:ee:ff") == 0);
+	CHECK(strcmp(sd_lp_tag(&l, "channel"), "t, e=mp") == 0);
+	CHECK(strcmp(l.field, "the value") == 0);
+	CHECK(l.value == 21.5);
+	CHECK_EQ(l.ts, 1700000000000000001LL);
+	CHECK(sd_lp_tag(&l, "port") == NULL);
+
+	/* NaN and infinities have no line-protocol form. */
+	r.value = NAN;
+	CHECK_EQ(sd_pipeline_line(p, &r, 1, line, sizeof(line)), 0);
+	r.value = INFINITY;
+	CHECK_EQ(sd_pipeline_line(p, &r, 1, line, sizeof(line)), 0);
+	CHECK_EQ(sd_pipeline_submit(p, &r, err), SD_ERR_INVAL);
+	sd_pipeline_free(p);
+	snprintf(line, sizeof(line), "%s/readings-00000001.lp", dir);
+	unlink(line);
+	rmdir(dir);
+}
+
+static void
+test_parse_malformed(void)
+{
+	static const char *const bad[] = {
+		"", "m", "m value=1", "m,t value=1 1", "m,t= value=1 1",
+		"m value= 1", "m value=x 1", "m value=1 ", "m value=1 1x",
+		" value=1 1",
+	};
+	struct sd_lp_line l;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (sd_lp_parse(bad[i], strlen(bad[i]), &l) != SD_ERR_MALFORMED) {
+			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
+			sd_test_failures++;
+		}
+	}
+	CHECK_EQ(sd_lp_parse("m value=1 -5", 12, &l), SD_OK);
+	CHECK_EQ(l.ts, -5);
+}
+
+static const struct sd_test_case cases[] = {
+	{ "escape", test_escape },
+	{ "number", test_number },
+	{ "roundtrip", test_roundtrip },
+	{ "parse_malformed", test_parse_malformed },
+};
+
+int
+main(int argc, char **argv)
+{
+	return sd_test_main(argc, argv, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+}
