@@ -82,7 +82,8 @@ sd_pipeline_line(const struct sd_pipeline *p, const struct sd_reading_in *r,
 	chan[0] = '\0';
 	if (r->chan != NULL && r->chan_len > 0) {
 		memcpy(chan, ",channel=", 9);
-		sd_lp_escape(r->chan, r->chan_len, 1, chan + 9, sizeof(chan) - 9);
+		sd_lp_escape(r->chan, r->chan_len, 1, chan + 9,
+		    sizeof(chan) - 9);
 	}
 	sd_lp_number(r->value, r->single, num, sizeof(num));
 	n = snprintf(buf, len, "%s%s%s%s%s %lld\n", p->prefix, mac, chan,

@@ -1,11 +1,22 @@
 /*
  * sd_spool.h: the on-disk store of readings: append-only segments of
  * InfluxDB line protocol under DIR/sensors/ (readings-NNNNNNNN.lp), the
- * one durable copy that people read and grep and that sinks will read
- * from. Lines gather in a buffer and are written in large appends; a
+ * one durable copy that people read and grep and that sinks read from.
+ *
+ * Writing: lines gather in a buffer and are written in large appends; a
  * failed write keeps them buffered for the next try. Past SD_SPOOL_SOFT
  * the pipeline pauses the connections that send readings, so the buffer
- * stays within SD_SPOOL_SOFT plus one frame's lines per connection.
+ * stays within SD_SPOOL_SOFT plus one frame's lines per connection. Each
+ * run starts a new segment; a segment is closed past its size.
+ *
+ * Reading: a sink owns a struct sd_spool_reader, a position it reads
+ * from and a cursor (DIR/sensors/NAME.cursor) it moves only when delivery
+ * is confirmed, so a restart resumes where delivery stopped. Readers see
+ * only lines that reached the disk, whole lines only.
+ *
+ * Durability: SD_FSYNC_ALWAYS syncs every write (on the loop: the user's
+ * trade), SD_FSYNC_EVERYSEC syncs once a second from a helper thread
+ * that only calls fdatasync(), SD_FSYNC_NO leaves it to the kernel.
  */
 #ifndef SD_SPOOL_H
 #define SD_SPOOL_H
@@ -15,15 +26,38 @@
 
 #include "sd_util.h"
 
-#define SD_SPOOL_SEGMENT	(64ULL << 20)	/* rotate past this */
+#define SD_SPOOL_SEGMENT	(64ULL << 20)	/* default segment size */
 #define SD_SPOOL_SOFT		(1u << 20)	/* buffered: ask to pause */
+
+enum sd_fsync_mode { SD_FSYNC_EVERYSEC, SD_FSYNC_ALWAYS, SD_FSYNC_NO };
 
 struct sd_spool;
 
+/* A place in the spool: segment number and byte offset. */
+struct sd_spool_pos {
+	uint32_t	 seq;
+	uint64_t	 off;
+};
+
+struct sd_spool_reader {
+	struct sd_spool		*sp;
+	char			 name[32];
+	struct sd_spool_pos	 pos;	/* next byte to read */
+	struct sd_spool_pos	 acked;	/* delivered; saved as the cursor */
+	int			 fd;
+	uint32_t		 fd_seq;
+	int64_t			 saved_mono;
+	int			 dirty;	/* acked moved since the last save */
+	uint64_t		 torn;	/* torn lines skipped */
+};
+
 struct sd_spool *sd_spool_new(const char *dir, char err[SD_ERR_LEN]);
 
-/* Write what is buffered, then free. */
+/* Write what is buffered, then free. Readers must be done first. */
 void sd_spool_free(struct sd_spool *sp);
+
+void sd_spool_set_fsync(struct sd_spool *sp, enum sd_fsync_mode mode);
+void sd_spool_set_segment_size(struct sd_spool *sp, uint64_t bytes);
 
 /* Buffer one line (with its newline); SD_ERR_NOMEM when it cannot. */
 int sd_spool_append(struct sd_spool *sp, const char *line, size_t len);
@@ -31,10 +65,45 @@ int sd_spool_append(struct sd_spool *sp, const char *line, size_t len);
 /* Write the buffer out; SD_OK, or an error with err (the lines stay). */
 int sd_spool_flush(struct sd_spool *sp, char err[SD_ERR_LEN]);
 
+/* Once a second: the everysec sync. */
+void sd_spool_tick(struct sd_spool *sp);
+
 /* Bytes waiting in the buffer. */
 size_t sd_spool_pending(const struct sd_spool *sp);
 
 /* Name of the segment being written, for status. */
 const char *sd_spool_segment(const struct sd_spool *sp);
+
+/* Bytes from pos to the end of what is stored, buffer included. */
+uint64_t sd_spool_backlog(struct sd_spool *sp, const struct sd_spool_pos *pos);
+
+/* Close the segment being written and start the next one. */
+int sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN]);
+
+/* Start a reader at its saved cursor, or at this run's first segment
+ * when it has none. */
+int sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
+    const char *name, char err[SD_ERR_LEN]);
+
+/* Save the cursor and close. */
+void sd_spool_reader_done(struct sd_spool_reader *r);
+
+/* Read whole lines from r->pos into buf (at most cap bytes; cap must
+ * exceed the longest line) and move r->pos past them; *len is 0 when
+ * nothing new is on disk. */
+int sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
+    size_t *len, char err[SD_ERR_LEN]);
+
+/* Delivery up to pos is confirmed: move the cursor (saved at most every
+ * 200 ms, or now when force). */
+void sd_spool_reader_ack(struct sd_spool_reader *r,
+    const struct sd_spool_pos *pos, int force);
+
+/* Read again from the cursor (after a failed delivery). */
+void sd_spool_reader_rewind(struct sd_spool_reader *r);
+
+/* Give up the oldest segment this reader has not delivered: its cursor
+ * moves to the next segment. Returns the (estimated) lines dropped. */
+uint64_t sd_spool_reader_drop_oldest(struct sd_spool_reader *r);
 
 #endif

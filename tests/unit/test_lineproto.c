@@ -107,7 +107,8 @@ test_parse_malformed(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sd_lp_parse(bad[i], strlen(bad[i]), &l) != SD_ERR_MALFORMED) {
+		if (sd_lp_parse(bad[i], strlen(bad[i]), &l) !=
+		    SD_ERR_MALFORMED) {
 			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
 			sd_test_failures++;
 		}
