@@ -13,6 +13,7 @@
 #include "sd_config.h"
 #include "sd_err.h"
 #include "sd_proto.h"
+#include "sd_spool.h"
 
 enum opt_id {
 	O_PORTS = 'p', O_BIND = 'b', O_DATA = 'd', O_CONFIG = 'c',
@@ -20,7 +21,12 @@ enum opt_id {
 	O_HEADLESS = 256, O_CONTROL, O_LOG_FORMAT, O_REPLY_FORMAT,
 	O_SERVER_NAME, O_TOKEN, O_MAX_CLIENTS, O_MAX_PER_PORT, O_MAX_MSG,
 	O_MAX_FILE, O_OUT_BUFFER, O_IDLE, O_KEEPALIVE, O_SHUTDOWN,
-	O_MEASUREMENT, O_FIELD, O_DEVICE_TAG,
+	O_MEASUREMENT, O_FIELD, O_DEVICE_TAG, O_EXTRA_TAGS,
+	O_SPOOL_MAX, O_SPOOL_FULL, O_FSYNC,
+	O_INFLUX_URL, O_INFLUX_DB, O_INFLUX_USER, O_INFLUX_PASSWORD,
+	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
+	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP,
+	O_KAFKA_BROKERS, O_KAFKA_TOPIC, O_KAFKA_FORMAT, O_KAFKA_OPT,
 };
 
 static const struct option sd_long_opts[] = {
@@ -45,6 +51,25 @@ static const struct option sd_long_opts[] = {
 	{ "measurement", required_argument, NULL, O_MEASUREMENT },
 	{ "field", required_argument, NULL, O_FIELD },
 	{ "device-tag", required_argument, NULL, O_DEVICE_TAG },
+	{ "extra-tags", required_argument, NULL, O_EXTRA_TAGS },
+	{ "spool-max", required_argument, NULL, O_SPOOL_MAX },
+	{ "spool-full", required_argument, NULL, O_SPOOL_FULL },
+	{ "fsync", required_argument, NULL, O_FSYNC },
+	{ "influx-url", required_argument, NULL, O_INFLUX_URL },
+	{ "influx-db", required_argument, NULL, O_INFLUX_DB },
+	{ "influx-user", required_argument, NULL, O_INFLUX_USER },
+	{ "influx-password", required_argument, NULL, O_INFLUX_PASSWORD },
+	{ "influx-org", required_argument, NULL, O_INFLUX_ORG },
+	{ "influx-bucket", required_argument, NULL, O_INFLUX_BUCKET },
+	{ "influx-token", required_argument, NULL, O_INFLUX_TOKEN },
+	{ "influx-batch", required_argument, NULL, O_INFLUX_BATCH },
+	{ "influx-flush-ms", required_argument, NULL, O_INFLUX_FLUSH_MS },
+	{ "influx-timeout", required_argument, NULL, O_INFLUX_TIMEOUT },
+	{ "influx-gzip", no_argument, NULL, O_INFLUX_GZIP },
+	{ "kafka-brokers", required_argument, NULL, O_KAFKA_BROKERS },
+	{ "kafka-topic", required_argument, NULL, O_KAFKA_TOPIC },
+	{ "kafka-format", required_argument, NULL, O_KAFKA_FORMAT },
+	{ "kafka-opt", required_argument, NULL, O_KAFKA_OPT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -80,6 +105,23 @@ sd_config_usage(FILE *fp)
 "      --measurement NAME    InfluxDB measurement (sensor)\n"
 "      --field NAME          InfluxDB field (value)\n"
 "      --device-tag NAME     InfluxDB tag of the device (Mac-Address)\n"
+"      --extra-tags LIST     add port and/or peer tags to each reading\n"
+"      --spool-max SIZE      largest undelivered backlog (1G)\n"
+"      --spool-full MODE     block or drop-oldest, at --spool-max (block)\n"
+"      --fsync MODE          always, everysec or no (everysec)\n"
+"      --influx-url URL      send readings to InfluxDB at URL\n"
+"      --influx-db NAME      1.x database\n"
+"      --influx-user USER    1.x user, with --influx-password PASSWORD\n"
+"      --influx-org ORG      2.x/3.x organisation, with --influx-bucket\n"
+"      --influx-bucket NAME  and --influx-token TOKEN\n"
+"      --influx-batch N      lines per request (5000)\n"
+"      --influx-flush-ms MS  send a partial batch after MS (1000)\n"
+"      --influx-timeout SECS request timeout (10)\n"
+"      --influx-gzip         compress request bodies\n"
+"      --kafka-brokers LIST  send readings to Kafka\n"
+"      --kafka-topic NAME    topic (sensors)\n"
+"      --kafka-format FMT    json, raw or influx (json)\n"
+"      --kafka-opt KEY=VALUE librdkafka setting; repeat for more\n"
 "  -h, --help                this text\n"
 "  -V, --version             the version\n"
 "\n"
@@ -98,31 +140,91 @@ set_str(char **dst, const char *v)
 	return SD_OK;
 }
 
+/* Append a copy of v to a list of strings. */
+static int
+add_str(char ***list, size_t *n, const char *v)
+{
+	char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+
+	if (nl == NULL)
+		return SD_ERR_NOMEM;
+	*list = nl;
+	nl[*n] = strdup(v);
+	if (nl[*n] == NULL)
+		return SD_ERR_NOMEM;
+	(*n)++;
+	return SD_OK;
+}
+
+static void
+clear_strs(char ***list, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
 static int
 add_bind(struct sd_config *cfg, const char *v)
 {
-	char **nb = realloc(cfg->binds, (cfg->nbinds + 1) * sizeof(*nb));
-
-	if (nb == NULL)
-		return SD_ERR_NOMEM;
-	cfg->binds = nb;
-	cfg->binds[cfg->nbinds] = strdup(v);
-	if (cfg->binds[cfg->nbinds] == NULL)
-		return SD_ERR_NOMEM;
-	cfg->nbinds++;
-	return SD_OK;
+	return add_str(&cfg->binds, &cfg->nbinds, v);
 }
 
 static void
 clear_binds(struct sd_config *cfg)
 {
-	size_t i;
+	clear_strs(&cfg->binds, &cfg->nbinds);
+}
 
-	for (i = 0; i < cfg->nbinds; i++)
-		free(cfg->binds[i]);
-	free(cfg->binds);
-	cfg->binds = NULL;
-	cfg->nbinds = 0;
+/* "port", "peer" or both, comma-separated. */
+static int
+parse_extra_tags(struct sd_config *cfg, const char *v)
+{
+	int port = 0, peer = 0;
+
+	if (strcmp(v, "port") == 0)
+		port = 1;
+	else if (strcmp(v, "peer") == 0)
+		peer = 1;
+	else if (strcmp(v, "port,peer") == 0 || strcmp(v, "peer,port") == 0)
+		port = peer = 1;
+	else if (strcmp(v, "none") != 0)
+		return SD_ERR_INVAL;
+	cfg->tag_port = port;
+	cfg->tag_peer = peer;
+	return SD_OK;
+}
+
+static int
+parse_fsync(struct sd_config *cfg, const char *v)
+{
+	if (strcmp(v, "always") == 0)
+		cfg->fsync = SD_FSYNC_ALWAYS;
+	else if (strcmp(v, "everysec") == 0)
+		cfg->fsync = SD_FSYNC_EVERYSEC;
+	else if (strcmp(v, "no") == 0)
+		cfg->fsync = SD_FSYNC_NO;
+	else
+		return SD_ERR_INVAL;
+	return SD_OK;
+}
+
+static int
+parse_kafka_format(struct sd_config *cfg, const char *v)
+{
+	if (strcmp(v, "json") == 0)
+		cfg->kafka_format = SD_KAFKA_JSON;
+	else if (strcmp(v, "raw") == 0)
+		cfg->kafka_format = SD_KAFKA_RAW;
+	else if (strcmp(v, "influx") == 0)
+		cfg->kafka_format = SD_KAFKA_INFLUX;
+	else
+		return SD_ERR_INVAL;
+	return SD_OK;
 }
 
 /* Set one option by id; on a bad value, say what is accepted. */
@@ -176,6 +278,79 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		return set_str(&cfg->field, v);
 	case O_DEVICE_TAG:
 		return set_str(&cfg->device_tag, v);
+	case O_EXTRA_TAGS:
+		if (parse_extra_tags(cfg, v) == SD_OK)
+			return SD_OK;
+		want = "port, peer or port,peer";
+		break;
+	case O_SPOOL_FULL:
+		if (strcmp(v, "block") == 0 || strcmp(v, "drop-oldest") == 0) {
+			cfg->spool_drop = strcmp(v, "drop-oldest") == 0;
+			return SD_OK;
+		}
+		want = "block or drop-oldest";
+		break;
+	case O_FSYNC:
+		if (parse_fsync(cfg, v) == SD_OK)
+			return SD_OK;
+		want = "always, everysec or no";
+		break;
+	case O_KAFKA_FORMAT:
+		if (parse_kafka_format(cfg, v) == SD_OK)
+			return SD_OK;
+		want = "json, raw or influx";
+		break;
+	case O_KAFKA_OPT:
+		if (strchr(v, '=') != NULL && v[0] != '=')
+			return add_str(&cfg->kafka_opts, &cfg->nkafka_opts, v);
+		want = "KEY=VALUE";
+		break;
+	case O_INFLUX_URL:
+		if (strncmp(v, "http://", 7) == 0 ||
+		    strncmp(v, "https://", 8) == 0)
+			return set_str(&cfg->influx_url, v);
+		want = "an http:// or https:// URL";
+		break;
+	case O_INFLUX_DB:
+		return set_str(&cfg->influx_db, v);
+	case O_INFLUX_USER:
+		return set_str(&cfg->influx_user, v);
+	case O_INFLUX_PASSWORD:
+		return set_str(&cfg->influx_password, v);
+	case O_INFLUX_ORG:
+		return set_str(&cfg->influx_org, v);
+	case O_INFLUX_BUCKET:
+		return set_str(&cfg->influx_bucket, v);
+	case O_INFLUX_TOKEN:
+		return set_str(&cfg->influx_token, v);
+	case O_INFLUX_GZIP:
+		cfg->influx_gzip = 1;
+		return SD_OK;
+	case O_KAFKA_BROKERS:
+		return set_str(&cfg->kafka_brokers, v);
+	case O_KAFKA_TOPIC:
+		return set_str(&cfg->kafka_topic, v);
+	case O_INFLUX_BATCH:
+		num = &cfg->influx_batch;
+		min = 1;
+		max = 1000000;
+		break;
+	case O_INFLUX_FLUSH_MS:
+		num = &cfg->influx_flush_ms;
+		min = 1;
+		max = 3600000;
+		break;
+	case O_INFLUX_TIMEOUT:
+		num = &cfg->influx_timeout;
+		min = 1;
+		max = 3600;
+		break;
+	case O_SPOOL_MAX:
+		num = &cfg->spool_max;
+		min = 4096;
+		max = UINT64_MAX;
+		size = 1;
+		break;
 	case O_MAX_CLIENTS:
 		num = &cfg->max_clients;
 		min = 1;
@@ -317,6 +492,11 @@ sd_config_init(struct sd_config *cfg)
 	cfg->idle_timeout = 900;
 	cfg->keepalive = 60;
 	cfg->shutdown_timeout = 5;
+	cfg->spool_max = 1ULL << 30;
+	cfg->fsync = SD_FSYNC_EVERYSEC;
+	cfg->influx_batch = 5000;
+	cfg->influx_flush_ms = 1000;
+	cfg->influx_timeout = 10;
 	if (sd_config_parse_ports("5000-5003", &cfg->ports, &cfg->nports) ||
 	    set_str(&cfg->data_dir, "./sockdeck-data") ||
 	    set_str(&cfg->reply_format,
@@ -324,7 +504,8 @@ sd_config_init(struct sd_config *cfg)
 	    set_str(&cfg->server_name, host) ||
 	    set_str(&cfg->measurement, "sensor") ||
 	    set_str(&cfg->field, "value") ||
-	    set_str(&cfg->device_tag, "Mac-Address"))
+	    set_str(&cfg->device_tag, "Mac-Address") ||
+	    set_str(&cfg->kafka_topic, "sensors"))
 		return SD_ERR_NOMEM;
 	return SD_OK;
 }
@@ -343,6 +524,16 @@ sd_config_done(struct sd_config *cfg)
 	free(cfg->measurement);
 	free(cfg->field);
 	free(cfg->device_tag);
+	free(cfg->influx_url);
+	free(cfg->influx_db);
+	free(cfg->influx_user);
+	free(cfg->influx_password);
+	free(cfg->influx_org);
+	free(cfg->influx_bucket);
+	free(cfg->influx_token);
+	free(cfg->kafka_brokers);
+	free(cfg->kafka_topic);
+	clear_strs(&cfg->kafka_opts, &cfg->nkafka_opts);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -378,7 +569,10 @@ config_ini_line(void *user, const char *section, const char *name,
 			    SD_OK;
 		if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
 		    strcmp(value, "0") == 0) {
-			ctx->cfg->headless = 0;	/* the one switch there is */
+			if (o->val == O_HEADLESS)
+				ctx->cfg->headless = 0;
+			else
+				ctx->cfg->influx_gzip = 0;
 			return 1;
 		}
 		snprintf(ctx->why, sizeof(ctx->why),
@@ -424,6 +618,34 @@ sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
 	if (rc != 0) {
 		snprintf(err, SD_ERR_LEN, "%.120s:%d: %.120s", path, rc,
 		    ctx.why[0] ? ctx.why : "not a key = value line");
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+/* Settings that only make sense together. */
+static int
+sd_config_check(const struct sd_config *cfg, char err[SD_ERR_LEN])
+{
+	int v1 = cfg->influx_db != NULL;
+	int v2 = cfg->influx_org != NULL || cfg->influx_bucket != NULL ||
+	    cfg->influx_token != NULL;
+
+	if (cfg->influx_url == NULL && (v1 || v2)) {
+		snprintf(err, SD_ERR_LEN, "--influx-db, --influx-org, "
+		    "--influx-bucket and --influx-token need --influx-url");
+		return SD_ERR_INVAL;
+	}
+	if (cfg->influx_url != NULL && v1 == v2) {
+		snprintf(err, SD_ERR_LEN, "--influx-url: give --influx-db "
+		    "(1.x) or --influx-org, --influx-bucket and "
+		    "--influx-token (2.x), not both");
+		return SD_ERR_INVAL;
+	}
+	if (v2 && (cfg->influx_org == NULL || cfg->influx_bucket == NULL ||
+	    cfg->influx_token == NULL)) {
+		snprintf(err, SD_ERR_LEN, "--influx-org, --influx-bucket and "
+		    "--influx-token go together");
 		return SD_ERR_INVAL;
 	}
 	return SD_OK;
@@ -480,7 +702,7 @@ sd_config_parse(struct sd_config *cfg, int argc, char **argv,
 		    "%s: unexpected argument (see --help)", argv[optind]);
 		return SD_ERR_INVAL;
 	}
-	return SD_OK;
+	return sd_config_check(cfg, err);
 }
 
 const char *

@@ -36,7 +36,32 @@ struct sd_config {
 	char		*measurement;
 	char		*field;
 	char		*device_tag;
+	int		 tag_port;	/* --extra-tags port */
+	int		 tag_peer;	/* --extra-tags peer */
+
+	/* The spool and its sinks. */
+	uint64_t	 spool_max;
+	int		 spool_drop;	/* --spool-full drop-oldest */
+	int		 fsync;		/* enum sd_fsync_mode */
+	char		*influx_url;
+	char		*influx_db;
+	char		*influx_user;
+	char		*influx_password;
+	char		*influx_org;
+	char		*influx_bucket;
+	char		*influx_token;
+	uint64_t	 influx_batch;
+	uint64_t	 influx_flush_ms;
+	uint64_t	 influx_timeout;
+	int		 influx_gzip;
+	char		*kafka_brokers;
+	char		*kafka_topic;
+	int		 kafka_format;	/* SD_KAFKA_JSON, _RAW, _INFLUX */
+	char		**kafka_opts;	/* "key=value" */
+	size_t		 nkafka_opts;
 };
+
+enum { SD_KAFKA_JSON, SD_KAFKA_RAW, SD_KAFKA_INFLUX };
 
 /* Fill in the defaults. */
 int sd_config_init(struct sd_config *cfg);

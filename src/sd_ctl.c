@@ -26,6 +26,7 @@
 #include "sd_files.h"
 #include "sd_pipeline.h"
 #include "sd_server.h"
+#include "sd_sink.h"
 
 #define CTL_LINE_MAX	(1u << 20)	/* longest request */
 #define CTL_OUT_MAX	(8u << 20)	/* a subscriber may lag this much */
@@ -104,6 +105,31 @@ ctl_status_ports(struct sd_server *srv)
 }
 
 static json_t *
+ctl_status_sinks(struct sd_server *srv)
+{
+	json_t *a = json_array();
+	struct sd_sink *s;
+	size_t i;
+
+	for (i = 0; i < sd_pipeline_nsinks(srv->pipe); i++) {
+		s = sd_pipeline_sink(srv->pipe, i);
+		json_array_append_new(a, json_pack(
+		    "{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}",
+		    "name", s->ops->name,
+		    "state", sd_sink_state_name(s->state),
+		    "error", s->error,
+		    "backlog_bytes", (json_int_t)sd_pipeline_backlog(srv->pipe,
+		    s),
+		    "delivered", (json_int_t)s->delivered,
+		    "rate", (json_int_t)s->rate,
+		    "retries", (json_int_t)s->retries,
+		    "rejects", (json_int_t)s->rejects,
+		    "dropped", (json_int_t)s->dropped));
+	}
+	return a;
+}
+
+static json_t *
 ctl_status(struct sd_server *srv)
 {
 	struct sd_addr addrs[64];
@@ -140,6 +166,7 @@ ctl_status(struct sd_server *srv)
 	    (json_int_t)sd_pipeline_pending(srv->pipe), "backpressure",
 	    sd_pipeline_full(srv->pipe)));
 	json_object_set_new(st, "stopping", json_boolean(srv->stopping));
+	json_object_set_new(st, "sinks", ctl_status_sinks(srv));
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
 

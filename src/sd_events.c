@@ -58,6 +58,8 @@ static const struct {
 	[SD_EV_ERROR] = { "error", F_ID | F_REASON },
 	[SD_EV_SHUTDOWN] = { "shutdown", F_REASON },
 	[SD_EV_STORE] = { "store", F_STATE | F_BYTES | F_REASON },
+	[SD_EV_SINK] = { "sink", F_NAME | F_STATE | F_REASON },
+	[SD_EV_REJECT] = { "reject", F_NAME | F_COUNT | F_REASON },
 };
 
 struct sd_events *

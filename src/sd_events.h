@@ -33,6 +33,8 @@ enum sd_ev_kind {
 	SD_EV_ERROR,
 	SD_EV_SHUTDOWN,
 	SD_EV_STORE,		/* the readings store fails or recovers */
+	SD_EV_SINK,		/* a sink changes state */
+	SD_EV_REJECT,		/* a sink's destination refused lines */
 	SD_EV_COUNT
 };
 

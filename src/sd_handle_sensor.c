@@ -49,7 +49,8 @@ sensor_submit(struct sd_conn *c, const struct sd_reading_in *r)
 static void
 sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 {
-	struct sd_reading_in r = { .dev = b->dev };
+	struct sd_reading_in r = { .dev = b->dev, .port = c->port,
+	    .peer = c->peer };
 	struct sd_reading rd;
 	char err[SD_ERR_LEN];
 	size_t pos = 0;
@@ -87,6 +88,8 @@ sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f)
 		r.dev = f->u.lsensor.dev;
 		r.value = f->u.lsensor.value;
 		r.single = 1;
+		r.port = c->port;
+		r.peer = c->peer;
 		sensor_submit(c, &r);
 	}
 	if (sd_pipeline_full(c->srv->pipe))

@@ -9,9 +9,11 @@
 #include "sd_err.h"
 #include "sd_lineproto.h"
 #include "sd_pipeline.h"
+#include "sd_sink.h"
 #include "sd_spool.h"
 
 #define SD_LINE_MAX	1024
+#define SD_SINKS_MAX	4
 
 struct sd_pipeline {
 	struct sd_spool	*spool;
@@ -21,6 +23,14 @@ struct sd_pipeline {
 	uint64_t	 count;
 	uint64_t	 total;
 	int		 failing;
+	int		 tag_port;
+	int		 tag_peer;
+	uint64_t	 spool_max;
+	int		 spool_drop;
+	struct sd_sink	*sinks[SD_SINKS_MAX];
+	size_t		 nsinks;
+	uint64_t	 backlog;	/* largest, at the last check */
+	uint64_t	 added;		/* bytes appended since */
 };
 
 struct sd_pipeline *
@@ -61,8 +71,12 @@ fail:
 void
 sd_pipeline_free(struct sd_pipeline *p)
 {
+	size_t i;
+
 	if (p == NULL)
 		return;
+	for (i = 0; i < p->nsinks; i++)
+		p->sinks[i]->ops->free(p->sinks[i]);
 	sd_spool_free(p->spool);
 	free(p->prefix);
 	free(p->field);
@@ -73,7 +87,8 @@ size_t
 sd_pipeline_line(const struct sd_pipeline *p, const struct sd_reading_in *r,
     int64_t ts, char *buf, size_t len)
 {
-	char mac[18], chan[300], num[40];
+	char mac[18], chan[300], extra[120], num[40];
+	size_t o = 0;
 	int n;
 
 	if (!isfinite(r->value))
@@ -85,9 +100,15 @@ sd_pipeline_line(const struct sd_pipeline *p, const struct sd_reading_in *r,
 		sd_lp_escape(r->chan, r->chan_len, 1, chan + 9,
 		    sizeof(chan) - 9);
 	}
+	extra[0] = '\0';
+	if (p->tag_peer && r->peer != NULL)
+		o += (size_t)snprintf(extra, sizeof(extra), ",peer=%s",
+		    r->peer);
+	if (p->tag_port && r->port != 0 && o < sizeof(extra))
+		snprintf(extra + o, sizeof(extra) - o, ",port=%u", r->port);
 	sd_lp_number(r->value, r->single, num, sizeof(num));
-	n = snprintf(buf, len, "%s%s%s%s%s %lld\n", p->prefix, mac, chan,
-	    p->field, num, (long long)ts);
+	n = snprintf(buf, len, "%s%s%s%s%s%s %lld\n", p->prefix, mac, chan,
+	    extra, p->field, num, (long long)ts);
 	if (n < 0 || (size_t)n >= len)
 		return 0;
 	return (size_t)n;
@@ -122,6 +143,7 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 		snprintf(err, SD_ERR_LEN, "out of memory for readings");
 		return SD_ERR_NOMEM;
 	}
+	p->added += n;
 	p->count++;
 	p->total++;
 	return SD_OK;
@@ -130,16 +152,152 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 int
 sd_pipeline_flush(struct sd_pipeline *p, char err[SD_ERR_LEN])
 {
+	size_t before = sd_spool_pending(p->spool), i;
 	int rc = sd_spool_flush(p->spool, err);
 
 	p->failing = rc != SD_OK;
+	if (sd_spool_pending(p->spool) < before) {
+		for (i = 0; i < p->nsinks; i++)
+			p->sinks[i]->ops->kick(p->sinks[i]);
+	}
 	return rc;
 }
 
 int
 sd_pipeline_full(const struct sd_pipeline *p)
 {
-	return p->failing && sd_spool_pending(p->spool) > SD_SPOOL_SOFT;
+	size_t i;
+
+	if (p->failing && sd_spool_pending(p->spool) > SD_SPOOL_SOFT)
+		return 1;
+	/* Between checks, what was appended since counts too, so a burst
+	 * is stopped at the cap rather than at the next check. */
+	if (p->nsinks > 0 && !p->spool_drop &&
+	    p->backlog + p->added > p->spool_max)
+		return 1;
+	for (i = 0; i < p->nsinks; i++) {
+		if (p->sinks[i]->blocked)
+			return 1;
+	}
+	return 0;
+}
+
+void
+sd_pipeline_configure(struct sd_pipeline *p, const struct sd_config *cfg)
+{
+	uint64_t seg = cfg->spool_max / 8;
+
+	/* Segments small enough that drop-oldest drops a part, not all. */
+	if (seg > SD_SPOOL_SEGMENT)
+		seg = SD_SPOOL_SEGMENT;
+	if (seg < 4096)
+		seg = 4096;
+	sd_spool_set_segment_size(p->spool, seg);
+	sd_spool_set_fsync(p->spool, (enum sd_fsync_mode)cfg->fsync);
+	p->tag_port = cfg->tag_port;
+	p->tag_peer = cfg->tag_peer;
+	p->spool_max = cfg->spool_max;
+	p->spool_drop = cfg->spool_drop;
+}
+
+struct sd_spool *
+sd_pipeline_spool(struct sd_pipeline *p)
+{
+	return p->spool;
+}
+
+int
+sd_pipeline_add_sink(struct sd_pipeline *p, struct sd_sink *s)
+{
+	if (p->nsinks == SD_SINKS_MAX)
+		return SD_ERR_NOSPACE;
+	p->sinks[p->nsinks++] = s;
+	s->ops->kick(s);
+	return SD_OK;
+}
+
+size_t
+sd_pipeline_nsinks(const struct sd_pipeline *p)
+{
+	return p->nsinks;
+}
+
+struct sd_sink *
+sd_pipeline_sink(struct sd_pipeline *p, size_t i)
+{
+	return p->sinks[i];
+}
+
+/* A sink whose backlog passed --spool-max: block the senders of
+ * readings, or give up its oldest segment. */
+static void
+pipeline_check_backlog(struct sd_pipeline *p, struct sd_sink *s)
+{
+	uint64_t backlog = sd_spool_backlog(p->spool, &s->rd.acked), n;
+	char why[SD_ERR_LEN];
+	int guard = 64;
+
+	if (backlog > p->backlog)
+		p->backlog = backlog;
+
+	if (backlog <= p->spool_max) {
+		if (s->blocked) {
+			s->blocked = 0;
+			sd_sink_set_state(s, s->error[0] ? SD_SINK_FAILING :
+			    SD_SINK_OK, NULL);
+		}
+		return;
+	}
+	if (!p->spool_drop) {
+		if (!s->blocked) {
+			s->blocked = 1;
+			snprintf(why, sizeof(why), "backlog %llu bytes over "
+			    "--spool-max: not reading from senders",
+			    (unsigned long long)backlog);
+			sd_sink_set_state(s, SD_SINK_BLOCKED, why);
+		}
+		return;
+	}
+	while (backlog > p->spool_max && guard-- > 0) {
+		n = sd_spool_reader_drop_oldest(&s->rd);
+		s->dropped += n;
+		snprintf(why, sizeof(why), "backlog over --spool-max: "
+		    "about %llu oldest readings dropped",
+		    (unsigned long long)n);
+		sd_sink_rejected(s, 0, why);
+		backlog = sd_spool_backlog(p->spool, &s->rd.acked);
+	}
+}
+
+void
+sd_pipeline_check(struct sd_pipeline *p)
+{
+	size_t i;
+
+	p->backlog = 0;
+	p->added = 0;
+	for (i = 0; i < p->nsinks; i++)
+		pipeline_check_backlog(p, p->sinks[i]);
+}
+
+void
+sd_pipeline_tick(struct sd_pipeline *p)
+{
+	struct sd_sink *s;
+	size_t i;
+
+	sd_spool_tick(p->spool);
+	for (i = 0; i < p->nsinks; i++) {
+		s = p->sinks[i];
+		s->rate = s->delivered - s->rate_mark;
+		s->rate_mark = s->delivered;
+	}
+}
+
+uint64_t
+sd_pipeline_backlog(struct sd_pipeline *p, const struct sd_sink *s)
+{
+	return sd_spool_backlog(p->spool, &s->rd.acked);
 }
 
 int

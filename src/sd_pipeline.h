@@ -13,10 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sd_config.h"
 #include "sd_proto.h"
 #include "sd_util.h"
 
 struct sd_pipeline;
+struct sd_sink;
+struct sd_spool;
 
 struct sd_reading_in {
 	const uint8_t	*dev;		/* SD_MAC_LEN bytes */
@@ -25,6 +28,8 @@ struct sd_reading_in {
 	int		 single;	/* value came as a float32 */
 	const char	*chan;		/* NULL: no channel tag */
 	size_t		 chan_len;
+	uint16_t	 port;		/* for --extra-tags port */
+	const char	*peer;		/* for --extra-tags peer */
 };
 
 /* names: measurement, field and device tag, as configured. */
@@ -46,6 +51,28 @@ int sd_pipeline_full(const struct sd_pipeline *p);
 /* True while writes to the store fail; bytes waiting to be written. */
 int sd_pipeline_failing(const struct sd_pipeline *p);
 size_t sd_pipeline_pending(const struct sd_pipeline *p);
+
+/* Segment size, fsync, extra tags and the backlog policy from cfg. */
+void sd_pipeline_configure(struct sd_pipeline *p,
+    const struct sd_config *cfg);
+
+/* The spool, for the sinks to read. */
+struct sd_spool *sd_pipeline_spool(struct sd_pipeline *p);
+
+/* Hand a sink to the pipeline, which kicks it when lines reach the disk
+ * and frees it. */
+int sd_pipeline_add_sink(struct sd_pipeline *p, struct sd_sink *s);
+size_t sd_pipeline_nsinks(const struct sd_pipeline *p);
+struct sd_sink *sd_pipeline_sink(struct sd_pipeline *p, size_t i);
+
+/* Bytes s has not delivered. */
+uint64_t sd_pipeline_backlog(struct sd_pipeline *p, const struct sd_sink *s);
+
+/* Apply --spool-max: block senders or drop the oldest (every 100 ms). */
+void sd_pipeline_check(struct sd_pipeline *p);
+
+/* Once a second: everysec fsync, delivery rates. */
+void sd_pipeline_tick(struct sd_pipeline *p);
 
 /* Readings stored since the last call, and in all. */
 uint64_t sd_pipeline_take_count(struct sd_pipeline *p);

@@ -17,6 +17,8 @@
 #include "sd_listen.h"
 #include "sd_pipeline.h"
 #include "sd_server.h"
+#include "sd_sink_influx.h"
+#include "sd_sink_kafka.h"
 
 #define SD_FLUSH_MS	100	/* legacy readings reach the disk within */
 
@@ -37,6 +39,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 		sd_events_fire(srv->events, &e);
 	}
 	sd_files_expire(srv->files);
+	sd_pipeline_tick(srv->pipe);
 }
 
 /* Say when the store starts failing and when it recovers. */
@@ -72,6 +75,9 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 	if (srv->store_failing)
 		server_store_event(srv, "ok", NULL);
 	srv->store_failing = 0;
+	sd_pipeline_check(srv->pipe);
+	if (sd_pipeline_full(srv->pipe))
+		return;
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->paused)
@@ -124,6 +130,27 @@ server_listen(struct sd_server *srv, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
+/* The sinks the configuration names. */
+static int
+server_sinks(struct sd_server *srv, char err[SD_ERR_LEN])
+{
+	const struct sd_config *cfg = srv->cfg;
+	struct sd_spool *sp = sd_pipeline_spool(srv->pipe);
+	struct sd_sink *s;
+
+	if (cfg->influx_url != NULL) {
+		s = sd_sink_influx_new(srv->base, cfg, sp, srv->events, err);
+		if (s == NULL || sd_pipeline_add_sink(srv->pipe, s) != SD_OK)
+			return SD_ERR_INVAL;
+	}
+	if (cfg->kafka_brokers != NULL) {
+		s = sd_sink_kafka_new(srv->base, cfg, sp, srv->events, err);
+		if (s == NULL || sd_pipeline_add_sink(srv->pipe, s) != SD_OK)
+			return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
 int
 sd_server_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN])
@@ -153,6 +180,9 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	srv->pipe = sd_pipeline_new(dir, cfg->measurement, cfg->field,
 	    cfg->device_tag, err);
 	if (srv->pipe == NULL)
+		goto fail;
+	sd_pipeline_configure(srv->pipe, cfg);
+	if (server_sinks(srv, err) != SD_OK)
 		goto fail;
 	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
 	srv->flush = event_new(base, -1, EV_PERSIST, server_flush_cb, srv);

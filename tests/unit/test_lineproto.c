@@ -12,6 +12,7 @@
 #include "sd_err.h"
 #include "sd_lineproto.h"
 #include "sd_pipeline.h"
+#include "sd_sink_kafka.h"
 #include "sd_test.h"
 
 static const uint8_t DEV[6] = { 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
@@ -59,7 +60,7 @@ static void
 test_roundtrip(void)
 {
 	char dir[] = "/tmp/sdlpXXXXXX", err[SD_ERR_LEN], line[1024];
-	struct sd_reading_in r = { DEV, 0, 21.5, 0, "t, e=mp", 7 };
+	struct sd_reading_in r = { DEV, 0, 21.5, 0, "t, e=mp", 7, 0, NULL };
 	struct sd_pipeline *p;
 	struct sd_lp_line l;
 	size_t n;
@@ -117,11 +118,39 @@ test_parse_malformed(void)
 	CHECK_EQ(l.ts, -5);
 }
 
+/* What the Kafka sink makes of a line, in each format. */
+static void
+test_kafka_values(void)
+{
+	static const char line[] = "sensor,Mac-Address=aa:bb:cc:dd:ee:ff,"
+	    "channel=a\\ \"b,port=5000 value=21.5 1700000000000000000";
+	char out[512], key[64];
+	size_t n;
+
+	n = sd_sink_kafka_value(SD_KAFKA_JSON, "Mac-Address", line,
+	    strlen(line), out, sizeof(out), key, sizeof(key));
+	out[n] = '\0';
+	CHECK(strcmp(key, "aa:bb:cc:dd:ee:ff") == 0);
+	CHECK(strcmp(out, "{\"device\":\"aa:bb:cc:dd:ee:ff\",\"value\":21.5,"
+	    "\"time\":1700000000000000000,\"channel\":\"a \\\"b\","
+	    "\"port\":5000}") == 0);
+	n = sd_sink_kafka_value(SD_KAFKA_RAW, "Mac-Address", line,
+	    strlen(line), out, sizeof(out), key, sizeof(key));
+	out[n] = '\0';
+	CHECK(strcmp(out, "21.500000") == 0);
+	n = sd_sink_kafka_value(SD_KAFKA_INFLUX, "Mac-Address", line,
+	    strlen(line), out, sizeof(out), key, sizeof(key));
+	CHECK(n == strlen(line) && memcmp(out, line, n) == 0);
+	CHECK_EQ(sd_sink_kafka_value(SD_KAFKA_JSON, "Mac-Address", "junk", 4,
+	    out, sizeof(out), key, sizeof(key)), 0);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "escape", test_escape },
 	{ "number", test_number },
 	{ "roundtrip", test_roundtrip },
 	{ "parse_malformed", test_parse_malformed },
+	{ "kafka_values", test_kafka_values },
 };
 
 int

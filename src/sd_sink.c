@@ -1,0 +1,92 @@
+/* sd_sink.c: the part every sink shares (see sd_sink.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "sd_err.h"
+#include "sd_events.h"
+#include "sd_sink.h"
+
+int
+sd_sink_init(struct sd_sink *s, const struct sd_sink_ops *ops,
+    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = ops;
+	s->events = events;
+	return sd_spool_reader_init(&s->rd, sp, ops->name, err);
+}
+
+void
+sd_sink_done(struct sd_sink *s)
+{
+	sd_spool_reader_done(&s->rd);
+}
+
+const char *
+sd_sink_state_name(enum sd_sink_state state)
+{
+	switch (state) {
+	case SD_SINK_OK:
+		return "ok";
+	case SD_SINK_FAILING:
+		return "failing";
+	default:
+		return "blocked";
+	}
+}
+
+void
+sd_sink_set_state(struct sd_sink *s, enum sd_sink_state state,
+    const char *reason)
+{
+	struct sd_event e = { .kind = SD_EV_SINK };
+
+	if (reason != NULL)
+		snprintf(s->error, sizeof(s->error), "%s", reason);
+	else if (state == SD_SINK_OK)
+		s->error[0] = '\0';
+	if (state == s->state)
+		return;
+	s->state = state;
+	e.name = s->ops->name;
+	e.state = sd_sink_state_name(state);
+	e.reason = reason;
+	sd_events_fire(s->events, &e);
+}
+
+void
+sd_sink_delivered(struct sd_sink *s, uint64_t n)
+{
+	s->delivered += n;
+	if (s->state == SD_SINK_FAILING)
+		sd_sink_set_state(s, s->blocked ? SD_SINK_BLOCKED :
+		    SD_SINK_OK, NULL);
+}
+
+void
+sd_sink_rejected(struct sd_sink *s, uint64_t n, const char *reason)
+{
+	struct sd_event e = { .kind = SD_EV_REJECT };
+
+	s->rejects += n;
+	e.name = s->ops->name;
+	e.count = n;
+	e.reason = reason;
+	sd_events_fire(s->events, &e);
+}
+
+uint64_t
+sd_sink_count_lines(const char *buf, size_t len)
+{
+	uint64_t n = 0;
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (p == NULL)
+			break;
+		n++;
+		p++;
+	}
+	return n;
+}

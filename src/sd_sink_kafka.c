@@ -1,0 +1,448 @@
+/*
+ * sd_sink_kafka.c: the Kafka sink (see sd_sink_kafka.h).
+ *
+ * Records in flight sit in a ring of slots, in spool order; each slot
+ * holds the spool position just past its line. A delivery report marks
+ * its slot; the cursor moves over the run of delivered slots at the
+ * ring's head.
+ */
+#include <event2/event.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sd_err.h"
+#include "sd_events.h"
+#include "sd_lineproto.h"
+#include "sd_sink.h"
+#include "sd_sink_kafka.h"
+#include "sd_spool.h"
+
+#define KF_WINDOW	65536		/* records in flight at most */
+#define KF_READ		(1u << 20)
+
+enum { SLOT_PENDING, SLOT_DONE, SLOT_FAILED };
+
+struct kf_slot {
+	struct sd_spool_pos	 end;
+	uint8_t			 state;
+};
+
+struct kafka {
+	struct sd_sink		 base;		/* first */
+	const struct sd_config	*cfg;
+	struct event_base	*evb;
+	rd_kafka_t		*rk;
+	rd_kafka_topic_t	*rkt;
+	int			 pipefd[2];
+	struct event		*pipe_ev;
+	struct event		*poll_ev;	/* a slow safety poll */
+	struct kf_slot		*win;
+	size_t			 head;
+	size_t			 count;
+	size_t			 pending;	/* slots not yet reported */
+	int			 failed;	/* rewind once all reported */
+	char			*buf;
+	int			 freeing;
+};
+
+static void kf_kick(struct sd_sink *s);
+
+/* Append s as a JSON string (quoted, escaped). */
+static size_t
+kf_json_str(char *out, size_t cap, size_t o, const char *s)
+{
+	unsigned char c;
+
+	if (o < cap)
+		out[o++] = '"';
+	for (; *s != '\0' && o + 7 < cap; s++) {
+		c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20)
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+		else
+			out[o++] = (char)c;
+	}
+	if (o < cap)
+		out[o++] = '"';
+	return o;
+}
+
+size_t
+sd_sink_kafka_value(int format, const char *device_tag, const char *line,
+    size_t len, char *out, size_t cap, char *key, size_t key_cap)
+{
+	struct sd_lp_line l;
+	const char *dev, *chan, *port;
+	size_t o;
+
+	if (sd_lp_parse(line, len, &l) != SD_OK)
+		return 0;
+	dev = sd_lp_tag(&l, device_tag);
+	snprintf(key, key_cap, "%s", dev != NULL ? dev : "");
+	if (format == SD_KAFKA_INFLUX) {
+		if (len > cap)
+			return 0;
+		memcpy(out, line, len);
+		return len;
+	}
+	if (format == SD_KAFKA_RAW)
+		return (size_t)snprintf(out, cap, "%f", l.value);
+	o = (size_t)snprintf(out, cap, "{\"device\":");
+	o = kf_json_str(out, cap, o, dev != NULL ? dev : "");
+	if (o < cap)
+		o += (size_t)snprintf(out + o, cap - o, ",\"value\":%s,"
+		    "\"time\":%lld", l.value_text, (long long)l.ts);
+	chan = sd_lp_tag(&l, "channel");
+	if (chan != NULL && o < cap) {
+		o += (size_t)snprintf(out + o, cap - o, ",\"channel\":");
+		o = kf_json_str(out, cap, o, chan);
+	}
+	port = sd_lp_tag(&l, "port");
+	if (port != NULL && o < cap)
+		o += (size_t)snprintf(out + o, cap - o, ",\"port\":%ld",
+		    strtol(port, NULL, 10));
+	if (o + 1 >= cap)
+		return 0;
+	out[o++] = '}';
+	return o;
+}
+
+/* Move the cursor over delivered slots at the head of the ring. */
+static void
+kf_advance(struct kafka *kf)
+{
+	struct sd_spool_pos end;
+	int moved = 0;
+
+	while (kf->count > 0 && kf->win[kf->head].state == SLOT_DONE) {
+		end = kf->win[kf->head].end;
+		kf->head = (kf->head + 1) % KF_WINDOW;
+		kf->count--;
+		moved = 1;
+	}
+	if (moved)
+		sd_spool_reader_ack(&kf->base.rd, &end, 0);
+}
+
+static void
+kf_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kafka *kf = opaque;
+	struct kf_slot *slot = m->_private;
+	char why[SD_ERR_LEN];
+
+	(void)rk;
+	if (kf->freeing || slot == NULL)
+		return;
+	kf->pending--;
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		slot->state = SLOT_FAILED;
+		kf->failed = 1;
+		kf->base.retries++;
+		snprintf(why, sizeof(why), "delivery failed: %s",
+		    rd_kafka_err2str(m->err));
+		sd_sink_set_state(&kf->base, SD_SINK_FAILING, why);
+		return;
+	}
+	slot->state = SLOT_DONE;
+	sd_sink_delivered(&kf->base, 1);
+	kf_advance(kf);
+}
+
+static void
+kf_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct kafka *kf = opaque;
+	char why[SD_ERR_LEN];
+
+	(void)rk;
+	if (kf->freeing)
+		return;
+	snprintf(why, sizeof(why), "%s: %.200s",
+	    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+	    err == RD_KAFKA_RESP_ERR__FATAL ||
+	    err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+		sd_sink_set_state(&kf->base, SD_SINK_FAILING, why);
+}
+
+/* librdkafka's own log lines, served on the loop (log.queue): errors
+ * become events; the rest is left out of the log. */
+static void
+kf_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	struct kafka *kf = rd_kafka_opaque(rk);
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	char why[SD_ERR_LEN];
+
+	if (kf == NULL || kf->freeing || level > 3)
+		return;
+	snprintf(why, sizeof(why), "kafka %s: %.200s", fac, buf);
+	e.reason = why;
+	sd_events_fire(kf->base.events, &e);
+}
+
+/* Serve delivery reports and errors, then produce more. */
+static void
+kf_serve(struct kafka *kf)
+{
+	rd_kafka_poll(kf->rk, 0);
+	if (kf->failed && kf->pending == 0) {
+		/* Everything in flight is settled: produce again from the
+		 * cursor (records after the failed one may arrive twice:
+		 * at least once). */
+		kf->failed = 0;
+		kf->count = 0;
+		sd_spool_reader_rewind(&kf->base.rd);
+	}
+	kf_kick(&kf->base);
+}
+
+static void
+kf_pipe_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	char drain[64];
+
+	(void)kind;
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	kf_serve(arg);
+}
+
+static void
+kf_poll_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	(void)fd;
+	(void)kind;
+	kf_serve(arg);
+}
+
+/* Produce one line as slot's record; 0, or -1 when the queue is full. */
+static int
+kf_produce(struct kafka *kf, const char *line, size_t len,
+    struct kf_slot *slot)
+{
+	char value[2048], key[SD_LP_NAME_MAX];
+	size_t n;
+	rd_kafka_resp_err_t err;
+
+	n = sd_sink_kafka_value(kf->cfg->kafka_format, kf->cfg->device_tag,
+	    line, len, value, sizeof(value), key, sizeof(key));
+	if (n == 0) {
+		sd_sink_rejected(&kf->base, 1, "line does not parse");
+		slot->state = SLOT_DONE;
+		return 0;
+	}
+	err = rd_kafka_producev(kf->rk, RD_KAFKA_V_RKT(kf->rkt),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, n),
+	    RD_KAFKA_V_OPAQUE(slot), RD_KAFKA_V_END);
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return -1;
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		slot->state = SLOT_FAILED;
+		kf->failed = 1;
+		sd_sink_set_state(&kf->base, SD_SINK_FAILING,
+		    rd_kafka_err2str(err));
+		return 0;
+	}
+	slot->state = SLOT_PENDING;
+	kf->pending++;
+	return 0;
+}
+
+/* Produce the lines of one read; stops early when the queue is full and
+ * gives the rest back to the reader. */
+static int
+kf_produce_chunk(struct kafka *kf, size_t len, struct sd_spool_pos start)
+{
+	struct sd_spool_reader *r = &kf->base.rd;
+	size_t a = 0, b;
+	struct kf_slot *slot;
+	char *nl;
+
+	while (a < len && kf->count < KF_WINDOW) {
+		nl = memchr(kf->buf + a, '\n', len - a);
+		b = (size_t)(nl - kf->buf) + 1;
+		slot = &kf->win[(kf->head + kf->count) % KF_WINDOW];
+		slot->end.seq = start.seq;
+		slot->end.off = start.off + b;
+		if (kf_produce(kf, kf->buf + a, b - a - 1, slot) != 0)
+			break;
+		kf->count++;
+		a = b;
+	}
+	if (a < len) {
+		r->pos.seq = start.seq;
+		r->pos.off = start.off + a;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+kf_kick(struct sd_sink *s)
+{
+	struct kafka *kf = (struct kafka *)s;
+	struct sd_spool_pos start;
+	char err[SD_ERR_LEN];
+	size_t len;
+
+	while (!kf->failed && kf->count < KF_WINDOW) {
+		start = s->rd.pos;
+		if (sd_spool_reader_read(&s->rd, kf->buf, KF_READ, &len,
+		    err) != SD_OK) {
+			sd_sink_set_state(s, SD_SINK_FAILING, err);
+			return;
+		}
+		if (len == 0 || kf_produce_chunk(kf, len, start) != 0)
+			return;
+	}
+}
+
+static void
+kf_free(struct sd_sink *s)
+{
+	struct kafka *kf = (struct kafka *)s;
+
+	kf->freeing = 1;
+	if (kf->rk != NULL) {
+		/* No blocking flush: unconfirmed records are produced again
+		 * from the cursor after a restart. */
+		rd_kafka_purge(kf->rk, RD_KAFKA_PURGE_F_QUEUE |
+		    RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_poll(kf->rk, 0);
+		if (kf->rkt != NULL)
+			rd_kafka_topic_destroy(kf->rkt);
+		rd_kafka_destroy(kf->rk);
+	}
+	if (kf->pipe_ev != NULL)
+		event_free(kf->pipe_ev);
+	if (kf->poll_ev != NULL)
+		event_free(kf->poll_ev);
+	if (kf->pipefd[0] >= 0)
+		close(kf->pipefd[0]);
+	if (kf->pipefd[1] >= 0)
+		close(kf->pipefd[1]);
+	sd_sink_done(&kf->base);
+	free(kf->win);
+	free(kf->buf);
+	free(kf);
+}
+
+static const struct sd_sink_ops kf_ops = {
+	.name = "kafka",
+	.kick = kf_kick,
+	.free = kf_free,
+};
+
+/* Producer settings: ours first, the user's --kafka-opt after (they win). */
+static rd_kafka_conf_t *
+kf_conf(struct kafka *kf, char err[SD_ERR_LEN])
+{
+	const struct sd_config *cfg = kf->cfg;
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char key[256], why[256];
+	const char *eq;
+	size_t i;
+
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->kafka_brokers,
+	    why, sizeof(why)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "acks", "all", why, sizeof(why)) !=
+	    RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "enable.idempotence", "true", why,
+	    sizeof(why)) != RD_KAFKA_CONF_OK)
+		goto fail;
+	for (i = 0; i < cfg->nkafka_opts; i++) {
+		eq = strchr(cfg->kafka_opts[i], '=');
+		snprintf(key, sizeof(key), "%.*s",
+		    (int)(eq - cfg->kafka_opts[i]), cfg->kafka_opts[i]);
+		if (rd_kafka_conf_set(conf, key, eq + 1, why, sizeof(why)) !=
+		    RD_KAFKA_CONF_OK)
+			goto fail;
+	}
+	rd_kafka_conf_set_opaque(conf, kf);
+	rd_kafka_conf_set_dr_msg_cb(conf, kf_dr_cb);
+	rd_kafka_conf_set_error_cb(conf, kf_error_cb);
+	rd_kafka_conf_set_log_cb(conf, kf_log_cb);
+	/* Logs wait in a queue for our poll: callbacks stay on the loop. */
+	if (rd_kafka_conf_set(conf, "log.queue", "true", why,
+	    sizeof(why)) != RD_KAFKA_CONF_OK)
+		goto fail;
+	return conf;
+fail:
+	snprintf(err, SD_ERR_LEN, "--kafka-opt: %.200s", why);
+	rd_kafka_conf_destroy(conf);
+	return NULL;
+}
+
+/* librdkafka writes to a pipe when its queue gets work: one more event
+ * on the loop. */
+static int
+kf_wire_loop(struct kafka *kf)
+{
+	struct timeval sec = { 1, 0 };
+	rd_kafka_queue_t *q;
+
+	if (pipe2(kf->pipefd, O_NONBLOCK | O_CLOEXEC) != 0)
+		return SD_ERR_INVAL;
+	q = rd_kafka_queue_get_main(kf->rk);
+	rd_kafka_queue_io_event_enable(q, kf->pipefd[1], "1", 1);
+	rd_kafka_queue_destroy(q);
+	kf->pipe_ev = event_new(kf->evb, kf->pipefd[0], EV_READ | EV_PERSIST,
+	    kf_pipe_cb, kf);
+	kf->poll_ev = event_new(kf->evb, -1, EV_PERSIST, kf_poll_cb, kf);
+	if (kf->pipe_ev == NULL || kf->poll_ev == NULL)
+		return SD_ERR_NOMEM;
+	event_add(kf->pipe_ev, NULL);
+	event_add(kf->poll_ev, &sec);
+	return SD_OK;
+}
+
+struct sd_sink *
+sd_sink_kafka_new(struct event_base *base, const struct sd_config *cfg,
+    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
+{
+	struct kafka *kf = calloc(1, sizeof(*kf));
+	rd_kafka_conf_t *conf;
+	char why[256];
+
+	err[0] = '\0';
+	if (kf == NULL || sd_sink_init(&kf->base, &kf_ops, sp, events, err)) {
+		free(kf);
+		return NULL;
+	}
+	kf->cfg = cfg;
+	kf->evb = base;
+	kf->pipefd[0] = kf->pipefd[1] = -1;
+	kf->win = calloc(KF_WINDOW, sizeof(*kf->win));
+	kf->buf = malloc(KF_READ);
+	conf = kf_conf(kf, err);
+	if (kf->win == NULL || kf->buf == NULL || conf == NULL)
+		goto fail;
+	kf->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	if (kf->rk == NULL) {
+		rd_kafka_conf_destroy(conf);
+		snprintf(err, SD_ERR_LEN, "--kafka-brokers: %.200s", why);
+		goto fail;
+	}
+	rd_kafka_set_log_queue(kf->rk, NULL);
+	kf->rkt = rd_kafka_topic_new(kf->rk, cfg->kafka_topic, NULL);
+	if (kf->rkt == NULL || kf_wire_loop(kf) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "--kafka-topic: cannot set up");
+		goto fail;
+	}
+	return &kf->base;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, SD_ERR_LEN, "kafka: out of memory");
+	kf_free(&kf->base);
+	return NULL;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Every broker of the mock cluster goes down mid-stream and comes back:
+readings sent before, during and after the outage are all in the topic
+at least once, and the kafka sink ends `ok` with backlog 0.
+(SPEC-sinks.md: Promises/Kafka, every reading at least once.)"""
+import json
+import time
+
+import sdinflux
+import sdkafka
+import sdpeer
+from sdpeer import check
+
+sdkafka.require()
+
+N = 700
+
+
+def keys(recs):
+    out = set()
+    for r in recs:
+        v = json.loads(r["value"])
+        out.add((r["key"], v["time"]))
+    return out
+
+
+def test():
+    k = sdkafka.Kafka(["sensors:3"]).start()
+    srv = sdpeer.Server(extra=["--kafka-brokers", k.bootstrap]).start()
+    sdinflux.send_legacy(srv, 2, 100, first_dev=0)
+    recs = k.consume_until("sensors", 200, timeout=20)
+    check(len(recs) >= 200, "before the outage %d of 200 records"
+          % len(recs))
+
+    k.down(-1)
+    mark = srv.mark()
+    sdinflux.send_legacy(srv, 2, 150, first_dev=2)
+    time.sleep(3)
+    failing = srv.find_events("sink", lambda e: e.get("name") == "kafka"
+                              and e.get("state") == "failing", since=mark)
+    st = sdinflux.sink_status(srv, "kafka")
+    sdpeer.log("during the outage: %d failing events, status %r"
+               % (len(failing), st))
+    check(st["backlog_bytes"] > 0, "backlog 0 while every broker is down: "
+          "%r" % st)
+    sdinflux.send_legacy(srv, 1, 100, first_dev=4)
+    k.up(-1)
+    sdinflux.send_legacy(srv, 1, 100, first_dev=5)
+
+    want = {(r["tags"]["Mac-Address"], r["ts"])
+            for r in sdinflux.wait_spool(srv, N)}
+    check(len(want) == N, "%d spool lines, expected %d" % (len(want), N))
+    deadline = time.monotonic() + 30
+    while True:
+        got = keys(k.consume("sensors"))
+        if want <= got or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    check(want <= got, "%d of %d readings missing from the topic after "
+          "the brokers came back" % (len(want - got), N))
+    check(got <= want, "records that are no reading: %r"
+          % sorted(got - want)[:3])
+    sdinflux.wait_sink(srv, "kafka", lambda e: e["backlog_bytes"] == 0 and
+                       e["state"] == "ok", timeout=15,
+                       what="backlog 0 and state ok")
+    check(srv.stop() == 0, "exit status after SIGTERM not 0")
+
+
+sdpeer.run(test, deadline=90)

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""SIGKILL mid-stream with both sinks, restart on the same data
+directory: every reading the server acknowledged (SENSOR_ACK) before the
+kill is in InfluxDB exactly once after the restart, InfluxDB holds
+exactly the spool's readings, the Kafka topic holds every spool reading
+at least once (kcat, when installed), and DIR/sensors/influx.cursor and
+kafka.cursor exist.
+(SPEC-sinks.md: cursors survive restarts and SIGKILL; Promises/InfluxDB
+exactly once, Kafka at least once after a restart.)"""
+import os
+import signal
+import threading
+import time
+
+import json
+
+import sdinflux
+import sdkafka
+import sdpeer
+import sdwire
+from sdpeer import check
+
+sdinflux.require()
+
+T0 = 1700000000000000000
+PER = 100
+
+
+def ts_of(seq, i):
+    return T0 + seq * 10**6 + i
+
+
+def test():
+    db = sdinflux.Influx().start()
+    db.create_db("sd")
+    extra = ["--influx-url", db.url, "--influx-db", "sd",
+             "--influx-flush-ms", "50", "--influx-batch", "150"]
+    k = None
+    if sdkafka.kcat_binary() and sdkafka.mock_binary():
+        k = sdkafka.Kafka(["sensors:3"]).start()
+        extra += ["--kafka-brokers", k.bootstrap]
+    else:
+        sdpeer.log("kcat or SD_KAFKA_MOCK missing: InfluxDB only")
+    srv = sdpeer.Server(extra=extra).start()
+    s = srv.connect()
+    sdpeer.hello(s)
+    acked = set()
+    stop = threading.Event()
+
+    def reader():
+        buf = b""
+        s.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                continue
+            if not chunk:
+                return
+            buf += chunk
+            frames, buf = sdwire.split_frames(buf)
+            for t, p in frames:
+                if t == sdwire.T_SENSOR_ACK:
+                    acked.add(sdwire.parse_u64(p))
+
+    th = threading.Thread(target=reader, daemon=True)
+    th.start()
+    seq = 0
+    killed_at = None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        seq += 1
+        try:
+            s.sendall(sdwire.sensor_batch(seq, sdpeer.DEV, [
+                (ts_of(seq, i), seq + i / 1000, b"t") for i in range(PER)]))
+        except OSError:
+            break
+        time.sleep(0.005)
+        if len(acked) >= 20 and db.count("sd") > 0:
+            # a burst of batches still in flight, then SIGKILL at once
+            burst = b"".join(sdwire.sensor_batch(q, sdpeer.DEV, [
+                (ts_of(q, i), q + i / 1000, b"t") for i in range(PER)])
+                for q in range(seq + 1, seq + 31))
+            seq += 30
+            try:
+                s.sendall(burst)
+            except OSError:
+                pass
+            time.sleep(0.002)
+            srv.stop(signal.SIGKILL)
+            killed_at = seq
+            break
+    check(killed_at is not None, "never got 20 acks and points in influx "
+          "(acks %d, points %d)" % (len(acked), db.count("sd")))
+    stop.set()
+    th.join(2)
+    s.close()
+    acked_seqs = set(acked)
+    before = db.count("sd")
+    sdpeer.log("killed after batch %d: %d acked, %d points delivered"
+               % (killed_at, len(acked_seqs), before))
+
+    srv2 = sdpeer.Server(extra=extra, data_dir=srv.dir).start()
+    want = {r["ts"] for r in sdinflux.spool(srv2)}
+    must = {ts_of(q, i) for q in acked_seqs for i in range(PER)}
+    check(must <= want, "%d acknowledged readings are not in the spool "
+          "after the restart" % len(must - want))
+    sdinflux.wait_sink(srv2, "influx", lambda e: e["backlog_bytes"] == 0,
+                       timeout=20, what="backlog 0 after the restart")
+    got = db.wait_count("sd", len(want), timeout=10)
+    pts = db.points("sd")
+    tss = [p[0] for p in pts]
+    check(len(tss) == len(set(tss)) == got,
+          "duplicate timestamps in InfluxDB")
+    check(set(tss) == want, "InfluxDB differs from the spool: %d missing "
+          "(%d of them acknowledged), %d extra"
+          % (len(want - set(tss)), len(must - set(tss)),
+             len(set(tss) - want)))
+    vals = {p[0]: p[2] for p in pts}
+    for q in list(acked_seqs)[:50]:
+        check(vals.get(ts_of(q, 7)) == q + 7 / 1000, "batch %d reading 7 "
+              "value %r" % (q, vals.get(ts_of(q, 7))))
+    cur = os.path.join(srv.sensors_dir, "influx.cursor")
+    check(os.path.exists(cur), "no %s" % cur)
+    if k is not None:
+        deadline = time.monotonic() + 20
+        while True:
+            got = {json.loads(r["value"])["time"]
+                   for r in k.consume("sensors")}
+            if want <= got or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        check(want <= got, "%d spool readings (%d acknowledged) missing "
+              "from the Kafka topic after the restart"
+              % (len(want - got), len(must - got)))
+        check(got <= want, "Kafka records that are no reading")
+        sdinflux.wait_sink(srv2, "kafka", lambda e: e["backlog_bytes"] == 0,
+                           timeout=10, what="kafka backlog 0")
+        cur = os.path.join(srv.sensors_dir, "kafka.cursor")
+        check(os.path.exists(cur), "no %s" % cur)
+    check(srv2.stop() == 0, "exit status after SIGTERM not 0")
+
+
+sdpeer.run(test, deadline=90)
