@@ -21,6 +21,7 @@
 #include "sd_err.h"
 #include "sd_files.h"
 #include "sd_listen.h"
+#include "sd_pipeline.h"
 #include "sd_proto_enc.h"
 #include "sd_server.h"
 
@@ -292,6 +293,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	c->last_active_ns = sd_now_ns();
+	sd_pipeline_stamp(c->srv->pipe);
 	conn_process(c);
 }
 
@@ -302,8 +304,10 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == SD_CONN_OPEN && !c->paused)
+	if (c->state == SD_CONN_OPEN && !c->paused) {
+		sd_pipeline_stamp(c->srv->pipe);
 		conn_process(c);
+	}
 }
 
 void

@@ -1,5 +1,6 @@
 /* sd_lineproto.c: InfluxDB line protocol (see sd_lineproto.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,69 @@ sd_lp_escape(const char *s, size_t n, int eq, char *out, size_t len)
 	return o;
 }
 
+/* Write m with d digits after the decimal point ("-12.34" for -1234,
+ * 2); its length. */
+static size_t
+lp_fixed(long long m, int d, char *buf, size_t len)
+{
+	char b[32];
+	size_t i = sizeof(b), n;
+	unsigned long long u = m < 0 ? 0ULL - (unsigned long long)m :
+	    (unsigned long long)m;
+	int k = 0;
+
+	do {
+		b[--i] = (char)('0' + u % 10);
+		u /= 10;
+		if (++k == d)
+			b[--i] = '.';
+	} while (u != 0 || k <= d);
+	if (b[i] == '.')
+		b[--i] = '0';
+	if (m < 0)
+		b[--i] = '-';
+	n = sizeof(b) - i;
+	if (n >= len)
+		return 0;
+	memcpy(buf, b + i, n);
+	buf[n] = '\0';
+	return n;
+}
+
+/* Readings are mostly small numbers with a few decimals: find the
+ * fewest decimals that read back as the same float, without printf
+ * (this runs for every reading). 0 when the value is not such a one. */
+static int
+lp_number_fast(double v, int single, char *buf, size_t len)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8 };
+	long long m;
+	int d;
+
+	if (!(v > -1e9 && v < 1e9))
+		return 0;
+	for (d = 0; d <= (single ? 8 : 6); d++) {
+		m = llround(v * pow10[d]);
+		if (single ? (float)((double)m / pow10[d]) != (float)v :
+		    (double)m / pow10[d] != v)
+			continue;
+		if (lp_fixed(m, d, buf, len) == 0)
+			return 0;
+		/* The check above rounds twice; strto* is the judge. */
+		return single ? strtof(buf, NULL) == (float)v :
+		    strtod(buf, NULL) == v;
+	}
+	return 0;
+}
+
 void
 sd_lp_number(double v, int single, char *buf, size_t len)
 {
 	int prec;
 
+	if (lp_number_fast(v, single, buf, len))
+		return;
 	for (prec = single ? 6 : 15; prec < 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (single ? strtof(buf, NULL) == (float)v :
@@ -38,15 +97,16 @@ sd_lp_number(double v, int single, char *buf, size_t len)
 	snprintf(buf, len, "%.17g", v);
 }
 
-/* Copy an escaped token from *p up to an unescaped stop character into
- * out, unescaping it; *p is left on the stop character (or end). */
+/* Copy an escaped token from *p up to an unescaped stop character (a or
+ * b) into out, unescaping it; *p is left on the stop character (or end).
+ * This runs for every record a sink builds: no strchr per byte. */
 static int
-lp_token(const char **p, const char *end, const char *stops, char *out,
+lp_token(const char **p, const char *end, char a, char b, char *out,
     size_t len)
 {
 	size_t o = 0;
 
-	while (*p < end && strchr(stops, **p) == NULL) {
+	while (*p < end && **p != a && **p != b) {
 		if (**p == '\\' && *p + 1 < end)
 			(*p)++;
 		if (o + 1 >= len)
@@ -65,25 +125,25 @@ sd_lp_parse(const char *line, size_t len, struct sd_lp_line *l)
 	char *stop;
 
 	l->ntags = 0;
-	if (lp_token(&p, end, ", ", l->measurement, sizeof(l->measurement)))
+	if (lp_token(&p, end, ',', ' ', l->measurement, sizeof(l->measurement)))
 		return SD_ERR_MALFORMED;
 	while (p < end && *p == ',') {
 		p++;
 		if (l->ntags == SD_LP_TAGS_MAX ||
-		    lp_token(&p, end, "=", l->tag_key[l->ntags],
+		    lp_token(&p, end, '=', '=', l->tag_key[l->ntags],
 		    SD_LP_NAME_MAX) || p == end)
 			return SD_ERR_MALFORMED;
 		p++;
-		if (lp_token(&p, end, ", ", l->tag_val[l->ntags],
+		if (lp_token(&p, end, ',', ' ', l->tag_val[l->ntags],
 		    SD_LP_NAME_MAX))
 			return SD_ERR_MALFORMED;
 		l->ntags++;
 	}
 	if (p == end || *p++ != ' ' ||
-	    lp_token(&p, end, "=", l->field, sizeof(l->field)) || p == end)
+	    lp_token(&p, end, '=', '=', l->field, sizeof(l->field)) || p == end)
 		return SD_ERR_MALFORMED;
 	p++;
-	if (lp_token(&p, end, " ", l->value_text, sizeof(l->value_text)) ||
+	if (lp_token(&p, end, ' ', ' ', l->value_text, sizeof(l->value_text)) ||
 	    p == end)
 		return SD_ERR_MALFORMED;
 	errno = 0;

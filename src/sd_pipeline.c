@@ -29,6 +29,7 @@ struct sd_pipeline {
 	int		 spool_drop;
 	struct sd_sink	*sinks[SD_SINKS_MAX];
 	size_t		 nsinks;
+	int64_t		 now;		/* receipt time of this read */
 	uint64_t	 backlog;	/* largest, at the last check */
 	uint64_t	 added;		/* bytes appended since */
 };
@@ -83,35 +84,99 @@ sd_pipeline_free(struct sd_pipeline *p)
 	free(p);
 }
 
+/* Bounded appends for one line. */
+struct lp_out {
+	char	*p;
+	size_t	 len;
+	size_t	 o;
+	int	 full;
+};
+
+static void
+lp_put(struct lp_out *w, const char *s, size_t n)
+{
+	if (w->full || n >= w->len - w->o) {
+		w->full = 1;
+		return;
+	}
+	memcpy(w->p + w->o, s, n);
+	w->o += n;
+}
+
+static void
+lp_put_str(struct lp_out *w, const char *s)
+{
+	lp_put(w, s, strlen(s));
+}
+
+/* Decimal digits of v, written without printf (this runs per reading). */
+static void
+lp_put_int(struct lp_out *w, int64_t v)
+{
+	char b[24];
+	size_t i = sizeof(b);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		b[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		b[--i] = '-';
+	lp_put(w, b + i, sizeof(b) - i);
+}
+
+static void
+lp_put_mac(struct lp_out *w, const uint8_t *mac)
+{
+	static const char hex[] = "0123456789abcdef";
+	char b[17];
+	int i;
+
+	for (i = 0; i < SD_MAC_LEN; i++) {
+		b[i * 3] = hex[mac[i] >> 4];
+		b[i * 3 + 1] = hex[mac[i] & 15];
+		if (i < SD_MAC_LEN - 1)
+			b[i * 3 + 2] = ':';
+	}
+	lp_put(w, b, sizeof(b));
+}
+
 size_t
 sd_pipeline_line(const struct sd_pipeline *p, const struct sd_reading_in *r,
     int64_t ts, char *buf, size_t len)
 {
-	char mac[18], chan[300], extra[120], num[40];
-	size_t o = 0;
-	int n;
+	struct lp_out w = { buf, len, 0, 0 };
+	char tmp[300];
+	size_t n;
 
 	if (!isfinite(r->value))
 		return 0;
-	sd_proto_mac_str(r->dev, mac);
-	chan[0] = '\0';
+	lp_put_str(&w, p->prefix);
+	lp_put_mac(&w, r->dev);
 	if (r->chan != NULL && r->chan_len > 0) {
-		memcpy(chan, ",channel=", 9);
-		sd_lp_escape(r->chan, r->chan_len, 1, chan + 9,
-		    sizeof(chan) - 9);
+		n = sd_lp_escape(r->chan, r->chan_len, 1, tmp, sizeof(tmp));
+		lp_put_str(&w, ",channel=");
+		lp_put(&w, tmp, n);
 	}
-	extra[0] = '\0';
-	if (p->tag_peer && r->peer != NULL)
-		o += (size_t)snprintf(extra, sizeof(extra), ",peer=%s",
-		    r->peer);
-	if (p->tag_port && r->port != 0 && o < sizeof(extra))
-		snprintf(extra + o, sizeof(extra) - o, ",port=%u", r->port);
-	sd_lp_number(r->value, r->single, num, sizeof(num));
-	n = snprintf(buf, len, "%s%s%s%s%s%s %lld\n", p->prefix, mac, chan,
-	    extra, p->field, num, (long long)ts);
-	if (n < 0 || (size_t)n >= len)
+	if (p->tag_peer && r->peer != NULL) {
+		lp_put_str(&w, ",peer=");
+		lp_put_str(&w, r->peer);
+	}
+	if (p->tag_port && r->port != 0) {
+		lp_put_str(&w, ",port=");
+		lp_put_int(&w, r->port);
+	}
+	lp_put_str(&w, p->field);
+	sd_lp_number(r->value, r->single, tmp, sizeof(tmp));
+	lp_put_str(&w, tmp);
+	lp_put(&w, " ", 1);
+	lp_put_int(&w, ts);
+	lp_put(&w, "\n", 1);
+	if (w.full)
 		return 0;
-	return (size_t)n;
+	w.p[w.o] = '\0';
+	return w.o;
 }
 
 int
@@ -123,7 +188,7 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 	size_t n;
 
 	if (ts == 0) {
-		ts = sd_now_ns();
+		ts = p->now != 0 ? p->now : sd_now_ns();
 		if (ts <= p->last_ts)
 			ts = p->last_ts + 1;
 		p->last_ts = ts;
@@ -180,6 +245,12 @@ sd_pipeline_full(const struct sd_pipeline *p)
 			return 1;
 	}
 	return 0;
+}
+
+void
+sd_pipeline_stamp(struct sd_pipeline *p)
+{
+	p->now = sd_now_ns();
 }
 
 void

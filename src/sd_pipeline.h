@@ -42,6 +42,10 @@ void sd_pipeline_free(struct sd_pipeline *p);
 int sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
     char err[SD_ERR_LEN]);
 
+/* Readings decoded from now on were received now: one clock read per
+ * read from a socket, not one per reading. */
+void sd_pipeline_stamp(struct sd_pipeline *p);
+
 /* Write buffered lines now (before acknowledging them). */
 int sd_pipeline_flush(struct sd_pipeline *p, char err[SD_ERR_LEN]);
 

@@ -52,6 +52,47 @@ test_number(void)
 	CHECK(strtod(b, NULL) == 1.0 / 3.0);
 	sd_lp_number(1e300, 0, b, sizeof(b));
 	CHECK(strtod(b, NULL) == 1e300);
+	sd_lp_number(0.05, 0, b, sizeof(b));
+	CHECK(strcmp(b, "0.05") == 0);
+	sd_lp_number(-20.0, 1, b, sizeof(b));
+	CHECK(strcmp(b, "-20") == 0);
+	sd_lp_number((float)-0.375, 1, b, sizeof(b));
+	CHECK(strcmp(b, "-0.375") == 0);
+}
+
+/* Every number written reads back as the same value: random float32 bit
+ * patterns, sensor-like values and random doubles. */
+static void
+test_number_roundtrip(void)
+{
+	uint64_t seed = 99, r;
+	uint32_t bits;
+	float f;
+	double d;
+	char b[64];
+	int i, bad = 0;
+
+	for (i = 0; i < 200000; i++) {
+		r = sd_test_rand(&seed);
+		bits = (uint32_t)r;
+		memcpy(&f, &bits, sizeof(f));
+		if (i % 2)
+			f = (float)((double)(r % 200000) / 1000.0 - 100.0);
+		if (!isfinite(f))
+			continue;
+		sd_lp_number(f, 1, b, sizeof(b));
+		if (strtof(b, NULL) != f)
+			bad++;
+		memcpy(&d, &r, sizeof(d));
+		if (i % 2)
+			d = (double)(r % 2000000) / 10000.0 - 100.0;
+		if (!isfinite(d))
+			continue;
+		sd_lp_number(d, 0, b, sizeof(b));
+		if (strtod(b, NULL) != d)
+			bad++;
+	}
+	CHECK_EQ(bad, 0);
 }
 
 /* A pipeline with odd names writes lines that parse back to the same
@@ -148,6 +189,7 @@ test_kafka_values(void)
 static const struct sd_test_case cases[] = {
 	{ "escape", test_escape },
 	{ "number", test_number },
+	{ "number_roundtrip", test_number_roundtrip },
 	{ "roundtrip", test_roundtrip },
 	{ "parse_malformed", test_parse_malformed },
 	{ "kafka_values", test_kafka_values },
