@@ -25,7 +25,7 @@ enum opt_id {
 	O_SPOOL_MAX, O_SPOOL_FULL, O_FSYNC,
 	O_INFLUX_URL, O_INFLUX_DB, O_INFLUX_USER, O_INFLUX_PASSWORD,
 	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
-	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP,
+	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP, O_INFLUX_PARALLEL,
 	O_KAFKA_BROKERS, O_KAFKA_TOPIC, O_KAFKA_FORMAT, O_KAFKA_OPT,
 };
 
@@ -66,6 +66,7 @@ static const struct option sd_long_opts[] = {
 	{ "influx-flush-ms", required_argument, NULL, O_INFLUX_FLUSH_MS },
 	{ "influx-timeout", required_argument, NULL, O_INFLUX_TIMEOUT },
 	{ "influx-gzip", no_argument, NULL, O_INFLUX_GZIP },
+	{ "influx-parallel", required_argument, NULL, O_INFLUX_PARALLEL },
 	{ "kafka-brokers", required_argument, NULL, O_KAFKA_BROKERS },
 	{ "kafka-topic", required_argument, NULL, O_KAFKA_TOPIC },
 	{ "kafka-format", required_argument, NULL, O_KAFKA_FORMAT },
@@ -118,6 +119,7 @@ sd_config_usage(FILE *fp)
 "      --influx-flush-ms MS  send a partial batch after MS (1000)\n"
 "      --influx-timeout SECS request timeout (10)\n"
 "      --influx-gzip         compress request bodies\n"
+"      --influx-parallel N   requests in flight, 1 to 8 (2)\n"
 "      --kafka-brokers LIST  send readings to Kafka\n"
 "      --kafka-topic NAME    topic (sensors)\n"
 "      --kafka-format FMT    json, raw or influx (json)\n"
@@ -345,6 +347,11 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		min = 1;
 		max = 3600;
 		break;
+	case O_INFLUX_PARALLEL:
+		num = &cfg->influx_parallel;
+		min = 1;
+		max = 8;
+		break;
 	case O_SPOOL_MAX:
 		num = &cfg->spool_max;
 		min = 4096;
@@ -497,6 +504,7 @@ sd_config_init(struct sd_config *cfg)
 	cfg->influx_batch = 5000;
 	cfg->influx_flush_ms = 1000;
 	cfg->influx_timeout = 10;
+	cfg->influx_parallel = 2;
 	if (sd_config_parse_ports("5000-5003", &cfg->ports, &cfg->nports) ||
 	    set_str(&cfg->data_dir, "./sockdeck-data") ||
 	    set_str(&cfg->reply_format,

@@ -53,6 +53,7 @@ struct sd_config {
 	uint64_t	 influx_batch;
 	uint64_t	 influx_flush_ms;
 	uint64_t	 influx_timeout;
+	uint64_t	 influx_parallel;
 	int		 influx_gzip;
 	char		*kafka_brokers;
 	char		*kafka_topic;

@@ -118,11 +118,54 @@ lp_token(const char **p, const char *end, char a, char b, char *out,
 	return o > 0 ? SD_OK : SD_ERR_MALFORMED;
 }
 
+/* A decimal number as strtod reads it whole: sign, digits, point,
+ * exponent. Checked by hand: strtod per record is too slow for this. */
+static int
+lp_is_number(const char *s)
+{
+	int digits = 0;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	for (; (*s >= '0' && *s <= '9') || *s == '.'; s++)
+		digits += *s != '.';
+	if (digits > 0 && (*s == 'e' || *s == 'E')) {
+		s++;
+		if (*s == '-' || *s == '+')
+			s++;
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return digits > 0 && *s == '\0';
+}
+
+/* A whole signed decimal in p[0..end) (no strtoll: see above). */
+static int
+lp_int(const char *p, const char *end, int64_t *out)
+{
+	uint64_t u = 0;
+	int neg = p < end && *p == '-';
+
+	p += neg;
+	if (p == end || end - p > 19)
+		return SD_ERR_MALFORMED;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return SD_ERR_MALFORMED;
+		u = u * 10 + (uint64_t)(*p - '0');
+	}
+	if (u > (uint64_t)INT64_MAX)
+		return SD_ERR_MALFORMED;
+	*out = neg ? -(int64_t)u : (int64_t)u;
+	return SD_OK;
+}
+
 int
 sd_lp_parse(const char *line, size_t len, struct sd_lp_line *l)
 {
 	const char *p = line, *end = line + len;
-	char *stop;
 
 	l->ntags = 0;
 	if (lp_token(&p, end, ',', ' ', l->measurement, sizeof(l->measurement)))
@@ -146,16 +189,16 @@ sd_lp_parse(const char *line, size_t len, struct sd_lp_line *l)
 	if (lp_token(&p, end, ' ', ' ', l->value_text, sizeof(l->value_text)) ||
 	    p == end)
 		return SD_ERR_MALFORMED;
-	errno = 0;
-	l->value = strtod(l->value_text, &stop);
-	if (*stop != '\0' || errno != 0)
+	if (!lp_is_number(l->value_text))
 		return SD_ERR_MALFORMED;
 	p++;
-	errno = 0;
-	l->ts = strtoll(p, &stop, 10);
-	if (stop != end || stop == p || errno != 0)
-		return SD_ERR_MALFORMED;
-	return SD_OK;
+	return lp_int(p, end, &l->ts);
+}
+
+double
+sd_lp_value(const struct sd_lp_line *l)
+{
+	return strtod(l->value_text, NULL);
 }
 
 const char *

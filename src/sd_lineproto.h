@@ -26,14 +26,16 @@ struct sd_lp_line {
 	char	 tag_key[SD_LP_TAGS_MAX][SD_LP_NAME_MAX];
 	char	 tag_val[SD_LP_TAGS_MAX][SD_LP_NAME_MAX];
 	char	 field[SD_LP_NAME_MAX];
-	char	 value_text[64];
-	double	 value;
+	char	 value_text[64];	/* the field's value as written */
 	int64_t	 ts;
 };
 
 /* Read one line (without its newline) as the store writes it: one
  * float field and a timestamp. SD_OK, or SD_ERR_MALFORMED. */
 int sd_lp_parse(const char *line, size_t len, struct sd_lp_line *out);
+
+/* The field's value as a number. */
+double sd_lp_value(const struct sd_lp_line *l);
 
 /* The value of tag key, or NULL. */
 const char *sd_lp_tag(const struct sd_lp_line *l, const char *key);

@@ -204,6 +204,8 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 	 * connection (sd_pipeline_full()) after this frame. */
 	if (sd_spool_pending(p->spool) + n > SD_SPOOL_SOFT)
 		sd_pipeline_flush(p, err);
+	else if (!p->failing && sd_spool_pending(p->spool) >= SD_SPOOL_EAGER)
+		sd_pipeline_flush(p, err);	/* large writes, early */
 	if (sd_spool_append(p->spool, line, n) != SD_OK) {
 		snprintf(err, SD_ERR_LEN, "out of memory for readings");
 		return SD_ERR_NOMEM;

@@ -20,7 +20,7 @@
 #include "sd_sink_influx.h"
 #include "sd_sink_kafka.h"
 
-#define SD_FLUSH_MS	100	/* legacy readings reach the disk within */
+#define SD_FLUSH_MS	20	/* legacy readings reach the disk within */
 
 /* Once a second: reading counts, a failing store retried, stale
  * interrupted transfers dropped. */

@@ -1,11 +1,14 @@
 /*
  * sd_sink_influx.c: the InfluxDB sink (see sd_sink_influx.h).
  *
- * A batch is a run of whole lines read from the spool. It is sent as a
- * stack of line ranges: at first one range, the whole batch; a 400 on a
- * range of several lines replaces it with its two halves; a 400 on a
- * single line rejects that line. When the stack is empty the cursor moves
- * to the batch's end.
+ * Batches are runs of whole lines read from the spool, in order. Up to
+ * --influx-parallel of them are in flight at once, each on its own
+ * keep-alive connection (InfluxDB parses requests on several cores). The
+ * cursor moves past a batch once it and every batch before it are done.
+ *
+ * A batch is sent as a stack of line ranges: at first one range, the
+ * whole batch; a 400 on a range of several lines replaces it with its
+ * two halves; a 400 on a single line rejects that line.
  */
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -21,29 +24,27 @@
 #include "sd_spool.h"
 
 #define IX_READ_MAX	(4u << 20)	/* bytes read from the spool at once */
+#define IX_PAR_MAX	8
+#define IX_WORK_MAX	64		/* halvings: log2 of 1e6 is 20 */
 #define IX_BACKOFF_MIN	100
 #define IX_BACKOFF_MAX	30000
 #define IX_ANSWER_MAX	1024		/* bytes of an error answer kept */
+
+enum { B_FREE, B_FILLING, B_SENDING, B_WAITING, B_DONE };
 
 struct ix_range {
 	uint32_t	 lo;
 	uint32_t	 hi;
 };
 
-struct influx {
-	struct sd_sink		 base;		/* first */
-	const struct sd_config	*cfg;
-	struct event_base	*evb;
-	CURLM			*multi;
-	CURL			*easy;
-	struct curl_slist	*headers;
-	char			*url;
-	char			 rejects[4096];	/* path of rejects.lp */
-	struct event		*curl_timer;
-	struct event		*wake;		/* batch age, retry */
-	int			 waiting;	/* wake is for a retry */
-	int			 in_flight;
+struct influx;
 
+struct ix_batch {
+	struct influx		*ix;
+	int			 state;
+	CURL			*easy;
+	struct event		*retry;
+	long			 backoff_ms;
 	char			*buf;		/* the batch's lines */
 	size_t			 len;
 	size_t			 cap;
@@ -52,26 +53,36 @@ struct influx {
 	size_t			 line_cap;
 	struct sd_spool_pos	 end;		/* after the batch */
 	int64_t			 first_mono;	/* when its first line came */
-
-	struct ix_range		*work;
+	struct ix_range		 work[IX_WORK_MAX];
 	size_t			 nwork;
-	size_t			 work_cap;
-
 	unsigned char		*gz;		/* compressed body */
 	size_t			 gz_cap;
 	char			 answer[IX_ANSWER_MAX];
 	size_t			 answer_len;
 	char			 curl_err[CURL_ERROR_SIZE];
-	long			 backoff_ms;
+};
+
+struct influx {
+	struct sd_sink		 base;		/* first */
+	const struct sd_config	*cfg;
+	struct event_base	*evb;
+	CURLM			*multi;
+	struct curl_slist	*headers;
+	char			*url;
+	char			 rejects[4096];	/* path of rejects.lp */
+	struct event		*curl_timer;
+	struct event		*wake;		/* a partial batch's age */
+	struct ix_batch		 b[IX_PAR_MAX];
+	int			 npar;
+	int			 head;		/* oldest batch in use */
+	int			 count;		/* batches in use */
 };
 
 static void ix_kick(struct sd_sink *s);
-static void ix_send(struct influx *ix);
+static void ix_send(struct ix_batch *b);
+static void ix_check_done(struct influx *ix);
 
 /* libcurl and the loop. */
-
-static void
-ix_check_done(struct influx *ix);
 
 static void
 ix_socket_cb(evutil_socket_t fd, short kind, void *arg)
@@ -148,18 +159,18 @@ ix_curl_timer(CURLM *m, long ms, void *userp)
 static size_t
 ix_answer_cb(char *p, size_t size, size_t n, void *arg)
 {
-	struct influx *ix = arg;
-	size_t len = size * n, room = sizeof(ix->answer) - 1 - ix->answer_len;
+	struct ix_batch *b = arg;
+	size_t len = size * n, room = sizeof(b->answer) - 1 - b->answer_len;
 
 	if (len < room)
 		room = len;
-	memcpy(ix->answer + ix->answer_len, p, room);
-	ix->answer_len += room;
-	ix->answer[ix->answer_len] = '\0';
+	memcpy(b->answer + b->answer_len, p, room);
+	b->answer_len += room;
+	b->answer[b->answer_len] = '\0';
 	return len;
 }
 
-/* The batch. */
+/* Filling a batch. */
 
 static int
 ix_grow(void **p, size_t *cap, size_t need, size_t size)
@@ -181,166 +192,173 @@ ix_grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* Index the lines of buf[from..len). */
 static int
-ix_index(struct influx *ix, size_t from)
+ix_index(struct ix_batch *b, size_t from)
 {
 	size_t i;
 
-	for (i = from; i < ix->len; i++) {
-		if (i != from && ix->buf[i - 1] != '\n')
+	for (i = from; i < b->len; i++) {
+		if (i != from && b->buf[i - 1] != '\n')
 			continue;
-		if (ix_grow((void **)&ix->line, &ix->line_cap,
-		    ix->nlines + 1, sizeof(*ix->line)) != SD_OK)
+		if (ix_grow((void **)&b->line, &b->line_cap, b->nlines + 1,
+		    sizeof(*b->line)) != SD_OK)
 			return SD_ERR_NOMEM;
-		ix->line[ix->nlines++] = (uint32_t)i;
+		b->line[b->nlines++] = (uint32_t)i;
 	}
 	return SD_OK;
 }
 
-/* Read more lines into the batch, up to --influx-batch of them. */
+/* Read more lines into b, up to --influx-batch of them. */
 static int
-ix_fill(struct influx *ix)
+ix_fill(struct ix_batch *b)
 {
+	struct influx *ix = b->ix;
 	struct sd_spool_reader *r = &ix->base.rd;
-	size_t want = IX_READ_MAX, got, from = ix->len;
+	size_t got, from = b->len;
 	struct sd_spool_pos start = r->pos;
 	char err[SD_ERR_LEN];
 
-	if (ix->nlines >= ix->cfg->influx_batch)
+	if (b->nlines >= ix->cfg->influx_batch)
 		return SD_OK;
-	if (ix_grow((void **)&ix->buf, &ix->cap, ix->len + want, 1) != SD_OK)
+	if (ix_grow((void **)&b->buf, &b->cap, b->len + IX_READ_MAX, 1))
 		return SD_ERR_NOMEM;
-	if (sd_spool_reader_read(r, ix->buf + ix->len, want, &got, err) !=
-	    SD_OK) {
+	if (sd_spool_reader_read(r, b->buf + b->len, IX_READ_MAX, &got,
+	    err) != SD_OK) {
 		sd_sink_set_state(&ix->base, SD_SINK_FAILING, err);
 		return SD_ERR_INVAL;
 	}
 	if (got == 0)
 		return SD_OK;
-	ix->len += got;
-	if (ix_index(ix, from) != SD_OK)
+	b->len += got;
+	if (ix_index(b, from) != SD_OK)
 		return SD_ERR_NOMEM;
-	if (ix->nlines > ix->cfg->influx_batch) {
+	if (b->nlines > ix->cfg->influx_batch) {
 		/* Give back what is past the batch: it is read again. */
-		ix->nlines = (uint32_t)ix->cfg->influx_batch;
-		ix->len = ix->line[ix->nlines];
+		b->nlines = (uint32_t)ix->cfg->influx_batch;
+		b->len = b->line[b->nlines];
 		r->pos.seq = start.seq;
-		r->pos.off = start.off + (ix->len - from);
+		r->pos.off = start.off + (b->len - from);
 	}
 	if (from == 0)
-		ix->first_mono = sd_mono_ns();
-	ix->end = r->pos;
+		b->first_mono = sd_mono_ns();
+	b->end = r->pos;
 	return SD_OK;
 }
 
 static size_t
-ix_line_end(const struct influx *ix, uint32_t i)
+ix_line_end(const struct ix_batch *b, uint32_t i)
 {
-	return i + 1 < ix->nlines ? ix->line[i + 1] : ix->len;
+	return i + 1 < b->nlines ? b->line[i + 1] : b->len;
 }
+
+/* Answers. */
 
 /* Write a refused line to rejects.lp with the reason above it. */
 static void
-ix_reject(struct influx *ix, uint32_t i, long code)
+ix_reject(struct ix_batch *b, uint32_t i, long code)
 {
-	FILE *fp = fopen(ix->rejects, "a");
-	size_t a = ix->line[i], b = ix_line_end(ix, i), k;
+	FILE *fp = fopen(b->ix->rejects, "a");
+	size_t s = b->line[i], e = ix_line_end(b, i), k;
 	char why[SD_ERR_LEN];
 
-	for (k = 0; k < ix->answer_len; k++) {
-		if (ix->answer[k] == '\n')
-			ix->answer[k] = ' ';
+	for (k = 0; k < b->answer_len; k++) {
+		if (b->answer[k] == '\n')
+			b->answer[k] = ' ';
 	}
-	snprintf(why, sizeof(why), "HTTP %ld: %.200s", code, ix->answer);
+	snprintf(why, sizeof(why), "HTTP %ld: %.200s", code, b->answer);
 	if (fp != NULL) {
 		fprintf(fp, "# %s\n", why);
-		fwrite(ix->buf + a, 1, b - a, fp);
+		fwrite(b->buf + s, 1, e - s, fp);
 		fclose(fp);
 	}
-	sd_sink_rejected(&ix->base, 1, why);
+	sd_sink_rejected(&b->ix->base, 1, why);
 }
 
-static void
-ix_wake_in(struct influx *ix, long ms, int retry)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	ix->waiting = retry;
-	evtimer_add(ix->wake, &tv);
-}
-
-/* Delivery of the top range failed in a way that may pass: try again
+/* Delivery of b's top range failed in a way that may pass: try again
  * later, waiting longer each time. */
 static void
-ix_retry(struct influx *ix, const char *why)
+ix_retry(struct ix_batch *b, const char *why)
 {
-	ix->base.retries++;
-	sd_sink_set_state(&ix->base, SD_SINK_FAILING, why);
-	ix->backoff_ms = ix->backoff_ms ? ix->backoff_ms * 2 : IX_BACKOFF_MIN;
-	if (ix->backoff_ms > IX_BACKOFF_MAX)
-		ix->backoff_ms = IX_BACKOFF_MAX;
-	ix_wake_in(ix, ix->backoff_ms, 1);
+	struct timeval tv;
+
+	b->ix->base.retries++;
+	sd_sink_set_state(&b->ix->base, SD_SINK_FAILING, why);
+	b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : IX_BACKOFF_MIN;
+	if (b->backoff_ms > IX_BACKOFF_MAX)
+		b->backoff_ms = IX_BACKOFF_MAX;
+	tv.tv_sec = b->backoff_ms / 1000;
+	tv.tv_usec = (b->backoff_ms % 1000) * 1000;
+	b->state = B_WAITING;
+	evtimer_add(b->retry, &tv);
 }
 
-/* The top range is through (delivered or rejected). */
 static void
-ix_pop(struct influx *ix)
+ix_retry_cb(evutil_socket_t fd, short kind, void *arg)
 {
-	ix->nwork--;
-	if (ix->nwork > 0)
+	struct ix_batch *b = arg;
+
+	(void)fd;
+	(void)kind;
+	ix_send(b);
+}
+
+/* b's top range is through (delivered or rejected). */
+static void
+ix_pop(struct ix_batch *b)
+{
+	if (--b->nwork > 0) {
+		ix_send(b);
 		return;
-	/* The whole batch is done: move the cursor, start the next. */
-	sd_spool_reader_ack(&ix->base.rd, &ix->end, 0);
-	ix->len = 0;
-	ix->nlines = 0;
+	}
+	b->state = B_DONE;
+	ix_kick(&b->ix->base);
 }
 
-/* Handle InfluxDB's answer to the top range. */
+/* Handle InfluxDB's answer to b's top range. */
 static void
-ix_answer(struct influx *ix, CURLcode rc, long code)
+ix_answer(struct ix_batch *b, CURLcode rc, long code)
 {
-	struct ix_range top = ix->work[ix->nwork - 1], mid;
+	struct ix_range top = b->work[b->nwork - 1], mid;
+	int bad = code == 400 || code == 413 || code == 422;
 	char why[SD_ERR_LEN];
 
 	if (rc != CURLE_OK) {
-		snprintf(why, sizeof(why), "%s", ix->curl_err[0] ?
-		    ix->curl_err : curl_easy_strerror(rc));
-		ix_retry(ix, why);
+		snprintf(why, sizeof(why), "%s", b->curl_err[0] ?
+		    b->curl_err : curl_easy_strerror(rc));
+		ix_retry(b, why);
 		return;
 	}
 	if (code >= 200 && code < 300) {
-		ix->backoff_ms = 0;
-		sd_sink_delivered(&ix->base, top.hi - top.lo);
-		ix_pop(ix);
-		ix_kick(&ix->base);
+		b->backoff_ms = 0;
+		sd_sink_delivered(&b->ix->base, top.hi - top.lo);
+		ix_pop(b);
 		return;
 	}
-	if ((code == 400 || code == 413 || code == 422) &&
-	    top.hi - top.lo > 1) {
+	if (bad && top.hi - top.lo > 1 && b->nwork < IX_WORK_MAX) {
 		/* Narrow it down: the two halves, first half on top. */
 		mid.lo = top.lo + (top.hi - top.lo) / 2;
 		mid.hi = top.hi;
-		ix->work[ix->nwork - 1] = mid;
-		ix->work[ix->nwork].lo = top.lo;
-		ix->work[ix->nwork].hi = mid.lo;
-		ix->nwork++;
-		ix_send(ix);
+		b->work[b->nwork - 1] = mid;
+		b->work[b->nwork].lo = top.lo;
+		b->work[b->nwork].hi = mid.lo;
+		b->nwork++;
+		ix_send(b);
 		return;
 	}
-	if (code == 400 || code == 413 || code == 422) {
-		ix_reject(ix, top.lo, code);
-		ix_pop(ix);
-		ix_kick(&ix->base);
+	if (bad && top.hi - top.lo == 1) {
+		ix_reject(b, top.lo, code);
+		ix_pop(b);
 		return;
 	}
 	/* 5xx, 429, and 4xx that no line causes (a bad token, a missing
 	 * database): said once by the state change, retried with backoff. */
-	snprintf(why, sizeof(why), "HTTP %ld: %.200s", code, ix->answer);
-	ix_retry(ix, why);
+	snprintf(why, sizeof(why), "HTTP %ld: %.200s", code, b->answer);
+	ix_retry(b, why);
 }
 
 static void
 ix_check_done(struct influx *ix)
 {
+	struct ix_batch *b;
 	CURLMsg *m;
 	int left;
 	long code = 0;
@@ -350,20 +368,22 @@ ix_check_done(struct influx *ix)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &code);
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &b);
 		curl_multi_remove_handle(ix->multi, m->easy_handle);
-		ix->in_flight = 0;
-		ix_answer(ix, m->data.result, code);
+		ix_answer(b, m->data.result, code);
 	}
 }
 
-/* Compress buf into ix->gz; its length, or 0 on failure. */
+/* Sending. */
+
+/* Compress into b->gz; its length, or 0 on failure. */
 static size_t
-ix_gzip(struct influx *ix, const char *buf, size_t len)
+ix_gzip(struct ix_batch *b, const char *buf, size_t len)
 {
 	z_stream z;
 	size_t bound = compressBound((uLong)len) + 32, out;
 
-	if (ix_grow((void **)&ix->gz, &ix->gz_cap, bound, 1) != SD_OK)
+	if (ix_grow((void **)&b->gz, &b->gz_cap, bound, 1) != SD_OK)
 		return 0;
 	memset(&z, 0, sizeof(z));
 	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8,
@@ -371,98 +391,148 @@ ix_gzip(struct influx *ix, const char *buf, size_t len)
 		return 0;
 	z.next_in = (unsigned char *)(uintptr_t)buf;
 	z.avail_in = (uInt)len;
-	z.next_out = ix->gz;
-	z.avail_out = (uInt)ix->gz_cap;
+	z.next_out = b->gz;
+	z.avail_out = (uInt)b->gz_cap;
 	out = deflate(&z, Z_FINISH) == Z_STREAM_END ? z.total_out : 0;
 	deflateEnd(&z);
 	return out;
 }
 
-/* Post the top range. */
+/* Post b's top range. */
 static void
-ix_send(struct influx *ix)
+ix_send(struct ix_batch *b)
 {
-	struct ix_range top = ix->work[ix->nwork - 1];
-	const char *body = ix->buf + ix->line[top.lo];
-	size_t len = ix_line_end(ix, top.hi - 1) - ix->line[top.lo];
+	struct ix_range top = b->work[b->nwork - 1];
+	const char *body = b->buf + b->line[top.lo];
+	size_t len = ix_line_end(b, top.hi - 1) - b->line[top.lo];
 
-	if (ix->cfg->influx_gzip) {
-		len = ix_gzip(ix, body, len);
-		body = (const char *)ix->gz;
+	if (b->ix->cfg->influx_gzip) {
+		len = ix_gzip(b, body, len);
+		body = (const char *)b->gz;
 		if (len == 0) {
-			ix_retry(ix, "cannot compress the batch");
+			ix_retry(b, "cannot compress the batch");
 			return;
 		}
 	}
-	ix->answer_len = 0;
-	ix->answer[0] = '\0';
-	ix->curl_err[0] = '\0';
-	curl_easy_setopt(ix->easy, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(ix->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	b->answer_len = 0;
+	b->answer[0] = '\0';
+	b->curl_err[0] = '\0';
+	curl_easy_setopt(b->easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(b->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)len);
-	if (curl_multi_add_handle(ix->multi, ix->easy) != CURLM_OK) {
-		ix_retry(ix, "cannot start a request");
-		return;
-	}
-	ix->in_flight = 1;
+	b->state = B_SENDING;
+	if (curl_multi_add_handle(b->ix->multi, b->easy) != CURLM_OK)
+		ix_retry(b, "cannot start a request");
 }
 
-/* New lines, a batch done, or a timer: send what is due. */
+/* The cursor moves over the run of done batches at the head. */
+static void
+ix_advance(struct influx *ix)
+{
+	struct ix_batch *b;
+
+	while (ix->count > 0 && ix->b[ix->head].state == B_DONE) {
+		b = &ix->b[ix->head];
+		sd_spool_reader_ack(&ix->base.rd, &b->end, 0);
+		b->state = B_FREE;
+		b->len = 0;
+		b->nlines = 0;
+		ix->head = (ix->head + 1) % ix->npar;
+		ix->count--;
+	}
+}
+
+/* Start b when it is full or old enough; else wake when it is old. */
+static int
+ix_start_if_due(struct influx *ix, struct ix_batch *b)
+{
+	int64_t age = (sd_mono_ns() - b->first_mono) / 1000000;
+	long left;
+
+	if (b->nlines < ix->cfg->influx_batch &&
+	    age < (int64_t)ix->cfg->influx_flush_ms) {
+		left = (long)ix->cfg->influx_flush_ms - (long)age;
+		if (!evtimer_pending(ix->wake, NULL)) {
+			struct timeval tv = { left / 1000,
+			    (left % 1000) * 1000 };
+
+			evtimer_add(ix->wake, &tv);
+		}
+		return 0;
+	}
+	b->work[0].lo = 0;
+	b->work[0].hi = b->nlines;
+	b->nwork = 1;
+	ix_send(b);
+	return 1;
+}
+
+/* New lines, a batch done, or the wake timer: send what is due. */
 static void
 ix_kick(struct sd_sink *s)
 {
 	struct influx *ix = (struct influx *)s;
-	int64_t age;
-	long left;
+	struct ix_batch *b;
+	int tail;
 
-	if (ix->in_flight || (ix->waiting && evtimer_pending(ix->wake, NULL)))
-		return;
-	if (ix->nwork > 0) {
-		ix_send(ix);		/* a range waiting for its retry */
-		return;
+	ix_advance(ix);
+	for (;;) {
+		tail = (ix->head + ix->count - 1 + ix->npar) % ix->npar;
+		if (ix->count > 0 && ix->b[tail].state == B_FILLING)
+			b = &ix->b[tail];
+		else if (ix->count < ix->npar) {
+			b = &ix->b[(ix->head + ix->count) % ix->npar];
+			b->state = B_FILLING;
+			ix->count++;
+		} else
+			return;		/* every batch is in flight */
+		if (ix_fill(b) != SD_OK || b->nlines == 0) {
+			if (b->nlines == 0) {
+				b->state = B_FREE;
+				ix->count--;
+			}
+			return;
+		}
+		if (!ix_start_if_due(ix, b))
+			return;
 	}
-	if (ix_fill(ix) != SD_OK || ix->nlines == 0)
-		return;
-	age = (sd_mono_ns() - ix->first_mono) / 1000000;
-	if (ix->nlines < ix->cfg->influx_batch &&
-	    age < (int64_t)ix->cfg->influx_flush_ms) {
-		/* A partial batch waits for more lines, or for its time. */
-		left = (long)ix->cfg->influx_flush_ms - (long)age;
-		if (!evtimer_pending(ix->wake, NULL))
-			ix_wake_in(ix, left, 0);
-		return;
-	}
-	evtimer_del(ix->wake);
-	ix->work[0].lo = 0;
-	ix->work[0].hi = ix->nlines;
-	ix->nwork = 1;
-	ix_send(ix);
 }
 
 static void
 ix_wake_cb(evutil_socket_t fd, short kind, void *arg)
 {
 	struct influx *ix = arg;
+	int tail = (ix->head + ix->count - 1 + ix->npar) % ix->npar;
 
 	(void)fd;
 	(void)kind;
-	if (!ix->waiting && ix->nwork == 0 && ix->nlines > 0) {
-		/* The batch is old enough: send it as it is. */
-		ix->first_mono = 0;
-	}
-	ix->waiting = 0;
+	if (ix->count > 0 && ix->b[tail].state == B_FILLING)
+		ix->b[tail].first_mono = 0;	/* old enough: send it */
 	ix_kick(&ix->base);
 }
+
+/* Setting up and tearing down. */
 
 static void
 ix_free(struct sd_sink *s)
 {
 	struct influx *ix = (struct influx *)s;
+	struct ix_batch *b;
+	int i;
 
-	if (ix->in_flight)
-		curl_multi_remove_handle(ix->multi, ix->easy);
-	if (ix->easy != NULL)
-		curl_easy_cleanup(ix->easy);
+	for (i = 0; i < IX_PAR_MAX; i++) {
+		b = &ix->b[i];
+		if (b->easy != NULL) {
+			if (b->state == B_SENDING)
+				curl_multi_remove_handle(ix->multi, b->easy);
+			curl_easy_cleanup(b->easy);
+		}
+		if (b->retry != NULL)
+			event_free(b->retry);
+		free(b->buf);
+		free(b->line);
+		free(b->gz);
+	}
 	if (ix->multi != NULL)
 		curl_multi_cleanup(ix->multi);
 	curl_slist_free_all(ix->headers);
@@ -472,10 +542,6 @@ ix_free(struct sd_sink *s)
 		event_free(ix->wake);
 	sd_sink_done(&ix->base);
 	free(ix->url);
-	free(ix->buf);
-	free(ix->line);
-	free(ix->work);
-	free(ix->gz);
 	free(ix);
 }
 
@@ -487,10 +553,10 @@ static const struct sd_sink_ops ix_ops = {
 
 /* The write URL and headers of the configured API version. */
 static int
-ix_endpoint(struct influx *ix, char err[SD_ERR_LEN])
+ix_endpoint(struct influx *ix, CURL *e, char err[SD_ERR_LEN])
 {
 	const struct sd_config *cfg = ix->cfg;
-	char *a, *b = NULL, hdr[512];
+	char *a, *b, hdr[512];
 	size_t n = strlen(cfg->influx_url) + 1024;
 	size_t base = strlen(cfg->influx_url);
 
@@ -500,20 +566,13 @@ ix_endpoint(struct influx *ix, char err[SD_ERR_LEN])
 	if (ix->url == NULL)
 		goto nomem;
 	if (cfg->influx_db != NULL) {
-		a = curl_easy_escape(ix->easy, cfg->influx_db, 0);
+		a = curl_easy_escape(e, cfg->influx_db, 0);
 		snprintf(ix->url, n, "%.*s/write?db=%s&precision=ns",
 		    (int)base, cfg->influx_url, a != NULL ? a : "");
 		curl_free(a);
-		if (cfg->influx_user != NULL) {
-			curl_easy_setopt(ix->easy, CURLOPT_USERNAME,
-			    cfg->influx_user);
-			curl_easy_setopt(ix->easy, CURLOPT_PASSWORD,
-			    cfg->influx_password != NULL ?
-			    cfg->influx_password : "");
-		}
 	} else {
-		a = curl_easy_escape(ix->easy, cfg->influx_org, 0);
-		b = curl_easy_escape(ix->easy, cfg->influx_bucket, 0);
+		a = curl_easy_escape(e, cfg->influx_org, 0);
+		b = curl_easy_escape(e, cfg->influx_bucket, 0);
 		snprintf(ix->url, n, "%.*s/api/v2/write?org=%s&bucket=%s"
 		    "&precision=ns", (int)base, cfg->influx_url,
 		    a != NULL ? a : "", b != NULL ? b : "");
@@ -528,6 +587,8 @@ ix_endpoint(struct influx *ix, char err[SD_ERR_LEN])
 	if (cfg->influx_gzip)
 		ix->headers = curl_slist_append(ix->headers,
 		    "Content-Encoding: gzip");
+	/* No "Expect: 100-continue" round trip before each body. */
+	ix->headers = curl_slist_append(ix->headers, "Expect:");
 	if (ix->headers == NULL)
 		goto nomem;
 	return SD_OK;
@@ -536,25 +597,35 @@ nomem:
 	return SD_ERR_NOMEM;
 }
 
-/* The one easy handle, reused so the connection stays open. */
-static void
-ix_setup_easy(struct influx *ix)
+/* One easy handle per batch slot, reused so its connection stays open. */
+static int
+ix_setup_batch(struct influx *ix, struct ix_batch *b)
 {
-	CURL *e = ix->easy;
+	const struct sd_config *cfg = ix->cfg;
+	CURL *e = curl_easy_init();
 
+	b->ix = ix;
+	b->easy = e;
+	b->retry = evtimer_new(ix->evb, ix_retry_cb, b);
+	if (e == NULL || b->retry == NULL)
+		return SD_ERR_NOMEM;
 	curl_easy_setopt(e, CURLOPT_URL, ix->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, ix->headers);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)ix->cfg->influx_timeout);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
-	    (long)ix->cfg->influx_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)cfg->influx_timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)cfg->influx_timeout);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ix_answer_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, ix);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ix->curl_err);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, b);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, b->curl_err);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "sockdeckd/" SD_VERSION);
-	/* No "Expect: 100-continue" round trip before each body. */
-	ix->headers = curl_slist_append(ix->headers, "Expect:");
+	if (cfg->influx_user != NULL) {
+		curl_easy_setopt(e, CURLOPT_USERNAME, cfg->influx_user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD,
+		    cfg->influx_password != NULL ? cfg->influx_password : "");
+	}
+	return SD_OK;
 }
 
 struct sd_sink *
@@ -562,6 +633,8 @@ sd_sink_influx_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
 {
 	struct influx *ix = calloc(1, sizeof(*ix));
+	CURL *probe = NULL;
+	int i, ok;
 
 	if (ix == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		snprintf(err, SD_ERR_LEN, "--influx-url: cannot start libcurl");
@@ -574,22 +647,25 @@ sd_sink_influx_new(struct event_base *base, const struct sd_config *cfg,
 	}
 	ix->cfg = cfg;
 	ix->evb = base;
+	ix->npar = (int)cfg->influx_parallel;
 	snprintf(ix->rejects, sizeof(ix->rejects), "%.4000s/sensors/"
 	    "rejects.lp", cfg->data_dir);
 	ix->multi = curl_multi_init();
-	ix->easy = curl_easy_init();
 	ix->curl_timer = evtimer_new(base, ix_timeout_cb, ix);
 	ix->wake = evtimer_new(base, ix_wake_cb, ix);
-	ix->work_cap = 64;
-	ix->work = calloc(ix->work_cap, sizeof(*ix->work));
-	if (ix->multi == NULL || ix->easy == NULL || ix->curl_timer == NULL ||
-	    ix->wake == NULL || ix->work == NULL ||
-	    ix_endpoint(ix, err) != SD_OK) {
+	probe = curl_easy_init();
+	ok = ix->multi != NULL && ix->curl_timer != NULL &&
+	    ix->wake != NULL && probe != NULL &&
+	    ix_endpoint(ix, probe, err) == SD_OK;
+	for (i = 0; ok && i < ix->npar; i++)
+		ok = ix_setup_batch(ix, &ix->b[i]) == SD_OK;
+	if (probe != NULL)
+		curl_easy_cleanup(probe);
+	if (!ok) {
 		snprintf(err, SD_ERR_LEN, "--influx-url: cannot set up");
 		ix_free(&ix->base);
 		return NULL;
 	}
-	ix_setup_easy(ix);
 	curl_multi_setopt(ix->multi, CURLMOPT_SOCKETFUNCTION, ix_curl_socket);
 	curl_multi_setopt(ix->multi, CURLMOPT_SOCKETDATA, ix);
 	curl_multi_setopt(ix->multi, CURLMOPT_TIMERFUNCTION, ix_curl_timer);

@@ -23,6 +23,9 @@
 
 #define KF_WINDOW	65536		/* records in flight at most */
 #define KF_READ		(1u << 20)
+#define KF_BATCH	1024		/* records per produce call */
+#define KF_RECORD_MAX	2048		/* key and value of one record */
+#define KF_ARENA	(KF_BATCH * 256)
 
 enum { SLOT_PENDING, SLOT_DONE, SLOT_FAILED };
 
@@ -46,6 +49,10 @@ struct kafka {
 	size_t			 pending;	/* slots not yet reported */
 	int			 failed;	/* rewind once all reported */
 	char			*buf;
+	rd_kafka_message_t	*msgs;		/* a batch being gathered */
+	size_t			 nmsgs;
+	char			*arena;		/* its keys and values */
+	size_t			 arena_used;
 	int			 freeing;
 };
 
@@ -74,6 +81,36 @@ kf_json_str(char *out, size_t cap, size_t o, const char *s)
 	return o;
 }
 
+/* Append s at o when it fits; o past cap marks an overflow. */
+static size_t
+kf_put(char *out, size_t cap, size_t o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (o >= cap || n >= cap - o)
+		return cap;
+	memcpy(out + o, s, n);
+	return o + n;
+}
+
+static size_t
+kf_put_int(char *out, size_t cap, size_t o, long long v)
+{
+	char b[24];
+	size_t i = sizeof(b) - 1;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	b[i] = '\0';
+	do {
+		b[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		b[--i] = '-';
+	return kf_put(out, cap, o, b + i);
+}
+
 size_t
 sd_sink_kafka_value(int format, const char *device_tag, const char *line,
     size_t len, char *out, size_t cap, char *key, size_t key_cap)
@@ -93,25 +130,26 @@ sd_sink_kafka_value(int format, const char *device_tag, const char *line,
 		return len;
 	}
 	if (format == SD_KAFKA_RAW)
-		return (size_t)snprintf(out, cap, "%f", l.value);
-	o = (size_t)snprintf(out, cap, "{\"device\":");
+		return (size_t)snprintf(out, cap, "%f", sd_lp_value(&l));
+	/* Built with memcpy: this runs for every record. */
+	o = kf_put(out, cap, 0, "{\"device\":");
 	o = kf_json_str(out, cap, o, dev != NULL ? dev : "");
-	if (o < cap)
-		o += (size_t)snprintf(out + o, cap - o, ",\"value\":%s,"
-		    "\"time\":%lld", l.value_text, (long long)l.ts);
+	o = kf_put(out, cap, o, ",\"value\":");
+	o = kf_put(out, cap, o, l.value_text);
+	o = kf_put(out, cap, o, ",\"time\":");
+	o = kf_put_int(out, cap, o, l.ts);
 	chan = sd_lp_tag(&l, "channel");
-	if (chan != NULL && o < cap) {
-		o += (size_t)snprintf(out + o, cap - o, ",\"channel\":");
+	if (chan != NULL) {
+		o = kf_put(out, cap, o, ",\"channel\":");
 		o = kf_json_str(out, cap, o, chan);
 	}
 	port = sd_lp_tag(&l, "port");
-	if (port != NULL && o < cap)
-		o += (size_t)snprintf(out + o, cap - o, ",\"port\":%ld",
-		    strtol(port, NULL, 10));
-	if (o + 1 >= cap)
-		return 0;
-	out[o++] = '}';
-	return o;
+	if (port != NULL) {
+		o = kf_put(out, cap, o, ",\"port\":");
+		o = kf_put_int(out, cap, o, strtol(port, NULL, 10));
+	}
+	o = kf_put(out, cap, o, "}");
+	return o < cap ? o : 0;
 }
 
 /* Move the cursor over delivered slots at the head of the ring. */
@@ -153,7 +191,6 @@ kf_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	}
 	slot->state = SLOT_DONE;
 	sd_sink_delivered(&kf->base, 1);
-	kf_advance(kf);
 }
 
 static void
@@ -194,6 +231,7 @@ static void
 kf_serve(struct kafka *kf)
 {
 	rd_kafka_poll(kf->rk, 0);
+	kf_advance(kf);		/* once per poll, not per report */
 	if (kf->failed && kf->pending == 0) {
 		/* Everything in flight is settled: produce again from the
 		 * cursor (records after the failed one may arrive twice:
@@ -224,61 +262,90 @@ kf_poll_cb(evutil_socket_t fd, short kind, void *arg)
 	kf_serve(arg);
 }
 
-/* Produce one line as slot's record; 0, or -1 when the queue is full. */
-static int
-kf_produce(struct kafka *kf, const char *line, size_t len,
-    struct kf_slot *slot)
+/* Hand the gathered records to librdkafka in one call (one lock, not
+ * one per record). A record it refuses fails its slot: the sink then
+ * produces again from the cursor once everything in flight is settled.
+ * The window is smaller than librdkafka's queue, so that is rare. */
+static void
+kf_flush_batch(struct kafka *kf)
 {
-	char value[2048], key[SD_LP_NAME_MAX];
-	size_t n;
-	rd_kafka_resp_err_t err;
+	struct kf_slot *slot;
+	size_t i;
 
+	if (kf->nmsgs == 0)
+		return;
+	rd_kafka_produce_batch(kf->rkt, RD_KAFKA_PARTITION_UA,
+	    RD_KAFKA_MSG_F_COPY, kf->msgs, (int)kf->nmsgs);
+	for (i = 0; i < kf->nmsgs; i++) {
+		slot = kf->msgs[i]._private;
+		if (kf->msgs[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			slot->state = SLOT_PENDING;
+			kf->pending++;
+			continue;
+		}
+		slot->state = SLOT_FAILED;
+		if (!kf->failed)
+			sd_sink_set_state(&kf->base, SD_SINK_FAILING,
+			    rd_kafka_err2str(kf->msgs[i].err));
+		kf->failed = 1;
+	}
+	kf->nmsgs = 0;
+	kf->arena_used = 0;
+}
+
+/* Gather one line as the record of the next slot. */
+static void
+kf_gather(struct kafka *kf, const char *line, size_t len,
+    struct sd_spool_pos end)
+{
+	struct kf_slot *slot = &kf->win[(kf->head + kf->count) % KF_WINDOW];
+	rd_kafka_message_t *m;
+	char *value, *key;
+	size_t n;
+
+	if (kf->nmsgs == KF_BATCH ||
+	    kf->arena_used + KF_RECORD_MAX > KF_ARENA)
+		kf_flush_batch(kf);
+	slot->end = end;
+	kf->count++;
+	key = kf->arena + kf->arena_used;
+	value = key + SD_LP_NAME_MAX;
 	n = sd_sink_kafka_value(kf->cfg->kafka_format, kf->cfg->device_tag,
-	    line, len, value, sizeof(value), key, sizeof(key));
+	    line, len, value, KF_RECORD_MAX - SD_LP_NAME_MAX, key,
+	    SD_LP_NAME_MAX);
 	if (n == 0) {
 		sd_sink_rejected(&kf->base, 1, "line does not parse");
 		slot->state = SLOT_DONE;
-		return 0;
+		return;
 	}
-	err = rd_kafka_producev(kf->rk, RD_KAFKA_V_RKT(kf->rkt),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-	    RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, n),
-	    RD_KAFKA_V_OPAQUE(slot), RD_KAFKA_V_END);
-	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-		return -1;
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		slot->state = SLOT_FAILED;
-		kf->failed = 1;
-		sd_sink_set_state(&kf->base, SD_SINK_FAILING,
-		    rd_kafka_err2str(err));
-		return 0;
-	}
-	slot->state = SLOT_PENDING;
-	kf->pending++;
-	return 0;
+	m = &kf->msgs[kf->nmsgs++];
+	memset(m, 0, sizeof(*m));
+	m->payload = value;
+	m->len = n;
+	m->key = key;
+	m->key_len = strlen(key);
+	m->_private = slot;
+	kf->arena_used += SD_LP_NAME_MAX + n;
 }
 
-/* Produce the lines of one read; stops early when the queue is full and
- * gives the rest back to the reader. */
+/* Produce the lines of one read, as far as the window lets; gives the
+ * rest back to the reader. */
 static int
 kf_produce_chunk(struct kafka *kf, size_t len, struct sd_spool_pos start)
 {
 	struct sd_spool_reader *r = &kf->base.rd;
+	struct sd_spool_pos end = start;
 	size_t a = 0, b;
-	struct kf_slot *slot;
 	char *nl;
 
 	while (a < len && kf->count < KF_WINDOW) {
 		nl = memchr(kf->buf + a, '\n', len - a);
 		b = (size_t)(nl - kf->buf) + 1;
-		slot = &kf->win[(kf->head + kf->count) % KF_WINDOW];
-		slot->end.seq = start.seq;
-		slot->end.off = start.off + b;
-		if (kf_produce(kf, kf->buf + a, b - a - 1, slot) != 0)
-			break;
-		kf->count++;
+		end.off = start.off + b;
+		kf_gather(kf, kf->buf + a, b - a - 1, end);
 		a = b;
 	}
+	kf_flush_batch(kf);
 	if (a < len) {
 		r->pos.seq = start.seq;
 		r->pos.off = start.off + a;
@@ -334,6 +401,8 @@ kf_free(struct sd_sink *s)
 	sd_sink_done(&kf->base);
 	free(kf->win);
 	free(kf->buf);
+	free(kf->msgs);
+	free(kf->arena);
 	free(kf);
 }
 
@@ -424,8 +493,11 @@ sd_sink_kafka_new(struct event_base *base, const struct sd_config *cfg,
 	kf->pipefd[0] = kf->pipefd[1] = -1;
 	kf->win = calloc(KF_WINDOW, sizeof(*kf->win));
 	kf->buf = malloc(KF_READ);
+	kf->msgs = calloc(KF_BATCH, sizeof(*kf->msgs));
+	kf->arena = malloc(KF_ARENA);
 	conf = kf_conf(kf, err);
-	if (kf->win == NULL || kf->buf == NULL || conf == NULL)
+	if (kf->win == NULL || kf->buf == NULL || kf->msgs == NULL ||
+	    kf->arena == NULL || conf == NULL)
 		goto fail;
 	kf->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
 	if (kf->rk == NULL) {

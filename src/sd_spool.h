@@ -28,6 +28,7 @@
 
 #define SD_SPOOL_SEGMENT	(64ULL << 20)	/* default segment size */
 #define SD_SPOOL_SOFT		(1u << 20)	/* buffered: ask to pause */
+#define SD_SPOOL_EAGER		(256u << 10)	/* buffered: write now */
 
 enum sd_fsync_mode { SD_FSYNC_EVERYSEC, SD_FSYNC_ALWAYS, SD_FSYNC_NO };
 

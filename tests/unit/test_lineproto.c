@@ -121,7 +121,7 @@ test_roundtrip(void)
 	CHECK(strcmp(sd_lp_tag(&l, "Mac,Addr"), "aa:bb:cc:dd:ee:ff") == 0);
 	CHECK(strcmp(sd_lp_tag(&l, "channel"), "t, e=mp") == 0);
 	CHECK(strcmp(l.field, "the value") == 0);
-	CHECK(l.value == 21.5);
+	CHECK(sd_lp_value(&l) == 21.5);
 	CHECK_EQ(l.ts, 1700000000000000001LL);
 	CHECK(sd_lp_tag(&l, "port") == NULL);
 
