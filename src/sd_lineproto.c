@@ -54,6 +54,20 @@ lp_fixed(long long m, int d, char *buf, size_t len)
 	return n;
 }
 
+/* q is the double nearest a decimal x. (float)q equals the float nearest
+ * x unless q sits on (or right next to) a midpoint between two floats,
+ * where rounding twice can tip the other way: true there. */
+static int
+lp_near_tie(double q)
+{
+	float f = (float)q;
+	double df = f, other, mid;
+
+	other = q >= df ? nextafterf(f, INFINITY) : nextafterf(f, -INFINITY);
+	mid = (df + other) / 2;
+	return fabs(q - mid) <= fabs(df) * 0x1p-50;
+}
+
 /* Readings are mostly small numbers with a few decimals: find the
  * fewest decimals that read back as the same float, without printf
  * (this runs for every reading). 0 when the value is not such a one. */
@@ -69,12 +83,17 @@ lp_number_fast(double v, int single, char *buf, size_t len)
 		return 0;
 	for (d = 0; d <= (single ? 8 : 6); d++) {
 		m = llround(v * pow10[d]);
+		if (m > (1LL << 53) || m < -(1LL << 53))
+			return 0;	/* m / 10^d would not be exact */
 		if (single ? (float)((double)m / pow10[d]) != (float)v :
 		    (double)m / pow10[d] != v)
 			continue;
 		if (lp_fixed(m, d, buf, len) == 0)
 			return 0;
-		/* The check above rounds twice; strto* is the judge. */
+		if (single && !lp_near_tie((double)m / pow10[d]))
+			return 1;
+		/* Rounded twice (to double, then float) near a tie, or a
+		 * double: strto* is the judge. */
 		return single ? strtof(buf, NULL) == (float)v :
 		    strtod(buf, NULL) == v;
 	}

@@ -92,6 +92,20 @@ test_number_roundtrip(void)
 		if (strtod(b, NULL) != d)
 			bad++;
 	}
+	/* Every float of a thermometer's range with three decimals, and a
+	 * few million consecutive floats around 1. */
+	for (i = -2000000; i <= 2000000; i++) {
+		f = (float)((double)i / 1000.0);
+		sd_lp_number(f, 1, b, sizeof(b));
+		if (strtof(b, NULL) != f)
+			bad++;
+	}
+	for (bits = 0x3f000000u; bits < 0x3f300000u; bits++) {
+		memcpy(&f, &bits, sizeof(f));
+		sd_lp_number(f, 1, b, sizeof(b));
+		if (strtof(b, NULL) != f)
+			bad++;
+	}
 	CHECK_EQ(bad, 0);
 }
 
