@@ -172,14 +172,15 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 }
 
 void
-sd_conn_drain(struct sd_conn *c)
+sd_conn_drain(struct sd_conn *c, const char *reason)
 {
 	if (c->state != SD_CONN_OPEN)
 		return;
 	c->state = SD_CONN_DRAINING;
+	c->drain_reason = reason;
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		sd_conn_close(c, "server shutting down");
+		sd_conn_close(c, reason);
 }
 
 int
@@ -191,7 +192,11 @@ sd_conn_write(struct sd_conn *c, const void *p, size_t len)
 	if (c->state == SD_CONN_DEAD)
 		return SD_ERR_INVAL;
 	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) + len > c->srv->cfg->out_buffer) {
+	/* The cap is on what a client leaves unread: one answer to a client
+	 * that has read everything goes out whatever its size (it is
+	 * bounded by --max-msg). */
+	if (evbuffer_get_length(out) > 0 &&
+	    evbuffer_get_length(out) + len > c->srv->cfg->out_buffer) {
 		/* A client that does not read must not grow our memory. */
 		e.id = c->id;
 		e.reason = "output buffer full";
@@ -341,7 +346,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->state == SD_CONN_DRAINING)
-		sd_conn_close(c, "server shutting down");
+		sd_conn_close(c, c->drain_reason);
 }
 
 static void

@@ -59,6 +59,7 @@ struct sd_conn {
 	int			 ack_pending;
 	int			 paused;	/* backpressure */
 	struct event		*resume_ev;	/* parse after a pause */
+	const char		*drain_reason;	/* a static string */
 };
 
 /* Take an accepted socket; NULL when out of memory (fd closed). */
@@ -69,8 +70,8 @@ struct sd_conn *sd_conn_new(struct sd_server *srv, struct sd_listener *lst,
  * connection from the loop. */
 void sd_conn_close(struct sd_conn *c, const char *reason);
 
-/* Stop reading, send what is queued, then close. */
-void sd_conn_drain(struct sd_conn *c);
+/* Stop reading, send what is queued, then close saying why. */
+void sd_conn_drain(struct sd_conn *c, const char *reason);
 
 static inline int
 sd_conn_dead(const struct sd_conn *c)

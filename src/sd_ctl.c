@@ -25,6 +25,7 @@
 #include "sd_err.h"
 #include "sd_files.h"
 #include "sd_pipeline.h"
+#include "sd_proto.h"
 #include "sd_server.h"
 #include "sd_sink.h"
 
@@ -36,6 +37,7 @@ struct ctl_client {
 	struct sd_ctl		*ctl;
 	struct bufferevent	*bev;
 	int			 sink;		/* subscription, 0 if none */
+	int			 dead;		/* freed from the loop soon */
 };
 
 struct sd_ctl {
@@ -53,6 +55,31 @@ ctl_client_free(struct ctl_client *cc)
 		sd_events_remove_sink(cc->ctl->srv->events, cc->sink);
 	bufferevent_free(cc->bev);
 	free(cc);
+}
+
+static void
+ctl_client_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ctl_client_free(arg);
+}
+
+/* Drop a client from inside a callback that may still hold it (an event
+ * fired by its own request): stop it now, free it from the loop. */
+static void
+ctl_client_kill(struct ctl_client *cc)
+{
+	if (cc->dead)
+		return;
+	cc->dead = 1;
+	if (cc->sink > 0)
+		sd_events_remove_sink(cc->ctl->srv->events, cc->sink);
+	cc->sink = 0;
+	bufferevent_disable(cc->bev, EV_READ | EV_WRITE);
+	if (event_base_once(cc->ctl->srv->base, -1, EV_TIMEOUT,
+	    ctl_client_free_cb, cc, NULL) != 0)
+		cc->dead = 2;		/* freed with the others at exit */
 }
 
 /* Send one JSON value as a line, and release it. */
@@ -215,10 +242,12 @@ ctl_event_cb(const struct sd_event *ev, void *arg)
 	struct evbuffer *out = bufferevent_get_output(cc->bev);
 	char *s;
 
+	if (cc->dead)
+		return;
 	if (evbuffer_get_length(out) > CTL_OUT_MAX) {
 		/* A subscriber that does not read is cut off, not buffered
 		 * without end. */
-		ctl_client_free(cc);
+		ctl_client_kill(cc);
 		return;
 	}
 	s = sd_event_json(ev);
@@ -229,11 +258,44 @@ ctl_event_cb(const struct sd_event *ev, void *arg)
 	free(s);
 }
 
-/* Answer one request. */
+/* Answer one request of a control client (subscribe needs one). */
 static json_t *
 ctl_request(struct ctl_client *cc, json_t *req)
 {
 	struct sd_server *srv = cc->ctl->srv;
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
+	if (cmd != NULL && strcmp(cmd, "subscribe") == 0) {
+		if (cc->sink <= 0)
+			cc->sink = sd_events_add_sink(srv->events,
+			    ctl_event_cb, cc);
+		return json_pack("{s:b}", "ok", 1);
+	}
+	return sd_ctl_answer(srv, req);
+}
+
+static json_t *
+ctl_sensors(struct sd_server *srv)
+{
+	const struct sd_device_stat *d;
+	json_t *a = json_array();
+	char mac[18];
+	size_t i, n;
+
+	d = sd_pipeline_devices(srv->pipe, &n);
+	for (i = 0; i < n; i++) {
+		sd_proto_mac_str(d[i].dev, mac);
+		json_array_append_new(a, json_pack("{s:s,s:f,s:I,s:I}",
+		    "device", mac, "value", d[i].value,
+		    "count", (json_int_t)d[i].count,
+		    "last", (json_int_t)d[i].last_ns));
+	}
+	return json_pack("{s:b,s:o}", "ok", 1, "sensors", a);
+}
+
+json_t *
+sd_ctl_answer(struct sd_server *srv, json_t *req)
+{
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 	json_t *text = json_object_get(req, "text");
 	json_int_t id = json_integer_value(json_object_get(req, "id"));
@@ -244,12 +306,8 @@ ctl_request(struct ctl_client *cc, json_t *req)
 		return ctl_status(srv);
 	if (strcmp(cmd, "clients") == 0)
 		return ctl_clients(srv);
-	if (strcmp(cmd, "subscribe") == 0) {
-		if (cc->sink <= 0)
-			cc->sink = sd_events_add_sink(srv->events,
-			    ctl_event_cb, cc);
-		return json_pack("{s:b}", "ok", 1);
-	}
+	if (strcmp(cmd, "sensors") == 0)
+		return ctl_sensors(srv);
 	if (strcmp(cmd, "kick") == 0) {
 		if (sd_server_kick(srv, (uint32_t)id) != SD_OK)
 			return ctl_error("no such client");
@@ -295,11 +353,15 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		if (seq != NULL && resp != NULL)
 			json_object_set(resp, "seq", seq);
 		json_decref(req);
+		if (cc->dead) {
+			json_decref(resp);
+			return;
+		}
 		if (resp != NULL)
 			ctl_send(cc, resp);
 	}
 	if (evbuffer_get_length(in) > CTL_LINE_MAX)
-		ctl_client_free(cc);
+		ctl_client_kill(cc);
 }
 
 static void
@@ -307,7 +369,7 @@ ctl_event_bev_cb(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		ctl_client_free(arg);
+		ctl_client_kill(arg);
 }
 
 static void

@@ -17,6 +17,12 @@ struct sd_ctl *sd_ctl_new(struct sd_server *srv, const char *path,
 /* Close every control client and remove the socket file. */
 void sd_ctl_free(struct sd_ctl *ctl);
 
+/* Answer one request (status, clients, sensors, broadcast, send, kick)
+ * as the control socket would: the in-process dashboard asks the same
+ * way an attached one does. The caller releases the answer. */
+struct json_t;
+struct json_t *sd_ctl_answer(struct sd_server *srv, struct json_t *req);
+
 /* sd_ctlcli.c: "sockdeckd ctl …", the command-line side. */
 int sd_ctlcli_main(int argc, char **argv);
 

@@ -279,10 +279,22 @@ json_bytes(json_t *o, const char *key, const char *s, size_t n)
 char *
 sd_event_json(const struct sd_event *ev)
 {
+	json_t *o = sd_event_obj(ev);
+	char *out;
+
+	if (o == NULL)
+		return NULL;
+	out = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return out;
+}
+
+json_t *
+sd_event_obj(const struct sd_event *ev)
+{
 	unsigned f = sd_ev_info[ev->kind].fields;
 	char when[40], hex[20];
 	json_t *o = json_object();
-	char *out;
 
 	if (o == NULL)
 		return NULL;
@@ -338,7 +350,5 @@ sd_event_json(const struct sd_event *ev)
 		json_bytes(o, "text", ev->text, ev->text_len);
 	if ((f & F_REASON) && ev->reason)
 		json_object_set_new(o, "reason", json_string(ev->reason));
-	out = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(o);
-	return out;
+	return o;
 }

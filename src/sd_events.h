@@ -92,4 +92,8 @@ void sd_event_text(const struct sd_event *ev, char *buf, size_t len);
  * caller frees; NULL when out of memory. */
 char *sd_event_json(const struct sd_event *ev);
 
+/* The same as a jansson object the caller releases. */
+struct json_t;
+struct json_t *sd_event_obj(const struct sd_event *ev);
+
 #endif

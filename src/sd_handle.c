@@ -69,7 +69,7 @@ handle_hello(struct sd_conn *c, const struct sd_frame *f)
 	    memcmp(h->token, cfg->token, h->token_len) != 0)) {
 		sd_conn_send_error(c, SD_EC_AUTH, SD_T_HELLO, 0,
 		    "token refused");
-		sd_conn_drain(c);
+		sd_conn_drain(c, "token refused");
 		return;
 	}
 	memcpy(c->dev, h->dev, SD_MAC_LEN);

@@ -30,6 +30,9 @@ struct sd_pipeline {
 	struct sd_sink	*sinks[SD_SINKS_MAX];
 	size_t		 nsinks;
 	int64_t		 now;		/* receipt time of this read */
+	struct sd_device_stat *devs;	/* SD_DEVICES_MAX */
+	size_t		 ndevs;
+	size_t		 dev_hint;	/* last one found */
 	uint64_t	 backlog;	/* largest, at the last check */
 	uint64_t	 added;		/* bytes appended since */
 };
@@ -58,11 +61,14 @@ sd_pipeline_new(const char *dir, const char *measurement, const char *field,
 	}
 	snprintf(p->prefix, n, "%s,%s=", m, t);
 	snprintf(p->field, strlen(f) + 3, " %s=", f);
+	p->devs = calloc(SD_DEVICES_MAX, sizeof(*p->devs));
 	p->spool = sd_spool_new(dir, err);
-	if (p->spool == NULL)
+	if (p->spool == NULL || p->devs == NULL)
 		goto fail;
 	return p;
 fail:
+	sd_spool_free(p->spool);
+	free(p->devs);
 	free(p->prefix);
 	free(p->field);
 	free(p);
@@ -79,6 +85,7 @@ sd_pipeline_free(struct sd_pipeline *p)
 	for (i = 0; i < p->nsinks; i++)
 		p->sinks[i]->ops->free(p->sinks[i]);
 	sd_spool_free(p->spool);
+	free(p->devs);
 	free(p->prefix);
 	free(p->field);
 	free(p);
@@ -179,6 +186,47 @@ sd_pipeline_line(const struct sd_pipeline *p, const struct sd_reading_in *r,
 	return w.o;
 }
 
+/* Keep the device's latest value. Devices mostly send in runs, so the
+ * last one found is tried first; a full table forgets the device heard
+ * from least recently. */
+static void
+pipeline_note_device(struct sd_pipeline *p, const struct sd_reading_in *r,
+    int64_t ts)
+{
+	struct sd_device_stat *d = NULL;
+	size_t i, old = 0;
+
+	if (p->devs == NULL)
+		return;
+	if (p->dev_hint < p->ndevs &&
+	    memcmp(p->devs[p->dev_hint].dev, r->dev, SD_MAC_LEN) == 0)
+		d = &p->devs[p->dev_hint];
+	for (i = 0; d == NULL && i < p->ndevs; i++) {
+		if (memcmp(p->devs[i].dev, r->dev, SD_MAC_LEN) == 0) {
+			d = &p->devs[i];
+			p->dev_hint = i;
+		} else if (p->devs[i].last_ns < p->devs[old].last_ns)
+			old = i;
+	}
+	if (d == NULL) {
+		i = p->ndevs < SD_DEVICES_MAX ? p->ndevs++ : old;
+		d = &p->devs[i];
+		memset(d, 0, sizeof(*d));
+		memcpy(d->dev, r->dev, SD_MAC_LEN);
+		p->dev_hint = i;
+	}
+	d->value = r->value;
+	d->count++;
+	d->last_ns = ts;
+}
+
+const struct sd_device_stat *
+sd_pipeline_devices(const struct sd_pipeline *p, size_t *n)
+{
+	*n = p->ndevs;
+	return p->devs;
+}
+
 int
 sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
     char err[SD_ERR_LEN])
@@ -213,6 +261,7 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 	p->added += n;
 	p->count++;
 	p->total++;
+	pipeline_note_device(p, r, ts);
 	return SD_OK;
 }
 

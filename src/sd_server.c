@@ -337,7 +337,7 @@ sd_server_shutdown(struct sd_server *srv, const char *reason)
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->xfer == NULL && c->lxfer == NULL)
-			sd_conn_drain(c);
+			sd_conn_drain(c, "server shutting down");
 	}
 	srv->stop_timer = evtimer_new(srv->base, server_stop_cb, srv);
 	if (srv->stop_timer != NULL)

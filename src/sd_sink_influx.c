@@ -214,7 +214,7 @@ ix_fill(struct ix_batch *b)
 	struct influx *ix = b->ix;
 	struct sd_spool_reader *r = &ix->base.rd;
 	size_t got, from = b->len;
-	struct sd_spool_pos start = r->pos;
+	struct sd_spool_pos start;
 	char err[SD_ERR_LEN];
 
 	if (b->nlines >= ix->cfg->influx_batch)
@@ -222,7 +222,7 @@ ix_fill(struct ix_batch *b)
 	if (ix_grow((void **)&b->buf, &b->cap, b->len + IX_READ_MAX, 1))
 		return SD_ERR_NOMEM;
 	if (sd_spool_reader_read(r, b->buf + b->len, IX_READ_MAX, &got,
-	    err) != SD_OK) {
+	    &start, err) != SD_OK) {
 		sd_sink_set_state(&ix->base, SD_SINK_FAILING, err);
 		return SD_ERR_INVAL;
 	}

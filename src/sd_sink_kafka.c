@@ -363,9 +363,8 @@ kf_kick(struct sd_sink *s)
 	size_t len;
 
 	while (!kf->failed && kf->count < KF_WINDOW) {
-		start = s->rd.pos;
 		if (sd_spool_reader_read(&s->rd, kf->buf, KF_READ, &len,
-		    err) != SD_OK) {
+		    &start, err) != SD_OK) {
 			sd_sink_set_state(s, SD_SINK_FAILING, err);
 			return;
 		}

@@ -141,21 +141,29 @@ spool_last_seq(const char *dir)
 static int
 spool_open_next(struct sd_spool *sp, char err[SD_ERR_LEN])
 {
-	if (sp->fd >= 0) {
-		if (sp->fsync != SD_FSYNC_NO)
-			fdatasync(sp->fd);	/* a closed segment is whole */
-		close(sp->fd);
-	}
-	sp->seq++;
-	spool_seg_path(sp, sp->seq, sp->path, sizeof(sp->path));
-	sp->fd = open(sp->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0644);
-	sp->written = 0;
-	if (sp->fd < 0) {
-		snprintf(err, SD_ERR_LEN, "%.200s: %s", sp->path,
-		    strerror(errno));
+	char path[4096];
+	int fd;
+
+	spool_seg_path(sp, sp->seq + 1, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
 		return SD_ERR_INVAL;
 	}
+	if (sp->fd >= 0) {
+		/* A closed segment is synced whole: on the loop only when
+		 * the user asked for always, else by the helper thread. */
+		if (sp->fsync == SD_FSYNC_ALWAYS)
+			fdatasync(sp->fd);
+		if (sp->fsync == SD_FSYNC_EVERYSEC && sp->syncer != NULL)
+			syncer_post(sp->syncer, sp->fd);
+		else
+			close(sp->fd);
+	}
+	sp->seq++;
+	memcpy(sp->path, path, sizeof(sp->path));
+	sp->fd = fd;
+	sp->written = 0;
 	return SD_OK;
 }
 
@@ -446,7 +454,7 @@ spool_last_nl(char *buf, size_t n)
 
 int
 sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
-    size_t *len, char err[SD_ERR_LEN])
+    size_t *len, struct sd_spool_pos *at, char err[SD_ERR_LEN])
 {
 	const struct sd_spool *sp = r->sp;
 	ssize_t n;
@@ -472,6 +480,7 @@ sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
 		}
 		nl = spool_last_nl(buf, (size_t)n);
 		if (nl != NULL) {
+			*at = r->pos;
 			*len = (size_t)(nl - buf) + 1;
 			r->pos.off += *len;
 			return SD_OK;
@@ -491,6 +500,11 @@ void
 sd_spool_reader_ack(struct sd_spool_reader *r,
     const struct sd_spool_pos *pos, int force)
 {
+	/* Deliveries confirmed after a drop-oldest lie behind the cursor:
+	 * it never moves back. */
+	if (pos->seq < r->acked.seq ||
+	    (pos->seq == r->acked.seq && pos->off <= r->acked.off))
+		return;
 	r->acked = *pos;
 	r->dirty = 1;
 	if (force || sd_mono_ns() - r->saved_mono >= SD_CURSOR_SAVE_NS)

@@ -91,9 +91,10 @@ void sd_spool_reader_done(struct sd_spool_reader *r);
 
 /* Read whole lines from r->pos into buf (at most cap bytes; cap must
  * exceed the longest line) and move r->pos past them; *len is 0 when
- * nothing new is on disk. */
+ * nothing new is on disk. The lines come from one segment; *at is where
+ * buf[0] came from (r->pos may have moved to a later segment first). */
 int sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
-    size_t *len, char err[SD_ERR_LEN]);
+    size_t *len, struct sd_spool_pos *at, char err[SD_ERR_LEN]);
 
 /* Delivery up to pos is confirmed: move the cursor (saved at most every
  * 200 ms, or now when force). */
