@@ -1,22 +1,130 @@
 /*
- * sockdeckd.c: the server program. Wires the core to a front end: the
- * headless logger and the control socket (the dashboard comes later),
- * runs the one event loop, and turns SIGINT/SIGTERM into a shutdown.
- * "sockdeckd ctl …" is the control socket's command-line client.
+ * sockdeckd.c: the server program, and the one place that wires the core
+ * to a front end: the dashboard when it runs in a terminal, the headless
+ * logger otherwise, and the control socket always. "sockdeckd attach"
+ * opens the same dashboard on a running server's control socket;
+ * "sockdeckd ctl" is that socket's command-line client. One event loop;
+ * SIGINT/SIGTERM shut down.
  */
 #include <event2/event.h>
+#include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sd_attach.h"
 #include "sd_config.h"
 #include "sd_ctl.h"
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
 #include "sd_server.h"
+#include "tui_dash.h"
+
+/* A dashboard and what it talks to: the core in process, or a control
+ * socket. */
+struct front {
+	struct event_base	*base;
+	struct tui_dash		*dash;
+	struct sd_server	*srv;
+	struct sd_attach	*att;
+};
+
+static void
+local_request(void *ctx, json_t *req)
+{
+	struct front *f = ctx;
+	json_t *answer;
+
+	if (f->srv == NULL)
+		return;
+	answer = sd_ctl_answer(f->srv, req);
+	if (answer != NULL) {
+		tui_dash_feed(f->dash, answer);
+		json_decref(answer);
+	}
+}
+
+static void
+local_quit(void *ctx)
+{
+	struct front *f = ctx;
+
+	if (f->srv != NULL)
+		sd_server_shutdown(f->srv, "quit from the dashboard");
+	else
+		event_base_loopexit(f->base, NULL);
+}
+
+static void
+local_event(const struct sd_event *ev, void *arg)
+{
+	struct front *f = arg;
+	json_t *o;
+
+	if (f->dash == NULL)
+		return;
+	o = sd_event_obj(ev);
+	if (o != NULL) {
+		tui_dash_feed(f->dash, o);
+		json_decref(o);
+	}
+}
+
+static void
+attach_request(void *ctx, json_t *req)
+{
+	struct front *f = ctx;
+
+	sd_attach_request(f->att, req);
+}
+
+static void
+attach_quit(void *ctx)
+{
+	struct front *f = ctx;
+
+	event_base_loopexit(f->base, NULL);
+}
+
+static void
+attach_msg(json_t *msg, void *arg)
+{
+	struct front *f = arg;
+
+	tui_dash_feed(f->dash, msg);
+}
+
+static void
+attach_gone(const char *why, void *arg)
+{
+	struct front *f = arg;
+
+	tui_dash_gone(f->dash, why);
+}
+
+/* A crash leaves the terminal usable, then dies as it would have. */
+static void
+fatal_signal(int sig)
+{
+	tui_dash_emergency_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], fatal_signal);
+	atexit(tui_dash_emergency_restore);
+}
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -27,9 +135,102 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	sd_server_shutdown(srv, sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
-/* Run the server until it is told to stop; the exit status. */
+static void
+attach_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopexit(arg, NULL);
+}
+
+static void
+attach_usage(FILE *fp)
+{
+	fputs("usage: sockdeckd attach [--control PATH | --data-dir DIR]\n"
+	    "\n"
+	    "Open the dashboard on a running server's control socket\n"
+	    "(DATA_DIR/control.sock; ./sockdeck-data by default). Quitting\n"
+	    "it leaves the server running.\n", fp);
+}
+
+/* "sockdeckd attach": the dashboard on a control socket. */
 static int
-run(const struct sd_config *cfg)
+attach_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "control", required_argument, NULL, 'C' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct front f = { 0 };
+	struct tui_link link = { &f, attach_request, attach_quit };
+	struct sd_attach_cbs cbs = { &f, attach_msg, attach_gone };
+	const char *control = NULL, *dir = "./sockdeck-data";
+	struct event *sigint = NULL, *sigterm = NULL;
+	char path[4096], err[SD_ERR_LEN];
+	int c, rc = 1;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		if (c == 'C')
+			control = optarg;
+		else if (c == 'd')
+			dir = optarg;
+		else {
+			attach_usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind < argc) {
+		attach_usage(stderr);
+		return 2;
+	}
+	if (control == NULL) {
+		snprintf(path, sizeof(path), "%s/control.sock", dir);
+		control = path;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "sockdeckd attach: needs a terminal\n");
+		return 1;
+	}
+	f.base = event_base_new();
+	if (f.base == NULL)
+		return 1;
+	f.att = sd_attach_new(f.base, control, &cbs, err);
+	if (f.att == NULL) {
+		fprintf(stderr, "sockdeckd attach: %s\n", err);
+		goto out;
+	}
+	catch_fatal_signals();
+	f.dash = tui_dash_new(f.base, &link, control);
+	if (f.dash == NULL) {
+		fprintf(stderr, "sockdeckd attach: cannot use this terminal\n");
+		goto out;
+	}
+	sigint = evsignal_new(f.base, SIGINT, attach_signal_cb, f.base);
+	sigterm = evsignal_new(f.base, SIGTERM, attach_signal_cb, f.base);
+	if (sigint != NULL && sigterm != NULL) {
+		evsignal_add(sigint, NULL);
+		evsignal_add(sigterm, NULL);
+		event_base_dispatch(f.base);
+		rc = 0;
+	}
+out:
+	tui_dash_free(f.dash);
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	sd_attach_free(f.att);
+	event_base_free(f.base);
+	return rc;
+}
+
+/* Run the server until it is told to stop; the exit status. With
+ * dashboard set, the dashboard shows it instead of the headless log. */
+static int
+run(const struct sd_config *cfg, int dashboard)
 {
 	struct event_base *base = event_base_new();
 	struct sd_events *bus = sd_events_new();
@@ -37,6 +238,8 @@ run(const struct sd_config *cfg)
 	struct sd_server *srv = NULL;
 	struct sd_ctl *ctl = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
+	struct front f = { 0 };
+	struct tui_link link = { &f, local_request, local_quit };
 	char err[SD_ERR_LEN], path[4096];
 	int rc = 1;
 
@@ -44,14 +247,29 @@ run(const struct sd_config *cfg)
 		fprintf(stderr, "sockdeckd: out of memory\n");
 		goto out;
 	}
-	sd_hlog_start(&hlog, bus, stdout, cfg->log_json);
+	f.base = base;
+	if (dashboard) {
+		catch_fatal_signals();
+		f.dash = tui_dash_new(base, &link, NULL);
+		if (f.dash == NULL)
+			dashboard = 0;	/* no usable terminal: log */
+		else
+			sd_events_add_sink(bus, local_event, &f);
+	}
+	if (!dashboard)
+		sd_hlog_start(&hlog, bus, stdout, cfg->log_json);
 	if (sd_server_new(base, cfg, bus, &srv, err) != SD_OK) {
+		tui_dash_free(f.dash);
+		f.dash = NULL;
 		fprintf(stderr, "sockdeckd: %s\n", err);
 		goto out;
 	}
+	f.srv = srv;
 	ctl = sd_ctl_new(srv, sd_config_control_path(cfg, path, sizeof(path)),
 	    err);
 	if (ctl == NULL) {
+		tui_dash_free(f.dash);
+		f.dash = NULL;
 		fprintf(stderr, "sockdeckd: %s\n", err);
 		goto out;
 	}
@@ -66,6 +284,8 @@ run(const struct sd_config *cfg)
 	event_base_dispatch(base);
 	rc = 0;
 out:
+	tui_dash_free(f.dash);
+	f.dash = NULL;
 	if (sigint != NULL)
 		event_free(sigint);
 	if (sigterm != NULL)
@@ -92,6 +312,8 @@ main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
 		return sd_ctlcli_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "attach") == 0)
+		return attach_main(argc - 1, argv + 1);
 	if (sd_config_init(&cfg) != SD_OK) {
 		fprintf(stderr, "sockdeckd: out of memory\n");
 		return 1;
@@ -103,10 +325,8 @@ main(int argc, char **argv)
 		sd_config_done(&cfg);
 		return rc == 1 ? 0 : 2;
 	}
-	if (!cfg.headless && isatty(STDOUT_FILENO))
-		fprintf(stderr, "sockdeckd: no dashboard in this build yet; "
-		    "running headless\n");
-	rc = run(&cfg);
+	rc = run(&cfg, !cfg.headless && isatty(STDOUT_FILENO) &&
+	    isatty(STDIN_FILENO));
 	sd_config_done(&cfg);
 	return rc;
 }

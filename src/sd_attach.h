@@ -1,0 +1,34 @@
+/*
+ * sd_attach.h: the client side of the control socket on an event loop,
+ * for a dashboard attached to a running server: requests go out as JSON
+ * lines, answers and events come back one JSON object at a time.
+ */
+#ifndef SD_ATTACH_H
+#define SD_ATTACH_H
+
+#include <jansson.h>
+
+#include "sd_util.h"
+
+struct event_base;
+struct sd_attach;
+
+struct sd_attach_cbs {
+	void	*arg;
+	/* An answer or an event. */
+	void	(*msg)(json_t *msg, void *arg);
+	/* The server closed the socket, or it failed. */
+	void	(*gone)(const char *why, void *arg);
+};
+
+/* Connect to path and subscribe to events; NULL with err when the
+ * socket cannot be reached. */
+struct sd_attach *sd_attach_new(struct event_base *base, const char *path,
+    const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN]);
+
+/* Send one request (not taken). */
+void sd_attach_request(struct sd_attach *a, json_t *req);
+
+void sd_attach_free(struct sd_attach *a);
+
+#endif

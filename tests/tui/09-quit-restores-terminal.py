@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""`q` with no clients quits at once: exit status 0, the terminal is
+restored (normal screen, cursor visible, keypad off) and the port is
+closed. With a client connected `q` asks `Quit with 1 clients connected?
+(y/n)`: `n` keeps running, `q` `y` quits (status 0)."""
+import re
+import socket
+
+import sdpeer
+import sdtmux
+from sdtmux import check
+
+PROMPT = re.compile(r"Quit with 1 client(s|\(s\))? connected\? \(y/n\)")
+
+
+def port_closed(port):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), 1)
+    except OSError:
+        return True
+    s.close()
+    return False
+
+
+def check_restored(d, what):
+    m = d.modes()
+    lines = d.screen()
+    check(not m["alternate"], "%s: the pane is still on the alternate "
+          "screen (endwin not called?):\n%s" % (what, d.dump(lines)))
+    check(m["cursor"], "%s: the cursor is still hidden" % what)
+    check(not m["keypad"], "%s: keypad transmit mode still on" % what)
+    check(not any("sockdeckd 0.1.0" in l for l in lines),
+          "%s: the dashboard is still on the screen:\n%s"
+          % (what, d.dump(lines)))
+
+
+def test():
+    d = sdtmux.Dashboard(120, 40).start()
+    d.wait_ready()
+    d.wait_for("Clients (0)")
+    d.keys("q")
+    st = d.wait_exit()
+    check(st == 0, "`q` with no clients: exit status %r, expected 0" % st)
+    check_restored(d, "after `q`")
+    check(port_closed(d.port), "port %d still accepts connections after "
+          "`q`" % d.port)
+
+    d = sdtmux.Dashboard(120, 40).start()
+    d.wait_ready()
+    s = d.connect()
+    d.wait_for("Clients (1)")
+    d.keys("q")
+    d.wait_for(PROMPT, what="the prompt `Quit with 1 clients connected? "
+               "(y/n)`")
+    d.keys("n")
+    d.wait_gone(PROMPT, what="the prompt to close on `n`")
+    lines = d.screen()
+    check(not d.pane_dead()[0] and "Clients (1)" in "\n".join(lines),
+          "`q` `n` did not keep the dashboard:\n" + d.dump(lines))
+    sdpeer.expect_quiet(s, 0.3, "client after `q` `n`")
+    d.keys("q")
+    d.wait_for(PROMPT)
+    d.keys("y")
+    st = d.wait_exit()
+    check(st == 0, "`q` `y`: exit status %r, expected 0" % st)
+    check_restored(d, "after `q` `y`")
+    sdpeer.expect_eof(s, timeout=5, what="client after quitting")
+    check(port_closed(d.port), "port %d still open after `q` `y`" % d.port)
+    s.close()
+
+
+sdtmux.run(test)

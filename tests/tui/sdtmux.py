@@ -1,0 +1,681 @@
+"""sdtmux: drive a full-screen program inside a private tmux server.
+
+The dashboard tests (tests/tui, SPEC-dashboard.md) run `sockdeckd` as the
+command of a detached tmux session on a private socket
+(`tmux -L sdtest<pid>_<n> -f /dev/null`), type keys with `send-keys`, read
+the screen with `capture-pane -p` and always kill the tmux server and
+whatever ran in it. Standard library only, in the style of tmux's own
+regress tests.
+
+    import sdtmux
+
+    def test():
+        d = sdtmux.Dashboard(120, 40).start()
+        d.wait_for(" sockdeckd 0.1.0")
+        d.keys("q")
+        sdtmux.check(d.wait_exit() == 0, "exit status")
+
+    sdtmux.run(test)
+
+Exit status of run(): 0 pass, 1 fail (message and the last screen on
+stderr), 77 when tmux is not installed.
+"""
+import atexit
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import unicodedata
+
+try:
+    import sdpeer
+    _Base = sdpeer.TestFailure
+except ImportError:            # usable on its own (self test)
+    sdpeer = None
+    _Base = AssertionError
+
+
+class TestFailure(_Base):
+    pass
+
+
+def fail(msg):
+    raise TestFailure(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def log(msg):
+    print("# " + msg, file=sys.stderr, flush=True)
+
+
+POLL = 0.05
+DEFAULT_TIMEOUT = 10.0
+DEV_STR = "aa:bb:cc:dd:ee:ff"
+KEYBAR_FULL = ("F1/? Help  Tab Pane  / Filter  s Sort  b Broadcast  "
+               "m Message  k Kick  p Pause  F10/q Quit")
+
+_instances = []      # every Tmux started, killed by run()
+_procs = []          # other subprocesses to kill
+_dirs = []           # temp dirs to remove
+_counter = [0]
+
+
+def tmux_path():
+    return shutil.which("tmux")
+
+
+def _tmux_env():
+    env = dict(os.environ)
+    for k in ("TMUX", "TMUX_PANE"):
+        env.pop(k, None)
+    env["LANG"] = "C.UTF-8"
+    env["LC_ALL"] = "C.UTF-8"
+    return env
+
+
+def mkdtemp(prefix="sdtui-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    _dirs.append(d)
+    return d
+
+
+def display_width(s):
+    w = 0
+    for ch in s:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+def _match(pat, text):
+    if isinstance(pat, str):
+        return pat in text
+    return pat.search(text) is not None
+
+
+def _desc(pat):
+    return repr(pat) if isinstance(pat, str) else "/%s/" % pat.pattern
+
+
+class Tmux:
+    """One private tmux server running one command in a w x h window.
+
+    cmd: a shell string or an argv list (run with `exec`, so the pane's
+    pid is the program's pid). env: variables set for the command
+    (value None: unset), on top of TERM=xterm-256color and LANG=C.UTF-8.
+    """
+
+    def __init__(self, w, h, cmd, env=None):
+        _counter[0] += 1
+        self.sock = "sdtest%d_%d" % (os.getpid(), _counter[0])
+        self.w, self.h = w, h
+        self.env = {"TERM": "xterm-256color", "LANG": "C.UTF-8",
+                    "LC_ALL": None, "LC_CTYPE": None, "NO_COLOR": None}
+        self.env.update(env or {})
+        self.cmd = cmd
+        self.started = False
+        self.pid = None          # the pane's process: the sh wrapper
+        self.prog_pid = None     # the program itself
+        self.status_file = os.path.join(mkdtemp("sdtmux-"), "status")
+        self.last = []
+        _instances.append(self)
+
+    # ------------------------------------------------------------ tmux
+    def tmux(self, *args, check_rc=True, timeout=10.0):
+        argv = [tmux_path(), "-u", "-L", self.sock, "-f", "/dev/null"]
+        argv += list(args)
+        try:
+            p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=_tmux_env(),
+                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            fail("`%s` did not finish within %.1fs" % (" ".join(argv),
+                                                        timeout))
+        if check_rc and p.returncode != 0:
+            fail("`%s` failed (%d): %s" % (" ".join(argv), p.returncode,
+                                           p.stderr.decode(errors="replace")
+                                           .strip()))
+        return p.stdout.decode("utf-8", "replace")
+
+    def shell_command(self):
+        parts = ["exec", "env"]
+        for k, v in sorted(self.env.items()):
+            if v is None:
+                parts += ["-u", k]
+        for k, v in sorted(self.env.items()):
+            if v is not None:
+                parts.append("%s=%s" % (k, v))
+        # tmux 3.3 sometimes loses pane_dead_status (a race in the
+        # server), and a dead pane's modes are reset by tmux, so a small
+        # sh wrapper records the exit status in a file and then keeps the
+        # pane alive: after the program exits the pane shows exactly the
+        # terminal state the program left (alternate screen, cursor,
+        # keypad), which is what "the terminal is restored" means.
+        argv = ["sh", "-c", self.cmd] if isinstance(self.cmd, str) \
+            else list(self.cmd)
+        wrap = '"$@"; echo $? > %s; exec sleep 3600' % shlex.quote(
+            self.status_file)
+        parts += ["sh", "-c", wrap, "sdtmux"] + argv
+        return " ".join(shlex.quote(p) for p in parts)
+
+    def start(self):
+        if not tmux_path():
+            fail("tmux is not installed")
+        # remain-on-exit is set before the session's command can exit, in
+        # the same command list, so pane_dead_status stays readable.
+        self.tmux("set-option", "-g", "remain-on-exit", "on", ";",
+                  "set-option", "-g", "history-limit", "0", ";",
+                  "new-session", "-d", "-s", "t", "-x", str(self.w),
+                  "-y", str(self.h), self.shell_command())
+        self.started = True
+        # make the pane exactly w x h even if tmux's default-size differs
+        self.tmux("resize-window", "-t", "t", "-x", str(self.w),
+                  "-y", str(self.h), check_rc=False)
+        self.socket_path = self.display("#{socket_path}")
+        try:
+            self.pid = int(self.display("#{pane_pid}"))
+        except ValueError:
+            self.pid = None
+        return self
+
+    def display(self, fmt):
+        return self.tmux("display-message", "-p", "-t", "t", fmt).strip()
+
+    # ---------------------------------------------------------- screen
+    def screen(self, escapes=False):
+        """The visible screen as a list of h lines (trailing blanks
+        stripped by tmux); escapes=True keeps colour/attribute SGRs."""
+        args = ["capture-pane", "-p", "-t", "t"]
+        if escapes:
+            args.insert(2, "-e")
+        out = self.tmux(*args)
+        lines = out.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if not escapes:
+            self.last = lines
+        return lines
+
+    def text(self):
+        return "\n".join(self.screen())
+
+    def dump(self, lines=None):
+        """The screen framed, with line numbers (trailing blank lines
+        folded into one note)."""
+        lines = list(self.last if lines is None else lines)
+        n = len(lines)
+        while lines and not lines[-1].strip():
+            lines.pop()
+        w = max([self.w] + [display_width(l) for l in lines])
+        out = ["   +" + "-" * w + "+"]
+        for i, l in enumerate(lines):
+            out.append("%2d |" % (i + 1) + l
+                       + " " * max(0, w - display_width(l)) + "|")
+        if len(lines) < n:
+            out.append("   (lines %d-%d blank)" % (len(lines) + 1, n))
+        out.append("   +" + "-" * w + "+")
+        return "\n".join(out)
+
+    def _dead_note(self):
+        try:
+            dead, status = self.pane_dead()
+        except TestFailure:
+            return ""
+        if dead:
+            return " (the program exited, status %s)" % status
+        return ""
+
+    def wait_until(self, pred, what, timeout=DEFAULT_TIMEOUT):
+        """Poll the screen every 50 ms until pred(lines) is true."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.screen()
+            if pred(lines):
+                return lines
+            if time.monotonic() > deadline:
+                fail("%s: not within %.1fs%s; screen:\n%s"
+                     % (what, timeout, self._dead_note(), self.dump(lines)))
+            if self.pane_dead()[0]:
+                # one last look: the final frame may be what we want
+                lines = self.screen()
+                if pred(lines):
+                    return lines
+                fail("%s: the program exited (status %s); screen:\n%s"
+                     % (what, self.pane_dead()[1], self.dump(lines)))
+            time.sleep(POLL)
+
+    def wait_for(self, pat, timeout=DEFAULT_TIMEOUT, what=None):
+        """pat: a substring or a compiled regex, searched in the whole
+        screen (lines joined with newlines)."""
+        return self.wait_until(lambda ls: _match(pat, "\n".join(ls)),
+                               what or "waiting for %s" % _desc(pat),
+                               timeout)
+
+    def wait_gone(self, pat, timeout=DEFAULT_TIMEOUT, what=None):
+        return self.wait_until(lambda ls: not _match(pat, "\n".join(ls)),
+                               what or "waiting for %s to go" % _desc(pat),
+                               timeout)
+
+    # ------------------------------------------------------------ keys
+    def keys(self, *keys):
+        """tmux key names: 'Tab', 'BTab', 'Enter', 'Escape', 'F1', 'q'.."""
+        for k in keys:
+            self.tmux("send-keys", "-t", "t", k)
+
+    def type(self, text):
+        """Literal text (no key-name lookup)."""
+        self.tmux("send-keys", "-t", "t", "-l", text)
+
+    def resize(self, w, h):
+        self.tmux("resize-window", "-t", "t", "-x", str(w), "-y", str(h))
+        self.w, self.h = w, h
+        deadline = time.monotonic() + 5
+        while self.display("#{pane_width}x#{pane_height}") != "%dx%d" % (w, h):
+            if time.monotonic() > deadline:
+                fail("pane did not become %dx%d (is %s)"
+                     % (w, h, self.display("#{pane_width}x#{pane_height}")))
+            time.sleep(POLL)
+
+    # ------------------------------------------------------- lifetime
+    def _status(self):
+        try:
+            with open(self.status_file) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def pane_dead(self):
+        """(dead, status): status is the program's exit status (128+N
+        when it died of signal N) or None."""
+        st = self._status()
+        out = self.display("#{pane_dead} #{pane_dead_status}").split()
+        dead = bool(out) and out[0] == "1"
+        if st is not None:
+            return True, st
+        status = None
+        if dead and len(out) > 1:
+            try:
+                status = int(out[1])
+            except ValueError:
+                status = None
+        return dead, status
+
+    def program_pid(self, timeout=5.0):
+        """The pid of the program (the wrapper's child)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            kids = _children(self.pid) if self.pid else []
+            if kids:
+                self.prog_pid = kids[0]
+                return kids[0]
+            if time.monotonic() > deadline:
+                fail("no program process under the pane (pid %s)"
+                     % self.pid)
+            time.sleep(POLL)
+
+    def wait_exit(self, timeout=DEFAULT_TIMEOUT):
+        """Wait until the command exits; its exit status (None when it
+        died of a signal)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self._status()
+            if status is not None:
+                return status
+            if self.pane_dead()[0]:
+                until = time.monotonic() + 2
+                while status is None and time.monotonic() < until:
+                    time.sleep(POLL)
+                    status = self._status()
+                if status is None:
+                    fail("the pane died without an exit status")
+                return status
+            if time.monotonic() > deadline:
+                self.screen()
+                fail("the program did not exit within %.1fs; screen:\n%s"
+                     % (timeout, self.dump()))
+            time.sleep(POLL)
+
+    def modes(self):
+        """alternate screen / cursor visible / keypad flags of the pane."""
+        out = self.display("#{alternate_on} #{cursor_flag} "
+                           "#{keypad_cursor_flag}").split()
+        return dict(alternate=out[0] == "1", cursor=out[1] == "1",
+                    keypad=out[2] == "1")
+
+    def kill(self):
+        if not self.started:
+            return
+        self.started = False
+        pids = [p for p in [self.pid, self.prog_pid] if p]
+        if self.pid:
+            pids += _children(self.pid)
+        try:
+            self.tmux("kill-server", check_rc=False, timeout=5)
+        except Exception:
+            pass
+        if getattr(self, "socket_path", None):
+            try:
+                os.unlink(self.socket_path)
+            except OSError:
+                pass
+        # whatever ran in the pane must not outlive the test
+        deadline = time.monotonic() + 2
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(POLL)
+        for p in pids:
+            if _alive(p):
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+
+
+def _children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except (OSError, ValueError):
+        pass
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            if int(st.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        return st.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+# ------------------------------------------------------------ sockdeckd
+
+def binary():
+    b = os.environ.get("SOCKDECKD")
+    if not b:
+        fail("SOCKDECKD is not set (path to the sockdeckd binary)")
+    if not os.access(b, os.X_OK):
+        fail("SOCKDECKD=%s is not an executable file" % b)
+    return os.path.abspath(b)
+
+
+def free_port():
+    if sdpeer is not None:
+        return sdpeer.free_ports(1)[0]
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Dashboard(Tmux):
+    """`sockdeckd --ports P --bind 127.0.0.1 --data-dir D` (the dashboard,
+    not --headless) in tmux. args replaces the whole argument list (e.g.
+    ['attach', '--data-dir', D])."""
+
+    def __init__(self, w=120, h=40, env=None, extra=(), args=None,
+                 port=None, data_dir=None):
+        self.port = port or free_port()
+        self.dir = data_dir or mkdtemp()
+        if args is None:
+            args = ["--ports", str(self.port), "--bind", "127.0.0.1",
+                    "--data-dir", self.dir] + list(extra)
+        Tmux.__init__(self, w, h, [binary()] + list(args), env)
+
+    @property
+    def control_path(self):
+        return os.path.join(self.dir, "control.sock")
+
+    def wait_ready(self, timeout=DEFAULT_TIMEOUT):
+        """The header is drawn and the port accepts connections."""
+        self.wait_for(" sockdeckd 0.1.0", timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                s = socket.create_connection(("127.0.0.1", self.port), 1)
+                s.close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    fail("port %d does not accept connections; screen:\n%s"
+                         % (self.port, self.dump(self.screen())))
+                time.sleep(POLL)
+        return self
+
+    def start(self):
+        Tmux.start(self)
+        return self
+
+    def connect(self, timeout=10.0):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.settimeout(timeout)
+        s.connect(("127.0.0.1", self.port))
+        return s
+
+    def ctl(self, req):
+        check(sdpeer is not None, "sdpeer not importable (PYTHONPATH)")
+        return sdpeer.ctl(self.control_path, req)
+
+
+# ------------------------------------------------------- screen regions
+
+# A box title is the word on a border line; ncurses ACS borders read as
+# `lqq Log qqk` in capture-pane, so a `q` may touch the word.
+_TITLE = {
+    "Clients": re.compile(r"Clients \(\d+\)"),
+    "Transfers": re.compile(r"(?<![A-Za-pr-z0-9#\"])Transfers(?![a-z])"),
+    "Sensors": re.compile(r"(?<![A-Za-pr-z0-9#\"])Sensors(?![a-z])"),
+    "Log": re.compile(r"(?<![A-Za-pr-z0-9#\"])Log(?![a-z])"),
+}
+
+
+def title_line(lines, name, start=0):
+    """Index of the first line >= start that carries box title `name`
+    (the header, line 1, and the key bar, the last line, are skipped)."""
+    rx = _TITLE[name]
+    for i in range(max(start, 1), len(lines) - 1):
+        if rx.search(lines[i]):
+            return i
+    return None
+
+
+def bottom_titles(lines):
+    """The titles among Transfers / Sensors / Log shown below Clients."""
+    c = title_line(lines, "Clients")
+    start = (c + 1) if c is not None else 1
+    out = []
+    for n in ("Transfers", "Sensors", "Log"):
+        if title_line(lines, n, start) is not None:
+            out.append(n)
+    return out
+
+
+def clients_rows(lines):
+    """The lines inside the Clients box: after its title, before the
+    next box title (or the key bar)."""
+    c = title_line(lines, "Clients")
+    if c is None:
+        return []
+    end = len(lines) - 1
+    for n in ("Transfers", "Sensors", "Log"):
+        i = title_line(lines, n, c + 1)
+        if i is not None:
+            end = min(end, i)
+    return lines[c + 1:end]
+
+
+def log_rows(lines):
+    """The lines of the Log box: after its title up to the key bar."""
+    c = title_line(lines, "Clients")
+    i = title_line(lines, "Log", (c + 1) if c is not None else 1)
+    if i is None:
+        return None
+    return lines[i + 1:len(lines) - 1]
+
+
+def log_title(lines):
+    c = title_line(lines, "Clients")
+    i = title_line(lines, "Log", (c + 1) if c is not None else 1)
+    return None if i is None else lines[i]
+
+
+def transfers_rows(lines):
+    """Lines of the band holding Transfers (and Sensors beside it at
+    120x40): after the Transfers title, before the Log title."""
+    c = title_line(lines, "Clients")
+    t = title_line(lines, "Transfers", (c + 1) if c is not None else 1)
+    if t is None:
+        return None
+    end = len(lines) - 1
+    lg = title_line(lines, "Log", t + 1)
+    if lg is not None:
+        end = lg
+    return lines[t + 1:end]
+
+
+# ------------------------------------------------------------------ run
+
+def cleanup():
+    for t in _instances:
+        try:
+            t.kill()
+        except Exception:
+            pass
+    for p in _procs:
+        if p.poll() is None:
+            try:
+                p.kill()
+                p.wait(5)
+            except Exception:
+                pass
+    if not os.environ.get("SDPEER_KEEP"):
+        for d in _dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(cleanup)
+
+
+def _deadline(signum, frame):
+    raise TimeoutError("test deadline")
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _interrupted(signum, frame):
+    # meson sends SIGTERM on its timeout: clean up on the way out
+    raise Interrupted("signal %d" % signum)
+
+
+def run(test, deadline=45):
+    """Run test(); exit 0 if it returns, 1 with a message otherwise, 77
+    when tmux is not installed. Every tmux server, process and temp dir
+    is cleaned up."""
+    name = os.path.basename(sys.argv[0])
+    if not tmux_path():
+        print("SKIP %s: tmux is not installed" % name)
+        sys.exit(77)
+    rc = 1
+    signal.signal(signal.SIGALRM, _deadline)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, _interrupted)
+    signal.alarm(deadline)
+    try:
+        test()
+        rc = 0
+    except _Base as e:
+        print("FAIL %s: %s" % (name, e), file=sys.stderr)
+    except TimeoutError:
+        print("FAIL %s: test did not finish within %ds" % (name, deadline),
+              file=sys.stderr)
+        traceback.print_exc()
+        for t in _instances:
+            if t.last:
+                print("--- last screen:\n" + t.dump(), file=sys.stderr)
+    except Exception as e:
+        print("FAIL %s: %s: %s" % (name, type(e).__name__, e),
+              file=sys.stderr)
+        traceback.print_exc()
+        for t in _instances:
+            if t.last:
+                print("--- last screen:\n" + t.dump(), file=sys.stderr)
+    finally:
+        signal.alarm(0)
+        cleanup()
+        if sdpeer is not None:
+            for s in sdpeer._servers:
+                if rc != 0 and s.proc is not None:
+                    tail = s.stderr_text()
+                    if tail:
+                        print("--- headless server stderr (tail):\n"
+                              + tail[-1500:], file=sys.stderr)
+                s.cleanup()
+        cleanup()
+    if rc == 0:
+        print("PASS %s" % name)
+    sys.exit(rc)
+
+
+# ------------------------------------------------------------ self test
+
+def _selftest():
+    def test():
+        t = Tmux(40, 10, "echo hello; echo TERM=$TERM LANG=$LANG; "
+                 "read x; echo got $x; sleep 0.3; exit 3").start()
+        lines = t.wait_for("hello", 5)
+        check(len(lines) == 10, "expected 10 lines, got %d" % len(lines))
+        t.wait_for("TERM=xterm-256color LANG=C.UTF-8")
+        check(not t.pane_dead()[0], "pane dead too early")
+        t.type("abc def")
+        t.keys("Enter")
+        t.wait_for(re.compile(r"got abc def"))
+        check(t.wait_exit(5) == 3, "exit status not 3")
+        t.resize(30, 8)
+        check(len(t.screen()) == 8, "resize: %r" % t.screen())
+        t.kill()
+        t2 = Tmux(80, 24, ["sleep", "30"]).start()
+        pid = t2.program_pid()
+        with open("/proc/%d/comm" % pid) as f:
+            check(f.read().strip() == "sleep", "program pid is not sleep")
+        os.kill(pid, signal.SIGTERM)
+        st = t2.wait_exit(5)
+        check(st == 128 + 15, "sleep killed by SIGTERM: status %r" % st)
+        t2.kill()
+        t3 = Tmux(80, 24, ["sleep", "30"]).start()
+        pid = t3.program_pid()
+        t3.kill()
+        check(not _alive(pid), "program survived kill")
+        log("selftest ok")
+    run(test)
+
+
+if __name__ == "__main__":
+    _selftest()

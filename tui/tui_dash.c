@@ -1,0 +1,1000 @@
+/*
+ * tui_dash.c: the dashboard (see tui_dash.h). Key handlers change state
+ * and mark the screen dirty; a timer redraws at most ten times a second,
+ * and only when something changed.
+ */
+#include <curses.h>
+#include <event2/event.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "tui_dash.h"
+#include "tui_model.h"
+
+#define MIN_W		80
+#define MIN_H		24
+#define REDRAW_MS	100
+
+enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
+enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT };
+enum { C_HEADER = 1, C_TITLE, C_FOCUS, C_KEY, C_OK, C_BAD };
+
+static const char *const sort_names[] = {
+	"connected", "id", "peer", "in", "out"
+};
+
+struct tui_dash {
+	struct event_base	*base;
+	struct tui_link		 link;
+	struct tui_model	*m;
+	char			 attached[256];
+	struct event		*input;
+	struct event		*winch;
+	struct event		*redraw;
+	struct event		*poll;
+	int			 dirty;
+	int			 pane;		/* focused */
+	int			 bottom;	/* shown at 80x24 */
+	int			 mode;
+	char			 line[256];	/* prompt input */
+	size_t			 line_len;
+	uint32_t		 target;	/* client of a prompt */
+	size_t			 sel;		/* selected client row */
+	size_t			 log_back;	/* lines scrolled up */
+	size_t			 scroll[P_COUNT];
+	int			 sort;
+	int			 paused;
+	size_t			 paused_at;	/* log lines when paused */
+	char			 filter[64];
+	int			 utf8;
+	int			 color;
+	char			 gone[128];
+};
+
+static struct tui_dash *active;		/* for the emergency restore */
+
+/* Small drawing helpers. */
+
+/* Write s at (y, x), at most w columns: counted in characters, not
+ * bytes, so UTF-8 text (bars, sparklines, names) is not cut short. */
+static void
+put(int y, int x, int w, const char *s)
+{
+	wchar_t ws[512];
+	size_t n;
+
+	if (w <= 0)
+		return;
+	n = mbstowcs(ws, s, sizeof(ws) / sizeof(ws[0]) - 1);
+	if (n == (size_t)-1) {
+		mvaddnstr(y, x, s, w);	/* not valid here: bytes as they are */
+		return;
+	}
+	ws[n] = L'\0';
+	mvaddnwstr(y, x, ws, w);
+}
+
+static void
+fill(int y, int x, int w)
+{
+	if (w > 0)
+		mvhline(y, x, ' ', w);
+}
+
+static void
+dash_attr_on(struct tui_dash *d, int pair, attr_t mono)
+{
+	if (d->color)
+		attron(COLOR_PAIR(pair));
+	else
+		attron(mono);
+}
+
+static void
+dash_attr_off(struct tui_dash *d, int pair, attr_t mono)
+{
+	if (d->color)
+		attroff(COLOR_PAIR(pair));
+	else
+		attroff(mono);
+}
+
+static void
+fmt_bytes(double n, char *buf, size_t len)
+{
+	static const char *const u[] = { "B", "kB", "MB", "GB", "TB" };
+	int i = 0;
+
+	while (n >= 1000 && i < 4) {
+		n /= 1000;
+		i++;
+	}
+	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", n, u[i]);
+}
+
+static void
+fmt_dur(int64_t s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd %02lld:%02lld", (long long)s / 86400,
+		    (long long)s % 86400 / 3600, (long long)s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lld:%02lld:%02lld", (long long)s / 3600,
+		    (long long)s % 3600 / 60, (long long)s % 60);
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A box with a title; the focused one is marked [title]. */
+static void
+draw_box(struct tui_dash *d, int y, int x, int h, int w, const char *title,
+    int focused)
+{
+	char t[160];
+
+	if (h < 2 || w < 4)
+		return;
+	if (d->utf8) {
+		/* Wide line drawing: right in any UTF-8 terminal, and what
+		 * a screen capture reads back. */
+		mvadd_wch(y, x, WACS_ULCORNER);
+		mvhline_set(y, x + 1, WACS_HLINE, w - 2);
+		mvadd_wch(y, x + w - 1, WACS_URCORNER);
+		mvvline_set(y + 1, x, WACS_VLINE, h - 2);
+		mvvline_set(y + 1, x + w - 1, WACS_VLINE, h - 2);
+		mvadd_wch(y + h - 1, x, WACS_LLCORNER);
+		mvhline_set(y + h - 1, x + 1, WACS_HLINE, w - 2);
+		mvadd_wch(y + h - 1, x + w - 1, WACS_LRCORNER);
+	} else {
+		/* ACS: ncurses falls back to + - | where the terminal
+		 * has no line drawing. */
+		mvaddch(y, x, ACS_ULCORNER);
+		mvhline(y, x + 1, ACS_HLINE, w - 2);
+		mvaddch(y, x + w - 1, ACS_URCORNER);
+		mvvline(y + 1, x, ACS_VLINE, h - 2);
+		mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
+		mvaddch(y + h - 1, x, ACS_LLCORNER);
+		mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
+		mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	}
+	snprintf(t, sizeof(t), focused ? "[%s]" : " %s ", title);
+	if (focused)
+		dash_attr_on(d, C_FOCUS, A_REVERSE);
+	else
+		dash_attr_on(d, C_TITLE, A_BOLD);
+	put(y, x + 1, w - 2, t);
+	if (focused)
+		dash_attr_off(d, C_FOCUS, A_REVERSE);
+	else
+		dash_attr_off(d, C_TITLE, A_BOLD);
+}
+
+/* The two header lines. */
+static void
+draw_header(struct tui_dash *d, int w)
+{
+	struct tui_model *m = d->m;
+	char up[32], in[32], out[32], line[512];
+
+	fmt_dur(m->uptime, up, sizeof(up));
+	fmt_bytes(m->in_rate, in, sizeof(in));
+	fmt_bytes(m->out_rate, out, sizeof(out));
+	if (w >= 120)
+		snprintf(line, sizeof(line), " sockdeckd %s%s  up %s  ports %s"
+		    " (%d/%d listening)  clients %d  in %s/s  out %s/s  "
+		    "readings %.0f/s", m->version[0] ? m->version : "?",
+		    d->attached[0] ? "  attached" : "", up, m->ports,
+		    m->nlistening, m->nports, (int)m->nclients_rows, in, out,
+		    m->readings_rate);
+	else	/* 80 columns: the same, said shorter */
+		snprintf(line, sizeof(line), " sockdeckd %s%s up %s ports %s "
+		    "%d/%d clients %d in %s/s rd %.0f/s",
+		    m->version[0] ? m->version : "?",
+		    d->attached[0] ? " attached" : "", up, m->ports,
+		    m->nlistening, m->nports, (int)m->nclients_rows, in,
+		    m->readings_rate);
+	dash_attr_on(d, C_HEADER, A_REVERSE);
+	fill(0, 0, w);
+	put(0, 0, w, line);
+	dash_attr_off(d, C_HEADER, A_REVERSE);
+	if (d->gone[0] != '\0')
+		snprintf(line, sizeof(line), " server gone: %s (q quits)",
+		    d->gone);
+	else
+		snprintf(line, sizeof(line), " addr %s%s%s", m->addrs,
+		    m->sinks[0] ? "   " : "", m->sinks);
+	fill(1, 0, w);
+	if (d->gone[0] != '\0')
+		dash_attr_on(d, C_BAD, A_BOLD);
+	put(1, 0, w, line);
+	if (d->gone[0] != '\0')
+		dash_attr_off(d, C_BAD, A_BOLD);
+}
+
+static void
+fmt_clock(int64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void
+draw_clients(struct tui_dash *d, int y, int h, int w)
+{
+	struct tui_model *m = d->m;
+	struct tui_client *c;
+	char title[96], line[512], peer[64], when[16], dur[32], in[16],
+	    out[16], last[16];
+	int64_t now = now_ns();
+	size_t i, rows = h > 3 ? (size_t)h - 3 : 0, first;
+	int wide = w >= 120;
+
+	tui_model_sort(m, d->sort);
+	if (d->sel >= m->nclients_rows && m->nclients_rows > 0)
+		d->sel = m->nclients_rows - 1;
+	snprintf(title, sizeof(title), "Clients (%zu) \xe2\x94\x80 sort: %s",
+	    m->nclients_rows, sort_names[d->sort]);
+	if (!d->utf8)
+		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
+		    m->nclients_rows, sort_names[d->sort]);
+	draw_box(d, y, 0, h, w, title, d->pane == P_CLIENTS);
+	if (wide)
+		snprintf(line, sizeof(line), "  %-5s %-4s %-21s %-5s %-17s "
+		    "%-6s %-19s %8s %8s %4s  %s", "id", "fd", "peer", "port",
+		    "device", "proto", "connected", "in", "out", "last",
+		    "state");
+	else
+		snprintf(line, sizeof(line), "  %-5s %-22s %-17s %-18s %s",
+		    "id", "peer", "device", "connected", "state");
+	dash_attr_on(d, C_TITLE, A_BOLD);
+	put(y + 1, 1, w - 2, line);
+	dash_attr_off(d, C_TITLE, A_BOLD);
+	first = d->sel >= rows ? d->sel - rows + 1 : 0;
+	for (i = 0; i < rows && first + i < m->nclients_rows; i++) {
+		c = &m->clients[first + i];
+		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
+		    "[%s]:%d" : "%s:%d", c->peer, c->peer_port);
+		fmt_clock(c->connected_ns, when, sizeof(when));
+		fmt_dur((now - c->connected_ns) / 1000000000, dur,
+		    sizeof(dur));
+		fmt_bytes((double)c->bytes_in, in, sizeof(in));
+		fmt_bytes((double)c->bytes_out, out, sizeof(out));
+		snprintf(last, sizeof(last), "%.0fs", c->last_ns ?
+		    (double)(now - c->last_ns) / 1e9 : 0.0);
+		snprintf(when + strlen(when), sizeof(when) - strlen(when),
+		    "%s", "");
+		if (wide)
+			snprintf(line, sizeof(line), "%s %-5u %-4d %-21s %-5d "
+			    "%-17s %-6s %s (%s) %8s %8s %4s  %s",
+			    first + i == d->sel ? ">" : " ", c->id, c->fd,
+			    peer, c->port, c->device, c->proto, when, dur, in,
+			    out, last, c->state);
+		else
+			snprintf(line, sizeof(line), "%s %-5u %-22s %-17s "
+			    "%s (%s)  %s", first + i == d->sel ? ">" : " ",
+			    c->id, peer, c->device, when, dur, c->state);
+		if (first + i == d->sel && d->pane == P_CLIENTS)
+			attron(A_REVERSE);
+		fill(y + 2 + (int)i, 1, w - 2);
+		put(y + 2 + (int)i, 1, w - 2, line);
+		if (first + i == d->sel && d->pane == P_CLIENTS)
+			attroff(A_REVERSE);
+	}
+}
+
+/* A progress bar of width w for fraction f. */
+static void
+bar(struct tui_dash *d, double f, char *buf, size_t w)
+{
+	size_t i, n = (size_t)(f * (double)w), o = 0;
+
+	for (i = 0; i < w && o + 4 < 256; i++) {
+		if (i < n && d->utf8) {
+			memcpy(buf + o, "\xe2\x96\x88", 3);
+			o += 3;
+		} else
+			buf[o++] = i < n ? '#' : (d->utf8 ? ' ' : '.');
+	}
+	buf[o] = '\0';
+}
+
+static void
+draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
+{
+	struct tui_model *m = d->m;
+	struct tui_xfer *t;
+	char line[512], b[256], done[16], size[16], rate[16];
+	double f, secs, r;
+	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0;
+	int64_t now = now_ns();
+
+	draw_box(d, y, x, h, w, "Transfers", d->pane == P_XFERS);
+	/* Files in flight first, newest finished after. */
+	for (i = m->nxfers; i-- > 0 && k < rows;) {
+		t = &m->xfers[i];
+		if (t->state != TUI_XFER_ACTIVE)
+			continue;
+		f = t->size ? (double)t->bytes / (double)t->size : 0;
+		secs = (double)(now - t->start_ns) / 1e9;
+		r = secs > 0 ? (double)t->bytes / secs : 0;
+		bar(d, f, b, w > 90 ? 16 : (w > 66 ? 10 : 6));
+		fmt_bytes((double)t->bytes, done, sizeof(done));
+		fmt_bytes((double)t->size, size, sizeof(size));
+		fmt_bytes(r, rate, sizeof(rate));
+		snprintf(line, sizeof(line), "%-.*s #%-3u %s %3.0f%% %s/%s"
+		    " %s/s", w > 90 ? 24 : 14, t->name, t->id, b, f * 100,
+		    done, size, rate);
+		put(y + 1 + (int)k++, x + 1, w - 2, line);
+	}
+	for (i = m->nxfers; i-- > 0 && k < rows;) {
+		t = &m->xfers[i];
+		if (t->state == TUI_XFER_ACTIVE)
+			continue;
+		fmt_bytes((double)t->size, size, sizeof(size));
+		snprintf(line, sizeof(line), "%s %-24.24s #%-4u %s %s",
+		    t->state == TUI_XFER_DONE ? (d->utf8 ? "\xe2\x9c\x93" :
+		    "done") : (d->utf8 ? "\xe2\x9c\x97" : "FAIL"), t->name,
+		    t->id, size, t->state == TUI_XFER_DONE ? "stored" :
+		    t->reason);
+		if (t->state == TUI_XFER_FAILED)
+			dash_attr_on(d, C_BAD, A_BOLD);
+		put(y + 1 + (int)k++, x + 1, w - 2, line);
+		if (t->state == TUI_XFER_FAILED)
+			dash_attr_off(d, C_BAD, A_BOLD);
+	}
+}
+
+/* A sparkline of the last n values into buf. */
+static void
+spark(struct tui_dash *d, const double *v, int n, int width, char *buf)
+{
+	static const char *const blocks[] = { "\xe2\x96\x81", "\xe2\x96\x82",
+	    "\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+	    "\xe2\x96\x87", "\xe2\x96\x88" };
+	static const char ascii[] = "_.-:=+*#";
+	double lo = INFINITY, hi = -INFINITY;
+	int i, k, start = n > width ? n - width : 0;
+	size_t o = 0;
+
+	for (i = start; i < n; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	for (i = start; i < n; i++) {
+		k = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
+		if (d->utf8) {
+			memcpy(buf + o, blocks[k], 3);
+			o += 3;
+		} else
+			buf[o++] = ascii[k];
+	}
+	buf[o] = '\0';
+}
+
+static void
+draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
+{
+	struct tui_model *m = d->m;
+	struct tui_sensor *s;
+	char title[64], line[512], sp[256];
+	size_t i, rows = h > 2 ? (size_t)h - 2 : 0;
+
+	snprintf(title, sizeof(title), "Sensors (%zu devices)", m->nsensors);
+	draw_box(d, y, x, h, w, title, d->pane == P_SENSORS);
+	for (i = 0; i < rows && d->scroll[P_SENSORS] + i < m->nsensors; i++) {
+		s = &m->sensors[d->scroll[P_SENSORS] + i];
+		spark(d, s->hist, s->nhist, 20, sp);
+		snprintf(line, sizeof(line), "%-17s %10.4g  %s  %.0f/s",
+		    s->device, s->value, sp, s->rate);
+		put(y + 1 + (int)i, x + 1, w - 2, line);
+	}
+}
+
+static void
+draw_log(struct tui_dash *d, int y, int x, int h, int w)
+{
+	struct tui_model *m = d->m;
+	const char *match[TUI_LOG_MAX];
+	size_t n = 0, i, total, rows = h > 2 ? (size_t)h - 2 : 0, first;
+	char title[160];
+
+	total = d->paused ? d->paused_at : m->log_count;
+	if (total > m->log_count)
+		total = m->log_count;
+	for (i = 0; i < total; i++) {
+		const char *l = tui_model_log_line(m, i);
+
+		if (d->filter[0] == '\0' || strstr(l, d->filter) != NULL)
+			match[n++] = l;
+	}
+	snprintf(title, sizeof(title), "Log \xe2\x94\x80 filter: %s "
+	    "\xe2\x94\x80 %s", d->filter[0] ? d->filter : "(none)",
+	    d->paused ? "paused" : (d->log_back ? "scrolled" : "following"));
+	if (!d->utf8)
+		snprintf(title, sizeof(title), "Log - filter: %s - %s",
+		    d->filter[0] ? d->filter : "(none)", d->paused ? "paused" :
+		    (d->log_back ? "scrolled" : "following"));
+	draw_box(d, y, x, h, w, title, d->pane == P_LOG);
+	if (d->log_back > n)
+		d->log_back = n;
+	first = n > rows + d->log_back ? n - rows - d->log_back : 0;
+	for (i = 0; i < rows && first + i < n; i++)
+		put(y + 1 + (int)i, x + 1, w - 2, match[first + i]);
+}
+
+static const char *const keybar[][2] = {
+	{ "F1/?", "Help" }, { "Tab", "Pane" }, { "/", "Filter" },
+	{ "s", "Sort" }, { "b", "Broadcast" }, { "m", "Message" },
+	{ "k", "Kick" }, { "p", "Pause" }, { "F10/q", "Quit" },
+};
+
+/* The same keys for 80 columns. */
+static const char *const keybar_short[][2] = {
+	{ "?", "Help" }, { "Tab", "Pane" }, { "/", "Filter" },
+	{ "s", "Sort" }, { "b", "Bcast" }, { "m", "Msg" },
+	{ "k", "Kick" }, { "p", "Pause" }, { "q", "Quit" },
+};
+
+static void
+draw_footer(struct tui_dash *d, int y, int w)
+{
+	size_t i, n = sizeof(keybar) / sizeof(keybar[0]);
+	const char *const (*keys)[2] = w >= 100 ? keybar : keybar_short;
+	int x = 0, need;
+	char prompt[400];
+
+	fill(y, 0, w);
+	if (d->mode >= M_BROADCAST) {
+		switch (d->mode) {
+		case M_BROADCAST:
+			snprintf(prompt, sizeof(prompt), "Broadcast: %s",
+			    d->line);
+			break;
+		case M_MESSAGE:
+			snprintf(prompt, sizeof(prompt), "Message to #%u: %s",
+			    d->target, d->line);
+			break;
+		case M_FILTER:
+			snprintf(prompt, sizeof(prompt), "Filter: %s", d->line);
+			break;
+		case M_KICK: {
+			struct tui_client *c = tui_model_client(d->m,
+			    d->target);
+
+			snprintf(prompt, sizeof(prompt), "Disconnect #%u "
+			    "%s:%d? (y/n)", d->target, c ? c->peer : "?",
+			    c ? c->peer_port : 0);
+			break;
+		}
+		default:
+			snprintf(prompt, sizeof(prompt),
+			    "Quit with %zu clients connected? (y/n)",
+			    d->m->nclients_rows);
+			break;
+		}
+		dash_attr_on(d, C_KEY, A_BOLD);
+		put(y, 0, w, prompt);
+		dash_attr_off(d, C_KEY, A_BOLD);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		need = (int)(strlen(keys[i][0]) + strlen(keys[i][1])) + 3;
+		/* Narrow terminals keep Quit, last, whatever else goes. */
+		if (i + 1 < n && x + need + 8 > w)
+			continue;
+		mvaddch(y, x++, ' ');
+		dash_attr_on(d, C_KEY, A_REVERSE);
+		put(y, x, w - x, keys[i][0]);
+		dash_attr_off(d, C_KEY, A_REVERSE);
+		x += (int)strlen(keys[i][0]);
+		put(y, x, w - x, " ");
+		put(y, x + 1, w - x - 1, keys[i][1]);
+		x += (int)strlen(keys[i][1]) + 2;
+	}
+}
+
+static const char *const help_lines[] = {
+	"sockdeckd dashboard keys",
+	"",
+	"F1, ?             this help (any key closes it)",
+	"Tab, Shift-Tab    next, previous pane",
+	"Up/Down, j        move the selection, scroll",
+	"k                 up, except in Clients: disconnect (asks first)",
+	"PgUp/PgDn, ^B/^F  a page up, down",
+	"Home/End, g/G     top, bottom (End follows the log again)",
+	"b                 broadcast a text to every client",
+	"m                 send a text to the selected client",
+	"/                 filter the log (empty: no filter)",
+	"p                 pause or resume the log",
+	"s                 sort clients: connected, id, peer, in, out",
+	"F10, q            quit (asks when clients are connected;",
+	"                  an attached dashboard leaves the server running)",
+};
+
+static void
+draw_help(struct tui_dash *d, int h, int w)
+{
+	size_t i, n = sizeof(help_lines) / sizeof(help_lines[0]);
+	int bw = 72, bh = (int)n + 4, y = (h - bh) / 2, x = (w - bw) / 2;
+
+	if (y < 0)
+		y = 0;
+	for (i = 0; i < (size_t)bh && y + (int)i < h; i++)
+		fill(y + (int)i, x, bw);
+	draw_box(d, y, x, bh, bw, "Help", 1);
+	for (i = 0; i < n; i++)
+		put(y + 2 + (int)i, x + 2, bw - 4, help_lines[i]);
+}
+
+static void
+draw(struct tui_dash *d)
+{
+	int h, w, top = 2, ch, bh, half;
+
+	getmaxyx(stdscr, h, w);
+	erase();
+	if (w < MIN_W || h < MIN_H) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "sockdeckd needs at least 80x24 "
+		    "(now %dx%d)", w, h);
+		put(0, 0, w, msg);
+		refresh();
+		return;
+	}
+	draw_header(d, w);
+	if (h >= 34 && w >= 100) {
+		ch = (h - 3) * 35 / 100;
+		bh = (h - 3 - ch) / 2;
+		half = w / 2;
+		draw_clients(d, top, ch, w);
+		draw_xfers(d, top + ch, 0, bh, half);
+		draw_sensors(d, top + ch, half, bh, w - half);
+		draw_log(d, top + ch + bh, 0, h - 1 - top - ch - bh, w);
+	} else {
+		ch = (h - 3) / 2;
+		draw_clients(d, top, ch, w);
+		if (d->bottom == P_XFERS)
+			draw_xfers(d, top + ch, 0, h - 1 - top - ch, w);
+		else if (d->bottom == P_SENSORS)
+			draw_sensors(d, top + ch, 0, h - 1 - top - ch, w);
+		else
+			draw_log(d, top + ch, 0, h - 1 - top - ch, w);
+	}
+	draw_footer(d, h - 1, w);
+	if (d->mode == M_HELP)
+		draw_help(d, h, w);
+	refresh();
+}
+
+static void
+redraw_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_dash *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (!d->dirty)
+		return;
+	d->dirty = 0;
+	draw(d);
+}
+
+static void
+request(struct tui_dash *d, json_t *req)
+{
+	if (req == NULL)
+		return;
+	d->link.request(d->link.ctx, req);
+	json_decref(req);
+}
+
+/* Once a second: fresh snapshots. */
+static void
+poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_dash *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->gone[0] != '\0')
+		return;
+	request(d, json_pack("{s:s}", "cmd", "status"));
+	request(d, json_pack("{s:s}", "cmd", "clients"));
+	request(d, json_pack("{s:s}", "cmd", "sensors"));
+	d->dirty = 1;
+}
+
+/* Keys. */
+
+static int
+bottom_or_pane(const struct tui_dash *d)
+{
+	return d->pane == P_CLIENTS ? d->bottom : d->pane;
+}
+
+static void
+next_pane(struct tui_dash *d, int step)
+{
+	d->pane = (d->pane + step + P_COUNT) % P_COUNT;
+	if (d->pane != P_CLIENTS)
+		d->bottom = d->pane;
+}
+
+static void
+move_sel(struct tui_dash *d, long delta)
+{
+	size_t n = d->m->nclients_rows;
+	long v;
+
+	if (d->pane == P_CLIENTS) {
+		v = (long)d->sel + delta;
+		d->sel = v < 0 ? 0 : (n && (size_t)v >= n ? n - 1 : (size_t)v);
+	} else if (d->pane == P_LOG) {
+		v = (long)d->log_back - delta;
+		d->log_back = v < 0 ? 0 : (size_t)v;
+	} else {
+		v = (long)d->scroll[d->pane] + delta;
+		d->scroll[d->pane] = v < 0 ? 0 : (size_t)v;
+	}
+}
+
+static void
+prompt(struct tui_dash *d, int mode)
+{
+	struct tui_client *c;
+
+	if ((mode == M_MESSAGE || mode == M_KICK)) {
+		if (d->sel >= d->m->nclients_rows)
+			return;		/* nobody to pick */
+		c = &d->m->clients[d->sel];
+		d->target = c->id;
+	}
+	d->mode = mode;
+	d->line[0] = '\0';
+	d->line_len = 0;
+}
+
+/* Enter on a prompt. */
+static void
+prompt_done(struct tui_dash *d)
+{
+	switch (d->mode) {
+	case M_BROADCAST:
+		if (d->line_len > 0)
+			request(d, json_pack("{s:s,s:s}", "cmd", "broadcast",
+			    "text", d->line));
+		break;
+	case M_MESSAGE:
+		if (d->line_len > 0)
+			request(d, json_pack("{s:s,s:I,s:s}", "cmd", "send",
+			    "id", (json_int_t)d->target, "text", d->line));
+		break;
+	case M_FILTER:
+		snprintf(d->filter, sizeof(d->filter), "%.63s", d->line);
+		d->log_back = 0;
+		break;
+	default:
+		break;
+	}
+	d->mode = M_NORMAL;
+}
+
+/* A key while a prompt takes text; 1 when handled. */
+static void
+key_prompt(struct tui_dash *d, int ch)
+{
+	if (ch == 27) {
+		d->mode = M_NORMAL;
+		return;
+	}
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		prompt_done(d);
+		return;
+	}
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		/* Back over a whole UTF-8 character. */
+		while (d->line_len > 0 &&
+		    ((unsigned char)d->line[--d->line_len] & 0xc0) == 0x80)
+			;
+		d->line[d->line_len] = '\0';
+		return;
+	}
+	if (ch == 21) {			/* ^U */
+		d->line_len = 0;
+		d->line[0] = '\0';
+		return;
+	}
+	if (ch >= 32 && ch < 256 && ch != 127 &&
+	    d->line_len + 1 < sizeof(d->line)) {
+		d->line[d->line_len++] = (char)ch;
+		d->line[d->line_len] = '\0';
+	}
+}
+
+static void
+quit(struct tui_dash *d)
+{
+	d->mode = M_NORMAL;
+	d->link.quit(d->link.ctx);
+}
+
+static void
+key_normal(struct tui_dash *d, int ch)
+{
+	int h = LINES;
+
+	switch (ch) {
+	case '?':
+	case KEY_F(1):
+		d->mode = M_HELP;
+		break;
+	case '\t':
+		next_pane(d, 1);
+		break;
+	case KEY_BTAB:
+		next_pane(d, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		move_sel(d, 1);
+		break;
+	case KEY_UP:
+		move_sel(d, -1);
+		break;
+	case 'k':
+		if (d->pane == P_CLIENTS)
+			prompt(d, M_KICK);
+		else
+			move_sel(d, -1);
+		break;
+	case KEY_NPAGE:
+	case 6:				/* ^F */
+		move_sel(d, h / 3);
+		break;
+	case KEY_PPAGE:
+	case 2:				/* ^B */
+		move_sel(d, -h / 3);
+		break;
+	case KEY_HOME:
+	case 'g':
+		move_sel(d, -1000000);
+		break;
+	case KEY_END:
+	case 'G':
+		move_sel(d, 1000000);
+		if (d->pane == P_LOG)
+			d->log_back = 0;
+		break;
+	case 'b':
+		prompt(d, M_BROADCAST);
+		break;
+	case 'm':
+		prompt(d, M_MESSAGE);
+		break;
+	case '/':
+		prompt(d, M_FILTER);
+		break;
+	case 'p':
+		d->paused = !d->paused;
+		d->paused_at = d->m->log_count;
+		break;
+	case 's':
+		d->sort = (d->sort + 1) % 5;
+		break;
+	case 'q':
+	case KEY_F(10):
+		if (d->m->nclients_rows > 0 && d->gone[0] == '\0')
+			d->mode = M_QUIT;
+		else
+			quit(d);
+		break;
+	default:
+		break;
+	}
+	(void)bottom_or_pane;
+}
+
+static void
+key(struct tui_dash *d, int ch)
+{
+	switch (d->mode) {
+	case M_HELP:
+		d->mode = M_NORMAL;
+		break;
+	case M_KICK:
+	case M_QUIT:
+		if (ch == 'y' || ch == 'Y') {
+			if (d->mode == M_KICK)
+				request(d, json_pack("{s:s,s:I}", "cmd", "kick",
+				    "id", (json_int_t)d->target));
+			else {
+				quit(d);
+				return;
+			}
+		}
+		d->mode = M_NORMAL;
+		break;
+	case M_NORMAL:
+		key_normal(d, ch);
+		break;
+	default:
+		key_prompt(d, ch);
+		break;
+	}
+}
+
+static void
+input_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_dash *d = arg;
+	int ch;
+
+	(void)fd;
+	(void)what;
+	while ((ch = getch()) != ERR) {
+		if (ch == KEY_RESIZE)
+			continue;
+		key(d, ch);
+		if (active != d)
+			return;		/* quit freed us */
+		d->dirty = 1;
+	}
+}
+
+static void
+winch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_dash *d = arg;
+	struct winsize ws;
+
+	(void)fd;
+	(void)what;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clear();
+	d->dirty = 1;
+}
+
+static void
+colors(struct tui_dash *d)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	d->color = has_colors() && (nc == NULL || nc[0] == '\0');
+	if (!d->color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(C_HEADER, COLOR_BLACK, COLOR_CYAN);
+	init_pair(C_TITLE, COLOR_CYAN, -1);
+	init_pair(C_FOCUS, COLOR_BLACK, COLOR_GREEN);
+	init_pair(C_KEY, COLOR_BLACK, COLOR_CYAN);
+	init_pair(C_OK, COLOR_GREEN, -1);
+	init_pair(C_BAD, COLOR_RED, -1);
+}
+
+struct tui_dash *
+tui_dash_new(struct event_base *base, const struct tui_link *link,
+    const char *attached)
+{
+	struct timeval redraw = { 0, REDRAW_MS * 1000 }, sec = { 1, 0 };
+	struct tui_dash *d = calloc(1, sizeof(*d));
+	const char *cs, *term;
+
+	if (d == NULL)
+		return NULL;
+	d->m = tui_model_new();
+	if (d->m == NULL) {
+		free(d);
+		return NULL;
+	}
+	d->base = base;
+	d->link = *link;
+	d->pane = P_CLIENTS;
+	d->bottom = P_LOG;
+	if (attached != NULL)
+		snprintf(d->attached, sizeof(d->attached), "%s", attached);
+	setlocale(LC_ALL, "");
+	cs = nl_langinfo(CODESET);
+	term = getenv("TERM");
+	/* UTF-8 drawing in a UTF-8 locale, except on the old DEC terminals
+	 * (and their emulations) that never drew it. */
+	d->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0 &&
+	    !(term != NULL && (strncmp(term, "vt1", 3) == 0 ||
+	    strncmp(term, "vt2", 3) == 0 || strcmp(term, "ansi") == 0));
+	if (initscr() == NULL) {
+		tui_model_free(d->m);
+		free(d);
+		return NULL;
+	}
+	active = d;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	colors(d);
+	d->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
+	    input_cb, d);
+	d->winch = evsignal_new(base, SIGWINCH, winch_cb, d);
+	d->redraw = event_new(base, -1, EV_PERSIST, redraw_cb, d);
+	d->poll = event_new(base, -1, EV_PERSIST, poll_cb, d);
+	if (d->input == NULL || d->winch == NULL || d->redraw == NULL ||
+	    d->poll == NULL) {
+		tui_dash_free(d);
+		return NULL;
+	}
+	event_add(d->input, NULL);
+	event_add(d->winch, NULL);
+	event_add(d->redraw, &redraw);
+	event_add(d->poll, &sec);
+	d->dirty = 1;
+	poll_cb(-1, 0, d);
+	return d;
+}
+
+void
+tui_dash_feed(struct tui_dash *d, json_t *msg)
+{
+	if (tui_model_feed(d->m, msg))
+		d->dirty = 1;
+}
+
+void
+tui_dash_gone(struct tui_dash *d, const char *why)
+{
+	snprintf(d->gone, sizeof(d->gone), "%s", why);
+	d->dirty = 1;
+}
+
+void
+tui_dash_free(struct tui_dash *d)
+{
+	if (d == NULL)
+		return;
+	if (d->input != NULL)
+		event_free(d->input);
+	if (d->winch != NULL)
+		event_free(d->winch);
+	if (d->redraw != NULL)
+		event_free(d->redraw);
+	if (d->poll != NULL)
+		event_free(d->poll);
+	if (active == d) {
+		endwin();
+		active = NULL;
+	}
+	tui_model_free(d->m);
+	free(d);
+}
+
+void
+tui_dash_emergency_restore(void)
+{
+	if (active != NULL && !isendwin())
+		endwin();
+}

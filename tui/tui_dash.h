@@ -1,0 +1,45 @@
+/*
+ * tui_dash.h: the sockdeckd dashboard, an ncurses front end on the
+ * program's event loop (stdin, SIGWINCH and its timers are events).
+ *
+ * It speaks to a server through a struct tui_link only: requests go out
+ * as the control socket's JSON requests, and answers and events come in
+ * through tui_dash_feed(). The program wires the link to the core in
+ * process, or to a control socket (attach): the dashboard is the same.
+ */
+#ifndef TUI_DASH_H
+#define TUI_DASH_H
+
+#include <jansson.h>
+
+struct event_base;
+struct tui_dash;
+
+struct tui_link {
+	void	*ctx;
+	/* Send a request ({"cmd": ...}); its answer comes back through
+	 * tui_dash_feed(). The link does not take req. */
+	void	(*request)(void *ctx, json_t *req);
+	/* The operator asked to quit (confirmed). */
+	void	(*quit)(void *ctx);
+};
+
+/* Take over the terminal. attached names the control socket when the
+ * server runs elsewhere, NULL in-process. NULL when the terminal cannot
+ * be used. */
+struct tui_dash *tui_dash_new(struct event_base *base,
+    const struct tui_link *link, const char *attached);
+
+/* An event or an answer from the server. */
+void tui_dash_feed(struct tui_dash *d, json_t *msg);
+
+/* The server went away (attached): say so; q quits. */
+void tui_dash_gone(struct tui_dash *d, const char *why);
+
+/* Give the terminal back as it was. Safe to call twice. */
+void tui_dash_free(struct tui_dash *d);
+
+/* Restore the terminal from a fatal signal handler. */
+void tui_dash_emergency_restore(void);
+
+#endif

@@ -1,0 +1,458 @@
+/*
+ * tui_model.c: the dashboard's model, filled from the server's JSON (see
+ * tui_model.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui_model.h"
+
+static int64_t
+tui_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static long long
+jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* "2026-11-25T17:10:00.123Z" back to ns (UTC). */
+static int64_t
+parse_time(const char *s)
+{
+	struct tm tm;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000000000 + (int64_t)ms * 1000000;
+}
+
+struct tui_model *
+tui_model_new(void)
+{
+	struct tui_model *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->clients = calloc(TUI_CLIENTS_MAX, sizeof(*m->clients));
+	if (m->clients == NULL) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+tui_model_free(struct tui_model *m)
+{
+	if (m == NULL)
+		return;
+	free(m->clients);
+	free(m);
+}
+
+void
+tui_model_log(struct tui_model *m, const char *fmt, ...)
+{
+	char *line;
+	va_list ap;
+
+	if (m->log_count == TUI_LOG_MAX) {
+		m->log_head = (m->log_head + 1) % TUI_LOG_MAX;
+		m->log_count--;
+	}
+	line = m->log[(m->log_head + m->log_count) % TUI_LOG_MAX];
+	va_start(ap, fmt);
+	vsnprintf(line, TUI_LOG_LEN, fmt, ap);
+	va_end(ap);
+	m->log_count++;
+	m->log_seq++;
+}
+
+const char *
+tui_model_log_line(const struct tui_model *m, size_t i)
+{
+	return m->log[(m->log_head + i) % TUI_LOG_MAX];
+}
+
+struct tui_client *
+tui_model_client(struct tui_model *m, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nclients_rows; i++) {
+		if (m->clients[i].id == id)
+			return &m->clients[i];
+	}
+	return NULL;
+}
+
+static void
+client_from_json(struct tui_client *c, json_t *o)
+{
+	json_t *x = json_object_get(o, "transfer");
+
+	c->id = (uint32_t)jint(o, "id");
+	c->fd = (int)jint(o, "fd");
+	snprintf(c->peer, sizeof(c->peer), "%s", jstr(o, "peer"));
+	c->peer_port = (int)jint(o, "peer_port");
+	c->port = (int)jint(o, "port");
+	snprintf(c->device, sizeof(c->device), "%s", jstr(o, "device"));
+	snprintf(c->proto, sizeof(c->proto), "%s", jstr(o, "proto"));
+	c->connected_ns = jint(o, "connected_ns");
+	c->last_ns = parse_time(jstr(o, "last_active"));
+	c->bytes_in = (uint64_t)jint(o, "bytes_in");
+	c->bytes_out = (uint64_t)jint(o, "bytes_out");
+	c->state[0] = '\0';
+	if (json_is_object(x) && jint(x, "size") > 0)
+		snprintf(c->state, sizeof(c->state), "file %lld%%",
+		    jint(x, "bytes") * 100 / jint(x, "size"));
+	else if (json_is_true(json_object_get(o, "paused")))
+		snprintf(c->state, sizeof(c->state), "paused");
+}
+
+static void
+feed_clients(struct tui_model *m, json_t *a)
+{
+	json_t *o;
+	size_t i;
+
+	m->nclients_rows = 0;
+	json_array_foreach(a, i, o) {
+		if (m->nclients_rows == TUI_CLIENTS_MAX)
+			break;
+		client_from_json(&m->clients[m->nclients_rows++], o);
+	}
+}
+
+/* "5000-5003" from a status port list (contiguous runs merged). */
+static void
+ports_text(struct tui_model *m, json_t *ports)
+{
+	long long prev = -2, start = -1, p;
+	size_t i, o = 0;
+	json_t *v;
+
+	m->ports[0] = '\0';
+	m->nports = 0;
+	m->nlistening = 0;
+	json_array_foreach(ports, i, v) {
+		p = jint(v, "port");
+		if (strcmp(jstr(v, "state"), "listening") == 0)
+			m->nlistening++;
+		m->nports++;
+		if (p == prev)
+			continue;
+		if (p != prev + 1) {
+			if (start >= 0 && o < sizeof(m->ports))
+				o += (size_t)snprintf(m->ports + o,
+				    sizeof(m->ports) - o, prev != start ?
+				    "%s%lld-%lld" : "%s%lld", o ? "," : "",
+				    start, prev);
+			start = p;
+		}
+		prev = p;
+	}
+	if (start >= 0 && o < sizeof(m->ports))
+		snprintf(m->ports + o, sizeof(m->ports) - o, prev != start ?
+		    "%s%lld-%lld" : "%s%lld", o ? "," : "", start, prev);
+}
+
+static void
+feed_status(struct tui_model *m, json_t *st)
+{
+	json_t *t = json_object_get(st, "totals"), *v;
+	int64_t now = tui_now_ns();
+	double dt = m->status_ns ? (double)(now - m->status_ns) / 1e9 : 0;
+	uint64_t in = (uint64_t)jint(t, "bytes_in");
+	uint64_t out = (uint64_t)jint(t, "bytes_out");
+	uint64_t rd = (uint64_t)jint(t, "readings");
+	size_t i, o = 0;
+
+	if (dt > 0.2) {
+		m->in_rate = (double)(in - m->bytes_in) / dt;
+		m->out_rate = (double)(out - m->bytes_out) / dt;
+		m->readings_rate = (double)(rd - m->readings) / dt;
+	}
+	if (dt > 0.2 || m->status_ns == 0) {
+		m->bytes_in = in;
+		m->bytes_out = out;
+		m->readings = rd;
+		m->status_ns = now;
+	}
+	snprintf(m->version, sizeof(m->version), "%s", jstr(st, "version"));
+	m->uptime = jint(st, "uptime");
+	m->nclients = (int)jint(st, "clients");
+	ports_text(m, json_object_get(st, "ports"));
+	m->addrs[0] = '\0';
+	json_array_foreach(json_object_get(st, "addresses"), i, v) {
+		if (o < sizeof(m->addrs))
+			o += (size_t)snprintf(m->addrs + o,
+			    sizeof(m->addrs) - o, "%s%s %s",
+			    o ? " \xc2\xb7 " : "", jstr(v, "addr"),
+			    jstr(v, "if"));
+	}
+	m->sinks[0] = '\0';
+	o = 0;
+	json_array_foreach(json_object_get(st, "sinks"), i, v) {
+		if (o < sizeof(m->sinks))
+			o += (size_t)snprintf(m->sinks + o,
+			    sizeof(m->sinks) - o,
+			    "%s%s %s %lld/s backlog %lld", o ? "  " : "",
+			    jstr(v, "name"), jstr(v, "state"), jint(v, "rate"),
+			    jint(v, "backlog_bytes"));
+	}
+	m->have_status = 1;
+}
+
+static void
+feed_sensors(struct tui_model *m, json_t *a)
+{
+	struct tui_sensor *s;
+	const char *dev;
+	json_t *o;
+	size_t i, k;
+
+	json_array_foreach(a, i, o) {
+		dev = jstr(o, "device");
+		for (k = 0; k < m->nsensors; k++) {
+			if (strcmp(m->sensors[k].device, dev) == 0)
+				break;
+		}
+		if (k == m->nsensors) {
+			if (m->nsensors == TUI_SENSORS_MAX)
+				continue;
+			s = &m->sensors[m->nsensors++];
+			memset(s, 0, sizeof(*s));
+			snprintf(s->device, sizeof(s->device), "%s", dev);
+			s->prev_count = (uint64_t)jint(o, "count");
+		}
+		s = &m->sensors[k];
+		s->value = json_real_value(json_object_get(o, "value"));
+		s->count = (uint64_t)jint(o, "count");
+		s->rate = (double)(s->count - s->prev_count);
+		s->prev_count = s->count;
+		if (s->nhist == TUI_HIST) {
+			memmove(s->hist, s->hist + 1,
+			    (TUI_HIST - 1) * sizeof(s->hist[0]));
+			s->nhist--;
+		}
+		s->hist[s->nhist++] = s->value;
+	}
+}
+
+static struct tui_xfer *
+xfer_find(struct tui_model *m, uint32_t id, const char *name, int create)
+{
+	struct tui_xfer *x;
+	size_t i;
+
+	for (i = m->nxfers; i-- > 0;) {
+		x = &m->xfers[i];
+		if (x->id == id && strcmp(x->name, name) == 0)
+			return x;
+	}
+	if (!create)
+		return NULL;
+	if (m->nxfers == TUI_XFERS_MAX) {
+		memmove(m->xfers, m->xfers + 1,
+		    (TUI_XFERS_MAX - 1) * sizeof(m->xfers[0]));
+		m->nxfers--;
+	}
+	x = &m->xfers[m->nxfers++];
+	memset(x, 0, sizeof(*x));
+	x->id = id;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	x->start_ns = tui_now_ns();
+	return x;
+}
+
+static void
+feed_file_event(struct tui_model *m, const char *ev, json_t *o)
+{
+	struct tui_xfer *x;
+
+	x = xfer_find(m, (uint32_t)jint(o, "id"), jstr(o, "name"),
+	    strcmp(ev, "file-start") == 0 || strcmp(ev, "file-progress") == 0);
+	if (x == NULL)
+		return;
+	if (json_object_get(o, "size") != NULL)
+		x->size = (uint64_t)jint(o, "size");
+	if (strcmp(ev, "file-progress") == 0)
+		x->bytes = (uint64_t)jint(o, "bytes");
+	else if (strcmp(ev, "file-start") == 0) {
+		x->bytes = (uint64_t)jint(o, "offset");
+		x->state = TUI_XFER_ACTIVE;
+	} else if (strcmp(ev, "file-done") == 0) {
+		x->bytes = x->size;
+		x->state = TUI_XFER_DONE;
+		x->end_ns = tui_now_ns();
+	} else {
+		x->state = TUI_XFER_FAILED;
+		x->end_ns = tui_now_ns();
+		snprintf(x->reason, sizeof(x->reason), "%s", jstr(o, "reason"));
+	}
+}
+
+/* Turn an event into its log line, and into rows where it adds some. */
+static void
+feed_event(struct tui_model *m, json_t *o)
+{
+	const char *ev = jstr(o, "event"), *t = jstr(o, "time");
+	struct tui_client *c;
+	char who[80] = "", when[16] = "";
+	uint32_t id = (uint32_t)jint(o, "id");
+	int64_t ns = parse_time(t);
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(when, sizeof(when), "%02d:%02d:%02d.%03d", tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ns / 1000000 % 1000));
+	if (strcmp(ev, "connect") == 0 && m->nclients_rows < TUI_CLIENTS_MAX &&
+	    tui_model_client(m, id) == NULL) {
+		c = &m->clients[m->nclients_rows++];
+		memset(c, 0, sizeof(*c));
+		c->id = id;
+		c->fd = (int)jint(o, "fd");
+		snprintf(c->peer, sizeof(c->peer), "%s", jstr(o, "peer"));
+		c->peer_port = (int)jint(o, "peer_port");
+		c->port = (int)jint(o, "port");
+		snprintf(c->proto, sizeof(c->proto), "legacy");
+		c->connected_ns = c->last_ns = ns;
+	}
+	c = id != 0 ? tui_model_client(m, id) : NULL;
+	if (c != NULL)
+		snprintf(who, sizeof(who), "#%u %s:%d  ", id, c->peer,
+		    c->peer_port);
+	else if (id != 0)
+		snprintf(who, sizeof(who), "#%u  ", id);
+	if (strcmp(ev, "connect") == 0)
+		tui_model_log(m, "%s  %sconnected on %lld", when, who,
+		    jint(o, "port"));
+	else if (strcmp(ev, "disconnect") == 0) {
+		tui_model_log(m, "%s  %sdisconnected (%s)", when, who,
+		    jstr(o, "reason"));
+		if (c != NULL) {
+			*c = m->clients[--m->nclients_rows];
+		}
+	} else if (strcmp(ev, "message") == 0) {
+		if (c != NULL) {
+			snprintf(c->device, sizeof(c->device), "%s",
+			    jstr(o, "device"));
+			c->last_ns = ns;
+		}
+		tui_model_log(m, "%s  %smessage  \"%.100s\"", when, who,
+		    jstr(o, "text"));
+	} else if (strcmp(ev, "hello") == 0) {
+		if (c != NULL) {
+			snprintf(c->proto, sizeof(c->proto), "ext");
+			snprintf(c->device, sizeof(c->device), "%s",
+			    jstr(o, "device"));
+		}
+		tui_model_log(m, "%s  %shello \"%s\"", when, who,
+		    jstr(o, "name"));
+	} else if (strncmp(ev, "file-", 5) == 0) {
+		feed_file_event(m, ev, o);
+		if (strcmp(ev, "file-start") == 0)
+			tui_model_log(m, "%s  %sfile %s started (%lld bytes)",
+			    when, who, jstr(o, "name"), jint(o, "size"));
+		else if (strcmp(ev, "file-done") == 0)
+			tui_model_log(m, "%s  %sfile %s stored (%lld bytes)",
+			    when, who, jstr(o, "name"), jint(o, "size"));
+		else if (strcmp(ev, "file-failed") == 0)
+			tui_model_log(m, "%s  %sfile %s failed: %s", when, who,
+			    jstr(o, "name"), jstr(o, "reason"));
+	} else if (strcmp(ev, "listen") == 0 ||
+	    strcmp(ev, "listen-failed") == 0) {
+		tui_model_log(m, "%s  %s %s port %lld %s", when, ev,
+		    jstr(o, "addr"), jint(o, "port"), jstr(o, "reason"));
+	} else if (strcmp(ev, "broadcast") == 0)
+		tui_model_log(m, "%s  broadcast \"%.100s\" to %lld clients",
+		    when, jstr(o, "text"), jint(o, "clients"));
+	else if (strcmp(ev, "readings") != 0)
+		tui_model_log(m, "%s  %s%s  %s%s%s %s", when, who, ev,
+		    jstr(o, "name"), json_object_get(o, "state") ? " " : "",
+		    jstr(o, "state"), jstr(o, "reason"));
+}
+
+int
+tui_model_feed(struct tui_model *m, json_t *msg)
+{
+	json_t *v;
+
+	if (!json_is_object(msg))
+		return 0;
+	if (json_object_get(msg, "event") != NULL) {
+		feed_event(m, msg);
+		return 1;
+	}
+	v = json_object_get(msg, "status");
+	if (json_is_object(v))
+		feed_status(m, v);
+	v = json_object_get(msg, "clients");
+	if (json_is_array(v))
+		feed_clients(m, v);
+	v = json_object_get(msg, "sensors");
+	if (json_is_array(v))
+		feed_sensors(m, v);
+	v = json_object_get(msg, "error");
+	if (json_is_string(v))
+		tui_model_log(m, "error: %s", json_string_value(v));
+	return 1;
+}
+
+static int sort_key;
+
+static int
+cmp_client(const void *a, const void *b)
+{
+	const struct tui_client *x = a, *y = b;
+	int r;
+
+	switch (sort_key) {
+	case 1:
+		return x->id < y->id ? -1 : x->id > y->id;
+	case 2:
+		r = strcmp(x->peer, y->peer);
+		return r ? r : x->peer_port - y->peer_port;
+	case 3:
+		return x->bytes_in > y->bytes_in ? -1 : x->bytes_in <
+		    y->bytes_in;
+	case 4:
+		return x->bytes_out > y->bytes_out ? -1 : x->bytes_out <
+		    y->bytes_out;
+	default:
+		return x->connected_ns < y->connected_ns ? -1 :
+		    x->connected_ns > y->connected_ns;
+	}
+}
+
+void
+tui_model_sort(struct tui_model *m, int key)
+{
+	sort_key = key;
+	qsort(m->clients, m->nclients_rows, sizeof(*m->clients), cmp_client);
+}

@@ -1,0 +1,115 @@
+/*
+ * tui_model.h: what the dashboard shows, kept apart from how: status,
+ * clients, transfers, sensors and the log, filled from the JSON a server
+ * speaks (the control socket's answers and events, or the same objects
+ * handed over in-process). It owns copies only, never core structures,
+ * and bounded memory: the log is a ring, the other lists have caps.
+ */
+#ifndef TUI_MODEL_H
+#define TUI_MODEL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TUI_LOG_MAX	2000
+#define TUI_LOG_LEN	200
+#define TUI_CLIENTS_MAX	10000
+#define TUI_XFERS_MAX	32
+#define TUI_SENSORS_MAX	256
+#define TUI_HIST	60
+
+struct tui_client {
+	uint32_t	 id;
+	int		 fd;
+	char		 peer[48];
+	int		 peer_port;
+	int		 port;
+	char		 device[18];
+	char		 proto[8];
+	int64_t		 connected_ns;
+	int64_t		 last_ns;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+	char		 state[40];
+};
+
+enum { TUI_XFER_ACTIVE, TUI_XFER_DONE, TUI_XFER_FAILED };
+
+struct tui_xfer {
+	uint32_t	 id;
+	char		 name[128];
+	uint64_t	 bytes;
+	uint64_t	 size;
+	int64_t		 start_ns;
+	int64_t		 end_ns;
+	int		 state;
+	char		 reason[64];
+};
+
+struct tui_sensor {
+	char		 device[18];
+	double		 value;
+	uint64_t	 count;
+	uint64_t	 prev_count;
+	double		 rate;
+	double		 hist[TUI_HIST];
+	int		 nhist;
+};
+
+struct tui_model {
+	/* status */
+	char		 version[16];
+	int64_t		 uptime;
+	char		 ports[64];
+	int		 nlistening;
+	int		 nports;
+	int		 nclients;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+	uint64_t	 readings;
+	double		 in_rate;
+	double		 out_rate;
+	double		 readings_rate;
+	int64_t		 status_ns;	/* when the last status came */
+	char		 addrs[256];
+	char		 sinks[160];
+	int		 have_status;
+
+	struct tui_client *clients;
+	size_t		 nclients_rows;
+
+	struct tui_xfer	 xfers[TUI_XFERS_MAX];
+	size_t		 nxfers;
+
+	struct tui_sensor sensors[TUI_SENSORS_MAX];
+	size_t		 nsensors;
+
+	char		 log[TUI_LOG_MAX][TUI_LOG_LEN];
+	size_t		 log_head;	/* oldest line */
+	size_t		 log_count;
+	uint64_t	 log_seq;	/* lines ever added */
+
+	int		 gone;		/* the server went away */
+};
+
+struct tui_model *tui_model_new(void);
+void tui_model_free(struct tui_model *m);
+
+/* Take one message: an event, or an answer to status, clients or
+ * sensors. Returns 1 when something visible changed. */
+int tui_model_feed(struct tui_model *m, json_t *msg);
+
+/* Add a line of our own to the log (a request's outcome). */
+void tui_model_log(struct tui_model *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The i-th log line, oldest first. */
+const char *tui_model_log_line(const struct tui_model *m, size_t i);
+
+struct tui_client *tui_model_client(struct tui_model *m, uint32_t id);
+
+/* Sort the client rows: 0 connected, 1 id, 2 peer, 3 in, 4 out. */
+void tui_model_sort(struct tui_model *m, int key);
+
+#endif
