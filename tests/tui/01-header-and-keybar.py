@@ -30,6 +30,9 @@ def test():
                       (re.compile(r"\breadings \S+/s"), "readings N/s")):
         check(pat.search(lines[0]), "header (line 1) lacks %s:\n%s"
               % (what, scr))
+    check(re.match(r"\s*addr .*\b127\.0\.0\.1 lo\b", lines[1]),
+          "line 2 does not list the addresses (`addr 127.0.0.1 lo ...`):\n"
+          + scr)
     check(sdtmux.KEYBAR_FULL in lines[-1],
           "the last line is not the full key bar %r:\n%s"
           % (sdtmux.KEYBAR_FULL, scr))

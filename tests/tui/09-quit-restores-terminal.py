@@ -2,7 +2,7 @@
 """`q` with no clients quits at once: exit status 0, the terminal is
 restored (normal screen, cursor visible, keypad off) and the port is
 closed. With a client connected `q` asks `Quit with 1 clients connected?
-(y/n)`: `n` keeps running, `q` `y` quits (status 0)."""
+(y/n)`: `n` keeps running, `q` `y` quits (status 0). F10 quits too."""
 import re
 import socket
 
@@ -67,6 +67,15 @@ def test():
     sdpeer.expect_eof(s, timeout=5, what="client after quitting")
     check(port_closed(d.port), "port %d still open after `q` `y`" % d.port)
     s.close()
+
+    # F10 quits like q
+    d = sdtmux.Dashboard(120, 40).start()
+    d.wait_ready()
+    d.wait_for("Clients (0)")
+    d.keys("F10")
+    st = d.wait_exit()
+    check(st == 0, "F10 with no clients: exit status %r, expected 0" % st)
+    check_restored(d, "after F10")
 
 
 sdtmux.run(test)

@@ -112,9 +112,17 @@ def _desc(pat):
 class Tmux:
     """One private tmux server running one command in a w x h window.
 
-    cmd: a shell string or an argv list (run with `exec`, so the pane's
-    pid is the program's pid). env: variables set for the command
-    (value None: unset), on top of TERM=xterm-256color and LANG=C.UTF-8.
+    cmd: a shell string or an argv list. env: variables set for the
+    command (value None: unset), on top of TERM=xterm-256color and
+    LANG=C.UTF-8 (LC_ALL, LC_CTYPE and NO_COLOR unset).
+
+    The pane runs `env ... sh -c '"$@"; echo $? >STATUS; exec sleep 3600'
+    sdtmux CMD...`: the program is the wrapper's child (program_pid()),
+    its exit status lands in a file (tmux 3.3a sometimes loses
+    pane_dead_status), and the pane stays alive afterwards, so modes()
+    shows the terminal state the program left behind (a dead pane's
+    modes are reset by tmux). pane_dead() / wait_exit() read the file
+    first and tmux's `#{pane_dead} #{pane_dead_status}` otherwise.
     """
 
     def __init__(self, w, h, cmd, env=None):
@@ -175,7 +183,7 @@ class Tmux:
         if not tmux_path():
             fail("tmux is not installed")
         # remain-on-exit is set before the session's command can exit, in
-        # the same command list, so pane_dead_status stays readable.
+        # the same command list, so a dead pane stays readable.
         self.tmux("set-option", "-g", "remain-on-exit", "on", ";",
                   "set-option", "-g", "history-limit", "0", ";",
                   "new-session", "-d", "-s", "t", "-x", str(self.w),
