@@ -218,14 +218,18 @@ draw_header(struct tui_dash *d, int w)
 	if (d->gone[0] != '\0')
 		snprintf(line, sizeof(line), " server gone: %s (q quits)",
 		    d->gone);
+	else if (m->failed[0] != '\0')
+		snprintf(line, sizeof(line), " addr %s   FAILED %s",
+		    m->addrs, m->failed);
 	else
-		snprintf(line, sizeof(line), " addr %s%s%s", m->addrs,
+		snprintf(line, sizeof(line), " addr %s   messages %llu%s%s",
+		    m->addrs, (unsigned long long)m->messages,
 		    m->sinks[0] ? "   " : "", m->sinks);
 	fill(1, 0, w);
-	if (d->gone[0] != '\0')
+	if (d->gone[0] != '\0' || m->failed[0] != '\0')
 		dash_attr_on(d, C_BAD, A_BOLD);
 	put(1, 0, w, line);
-	if (d->gone[0] != '\0')
+	if (d->gone[0] != '\0' || m->failed[0] != '\0')
 		dash_attr_off(d, C_BAD, A_BOLD);
 }
 
@@ -324,7 +328,7 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 {
 	struct tui_model *m = d->m;
 	struct tui_xfer *t;
-	char line[512], b[256], done[16], size[16], rate[16];
+	char line[512], b[256], done[16], size[16], rate[16], eta[24];
 	double f, secs, r;
 	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0;
 	int64_t now = now_ns();
@@ -342,9 +346,15 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 		fmt_bytes((double)t->bytes, done, sizeof(done));
 		fmt_bytes((double)t->size, size, sizeof(size));
 		fmt_bytes(r, rate, sizeof(rate));
+		snprintf(eta, sizeof(eta), "ETA ?");
+		if (r > 0) {
+			snprintf(eta, sizeof(eta), "ETA ");
+			fmt_dur((int64_t)((double)(t->size - t->bytes) / r),
+			    eta + 4, sizeof(eta) - 4);
+		}
 		snprintf(line, sizeof(line), "%-.*s #%-3u %s %3.0f%% %s/%s"
-		    " %s/s", w > 90 ? 24 : 14, t->name, t->id, b, f * 100,
-		    done, size, rate);
+		    " %s/s %s", w > 90 ? 24 : 14, t->name, t->id, b, f * 100,
+		    done, size, rate, eta);
 		put(y + 1 + (int)k++, x + 1, w - 2, line);
 	}
 	for (i = m->nxfers; i-- > 0 && k < rows;) {

@@ -206,13 +206,25 @@ feed_status(struct tui_model *m, json_t *st)
 	m->uptime = jint(st, "uptime");
 	m->nclients = (int)jint(st, "clients");
 	ports_text(m, json_object_get(st, "ports"));
+	m->messages = (uint64_t)jint(t, "messages");
 	m->addrs[0] = '\0';
 	json_array_foreach(json_object_get(st, "addresses"), i, v) {
 		if (o < sizeof(m->addrs))
 			o += (size_t)snprintf(m->addrs + o,
-			    sizeof(m->addrs) - o, "%s%s %s",
+			    sizeof(m->addrs) - o, "%s%s %s%s",
 			    o ? " \xc2\xb7 " : "", jstr(v, "addr"),
-			    jstr(v, "if"));
+			    jstr(v, "if"), json_is_true(json_object_get(v,
+			    "loopback")) ? " (loopback)" : "");
+	}
+	m->failed[0] = '\0';
+	o = 0;
+	json_array_foreach(json_object_get(st, "ports"), i, v) {
+		if (strcmp(jstr(v, "state"), "listening") == 0 ||
+		    o >= sizeof(m->failed))
+			continue;
+		o += (size_t)snprintf(m->failed + o, sizeof(m->failed) - o,
+		    "%s%lld %s: %s", o ? ", " : "", jint(v, "port"),
+		    jstr(v, "addr"), jstr(v, "reason"));
 	}
 	m->sinks[0] = '\0';
 	o = 0;

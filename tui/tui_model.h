@@ -73,6 +73,8 @@ struct tui_model {
 	double		 readings_rate;
 	int64_t		 status_ns;	/* when the last status came */
 	char		 addrs[256];
+	char		 failed[160];	/* ports that do not listen, why */
+	uint64_t	 messages;
 	char		 sinks[160];
 	int		 have_status;
 
