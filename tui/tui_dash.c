@@ -58,6 +58,10 @@ struct tui_dash {
 	int			 utf8;
 	int			 color;
 	char			 gone[128];
+	struct {			/* where each pane was drawn */
+		int		 y, x, h, w;
+	} at[P_COUNT];
+	size_t			 first_row;	/* client in the first row */
 };
 
 static struct tui_dash *active;		/* for the emergency restore */
@@ -187,6 +191,16 @@ draw_box(struct tui_dash *d, int y, int x, int h, int w, const char *title,
 		dash_attr_off(d, C_TITLE, A_BOLD);
 }
 
+/* Remember where pane p was drawn, for the mouse. */
+static void
+pane_at(struct tui_dash *d, int p, int y, int x, int h, int w)
+{
+	d->at[p].y = y;
+	d->at[p].x = x;
+	d->at[p].h = h;
+	d->at[p].w = w;
+}
+
 /* The two header lines. */
 static void
 draw_header(struct tui_dash *d, int w)
@@ -263,6 +277,10 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
 		    m->nclients_rows, sort_names[d->sort]);
 	draw_box(d, y, 0, h, w, title, d->pane == P_CLIENTS);
+	d->at[P_CLIENTS].y = y;
+	d->at[P_CLIENTS].x = 0;
+	d->at[P_CLIENTS].h = h;
+	d->at[P_CLIENTS].w = w;
 	if (wide)
 		snprintf(line, sizeof(line), "  %-5s %-4s %-21s %-5s %-17s "
 		    "%-6s %-19s %8s %8s %4s  %s", "id", "fd", "peer", "port",
@@ -275,6 +293,7 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	put(y + 1, 1, w - 2, line);
 	dash_attr_off(d, C_TITLE, A_BOLD);
 	first = d->sel >= rows ? d->sel - rows + 1 : 0;
+	d->first_row = first;
 	for (i = 0; i < rows && first + i < m->nclients_rows; i++) {
 		c = &m->clients[first + i];
 		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
@@ -330,19 +349,24 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 	struct tui_xfer *t;
 	char line[512], b[256], done[16], size[16], rate[16], eta[24];
 	double f, secs, r;
+	int room;
 	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0;
 	int64_t now = now_ns();
 
 	draw_box(d, y, x, h, w, "Transfers", d->pane == P_XFERS);
-	/* Files in flight first, newest finished after. */
-	for (i = m->nxfers; i-- > 0 && k < rows;) {
+	pane_at(d, P_XFERS, y, x, h, w);
+	/* Files in flight first, two lines each (as the sketch has it):
+	 * name, client, bar and percent; then bytes, rate and time left.
+	 * The newest finished ones after. */
+	for (i = m->nxfers; i-- > 0 && k + 1 < rows;) {
 		t = &m->xfers[i];
 		if (t->state != TUI_XFER_ACTIVE)
 			continue;
 		f = t->size ? (double)t->bytes / (double)t->size : 0;
 		secs = (double)(now - t->start_ns) / 1e9;
 		r = secs > 0 ? (double)t->bytes / secs : 0;
-		bar(d, f, b, w > 90 ? 16 : (w > 66 ? 10 : 6));
+		room = w - 40 > 40 ? 40 : (w - 40 < 6 ? 6 : w - 40);
+		bar(d, f, b, (size_t)room);
 		fmt_bytes((double)t->bytes, done, sizeof(done));
 		fmt_bytes((double)t->size, size, sizeof(size));
 		fmt_bytes(r, rate, sizeof(rate));
@@ -352,9 +376,11 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 			fmt_dur((int64_t)((double)(t->size - t->bytes) / r),
 			    eta + 4, sizeof(eta) - 4);
 		}
-		snprintf(line, sizeof(line), "%-.*s #%-3u %s %3.0f%% %s/%s"
-		    " %s/s %s", w > 90 ? 24 : 14, t->name, t->id, b, f * 100,
-		    done, size, rate, eta);
+		snprintf(line, sizeof(line), "%-24.24s #%-4u %s %3.0f%%",
+		    t->name, t->id, b, f * 100);
+		put(y + 1 + (int)k++, x + 1, w - 2, line);
+		snprintf(line, sizeof(line), "  %s/%s  %s/s  %s", done, size,
+		    rate, eta);
 		put(y + 1 + (int)k++, x + 1, w - 2, line);
 	}
 	for (i = m->nxfers; i-- > 0 && k < rows;) {
@@ -412,6 +438,7 @@ draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 
 	snprintf(title, sizeof(title), "Sensors (%zu devices)", m->nsensors);
 	draw_box(d, y, x, h, w, title, d->pane == P_SENSORS);
+	pane_at(d, P_SENSORS, y, x, h, w);
 	for (i = 0; i < rows && d->scroll[P_SENSORS] + i < m->nsensors; i++) {
 		s = &m->sensors[d->scroll[P_SENSORS] + i];
 		spark(d, s->hist, s->nhist, 20, sp);
@@ -446,6 +473,7 @@ draw_log(struct tui_dash *d, int y, int x, int h, int w)
 		    d->filter[0] ? d->filter : "(none)", d->paused ? "paused" :
 		    (d->log_back ? "scrolled" : "following"));
 	draw_box(d, y, x, h, w, title, d->pane == P_LOG);
+	pane_at(d, P_LOG, y, x, h, w);
 	if (d->log_back > n)
 		d->log_back = n;
 	first = n > rows + d->log_back ? n - rows - d->log_back : 0;
@@ -538,6 +566,7 @@ static const char *const help_lines[] = {
 	"/                 filter the log (empty: no filter)",
 	"p                 pause or resume the log",
 	"s                 sort clients: connected, id, peer, in, out",
+	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q            quit (asks when clients are connected;",
 	"                  an attached dashboard leaves the server running)",
 };
@@ -564,6 +593,7 @@ draw(struct tui_dash *d)
 
 	getmaxyx(stdscr, h, w);
 	erase();
+	memset(d->at, 0, sizeof(d->at));	/* panes not drawn: no clicks */
 	if (w < MIN_W || h < MIN_H) {
 		char msg[96];
 
@@ -826,9 +856,51 @@ key_normal(struct tui_dash *d, int ch)
 	(void)bottom_or_pane;
 }
 
+/* A click focuses the pane under it; in Clients it selects the row;
+ * the wheel scrolls. */
+static void
+mouse(struct tui_dash *d)
+{
+	MEVENT me;
+	int p, row;
+
+	if (getmouse(&me) != OK || d->mode != M_NORMAL)
+		return;
+	for (p = 0; p < P_COUNT; p++) {
+		if (me.y >= d->at[p].y && me.y < d->at[p].y + d->at[p].h &&
+		    me.x >= d->at[p].x && me.x < d->at[p].x + d->at[p].w &&
+		    d->at[p].h > 0)
+			break;
+	}
+	if (p == P_COUNT)
+		return;
+	if (me.bstate & BUTTON4_PRESSED) {
+		d->pane = p;
+		move_sel(d, -3);
+		return;
+	}
+	if (me.bstate & BUTTON5_PRESSED) {
+		d->pane = p;
+		move_sel(d, 3);
+		return;
+	}
+	d->pane = p;
+	if (p != P_CLIENTS) {
+		d->bottom = p;
+		return;
+	}
+	row = me.y - d->at[p].y - 2;
+	if (row >= 0 && d->first_row + (size_t)row < d->m->nclients_rows)
+		d->sel = d->first_row + (size_t)row;
+}
+
 static void
 key(struct tui_dash *d, int ch)
 {
+	if (ch == KEY_MOUSE) {
+		mouse(d);
+		return;
+	}
 	switch (d->mode) {
 	case M_HELP:
 		d->mode = M_NORMAL;
@@ -947,6 +1019,11 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* Clicks and the wheel where the terminal reports them; no drag,
+	 * so the terminal's own text selection still works with shift. */
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
+	    BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
 	colors(d);
 	d->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    input_cb, d);
