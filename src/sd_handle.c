@@ -43,8 +43,9 @@ handle_copy_name(char *dst, size_t len, const char *src, size_t n)
 {
 	size_t i, o = 0;
 
+	/* Printable ASCII only: the name goes into JSON and on screens. */
 	for (i = 0; i < n && o + 1 < len; i++) {
-		if ((unsigned char)src[i] >= 0x20 && src[i] != 0x7f)
+		if (src[i] >= 0x20 && src[i] < 0x7f)
 			dst[o++] = src[i];
 	}
 	dst[o] = '\0';

@@ -118,7 +118,8 @@ fatal_signal(int sig)
 static void
 catch_fatal_signals(void)
 {
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
+	    SIGQUIT };
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -132,7 +133,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct sd_server *srv = arg;
 
 	(void)what;
-	sd_server_shutdown(srv, sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sd_server_shutdown(srv, sig == SIGINT ? "SIGINT" :
+	    sig == SIGHUP ? "SIGHUP" : "SIGTERM");
 }
 
 static void
@@ -237,7 +239,7 @@ run(const struct sd_config *cfg, int dashboard)
 	struct sd_hlog hlog = { 0 };
 	struct sd_server *srv = NULL;
 	struct sd_ctl *ctl = NULL;
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	struct front f = { 0 };
 	struct tui_link link = { &f, local_request, local_quit };
 	char err[SD_ERR_LEN], path[4096];
@@ -275,12 +277,16 @@ run(const struct sd_config *cfg, int dashboard)
 	}
 	sigint = evsignal_new(base, SIGINT, signal_cb, srv);
 	sigterm = evsignal_new(base, SIGTERM, signal_cb, srv);
-	if (sigint == NULL || sigterm == NULL) {
+	/* The terminal (or the SSH session) went away: shut down in order
+	 * rather than die with readings still in memory. */
+	sighup = evsignal_new(base, SIGHUP, signal_cb, srv);
+	if (sigint == NULL || sigterm == NULL || sighup == NULL) {
 		fprintf(stderr, "sockdeckd: out of memory\n");
 		goto out;
 	}
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
+	evsignal_add(sighup, NULL);
 	event_base_dispatch(base);
 	rc = 0;
 out:
@@ -290,6 +296,8 @@ out:
 		event_free(sigint);
 	if (sigterm != NULL)
 		event_free(sigterm);
+	if (sighup != NULL)
+		event_free(sighup);
 	sd_ctl_free(ctl);
 	sd_server_free(srv);
 	sd_hlog_stop(&hlog, bus);

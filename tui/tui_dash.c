@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -53,7 +54,6 @@ struct tui_dash {
 	size_t			 scroll[P_COUNT];
 	int			 sort;
 	int			 paused;
-	size_t			 paused_at;	/* log lines when paused */
 	char			 filter[64];
 	int			 utf8;
 	int			 color;
@@ -62,9 +62,25 @@ struct tui_dash {
 		int		 y, x, h, w;
 	} at[P_COUNT];
 	size_t			 first_row;	/* client in the first row */
+	SCREEN			*screen;
+	uint32_t		 sel_id;	/* the selected client */
+	uint64_t		 paused_seq;	/* log lines seen when paused */
 };
 
 static struct tui_dash *active;		/* for the emergency restore */
+
+/* Ctrl-S must be a key, not XOFF: a terminal stopped by flow control
+ * would block our writes, and with them the server's whole loop. */
+static void
+no_flow_control(void)
+{
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &t) != 0)
+		return;
+	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
 
 /* Small drawing helpers. */
 
@@ -74,17 +90,41 @@ static void
 put(int y, int x, int w, const char *s)
 {
 	wchar_t ws[512];
-	size_t n;
+	size_t n = 0, len = strlen(s), k;
+	int cols = 0, cw;
+	mbstate_t st;
+	wchar_t wc;
 
 	if (w <= 0)
 		return;
-	n = mbstowcs(ws, s, sizeof(ws) / sizeof(ws[0]) - 1);
-	if (n == (size_t)-1) {
-		mvaddnstr(y, x, s, w);	/* not valid here: bytes as they are */
-		return;
+	memset(&st, 0, sizeof(st));
+	while (len > 0 && n + 1 < sizeof(ws) / sizeof(ws[0])) {
+		k = mbrtowc(&wc, s, len, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			/* A byte this locale cannot read: shown as '?', never
+			 * written as it is. */
+			memset(&st, 0, sizeof(st));
+			wc = L'?';
+			k = 1;
+		}
+		/* Control characters would move the cursor: never let a
+		 * device's text do that. */
+		if (wc < 0x20 || (wc >= 0x7f && wc < 0xa0))
+			wc = L'?';
+		cw = wcwidth(wc);
+		if (cw < 0) {
+			wc = L'?';
+			cw = 1;
+		}
+		if (cols + cw > w)
+			break;
+		ws[n++] = wc;
+		cols += cw;
+		s += k;
+		len -= k;
 	}
 	ws[n] = L'\0';
-	mvaddnwstr(y, x, ws, w);
+	mvaddwstr(y, x, ws);
 }
 
 static void
@@ -145,6 +185,26 @@ now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Sort the rows as shown and find the selected client again by its id,
+ * so a key or a click acts on the row the operator sees. */
+static void
+sync_sel(struct tui_dash *d)
+{
+	struct tui_model *m = d->m;
+	size_t i;
+
+	tui_model_sort(m, d->sort);
+	for (i = 0; i < m->nclients_rows; i++) {
+		if (m->clients[i].id == d->sel_id) {
+			d->sel = i;
+			return;
+		}
+	}
+	if (d->sel >= m->nclients_rows)
+		d->sel = m->nclients_rows ? m->nclients_rows - 1 : 0;
+	d->sel_id = m->nclients_rows ? m->clients[d->sel].id : 0;
 }
 
 /* A box with a title; the focused one is marked [title]. */
@@ -268,9 +328,7 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	size_t i, rows = h > 3 ? (size_t)h - 3 : 0, first;
 	int wide = w >= 120;
 
-	tui_model_sort(m, d->sort);
-	if (d->sel >= m->nclients_rows && m->nclients_rows > 0)
-		d->sel = m->nclients_rows - 1;
+	sync_sel(d);
 	snprintf(title, sizeof(title), "Clients (%zu) \xe2\x94\x80 sort: %s",
 	    m->nclients_rows, sort_names[d->sort]);
 	if (!d->utf8)
@@ -418,7 +476,13 @@ spark(struct tui_dash *d, const double *v, int n, int width, char *buf)
 		hi = fmax(hi, v[i]);
 	}
 	for (i = start; i < n; i++) {
-		k = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
+		/* A spread past double's range (a device sending -1e308 then
+		 * 1e308) gives inf/NaN: draw those flat, never index by it. */
+		double t = hi > lo ? (v[i] - lo) / (hi - lo) : 0.5;
+
+		if (!isfinite(t) || t < 0 || t > 1)
+			t = 0.5;
+		k = (int)(t * 7.0 + 0.5);
 		if (d->utf8) {
 			memcpy(buf + o, blocks[k], 3);
 			o += 3;
@@ -437,6 +501,9 @@ draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 	size_t i, rows = h > 2 ? (size_t)h - 2 : 0;
 
 	snprintf(title, sizeof(title), "Sensors (%zu devices)", m->nsensors);
+	if (d->scroll[P_SENSORS] + rows > m->nsensors)
+		d->scroll[P_SENSORS] = m->nsensors > rows ?
+		    m->nsensors - rows : 0;
 	draw_box(d, y, x, h, w, title, d->pane == P_SENSORS);
 	pane_at(d, P_SENSORS, y, x, h, w);
 	for (i = 0; i < rows && d->scroll[P_SENSORS] + i < m->nsensors; i++) {
@@ -456,9 +523,14 @@ draw_log(struct tui_dash *d, int y, int x, int h, int w)
 	size_t n = 0, i, total, rows = h > 2 ? (size_t)h - 2 : 0, first;
 	char title[160];
 
-	total = d->paused ? d->paused_at : m->log_count;
-	if (total > m->log_count)
-		total = m->log_count;
+	total = m->log_count;
+	if (d->paused) {
+		/* Lines that came after the pause stay hidden, also once the
+		 * ring has dropped older ones. */
+		uint64_t newer = m->log_seq - d->paused_seq;
+
+		total = newer >= total ? 0 : total - (size_t)newer;
+	}
 	for (i = 0; i < total; i++) {
 		const char *l = tui_model_log_line(m, i);
 
@@ -520,9 +592,10 @@ draw_footer(struct tui_dash *d, int y, int w)
 			struct tui_client *c = tui_model_client(d->m,
 			    d->target);
 
-			snprintf(prompt, sizeof(prompt), "Disconnect #%u "
-			    "%s:%d? (y/n)", d->target, c ? c->peer : "?",
-			    c ? c->peer_port : 0);
+			snprintf(prompt, sizeof(prompt), c != NULL &&
+			    strchr(c->peer, ':') ? "Disconnect #%u [%s]:%d? "
+			    "(y/n)" : "Disconnect #%u %s:%d? (y/n)", d->target,
+			    c ? c->peer : "?", c ? c->peer_port : 0);
 			break;
 		}
 		default:
@@ -644,8 +717,12 @@ redraw_cb(evutil_socket_t fd, short what, void *arg)
 static void
 request(struct tui_dash *d, json_t *req)
 {
-	if (req == NULL)
+	if (req == NULL) {
+		/* json_pack refuses text that is not UTF-8 (a Latin-1
+		 * terminal): say so rather than drop it silently. */
+		tui_model_log(d->m, "not sent: the text is not UTF-8");
 		return;
+	}
 	d->link.request(d->link.ctx, req);
 	json_decref(req);
 }
@@ -689,8 +766,10 @@ move_sel(struct tui_dash *d, long delta)
 	long v;
 
 	if (d->pane == P_CLIENTS) {
+		sync_sel(d);
 		v = (long)d->sel + delta;
 		d->sel = v < 0 ? 0 : (n && (size_t)v >= n ? n - 1 : (size_t)v);
+		d->sel_id = n ? d->m->clients[d->sel].id : 0;
 	} else if (d->pane == P_LOG) {
 		v = (long)d->log_back - delta;
 		d->log_back = v < 0 ? 0 : (size_t)v;
@@ -706,6 +785,7 @@ prompt(struct tui_dash *d, int mode)
 	struct tui_client *c;
 
 	if ((mode == M_MESSAGE || mode == M_KICK)) {
+		sync_sel(d);
 		if (d->sel >= d->m->nclients_rows)
 			return;		/* nobody to pick */
 		c = &d->m->clients[d->sel];
@@ -838,10 +918,11 @@ key_normal(struct tui_dash *d, int ch)
 		break;
 	case 'p':
 		d->paused = !d->paused;
-		d->paused_at = d->m->log_count;
+		d->paused_seq = d->m->log_seq;
 		break;
 	case 's':
 		d->sort = (d->sort + 1) % 5;
+		sync_sel(d);
 		break;
 	case 'q':
 	case KEY_F(10):
@@ -890,8 +971,11 @@ mouse(struct tui_dash *d)
 		return;
 	}
 	row = me.y - d->at[p].y - 2;
-	if (row >= 0 && d->first_row + (size_t)row < d->m->nclients_rows)
+	sync_sel(d);
+	if (row >= 0 && d->first_row + (size_t)row < d->m->nclients_rows) {
 		d->sel = d->first_row + (size_t)row;
+		d->sel_id = d->m->clients[d->sel].id;
+	}
 }
 
 static void
@@ -998,7 +1082,9 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	d->bottom = P_LOG;
 	if (attached != NULL)
 		snprintf(d->attached, sizeof(d->attached), "%s", attached);
-	setlocale(LC_ALL, "");
+	/* Characters only: numbers must keep their "." for the readings
+	 * the core formats in this same process. */
+	setlocale(LC_CTYPE, "");
 	cs = nl_langinfo(CODESET);
 	term = getenv("TERM");
 	/* UTF-8 drawing in a UTF-8 locale, except on the old DEC terminals
@@ -1006,13 +1092,18 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	d->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0 &&
 	    !(term != NULL && (strncmp(term, "vt1", 3) == 0 ||
 	    strncmp(term, "vt2", 3) == 0 || strcmp(term, "ansi") == 0));
-	if (initscr() == NULL) {
+	/* newterm, unlike initscr, returns NULL for a terminal it does not
+	 * know, and the caller falls back to the text log. */
+	d->screen = newterm(NULL, stdout, stdin);
+	if (d->screen == NULL) {
 		tui_model_free(d->m);
 		free(d);
 		return NULL;
 	}
+	set_term(d->screen);
 	active = d;
 	cbreak();
+	no_flow_control();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
@@ -1075,6 +1166,8 @@ tui_dash_free(struct tui_dash *d)
 		endwin();
 		active = NULL;
 	}
+	if (d->screen != NULL)
+		delscreen(d->screen);
 	tui_model_free(d->m);
 	free(d);
 }

@@ -212,7 +212,7 @@ feed_status(struct tui_model *m, json_t *st)
 		if (o < sizeof(m->addrs))
 			o += (size_t)snprintf(m->addrs + o,
 			    sizeof(m->addrs) - o, "%s%s %s%s",
-			    o ? " \xc2\xb7 " : "", jstr(v, "addr"),
+			    o ? " / " : "", jstr(v, "addr"),
 			    jstr(v, "if"), json_is_true(json_object_get(v,
 			    "loopback")) ? " (loopback)" : "");
 	}
@@ -264,7 +264,9 @@ feed_sensors(struct tui_model *m, json_t *a)
 		s = &m->sensors[k];
 		s->value = json_real_value(json_object_get(o, "value"));
 		s->count = (uint64_t)jint(o, "count");
-		s->rate = (double)(s->count - s->prev_count);
+		/* The server may have forgotten and re-learned the device. */
+		s->rate = s->count >= s->prev_count ?
+		    (double)(s->count - s->prev_count) : 0;
 		s->prev_count = s->count;
 		if (s->nhist == TUI_HIST) {
 			memmove(s->hist, s->hist + 1,
@@ -357,7 +359,8 @@ feed_event(struct tui_model *m, json_t *o)
 	}
 	c = id != 0 ? tui_model_client(m, id) : NULL;
 	if (c != NULL)
-		snprintf(who, sizeof(who), "#%u %s:%d  ", id, c->peer,
+		snprintf(who, sizeof(who), strchr(c->peer, ':') ?
+		    "#%u [%s]:%d  " : "#%u %s:%d  ", id, c->peer,
 		    c->peer_port);
 	else if (id != 0)
 		snprintf(who, sizeof(who), "#%u  ", id);

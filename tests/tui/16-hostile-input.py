@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""What devices send cannot break the dashboard, nor the server under it
+(each case was found by review):
+- readings of -1.7e308 then 1.7e308 (a sparkline spread past double's
+  range) leave the server running;
+- a message with CR, LF and BS shows them as `?` in one log line, the
+  box borders intact;
+- Ctrl-S is a key, not XOFF: the server still answers after it;
+- in a German locale the readings on disk keep their decimal point."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import sdpeer
+import sdtmux
+import sdwire
+from sdtmux import check
+
+
+def german_locale():
+    """A de_DE.UTF-8 locale built into a temporary LOCPATH, or None."""
+    if shutil.which("localedef") is None or \
+            not os.path.exists("/usr/share/i18n/locales/de_DE"):
+        return None
+    d = tempfile.mkdtemp(prefix="sdloc-")
+    r = subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8",
+                        os.path.join(d, "de_DE.UTF-8")],
+                       capture_output=True)
+    return d if r.returncode in (0, 1) and \
+        os.path.isdir(os.path.join(d, "de_DE.UTF-8")) else None
+
+
+def test():
+    loc = german_locale()
+    env = {"LOCPATH": loc, "LANG": "de_DE.UTF-8",
+           "LC_ALL": "de_DE.UTF-8"} if loc else {}
+    d = sdtmux.Dashboard(120, 40, env=env).start()
+    d.wait_ready()
+
+    s = d.connect()
+    s.sendall(sdwire.hello(sdpeer.DEV, b"hostile"))
+    sdpeer.expect_frame(s, sdwire.T_WELCOME)
+    s.sendall(sdwire.sensor_batch(1, sdpeer.DEV, [(0, -1.7e308, b"x")]))
+    sdpeer.expect_frame(s, sdwire.T_SENSOR_ACK)
+    time.sleep(1.3)		# the dashboard polls sensors once a second
+    s.sendall(sdwire.sensor_batch(2, sdpeer.DEV, [(0, 1.7e308, b"x")]))
+    sdpeer.expect_frame(s, sdwire.T_SENSOR_ACK)
+    time.sleep(1.5)
+    dead, status = d.pane_dead()
+    check(not dead, "the server died (status %r) drawing the sparkline "
+          "of +-1.7e308:\n%s" % (status, d.dump(d.screen())))
+
+    s.sendall(sdwire.msg(1, b"hello\rSPOOF\nNEXT\bX"))
+    sdpeer.expect_frame(s, sdwire.T_TEXT)
+    d.wait_for(re.compile(r"hello\?SPOOF\?NEXT\?X"),
+               what="the message's control characters shown as ?")
+    lines = d.screen()
+    log = [l for l in lines if "SPOOF" in l]
+    check(len(log) == 1 and log[0].rstrip().endswith("\u2502"),
+          "the message broke its log line:\n" + d.dump(lines))
+
+    d.keys("C-s")
+    o = d.connect()
+    o.sendall(sdwire.legacy_msg(sdpeer.DEV, "after ctrl-s"))
+    got = sdpeer.recv_until_quiet(o, quiet=0.3, timeout=5)
+    check(got.endswith(b"after ctrl-s"), "no answer after Ctrl-S: %r"
+          % got)
+
+    if loc:
+        l2 = d.connect()
+        l2.sendall(sdwire.legacy_sensor(sdpeer.DEV, 21.5))
+        time.sleep(0.3)
+        lines = sdpeer.readings_lines(os.path.join(d.dir, "sensors"))
+        check(any(l.split(" ")[1] == "value=21.5" for l in lines),
+              "readings on disk under de_DE: %r" % lines[-3:])
+        shutil.rmtree(loc, ignore_errors=True)
+    else:
+        sdtmux.log("no de_DE locale to build: the locale case is skipped")
+    s.close()
+
+
+sdtmux.run(test)
