@@ -40,7 +40,8 @@ def test():
     srv = sdpeer.Server(extra=[
         "--influx-url", rec.url, "--influx-org", "sd-org",
         "--influx-bucket", "sd-bucket", "--influx-token", "T0k3n-xyz",
-        "--influx-gzip", "--influx-flush-ms", "200"]).start()
+        "--influx-gzip", "--influx-flush-ms", "200",
+        "--influx-parallel", "1"]).start()
     sdinflux.send_legacy(srv, 3, N // 3)
     reqs, lines = wait_lines(rec, N)
     check(len(lines) == N, "%d lines reached the endpoint, expected %d"
@@ -65,7 +66,10 @@ def test():
     srv2 = sdpeer.Server(extra=[
         "--influx-url", rec2.url, "--influx-db", "my_db",
         "--influx-user", "alice", "--influx-password", "s3cr:et",
-        "--influx-batch", "40", "--influx-flush-ms", "200"]).start()
+        # One batch in flight, so the bodies arrive in spool order (with
+        # --influx-parallel 2 two batches may overtake each other).
+        "--influx-batch", "40", "--influx-flush-ms", "200",
+        "--influx-parallel", "1"]).start()
     sdinflux.send_legacy(srv2, 2, 50)
     reqs, lines = wait_lines(rec2, 100)
     check(lines == srv2.readings_lines(), "1.x bodies are not the spool's "

@@ -31,6 +31,18 @@ def main():
             bad.append("ctl %s is not in sockdeckd(1)" % cmd)
     if "meson test" not in readme or "tools/check" not in readme:
         bad.append("README lost its test commands")
+    # The client: every option of sockdeck --help is in sockdeck(1).
+    if len(sys.argv) > 3:
+        chelp = subprocess.run([sys.argv[3], "--help"], capture_output=True,
+                               text=True, check=True).stdout
+        with open(root + "/man/sockdeck.1") as f:
+            cman = f.read().replace("\\-", "-")
+        for o in sorted(set(re.findall(r"--([a-z][a-z-]+)", chelp))):
+            if "--" + o not in cman:
+                bad.append("sockdeck --%s is not in sockdeck(1)" % o)
+        for cmd in ("send", "send-file", "sensor"):
+            if not re.search(r"^\.BI? %s\b" % re.escape(cmd), cman, re.M):
+                bad.append("sockdeck %s is not in sockdeck(1)" % cmd)
     for b in bad:
         print(b)
     print("docs-check: %d problem(s)" % len(bad))

@@ -1,0 +1,92 @@
+/*
+ * sd_client.h: the client core of sockdeck: one connection to a server,
+ * as a state machine on an event loop (unconnected -> resolving ->
+ * connecting -> connected -> closing, with reasons), speaking the
+ * extension protocol (HELLO first) or, with legacy set, exactly the
+ * bytes of the original client.
+ *
+ * What happens is reported through struct sd_client_cbs; front ends
+ * (the command line now, the TUI later) consume it. Files are streamed
+ * from disk in bounded pieces as the socket drains, never read whole.
+ */
+#ifndef SD_CLIENT_H
+#define SD_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sd_proto.h"
+#include "sd_util.h"
+
+struct event_base;
+struct evdns_base;
+struct sd_client;
+
+enum sd_client_state {
+	SD_CLIENT_UNCONNECTED,
+	SD_CLIENT_RESOLVING,
+	SD_CLIENT_CONNECTING,
+	SD_CLIENT_CONNECTED,
+	SD_CLIENT_CLOSING
+};
+
+struct sd_client_cbs {
+	void	*arg;
+	/* The state changed; reason says why (a failed connect, a close). */
+	void	(*state)(enum sd_client_state st, const char *reason,
+		    void *arg);
+	/* Text from the server: a TEXT frame (kind, ref), or for a legacy
+	 * connection raw bytes as they came (kind 0). */
+	void	(*text)(int kind, uint32_t ref, const char *text, size_t len,
+		    void *arg);
+	/* File bytes confirmed sent (queued to the socket) so far. */
+	void	(*progress)(uint64_t done, uint64_t size, void *arg);
+	/* The server's FILE_RESULT. */
+	void	(*result)(const struct sd_file_result *r, void *arg);
+	/* Readings up to seq are durable on the server. */
+	void	(*acked)(uint64_t seq, void *arg);
+	/* An ERROR frame, or a local failure (code 0). */
+	void	(*error)(int code, const char *text, void *arg);
+};
+
+struct sd_client_opts {
+	int		 legacy;
+	uint8_t		 dev[SD_MAC_LEN];
+	const char	*name;		/* sent in HELLO */
+	unsigned	 timeout;	/* connect timeout, seconds */
+};
+
+struct sd_client *sd_client_new(struct event_base *base,
+    struct evdns_base *dns, const struct sd_client_opts *opts,
+    const struct sd_client_cbs *cbs);
+void sd_client_free(struct sd_client *c);
+
+/* Start connecting to host:port. */
+int sd_client_connect(struct sd_client *c, const char *host, int port);
+
+/* Close the connection (after queued output when graceful). */
+void sd_client_close(struct sd_client *c, int graceful);
+
+enum sd_client_state sd_client_state(const struct sd_client *c);
+const char *sd_client_state_name(enum sd_client_state st);
+
+/* Send a message; *id is its MSG id (0 for legacy). */
+int sd_client_send_text(struct sd_client *c, const char *text, size_t len,
+    uint32_t *id);
+
+/* Send a file; SD_OK or an error with err (missing, unreadable). */
+int sd_client_send_file(struct sd_client *c, const char *path,
+    char err[SD_ERR_LEN]);
+
+/* Send readings of one channel (NULL: none); *seq is the batch
+ * number to wait an ack for (0 for legacy, which has no acks). */
+int sd_client_send_readings(struct sd_client *c, const double *v, size_t n,
+    const char *channel, uint64_t *seq);
+
+/* Bytes queued and not yet written to the socket. */
+size_t sd_client_pending(const struct sd_client *c);
+
+/* The MAC address of the first interface that has a real one. */
+int sd_client_default_device(uint8_t dev[SD_MAC_LEN]);
+
+#endif

@@ -1,0 +1,607 @@
+/*
+ * sockdeck.c: the client program. "sockdeck send|send-file|sensor" are
+ * the scriptable commands: one connection, one job, the server's answers
+ * on stdout, progress on stderr when it is a terminal, and status 0 only
+ * when the server confirmed. One event loop (sd_client on it).
+ */
+#include <errno.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sd_client.h"
+#include "sd_err.h"
+#include "sd_util.h"
+
+#define QUIET_MS	300	/* a legacy answer is over after this */
+
+enum { CMD_SEND, CMD_FILE, CMD_SENSOR };
+
+struct job {
+	struct event_base	*base;
+	struct sd_client	*cl;
+	struct event		*quiet;		/* legacy answers */
+	struct event		*tick;		/* --rate */
+	struct event		*idle;		/* no answer in --timeout */
+	unsigned		 timeout;
+	int			 cmd;
+	int			 legacy;
+	int			 progress;	/* stderr is a terminal */
+	int			 rc;		/* exit status so far */
+	int			 done;
+	char			**args;		/* texts, paths or values */
+	int			 nargs;
+	int			 next;		/* file being sent */
+	uint32_t		 msg_id;
+	const char		*channel;
+	double			*values;
+	long			 count;		/* rounds of values */
+	long			 sent_rounds;
+	double			 rate;		/* readings/s, 0: at once */
+	uint64_t		 last_seq;
+	uint64_t		 acked;
+	char			 legacy_answer[4096];
+	size_t			 legacy_len;
+	char			**argv_keep;	/* the positionals */
+};
+
+static void job_start(struct job *j);
+
+/* Something happened: the server is not silent. */
+static void
+alive(struct job *j)
+{
+	struct timeval tv = { (time_t)j->timeout, 0 };
+
+	if (j->idle != NULL)
+		evtimer_add(j->idle, &tv);
+}
+
+static void
+usage(FILE *fp)
+{
+	fputs(
+"usage: sockdeck send HOST:PORT TEXT...\n"
+"       sockdeck send-file HOST:PORT PATH...\n"
+"       sockdeck sensor HOST:PORT VALUE... [--count N] [--rate R]\n"
+"                                          [--channel NAME]\n"
+"\n"
+"  --legacy            speak the original client's bytes (no HELLO)\n"
+"  --device MAC        the device id (the first interface's MAC)\n"
+"  --timeout SECS      connect and answer timeout (10)\n"
+"  --count N           send the values N times (sensor; 1)\n"
+"  --rate R            readings per second (sensor; 0: at once)\n"
+"  --channel NAME      the readings' channel (sensor)\n"
+"  -h, --help          this text\n"
+"  -V, --version       the version\n"
+"\n"
+"The server's answers go to standard output; the status is 0 only when\n"
+"the server confirmed: the reply came, the file's checksum verified, the\n"
+"readings were acknowledged (legacy readings have no acknowledgement:\n"
+"0 once they are sent). See sockdeck(1).\n", fp);
+}
+
+static void
+finish(struct job *j, int rc)
+{
+	if (j->done)
+		return;
+	j->done = 1;
+	j->rc = rc;
+	sd_client_close(j->cl, 1);
+	event_base_loopexit(j->base, NULL);
+}
+
+static void
+fail(struct job *j, const char *what)
+{
+	fprintf(stderr, "sockdeck: %s\n", what);
+	finish(j, 1);
+}
+
+/* Client events. */
+
+static void
+on_state(enum sd_client_state st, const char *reason, void *arg)
+{
+	struct job *j = arg;
+	char why[SD_ERR_LEN];
+
+	if (st == SD_CLIENT_CONNECTED) {
+		alive(j);
+		job_start(j);
+		return;
+	}
+	if (st == SD_CLIENT_UNCONNECTED && reason != NULL && !j->done) {
+		snprintf(why, sizeof(why), "%.200s", reason);
+		fail(j, why);
+	}
+}
+
+static void
+idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	char why[96];
+
+	(void)fd;
+	(void)what;
+	snprintf(why, sizeof(why), "no answer from the server in %u s",
+	    j->timeout);
+	fail(j, why);
+}
+
+static void
+legacy_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)fd;
+	(void)what;
+	printf("%.*s\n", (int)j->legacy_len, j->legacy_answer);
+	fflush(stdout);
+	if (j->cmd == CMD_FILE && strstr(j->legacy_answer,
+	    "file upload successful") == NULL) {
+		finish(j, 1);
+		return;
+	}
+	j->legacy_len = 0;
+	if (j->cmd == CMD_FILE && ++j->next < j->nargs) {
+		job_start(j);
+		return;
+	}
+	finish(j, 0);
+}
+
+static void
+on_text(int kind, uint32_t ref, const char *text, size_t len, void *arg)
+{
+	struct job *j = arg;
+	struct timeval q = { 0, QUIET_MS * 1000 };
+
+	alive(j);
+	if (j->legacy) {
+		/* Raw text with no frame: gather until the server is quiet. */
+		if (len > sizeof(j->legacy_answer) - j->legacy_len)
+			len = sizeof(j->legacy_answer) - j->legacy_len;
+		memcpy(j->legacy_answer + j->legacy_len, text, len);
+		j->legacy_len += len;
+		evtimer_add(j->quiet, &q);
+		return;
+	}
+	if (kind == SD_TEXT_REPLY && j->cmd == CMD_SEND && ref == j->msg_id) {
+		printf("%.*s\n", (int)len, text);
+		finish(j, 0);
+		return;
+	}
+	/* Broadcasts and notices that arrive meanwhile are shown too. */
+	printf("%.*s\n", (int)len, text);
+}
+
+static void
+on_progress(uint64_t done, uint64_t size, void *arg)
+{
+	struct job *j = arg;
+	char a[32], b[32];
+
+	alive(j);
+	if (!j->progress)
+		return;
+	sd_fmt_bytes(done, a, sizeof(a));
+	sd_fmt_bytes(size, b, sizeof(b));
+	fprintf(stderr, "\r%s: %s / %s (%.0f%%)   ", j->args[j->next], a, b,
+	    size ? (double)done * 100 / (double)size : 100.0);
+}
+
+static void
+on_result(const struct sd_file_result *r, void *arg)
+{
+	struct job *j = arg;
+	static const char *const why[] = { "stored", "checksum mismatch",
+	    "size mismatch", "I/O error on the server", "cancelled",
+	    "rejected" };
+
+	if (j->progress)
+		fputs("\n", stderr);
+	printf("%s: %s as %.*s (%llu bytes, xxh3 %016llx)\n",
+	    j->args[j->next], r->status < 6 ? why[r->status] : "failed",
+	    (int)r->name_len, r->name, (unsigned long long)r->size,
+	    (unsigned long long)r->xxh3);
+	fflush(stdout);
+	if (r->status != SD_FILE_OK) {
+		finish(j, 1);
+		return;
+	}
+	if (++j->next < j->nargs) {
+		job_start(j);
+		return;
+	}
+	finish(j, 0);
+}
+
+static void
+on_acked(uint64_t seq, void *arg)
+{
+	struct job *j = arg;
+
+	alive(j);
+	j->acked = seq;
+	if (j->sent_rounds == j->count && seq >= j->last_seq) {
+		printf("%ld readings acknowledged\n",
+		    j->count * (long)j->nargs);
+		finish(j, 0);
+	}
+}
+
+static void
+on_error(int code, const char *text, void *arg)
+{
+	struct job *j = arg;
+	char why[SD_ERR_LEN];
+
+	snprintf(why, sizeof(why), "server error %d: %.200s", code, text);
+	fail(j, why);
+}
+
+/* Sensors: a round of values now, or one per tick at --rate. */
+static void
+send_round(struct job *j)
+{
+	uint64_t seq;
+
+	sd_client_send_readings(j->cl, j->values, (size_t)j->nargs,
+	    j->channel, &seq);
+	j->sent_rounds++;
+	if (seq != 0)
+		j->last_seq = seq;
+	if (j->progress)
+		fprintf(stderr, "\rsent %ld readings, %llu batches acked   ",
+		    j->sent_rounds * (long)j->nargs,
+		    (unsigned long long)j->acked);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	struct timeval idle = { 0, 100000 };
+
+	(void)fd;
+	(void)what;
+	if (j->sent_rounds < j->count) {
+		alive(j);
+		send_round(j);
+		if (j->sent_rounds < j->count)
+			return;
+	}
+	evtimer_del(j->tick);
+	if (j->legacy) {
+		/* No acknowledgement in the legacy format: done once the
+		 * bytes are out. */
+		if (sd_client_pending(j->cl) > 0) {
+			evtimer_add(j->tick, &idle);
+			return;
+		}
+		printf("%ld readings sent (legacy: no acknowledgement)\n",
+		    j->count * (long)j->nargs);
+		finish(j, 0);
+	} else if (j->acked >= j->last_seq)
+		on_acked(j->acked, j);
+}
+
+static void
+job_start(struct job *j)
+{
+	char err[SD_ERR_LEN], *text;
+	struct timeval tv = { 0, 0 };
+	size_t n = 1;
+	int i;
+
+	switch (j->cmd) {
+	case CMD_SEND:
+		for (i = 0; i < j->nargs; i++)
+			n += strlen(j->args[i]) + 1;
+		text = calloc(1, n);
+		if (text == NULL) {
+			fail(j, "out of memory");
+			return;
+		}
+		for (i = 0; i < j->nargs; i++) {
+			if (i > 0)
+				strncat(text, " ", n - strlen(text) - 1);
+			strncat(text, j->args[i], n - strlen(text) - 1);
+		}
+		sd_client_send_text(j->cl, text, strlen(text), &j->msg_id);
+		free(text);
+		break;
+	case CMD_FILE:
+		if (sd_client_send_file(j->cl, j->args[j->next], err) !=
+		    SD_OK)
+			fail(j, err);
+		break;
+	default:
+		if (j->rate > 0) {
+			double per = (double)j->nargs / j->rate;
+
+			tv.tv_sec = (time_t)per;
+			tv.tv_usec = (suseconds_t)((per - (double)tv.tv_sec) *
+			    1e6);
+		}
+		j->tick = event_new(j->base, -1, EV_PERSIST, tick_cb, j);
+		if (j->tick == NULL) {
+			fail(j, "out of memory");
+			return;
+		}
+		if (j->rate > 0)
+			event_add(j->tick, &tv);
+		else {
+			while (j->sent_rounds < j->count)
+				send_round(j);
+			event_active(j->tick, EV_TIMEOUT, 0);
+		}
+		break;
+	}
+}
+
+static int parse_values(struct job *j);
+static int parse_target(const char *s, char *host, size_t len, int *port);
+
+/* The command, HOST:PORT and its arguments. */
+static int
+parse_positionals(int n, char **pos, struct job *j, char *host, size_t hlen,
+    int *port)
+{
+	if (n < 3) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(pos[0], "send") == 0)
+		j->cmd = CMD_SEND;
+	else if (strcmp(pos[0], "send-file") == 0)
+		j->cmd = CMD_FILE;
+	else if (strcmp(pos[0], "sensor") == 0)
+		j->cmd = CMD_SENSOR;
+	else {
+		fprintf(stderr, "sockdeck: %s: not a command (send, "
+		    "send-file, sensor)\n", pos[0]);
+		return 2;
+	}
+	if (parse_target(pos[1], host, hlen, port) != 0) {
+		fprintf(stderr, "sockdeck: %s: expected HOST:PORT\n", pos[1]);
+		return 2;
+	}
+	j->args = pos + 2;
+	j->nargs = n - 2;
+	if (j->cmd == CMD_SENSOR && parse_values(j) != 0)
+		return 2;
+	return 0;
+}
+
+/* "host:port" or "[v6]:port" into host and port. */
+static int
+parse_target(const char *s, char *host, size_t len, int *port)
+{
+	const char *colon;
+	uint64_t p;
+
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (colon == NULL)
+			return -1;
+		snprintf(host, len, "%.*s", (int)(colon - s - 1), s + 1);
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || colon == s)
+			return -1;
+		snprintf(host, len, "%.*s", (int)(colon - s), s);
+	}
+	if (sd_parse_u64(colon + 1, 1, 65535, &p) != SD_OK)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+/* The values of "sensor", all numbers. */
+static int
+parse_values(struct job *j)
+{
+	char *end;
+	int i;
+
+	j->values = calloc((size_t)j->nargs, sizeof(*j->values));
+	if (j->values == NULL)
+		return -1;
+	for (i = 0; i < j->nargs; i++) {
+		errno = 0;
+		j->values[i] = strtod(j->args[i], &end);
+		if (*end != '\0' || end == j->args[i] || errno != 0 ||
+		    !isfinite(j->values[i])) {
+			fprintf(stderr, "sockdeck: sensor: \"%s\" is not a "
+			    "finite number\n", j->args[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The value of option opt at argv[*i] ("--opt=v" or "--opt v"). */
+static const char *
+opt_value(int argc, char **argv, int *i, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+/* One option; 0 when taken, 1 when the program is done (help), 2 on a
+ * bad value, -1 when argv[*i] is no option of ours. */
+static int
+parse_opt(int argc, char **argv, int *i, struct job *j,
+    struct sd_client_opts *o)
+{
+	const char *a = argv[*i], *v;
+	uint64_t n;
+	char *end;
+
+	if (strcmp(a, "--legacy") == 0) {
+		j->legacy = o->legacy = 1;
+		return 0;
+	}
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		usage(stdout);
+		return 1;
+	}
+	if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+		printf("sockdeck %s\n", SD_VERSION);
+		return 1;
+	}
+	v = opt_value(argc, argv, i, "--device");
+	if (v != NULL) {
+		if (sd_proto_mac_parse(v, o->dev) == SD_OK)
+			return 0;
+		fprintf(stderr, "sockdeck: --device: \"%s\" is not a MAC "
+		    "address (aa:bb:cc:dd:ee:ff)\n", v);
+		return 2;
+	}
+	v = opt_value(argc, argv, i, "--timeout");
+	if (v != NULL) {
+		if (sd_parse_u64(v, 1, 3600, &n) == SD_OK) {
+			o->timeout = (unsigned)n;
+			return 0;
+		}
+		fprintf(stderr, "sockdeck: --timeout: seconds, 1 to 3600\n");
+		return 2;
+	}
+	v = opt_value(argc, argv, i, "--count");
+	if (v != NULL) {
+		if (sd_parse_u64(v, 1, 1000000000, &n) == SD_OK) {
+			j->count = (long)n;
+			return 0;
+		}
+		fprintf(stderr, "sockdeck: --count: 1 to 1000000000\n");
+		return 2;
+	}
+	v = opt_value(argc, argv, i, "--rate");
+	if (v != NULL) {
+		j->rate = strtod(v, &end);
+		if (*end == '\0' && j->rate > 0 && j->rate < 1e7)
+			return 0;
+		fprintf(stderr, "sockdeck: --rate: readings per second, "
+		    "above 0\n");
+		return 2;
+	}
+	v = opt_value(argc, argv, i, "--channel");
+	if (v != NULL) {
+		j->channel = v;
+		return 0;
+	}
+	if (a[0] == '-' && a[1] != '\0' && strcmp(a, "--") != 0 &&
+	    !(a[1] >= '0' && a[1] <= '9') && a[1] != '.') {
+		fprintf(stderr, "sockdeck: %s: unknown option (see --help)\n",
+		    a);
+		return 2;
+	}
+	return -1;
+}
+
+/* Options anywhere; everything else (negative numbers too, and all
+ * after "--") is the command, the target and its arguments. */
+static int
+parse_args(int argc, char **argv, struct job *j,
+    struct sd_client_opts *o, char *host, size_t hlen, int *port)
+{
+	char **pos = calloc((size_t)argc + 1, sizeof(*pos));
+	int i, npos = 0, rc, dashdash = 0;
+
+	if (pos == NULL)
+		return 2;
+	for (i = 1; i < argc; i++) {
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		rc = dashdash ? -1 : parse_opt(argc, argv, &i, j, o);
+		if (rc >= 0 && rc != 0) {
+			free(pos);
+			return rc;
+		}
+		if (rc < 0)
+			pos[npos++] = argv[i];
+	}
+	rc = parse_positionals(npos, pos, j, host, hlen, port);
+	if (rc != 0)
+		free(pos);
+	else
+		j->argv_keep = pos;
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct job j = { 0 };
+	struct sd_client_opts o = { 0 };
+	struct sd_client_cbs cbs = { &j, on_state, on_text, on_progress,
+	    on_result, on_acked, on_error };
+	struct evdns_base *dns = NULL;
+	char host[256];
+	int port = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	j.count = 1;
+	j.rc = 1;
+	if (sd_client_default_device(o.dev) != SD_OK)
+		sd_proto_mac_parse("02:00:00:00:00:01", o.dev);
+	rc = parse_args(argc, argv, &j, &o, host, sizeof(host), &port);
+	if (rc != 0) {
+		free(j.values);
+		return rc == 1 ? 0 : 2;
+	}
+	j.progress = isatty(STDERR_FILENO);
+	o.name = "sockdeck";
+	j.base = event_base_new();
+	if (j.base != NULL)
+		dns = evdns_base_new(j.base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if (j.base != NULL)
+		j.quiet = evtimer_new(j.base, legacy_done_cb, &j);
+	if (j.base != NULL)
+		j.idle = evtimer_new(j.base, idle_cb, &j);
+	j.timeout = o.timeout ? o.timeout : 10;
+	if (j.base != NULL)
+		j.cl = sd_client_new(j.base, dns, &o, &cbs);
+	if (j.cl == NULL || j.quiet == NULL || j.idle == NULL) {
+		fprintf(stderr, "sockdeck: out of memory\n");
+		goto out;
+	}
+	if (sd_client_connect(j.cl, host, port) == SD_OK)
+		event_base_dispatch(j.base);
+out:
+	if (j.progress && j.cmd != CMD_SEND)
+		fputs("\n", stderr);
+	sd_client_free(j.cl);
+	if (j.tick != NULL)
+		event_free(j.tick);
+	if (j.quiet != NULL)
+		event_free(j.quiet);
+	if (j.idle != NULL)
+		event_free(j.idle);
+	if (dns != NULL)
+		evdns_base_free(dns, 0);
+	if (j.base != NULL)
+		event_base_free(j.base);
+	free(j.values);
+	free(j.argv_keep);
+	return j.rc;
+}

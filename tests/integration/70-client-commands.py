@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""sockdeck send and sensor against a running sockdeckd: the reply on
+stdout and status 0 (extension and --legacy); readings acknowledged and
+in the server's store with their channel; --count and --rate; one clear
+line and status 1 for a refused connection and an unknown host; status
+2 and the flag's name for bad arguments."""
+import os
+import subprocess
+import time
+
+import sdpeer
+from sdpeer import check
+
+DEV = "aa:bb:cc:dd:ee:01"
+
+
+def sockdeck(*args, timeout=30):
+    b = os.environ.get("SOCKDECK")
+    check(b and os.access(b, os.X_OK), "SOCKDECK is not set")
+    return subprocess.run([b] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test():
+    srv = sdpeer.Server().start()
+    hp = "127.0.0.1:%d" % srv.ports[0]
+
+    r = sockdeck("--device", DEV, "send", hp, "door", "3", "open")
+    check(r.returncode == 0, "send: %r" % (r,))
+    check(r.stdout.strip().endswith("return data => door 3 open"),
+          "send printed %r" % r.stdout)
+    ev = srv.wait_event("hello", lambda e: e.get("device") == DEV)
+    check(ev.get("name") == "sockdeck", "hello %r" % ev)
+
+    r = sockdeck("--legacy", "--device", DEV, "send", hp, "hi")
+    check(r.returncode == 0 and r.stdout.strip().endswith(
+        "return data => hi"), "legacy send: %r" % (r,))
+
+    r = sockdeck("--device", DEV, "sensor", hp, "21.5", "-3.25",
+                 "--channel", "temp", "--count", "5", "--rate", "200")
+    check(r.returncode == 0 and "10 readings acknowledged" in r.stdout,
+          "sensor: %r" % (r,))
+    time.sleep(0.2)
+    lines = [sdpeer.parse_reading(l) for l in srv.readings_lines()]
+    mine = [l for l in lines if l["device"] == DEV and
+            l["channel"] == "temp"]
+    check(len(mine) == 10 and
+          sorted(l["value"] for l in mine) == [-3.25] * 5 + [21.5] * 5,
+          "the store holds %r" % mine)
+    check(len({l["ts"] for l in mine}) == 10, "timestamps repeat: %r"
+          % mine)
+
+    r = sockdeck("--legacy", "--device", DEV, "sensor", hp, "7.5")
+    check(r.returncode == 0, "legacy sensor: %r" % (r,))
+
+    port = sdpeer.free_port()
+    r = sockdeck("send", "127.0.0.1:%d" % port, "x")
+    check(r.returncode == 1 and "connection refused" in r.stderr and
+          r.stderr.count("\n") == 1, "refused: %r" % (r,))
+    r = sockdeck("send", "no-such-host.invalid:5000", "x")
+    check(r.returncode == 1 and "host not found" in r.stderr,
+          "unknown host: %r" % (r,))
+    r = sockdeck("sensor", hp, "abc")
+    check(r.returncode == 2 and "abc" in r.stderr, "bad value: %r" % (r,))
+    r = sockdeck("--device", "zz", "send", hp, "x")
+    check(r.returncode == 2 and "--device" in r.stderr,
+          "bad --device: %r" % (r,))
+    r = sockdeck("send", "nohostport", "x")
+    check(r.returncode == 2 and "HOST:PORT" in r.stderr,
+          "bad target: %r" % (r,))
+    check(srv.stop() == 0, "exit status after SIGTERM not 0")
+
+
+sdpeer.run(test)
