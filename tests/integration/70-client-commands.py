@@ -5,20 +5,12 @@ in the server's store with their channel; --count and --rate; one clear
 line and status 1 for a refused connection and an unknown host; status
 2 and the flag's name for bad arguments."""
 import os
-import subprocess
 import time
 
 import sdpeer
-from sdpeer import check
+from sdpeer import check, sockdeck
 
 DEV = "aa:bb:cc:dd:ee:01"
-
-
-def sockdeck(*args, timeout=30):
-    b = os.environ.get("SOCKDECK")
-    check(b and os.access(b, os.X_OK), "SOCKDECK is not set")
-    return subprocess.run([b] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def test():

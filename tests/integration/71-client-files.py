@@ -11,14 +11,7 @@ import time
 
 import sdpeer
 import sdwire
-from sdpeer import check
-
-
-def sockdeck(*args, timeout=60):
-    b = os.environ.get("SOCKDECK")
-    check(b and os.access(b, os.X_OK), "SOCKDECK is not set")
-    return subprocess.run([b] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
+from sdpeer import check, sockdeck
 
 
 def test():

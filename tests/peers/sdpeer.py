@@ -359,6 +359,16 @@ class Server:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def sockdeck(*args, timeout=60):
+    """Run the client binary ($SOCKDECK) with args; its CompletedProcess
+    (text stdout and stderr)."""
+    b = os.environ.get("SOCKDECK")
+    check(b and os.access(b, os.X_OK), "SOCKDECK is not set (path to the "
+          "sockdeck binary)")
+    return subprocess.run([b] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+
+
 def run_cli(args, timeout=10.0, input=None):
     """Run the sockdeckd binary with args (no server harness); returns
     (status, stdout, stderr) as text. Kills it on timeout."""
