@@ -3,23 +3,17 @@
  * and mark the screen dirty; a timer redraws at most ten times a second,
  * and only when something changed.
  */
-#include <curses.h>
 #include <event2/event.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
 #include "tui_dash.h"
 #include "tui_model.h"
+#include "tui_term.h"
 
 #define MIN_W		80
 #define MIN_H		24
@@ -27,7 +21,6 @@
 
 enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
 enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT };
-enum { C_HEADER = 1, C_TITLE, C_FOCUS, C_KEY, C_OK, C_BAD };
 
 static const char *const sort_names[] = {
 	"connected", "id", "peer", "in", "out"
@@ -55,137 +48,17 @@ struct tui_dash {
 	int			 sort;
 	int			 paused;
 	char			 filter[64];
-	int			 utf8;
-	int			 color;
 	char			 gone[128];
 	struct {			/* where each pane was drawn */
 		int		 y, x, h, w;
 	} at[P_COUNT];
 	size_t			 first_row;	/* client in the first row */
-	SCREEN			*screen;
+	struct tui_term		 term;
 	uint32_t		 sel_id;	/* the selected client */
 	uint64_t		 paused_seq;	/* log lines seen when paused */
 };
 
-static struct tui_dash *active;		/* for the emergency restore */
-
-/* Ctrl-S must be a key, not XOFF: a terminal stopped by flow control
- * would block our writes, and with them the server's whole loop. */
-static void
-no_flow_control(void)
-{
-	struct termios t;
-
-	if (tcgetattr(STDIN_FILENO, &t) != 0)
-		return;
-	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
-	tcsetattr(STDIN_FILENO, TCSANOW, &t);
-}
-
-/* Small drawing helpers. */
-
-/* Write s at (y, x), at most w columns: counted in characters, not
- * bytes, so UTF-8 text (bars, sparklines, names) is not cut short. */
-static void
-put(int y, int x, int w, const char *s)
-{
-	wchar_t ws[512];
-	size_t n = 0, len = strlen(s), k;
-	int cols = 0, cw;
-	mbstate_t st;
-	wchar_t wc;
-
-	if (w <= 0)
-		return;
-	memset(&st, 0, sizeof(st));
-	while (len > 0 && n + 1 < sizeof(ws) / sizeof(ws[0])) {
-		k = mbrtowc(&wc, s, len, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			/* A byte this locale cannot read: shown as '?', never
-			 * written as it is. */
-			memset(&st, 0, sizeof(st));
-			wc = L'?';
-			k = 1;
-		}
-		/* Control characters would move the cursor: never let a
-		 * device's text do that. */
-		if (wc < 0x20 || (wc >= 0x7f && wc < 0xa0))
-			wc = L'?';
-		cw = wcwidth(wc);
-		if (cw < 0) {
-			wc = L'?';
-			cw = 1;
-		}
-		if (cols + cw > w)
-			break;
-		ws[n++] = wc;
-		cols += cw;
-		s += k;
-		len -= k;
-	}
-	ws[n] = L'\0';
-	mvaddwstr(y, x, ws);
-}
-
-static void
-fill(int y, int x, int w)
-{
-	if (w > 0)
-		mvhline(y, x, ' ', w);
-}
-
-static void
-dash_attr_on(struct tui_dash *d, int pair, attr_t mono)
-{
-	if (d->color)
-		attron(COLOR_PAIR(pair));
-	else
-		attron(mono);
-}
-
-static void
-dash_attr_off(struct tui_dash *d, int pair, attr_t mono)
-{
-	if (d->color)
-		attroff(COLOR_PAIR(pair));
-	else
-		attroff(mono);
-}
-
-static void
-fmt_bytes(double n, char *buf, size_t len)
-{
-	static const char *const u[] = { "B", "kB", "MB", "GB", "TB" };
-	int i = 0;
-
-	while (n >= 1000 && i < 4) {
-		n /= 1000;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", n, u[i]);
-}
-
-static void
-fmt_dur(int64_t s, char *buf, size_t len)
-{
-	if (s < 0)
-		s = 0;
-	if (s >= 86400)
-		snprintf(buf, len, "%lldd %02lld:%02lld", (long long)s / 86400,
-		    (long long)s % 86400 / 3600, (long long)s % 3600 / 60);
-	else
-		snprintf(buf, len, "%lld:%02lld:%02lld", (long long)s / 3600,
-		    (long long)s % 3600 / 60, (long long)s % 60);
-}
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+static struct tui_dash *active;		/* alive: a quit frees it */
 
 /* Sort the rows as shown and find the selected client again by its id,
  * so a key or a click acts on the row the operator sees. */
@@ -207,50 +80,6 @@ sync_sel(struct tui_dash *d)
 	d->sel_id = m->nclients_rows ? m->clients[d->sel].id : 0;
 }
 
-/* A box with a title; the focused one is marked [title]. */
-static void
-draw_box(struct tui_dash *d, int y, int x, int h, int w, const char *title,
-    int focused)
-{
-	char t[160];
-
-	if (h < 2 || w < 4)
-		return;
-	if (d->utf8) {
-		/* Wide line drawing: right in any UTF-8 terminal, and what
-		 * a screen capture reads back. */
-		mvadd_wch(y, x, WACS_ULCORNER);
-		mvhline_set(y, x + 1, WACS_HLINE, w - 2);
-		mvadd_wch(y, x + w - 1, WACS_URCORNER);
-		mvvline_set(y + 1, x, WACS_VLINE, h - 2);
-		mvvline_set(y + 1, x + w - 1, WACS_VLINE, h - 2);
-		mvadd_wch(y + h - 1, x, WACS_LLCORNER);
-		mvhline_set(y + h - 1, x + 1, WACS_HLINE, w - 2);
-		mvadd_wch(y + h - 1, x + w - 1, WACS_LRCORNER);
-	} else {
-		/* ACS: ncurses falls back to + - | where the terminal
-		 * has no line drawing. */
-		mvaddch(y, x, ACS_ULCORNER);
-		mvhline(y, x + 1, ACS_HLINE, w - 2);
-		mvaddch(y, x + w - 1, ACS_URCORNER);
-		mvvline(y + 1, x, ACS_VLINE, h - 2);
-		mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
-		mvaddch(y + h - 1, x, ACS_LLCORNER);
-		mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
-		mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
-	}
-	snprintf(t, sizeof(t), focused ? "[%s]" : " %s ", title);
-	if (focused)
-		dash_attr_on(d, C_FOCUS, A_REVERSE);
-	else
-		dash_attr_on(d, C_TITLE, A_BOLD);
-	put(y, x + 1, w - 2, t);
-	if (focused)
-		dash_attr_off(d, C_FOCUS, A_REVERSE);
-	else
-		dash_attr_off(d, C_TITLE, A_BOLD);
-}
-
 /* Remember where pane p was drawn, for the mouse. */
 static void
 pane_at(struct tui_dash *d, int p, int y, int x, int h, int w)
@@ -268,9 +97,9 @@ draw_header(struct tui_dash *d, int w)
 	struct tui_model *m = d->m;
 	char up[32], in[32], out[32], line[512];
 
-	fmt_dur(m->uptime, up, sizeof(up));
-	fmt_bytes(m->in_rate, in, sizeof(in));
-	fmt_bytes(m->out_rate, out, sizeof(out));
+	tui_fmt_dur(m->uptime, up, sizeof(up));
+	tui_fmt_bytes(m->in_rate, in, sizeof(in));
+	tui_fmt_bytes(m->out_rate, out, sizeof(out));
 	if (w >= 120)
 		snprintf(line, sizeof(line), " sockdeckd %s%s  up %s  ports %s"
 		    " (%d/%d listening)  clients %d  in %s/s  out %s/s  "
@@ -285,10 +114,10 @@ draw_header(struct tui_dash *d, int w)
 		    d->attached[0] ? " attached" : "", up, m->ports,
 		    m->nlistening, m->nports, (int)m->nclients_rows, in,
 		    m->readings_rate);
-	dash_attr_on(d, C_HEADER, A_REVERSE);
-	fill(0, 0, w);
-	put(0, 0, w, line);
-	dash_attr_off(d, C_HEADER, A_REVERSE);
+	tui_attr_on(&d->term, TUI_C_HEADER, A_REVERSE);
+	tui_fill(0, 0, w);
+	tui_put(0, 0, w, line);
+	tui_attr_off(&d->term, TUI_C_HEADER, A_REVERSE);
 	if (d->gone[0] != '\0')
 		snprintf(line, sizeof(line), " server gone: %s (q quits)",
 		    d->gone);
@@ -299,22 +128,12 @@ draw_header(struct tui_dash *d, int w)
 		snprintf(line, sizeof(line), " addr %s   messages %llu%s%s",
 		    m->addrs, (unsigned long long)m->messages,
 		    m->sinks[0] ? "   " : "", m->sinks);
-	fill(1, 0, w);
+	tui_fill(1, 0, w);
 	if (d->gone[0] != '\0' || m->failed[0] != '\0')
-		dash_attr_on(d, C_BAD, A_BOLD);
-	put(1, 0, w, line);
+		tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
+	tui_put(1, 0, w, line);
 	if (d->gone[0] != '\0' || m->failed[0] != '\0')
-		dash_attr_off(d, C_BAD, A_BOLD);
-}
-
-static void
-fmt_clock(int64_t ns, char *buf, size_t len)
-{
-	time_t sec = (time_t)(ns / 1000000000);
-	struct tm tm;
-
-	localtime_r(&sec, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
 }
 
 static void
@@ -324,17 +143,17 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	struct tui_client *c;
 	char title[96], line[512], peer[64], when[16], dur[32], in[16],
 	    out[16], last[16];
-	int64_t now = now_ns();
+	int64_t now = tui_now_ns();
 	size_t i, rows = h > 3 ? (size_t)h - 3 : 0, first;
 	int wide = w >= 120;
 
 	sync_sel(d);
 	snprintf(title, sizeof(title), "Clients (%zu) \xe2\x94\x80 sort: %s",
 	    m->nclients_rows, sort_names[d->sort]);
-	if (!d->utf8)
+	if (!d->term.utf8)
 		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
 		    m->nclients_rows, sort_names[d->sort]);
-	draw_box(d, y, 0, h, w, title, d->pane == P_CLIENTS);
+	tui_box(&d->term, y, 0, h, w, title, d->pane == P_CLIENTS);
 	d->at[P_CLIENTS].y = y;
 	d->at[P_CLIENTS].x = 0;
 	d->at[P_CLIENTS].h = h;
@@ -347,20 +166,20 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	else
 		snprintf(line, sizeof(line), "  %-5s %-22s %-17s %-18s %s",
 		    "id", "peer", "device", "connected", "state");
-	dash_attr_on(d, C_TITLE, A_BOLD);
-	put(y + 1, 1, w - 2, line);
-	dash_attr_off(d, C_TITLE, A_BOLD);
+	tui_attr_on(&d->term, TUI_C_TITLE, A_BOLD);
+	tui_put(y + 1, 1, w - 2, line);
+	tui_attr_off(&d->term, TUI_C_TITLE, A_BOLD);
 	first = d->sel >= rows ? d->sel - rows + 1 : 0;
 	d->first_row = first;
 	for (i = 0; i < rows && first + i < m->nclients_rows; i++) {
 		c = &m->clients[first + i];
 		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
 		    "[%s]:%d" : "%s:%d", c->peer, c->peer_port);
-		fmt_clock(c->connected_ns, when, sizeof(when));
-		fmt_dur((now - c->connected_ns) / 1000000000, dur,
+		tui_fmt_clock(c->connected_ns, when, sizeof(when));
+		tui_fmt_dur((now - c->connected_ns) / 1000000000, dur,
 		    sizeof(dur));
-		fmt_bytes((double)c->bytes_in, in, sizeof(in));
-		fmt_bytes((double)c->bytes_out, out, sizeof(out));
+		tui_fmt_bytes((double)c->bytes_in, in, sizeof(in));
+		tui_fmt_bytes((double)c->bytes_out, out, sizeof(out));
 		snprintf(last, sizeof(last), "%.0fs", c->last_ns ?
 		    (double)(now - c->last_ns) / 1e9 : 0.0);
 		snprintf(when + strlen(when), sizeof(when) - strlen(when),
@@ -377,27 +196,11 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 			    c->id, peer, c->device, when, dur, c->state);
 		if (first + i == d->sel && d->pane == P_CLIENTS)
 			attron(A_REVERSE);
-		fill(y + 2 + (int)i, 1, w - 2);
-		put(y + 2 + (int)i, 1, w - 2, line);
+		tui_fill(y + 2 + (int)i, 1, w - 2);
+		tui_put(y + 2 + (int)i, 1, w - 2, line);
 		if (first + i == d->sel && d->pane == P_CLIENTS)
 			attroff(A_REVERSE);
 	}
-}
-
-/* A progress bar of width w for fraction f. */
-static void
-bar(struct tui_dash *d, double f, char *buf, size_t w)
-{
-	size_t i, n = (size_t)(f * (double)w), o = 0;
-
-	for (i = 0; i < w && o + 4 < 256; i++) {
-		if (i < n && d->utf8) {
-			memcpy(buf + o, "\xe2\x96\x88", 3);
-			o += 3;
-		} else
-			buf[o++] = i < n ? '#' : (d->utf8 ? ' ' : '.');
-	}
-	buf[o] = '\0';
 }
 
 static void
@@ -409,9 +212,9 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 	double f, secs, r;
 	int room;
 	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0;
-	int64_t now = now_ns();
+	int64_t now = tui_now_ns();
 
-	draw_box(d, y, x, h, w, "Transfers", d->pane == P_XFERS);
+	tui_box(&d->term, y, x, h, w, "Transfers", d->pane == P_XFERS);
 	pane_at(d, P_XFERS, y, x, h, w);
 	/* Files in flight first, two lines each (as the sketch has it):
 	 * name, client, bar and percent; then bytes, rate and time left.
@@ -424,38 +227,38 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 		secs = (double)(now - t->start_ns) / 1e9;
 		r = secs > 0 ? (double)t->bytes / secs : 0;
 		room = w - 40 > 40 ? 40 : (w - 40 < 6 ? 6 : w - 40);
-		bar(d, f, b, (size_t)room);
-		fmt_bytes((double)t->bytes, done, sizeof(done));
-		fmt_bytes((double)t->size, size, sizeof(size));
-		fmt_bytes(r, rate, sizeof(rate));
+		tui_bar(&d->term, f, b, (size_t)room);
+		tui_fmt_bytes((double)t->bytes, done, sizeof(done));
+		tui_fmt_bytes((double)t->size, size, sizeof(size));
+		tui_fmt_bytes(r, rate, sizeof(rate));
 		snprintf(eta, sizeof(eta), "ETA ?");
 		if (r > 0) {
 			snprintf(eta, sizeof(eta), "ETA ");
-			fmt_dur((int64_t)((double)(t->size - t->bytes) / r),
+			tui_fmt_dur((int64_t)((double)(t->size - t->bytes) / r),
 			    eta + 4, sizeof(eta) - 4);
 		}
 		snprintf(line, sizeof(line), "%-24.24s #%-4u %s %3.0f%%",
 		    t->name, t->id, b, f * 100);
-		put(y + 1 + (int)k++, x + 1, w - 2, line);
+		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
 		snprintf(line, sizeof(line), "  %s/%s  %s/s  %s", done, size,
 		    rate, eta);
-		put(y + 1 + (int)k++, x + 1, w - 2, line);
+		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
 	}
 	for (i = m->nxfers; i-- > 0 && k < rows;) {
 		t = &m->xfers[i];
 		if (t->state == TUI_XFER_ACTIVE)
 			continue;
-		fmt_bytes((double)t->size, size, sizeof(size));
+		tui_fmt_bytes((double)t->size, size, sizeof(size));
 		snprintf(line, sizeof(line), "%s %-24.24s #%-4u %s %s",
-		    t->state == TUI_XFER_DONE ? (d->utf8 ? "\xe2\x9c\x93" :
-		    "done") : (d->utf8 ? "\xe2\x9c\x97" : "FAIL"), t->name,
+		    t->state == TUI_XFER_DONE ? (d->term.utf8 ? "\xe2\x9c\x93" :
+		    "done") : (d->term.utf8 ? "\xe2\x9c\x97" : "FAIL"), t->name,
 		    t->id, size, t->state == TUI_XFER_DONE ? "stored" :
 		    t->reason);
 		if (t->state == TUI_XFER_FAILED)
-			dash_attr_on(d, C_BAD, A_BOLD);
-		put(y + 1 + (int)k++, x + 1, w - 2, line);
+			tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
+		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
 		if (t->state == TUI_XFER_FAILED)
-			dash_attr_off(d, C_BAD, A_BOLD);
+			tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
 	}
 }
 
@@ -483,7 +286,7 @@ spark(struct tui_dash *d, const double *v, int n, int width, char *buf)
 		if (!isfinite(t) || t < 0 || t > 1)
 			t = 0.5;
 		k = (int)(t * 7.0 + 0.5);
-		if (d->utf8) {
+		if (d->term.utf8) {
 			memcpy(buf + o, blocks[k], 3);
 			o += 3;
 		} else
@@ -504,14 +307,14 @@ draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 	if (d->scroll[P_SENSORS] + rows > m->nsensors)
 		d->scroll[P_SENSORS] = m->nsensors > rows ?
 		    m->nsensors - rows : 0;
-	draw_box(d, y, x, h, w, title, d->pane == P_SENSORS);
+	tui_box(&d->term, y, x, h, w, title, d->pane == P_SENSORS);
 	pane_at(d, P_SENSORS, y, x, h, w);
 	for (i = 0; i < rows && d->scroll[P_SENSORS] + i < m->nsensors; i++) {
 		s = &m->sensors[d->scroll[P_SENSORS] + i];
 		spark(d, s->hist, s->nhist, 20, sp);
 		snprintf(line, sizeof(line), "%-17s %10.4g  %s  %.0f/s",
 		    s->device, s->value, sp, s->rate);
-		put(y + 1 + (int)i, x + 1, w - 2, line);
+		tui_put(y + 1 + (int)i, x + 1, w - 2, line);
 	}
 }
 
@@ -540,17 +343,17 @@ draw_log(struct tui_dash *d, int y, int x, int h, int w)
 	snprintf(title, sizeof(title), "Log \xe2\x94\x80 filter: %s "
 	    "\xe2\x94\x80 %s", d->filter[0] ? d->filter : "(none)",
 	    d->paused ? "paused" : (d->log_back ? "scrolled" : "following"));
-	if (!d->utf8)
+	if (!d->term.utf8)
 		snprintf(title, sizeof(title), "Log - filter: %s - %s",
 		    d->filter[0] ? d->filter : "(none)", d->paused ? "paused" :
 		    (d->log_back ? "scrolled" : "following"));
-	draw_box(d, y, x, h, w, title, d->pane == P_LOG);
+	tui_box(&d->term, y, x, h, w, title, d->pane == P_LOG);
 	pane_at(d, P_LOG, y, x, h, w);
 	if (d->log_back > n)
 		d->log_back = n;
 	first = n > rows + d->log_back ? n - rows - d->log_back : 0;
 	for (i = 0; i < rows && first + i < n; i++)
-		put(y + 1 + (int)i, x + 1, w - 2, match[first + i]);
+		tui_put(y + 1 + (int)i, x + 1, w - 2, match[first + i]);
 }
 
 static const char *const keybar[][2] = {
@@ -569,12 +372,11 @@ static const char *const keybar_short[][2] = {
 static void
 draw_footer(struct tui_dash *d, int y, int w)
 {
-	size_t i, n = sizeof(keybar) / sizeof(keybar[0]);
+	size_t n = sizeof(keybar) / sizeof(keybar[0]);
 	const char *const (*keys)[2] = w >= 100 ? keybar : keybar_short;
-	int x = 0, need;
 	char prompt[400];
 
-	fill(y, 0, w);
+	tui_fill(y, 0, w);
 	if (d->mode >= M_BROADCAST) {
 		switch (d->mode) {
 		case M_BROADCAST:
@@ -604,25 +406,12 @@ draw_footer(struct tui_dash *d, int y, int w)
 			    d->m->nclients_rows);
 			break;
 		}
-		dash_attr_on(d, C_KEY, A_BOLD);
-		put(y, 0, w, prompt);
-		dash_attr_off(d, C_KEY, A_BOLD);
+		tui_attr_on(&d->term, TUI_C_KEY, A_BOLD);
+		tui_put(y, 0, w, prompt);
+		tui_attr_off(&d->term, TUI_C_KEY, A_BOLD);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		need = (int)(strlen(keys[i][0]) + strlen(keys[i][1])) + 3;
-		/* Narrow terminals keep Quit, last, whatever else goes. */
-		if (i + 1 < n && x + need + 8 > w)
-			continue;
-		mvaddch(y, x++, ' ');
-		dash_attr_on(d, C_KEY, A_REVERSE);
-		put(y, x, w - x, keys[i][0]);
-		dash_attr_off(d, C_KEY, A_REVERSE);
-		x += (int)strlen(keys[i][0]);
-		put(y, x, w - x, " ");
-		put(y, x + 1, w - x - 1, keys[i][1]);
-		x += (int)strlen(keys[i][1]) + 2;
-	}
+	tui_keybar(&d->term, y, w, keys, n);
 }
 
 static const char *const help_lines[] = {
@@ -647,16 +436,8 @@ static const char *const help_lines[] = {
 static void
 draw_help(struct tui_dash *d, int h, int w)
 {
-	size_t i, n = sizeof(help_lines) / sizeof(help_lines[0]);
-	int bw = 72, bh = (int)n + 4, y = (h - bh) / 2, x = (w - bw) / 2;
-
-	if (y < 0)
-		y = 0;
-	for (i = 0; i < (size_t)bh && y + (int)i < h; i++)
-		fill(y + (int)i, x, bw);
-	draw_box(d, y, x, bh, bw, "Help", 1);
-	for (i = 0; i < n; i++)
-		put(y + 2 + (int)i, x + 2, bw - 4, help_lines[i]);
+	tui_help(&d->term, h, w, help_lines,
+	    sizeof(help_lines) / sizeof(help_lines[0]));
 }
 
 static void
@@ -672,7 +453,7 @@ draw(struct tui_dash *d)
 
 		snprintf(msg, sizeof(msg), "sockdeckd needs at least 80x24 "
 		    "(now %dx%d)", w, h);
-		put(0, 0, w, msg);
+		tui_put(0, 0, w, msg);
 		refresh();
 		return;
 	}
@@ -1033,32 +814,11 @@ static void
 winch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tui_dash *d = arg;
-	struct winsize ws;
 
 	(void)fd;
 	(void)what;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
-		resizeterm(ws.ws_row, ws.ws_col);
-	clear();
+	tui_term_resize();
 	d->dirty = 1;
-}
-
-static void
-colors(struct tui_dash *d)
-{
-	const char *nc = getenv("NO_COLOR");
-
-	d->color = has_colors() && (nc == NULL || nc[0] == '\0');
-	if (!d->color)
-		return;
-	start_color();
-	use_default_colors();
-	init_pair(C_HEADER, COLOR_BLACK, COLOR_CYAN);
-	init_pair(C_TITLE, COLOR_CYAN, -1);
-	init_pair(C_FOCUS, COLOR_BLACK, COLOR_GREEN);
-	init_pair(C_KEY, COLOR_BLACK, COLOR_CYAN);
-	init_pair(C_OK, COLOR_GREEN, -1);
-	init_pair(C_BAD, COLOR_RED, -1);
 }
 
 struct tui_dash *
@@ -1067,12 +827,14 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 {
 	struct timeval redraw = { 0, REDRAW_MS * 1000 }, sec = { 1, 0 };
 	struct tui_dash *d = calloc(1, sizeof(*d));
-	const char *cs, *term;
 
 	if (d == NULL)
 		return NULL;
 	d->m = tui_model_new();
-	if (d->m == NULL) {
+	/* The terminal the caller cannot use (unknown TERM) is NULL here,
+	 * and the caller falls back to the text log. */
+	if (d->m == NULL || tui_term_open(&d->term) != 0) {
+		tui_model_free(d->m);
 		free(d);
 		return NULL;
 	}
@@ -1082,40 +844,7 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	d->bottom = P_LOG;
 	if (attached != NULL)
 		snprintf(d->attached, sizeof(d->attached), "%s", attached);
-	/* Characters only: numbers must keep their "." for the readings
-	 * the core formats in this same process. */
-	setlocale(LC_CTYPE, "");
-	cs = nl_langinfo(CODESET);
-	term = getenv("TERM");
-	/* UTF-8 drawing in a UTF-8 locale, except on the old DEC terminals
-	 * (and their emulations) that never drew it. */
-	d->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0 &&
-	    !(term != NULL && (strncmp(term, "vt1", 3) == 0 ||
-	    strncmp(term, "vt2", 3) == 0 || strcmp(term, "ansi") == 0));
-	/* newterm, unlike initscr, returns NULL for a terminal it does not
-	 * know, and the caller falls back to the text log. */
-	d->screen = newterm(NULL, stdout, stdin);
-	if (d->screen == NULL) {
-		tui_model_free(d->m);
-		free(d);
-		return NULL;
-	}
-	set_term(d->screen);
 	active = d;
-	cbreak();
-	no_flow_control();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	/* Clicks and the wheel where the terminal reports them; no drag,
-	 * so the terminal's own text selection still works with shift. */
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
-	    BUTTON5_PRESSED, NULL);
-	mouseinterval(0);
-	colors(d);
 	d->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    input_cb, d);
 	d->winch = evsignal_new(base, SIGWINCH, winch_cb, d);
@@ -1162,12 +891,9 @@ tui_dash_free(struct tui_dash *d)
 		event_free(d->redraw);
 	if (d->poll != NULL)
 		event_free(d->poll);
-	if (active == d) {
-		endwin();
+	if (active == d)
 		active = NULL;
-	}
-	if (d->screen != NULL)
-		delscreen(d->screen);
+	tui_term_close(&d->term);
 	tui_model_free(d->m);
 	free(d);
 }
@@ -1175,6 +901,5 @@ tui_dash_free(struct tui_dash *d)
 void
 tui_dash_emergency_restore(void)
 {
-	if (active != NULL && !isendwin())
-		endwin();
+	tui_term_emergency_restore();
 }

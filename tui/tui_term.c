@@ -1,0 +1,336 @@
+/*
+ * tui_term.c: the terminal and the drawing helpers both front ends use
+ * (see tui_term.h).
+ */
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "tui_term.h"
+
+static struct tui_term *active;		/* for the emergency restore */
+
+/* Ctrl-S must be a key, not XOFF: a terminal stopped by flow control
+ * would block our writes, and with them the program's whole loop. */
+static void
+no_flow_control(void)
+{
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &t) != 0)
+		return;
+	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+static void
+colors(struct tui_term *t)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	t->color = has_colors() && (nc == NULL || nc[0] == '\0');
+	if (!t->color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(TUI_C_HEADER, COLOR_BLACK, COLOR_CYAN);
+	init_pair(TUI_C_TITLE, COLOR_CYAN, -1);
+	init_pair(TUI_C_FOCUS, COLOR_BLACK, COLOR_GREEN);
+	init_pair(TUI_C_KEY, COLOR_BLACK, COLOR_CYAN);
+	init_pair(TUI_C_OK, COLOR_GREEN, -1);
+	init_pair(TUI_C_BAD, COLOR_RED, -1);
+	init_pair(TUI_C_WARN, COLOR_YELLOW, -1);
+}
+
+int
+tui_term_open(struct tui_term *t)
+{
+	const char *cs, *term;
+
+	memset(t, 0, sizeof(*t));
+	/* Characters only: numbers must keep their "." for the readings
+	 * formatted in this same process. */
+	setlocale(LC_CTYPE, "");
+	cs = nl_langinfo(CODESET);
+	term = getenv("TERM");
+	/* UTF-8 drawing in a UTF-8 locale, except on the old DEC terminals
+	 * (and their emulations) that never drew it. */
+	t->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0 &&
+	    !(term != NULL && (strncmp(term, "vt1", 3) == 0 ||
+	    strncmp(term, "vt2", 3) == 0 || strcmp(term, "ansi") == 0));
+	/* newterm, unlike initscr, returns NULL for a terminal it does not
+	 * know, and the caller can fall back to plain output. */
+	t->screen = newterm(NULL, stdout, stdin);
+	if (t->screen == NULL)
+		return -1;
+	set_term(t->screen);
+	active = t;
+	cbreak();
+	no_flow_control();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	/* Clicks and the wheel where the terminal reports them; no drag,
+	 * so the terminal's own text selection still works with shift. */
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
+	    BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	colors(t);
+	return 0;
+}
+
+void
+tui_term_close(struct tui_term *t)
+{
+	if (t->screen == NULL)
+		return;
+	if (active == t) {
+		endwin();
+		active = NULL;
+	}
+	delscreen(t->screen);
+	t->screen = NULL;
+}
+
+void
+tui_term_emergency_restore(void)
+{
+	if (active != NULL && !isendwin())
+		endwin();
+}
+
+void
+tui_term_resize(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clear();
+}
+
+void
+tui_put(int y, int x, int w, const char *s)
+{
+	wchar_t ws[512];
+	size_t n = 0, len = strlen(s), k;
+	int cols = 0, cw;
+	mbstate_t st;
+	wchar_t wc;
+
+	if (w <= 0)
+		return;
+	memset(&st, 0, sizeof(st));
+	while (len > 0 && n + 1 < sizeof(ws) / sizeof(ws[0])) {
+		k = mbrtowc(&wc, s, len, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			/* A byte this locale cannot read: shown as '?', never
+			 * written as it is. */
+			memset(&st, 0, sizeof(st));
+			wc = L'?';
+			k = 1;
+		}
+		/* Control characters would move the cursor: never let a
+		 * peer's text do that. */
+		if (wc < 0x20 || (wc >= 0x7f && wc < 0xa0))
+			wc = L'?';
+		cw = wcwidth(wc);
+		if (cw < 0) {
+			wc = L'?';
+			cw = 1;
+		}
+		if (cols + cw > w)
+			break;
+		ws[n++] = wc;
+		cols += cw;
+		s += k;
+		len -= k;
+	}
+	ws[n] = L'\0';
+	mvaddwstr(y, x, ws);
+}
+
+void
+tui_fill(int y, int x, int w)
+{
+	if (w > 0)
+		mvhline(y, x, ' ', w);
+}
+
+void
+tui_attr_on(const struct tui_term *t, int color, attr_t mono)
+{
+	if (t->color)
+		attron(COLOR_PAIR(color));
+	else
+		attron(mono);
+}
+
+void
+tui_attr_off(const struct tui_term *t, int color, attr_t mono)
+{
+	if (t->color)
+		attroff(COLOR_PAIR(color));
+	else
+		attroff(mono);
+}
+
+void
+tui_box(const struct tui_term *t, int y, int x, int h, int w,
+    const char *title, int focused)
+{
+	char s[160];
+
+	if (h < 2 || w < 4)
+		return;
+	if (t->utf8) {
+		/* Wide line drawing: right in any UTF-8 terminal, and what
+		 * a screen capture reads back. */
+		mvadd_wch(y, x, WACS_ULCORNER);
+		mvhline_set(y, x + 1, WACS_HLINE, w - 2);
+		mvadd_wch(y, x + w - 1, WACS_URCORNER);
+		mvvline_set(y + 1, x, WACS_VLINE, h - 2);
+		mvvline_set(y + 1, x + w - 1, WACS_VLINE, h - 2);
+		mvadd_wch(y + h - 1, x, WACS_LLCORNER);
+		mvhline_set(y + h - 1, x + 1, WACS_HLINE, w - 2);
+		mvadd_wch(y + h - 1, x + w - 1, WACS_LRCORNER);
+	} else {
+		/* ACS: ncurses falls back to + - | where the terminal
+		 * has no line drawing. */
+		mvaddch(y, x, ACS_ULCORNER);
+		mvhline(y, x + 1, ACS_HLINE, w - 2);
+		mvaddch(y, x + w - 1, ACS_URCORNER);
+		mvvline(y + 1, x, ACS_VLINE, h - 2);
+		mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
+		mvaddch(y + h - 1, x, ACS_LLCORNER);
+		mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
+		mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	}
+	snprintf(s, sizeof(s), focused ? "[%s]" : " %s ", title);
+	if (focused)
+		tui_attr_on(t, TUI_C_FOCUS, A_REVERSE);
+	else
+		tui_attr_on(t, TUI_C_TITLE, A_BOLD);
+	tui_put(y, x + 1, w - 2, s);
+	if (focused)
+		tui_attr_off(t, TUI_C_FOCUS, A_REVERSE);
+	else
+		tui_attr_off(t, TUI_C_TITLE, A_BOLD);
+}
+
+void
+tui_bar(const struct tui_term *t, double f, char *buf, size_t w)
+{
+	size_t i, n, o = 0;
+
+	if (!(f >= 0))
+		f = 0;
+	if (f > 1)
+		f = 1;
+	n = (size_t)(f * (double)w);
+	for (i = 0; i < w; i++) {
+		if (i < n && t->utf8) {
+			memcpy(buf + o, "\xe2\x96\x88", 3);
+			o += 3;
+		} else
+			buf[o++] = i < n ? '#' : (t->utf8 ? ' ' : '.');
+	}
+	buf[o] = '\0';
+}
+
+void
+tui_keybar(const struct tui_term *t, int y, int w,
+    const char *const (*keys)[2], size_t n)
+{
+	size_t i;
+	int x = 0, need;
+
+	tui_fill(y, 0, w);
+	for (i = 0; i < n; i++) {
+		need = (int)(strlen(keys[i][0]) + strlen(keys[i][1])) + 3;
+		/* Narrow terminals keep Quit, last, whatever else goes. */
+		if (i + 1 < n && x + need + 8 > w)
+			continue;
+		mvaddch(y, x++, ' ');
+		tui_attr_on(t, TUI_C_KEY, A_REVERSE);
+		tui_put(y, x, w - x, keys[i][0]);
+		tui_attr_off(t, TUI_C_KEY, A_REVERSE);
+		x += (int)strlen(keys[i][0]);
+		tui_put(y, x, w - x, " ");
+		tui_put(y, x + 1, w - x - 1, keys[i][1]);
+		x += (int)strlen(keys[i][1]) + 2;
+	}
+}
+
+void
+tui_help(const struct tui_term *t, int h, int w, const char *const *lines,
+    size_t n)
+{
+	int bw = 72, bh = (int)n + 4, y = (h - bh) / 2, x = (w - bw) / 2;
+	size_t i;
+
+	if (y < 0)
+		y = 0;
+	if (x < 0)
+		x = 0;
+	for (i = 0; i < (size_t)bh && y + (int)i < h; i++)
+		tui_fill(y + (int)i, x, bw);
+	tui_box(t, y, x, bh, bw, "Help", 1);
+	for (i = 0; i < n; i++)
+		tui_put(y + 2 + (int)i, x + 2, bw - 4, lines[i]);
+}
+
+void
+tui_fmt_bytes(double n, char *buf, size_t len)
+{
+	static const char *const u[] = { "B", "kB", "MB", "GB", "TB" };
+	int i = 0;
+
+	while (n >= 1000 && i < 4) {
+		n /= 1000;
+		i++;
+	}
+	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", n, u[i]);
+}
+
+void
+tui_fmt_dur(int64_t s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd %02lld:%02lld", (long long)s / 86400,
+		    (long long)s % 86400 / 3600, (long long)s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lld:%02lld:%02lld", (long long)s / 3600,
+		    (long long)s % 3600 / 60, (long long)s % 60);
+}
+
+void
+tui_fmt_clock(int64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int64_t
+tui_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
