@@ -28,6 +28,7 @@
 #define CL_CHUNK	(256u << 10)	/* file bytes per chunk */
 #define CL_HIGH		(1u << 20)	/* stop reading the file past this */
 #define CL_HASH_STEP	(4u << 20)	/* prefix hashed per loop turn */
+#define CL_BACKOFF_MAX	30		/* seconds between reconnects */
 
 struct cl_file {
 	int		 fd;
@@ -50,6 +51,10 @@ struct sd_client {
 	struct bufferevent	*bev;
 	struct event		*timer;		/* connect timeout */
 	struct event		*pump_ev;	/* more file work */
+	struct event		*retry;		/* reconnect after backoff */
+	unsigned		 backoff;	/* seconds, 0: none yet */
+	char			 host[256];
+	int			 port;
 	enum sd_client_state	 state;
 	struct sd_proto_dec	 dec;
 	int			 welcomed;
@@ -105,17 +110,69 @@ cl_file_close(struct sd_client *c)
 	c->file.fd = -1;
 }
 
-/* Drop the connection; reason is said with the state change. */
+/* Close the socket; reason is said with the state change. A drop
+ * the user did not ask for (retry) comes back after a backoff when
+ * reconnecting is on. */
 static void
-cl_drop(struct sd_client *c, const char *reason)
+cl_disconnect(struct sd_client *c, const char *reason, int retry)
 {
+	struct timeval tv = { 0, 0 };
+	char why[SD_ERR_LEN];
+
 	if (c->bev != NULL) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
 	}
 	evtimer_del(c->timer);
+	evtimer_del(c->retry);
 	sd_proto_dec_done(&c->dec);
+	/* A legacy body cannot be resumed: that transfer ends here. An
+	 * extension one waits for the next WELCOME to be offered again. */
+	if (c->opts.legacy)
+		cl_file_close(c);
+	c->file.accepted = 0;
+	c->file.ended = 0;
+	if (retry && c->opts.reconnect && c->host[0] != '\0') {
+		c->backoff = c->backoff == 0 ? 1 : c->backoff * 2;
+		if (c->backoff > CL_BACKOFF_MAX)
+			c->backoff = CL_BACKOFF_MAX;
+		tv.tv_sec = (time_t)c->backoff;
+		evtimer_add(c->retry, &tv);
+		snprintf(why, sizeof(why), "%.200s; reconnecting in %u s",
+		    reason != NULL ? reason : "closed", c->backoff);
+		reason = why;
+	}
 	cl_set_state(c, SD_CLIENT_UNCONNECTED, reason);
+}
+
+static void
+cl_drop(struct sd_client *c, const char *reason)
+{
+	cl_disconnect(c, reason, 1);
+}
+
+/* Offer the file in flight (again, after a reconnect: the server's
+ * FILE_ACCEPT says where to go on, and the prefix is hashed anew). */
+static void
+cl_offer(struct sd_client *c)
+{
+	struct cl_file *f = &c->file;
+	struct sd_file_offer o;
+	uint8_t buf[400];
+	size_t n;
+
+	XXH3_64bits_reset(f->hash);
+	f->hashed = 0;
+	f->off = 0;
+	f->accepted = 0;
+	f->ended = 0;
+	o.xfer = f->xfer;
+	o.size = f->size;
+	o.key = f->key;
+	o.name = f->name;
+	o.name_len = (uint16_t)strlen(f->name);
+	if (sd_proto_enc_file_offer(buf, sizeof(buf), &o, &n) == SD_OK)
+		cl_write(c, buf, n);
 }
 
 /* Frames from the server (extension protocol). */
@@ -125,9 +182,14 @@ cl_frame(struct sd_client *c, const struct sd_frame *f)
 	switch (f->kind) {
 	case SD_K_WELCOME:
 		c->welcomed = 1;
+		c->backoff = 0;
 		c->max_chunk = f->u.welcome.max_chunk;
 		if (c->max_chunk == 0 || c->max_chunk > CL_CHUNK)
 			c->max_chunk = CL_CHUNK;
+		/* A file cut by the last drop first: it is offered again
+		 * before anything new is asked for. */
+		if (c->file.fd >= 0)
+			cl_offer(c);
 		cl_set_state(c, SD_CLIENT_CONNECTED, NULL);
 		break;
 	case SD_K_TEXT:
@@ -234,9 +296,10 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		evtimer_del(c->timer);
 		/* An extension client is connected once WELCOME comes. */
-		if (c->opts.legacy)
+		if (c->opts.legacy) {
+			c->backoff = 0;
 			cl_set_state(c, SD_CLIENT_CONNECTED, NULL);
-		else
+		} else
 			cl_say_hello(c);
 		return;
 	}
@@ -270,6 +333,17 @@ cl_pump_cb(evutil_socket_t fd, short what, void *arg)
 	cl_pump(arg);
 }
 
+static void
+cl_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_client *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->bev == NULL)
+		sd_client_connect(c, c->host, c->port);
+}
+
 struct sd_client *
 sd_client_new(struct event_base *base, struct evdns_base *dns,
     const struct sd_client_opts *opts, const struct sd_client_cbs *cbs)
@@ -288,8 +362,10 @@ sd_client_new(struct event_base *base, struct evdns_base *dns,
 	c->max_chunk = CL_CHUNK;
 	c->timer = evtimer_new(base, cl_timeout_cb, c);
 	c->pump_ev = event_new(base, -1, 0, cl_pump_cb, c);
+	c->retry = evtimer_new(base, cl_retry_cb, c);
 	c->chunk = malloc(CL_HASH_STEP);
-	if (c->timer == NULL || c->pump_ev == NULL || c->chunk == NULL) {
+	if (c->timer == NULL || c->pump_ev == NULL || c->retry == NULL ||
+	    c->chunk == NULL) {
 		sd_client_free(c);
 		return NULL;
 	}
@@ -309,6 +385,8 @@ sd_client_free(struct sd_client *c)
 		event_free(c->timer);
 	if (c->pump_ev != NULL)
 		event_free(c->pump_ev);
+	if (c->retry != NULL)
+		event_free(c->retry);
 	free(c->chunk);
 	free(c);
 }
@@ -322,6 +400,12 @@ sd_client_connect(struct sd_client *c, const char *host, int port)
 
 	if (c->bev != NULL)
 		return SD_ERR_INVAL;
+	evtimer_del(c->retry);
+	if (host != c->host) {
+		snprintf(c->host, sizeof(c->host), "%s", host);
+		c->port = port;
+		c->backoff = 0;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = EVUTIL_AI_NUMERICHOST;
 	numeric = evutil_getaddrinfo(host, NULL, &hints, &ai) == 0;
@@ -350,11 +434,20 @@ sd_client_connect(struct sd_client *c, const char *host, int port)
 void
 sd_client_close(struct sd_client *c, int graceful)
 {
+	evtimer_del(c->retry);
 	if (c->bev == NULL)
 		return;
 	if (graceful && evbuffer_get_length(bufferevent_get_output(c->bev)))
 		cl_set_state(c, SD_CLIENT_CLOSING, NULL);
-	cl_drop(c, "closed");
+	cl_disconnect(c, "disconnected", 0);
+}
+
+void
+sd_client_set_reconnect(struct sd_client *c, int on)
+{
+	c->opts.reconnect = on;
+	if (!on)
+		evtimer_del(c->retry);
 }
 
 enum sd_client_state
@@ -425,7 +518,6 @@ sd_client_send_file(struct sd_client *c, const char *path,
     char err[SD_ERR_LEN])
 {
 	struct sd_legacy_file lf = { { 0 }, 0, 0 };
-	struct sd_file_offer o;
 	const char *base = strrchr(path, '/');
 	uint8_t buf[400];
 	struct stat st;
@@ -433,6 +525,12 @@ sd_client_send_file(struct sd_client *c, const char *path,
 
 	if (c->file.fd >= 0) {
 		snprintf(err, SD_ERR_LEN, "a file is already being sent");
+		return SD_ERR_INVAL;
+	}
+	/* A legacy frame cannot wait for a connection: its header and its
+	 * body must go out on the same one. */
+	if (c->opts.legacy && c->bev == NULL) {
+		snprintf(err, SD_ERR_LEN, "not connected");
 		return SD_ERR_INVAL;
 	}
 	c->file.fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -470,14 +568,36 @@ sd_client_send_file(struct sd_client *c, const char *path,
 	}
 	c->file.xfer = c->next_id++;
 	c->file.key = cl_file_key(path, &st);
-	o.xfer = c->file.xfer;
-	o.size = c->file.size;
-	o.key = c->file.key;
-	o.name = c->file.name;
-	o.name_len = (uint16_t)strlen(c->file.name);
-	if (sd_proto_enc_file_offer(buf, sizeof(buf), &o, &n) == SD_OK)
-		cl_write(c, buf, n);
+	cl_offer(c);
 	return SD_OK;
+}
+
+void
+sd_client_cancel_file(struct sd_client *c)
+{
+	struct sd_file_cancel k = { c->file.xfer };
+	uint8_t buf[16];
+	size_t n;
+
+	if (c->file.fd < 0)
+		return;
+	if (c->opts.legacy) {
+		/* The frame's header promised every byte of the file. */
+		cl_file_close(c);
+		cl_drop(c, "closed to cancel the file (a legacy frame "
+		    "cannot be cut short)");
+		return;
+	}
+	if (c->welcomed && c->bev != NULL &&
+	    sd_proto_enc_file_cancel(buf, sizeof(buf), &k, &n) == SD_OK)
+		cl_write(c, buf, n);
+	cl_file_close(c);
+}
+
+const char *
+sd_client_file_name(const struct sd_client *c)
+{
+	return c->file.fd >= 0 ? c->file.name : NULL;
 }
 
 /* Hash the part of the file the server already holds, a step a turn. */
@@ -558,7 +678,7 @@ cl_pump(struct sd_client *c)
 	}
 	if (f->off == f->size) {
 		if (c->opts.legacy)
-			f->ended = 1;	/* the server answers in text */
+			cl_file_close(c);	/* the server answers in text */
 		else
 			cl_file_end(c);
 	}

@@ -54,6 +54,7 @@ struct sd_client_opts {
 	uint8_t		 dev[SD_MAC_LEN];
 	const char	*name;		/* sent in HELLO */
 	unsigned	 timeout;	/* connect timeout, seconds */
+	int		 reconnect;	/* after a drop, with backoff */
 };
 
 struct sd_client *sd_client_new(struct event_base *base,
@@ -64,8 +65,12 @@ void sd_client_free(struct sd_client *c);
 /* Start connecting to host:port. */
 int sd_client_connect(struct sd_client *c, const char *host, int port);
 
-/* Close the connection (after queued output when graceful). */
+/* Close the connection (after queued output when graceful). A close
+ * asked for here is never followed by an automatic reconnect. */
 void sd_client_close(struct sd_client *c, int graceful);
+
+/* Turn reconnecting after a drop on or off (1s, 2s, 4s ... 30s). */
+void sd_client_set_reconnect(struct sd_client *c, int on);
 
 enum sd_client_state sd_client_state(const struct sd_client *c);
 const char *sd_client_state_name(enum sd_client_state st);
@@ -74,9 +79,19 @@ const char *sd_client_state_name(enum sd_client_state st);
 int sd_client_send_text(struct sd_client *c, const char *text, size_t len,
     uint32_t *id);
 
-/* Send a file; SD_OK or an error with err (missing, unreadable). */
+/* Send a file; SD_OK or an error with err (missing, unreadable).
+ * An extension transfer cut by a dropped connection stays pending and
+ * is offered again on the next connect: the server answers with the
+ * offset it holds. A legacy one is over with the connection. */
 int sd_client_send_file(struct sd_client *c, const char *path,
     char err[SD_ERR_LEN]);
+
+/* Give up the file in flight (FILE_CANCEL; a legacy frame cannot be
+ * cut short, so the connection is closed instead). */
+void sd_client_cancel_file(struct sd_client *c);
+
+/* The file in flight, sent or waiting for a connection; NULL if none. */
+const char *sd_client_file_name(const struct sd_client *c);
 
 /* Send readings of one channel (NULL: none); *seq is the batch
  * number to wait an ack for (0 for legacy, which has no acks). */

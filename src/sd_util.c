@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "sd_err.h"
@@ -109,4 +110,28 @@ sd_fmt_bytes(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%llu B", (unsigned long long)n);
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+int
+sd_parse_target(const char *s, char *host, size_t len, int *port)
+{
+	const char *colon;
+	uint64_t p;
+
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (colon == NULL)
+			return -1;
+		snprintf(host, len, "%.*s", (int)(colon - s - 1), s + 1);
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || colon == s)
+			return -1;
+		snprintf(host, len, "%.*s", (int)(colon - s), s);
+	}
+	if (sd_parse_u64(colon + 1, 1, 65535, &p) != SD_OK)
+		return -1;
+	*port = (int)p;
+	return 0;
 }

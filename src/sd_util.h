@@ -30,4 +30,7 @@ void sd_fmt_rfc3339(int64_t ns, char *buf, size_t len);
 /* Format a byte count for people ("1.2 MB"). */
 void sd_fmt_bytes(uint64_t n, char *buf, size_t len);
 
+/* "host:port" or "[v6 address]:port" into host and port; 0 or -1. */
+int sd_parse_target(const char *s, char *host, size_t len, int *port);
+
 #endif

@@ -17,10 +17,11 @@
 #include "sd_client.h"
 #include "sd_err.h"
 #include "sd_util.h"
+#include "sockdeck_tui.h"
 
 #define QUIET_MS	300	/* a legacy answer is over after this */
 
-enum { CMD_SEND, CMD_FILE, CMD_SENSOR };
+enum { CMD_SEND, CMD_FILE, CMD_SENSOR, CMD_TUI };
 
 struct job {
 	struct event_base	*base;
@@ -66,12 +67,14 @@ static void
 usage(FILE *fp)
 {
 	fputs(
-"usage: sockdeck send HOST:PORT TEXT...\n"
+"usage: sockdeck [HOST:PORT]             the screen (connects at once)\n"
+"       sockdeck send HOST:PORT TEXT...\n"
 "       sockdeck send-file HOST:PORT PATH...\n"
 "       sockdeck sensor HOST:PORT VALUE... [--count N] [--rate R]\n"
 "                                          [--channel NAME]\n"
 "\n"
 "  --legacy            speak the original client's bytes (no HELLO)\n"
+"  --reconnect         the screen: reconnect after a drop, with backoff\n"
 "  --device MAC        the device id (the first interface's MAC)\n"
 "  --timeout SECS      connect and answer timeout (10)\n"
 "  --count N           send the values N times (sensor; 1)\n"
@@ -349,13 +352,18 @@ job_start(struct job *j)
 }
 
 static int parse_values(struct job *j);
-static int parse_target(const char *s, char *host, size_t len, int *port);
 
 /* The command, HOST:PORT and its arguments. */
 static int
 parse_positionals(int n, char **pos, struct job *j, char *host, size_t hlen,
     int *port)
 {
+	/* No command: the screen, connected at once to HOST:PORT. */
+	if (n == 0 || (n == 1 && sd_parse_target(pos[0], host, hlen,
+	    port) == 0)) {
+		j->cmd = CMD_TUI;
+		return 0;
+	}
 	if (n < 3) {
 		usage(stderr);
 		return 2;
@@ -371,7 +379,7 @@ parse_positionals(int n, char **pos, struct job *j, char *host, size_t hlen,
 		    "send-file, sensor)\n", pos[0]);
 		return 2;
 	}
-	if (parse_target(pos[1], host, hlen, port) != 0) {
+	if (sd_parse_target(pos[1], host, hlen, port) != 0) {
 		fprintf(stderr, "sockdeck: %s: expected HOST:PORT\n", pos[1]);
 		return 2;
 	}
@@ -379,31 +387,6 @@ parse_positionals(int n, char **pos, struct job *j, char *host, size_t hlen,
 	j->nargs = n - 2;
 	if (j->cmd == CMD_SENSOR && parse_values(j) != 0)
 		return 2;
-	return 0;
-}
-
-/* "host:port" or "[v6]:port" into host and port. */
-static int
-parse_target(const char *s, char *host, size_t len, int *port)
-{
-	const char *colon;
-	uint64_t p;
-
-	if (s[0] == '[') {
-		colon = strstr(s, "]:");
-		if (colon == NULL)
-			return -1;
-		snprintf(host, len, "%.*s", (int)(colon - s - 1), s + 1);
-		colon++;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL || colon == s)
-			return -1;
-		snprintf(host, len, "%.*s", (int)(colon - s), s);
-	}
-	if (sd_parse_u64(colon + 1, 1, 65535, &p) != SD_OK)
-		return -1;
-	*port = (int)p;
 	return 0;
 }
 
@@ -457,6 +440,10 @@ parse_opt(int argc, char **argv, int *i, struct job *j,
 
 	if (strcmp(a, "--legacy") == 0) {
 		j->legacy = o->legacy = 1;
+		return 0;
+	}
+	if (strcmp(a, "--reconnect") == 0) {
+		o->reconnect = 1;
 		return 0;
 	}
 	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -556,7 +543,7 @@ main(int argc, char **argv)
 	struct sd_client_cbs cbs = { &j, on_state, on_text, on_progress,
 	    on_result, on_acked, on_error };
 	struct evdns_base *dns = NULL;
-	char host[256];
+	char host[256] = "";
 	int port = 0, rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -568,6 +555,10 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		free(j.values);
 		return rc == 1 ? 0 : 2;
+	}
+	if (j.cmd == CMD_TUI) {
+		free(j.argv_keep);
+		return sockdeck_tui_run(&o, host[0] ? host : NULL, port);
 	}
 	j.progress = isatty(STDERR_FILENO);
 	o.name = "sockdeck";

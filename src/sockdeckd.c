@@ -23,6 +23,7 @@
 #include "sd_hlog.h"
 #include "sd_server.h"
 #include "tui_dash.h"
+#include "tui_term.h"
 
 /* A dashboard and what it talks to: the core in process, or a control
  * socket. */
@@ -106,27 +107,6 @@ attach_gone(const char *why, void *arg)
 	tui_dash_gone(f->dash, why);
 }
 
-/* A crash leaves the terminal usable, then dies as it would have. */
-static void
-fatal_signal(int sig)
-{
-	tui_dash_emergency_restore();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-catch_fatal_signals(void)
-{
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
-	    SIGQUIT };
-	size_t i;
-
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], fatal_signal);
-	atexit(tui_dash_emergency_restore);
-}
-
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -204,7 +184,7 @@ attach_main(int argc, char **argv)
 		fprintf(stderr, "sockdeckd attach: %s\n", err);
 		goto out;
 	}
-	catch_fatal_signals();
+	tui_term_catch_fatal_signals();
 	f.dash = tui_dash_new(f.base, &link, control);
 	if (f.dash == NULL) {
 		fprintf(stderr, "sockdeckd attach: cannot use this terminal\n");
@@ -251,7 +231,7 @@ run(const struct sd_config *cfg, int dashboard)
 	}
 	f.base = base;
 	if (dashboard) {
-		catch_fatal_signals();
+		tui_term_catch_fatal_signals();
 		f.dash = tui_dash_new(base, &link, NULL);
 		if (f.dash == NULL)
 			dashboard = 0;	/* no usable terminal: log */

@@ -18,8 +18,10 @@ BANNED = re.compile(r"\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|"
 IO_INC = re.compile(r'#\s*include\s*[<"](event2/|n?curses|curl/|librdkafka/'
                     r'|\.\./(src|tui)/)')
 CURSES_INC = re.compile(r'#\s*include\s*[<"](n?curses|(\.\./)?tui/)')
-SOCKET_CALL = re.compile(r"\b(socket|connect|accept|bufferevent_socket_new)"
-                         r"\s*\(")
+# A call through a struct member (link->connect(...)) is a request to the
+# program, not a socket call.
+SOCKET_CALL = re.compile(r"(?<![.>])\b(socket|connect|accept|"
+                         r"bufferevent_socket_new)\s*\(")
 MAIN_FILES = re.compile(r"(^|/)(main|sockdeckd?|.*_main)\.c$")
 
 

@@ -897,9 +897,3 @@ tui_dash_free(struct tui_dash *d)
 	tui_model_free(d->m);
 	free(d);
 }
-
-void
-tui_dash_emergency_restore(void)
-{
-	tui_term_emergency_restore();
-}

@@ -39,7 +39,5 @@ void tui_dash_gone(struct tui_dash *d, const char *why);
 /* Give the terminal back as it was. Safe to call twice. */
 void tui_dash_free(struct tui_dash *d);
 
-/* Restore the terminal from a fatal signal handler. */
-void tui_dash_emergency_restore(void);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,27 @@ tui_term_emergency_restore(void)
 {
 	if (active != NULL && !isendwin())
 		endwin();
+}
+
+/* A crash leaves the terminal usable, then dies as it would have. */
+static void
+fatal_signal(int sig)
+{
+	tui_term_emergency_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+tui_term_catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
+	    SIGQUIT };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], fatal_signal);
+	atexit(tui_term_emergency_restore);
 }
 
 void

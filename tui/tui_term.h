@@ -44,6 +44,10 @@ void tui_term_close(struct tui_term *t);
 /* Restore the terminal from a fatal signal handler or atexit. */
 void tui_term_emergency_restore(void);
 
+/* On a crash (SIGSEGV, SIGABRT, ...) and at exit, give the terminal
+ * back first; the crash then goes on as it would have. */
+void tui_term_catch_fatal_signals(void);
+
 /* SIGWINCH: take the new size and clear for a full redraw. */
 void tui_term_resize(void);
 

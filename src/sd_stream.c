@@ -1,0 +1,93 @@
+/*
+ * sd_stream.c: made-up sensor values for test streams (see sd_stream.h).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sd_stream.h"
+
+static const char *const shape_names[] = { "constant", "walk", "sine" };
+
+void
+sd_stream_init(struct sd_stream *s, enum sd_stream_shape shape, double base,
+    double rate, int64_t now_ns)
+{
+	memset(s, 0, sizeof(*s));
+	s->shape = shape;
+	s->base = base;
+	s->cur = base;
+	s->rate = rate;
+	s->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)now_ns;
+	s->start_ns = now_ns;
+}
+
+uint64_t
+sd_stream_due(const struct sd_stream *s, int64_t now_ns, uint64_t max)
+{
+	double want = (double)(now_ns - s->start_ns) / 1e9 * s->rate;
+	uint64_t due;
+
+	/* The first reading goes at once, the next ones at the rate. */
+	if (!(want >= 0) || want > 1e18)
+		return 0;
+	due = (uint64_t)want + 1;
+	if (due <= s->n)
+		return 0;
+	due -= s->n;
+	return due > max ? max : due;
+}
+
+/* xorshift64*: a uniform double in [-1, 1). */
+static double
+stream_rand(struct sd_stream *s)
+{
+	uint64_t x = s->seed;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	s->seed = x;
+	x *= 0x2545f4914f6cdd1dull;
+	return (double)(x >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+double
+sd_stream_next(struct sd_stream *s)
+{
+	double t, step = fabs(s->base) > 0 ? fabs(s->base) / 100 : 0.01;
+
+	switch (s->shape) {
+	case SD_STREAM_WALK:
+		s->cur += step * stream_rand(s);
+		break;
+	case SD_STREAM_SINE:
+		/* Time from the reading's index, so the curve is smooth at
+		 * any rate and whatever the loop's jitter. */
+		t = s->rate > 0 ? (double)s->n / s->rate : 0;
+		s->cur = s->base + fabs(s->base) / 10 *
+		    sin(2 * M_PI * t / SD_STREAM_PERIOD);
+		break;
+	default:
+		s->cur = s->base;
+		break;
+	}
+	s->n++;
+	return s->cur;
+}
+
+const char *
+sd_stream_shape_name(enum sd_stream_shape shape)
+{
+	return (unsigned)shape < 3 ? shape_names[shape] : "?";
+}
+
+int
+sd_stream_shape_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, shape_names[i]) == 0)
+			return i;
+	return -1;
+}

@@ -1,0 +1,46 @@
+/*
+ * sd_stream.h: the values of a sensor stream the client makes up for
+ * testing a server and its sinks: constant, a random walk, or a sine,
+ * around a base value, and how many readings are due at a rate.
+ * Pure arithmetic: no I/O, no clock of its own (callers pass time).
+ */
+#ifndef SD_STREAM_H
+#define SD_STREAM_H
+
+#include <stdint.h>
+
+enum sd_stream_shape {
+	SD_STREAM_CONSTANT,
+	SD_STREAM_WALK,		/* steps of up to 1% of the base */
+	SD_STREAM_SINE		/* base +- 10% over SD_STREAM_PERIOD s */
+};
+
+#define SD_STREAM_PERIOD	10.0
+
+struct sd_stream {
+	enum sd_stream_shape	 shape;
+	double			 base;
+	double			 rate;		/* readings per second */
+	double			 cur;		/* the walk's last value */
+	uint64_t		 n;		/* readings made */
+	uint64_t		 seed;		/* the walk's PRNG state */
+	int64_t			 start_ns;
+};
+
+/* Start a stream at time now_ns (any monotonic clock). */
+void sd_stream_init(struct sd_stream *s, enum sd_stream_shape shape,
+    double base, double rate, int64_t now_ns);
+
+/* How many readings are due by now_ns that were not made yet, at most
+ * max (a stalled loop catches up in bounded steps). */
+uint64_t sd_stream_due(const struct sd_stream *s, int64_t now_ns,
+    uint64_t max);
+
+/* The next value. */
+double sd_stream_next(struct sd_stream *s);
+
+/* "constant", "walk", "sine"; and back (-1 when unknown). */
+const char *sd_stream_shape_name(enum sd_stream_shape shape);
+int sd_stream_shape_parse(const char *name);
+
+#endif

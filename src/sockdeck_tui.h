@@ -1,0 +1,15 @@
+/*
+ * sockdeck_tui.h: the client's screen as a program of its own, called
+ * by sockdeck's main when no command is given.
+ */
+#ifndef SOCKDECK_TUI_H
+#define SOCKDECK_TUI_H
+
+#include "sd_client.h"
+
+/* Run the screen until the user quits; connect at once when host is
+ * set, else show the newest recent server. The exit status. */
+int sockdeck_tui_run(const struct sd_client_opts *o, const char *host,
+    int port);
+
+#endif

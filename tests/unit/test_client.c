@@ -1,0 +1,265 @@
+/*
+ * test_client.c: the client's pieces that need no socket: made-up
+ * sensor streams, the recent servers' file, HOST:PORT parsing, and the
+ * screen's line editor and history.
+ */
+#include <curses.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sd_recent.h"
+#include "sd_stream.h"
+#include "sd_test.h"
+#include "sd_util.h"
+#include "tui_line.h"
+
+#define SEC	1000000000LL
+
+static void
+test_stream_due(void)
+{
+	struct sd_stream s;
+	uint64_t n;
+
+	sd_stream_init(&s, SD_STREAM_CONSTANT, 20, 10, 5 * SEC);
+	/* The first reading is due at once, then one per 100 ms. */
+	CHECK_EQ(sd_stream_due(&s, 5 * SEC, 1000), 1);
+	sd_stream_next(&s);
+	CHECK_EQ(sd_stream_due(&s, 5 * SEC + SEC / 20, 1000), 0);
+	CHECK_EQ(sd_stream_due(&s, 6 * SEC, 1000), 10);
+	for (n = 0; n < 10; n++)
+		CHECK(sd_stream_next(&s) == 20);
+	CHECK_EQ(sd_stream_due(&s, 6 * SEC, 1000), 0);
+	/* A loop that stalled catches up in bounded steps. */
+	CHECK_EQ(sd_stream_due(&s, 100 * SEC, 50), 50);
+	/* A clock that went back owes nothing. */
+	CHECK_EQ(sd_stream_due(&s, 0, 50), 0);
+}
+
+static void
+test_stream_shapes(void)
+{
+	struct sd_stream s;
+	double v, lo = INFINITY, hi = -INFINITY;
+	int i;
+
+	sd_stream_init(&s, SD_STREAM_SINE, 100, 10, 0);
+	for (i = 0; i < 100; i++) {	/* one period: 10 s at 10/s */
+		v = sd_stream_next(&s);
+		lo = fmin(lo, v);
+		hi = fmax(hi, v);
+	}
+	CHECK(hi > 109.9 && hi <= 110.0 && lo < 90.1 && lo >= 90.0);
+	sd_stream_init(&s, SD_STREAM_WALK, 50, 10, 42);
+	lo = INFINITY;
+	hi = -INFINITY;
+	for (i = 0; i < 1000; i++) {
+		double prev = s.cur;
+
+		v = sd_stream_next(&s);
+		/* Steps of at most 1% of the base. */
+		CHECK(fabs(v - prev) <= 0.5);
+		lo = fmin(lo, v);
+		hi = fmax(hi, v);
+	}
+	CHECK(hi > lo);
+	CHECK_EQ(sd_stream_shape_parse("sine"), SD_STREAM_SINE);
+	CHECK_EQ(sd_stream_shape_parse("walk"), SD_STREAM_WALK);
+	CHECK(sd_stream_shape_parse("square") == -1);
+	CHECK(strcmp(sd_stream_shape_name(SD_STREAM_CONSTANT),
+	    "constant") == 0);
+}
+
+static void
+test_recent(void)
+{
+	char dir[] = "/tmp/sd-recent-XXXXXX", path[256], item[32];
+	struct sd_recent r = { .n = 0 }, back;
+	int i;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/a/b/recent", dir);
+	sd_recent_load(&r, path);		/* missing: empty */
+	CHECK_EQ(r.n, 0);
+	CHECK(sd_recent_add(&r, path, "h1:1") == 0);
+	CHECK(sd_recent_add(&r, path, "h2:2") == 0);
+	CHECK(sd_recent_add(&r, path, "h1:1") == 0);	/* moves up */
+	sd_recent_load(&back, path);
+	CHECK_EQ(back.n, 2);
+	CHECK(strcmp(back.item[0], "h1:1") == 0);
+	CHECK(strcmp(back.item[1], "h2:2") == 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(item, sizeof(item), "[::1]:%d", 1000 + i);
+		CHECK(sd_recent_add(&r, path, item) == 0);
+	}
+	sd_recent_load(&back, path);
+	CHECK_EQ(back.n, SD_RECENT_MAX);
+	CHECK(strcmp(back.item[0], "[::1]:1019") == 0);
+	CHECK(strcmp(back.item[SD_RECENT_MAX - 1], "[::1]:1012") == 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+static void
+test_recent_path(void)
+{
+	char p[256];
+
+	setenv("XDG_STATE_HOME", "/x/state", 1);
+	CHECK(sd_recent_path(p, sizeof(p)) == 0);
+	CHECK(strcmp(p, "/x/state/sockdeck/recent") == 0);
+	setenv("XDG_STATE_HOME", "relative", 1);	/* ignored */
+	setenv("HOME", "/home/u", 1);
+	CHECK(sd_recent_path(p, sizeof(p)) == 0);
+	CHECK(strcmp(p, "/home/u/.local/state/sockdeck/recent") == 0);
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("HOME");
+	CHECK(sd_recent_path(p, sizeof(p)) == -1);
+}
+
+static void
+test_parse_target(void)
+{
+	char host[64];
+	int port = 0;
+
+	CHECK(sd_parse_target("127.0.0.1:5000", host, sizeof(host),
+	    &port) == 0);
+	CHECK(strcmp(host, "127.0.0.1") == 0 && port == 5000);
+	CHECK(sd_parse_target("[::1]:6000", host, sizeof(host), &port) == 0);
+	CHECK(strcmp(host, "::1") == 0 && port == 6000);
+	CHECK(sd_parse_target("example.org:1", host, sizeof(host),
+	    &port) == 0);
+	CHECK(sd_parse_target("host", host, sizeof(host), &port) == -1);
+	CHECK(sd_parse_target(":5000", host, sizeof(host), &port) == -1);
+	CHECK(sd_parse_target("h:0", host, sizeof(host), &port) == -1);
+	CHECK(sd_parse_target("h:65536", host, sizeof(host), &port) == -1);
+	CHECK(sd_parse_target("[::1:5", host, sizeof(host), &port) == -1);
+}
+
+static void
+type(struct tui_line *l, const wchar_t *s)
+{
+	for (; *s != L'\0'; s++)
+		CHECK(tui_line_key(l, 0, (wint_t)*s) == 1);
+}
+
+static void
+test_line_edit(void)
+{
+	struct tui_line l;
+	char out[256];
+
+	tui_line_clear(&l);
+	type(&l, L"door open");
+	tui_line_key(&l, 1, KEY_HOME);
+	type(&l, L"> ");
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "> door open") == 0);
+	tui_line_key(&l, 0, 5);			/* ^E */
+	tui_line_key(&l, 0, 23);		/* ^W: "open" */
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "> door ") == 0);
+	tui_line_key(&l, 1, KEY_LEFT);
+	tui_line_key(&l, 1, KEY_LEFT);
+	tui_line_key(&l, 1, KEY_BACKSPACE);	/* the o before "r " */
+	tui_line_key(&l, 1, KEY_DC);		/* the r */
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "> do ") == 0);
+	tui_line_key(&l, 0, 1);			/* ^A */
+	tui_line_key(&l, 1, KEY_RIGHT);
+	tui_line_key(&l, 0, 11);		/* ^K */
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, ">") == 0);
+	tui_line_key(&l, 0, 21);		/* ^U */
+	CHECK_EQ(l.len, 0);
+	/* Control characters are keys for the caller, not text. */
+	CHECK(tui_line_key(&l, 0, 15) == 0);
+	CHECK(tui_line_key(&l, 0, 27) == 0);
+	CHECK(tui_line_key(&l, 1, KEY_F(10)) == 0);
+	CHECK_EQ(l.len, 0);
+}
+
+static void
+test_line_utf8(void)
+{
+	struct tui_line l;
+	char out[256];
+
+	tui_line_set(&l, "w\xc3\xb6rld \xe2\x82\xac");	/* wörld € */
+	CHECK_EQ(l.len, 7);
+	tui_line_key(&l, 1, KEY_BACKSPACE);		/* the whole € */
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "w\xc3\xb6rld ") == 0);
+	tui_line_key(&l, 1, KEY_HOME);
+	tui_line_key(&l, 1, KEY_RIGHT);
+	tui_line_key(&l, 1, KEY_DC);			/* the whole ö */
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "wrld ") == 0);
+	/* Bounded: a long paste stops at the line's size. */
+	tui_line_clear(&l);
+	while (tui_line_key(&l, 0, L'x') && l.len < TUI_LINE_MAX + 10)
+		if (l.len == TUI_LINE_MAX)
+			break;
+	CHECK(tui_line_key(&l, 0, L'y') == 1);
+	CHECK_EQ(l.len, TUI_LINE_MAX);
+	/* A short buffer gets whole characters only. */
+	tui_line_set(&l, "\xc3\xb6\xc3\xb6");
+	CHECK_EQ(tui_line_get(&l, out, 4), 2);
+}
+
+static void
+test_history(void)
+{
+	struct tui_hist h = { .n = 0 };
+	struct tui_line l;
+	char out[64];
+
+	tui_hist_add(&h, "one");
+	tui_hist_add(&h, "two");
+	tui_hist_add(&h, "two");		/* no repeats */
+	tui_hist_add(&h, "");			/* nor empty lines */
+	CHECK_EQ(h.n, 2);
+	tui_line_set(&l, "draft");
+	tui_hist_move(&h, &l, -1);
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "two") == 0);
+	tui_hist_move(&h, &l, -1);
+	tui_hist_move(&h, &l, -1);		/* stays at the oldest */
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "one") == 0);
+	tui_hist_move(&h, &l, 1);
+	tui_hist_move(&h, &l, 1);		/* back to the draft */
+	tui_line_get(&l, out, sizeof(out));
+	CHECK(strcmp(out, "draft") == 0);
+	tui_hist_free(&h);
+}
+
+static const struct sd_test_case cases[] = {
+	{ "stream_due", test_stream_due },
+	{ "stream_shapes", test_stream_shapes },
+	{ "recent", test_recent },
+	{ "recent_path", test_recent_path },
+	{ "parse_target", test_parse_target },
+	{ "line_edit", test_line_edit },
+	{ "line_utf8", test_line_utf8 },
+	{ "history", test_history },
+};
+
+int
+main(int argc, char **argv)
+{
+	/* The line editor counts characters in the user's locale. */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "");
+	return sd_test_main(argc, argv, cases,
+	    sizeof(cases) / sizeof(cases[0]));
+}
