@@ -35,17 +35,41 @@ sd_sink_state_name(enum sd_sink_state state)
 	}
 }
 
+/* Two reasons tell of the same failure when they differ only in their
+ * numbers ("timed out after 10001 ms" and "after 10002 ms"). */
+static int
+same_failure(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a >= '0' && *a <= '9')
+			a++;
+		while (*b >= '0' && *b <= '9')
+			b++;
+		if (*a != *b)
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+}
+
 void
 sd_sink_set_state(struct sd_sink *s, enum sd_sink_state state,
     const char *reason)
 {
 	struct sd_event e = { .kind = SD_EV_SINK };
+	int news;
 
+	/* A change of state is said, and so is another failure while
+	 * failing (the database came up, but answers 404): each once. */
+	news = state != s->state || (reason != NULL &&
+	    !same_failure(reason, s->error));
 	if (reason != NULL)
 		snprintf(s->error, sizeof(s->error), "%s", reason);
 	else if (state == SD_SINK_OK)
 		s->error[0] = '\0';
-	if (state == s->state)
+	if (!news)
 		return;
 	s->state = state;
 	e.name = s->ops->name;

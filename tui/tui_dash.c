@@ -90,6 +90,47 @@ pane_at(struct tui_dash *d, int p, int y, int x, int h, int w)
 	d->at[p].w = w;
 }
 
+/* Line 2: what needs the operator first (a server gone, ports that
+ * failed, sinks, a full spool) on the right, where it is never cut;
+ * the addresses and counts take the room that is left. */
+static void
+draw_header_state(struct tui_dash *d, int w)
+{
+	struct tui_model *m = d->m;
+	char left[512], right[600];
+	int rw;
+
+	tui_fill(1, 0, w);
+	if (d->gone[0] != '\0') {
+		snprintf(left, sizeof(left), " server gone: %s (q quits)",
+		    d->gone);
+		tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
+		tui_put(1, 0, w, left);
+		tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
+		return;
+	}
+	snprintf(right, sizeof(right), "%s%s%s%s", m->failed[0] ? "FAILED " :
+	    "", m->failed, m->failed[0] && (m->sinks[0] || m->blocked) ?
+	    "  " : "", m->sinks);
+	if (m->blocked)
+		snprintf(right + strlen(right), sizeof(right) - strlen(right),
+		    "%sBLOCKED: spool full", right[0] ? "  " : "");
+	rw = (int)strlen(right) + 1;
+	if (rw > w - 20)
+		rw = w - 20;
+	snprintf(left, sizeof(left), " addr %s   messages %llu", m->addrs,
+	    (unsigned long long)m->messages);
+	tui_put(1, 0, right[0] ? w - rw - 2 : w, left);
+	if (right[0] == '\0')
+		return;
+	if (m->failed[0] || m->sinks_bad || m->blocked)
+		tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
+	tui_fill(1, w - rw - 1, rw + 1);
+	tui_put(1, w - rw, rw, right);
+	if (m->failed[0] || m->sinks_bad || m->blocked)
+		tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
+}
+
 /* The two header lines. */
 static void
 draw_header(struct tui_dash *d, int w)
@@ -118,22 +159,7 @@ draw_header(struct tui_dash *d, int w)
 	tui_fill(0, 0, w);
 	tui_put(0, 0, w, line);
 	tui_attr_off(&d->term, TUI_C_HEADER, A_REVERSE);
-	if (d->gone[0] != '\0')
-		snprintf(line, sizeof(line), " server gone: %s (q quits)",
-		    d->gone);
-	else if (m->failed[0] != '\0')
-		snprintf(line, sizeof(line), " addr %s   FAILED %s",
-		    m->addrs, m->failed);
-	else
-		snprintf(line, sizeof(line), " addr %s   messages %llu%s%s",
-		    m->addrs, (unsigned long long)m->messages,
-		    m->sinks[0] ? "   " : "", m->sinks);
-	tui_fill(1, 0, w);
-	if (d->gone[0] != '\0' || m->failed[0] != '\0')
-		tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
-	tui_put(1, 0, w, line);
-	if (d->gone[0] != '\0' || m->failed[0] != '\0')
-		tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
+	draw_header_state(d, w);
 }
 
 static void

@@ -8,16 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tui_fmt.h"
 #include "tui_model.h"
-
-static int64_t
-tui_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static const char *
 jstr(json_t *o, const char *key)
@@ -180,6 +172,33 @@ ports_text(struct tui_model *m, json_t *ports)
 		    "%s%lld-%lld" : "%s%lld", o ? "," : "", start, prev);
 }
 
+/* Each sink in a few words: state (and why, when it is not ok),
+ * delivered per second, backlog. */
+static void
+feed_sinks(struct tui_model *m, json_t *sinks)
+{
+	char backlog[16];
+	size_t i, o = 0;
+	json_t *v;
+	int ok;
+
+	m->sinks[0] = '\0';
+	m->sinks_bad = 0;
+	json_array_foreach(sinks, i, v) {
+		if (o >= sizeof(m->sinks))
+			break;
+		ok = strcmp(jstr(v, "state"), "ok") == 0;
+		m->sinks_bad |= !ok;
+		tui_fmt_bytes((double)jint(v, "backlog_bytes"), backlog,
+		    sizeof(backlog));
+		o += (size_t)snprintf(m->sinks + o, sizeof(m->sinks) - o,
+		    "%s%s %s%s%.48s%s %lld/s backlog %s", o ? "  " : "",
+		    jstr(v, "name"), jstr(v, "state"), ok ? "" : " (",
+		    ok ? "" : jstr(v, "error"), ok ? "" : ")",
+		    jint(v, "rate"), backlog);
+	}
+}
+
 static void
 feed_status(struct tui_model *m, json_t *st)
 {
@@ -226,16 +245,9 @@ feed_status(struct tui_model *m, json_t *st)
 		    "%s%lld %s: %s", o ? ", " : "", jint(v, "port"),
 		    jstr(v, "addr"), jstr(v, "reason"));
 	}
-	m->sinks[0] = '\0';
-	o = 0;
-	json_array_foreach(json_object_get(st, "sinks"), i, v) {
-		if (o < sizeof(m->sinks))
-			o += (size_t)snprintf(m->sinks + o,
-			    sizeof(m->sinks) - o,
-			    "%s%s %s %lld/s backlog %lld", o ? "  " : "",
-			    jstr(v, "name"), jstr(v, "state"), jint(v, "rate"),
-			    jint(v, "backlog_bytes"));
-	}
+	feed_sinks(m, json_object_get(st, "sinks"));
+	m->blocked = json_is_true(json_object_get(json_object_get(st,
+	    "store"), "backpressure"));
 	m->have_status = 1;
 }
 

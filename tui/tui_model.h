@@ -75,7 +75,9 @@ struct tui_model {
 	char		 addrs[256];
 	char		 failed[160];	/* ports that do not listen, why */
 	uint64_t	 messages;
-	char		 sinks[160];
+	char		 sinks[320];	/* each sink's state, rate, backlog */
+	int		 sinks_bad;	/* one is failing or blocked */
+	int		 blocked;	/* the spool is full: reading stopped */
 	int		 have_status;
 
 	struct tui_client *clients;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tui_fmt.h"
+
 /* Semantic colour ids; each has a monochrome attribute beside it. */
 enum tui_color {
 	TUI_C_HEADER = 1,	/* the top line */
@@ -78,13 +80,5 @@ void tui_keybar(const struct tui_term *t, int y, int w,
 /* A centred box titled Help with lines in it. */
 void tui_help(const struct tui_term *t, int h, int w,
     const char *const *lines, size_t n);
-
-/* "12.3 kB", "0:01:02" (or "3d 04:12"), "10:02:11". */
-void tui_fmt_bytes(double n, char *buf, size_t len);
-void tui_fmt_dur(int64_t s, char *buf, size_t len);
-void tui_fmt_clock(int64_t ns, char *buf, size_t len);
-
-/* Wall-clock time in ns. */
-int64_t tui_now_ns(void);
 
 #endif

@@ -1,0 +1,52 @@
+/*
+ * tui_fmt.c: numbers and times for people (see tui_fmt.h).
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "tui_fmt.h"
+
+void
+tui_fmt_bytes(double n, char *buf, size_t len)
+{
+	static const char *const u[] = { "B", "kB", "MB", "GB", "TB" };
+	int i = 0;
+
+	while (n >= 1000 && i < 4) {
+		n /= 1000;
+		i++;
+	}
+	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", n, u[i]);
+}
+
+void
+tui_fmt_dur(int64_t s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd %02lld:%02lld", (long long)s / 86400,
+		    (long long)s % 86400 / 3600, (long long)s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lld:%02lld:%02lld", (long long)s / 3600,
+		    (long long)s % 3600 / 60, (long long)s % 60);
+}
+
+void
+tui_fmt_clock(int64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int64_t
+tui_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}

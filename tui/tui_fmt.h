@@ -1,0 +1,19 @@
+/*
+ * tui_fmt.h: numbers and times as the front ends show them, and the
+ * clock they read. No curses: the models use them too.
+ */
+#ifndef TUI_FMT_H
+#define TUI_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "12.3 kB", "0:01:02" (or "3d 04:12"), "10:02:11". */
+void tui_fmt_bytes(double n, char *buf, size_t len);
+void tui_fmt_dur(int64_t s, char *buf, size_t len);
+void tui_fmt_clock(int64_t ns, char *buf, size_t len);
+
+/* Wall-clock time in ns. */
+int64_t tui_now_ns(void);
+
+#endif
