@@ -85,6 +85,15 @@ tui_term_open(struct tui_term *t)
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
 	    BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
+	/* Home and End as tmux, screen and the Linux console send them,
+	 * whatever TERM says: a user in tmux with TERM=xterm-256color
+	 * would otherwise type "[1~" into the line. */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[7~", KEY_HOME);
+	define_key("\033[8~", KEY_END);
+	define_key("\033[H", KEY_HOME);
+	define_key("\033[F", KEY_END);
 	colors(t);
 	return 0;
 }

@@ -4,27 +4,9 @@ as ASCII `+` or ACS, not UTF-8 line drawing); so does a non-UTF-8 locale
 (LANG=C). NO_COLOR=1 with xterm-256color: no colour SGR (3x,
 4x, 38, 48, 9x, 10x) anywhere on the screen; without NO_COLOR there are
 colours (so the check sees them when they are there)."""
-import re
 
 import sdtmux
 from sdtmux import check
-
-SGR = re.compile(r"\x1b\[([0-9;:]*)m")
-
-
-def colour_sgrs(lines):
-    out = []
-    for l in lines:
-        for m in SGR.finditer(l):
-            ps = [p for p in re.split(r"[;:]", m.group(1)) if p != ""]
-            for p in ps:
-                n = int(p)
-                if n in (39, 49):
-                    continue          # default colour: not a colour
-                if 30 <= n <= 48 or 90 <= n <= 97 or 100 <= n <= 107:
-                    out.append(m.group(0))
-                    break
-    return out
 
 
 def corner(lines, title_idx):
@@ -60,7 +42,7 @@ def no_color():
     d.wait_until(lambda ls: sdtmux.bottom_titles(ls) == [
         "Transfers", "Sensors", "Log"], "NO_COLOR: the full layout")
     esc = d.screen(escapes=True)
-    bad = colour_sgrs(esc)
+    bad = sdtmux.colour_sgrs(esc)
     check(not bad, "NO_COLOR=1: colour escape sequences on screen %r:\n%s"
           % (sorted(set(bad))[:10], d.dump()))
     d.keys("q")
@@ -73,7 +55,7 @@ def colour():
     d.wait_until(lambda ls: sdtmux.bottom_titles(ls) == [
         "Transfers", "Sensors", "Log"], "xterm-256color: the full layout")
     esc = d.screen(escapes=True)
-    check(colour_sgrs(esc), "xterm-256color without NO_COLOR: no colours "
+    check(sdtmux.colour_sgrs(esc), "xterm-256color without NO_COLOR: no colours "
           "on screen (spec: `Colours when the terminal has them`)")
     d.keys("q")
     check(d.wait_exit() == 0, "`q` exit status not 0")

@@ -503,6 +503,48 @@ _TITLE = {
 }
 
 
+# ------------------------------------------------------------- helpers
+
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+def colour_sgrs(lines):
+    """The SGR sequences in lines (capture-pane -e) that set a colour."""
+    out = []
+    for l in lines:
+        for m in _SGR.finditer(l):
+            ps = [p for p in re.split(r"[;:]", m.group(1)) if p != ""]
+            for p in ps:
+                n = int(p)
+                if n in (39, 49):
+                    continue          # default colour: not a colour
+                if 30 <= n <= 48 or 90 <= n <= 97 or 100 <= n <= 107:
+                    out.append(m.group(0))
+                    break
+    return out
+
+
+def write_random(path, size):
+    """A file of size random bytes, written 8 MiB at a time."""
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 8 << 20)
+            f.write(os.urandom(n))
+            left -= n
+
+
+def same_file(a, b):
+    """Files a and b hold the same bytes (read 8 MiB at a time)."""
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(8 << 20), fb.read(8 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
 def title_line(lines, name, start=0):
     """Index of the first line >= start that carries box title `name`
     (the header, line 1, and the key bar, the last line, are skipped)."""
@@ -567,7 +609,297 @@ def transfers_rows(lines):
     return lines[t + 1:end]
 
 
+# ------------------------------------------------------ sockdeck (client)
+
+# The client screen (SPEC-client.md). A separate section: nothing above
+# depends on it.
+
+CLIENT_DEV = "aa:bb:cc:dd:ee:0c"
+CLIENT_KEYBAR_FULL = (" F1 Help  ^O Connect  ^D Disconnect  ^F Send file  "
+                      "^S Sensors  Esc Cancel  F10 Quit")
+CLIENT_STATES = ("unconnected", "resolving", "connecting", "connected",
+                 "closing")
+ENTRY_KINDS = ("you", "server", "notice", "error", "file", "info")
+
+_STATE_RE = re.compile(r"(?<![\w-])(unconnected|resolving|connecting|"
+                       r"connected|closing)(?![\w-])")
+# "HH:MM:SS kind    text", after at most 3 columns of box border/padding
+_ENTRY_RE = re.compile(r"^.{0,3}?(\d\d:\d\d:\d\d) +(you|server|notice|"
+                       r"error|file|info)(?: +(.*))?$")
+_BORDER_CH = "\u2502\u2503\u2551x|"
+_BOTTOM_RE = re.compile(r"^\s*[\u2514\u2517\u255amx+]"
+                        r"[\u2500\u2501\u2550q\-]{3,}")
+_HEADER_RE = re.compile(r"^ sockdeck(?![\w-])")
+
+
+def client_binary():
+    b = os.environ.get("SOCKDECK")
+    if not b:
+        fail("SOCKDECK is not set (path to the sockdeck client binary)")
+    if not os.access(b, os.X_OK):
+        fail("SOCKDECK=%s is not an executable file" % b)
+    return os.path.abspath(b)
+
+
+class Entry(tuple):
+    """One conversation entry: .time ('HH:MM:SS'), .kind, .text, .row
+    (the raw screen line)."""
+    __slots__ = ()
+
+    def __new__(cls, time_, kind, text, row):
+        return tuple.__new__(cls, (time_, kind, text, row))
+
+    time = property(lambda self: self[0])
+    kind = property(lambda self: self[1])
+    text = property(lambda self: self[2])
+    row = property(lambda self: self[3])
+
+
+_UNSET = object()
+
+
+class ClientTui(Tmux):
+    """`$SOCKDECK [--device DEV] ARGS...` (the client's screen) in tmux.
+
+    HOME and XDG_STATE_HOME are private temp dirs (pass home= /
+    state_home= to share them between two runs; state_home=None unsets
+    XDG_STATE_HOME, so the default ~/.local/state is used). The program
+    runs in cwd (default: HOME), which is where the file picker starts.
+    device=None leaves --device out (the client then picks its own).
+    """
+
+    def __init__(self, w=120, h=40, args=(), env=None, device=CLIENT_DEV,
+                 home=None, state_home=_UNSET, cwd=None):
+        self.home = home or mkdtemp("sdhome-")
+        if state_home is _UNSET:
+            state_home = mkdtemp("sdstate-")
+        self.state_home = state_home
+        self.cwd = cwd or self.home
+        self.device = device
+        e = {"HOME": self.home, "XDG_STATE_HOME": state_home,
+             "XDG_CONFIG_HOME": os.path.join(self.home, ".config")}
+        e.update(env or {})
+        argv = [client_binary()]
+        if device:
+            argv += ["--device", device]
+        argv += list(args)
+        cmd = ["sh", "-c", 'cd "$1" || exit 127; shift; exec "$@"', "sdcd",
+               self.cwd] + argv
+        Tmux.__init__(self, w, h, cmd, e)
+
+    def shell_command(self):
+        # ^C reaches the whole foreground process group of the pane,
+        # Tmux's sh wrapper too, which would die of it before writing the
+        # exit status. A trap with a command (not '') keeps the wrapper
+        # alive and is reset to the default in the program by exec.
+        s = Tmux.shell_command(self)
+        old = "'\"$@\"; echo $? > "
+        check(old in s, "sdtmux: unexpected wrapper %r" % s)
+        return s.replace(old, "'trap : INT; \"$@\"; echo $? > ", 1)
+
+    def start(self):
+        Tmux.start(self)
+        return self
+
+    # ---------------------------------------------------- recent file
+    @property
+    def recent_path(self):
+        if self.state_home:
+            return os.path.join(self.state_home, "sockdeck", "recent")
+        return os.path.join(self.home, ".local", "state", "sockdeck",
+                            "recent")
+
+    def recent(self):
+        """The recent-servers file as a list of lines (None: no file)."""
+        try:
+            with open(self.recent_path, encoding="utf-8") as f:
+                return [l.strip() for l in f.read().splitlines()
+                        if l.strip()]
+        except FileNotFoundError:
+            return None
+
+    # --------------------------------------------------------- regions
+    def _lines(self, lines):
+        return self.screen() if lines is None else lines
+
+    def header(self, lines=None):
+        lines = self._lines(lines)
+        return lines[0] if lines else ""
+
+    def conn_bar(self, lines=None):
+        lines = self._lines(lines)
+        return lines[1] if len(lines) > 1 else ""
+
+    def status_line(self, lines=None):
+        """Row h-3: ` readings  sent N  acked N` (+ the stream)."""
+        lines = self._lines(lines)
+        return lines[-3] if len(lines) >= 3 else ""
+
+    def input_line(self, lines=None):
+        """Row h-2: ` > ` and the text."""
+        lines = self._lines(lines)
+        return lines[-2] if len(lines) >= 2 else ""
+
+    def keybar(self, lines=None):
+        lines = self._lines(lines)
+        return lines[-1] if lines else ""
+
+    def input_text(self, lines=None):
+        """The text after the ` > ` prompt (None: no prompt there)."""
+        m = re.match(r"^\s*>\s?(.*)$", self.input_line(lines))
+        return m.group(1).rstrip() if m else None
+
+    def state(self, lines=None):
+        """The state word in the header, or None."""
+        m = _STATE_RE.search(self.header(lines))
+        return m.group(1) if m else None
+
+    def counts(self, lines=None):
+        """(sent, acked) from the status line, or None."""
+        s = self.status_line(lines)
+        a = re.search(r"\bsent (\d+)", s)
+        b = re.search(r"\backed (\d+)", s)
+        if not (a and b):
+            return None
+        return int(a.group(1)), int(b.group(1))
+
+    def bar_fields(self, lines=None):
+        """(server, port) as the connection bar shows them ('' when a
+        field is empty)."""
+        bar = self.conn_bar(lines)
+        a = re.search(r"Server:\s*\[?\s*([^\s\]]*)", bar)
+        b = re.search(r"Port:\s*\[?\s*([^\s\]]*)", bar)
+        sv = a.group(1) if a else None
+        pt = b.group(1) if b else None
+        if sv is not None and sv.startswith("Port:"):
+            sv = ""
+        if pt is not None and not re.match(r"^\d*$", pt):
+            pt = ""
+        return sv, pt
+
+    def conversation_rows(self, lines=None):
+        """The lines inside the box titled Conversation (between its
+        title and its bottom border or the status line)."""
+        lines = self._lines(lines)
+        top = None
+        for i in range(1, max(1, len(lines) - 3)):
+            if "Conversation" in lines[i]:
+                top = i
+                break
+        if top is None:
+            return []
+        end = len(lines) - 3
+        out = []
+        for l in lines[top + 1:end]:
+            if _BOTTOM_RE.match(l):
+                break
+            out.append(l)
+        return out
+
+    def entries(self, lines=None, kind=None):
+        """The conversation entries on screen, oldest first (Entry)."""
+        out = []
+        for row in self.conversation_rows(lines):
+            m = _ENTRY_RE.match(row)
+            if not m:
+                continue
+            text = (m.group(3) or "").rstrip()
+            if (display_width(row) >= self.w and text
+                    and text[-1] in _BORDER_CH):
+                text = text[:-1].rstrip()
+            if kind is None or m.group(2) == kind:
+                out.append(Entry(m.group(1), m.group(2), text, row))
+        return out
+
+    def find_entries(self, kind, pat=None, lines=None):
+        return [e for e in self.entries(lines, kind)
+                if pat is None or _match(pat, e.text)]
+
+    # ----------------------------------------------------------- waits
+    def wait_ready(self, timeout=DEFAULT_TIMEOUT):
+        """The header, the Conversation box and the key bar are drawn."""
+        return self.wait_until(
+            lambda ls: bool(ls) and _HEADER_RE.match(ls[0]) is not None
+            and "Conversation" in "\n".join(ls)
+            and "Quit" in ls[-1],
+            "the client screen (header ` sockdeck`, Conversation box, key "
+            "bar)", timeout)
+
+    def wait_state(self, word, timeout=DEFAULT_TIMEOUT, what=None):
+        return self.wait_until(lambda ls: self.state(ls) == word,
+                               what or "the header's state word `%s`" % word,
+                               timeout)
+
+    def wait_entry(self, kind, pat=None, timeout=DEFAULT_TIMEOUT, what=None,
+                   n=1):
+        """Wait until at least n `kind` entries whose text matches pat
+        (substring or regex) are on screen; the last of them."""
+        got = []
+
+        def pred(ls):
+            got[:] = self.find_entries(kind, pat, ls)
+            return len(got) >= n
+
+        self.wait_until(pred, what or "a `%s` entry matching %s"
+                        % (kind, _desc(pat) if pat is not None else "any"),
+                        timeout)
+        return got[-1]
+
+    def wait_counts(self, pred, what, timeout=DEFAULT_TIMEOUT):
+        """Wait until pred(sent, acked) holds on the status line."""
+        got = []
+
+        def p(ls):
+            c = self.counts(ls)
+            got[:] = [c]
+            return c is not None and pred(*c)
+
+        self.wait_until(p, what, timeout)
+        return got[0]
+
+    # ------------------------------------------------------------ keys
+    def send_keys(self, *keys):
+        """Several tmux key names in one send-keys call."""
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def clear_field(self, n=48):
+        """Empty the field being edited: ^E (end of line), then n
+        Backspaces. (Not the End key: tmux sends it as \\e[4~, which
+        xterm-256color's terminfo does not name, so ncurses would pass
+        the bytes through as text; the same for Home, \\e[1~.)"""
+        self.send_keys("C-e", *(["BSpace"] * n))
+
+    def connect_via_bar(self, host, port, timeout=DEFAULT_TIMEOUT):
+        """^O, Server := host, Tab, Port := port, Enter."""
+        self.keys("C-o")
+        time.sleep(0.2)
+        self.clear_field()
+        self.type(host)
+        self.keys("Tab")
+        self.clear_field()
+        self.type(str(port))
+        self.wait_until(lambda ls: self.bar_fields(ls) == (host, str(port)),
+                        "the connection bar to show Server: %s  Port: %s "
+                        "while editing (^O, Tab)" % (host, port), timeout)
+        self.keys("Enter")
+
+
 # ------------------------------------------------------------------ run
+
+def connected_client(w=120, h=40, args=(), server=None):
+    """A headless sockdeckd (or server) and `sockdeck 127.0.0.1:PORT` at w x
+    h, connected: returns (server, client, its connect event) once the
+    server has seen the client's HELLO."""
+    srv = server or sdpeer.Server().start()
+    mark = srv.mark()
+    c = ClientTui(w, h, args=list(args) + ["127.0.0.1:%d" % srv.ports[0]])
+    c.start()
+    c.wait_ready()
+    c.wait_state("connected")
+    conn = srv.wait_event("connect", since=mark)
+    srv.wait_event("hello", lambda e: e.get("id") == conn["id"], since=mark)
+    return srv, c, conn
+
 
 def cleanup():
     for t in _instances:
