@@ -3,6 +3,7 @@
  * command line (getopt_long) and the config file (libinih) both go
  * through sd_config_set(), so they accept exactly the same things.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <ini.h>
 #include <stdio.h>
@@ -236,6 +237,7 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 {
 	uint64_t *num = NULL, min = 0, max = UINT32_MAX;
 	const char *want = NULL;
+	struct in6_addr a6;
 	int size = 0;
 
 	switch (id) {
@@ -247,7 +249,13 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		want = "ports and ranges from 1 to 65535, e.g. 5000-5009,6000";
 		break;
 	case O_BIND:
-		return add_bind(cfg, v);
+		/* An address, numeric: a name would need a blocking lookup,
+		 * and a typo would only show as every port failing. */
+		if (inet_pton(AF_INET, v, &a6) == 1 ||
+		    inet_pton(AF_INET6, v, &a6) == 1)
+			return add_bind(cfg, v);
+		want = "an IPv4 or IPv6 address, e.g. 127.0.0.1 or ::";
+		break;
 	case O_DATA:
 		return set_str(&cfg->data_dir, v);
 	case O_CONTROL:

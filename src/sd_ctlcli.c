@@ -176,19 +176,25 @@ print_clients(json_t *r, int json)
 		return print_json(r, json);
 	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s\n", "ID",
 	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT");
-	json_array_foreach(json_object_get(r, "clients"), i, v)
-		printf("%-6lld %-5lld %-33s:%-5lld %-5lld %-17s %-6s %-24s "
+	json_array_foreach(json_object_get(r, "clients"), i, v) {
+		const char *ip = json_string_value(json_object_get(v, "peer"));
+		char peer[64];
+
+		/* One column "ip:port" ("[v6]:port"), as people read it. */
+		snprintf(peer, sizeof(peer), strchr(ip ? ip : "", ':') ?
+		    "[%s]:%lld" : "%s:%lld", ip ? ip : "?",
+		    json_integer_value(json_object_get(v, "peer_port")));
+		printf("%-6lld %-5lld %-39s %-5lld %-17s %-6s %-24s "
 		    "%10lld %10lld\n",
 		    json_integer_value(json_object_get(v, "id")),
-		    json_integer_value(json_object_get(v, "fd")),
-		    json_string_value(json_object_get(v, "peer")),
-		    json_integer_value(json_object_get(v, "peer_port")),
+		    json_integer_value(json_object_get(v, "fd")), peer,
 		    json_integer_value(json_object_get(v, "port")),
 		    json_string_value(json_object_get(v, "device")),
 		    json_string_value(json_object_get(v, "proto")),
 		    json_string_value(json_object_get(v, "connected")),
 		    json_integer_value(json_object_get(v, "bytes_in")),
 		    json_integer_value(json_object_get(v, "bytes_out")));
+	}
 	return 0;
 }
 

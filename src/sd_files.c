@@ -440,46 +440,110 @@ sd_files_active(const struct sd_files *fs)
 	return fs->active;
 }
 
-/* Length of the UTF-8 sequence starting with byte c (1 for stray bytes). */
-static size_t
-utf8_len(unsigned char c)
+/* The code point of the UTF-8 sequence at s (n bytes left), its length
+ * in *k; -1 (and *k = 1) for a byte that starts no valid sequence:
+ * stray, truncated, overlong, a surrogate or past Unicode. */
+static long
+utf8_decode(const unsigned char *s, size_t n, size_t *k)
 {
-	if (c >= 0xf0)
-		return 4;
-	if (c >= 0xe0)
-		return 3;
-	if (c >= 0xc0)
-		return 2;
+	size_t len, i;
+	long cp;
+
+	*k = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return -1;
+	if (len > n)
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return -1;
+	*k = len;
+	return cp;
+}
+
+/* Characters a stored name never has: C0 and C1 controls, DEL, ':',
+ * and the invisible ones that make a name read other than it is
+ * (bidi overrides turn "x\u202egnp.exe" into "xexe.png"). */
+static int
+name_char_ok(long cp)
+{
+	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    cp == ':')
+		return 0;
+	if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 &&
+	    cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff)
+		return 0;
 	return 1;
+}
+
+/* Cut name (o bytes) to fit len, keeping a short extension and never
+ * cutting a character in half. */
+static void
+name_fit(char *name, size_t o, size_t len)
+{
+	char *dot = strrchr(name, '.');
+	size_t ext = dot != NULL && dot != name && o - (size_t)(dot - name) <=
+	    16 ? o - (size_t)(dot - name) : 0;
+	size_t keep;
+
+	if (o < len)
+		return;
+	if (ext + 1 >= len)
+		ext = 0;
+	keep = len - 1 - ext;
+	while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80)
+		keep--;
+	memmove(name + keep, name + o - ext, ext + 1);
 }
 
 void
 sd_files_safe_name(const char *in, size_t n, char *out, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)in;
+	char name[1024];
 	size_t i, start = 0, o = 0, k;
-	unsigned char c;
+	long cp;
 
 	/* Only the last path component, whichever separator was used. */
 	for (i = 0; i < n; i++) {
 		if (in[i] == '/' || in[i] == '\\')
 			start = i + 1;
 	}
-	for (i = start; i < n && o + 1 < len; i += k) {
-		c = (unsigned char)in[i];
-		k = utf8_len(c);
-		if (c < 0x20 || c == 0x7f || c == ':' || i + k > n) {
-			k = 1;
+	for (i = start; i < n && o + 5 < sizeof(name); i += k) {
+		cp = utf8_decode(u + i, n - i, &k);
+		if (cp >= 0 && !name_char_ok(cp))
 			continue;
+		if (cp < 0)
+			name[o++] = '_';	/* not UTF-8: said as '_' */
+		else if (o == 0 && cp == '.')
+			name[o++] = '_';	/* no hidden files, no ".." */
+		else {
+			memcpy(name + o, in + i, k);
+			o += k;
 		}
-		if (o + k >= len)
-			break;		/* never cut a character in half */
-		if (o == 0 && c == '.')
-			c = '_';	/* no hidden files, no "..": "_." */
-		out[o++] = (char)c;
-		memcpy(out + o, in + i + 1, k - 1);
-		o += k - 1;
 	}
-	out[o] = '\0';
-	if (o == 0)
-		snprintf(out, len, "file");
+	name[o] = '\0';
+	/* NAME.part is what an upload in flight is called, and what a
+	 * restart removes: a finished file is never named so. */
+	if (o >= 5 && strcmp(name + o - 5, ".part") == 0)
+		name[o++] = '_';
+	name[o] = '\0';
+	name_fit(name, o, len);
+	snprintf(out, len, "%s", o > 0 ? name : "file");
 }

@@ -74,9 +74,32 @@ def test():
     check(got is not None, "a name with control characters was refused")
     check(b"\x01" not in got and b"\x1b" not in got and b"\n" not in got,
           "control characters kept: %r" % got)
+    # control bytes hidden after a UTF-8 lead byte, a C1 control (CSI),
+    # and bytes that are not UTF-8 at all
+    got = put(b"a\xc2\nb\xe0\x1b[31mc.txt")
+    check(got is not None and b"\n" not in got and b"\x1b" not in got,
+          "controls after a lead byte kept: %r" % got)
+    got.decode("utf-8")     # what is stored is UTF-8
+    got = put(b"\xc2\x9bevil.txt")
+    check(got is not None and b"\xc2\x9b" not in got,
+          "a C1 control (U+009B) kept: %r" % got)
+    got = put(b"caf\xe9.txt")          # Latin-1
+    check(got == b"caf_.txt", "a byte that is not UTF-8 stored as %r, "
+          "expected 'caf_.txt'" % got)
+    # a bidi override would make "x\u202egnp.exe" read as "xexe.png"
+    got = put("x\u202egnp.exe".encode())
+    check(got == b"xgnp.exe", "bidi override kept: %r" % got)
     got = put(b"a" * 300 + b".txt")
-    check(got is not None and len(got) <= 200,
-          "300-byte name stored as %r" % got)
+    check(got is not None and len(got) <= 200 and got.endswith(b".txt"),
+          "300-byte name stored as %r (too long, or lost its .txt)" % got)
+    got = put(("\u00e9" * 150 + ".txt").encode())
+    check(got is not None and len(got) <= 200 and got.endswith(b".txt"),
+          "a long UTF-8 name stored as %r" % got)
+    got.decode("utf-8")     # never a character cut in half
+    # what a restart removes is never a finished file's name
+    got = put(b"notes.part")
+    check(got is not None and not got.endswith(b".part"),
+          "a finished file stored as %r: a restart would remove it" % got)
     for evil in (b"..", b".", b"../..", b"", b"/"):
         got = put(evil)     # refusing it is fine too; inside() checks it
     got = put("caf\u00e9 \u2713.txt".encode())

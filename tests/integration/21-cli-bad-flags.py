@@ -24,6 +24,8 @@ def test():
         (["--ports", "5009-5000"], "ports"),
         (["--ports", "5000-"], "ports"),
         (["--ports", ""], "ports"),
+        (["--ports", port, "--bind", "nothere"], "bind"),
+        (["--ports", port, "--bind", "300.1.2.3"], "bind"),
     ]
     try:
         for args, flag in cases:

@@ -51,8 +51,9 @@ def test():
                     % out2[:500])
 
     st, out, err = ctl(srv, ["clients"])
-    check(st == 0 and str(s.getsockname()[1]) in out,
-          "ctl clients: exit %r, output %r" % (st, out[:500]))
+    peer = "127.0.0.1:%d" % s.getsockname()[1]
+    check(st == 0 and peer in out.split(),
+          "ctl clients: exit %r, no column %r in %r" % (st, peer, out[:500]))
 
     st, out, err = ctl(srv, ["broadcast", "hello", "from", "ctl"])
     check(st == 0, "ctl broadcast: exit %r, stderr %r" % (st, err))
