@@ -19,6 +19,7 @@
 #include "sd_server.h"
 #include "sd_sink_influx.h"
 #include "sd_sink_kafka.h"
+#include "sd_spool.h"
 
 #define SD_FLUSH_MS	20	/* legacy readings reach the disk within */
 
@@ -151,6 +152,22 @@ server_sinks(struct sd_server *srv, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
+/* Say that a crash had torn the spool's last line, and that it went. */
+static void
+server_say_torn(struct sd_server *srv)
+{
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	uint64_t n = sd_spool_torn(sd_pipeline_spool(srv->pipe));
+	char why[160];
+
+	if (n == 0)
+		return;
+	snprintf(why, sizeof(why), "spool: removed %llu bytes of a reading "
+	    "torn by a crash (never acknowledged)", (unsigned long long)n);
+	e.reason = why;
+	sd_events_fire(srv->events, &e);
+}
+
 int
 sd_server_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN])
@@ -182,6 +199,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	if (srv->pipe == NULL)
 		goto fail;
 	sd_pipeline_configure(srv->pipe, cfg);
+	server_say_torn(srv);
 	if (server_sinks(srv, err) != SD_OK)
 		goto fail;
 	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);

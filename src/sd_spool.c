@@ -34,6 +34,7 @@ struct sd_spool {
 	int			 fd;
 	uint32_t		 seq;		/* segment being written */
 	uint32_t		 first_seq;	/* this run's first */
+	uint64_t		 torn;		/* bytes cut off at start */
 	uint64_t		 written;	/* bytes in this segment */
 	uint64_t		 seg_max;
 	char			*buf;
@@ -136,6 +137,52 @@ spool_last_seq(const char *dir)
 	return max;
 }
 
+/* A crash in mid-write leaves the last segment ending in part of a line
+ * (never acknowledged: acks follow whole writes). Cut it off, so the
+ * files stay line protocol that other tools read; sp->torn says how
+ * many bytes went. */
+static void
+spool_repair_tail(struct sd_spool *sp)
+{
+	char path[4096], buf[4096];
+	struct stat st;
+	off_t end, at;
+	ssize_t n, i;
+	int fd;
+
+	spool_seg_path(sp, sp->seq, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) != 0 || st.st_size == 0)
+		goto out;
+	end = st.st_size;
+	for (at = end; at > 0; at -= n) {
+		n = at > (off_t)sizeof(buf) ? (ssize_t)sizeof(buf) :
+		    (ssize_t)at;
+		if (pread(fd, buf, (size_t)n, at - n) != n)
+			goto out;
+		for (i = n; i > 0 && buf[i - 1] != '\n'; i--)
+			;
+		if (i > 0) {
+			at = at - n + i;
+			break;
+		}
+	}
+	if (at < 0)
+		at = 0;
+	if (at < end && ftruncate(fd, at) == 0)
+		sp->torn = (uint64_t)(end - at);
+out:
+	close(fd);
+}
+
+uint64_t
+sd_spool_torn(const struct sd_spool *sp)
+{
+	return sp->torn;
+}
+
 /* Start segment seq + 1. Each run starts a new one, so a segment a crash
  * cut mid-line is never appended to. */
 static int
@@ -186,6 +233,8 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 		goto fail;
 	}
 	sp->seq = spool_last_seq(dir);
+	if (sp->seq > 0)
+		spool_repair_tail(sp);
 	if (spool_open_next(sp, err) != SD_OK)
 		goto fail;
 	sp->first_seq = sp->seq;

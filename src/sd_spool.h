@@ -108,4 +108,8 @@ void sd_spool_reader_rewind(struct sd_spool_reader *r);
  * moves to the next segment. Returns the (estimated) lines dropped. */
 uint64_t sd_spool_reader_drop_oldest(struct sd_spool_reader *r);
 
+/* Bytes of a line torn by a crash that opening the spool cut off the
+ * last segment (0 when it ended whole). */
+uint64_t sd_spool_torn(const struct sd_spool *sp);
+
 #endif
