@@ -54,9 +54,9 @@ def one_run(build, n, dashboard):
             time.sleep(0.05)
         t0 = time.monotonic()
         subprocess.run([os.path.join(build, "tests/bench/sd_loadgen"),
-                        "127.0.0.1", str(port), str(CONNS),
-                        str(n // CONNS)], check=True,
-                       stdout=subprocess.DEVNULL)
+                        "--conns", str(CONNS), "--count", str(n // CONNS),
+                        "127.0.0.1", str(port)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while ctl_status(binary, d)["totals"]["readings"] < n:
             time.sleep(0.005)
         return n / (time.monotonic() - t0)

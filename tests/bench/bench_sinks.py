@@ -35,8 +35,10 @@ CONNS = 8
 def loadgen(build, port, n):
     per = n // CONNS
     subprocess.run([os.path.join(build, "tests/bench/sd_loadgen"),
-                    "127.0.0.1", str(port), str(CONNS), str(per)],
-                   check=True, stdout=subprocess.DEVNULL)
+                    "--conns", str(CONNS), "--count", str(per),
+                    "127.0.0.1", str(port)],
+                   check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     return per * CONNS
 
 

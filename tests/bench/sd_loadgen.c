@@ -1,129 +1,801 @@
 /*
- * sd_loadgen.c: a load generator for the benchmarks. N connections send
- * legacy sensor frames (17 bytes each, one device per connection) as fast
- * as the server reads them, from one thread with poll(2).
+ * sd_loadgen.c: the benchmarks' load generator. N connections from one
+ * thread with poll(2), each speaking one of:
  *
- * Usage: sd_loadgen HOST PORT CONNS READINGS_PER_CONN
- * Prints "sent N readings in S s: R readings/s" when every byte is out.
+ *   legacy  17-byte legacy sensor frames, then a barrier: a legacy
+ *           message whose reply says every frame before it was handled
+ *   ext     HELLO, SENSOR_BATCH frames of --batch readings, every ack
+ *   echo    legacy message round trips, one at a time per connection
+ *   mqtt    CONNECT, QoS 0 PUBLISH packets of 17 bytes (an 11-byte
+ *           payload, as a legacy frame's), then PINGREQ as the barrier
+ *   lines   text lines "aa:bb:cc:dd:ee:NN VALUE\n" (no barrier)
+ *   idle    open the connections, one echo on the last, then hold them
+ *
+ * at a total --rate or flat out. Latencies (echo round trips, batch to
+ * ack) go into log-linear buckets, HdrHistogram style: 64 sub-buckets
+ * per power of two, about 1.5% precision, no samples kept.
+ *
+ * Usage: see usage() below. With --json it prints one JSON object on
+ * stdout when done (idle: when ready); a summary goes to stderr.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sd_err.h"
 #include "sd_proto.h"
+#include "sd_proto_dec.h"
 #include "sd_proto_enc.h"
 
-#define CHUNK	4096	/* readings per pre-built buffer */
+#define OUT_CAP		(64u << 10)	/* bytes queued per connection */
+#define IN_CAP		4096		/* reply bytes kept per connection */
+#define HIST_N		3776		/* buckets: see hist_index() */
+#define SEQ_RING	4096		/* ext batches in flight per conn */
 
-static double
-now(void)
+enum mode { M_LEGACY, M_EXT, M_ECHO, M_MQTT, M_LINES, M_IDLE };
+static const char *const mode_names[] = { "legacy", "ext", "echo", "mqtt",
+	"lines", "idle" };
+
+enum cstate { C_CONNECTING, C_HANDSHAKE, C_SENDING, C_BARRIER, C_DONE };
+
+struct conn {
+	int		 fd;
+	enum cstate	 st;
+	uint64_t	 sent;		/* messages queued */
+	uint64_t	 acked;		/* messages confirmed */
+	uint8_t		 dev[SD_MAC_LEN];
+	uint8_t		*out;		/* bytes to write */
+	size_t		 out_off, out_len;
+	char		 in[IN_CAP];	/* reply bytes (echo, barrier) */
+	size_t		 in_len;
+	int64_t		 t_req;		/* echo: request sent at */
+	int64_t		*t_batch;	/* ext: batch seq -> sent at */
+	struct sd_proto_dec *dec;
+};
+
+struct opts {
+	enum mode	 mode;
+	long		 conns;
+	uint64_t	 count;
+	double		 rate;
+	unsigned	 batch;
+	unsigned	 payload;
+	double		 hold;		/* idle: seconds, <0: stdin EOF */
+	int		 json;
+	struct sockaddr_storage sa;
+	socklen_t	 salen;
+};
+
+static uint64_t hist[HIST_N];
+static uint64_t hist_n, hist_max;
+
+static int64_t
+now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static long
-arg(const char *s, long min)
+/* Values under 128 have a bucket each; above, the top 7 bits. */
+static unsigned
+hist_index(uint64_t v)
+{
+	int shift;
+
+	if (v < 128)
+		return (unsigned)v;
+	shift = 63 - __builtin_clzll(v) - 6;
+	return (unsigned)(shift * 64) + (unsigned)(v >> shift);
+}
+
+/* The middle of bucket i. */
+static uint64_t
+hist_value(unsigned i)
+{
+	unsigned shift;
+
+	if (i < 128)
+		return i;
+	shift = i / 64 - 1;
+	return ((uint64_t)(i - shift * 64) << shift) +
+	    ((uint64_t)1 << shift) / 2;
+}
+
+static void
+hist_add(int64_t ns)
+{
+	uint64_t v = ns > 0 ? (uint64_t)ns : 0;
+
+	hist[hist_index(v)]++;
+	hist_n++;
+	if (v > hist_max)
+		hist_max = v;
+}
+
+/* The value at quantile q, in microseconds. */
+static double
+hist_quantile(double q)
+{
+	uint64_t want = (uint64_t)((double)hist_n * q), seen = 0;
+	unsigned i;
+
+	double v;
+
+	if (hist_n == 0)
+		return 0;
+	if (want >= hist_n)
+		want = hist_n - 1;
+	for (i = 0; i < HIST_N; i++) {
+		seen += hist[i];
+		if (seen > want) {
+			/* A bucket's middle may lie past the largest. */
+			v = (double)hist_value(i);
+			return (v > (double)hist_max ? (double)hist_max : v) /
+			    1e3;
+		}
+	}
+	return (double)hist_max / 1e3;
+}
+
+static void
+usage(void)
+{
+	fputs(
+"usage: sd_loadgen [--mode legacy|ext|echo|mqtt|lines|idle] [--conns N]\n"
+"                  [--count N] [--rate R] [--batch B] [--payload N]\n"
+"                  [--hold S] [--json] HOST PORT\n"
+"  --count N    messages per connection (readings, ext batches of B\n"
+"               readings, round trips, packets, lines)\n"
+"  --rate R     messages per second over all connections (0: flat out)\n"
+"  --batch B    readings per ext batch (100)\n"
+"  --payload N  echo: message text bytes (16)\n"
+"  --hold S     idle: seconds to hold the connections (stdin EOF)\n",
+	    stderr);
+	exit(2);
+}
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "sd_loadgen: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Room in c's output buffer, after compacting what was written. */
+static size_t
+out_room(struct conn *c)
+{
+	if (c->out_off > 0 && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_off > OUT_CAP / 2) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	return OUT_CAP - c->out_len;
+}
+
+static void
+out_put(struct conn *c, const void *p, size_t n)
+{
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+}
+
+/* A legacy message frame with text, queued. */
+static void
+put_legacy_msg(struct conn *c, const char *text, size_t len)
+{
+	struct sd_legacy_msg m = { SD_SID_MSG, { 0 }, SD_EVT_MSG, text,
+	    (uint32_t)len };
+	uint8_t buf[512];
+	size_t n;
+
+	memcpy(m.dev, c->dev, SD_MAC_LEN);
+	if (sd_proto_enc_legacy_msg(buf, sizeof(buf), &m, &n) == SD_OK)
+		out_put(c, buf, n);
+}
+
+/* One message of the mode's kind, queued (the caller made room). */
+static void
+put_one(const struct opts *o, struct conn *c, uint64_t i)
+{
+	struct sd_legacy_sensor ls;
+	uint8_t buf[64];
+	size_t n;
+	int k;
+
+	/* Values like a thermometer's: 20.00 to 29.99. */
+	double v = 20.0 + (double)(i % 1000) / 100.0;
+
+	switch (o->mode) {
+	case M_MQTT:
+		/* PUBLISH QoS 0, topic "sd", the legacy payload: sid, MAC,
+		 * float32 LE: 2 + 4 + 11 = 17 bytes. */
+		buf[0] = 0x30;
+		buf[1] = 15;
+		memcpy(buf + 2, "\x00\x02sd", 4);
+		memcpy(&ls.dev, c->dev, SD_MAC_LEN);
+		ls.value = (float)v;
+		sd_proto_enc_legacy_sensor(buf + 32, 32, &ls, &n);
+		memcpy(buf + 6, buf + 32 + 6, 11);
+		out_put(c, buf, 17);
+		break;
+	case M_LINES:
+		k = snprintf((char *)buf, sizeof(buf), "%02x:%02x:%02x:%02x:"
+		    "%02x:%02x %.2f\n", c->dev[0], c->dev[1], c->dev[2],
+		    c->dev[3], c->dev[4], c->dev[5], v);
+		out_put(c, buf, (size_t)k);
+		break;
+	default:
+		memcpy(ls.dev, c->dev, SD_MAC_LEN);
+		ls.value = (float)v;
+		sd_proto_enc_legacy_sensor(buf, sizeof(buf), &ls, &n);
+		out_put(c, buf, n);
+		break;
+	}
+}
+
+/* An extension batch of o->batch readings, queued. */
+static void
+put_batch(const struct opts *o, struct conn *c, int64_t now)
+{
+	static uint8_t buf[SD_PROTO_MAX_BATCH];
+	struct sd_reading r = { 0, 0, "t", 1 };
+	struct sd_batch_enc b;
+	uint64_t seq = c->sent / o->batch + 1;
+	unsigned i;
+
+	sd_proto_batch_begin(&b, buf, sizeof(buf), seq, c->dev);
+	for (i = 0; i < o->batch; i++) {
+		r.ts_ns = 0;		/* the server's clock */
+		r.value = 20.0 + (double)((c->sent + i) % 1000) / 100.0;
+		if (sd_proto_batch_add(&b, &r) != SD_OK)
+			break;
+	}
+	out_put(c, buf, sd_proto_batch_finish(&b));
+	c->t_batch[seq % SEQ_RING] = now;
+	c->sent += i;
+}
+
+/* The text of echo request i: its number, then 'x' up to len bytes. */
+static void
+echo_text(uint64_t i, unsigned len, char *buf)
+{
+	snprintf(buf, 16, "%08llu", (unsigned long long)(i % 100000000));
+	memset(buf + 8, 'x', len - 8);
+}
+
+/* Queue what c may send now: the mode's messages up to the rate and
+ * the count, then the barrier. */
+static void
+fill(const struct opts *o, struct conn *c, int64_t now, int64_t start)
+{
+	double per = o->rate / (double)o->conns;
+	uint64_t total = o->mode == M_EXT ? o->count * o->batch : o->count;
+	uint64_t allowed = total;
+	static const char ping[] = "\xc0\x00";	/* MQTT PINGREQ */
+	char text[512];
+
+	if (c->st != C_SENDING)
+		return;
+	if (per > 0 && start > 0) {
+		allowed = (uint64_t)(per * (double)(now - start) / 1e9) + 1;
+		if (o->mode == M_EXT)
+			allowed *= o->batch;
+		if (allowed > total)
+			allowed = total;
+	}
+	switch (o->mode) {
+	case M_ECHO:
+	case M_IDLE:
+		if (c->t_req != 0 || c->sent >= allowed ||
+		    out_room(c) < o->payload + 64)
+			return;
+		echo_text(c->sent, o->payload, text);
+		put_legacy_msg(c, text, o->payload);
+		c->t_req = now;
+		c->sent++;
+		return;
+	case M_EXT:
+		while (c->sent < allowed && out_room(c) > o->batch * 24 + 64 &&
+		    (c->sent - c->acked) / o->batch < SEQ_RING - 1)
+			put_batch(o, c, now);
+		break;
+	default:
+		while (c->sent < allowed && out_room(c) >= 64)
+			put_one(o, c, c->sent++);
+		break;
+	}
+	if (c->sent < total)
+		return;
+	/* Every message is queued: the barrier. */
+	if (o->mode == M_LEGACY) {
+		put_legacy_msg(c, "sync", 4);
+		c->st = C_BARRIER;
+	} else if (o->mode == M_MQTT) {
+		out_put(c, ping, 2);
+		c->st = C_BARRIER;
+	} else if (o->mode == M_LINES) {
+		c->st = C_BARRIER;	/* done once written */
+	} else
+		c->st = C_BARRIER;	/* ext: the last acks */
+}
+
+static void
+finish(struct conn *c, const struct opts *o)
+{
+	c->st = C_DONE;
+	if (o->mode != M_EXT && o->mode != M_ECHO && o->mode != M_IDLE)
+		c->acked = c->sent;
+}
+
+/* Extension frames from the server. */
+static void
+read_ext(const struct opts *o, struct conn *c, const uint8_t *p, size_t n,
+    int64_t now)
+{
+	uint64_t total = o->count * o->batch;
+	struct sd_frame f;
+	enum sd_dec_ev ev;
+	size_t used;
+
+	while (n > 0) {
+		ev = sd_proto_dec_feed(c->dec, p, n, &used, &f);
+		p += used;
+		n -= used;
+		if (ev == SD_DEC_NEED_MORE)
+			break;
+		if (ev != SD_DEC_FRAME)
+			continue;
+		if (f.kind == SD_K_WELCOME && c->st == C_HANDSHAKE)
+			c->st = C_SENDING;
+		if (f.kind == SD_K_SENSOR_ACK) {
+			hist_add(now - c->t_batch[f.u.ack.seq % SEQ_RING]);
+			c->acked = f.u.ack.seq * o->batch;
+			if (c->acked > c->sent)
+				c->acked = c->sent;
+			if (c->acked >= total)
+				finish(c, o);
+		}
+	}
+}
+
+/* Reply bytes: a text that ends as the request did is its answer. */
+static void
+read_text(const struct opts *o, struct conn *c, const uint8_t *p, size_t n,
+    int64_t now)
+{
+	const char *want = c->st == C_BARRIER ? "sync" : NULL;
+	char text[512];
+
+	if (n > IN_CAP - c->in_len) {
+		/* Keep the end: that is what is compared. */
+		size_t drop = n - (IN_CAP - c->in_len);
+
+		if (drop > c->in_len)
+			drop = c->in_len;
+		memmove(c->in, c->in + drop, c->in_len - drop);
+		c->in_len -= drop;
+		if (n > IN_CAP) {
+			p += n - IN_CAP;
+			n = IN_CAP;
+		}
+	}
+	memcpy(c->in + c->in_len, p, n);
+	c->in_len += n;
+	if (want == NULL) {
+		/* Echo: the reply ends with the request's whole text. */
+		echo_text(c->sent - 1, o->payload, text);
+		if (c->in_len < o->payload || memcmp(c->in + c->in_len -
+		    o->payload, text, o->payload) != 0)
+			return;
+		hist_add(now - c->t_req);
+		c->t_req = 0;
+		c->in_len = 0;
+		if (++c->acked >= o->count)
+			finish(c, o);
+		return;
+	}
+	if (c->in_len >= 4 && memcmp(c->in + c->in_len - 4, want, 4) == 0)
+		finish(c, o);
+}
+
+static void
+read_mqtt(const struct opts *o, struct conn *c, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c->st == C_HANDSHAKE && p[i] == 0x20)
+			c->st = C_SENDING;	/* CONNACK */
+		else if (c->st == C_BARRIER && p[i] == 0xd0)
+			finish(c, o);		/* PINGRESP */
+	}
+}
+
+static void
+on_readable(const struct opts *o, struct conn *c, int64_t now)
+{
+	uint8_t buf[65536];
+	ssize_t r = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		fprintf(stderr, "sd_loadgen: connection %d closed by the "
+		    "server\n", c->fd);
+		exit(1);
+	}
+	if (r <= 0)
+		return;
+	if (o->mode == M_EXT)
+		read_ext(o, c, buf, (size_t)r, now);
+	else if (o->mode == M_MQTT)
+		read_mqtt(o, c, buf, (size_t)r);
+	else if (o->mode != M_LINES)
+		read_text(o, c, buf, (size_t)r, now);
+}
+
+static void
+on_writable(const struct opts *o, struct conn *c)
+{
+	ssize_t w;
+
+	if (c->out_off == c->out_len)
+		return;
+	w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w < 0 && errno != EAGAIN && errno != EINTR)
+		die("send");
+	if (w > 0)
+		c->out_off += (size_t)w;
+	if (o->mode == M_LINES && c->st == C_BARRIER &&
+	    c->out_off == c->out_len)
+		finish(c, o);
+}
+
+/* The first words: HELLO (ext) or CONNECT (mqtt). */
+static void
+handshake(const struct opts *o, struct conn *c, long i)
+{
+	struct sd_hello h = { SD_PROTO_VERSION, SD_CAP_SENSORS, { 0 },
+	    "sd_loadgen", 10, NULL, 0 };
+	uint8_t buf[128];
+	char id[24];
+	size_t n;
+	int k;
+
+	if (o->mode == M_EXT) {
+		memcpy(h.dev, c->dev, SD_MAC_LEN);
+		if (sd_proto_enc_hello(buf, sizeof(buf), &h, &n) == SD_OK)
+			out_put(c, buf, n);
+		c->dec = calloc(1, sizeof(*c->dec));
+		c->t_batch = calloc(SEQ_RING, sizeof(*c->t_batch));
+		if (c->dec == NULL || c->t_batch == NULL)
+			die("calloc");
+		sd_proto_dec_init(c->dec, NULL);
+		c->st = C_HANDSHAKE;
+		return;
+	}
+	if (o->mode == M_MQTT) {
+		/* CONNECT: MQTT 3.1.1, clean session, keep-alive 60 s. */
+		k = snprintf(id, sizeof(id), "sdlg-%ld", i);
+		buf[0] = 0x10;
+		buf[1] = (uint8_t)(12 + k);
+		memcpy(buf + 2, "\x00\x04MQTT\x04\x02\x00\x3c", 10);
+		buf[12] = 0;
+		buf[13] = (uint8_t)k;
+		memcpy(buf + 14, id, (size_t)k);
+		out_put(c, buf, 14 + (size_t)k);
+		c->st = C_HANDSHAKE;
+		return;
+	}
+	c->st = o->mode == M_IDLE ? C_DONE : C_SENDING;
+}
+
+static void
+conn_open(const struct opts *o, struct conn *c, long i)
+{
+	int one = 1;
+
+	c->fd = socket(o->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		die("socket");
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (const struct sockaddr *)&o->sa, o->salen) != 0 &&
+	    errno != EINPROGRESS)
+		die("connect");
+	c->st = C_CONNECTING;
+	c->dev[0] = 0x02;
+	c->dev[3] = (uint8_t)(i >> 16);
+	c->dev[4] = (uint8_t)(i >> 8);
+	c->dev[5] = (uint8_t)i;
+	if (o->mode != M_IDLE && c->out == NULL)
+		c->out = malloc(OUT_CAP);
+	if (o->mode != M_IDLE && c->out == NULL)
+		die("malloc");
+}
+
+static void
+conn_connected(const struct opts *o, struct conn *c, long i)
+{
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err != 0) {
+		errno = err;
+		die("connect");
+	}
+	handshake(o, c, i);
+}
+
+static void
+raise_fd_limit(long conns)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < (rlim_t)conns + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static double
+num(const char *s, double min)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
+	double v = strtod(s, &end);
 
-	if (*end != '\0' || v < min) {
-		fprintf(stderr, "sd_loadgen: bad number %s\n", s);
+	if (*end != '\0' || end == s || !(v >= min)) {
+		fprintf(stderr, "sd_loadgen: %s: a number, at least %g\n", s,
+		    min);
 		exit(2);
 	}
 	return v;
 }
 
+static void
+parse(int argc, char **argv, struct opts *o)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&o->sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&o->sa;
+	int i, m, port;
+
+	*o = (struct opts){ M_LEGACY, 8, 1000, 0, 100, 16, -1, 0, { 0 }, 0 };
+	for (i = 1; i < argc - 2; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			o->json = 1;
+			continue;
+		}
+		if (i + 1 >= argc - 2)
+			usage();
+		if (strcmp(argv[i], "--mode") == 0) {
+			for (m = 0; m <= M_IDLE; m++)
+				if (strcmp(argv[i + 1], mode_names[m]) == 0)
+					break;
+			if (m > M_IDLE)
+				usage();
+			o->mode = (enum mode)m;
+		} else if (strcmp(argv[i], "--conns") == 0)
+			o->conns = (long)num(argv[i + 1], 1);
+		else if (strcmp(argv[i], "--count") == 0)
+			o->count = (uint64_t)num(argv[i + 1], 1);
+		else if (strcmp(argv[i], "--rate") == 0)
+			o->rate = num(argv[i + 1], 0);
+		else if (strcmp(argv[i], "--batch") == 0)
+			o->batch = (unsigned)num(argv[i + 1], 1);
+		else if (strcmp(argv[i], "--payload") == 0)
+			o->payload = (unsigned)num(argv[i + 1], 9);
+		else if (strcmp(argv[i], "--hold") == 0)
+			o->hold = num(argv[i + 1], 0);
+		else
+			usage();
+		i++;
+	}
+	if (i != argc - 2 || o->payload > 500 || o->batch > 2000)
+		usage();
+	port = (int)num(argv[argc - 1], 1);
+	if (inet_pton(AF_INET, argv[argc - 2], &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		o->salen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, argv[argc - 2], &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		o->salen = sizeof(*s6);
+	} else {
+		fprintf(stderr, "sd_loadgen: %s: not an IP address\n",
+		    argv[argc - 2]);
+		exit(2);
+	}
+}
+
+static void
+report(const struct opts *o, const struct conn *cs, double secs,
+    double connect_secs)
+{
+	uint64_t sent = 0, acked = 0;
+	long i;
+
+	for (i = 0; i < o->conns; i++) {
+		sent += cs[i].sent;
+		acked += cs[i].acked;
+	}
+	if (secs <= 0)
+		secs = 1e-9;
+	if (o->json)
+		printf("{\"mode\":\"%s\",\"conns\":%ld,\"sent\":%llu,"
+		    "\"acked\":%llu,\"seconds\":%.6f,\"sent_per_s\":%.1f,"
+		    "\"acked_per_s\":%.1f,\"connect_seconds\":%.6f,"
+		    "\"latency_us\":{\"n\":%llu,\"p50\":%.1f,\"p90\":%.1f,"
+		    "\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}}\n",
+		    mode_names[o->mode], o->conns, (unsigned long long)sent,
+		    (unsigned long long)acked, secs, (double)sent / secs,
+		    (double)acked / secs, connect_secs,
+		    (unsigned long long)hist_n, hist_quantile(0.5),
+		    hist_quantile(0.9), hist_quantile(0.99),
+		    hist_quantile(0.999), (double)hist_max / 1e3);
+	fprintf(stderr, "%s: %ld conns, %llu sent, %llu acked in %.3f s: "
+	    "%.0f/s; latency p50 %.1f us p99 %.1f us\n", mode_names[o->mode],
+	    o->conns, (unsigned long long)sent, (unsigned long long)acked,
+	    secs, (double)acked / secs, hist_quantile(0.5),
+	    hist_quantile(0.99));
+	fflush(stdout);
+}
+
+/* Close and free every connection. */
+static void
+conns_free(struct conn *cs, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if (cs[i].fd > 0)
+			close(cs[i].fd);
+		free(cs[i].out);
+		free(cs[i].t_batch);
+		if (cs[i].dec != NULL)
+			sd_proto_dec_done(cs[i].dec);
+		free(cs[i].dec);
+	}
+	free(cs);
+}
+
+/* Hold the connections: --hold seconds, or until stdin ends. */
+static void
+hold(const struct opts *o)
+{
+	char buf[256];
+
+	if (o->hold >= 0) {
+		struct timespec ts = { (time_t)o->hold, (long)((o->hold -
+		    (double)(time_t)o->hold) * 1e9) };
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Poll what each connection waits for; returns how many are done. */
+static long
+turn(const struct opts *o, struct conn *cs, struct pollfd *pfd, long n,
+    int64_t start)
+{
+	int64_t now = now_ns();
+	long i, done = 0;
+	short ev;
+
+	for (i = 0; i < n; i++) {
+		struct conn *c = &cs[i];
+
+		if (start > 0)
+			fill(o, c, now, start);
+		ev = c->st == C_CONNECTING ? POLLOUT : POLLIN;
+		if (c->st != C_CONNECTING && c->out_off < c->out_len)
+			ev |= POLLOUT;
+		pfd[i].fd = c->st == C_DONE && o->mode == M_IDLE ? -1 : c->fd;
+		pfd[i].events = ev;
+		pfd[i].revents = 0;
+	}
+	if (poll(pfd, (nfds_t)n, o->rate > 0 ? 1 : 100) < 0 && errno != EINTR)
+		die("poll");
+	now = now_ns();
+	for (i = 0; i < n; i++) {
+		struct conn *c = &cs[i];
+
+		if (pfd[i].revents & (POLLERR | POLLHUP) &&
+		    c->st == C_CONNECTING)
+			conn_connected(o, c, i);
+		else if (pfd[i].revents & POLLOUT && c->st == C_CONNECTING)
+			conn_connected(o, c, i);
+		else if (pfd[i].revents & POLLOUT)
+			on_writable(o, c);
+		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    c->st != C_CONNECTING)
+			on_readable(o, c, now);
+		done += c->st == C_DONE;
+	}
+	return done;
+}
+
+/* How many connections are past connecting and their handshake. */
+static long
+ready(const struct conn *cs, long n)
+{
+	long i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += cs[i].st == C_SENDING || cs[i].st == C_DONE;
+	return k;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	struct sd_legacy_sensor ls = { { 0x02, 0, 0, 0, 0, 0 }, 0 };
+	struct opts o;
+	struct conn *cs;
 	struct pollfd *pfd;
-	uint8_t **bufs;
-	size_t *sent, total, n, i, k, open_conns;
-	long conns, per;
-	double t0, t;
-	ssize_t w;
-	int one = 1;
+	int64_t t0, start = 0, end;
+	long opened = 0, last;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: sd_loadgen HOST PORT CONNS READINGS\n");
-		return 2;
-	}
-	conns = arg(argv[3], 1);
-	per = arg(argv[4], 1);
-	sa.sin_port = htons((uint16_t)arg(argv[2], 1));
-	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1) {
-		fprintf(stderr, "sd_loadgen: %s: not an IPv4 address\n",
-		    argv[1]);
-		return 2;
-	}
-	pfd = calloc((size_t)conns, sizeof(*pfd));
-	bufs = calloc((size_t)conns, sizeof(*bufs));
-	sent = calloc((size_t)conns, sizeof(*sent));
-	if (pfd == NULL || bufs == NULL || sent == NULL)
-		return 1;
-	total = (size_t)per * 17;
-	for (i = 0; i < (size_t)conns; i++) {
-		bufs[i] = malloc(CHUNK * 17);
-		if (bufs[i] == NULL)
-			return 1;
-		ls.dev[4] = (uint8_t)(i >> 8);
-		ls.dev[5] = (uint8_t)i;
-		for (k = 0; k < CHUNK; k++) {
-			/* Values like a thermometer's: 20.00 to 29.99. */
-			ls.value = (float)(20.0 + (double)(k % 1000) / 100.0);
-			sd_proto_enc_legacy_sensor(bufs[i] + k * 17, 17, &ls,
-			    &n);
+	signal(SIGPIPE, SIG_IGN);
+	parse(argc, argv, &o);
+	raise_fd_limit(o.conns);
+	cs = calloc((size_t)o.conns, sizeof(*cs));
+	pfd = calloc((size_t)o.conns, sizeof(*pfd));
+	if (cs == NULL || pfd == NULL)
+		die("calloc");
+	last = o.conns - 1;
+	t0 = now_ns();
+	/* Connect, at most 128 at a time so the listen queue keeps up. */
+	while (ready(cs, opened) < o.conns) {
+		while (opened < o.conns && opened - ready(cs, opened) < 128) {
+			conn_open(&o, &cs[opened], opened);
+			opened++;
 		}
-		pfd[i].fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (pfd[i].fd < 0 || connect(pfd[i].fd, (struct sockaddr *)&sa,
-		    sizeof(sa)) != 0) {
-			perror("sd_loadgen: connect");
-			return 1;
-		}
-		setsockopt(pfd[i].fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
-		pfd[i].events = POLLOUT;
+		turn(&o, cs, pfd, opened, 0);
 	}
-	t0 = now();
-	open_conns = (size_t)conns;
-	while (open_conns > 0) {
-		if (poll(pfd, (nfds_t)conns, -1) < 0 && errno != EINTR)
-			return 1;
-		for (i = 0; i < (size_t)conns; i++) {
-			if (!(pfd[i].revents & POLLOUT))
-				continue;
-			k = sent[i] % (CHUNK * 17);
-			n = CHUNK * 17 - k;
-			if (n > total - sent[i])
-				n = total - sent[i];
-			w = send(pfd[i].fd, bufs[i] + k, n, MSG_DONTWAIT);
-			if (w > 0)
-				sent[i] += (size_t)w;
-			if (sent[i] == total) {
-				pfd[i].events = 0;
-				pfd[i].fd = -pfd[i].fd - 1;
-				open_conns--;
-			}
-		}
+	start = now_ns();
+	if (o.mode == M_IDLE) {
+		/* One round trip on the last connection: still served? */
+		o.count = 1;
+		cs[last].out = malloc(OUT_CAP);
+		if (cs[last].out == NULL)
+			die("malloc");
+		cs[last].st = C_SENDING;
+		while (cs[last].st != C_DONE)
+			turn(&o, cs, pfd, o.conns, start);
+		end = now_ns();
+		report(&o, cs, (double)(end - start) / 1e9,
+		    (double)(start - t0) / 1e9);
+		hold(&o);
+		goto out;
 	}
-	t = now() - t0;
-	printf("sent %ld readings in %.3f s: %.0f readings/s\n",
-	    conns * per, t, (double)(conns * per) / t);
-	for (i = 0; i < (size_t)conns; i++)
-		close(-pfd[i].fd - 1);
+	while (turn(&o, cs, pfd, o.conns, start) < o.conns)
+		;
+	end = now_ns();
+	report(&o, cs, (double)(end - start) / 1e9,
+	    (double)(start - t0) / 1e9);
+out:
+	conns_free(cs, o.conns);
+	free(pfd);
 	return 0;
 }
