@@ -18,7 +18,7 @@
 #include "sd_listen.h"
 #include "sd_server.h"
 
-#define SD_BACKLOG	1024
+#define SD_BACKLOG	4096	/* the kernel caps it at somaxconn */
 
 /* Clients on l's port, over every address it listens on. */
 static uint32_t
@@ -148,8 +148,12 @@ sd_listen_open(struct sd_listener *l, struct sd_server *srv)
 	l->listening = 0;
 	if (listen_socket(l, &fd) != SD_OK)
 		goto fail;
+	/* Backlog 0: the socket listens already, with SD_BACKLOG; -1
+	 * would listen again with libevent's 128, and a burst of devices
+	 * reconnecting after an outage would have SYNs dropped and wait
+	 * out TCP's 1 s, 3 s, 7 s retries. */
 	l->ev = evconnlistener_new(srv->base, listen_accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	    LEV_OPT_CLOSE_ON_FREE, 0, fd);
 	if (l->ev == NULL) {
 		close(fd);
 		snprintf(l->reason, sizeof(l->reason), "out of memory");
