@@ -418,6 +418,9 @@ sd_client_connect(struct sd_client *c, const char *host, int port)
 	c->welcomed = 0;
 	bufferevent_setcb(c->bev, cl_read_cb, cl_write_cb, cl_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, CL_HIGH / 2, 0);
+	/* A file streams in large writes: libevent's 16 KiB a call
+	 * would cost a loop turn and a syscall per 16 KiB. */
+	bufferevent_set_max_single_write(c->bev, CL_CHUNK);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	cl_set_state(c, numeric ? SD_CLIENT_CONNECTING : SD_CLIENT_RESOLVING,
 	    NULL);

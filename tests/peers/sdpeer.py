@@ -70,7 +70,11 @@ def binary():
 # ---------------------------------------------------------------- ports
 
 def _port_free(port):
+    # SO_REUSEADDR as sockdeckd's listeners have it: a port that only
+    # TIME_WAIT sockets hold (after a test with thousands of clients) is
+    # free for the server.
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(("127.0.0.1", port))
         return True
