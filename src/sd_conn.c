@@ -307,9 +307,16 @@ conn_read_more(struct sd_conn *c)
 	ssize_t r;
 	int turn;
 
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
 	for (turn = 0; turn < SD_CONN_READ_TURNS; turn++) {
+		/* Answers piling up (a client that sends requests faster
+		 * than it reads the replies) wait for the socket to take
+		 * them before more requests are read: reading on would
+		 * fill the output cap and drop the client. */
 		if (c->state != SD_CONN_OPEN || c->paused ||
-		    evbuffer_get_length(in) >= SD_CONN_HIGH_WATER)
+		    evbuffer_get_length(in) >= SD_CONN_HIGH_WATER ||
+		    evbuffer_get_length(out) >= c->srv->cfg->out_buffer / 4)
 			return;
 		/* A socket bufferevent keeps its input's end frozen but
 		 * while it reads itself; so do we. */

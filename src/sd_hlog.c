@@ -1,34 +1,136 @@
 /* sd_hlog.c: the headless logger (see sd_hlog.h). */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
 
+/* Write what the reader takes now; -1 on an error other than "full". */
+static int
+hlog_write(struct sd_hlog *h)
+{
+	struct evbuffer_iovec v;
+	ssize_t w;
+
+	while (evbuffer_peek(h->buf, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
+		if (h->sock)
+			w = send(h->fd, v.iov_base, v.iov_len,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			w = write(h->fd, v.iov_base, v.iov_len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		evbuffer_drain(h->buf, (size_t)w);
+	}
+	return 0;
+}
+
+/* Write now; what the reader did not take waits for it to be ready. */
+static void
+hlog_flush(struct sd_hlog *h)
+{
+	if (hlog_write(h) != 0) {
+		/* A log nobody can read any more (EPIPE, EIO): drop it
+		 * rather than grow. */
+		evbuffer_drain(h->buf, evbuffer_get_length(h->buf));
+		return;
+	}
+	if (evbuffer_get_length(h->buf) > 0)
+		event_add(h->writable, NULL);
+}
+
+static void
+hlog_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	hlog_flush(arg);
+}
+
+/* Say how many lines a slow reader lost, once there is room again. */
+static void
+hlog_say_dropped(struct sd_hlog *h)
+{
+	if (h->dropped == 0)
+		return;
+	evbuffer_add_printf(h->buf, h->json ? "{\"event\":\"log-dropped\","
+	    "\"lines\":%llu}\n" : "log-dropped lines=%llu (the log's reader "
+	    "was too slow)\n", (unsigned long long)h->dropped);
+	h->dropped = 0;
+}
+
 static void
 hlog_cb(const struct sd_event *ev, void *arg)
 {
+	struct timeval tv = { 0, SD_HLOG_DELAY_MS * 1000 };
 	struct sd_hlog *h = arg;
 	char line[4096], *s;
 
+	if (evbuffer_get_length(h->buf) >= SD_HLOG_MAX) {
+		h->dropped++;
+		return;
+	}
+	hlog_say_dropped(h);
 	if (h->json) {
 		s = sd_event_json(ev);
 		if (s == NULL)
 			return;
-		fprintf(h->fp, "%s\n", s);
+		evbuffer_add_printf(h->buf, "%s\n", s);
 		free(s);
 	} else {
 		sd_event_text(ev, line, sizeof(line));
-		fprintf(h->fp, "%s\n", line);
+		evbuffer_add_printf(h->buf, "%s\n", line);
 	}
-	fflush(h->fp);
+	if (event_pending(h->writable, EV_WRITE, NULL))
+		return;			/* written as the reader takes it */
+	if (evbuffer_get_length(h->buf) >= SD_HLOG_BATCH)
+		hlog_flush(h);
+	else if (!evtimer_pending(h->timer, NULL))
+		evtimer_add(h->timer, &tv);
+}
+
+static void
+hlog_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	hlog_flush(arg);
 }
 
 int
-sd_hlog_start(struct sd_hlog *h, struct sd_events *bus, FILE *fp, int json)
+sd_hlog_start(struct sd_hlog *h, struct event_base *base,
+    struct sd_events *bus, int fd, int json)
 {
-	h->fp = fp;
+	struct stat st;
+	int fl;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = fd;
 	h->json = json;
+	/* Never wait for a pipe's or a socket's reader (journald, a
+	 * pager); files and terminals are written as they are. */
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		h->sock = 1;
+	else if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	    (fl = fcntl(fd, F_GETFL)) != -1)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	h->buf = evbuffer_new();
+	h->timer = evtimer_new(base, hlog_timer_cb, h);
+	h->writable = event_new(base, fd, EV_WRITE, hlog_ready_cb, h);
+	if (h->buf == NULL || h->timer == NULL || h->writable == NULL)
+		return SD_ERR_NOMEM;
 	h->handle = sd_events_add_sink(bus, hlog_cb, h);
 	return h->handle > 0 ? SD_OK : SD_ERR_NOMEM;
 }
@@ -36,7 +138,24 @@ sd_hlog_start(struct sd_hlog *h, struct sd_events *bus, FILE *fp, int json)
 void
 sd_hlog_stop(struct sd_hlog *h, struct sd_events *bus)
 {
+	struct pollfd p = { h->fd, POLLOUT, 0 };
+	int waited = 0;
+
 	if (h->handle > 0)
 		sd_events_remove_sink(bus, h->handle);
 	h->handle = 0;
+	if (h->buf != NULL) {
+		hlog_say_dropped(h);
+		while (evbuffer_get_length(h->buf) > 0 && waited < 1000 &&
+		    hlog_write(h) == 0 && evbuffer_get_length(h->buf) > 0) {
+			poll(&p, 1, 100);
+			waited += 100;
+		}
+		evbuffer_free(h->buf);
+	}
+	if (h->timer != NULL)
+		event_free(h->timer);
+	if (h->writable != NULL)
+		event_free(h->writable);
+	memset(h, 0, sizeof(*h));
 }

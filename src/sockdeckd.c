@@ -239,7 +239,8 @@ run(const struct sd_config *cfg, int dashboard)
 			sd_events_add_sink(bus, local_event, &f);
 	}
 	if (!dashboard)
-		sd_hlog_start(&hlog, bus, stdout, cfg->log_json);
+		sd_hlog_start(&hlog, base, bus, STDOUT_FILENO,
+		    cfg->log_json);
 	if (sd_server_new(base, cfg, bus, &srv, err) != SD_OK) {
 		tui_dash_free(f.dash);
 		f.dash = NULL;
