@@ -1,0 +1,852 @@
+"""sdbench: what the benchmark scripts share (tests/bench/run,
+bench_sinks.py, bench_dashboard.py). Standard library only.
+
+    import sdbench
+    sdbench.setup(build)                # binaries of BUILD, env for peers
+    with sdbench.session():             # kills everything started, always
+        srv = sdbench.Sockdeckd(["--fsync", "everysec"]).start()
+        r = sdbench.loadgen("legacy", srv.port, conns=8, count=50000)
+        srv.wait_stored(r["sent"])
+        srv.stop()
+
+Every process is started on 127.0.0.1 only, in a temporary directory
+under one directory per session, and is killed when the session ends
+(normally, by an exception, by SIGINT or SIGTERM; children also get
+SIGKILL when the process that started them dies).
+
+The load generator (BUILD/tests/bench/sd_loadgen) and the minimal
+libevent server (BUILD/tests/bench/sd_benchsrv) are described in their
+sources; loadgen() runs the first with --json and returns its object.
+"""
+import contextlib
+import ctypes
+import glob
+import json
+import os
+import re
+import resource
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "peers"))
+
+import sdpeer  # noqa: E402
+
+HOST = "127.0.0.1"
+BUILD = None
+VERBOSE = False
+NOFILE = 30000          # wanted for the 10,000-connection scenario
+
+
+class BenchError(Exception):
+    """A step of a benchmark failed; the message says which and why."""
+
+
+class Skip(Exception):
+    """A benchmark cannot run here (a tool is missing); the message says
+    what to install."""
+
+
+def log(msg):
+    if VERBOSE:
+        print("# " + msg, file=sys.stderr, flush=True)
+
+
+# sdpeer, sdkafka and sdinflux log every server they start: only with -v.
+sdpeer.log = log
+
+
+def setup(build, verbose=False):
+    """Use the binaries of the build directory `build`."""
+    global BUILD, VERBOSE
+    BUILD = os.path.abspath(build)
+    VERBOSE = verbose
+    os.environ["SOCKDECKD"] = bin_path("src/sockdeckd")
+    os.environ["SOCKDECK"] = bin_path("src/sockdeck")
+    os.environ.setdefault("SD_KAFKA_MOCK",
+                          bin_path("tests/kafka/sd_kafka_mock"))
+
+
+def bin_path(rel):
+    return os.path.join(BUILD, rel)
+
+
+def need_binary(rel):
+    p = bin_path(rel)
+    if not os.access(p, os.X_OK):
+        raise BenchError("%s is not built (ninja -C %s)" % (p, BUILD))
+    return p
+
+
+def need_tool(name, package):
+    p = shutil.which(name) or (os.access("/usr/sbin/" + name, os.X_OK)
+                               and "/usr/sbin/" + name)
+    if not p:
+        raise Skip("%s not found (Debian package %s: tools/deps --bench)"
+                   % (name, package))
+    return p
+
+
+# ------------------------------------------------------------ processes
+
+_procs = []             # every Popen started through spawn()
+_tmux = []              # tmux socket names
+_dirs = []              # temporary directories to remove
+_session_dir = None
+
+
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)   # loaded before any fork
+except OSError:
+    _libc = None
+
+
+def _pdeathsig():
+    # Best effort: a child gets SIGKILL when the runner dies, even by
+    # SIGKILL. Linux only; harmless elsewhere.
+    try:
+        if _libc is not None:
+            _libc.prctl(1, signal.SIGKILL, 0, 0, 0)     # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def raise_nofile():
+    """RLIMIT_NOFILE to NOFILE (or as high as the hard limit lets)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for want in ((NOFILE, max(NOFILE, hard)), (min(NOFILE, hard), hard)):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, want)
+            return want[0]
+        except (ValueError, OSError):
+            continue
+    return soft
+
+
+def nofile_limit():
+    """The soft fd limit children started with many_fds=True get."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if os.geteuid() == 0:
+        return NOFILE if hard >= NOFILE else min(NOFILE, hard)
+    return min(NOFILE, hard)
+
+
+def spawn(argv, many_fds=False, **kw):
+    """Popen registered for cleanup; many_fds raises its fd limit."""
+    def pre():
+        _pdeathsig()
+        if many_fds:
+            raise_nofile()
+    log("starting: " + " ".join(argv))
+    p = subprocess.Popen(argv, preexec_fn=pre, **kw)
+    _procs.append(p)
+    return p
+
+
+def stop_proc(p, sig=signal.SIGTERM, timeout=10.0):
+    """Signal p, wait up to timeout, then SIGKILL; its exit status."""
+    if p is None:
+        return None
+    if p.poll() is None:
+        try:
+            p.send_signal(sig)
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+        except ProcessLookupError:
+            pass
+    for f in (p.stdin, p.stdout, p.stderr):
+        try:
+            if f:
+                f.close()
+        except OSError:
+            pass
+    if p in _procs:
+        _procs.remove(p)
+    return p.returncode
+
+
+def tempdir(prefix):
+    """A new directory under the session's directory."""
+    base = _session_dir or tempfile.gettempdir()
+    d = tempfile.mkdtemp(prefix=prefix, dir=base)
+    _dirs.append(d)
+    return d
+
+
+def rmdir(d):
+    shutil.rmtree(d, ignore_errors=True)
+    if d in _dirs:
+        _dirs.remove(d)
+
+
+def cleanup_all():
+    """Kill every process started (ours, the peers' servers, tmux
+    servers) and remove the temporary directories."""
+    for p in list(_procs):
+        if p.poll() is None:
+            try:
+                p.terminate()
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 5
+    for p in list(_procs):
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                p.kill()
+                p.wait(5)
+            except Exception:
+                pass
+        _procs.remove(p)
+    for name in list(_tmux):
+        tmux_kill(name)
+    for s in list(sdpeer._servers):
+        try:
+            s.cleanup()
+        except Exception:
+            pass
+        sdpeer._servers.remove(s)
+    for d in list(_dirs):
+        rmdir(d)
+
+
+def _on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def session(prefix="sdbench-"):
+    """Everything started inside is stopped on the way out, SIGTERM and
+    SIGHUP turn into SystemExit (SIGINT is KeyboardInterrupt already)."""
+    global _session_dir
+    old = {s: signal.signal(s, _on_signal)
+           for s in (signal.SIGTERM, signal.SIGHUP)}
+    _session_dir = tempfile.mkdtemp(prefix=prefix)
+    _dirs.append(_session_dir)
+    try:
+        yield _session_dir
+    finally:
+        # A second signal during cleanup must not cut it short.
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        try:
+            cleanup_all()
+        finally:
+            _session_dir = None
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            for s, h in old.items():
+                signal.signal(s, h)
+
+
+# ---------------------------------------------------------------- ports
+
+def free_port():
+    return sdpeer.free_port()
+
+
+def listening(port):
+    """Whether something listens on 127.0.0.1:port (or 0.0.0.0:port),
+    from /proc/net/tcp: no connection is made, so a one-shot server such
+    as `nc -l` is not disturbed."""
+    want = {"0100007F:%04X" % port, "00000000:%04X" % port}
+    try:
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for line in f:
+                parts = line.split()
+                if parts[1] in want and parts[3] == "0A":
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+def wait_listening(port, proc=None, timeout=15.0, what="server"):
+    deadline = time.monotonic() + timeout
+    while not listening(port):
+        if proc is not None and proc.poll() is not None:
+            raise BenchError("%s exited with status %s before listening "
+                             "on port %d" % (what, proc.returncode, port))
+        if time.monotonic() > deadline:
+            raise BenchError("%s does not listen on %s:%d after %.0f s"
+                             % (what, HOST, port, timeout))
+        time.sleep(0.02)
+
+
+def until(pred, timeout=300.0, what="benchmark step", interval=0.005):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise BenchError("%s timed out after %.0f s" % (what, timeout))
+        time.sleep(interval)
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise BenchError("no VmRSS in /proc/%d/status" % pid)
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+# ------------------------------------------------------------ sockdeckd
+
+class Sockdeckd:
+    """sockdeckd --headless on one free 127.0.0.1 port in a temporary data
+    directory, its log in a file there (not parsed while it runs: the
+    runner must not cost the server CPU); status through the control
+    socket.
+
+    dashboard=True runs it instead in a private tmux server's 120x40
+    pane, with its dashboard on."""
+
+    def __init__(self, extra=(), dashboard=False, many_fds=False,
+                 idle_timeout=True):
+        self.port = free_port()
+        self.ports = [self.port]
+        self.dir = tempdir("sockdeckd-")
+        self.extra = list(extra)
+        if idle_timeout:
+            self.extra = ["--idle-timeout", "0"] + self.extra
+        self.dashboard = dashboard
+        self.many_fds = many_fds
+        self.proc = None
+        self.tmux = None
+        self.pid = None
+        self._log = None
+
+    @property
+    def control_path(self):
+        return os.path.join(self.dir, "control.sock")
+
+    @property
+    def files_dir(self):
+        return os.path.join(self.dir, "files")
+
+    @property
+    def sensors_dir(self):
+        return os.path.join(self.dir, "sensors")
+
+    def argv(self):
+        return [need_binary("src/sockdeckd"), "--ports", str(self.port),
+                "--bind", HOST, "--data-dir", self.dir] + self.extra
+
+    def start(self, timeout=15.0):
+        argv = self.argv()
+        if self.dashboard:
+            self.tmux = tmux_start(argv)
+        else:
+            self._log = open(os.path.join(self.dir, "sockdeckd.log"), "wb")
+            self.proc = spawn(argv + ["--headless"], many_fds=self.many_fds,
+                              stdin=subprocess.DEVNULL, stdout=self._log,
+                              stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.status(quiet=True)
+            if st and all(p.get("state") == "listening"
+                          for p in st.get("ports", [])) and st.get("ports"):
+                self.pid = st.get("pid") or (self.proc and self.proc.pid)
+                return self
+            if self.proc is not None and self.proc.poll() is not None:
+                raise BenchError("sockdeckd exited with status %s at start: "
+                                 "%s" % (self.proc.returncode,
+                                         self.log_tail()))
+            if time.monotonic() > deadline:
+                raise BenchError("sockdeckd not listening after %.0f s: %s"
+                                 % (timeout, self.log_tail()))
+            time.sleep(0.02)
+
+    def status(self, quiet=False):
+        try:
+            return sdpeer.ctl(self.control_path, {"cmd": "status"},
+                              timeout=10.0)["status"]
+        except Exception:
+            if quiet:
+                return None
+            raise
+
+    def log_tail(self, n=800):
+        if self.dashboard:
+            return "(dashboard in tmux)"
+        try:
+            with open(os.path.join(self.dir, "sockdeckd.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")[-n:]
+        except OSError:
+            return ""
+
+    def rss_kib(self):
+        return rss_kib(self.pid)
+
+    def spool_bytes(self):
+        total = 0
+        if os.path.isdir(self.sensors_dir):
+            for n in os.listdir(self.sensors_dir):
+                if n.startswith("readings-") and n.endswith(".lp"):
+                    total += os.path.getsize(os.path.join(self.sensors_dir,
+                                                          n))
+        return total
+
+    def wait_stored(self, total, timeout=300.0):
+        """Until every one of `total` readings is counted and written."""
+        def done():
+            st = self.status()
+            return (st["totals"]["readings"] >= total
+                    and st["store"]["pending"] == 0)
+        until(done, timeout, "storing %d readings" % total)
+
+    def wait_delivered(self, sink, total, timeout=300.0):
+        def done():
+            return any(s["name"] == sink and s["delivered"] >= total
+                       for s in self.status().get("sinks", []))
+        until(done, timeout, "%s sink delivering %d readings"
+              % (sink, total))
+
+    def stop(self):
+        if self.tmux is not None:
+            tmux_kill(self.tmux)
+            self.tmux = None
+            if self.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+        if self.proc is not None:
+            stop_proc(self.proc)
+            self.proc = None
+        if self._log:
+            self._log.close()
+            self._log = None
+        rmdir(self.dir)
+
+
+def tmux_start(argv, width=120, height=40):
+    name = "sdbench%d-%d" % (os.getpid(), len(_tmux) + int(time.time()))
+    _tmux.append(name)
+    tmux = shutil.which("tmux")
+    if not tmux:
+        raise Skip("tmux not found (tools/deps)")
+    cmd = "env TERM=xterm-256color LANG=C.UTF-8 " + " ".join(argv)
+    subprocess.run([tmux, "-L", name, "-f", "/dev/null", "new-session", "-d",
+                    "-x", str(width), "-y", str(height), cmd], check=True)
+    return name
+
+
+def tmux_kill(name):
+    subprocess.run(["tmux", "-L", name, "kill-server"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if name in _tmux:
+        _tmux.remove(name)
+
+
+# ---------------------------------------------------------- sd_benchsrv
+
+class BenchSrv:
+    """sd_benchsrv on a free 127.0.0.1 port: frames split by their header,
+    data frames dropped, messages answered (the discard and echo
+    baselines are the same server)."""
+
+    def __init__(self, many_fds=False):
+        self.many_fds = many_fds
+        self.proc = None
+        self.port = None
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def start(self, timeout=10.0):
+        self.proc = spawn([need_binary("tests/bench/sd_benchsrv"), "--port",
+                           "0", HOST], many_fds=self.many_fds,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+        line = readline(self.proc, timeout, "sd_benchsrv")
+        parts = line.split()
+        if len(parts) != 2 or parts[0] != "listening":
+            raise BenchError("sd_benchsrv said %r, expected `listening "
+                             "PORT`" % line)
+        self.port = int(parts[1])
+        return self
+
+    def rss_kib(self):
+        return rss_kib(self.proc.pid)
+
+    def stop(self):
+        stop_proc(self.proc)
+
+
+def readline(proc, timeout, what):
+    """One line of proc's stdout within timeout (text, no newline)."""
+    fd = proc.stdout.fileno()
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BenchError("%s: no output line within %.0f s" % (what,
+                                                                   timeout))
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            continue
+        chunk = os.read(fd, 1)      # byte by byte: leave the rest unread
+        if not chunk:
+            err = b""
+            if proc.stderr:
+                with contextlib.suppress(Exception):
+                    proc.wait(2)
+                    err = proc.stderr.read()
+            raise BenchError("%s exited (status %s): %s" % (
+                what, proc.poll(), err.decode("utf-8", "replace")[-500:]))
+        buf += chunk
+    return buf.decode("utf-8", "replace").rstrip("\n")
+
+
+# ---------------------------------------------------------- sd_loadgen
+
+def loadgen_argv(mode, port, conns=1, count=None, rate=None, batch=None,
+                 payload=None, hold=None):
+    a = [need_binary("tests/bench/sd_loadgen"), "--mode", mode,
+         "--conns", str(conns)]
+    for flag, v in (("--count", count), ("--rate", rate),
+                    ("--batch", batch), ("--payload", payload),
+                    ("--hold", hold)):
+        if v is not None:
+            a += [flag, str(v)]
+    return a + ["--json", HOST, str(port)]
+
+
+def parse_loadgen(out, err, rc, argv):
+    if rc != 0:
+        raise BenchError("sd_loadgen %s: status %s: %s" % (
+            " ".join(argv[1:]), rc,
+            (err or "").strip()[-400:] or "(nothing on stderr)"))
+    for line in reversed((out or "").splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                break
+    raise BenchError("sd_loadgen %s printed no JSON object: %r"
+                     % (" ".join(argv[1:]), (out or "")[-300:]))
+
+
+def loadgen(mode, port, conns=1, count=None, timeout=600.0, many_fds=False,
+            **kw):
+    """Run sd_loadgen to the end; its JSON object (plus "wall": seconds
+    from start to exit as the runner saw them)."""
+    argv = loadgen_argv(mode, port, conns, count, **kw)
+    p = spawn(argv, many_fds=many_fds, stdin=subprocess.DEVNULL,
+              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    t0 = time.monotonic()
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise BenchError("sd_loadgen %s did not finish within %.0f s"
+                         % (" ".join(argv[1:]), timeout))
+    finally:
+        stop_proc(p)
+    r = parse_loadgen(out.decode("utf-8", "replace"),
+                      err.decode("utf-8", "replace"), p.returncode, argv)
+    r["wall"] = time.monotonic() - t0
+    return r
+
+
+class IdleLoad:
+    """sd_loadgen --mode idle: start() returns once its JSON line is out
+    (every connection open, one echo answered); release() closes its
+    stdin so it lets the connections go and exits."""
+
+    def __init__(self, port, conns, hold=None):
+        self.argv = loadgen_argv("idle", port, conns, hold=hold)
+        self.proc = None
+        self.result = None
+
+    def start(self, timeout=120.0):
+        self.proc = spawn(self.argv, many_fds=True, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            line = readline(self.proc, timeout, "sd_loadgen --mode idle")
+        except BenchError as e:
+            err = b""
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read()
+            raise BenchError("%s %s" % (e, err.decode("utf-8",
+                                                      "replace")[-300:]))
+        self.result = parse_loadgen(line, "", 0, self.argv)
+        return self.result
+
+    def release(self, timeout=30.0):
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        stop_proc(self.proc)
+        self.proc = None
+
+
+# ------------------------------------------------------------- ingest
+
+def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
+    """Legacy sensor frames from `conns` connections into a fresh
+    sockdeckd (spool only unless extra adds a sink), --fsync everysec.
+    Returns (readings/s, spool bytes per reading). The time is the load
+    generator's (first byte to last barrier answered) plus however long
+    the server then still takes to write every reading to the spool."""
+    srv = Sockdeckd(["--fsync", "everysec"] + list(extra),
+                    dashboard=dashboard).start()
+    try:
+        per = max(1, total // conns)
+        r = loadgen("legacy", srv.port, conns, per)
+        n = r["sent"]
+        if r.get("acked", n) < n:
+            raise BenchError("sd_loadgen: %d of %d readings acknowledged"
+                             % (r.get("acked"), n))
+        t_exit = time.monotonic()
+        srv.wait_stored(n)
+        secs = r["seconds"] + (time.monotonic() - t_exit)
+        line = srv.spool_bytes() / float(n) if n else None
+        return n / secs, line
+    finally:
+        srv.stop()
+
+
+def ingest_timed(conns, total, extra, done):
+    """bench_sinks' measure: readings/s from the load generator's start
+    until done(srv, n) holds (every reading delivered by a sink)."""
+    srv = Sockdeckd(list(extra)).start()
+    try:
+        per = max(1, total // conns)
+        t0 = time.monotonic()
+        r = loadgen("legacy", srv.port, conns, per)
+        n = r["sent"]
+        done(srv, n)
+        return n / (time.monotonic() - t0)
+    finally:
+        srv.stop()
+
+
+# --------------------------------------------------------- sink peers
+
+def sink_lines(n, conns=8):
+    """Line protocol as the server writes it for the load generator's
+    readings (device per connection, value 20 + i/100)."""
+    t0 = time.time_ns()
+    return ["sensor,Mac-Address=02:00:00:00:%02x:%02x value=%.2f %d"
+            % ((i % conns) >> 8, i % conns, 20 + (i % 1000) / 100.0, t0 + i)
+            for i in range(n)]
+
+
+def curl_baseline(influx, db, n, conns=8):
+    """curl posting n points in 10,000-line bodies, one after another, to
+    the same influxd: readings/s."""
+    curl = shutil.which("curl")
+    if not curl:
+        raise Skip("curl not found")
+    tmp = tempdir("curl-")
+    try:
+        ls = sink_lines(n, conns)
+        cfg = os.path.join(tmp, "curl.cfg")
+        entries = []
+        for k in range(0, n, 10000):
+            body = os.path.join(tmp, "b%d" % k)
+            with open(body, "w") as f:
+                f.write("\n".join(ls[k:k + 10000]) + "\n")
+            entries.append('url = "%s/write?db=%s&precision=ns"\n'
+                           'data-binary = "@%s"\noutput = "/dev/null"\n'
+                           % (influx.url, db, body))
+        with open(cfg, "w") as c:
+            c.write("next\n".join(entries))
+        t0 = time.monotonic()
+        p = spawn([curl, "-s", "-f", "-K", cfg], stdin=subprocess.DEVNULL)
+        if p.wait(600) != 0:
+            raise BenchError("curl: status %s" % p.returncode)
+        t = time.monotonic() - t0
+        stop_proc(p)
+        return n / t
+    finally:
+        rmdir(tmp)
+
+
+def kcat_binary():
+    import sdkafka
+    k = sdkafka.kcat_binary()
+    if not k:
+        raise Skip("kcat not found (tools/deps)")
+    return k
+
+
+def kcat_baseline(kafka, topic, n, conns=8):
+    """kcat -P producing n records with the sink's keys and JSON values
+    (acks=all, idempotent, as the sink) to the same cluster: records/s."""
+    t0 = time.time_ns()
+    data = "".join('02:00:00:00:00:%02x\t{"device":"02:00:00:00:00:%02x",'
+                   '"value":%.2f,"time":%d}\n'
+                   % (i % conns, i % conns, 20 + (i % 1000) / 100.0, t0 + i)
+                   for i in range(n)).encode()
+    p = spawn([kcat_binary(), "-P", "-b", kafka.bootstrap, "-t", topic,
+               "-K", "\t", "-X", "acks=all", "-X", "enable.idempotence=true"],
+              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    p.communicate(data, timeout=600)
+    t = time.monotonic() - t0
+    if p.returncode != 0:
+        raise BenchError("kcat -P: status %s" % p.returncode)
+    stop_proc(p)
+    return n / t
+
+
+def kafka_offsets(kafka, topic, partitions):
+    """The sum of the topic's end offsets (records produced), via
+    `kcat -Q` (cheap: no records are read)."""
+    argv = [kcat_binary(), "-b", kafka.bootstrap, "-Q"]
+    for p in range(partitions):
+        argv += ["-t", "%s:%d:-1" % (topic, p)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    total = 0
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if "offset" in parts:
+            with contextlib.suppress(ValueError, IndexError):
+                total += int(parts[parts.index("offset") + 1])
+    return total
+
+
+def kafka_sample(kafka, topic, n=5):
+    """The first n records of the topic, as text."""
+    r = subprocess.run([kcat_binary(), "-C", "-b", kafka.bootstrap, "-t",
+                        topic, "-o", "beginning", "-c", str(n), "-e", "-q"],
+                       capture_output=True, timeout=60)
+    return r.stdout.decode("utf-8", "replace").splitlines()
+
+
+# Plain LF-delimited lines: octet-counted framing off, or a line that
+# starts with digits ("02:00:...") is taken for a length and split.
+RSYSLOG_CONF = """\
+global(workDirectory="{dir}" net.enableDNS="off")
+module(load="imtcp")
+input(type="imtcp" port="{port}" address="127.0.0.1"
+      supportOctetCountedFraming="off")
+module(load="omkafka")
+template(name="plain" type="string" string="%rawmsg%")
+action(type="omkafka" broker=[{brokers}] topic="{topic}" template="plain")
+"""
+
+
+class Rsyslog:
+    """rsyslogd -n with its own config: imtcp on a free 127.0.0.1 port,
+    every line to Kafka with omkafka (the message alone, as sent)."""
+
+    def __init__(self, bootstrap, topic):
+        self.port = free_port()
+        self.dir = tempdir("rsyslog-")
+        self.conf = os.path.join(self.dir, "rsyslog.conf")
+        brokers = ", ".join('"%s"' % b for b in bootstrap.split(","))
+        with open(self.conf, "w") as f:
+            f.write(RSYSLOG_CONF.format(dir=self.dir, port=self.port,
+                                        brokers=brokers, topic=topic))
+        self.proc = None
+
+    def log_tail(self, n=600):
+        try:
+            with open(os.path.join(self.dir, "rsyslogd.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace").strip()[-n:]
+        except OSError:
+            return ""
+
+    def start(self):
+        rsyslogd = need_tool("rsyslogd", "rsyslog")
+        if not _rsyslog_module("omkafka"):
+            raise Skip("rsyslog's omkafka module not found (Debian package "
+                       "rsyslog-kafka: tools/deps --bench)")
+        log = open(os.path.join(self.dir, "rsyslogd.log"), "wb")
+        self.proc = spawn([rsyslogd, "-n", "-f", self.conf, "-i",
+                           os.path.join(self.dir, "rsyslogd.pid")],
+                          stdin=subprocess.DEVNULL, stdout=log,
+                          stderr=subprocess.STDOUT)
+        log.close()
+        try:
+            wait_listening(self.port, self.proc, what="rsyslogd")
+        except BenchError as e:
+            raise BenchError("%s; its output: %s" % (e, self.log_tail()))
+        return self
+
+    def stop(self):
+        stop_proc(self.proc)
+        rmdir(self.dir)
+
+
+def _rsyslog_module(name):
+    pats = ("/usr/lib/*/rsyslog/%s.so", "/usr/lib/rsyslog/%s.so",
+            "/usr/lib64/rsyslog/%s.so")
+    return any(glob.glob(p % name) for p in pats)
+
+
+LINE_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5} -?[0-9.]+$")
+
+
+def rsyslog_run(kafka, topic, n, conns=8, partitions=3, timeout=300.0):
+    """rsyslogd fed n readings as text lines by sd_loadgen --mode lines
+    from `conns` connections; readings/s from the load generator's start
+    until the topic's end offsets add up to n (kcat -Q: consuming the
+    topic over and over would cost more than rsyslog does, and the mock
+    cluster keeps only the newest records of a big partition). Then the
+    count must be exactly n and the first records lines as sent."""
+    rs = Rsyslog(kafka.bootstrap, topic).start()
+    try:
+        per = max(1, n // conns)
+        n = per * conns
+        t0 = time.monotonic()
+        loadgen("lines", rs.port, conns, per)
+        last, last_t = -1, time.monotonic()
+        while True:
+            got = kafka_offsets(kafka, topic, partitions)
+            now = time.monotonic()
+            if got >= n:
+                break
+            if got != last:
+                last, last_t = got, now
+            if rs.proc.poll() is not None:
+                raise BenchError("rsyslogd exited (status %s) with %d of %d "
+                                 "lines in Kafka: %s" % (
+                                     rs.proc.returncode, got, n,
+                                     rs.log_tail()))
+            if now - last_t > 15 or now - t0 > timeout:
+                raise BenchError("rsyslog: %d of %d lines reached Kafka "
+                                 "(stalled): %s" % (got, n, rs.log_tail()))
+            time.sleep(0.01)
+        rate = n / (now - t0)
+        time.sleep(0.2)
+        got = kafka_offsets(kafka, topic, partitions)
+        if got != n:
+            raise BenchError("rsyslog produced %d records for %d lines"
+                             % (got, n))
+        bad = [r for r in kafka_sample(kafka, topic) if not LINE_RE.match(r)]
+        if bad:
+            raise BenchError("rsyslog's records are not the lines sent: %r"
+                             % bad[:3])
+        return rate
+    finally:
+        rs.stop()
