@@ -35,6 +35,11 @@ struct sd_pipeline {
 	size_t		 dev_hint;	/* last one found */
 	uint64_t	 backlog;	/* largest, at the last check */
 	uint64_t	 added;		/* bytes appended since */
+	/* "sensor,Mac-Address=<dev> value=" of the last device without
+	 * tags: a connection's readings come in runs of one device. */
+	uint8_t		 head_dev[SD_MAC_LEN];
+	char		 head[SD_LINE_MAX];
+	size_t		 head_len;
 };
 
 struct sd_pipeline *
@@ -116,14 +121,25 @@ lp_put_str(struct lp_out *w, const char *s)
 	lp_put(w, s, strlen(s));
 }
 
-/* Decimal digits of v, written without printf (this runs per reading). */
+/* Decimal digits of v, written without printf (this runs per reading),
+ * two at a time: a timestamp has 19. */
 static void
 lp_put_int(struct lp_out *w, int64_t v)
 {
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "6263646566676869707172737475767778798081828384858687888990919293"
+	    "949596979899";
 	char b[24];
 	size_t i = sizeof(b);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
+	while (u >= 100) {
+		i -= 2;
+		memcpy(b + i, pairs + (u % 100) * 2, 2);
+		u /= 100;
+	}
 	do {
 		b[--i] = (char)('0' + u % 10);
 		u /= 10;
@@ -227,12 +243,46 @@ sd_pipeline_devices(const struct sd_pipeline *p, size_t *n)
 	return p->devs;
 }
 
+/* sd_pipeline_line() for the common reading, a device's value with no
+ * channel and no extra tags: the head of the line is the device's,
+ * built once per run of its readings. */
+static size_t
+pipeline_line_fast(struct sd_pipeline *p, const struct sd_reading_in *r,
+    int64_t ts, char *buf, size_t len)
+{
+	struct lp_out w = { buf, len, 0, 0 };
+
+	if ((r->chan != NULL && r->chan_len > 0) || p->tag_peer ||
+	    p->tag_port || !isfinite(r->value))
+		return sd_pipeline_line(p, r, ts, buf, len);
+	if (p->head_len == 0 || memcmp(p->head_dev, r->dev, SD_MAC_LEN)) {
+		struct lp_out h = { p->head, sizeof(p->head), 0, 0 };
+
+		lp_put_str(&h, p->prefix);
+		lp_put_mac(&h, r->dev);
+		lp_put_str(&h, p->field);
+		memcpy(p->head_dev, r->dev, SD_MAC_LEN);
+		p->head_len = h.full ? 0 : h.o;
+		if (h.full)
+			return sd_pipeline_line(p, r, ts, buf, len);
+	}
+	lp_put(&w, p->head, p->head_len);
+	if (!w.full) {
+		sd_lp_number(r->value, r->single, w.p + w.o, w.len - w.o);
+		w.o += strlen(w.p + w.o);
+	}
+	lp_put(&w, " ", 1);
+	lp_put_int(&w, ts);
+	lp_put(&w, "\n", 1);
+	return w.full ? 0 : w.o;
+}
+
 int
 sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
     char err[SD_ERR_LEN])
 {
-	char line[SD_LINE_MAX];
 	int64_t ts = r->ts_ns;
+	char *line;
 	size_t n;
 
 	if (ts == 0) {
@@ -241,23 +291,26 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 			ts = p->last_ts + 1;
 		p->last_ts = ts;
 	}
-	n = sd_pipeline_line(p, r, ts, line, sizeof(line));
+	/* Over the soft cap the buffer is written out first; if the disk
+	 * fails, the line is kept all the same and the caller pauses its
+	 * connection (sd_pipeline_full()) after this frame. */
+	if (sd_spool_pending(p->spool) + SD_LINE_MAX > SD_SPOOL_SOFT)
+		sd_pipeline_flush(p, err);
+	else if (!p->failing && sd_spool_pending(p->spool) >= SD_SPOOL_EAGER)
+		sd_pipeline_flush(p, err);	/* large writes, early */
+	/* Formatted where it waits to be written: no copy per reading. */
+	line = sd_spool_reserve(p->spool, SD_LINE_MAX);
+	if (line == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory for readings");
+		return SD_ERR_NOMEM;
+	}
+	n = pipeline_line_fast(p, r, ts, line, SD_LINE_MAX);
 	if (n == 0) {
 		snprintf(err, SD_ERR_LEN, "value %g cannot be stored",
 		    r->value);
 		return SD_ERR_INVAL;
 	}
-	/* Over the soft cap the buffer is written out first; if the disk
-	 * fails, the line is kept all the same and the caller pauses its
-	 * connection (sd_pipeline_full()) after this frame. */
-	if (sd_spool_pending(p->spool) + n > SD_SPOOL_SOFT)
-		sd_pipeline_flush(p, err);
-	else if (!p->failing && sd_spool_pending(p->spool) >= SD_SPOOL_EAGER)
-		sd_pipeline_flush(p, err);	/* large writes, early */
-	if (sd_spool_append(p->spool, line, n) != SD_OK) {
-		snprintf(err, SD_ERR_LEN, "out of memory for readings");
-		return SD_ERR_NOMEM;
-	}
+	sd_spool_commit(p->spool, n);
 	p->added += n;
 	p->count++;
 	p->total++;

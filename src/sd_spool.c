@@ -286,8 +286,8 @@ sd_spool_set_segment_size(struct sd_spool *sp, uint64_t bytes)
 	sp->seg_max = bytes;
 }
 
-int
-sd_spool_append(struct sd_spool *sp, const char *line, size_t len)
+char *
+sd_spool_reserve(struct sd_spool *sp, size_t len)
 {
 	size_t ncap = sp->cap;
 	char *nb;
@@ -297,12 +297,28 @@ sd_spool_append(struct sd_spool *sp, const char *line, size_t len)
 	if (ncap != sp->cap) {
 		nb = realloc(sp->buf, ncap);
 		if (nb == NULL)
-			return SD_ERR_NOMEM;
+			return NULL;
 		sp->buf = nb;
 		sp->cap = ncap;
 	}
-	memcpy(sp->buf + sp->len, line, len);
-	sp->len += len;
+	return sp->buf + sp->len;
+}
+
+void
+sd_spool_commit(struct sd_spool *sp, size_t n)
+{
+	sp->len += n;
+}
+
+int
+sd_spool_append(struct sd_spool *sp, const char *line, size_t len)
+{
+	char *at = sd_spool_reserve(sp, len);
+
+	if (at == NULL)
+		return SD_ERR_NOMEM;
+	memcpy(at, line, len);
+	sd_spool_commit(sp, len);
 	return SD_OK;
 }
 

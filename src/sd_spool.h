@@ -63,6 +63,12 @@ void sd_spool_set_segment_size(struct sd_spool *sp, uint64_t bytes);
 /* Buffer one line (with its newline); SD_ERR_NOMEM when it cannot. */
 int sd_spool_append(struct sd_spool *sp, const char *line, size_t len);
 
+/* Room for up to len bytes at the end of the buffer, for a line to be
+ * formatted in place (NULL without memory); sd_spool_commit() then
+ * says how many of them it took. */
+char *sd_spool_reserve(struct sd_spool *sp, size_t len);
+void sd_spool_commit(struct sd_spool *sp, size_t n);
+
 /* Write the buffer out; SD_OK, or an error with err (the lines stay). */
 int sd_spool_flush(struct sd_spool *sp, char err[SD_ERR_LEN]);
 
