@@ -74,7 +74,6 @@ hlog_say_dropped(struct sd_hlog *h)
 static void
 hlog_cb(const struct sd_event *ev, void *arg)
 {
-	struct timeval tv = { 0, SD_HLOG_DELAY_MS * 1000 };
 	struct sd_hlog *h = arg;
 	char line[4096], *s;
 
@@ -95,18 +94,24 @@ hlog_cb(const struct sd_event *ev, void *arg)
 	}
 	if (event_pending(h->writable, EV_WRITE, NULL))
 		return;			/* written as the reader takes it */
-	if (evbuffer_get_length(h->buf) >= SD_HLOG_BATCH)
-		hlog_flush(h);
-	else if (!evtimer_pending(h->timer, NULL))
-		evtimer_add(h->timer, &tv);
+	/* Written once this turn of the loop has run its callbacks: every
+	 * event of the turn in one write, and before any answer of this
+	 * turn reaches a socket (an answer is written on the next). */
+	if (!h->flushing) {
+		h->flushing = 1;
+		event_active(h->turn, EV_TIMEOUT, 0);
+	}
 }
 
 static void
-hlog_timer_cb(evutil_socket_t fd, short what, void *arg)
+hlog_turn_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct sd_hlog *h = arg;
+
 	(void)fd;
 	(void)what;
-	hlog_flush(arg);
+	h->flushing = 0;
+	hlog_flush(h);
 }
 
 int
@@ -127,9 +132,9 @@ sd_hlog_start(struct sd_hlog *h, struct event_base *base,
 	    (fl = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	h->buf = evbuffer_new();
-	h->timer = evtimer_new(base, hlog_timer_cb, h);
+	h->turn = event_new(base, -1, 0, hlog_turn_cb, h);
 	h->writable = event_new(base, fd, EV_WRITE, hlog_ready_cb, h);
-	if (h->buf == NULL || h->timer == NULL || h->writable == NULL)
+	if (h->buf == NULL || h->turn == NULL || h->writable == NULL)
 		return SD_ERR_NOMEM;
 	h->handle = sd_events_add_sink(bus, hlog_cb, h);
 	return h->handle > 0 ? SD_OK : SD_ERR_NOMEM;
@@ -153,8 +158,8 @@ sd_hlog_stop(struct sd_hlog *h, struct sd_events *bus)
 		}
 		evbuffer_free(h->buf);
 	}
-	if (h->timer != NULL)
-		event_free(h->timer);
+	if (h->turn != NULL)
+		event_free(h->turn);
 	if (h->writable != NULL)
 		event_free(h->writable);
 	memset(h, 0, sizeof(*h));

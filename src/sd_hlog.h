@@ -2,19 +2,17 @@
  * sd_hlog.h: the headless logger, an event sink that writes one line per
  * event to a file descriptor (stdout), as text or JSON lines.
  *
- * The loop never waits for the log's reader: lines gather in a buffer
- * that is written within SD_HLOG_DELAY_MS, or at once past
- * SD_HLOG_BATCH bytes, without blocking where the output is a pipe or a
- * socket (journald). A reader that falls SD_HLOG_MAX bytes behind loses
- * lines, counted and said in the log once it catches up.
+ * The loop never waits for the log's reader: the lines of one turn of
+ * the loop gather in a buffer written once at its end, without
+ * blocking where the output is a pipe or a socket (journald). A reader
+ * that falls SD_HLOG_MAX bytes behind loses lines, counted and said in
+ * the log once it catches up.
  */
 #ifndef SD_HLOG_H
 #define SD_HLOG_H
 
 #include <stdint.h>
 
-#define SD_HLOG_DELAY_MS	20
-#define SD_HLOG_BATCH		(64u << 10)
 #define SD_HLOG_MAX		(4u << 20)
 
 struct event;
@@ -28,7 +26,8 @@ struct sd_hlog {
 	int		 handle;
 	int		 sock;		/* send(MSG_DONTWAIT), not write */
 	struct evbuffer	*buf;
-	struct event	*timer;		/* the delayed write */
+	struct event	*turn;		/* the write at the turn's end */
+	int		 flushing;	/* turn is active */
 	struct event	*writable;	/* the reader took less than all */
 	uint64_t	 dropped;	/* lines lost since the last said */
 };
