@@ -13,6 +13,7 @@
 #include "sd_spool.h"
 
 #define SD_LINE_MAX	1024
+#define SD_NUM_CACHE	4096	/* float32 texts kept (128 KiB) */
 #define SD_SINKS_MAX	4
 
 struct sd_pipeline {
@@ -40,6 +41,20 @@ struct sd_pipeline {
 	uint8_t		 head_dev[SD_MAC_LEN];
 	char		 head[SD_LINE_MAX];
 	size_t		 head_len;
+	/* Float32 readings as text, by their bits: sensors report a few
+	 * hundred distinct values (a thermometer's 0.01 steps), and
+	 * finding a float's shortest decimals is the costliest part of a
+	 * line. Two-way sets, so bounded. */
+	struct {
+		uint32_t	 bits;
+		uint8_t		 len;		/* 0: empty */
+		char		 s[27];
+	} num[SD_NUM_CACHE];
+	/* The last timestamp written: the next one mostly differs only in
+	 * its last three digits. */
+	int64_t		 ts_last;
+	char		 ts_text[24];
+	size_t		 ts_len;
 };
 
 struct sd_pipeline *
@@ -243,6 +258,78 @@ sd_pipeline_devices(const struct sd_pipeline *p, size_t *n)
 	return p->devs;
 }
 
+/* The set of the cache that a float32's bits map to: fully mixed
+ * (murmur3's finaliser), since sensor values are arithmetic runs of
+ * bit patterns that a plain multiply folds together. */
+static size_t
+num_set(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return (h % (SD_NUM_CACHE / 2)) * 2;
+}
+
+/* A reading's value, from the cache when it came as a float32 seen
+ * lately: two ways per set, the newest first. */
+static void
+pipeline_put_number(struct sd_pipeline *p, struct lp_out *w,
+    const struct sd_reading_in *r)
+{
+	float f = (float)r->value;
+	uint32_t bits;
+	size_t i, n;
+	char b[64];
+
+	if (!r->single) {
+		sd_lp_number(r->value, 0, b, sizeof(b));
+		lp_put_str(w, b);
+		return;
+	}
+	memcpy(&bits, &f, sizeof(bits));
+	i = num_set(bits);
+	if (p->num[i + 1].len > 0 && p->num[i + 1].bits == bits)
+		i++;
+	else if (p->num[i].len == 0 || p->num[i].bits != bits) {
+		sd_lp_number(r->value, 1, b, sizeof(b));
+		n = strlen(b);
+		if (n >= sizeof(p->num[i].s)) {
+			lp_put(w, b, n);
+			return;
+		}
+		p->num[i + 1] = p->num[i];
+		memcpy(p->num[i].s, b, n);
+		p->num[i].len = (uint8_t)n;
+		p->num[i].bits = bits;
+	}
+	lp_put(w, p->num[i].s, p->num[i].len);
+}
+
+/* A timestamp: when it differs from the last one only below 1000, the
+ * last one's text with its three last digits rewritten. */
+static void
+pipeline_put_ts(struct sd_pipeline *p, struct lp_out *w, int64_t ts)
+{
+	struct lp_out t = { p->ts_text, sizeof(p->ts_text), 0, 0 };
+	int64_t low = ts % 1000;
+
+	if (ts >= 1000 && p->ts_len > 3 && ts / 1000 == p->ts_last / 1000) {
+		p->ts_text[p->ts_len - 1] = (char)('0' + low % 10);
+		p->ts_text[p->ts_len - 2] = (char)('0' + low / 10 % 10);
+		p->ts_text[p->ts_len - 3] = (char)('0' + low / 100);
+	} else {
+		lp_put_int(&t, ts);
+		p->ts_len = t.full ? 0 : t.o;
+	}
+	p->ts_last = ts;
+	if (p->ts_len > 0)
+		lp_put(w, p->ts_text, p->ts_len);
+	else
+		lp_put_int(w, ts);
+}
+
 /* sd_pipeline_line() for the common reading, a device's value with no
  * channel and no extra tags: the head of the line is the device's,
  * built once per run of its readings. */
@@ -267,12 +354,9 @@ pipeline_line_fast(struct sd_pipeline *p, const struct sd_reading_in *r,
 			return sd_pipeline_line(p, r, ts, buf, len);
 	}
 	lp_put(&w, p->head, p->head_len);
-	if (!w.full) {
-		sd_lp_number(r->value, r->single, w.p + w.o, w.len - w.o);
-		w.o += strlen(w.p + w.o);
-	}
+	pipeline_put_number(p, &w, r);
 	lp_put(&w, " ", 1);
-	lp_put_int(&w, ts);
+	pipeline_put_ts(p, &w, ts);
 	lp_put(&w, "\n", 1);
 	return w.full ? 0 : w.o;
 }

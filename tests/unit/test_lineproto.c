@@ -151,36 +151,42 @@ test_roundtrip(void)
 	rmdir(dir);
 }
 
-/* What sd_pipeline_submit() writes (its fast path for untagged readings,
- * a device's head of line kept between calls) is byte for byte what
- * sd_pipeline_line() makes, across devices that alternate, a channel in
- * between, float32 and double values, and a negative timestamp. */
+/* What sd_pipeline_submit() writes (its fast path for untagged readings:
+ * a device's head of line, float32 texts cached by their bits in
+ * two-way sets, timestamps rewritten in their last digits) is byte for
+ * byte what sd_pipeline_line() makes: across devices that alternate, a
+ * channel now and then, float32 and double values, more distinct values
+ * than the cache holds, and timestamps that jump and go negative. */
 static void
 test_submit_same_lines(void)
 {
 	static const uint8_t dev2[6] = { 0x02, 0, 0, 0, 0, 0x7f };
+	enum { N = 12000 };
 	char dir[] = "/tmp/sdlpXXXXXX", err[SD_ERR_LEN], path[256];
-	char want[8192], got[8192], line[1024];
+	char *want = malloc((size_t)N * 128), *got = malloc((size_t)N * 128);
+	char line[1024];
 	struct sd_reading_in r = { DEV, 0, 0, 0, NULL, 0, 0, NULL };
 	struct sd_pipeline *p;
 	size_t o = 0, n;
 	FILE *fp;
 	int i;
 
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK(mkdtemp(dir) != NULL && want != NULL && got != NULL);
 	p = sd_pipeline_new(dir, "sensor", "value", "Mac-Address", err);
 	CHECK(p != NULL);
-	if (p == NULL)
-		return;
-	for (i = 0; i < 40; i++) {
+	if (p == NULL || want == NULL || got == NULL)
+		goto out;
+	for (i = 0; i < N; i++) {
 		r.dev = i % 7 < 3 ? DEV : dev2;
-		r.value = i % 2 ? (double)(float)(20.0 + i / 100.0) : -i / 3.0;
-		r.single = i % 2;
+		r.single = i % 5 != 0;
+		r.value = r.single ? (double)(float)(20.0 + (i * 7 % 6000) /
+		    100.0) : -i / 3.0;
 		r.chan = i % 11 == 5 ? "temp" : NULL;
 		r.chan_len = r.chan != NULL ? 4 : 0;
-		r.ts_ns = i == 13 ? -5 : 1700000000000000000LL + i * 977;
+		r.ts_ns = i % 97 == 13 ? -5 - i : 1700000000000000000LL +
+		    (int64_t)i * 977 + (i % 50 == 0 ? 1000000 : 0);
 		n = sd_pipeline_line(p, &r, r.ts_ns, line, sizeof(line));
-		CHECK(n > 0 && o + n < sizeof(want));
+		CHECK(n > 0 && o + n < (size_t)N * 128);
 		memcpy(want + o, line, n);
 		o += n;
 		CHECK_EQ(sd_pipeline_submit(p, &r, err), SD_OK);
@@ -189,14 +195,17 @@ test_submit_same_lines(void)
 	snprintf(path, sizeof(path), "%s/readings-00000001.lp", dir);
 	fp = fopen(path, "rb");
 	CHECK(fp != NULL);
-	n = fp != NULL ? fread(got, 1, sizeof(got), fp) : 0;
+	n = fp != NULL ? fread(got, 1, (size_t)N * 128, fp) : 0;
 	if (fp != NULL)
 		fclose(fp);
 	CHECK_EQ(n, o);
 	CHECK(memcmp(got, want, o) == 0);
 	sd_pipeline_free(p);
 	unlink(path);
+out:
 	rmdir(dir);
+	free(want);
+	free(got);
 }
 
 static void
