@@ -517,7 +517,7 @@ key_connect(struct tui_client *t, int code, wint_t ch)
 			return;
 		}
 		t->mode = M_INPUT;
-		t->link.connect(t->link.ctx, host, (int)p);
+		t->link.connect_to(t->link.ctx, host, (int)p);
 	} else if (code && (ch == KEY_UP || ch == KEY_DOWN) && t->nrecent) {
 		if (ch == KEY_DOWN)
 			t->rpos = (t->rpos + 1) % t->nrecent;

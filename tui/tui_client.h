@@ -37,7 +37,7 @@ struct tui_sensor_req {
 
 struct tui_client_link {
 	void	*ctx;
-	void	(*connect)(void *ctx, const char *host, int port);
+	void	(*connect_to)(void *ctx, const char *host, int port);
 	void	(*disconnect)(void *ctx);
 	void	(*send_text)(void *ctx, const char *text);
 	void	(*send_file)(void *ctx, const char *path);
