@@ -28,6 +28,7 @@
 #define SD_CONN_MAX_READ	(256u << 10)	/* per read() */
 #define SD_CONN_HIGH_WATER	(512u << 10)	/* unparsed input */
 #define SD_CONN_READ_TURNS	16		/* reads more a callback */
+#define SD_CONN_LIBEVENT_READ	4096		/* libevent 2.1 a turn */
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
@@ -339,12 +340,16 @@ static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct sd_conn *c = arg;
+	size_t had = evbuffer_get_length(bufferevent_get_input(bev));
 
-	(void)bev;
 	c->last_active_ns = sd_now_ns();
 	sd_pipeline_stamp(c->srv->pipe);
 	conn_process(c);
-	conn_read_more(c);
+	/* Less than libevent's cap came: the socket had no more, and a
+	 * recv() now would only say EAGAIN (a syscall per message of an
+	 * echo or a device's reading). */
+	if (had >= SD_CONN_LIBEVENT_READ)
+		conn_read_more(c);
 }
 
 static void
