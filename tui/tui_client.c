@@ -39,6 +39,7 @@ static const char *const mode_names[] = { "once", "constant", "walk",
 struct conv_entry {
 	int64_t		 ns;
 	int		 kind;
+	int		 failed;	/* a transfer that did not make it */
 	char		 text[CONV_TEXT];
 };
 
@@ -114,6 +115,7 @@ conv_add(struct tui_client *t, int kind, const char *text, size_t len)
 		len = CONV_TEXT - 1;
 	e->ns = tui_now_ns();
 	e->kind = kind;
+	e->failed = 0;
 	memcpy(e->text, text, len);
 	e->text[len] = '\0';
 	/* One line per entry: breaks and tabs would cut the screen. */
@@ -241,6 +243,7 @@ draw_conv(struct tui_client *t, int y, int h, int w)
 	char line[CONV_TEXT + 64], when[32], text[CONV_TEXT];
 	size_t rows = h > 2 ? (size_t)h - 2 : 0, n, i;
 	uint64_t first;
+	int bad;
 
 	n = t->conv_seq < CONV_MAX ? (size_t)t->conv_seq : CONV_MAX;
 	if (t->back + rows > n)
@@ -260,10 +263,11 @@ draw_conv(struct tui_client *t, int y, int h, int w)
 			snprintf(text, sizeof(text), "%s", e->text);
 		snprintf(line, sizeof(line), "%s %-7s %s", when,
 		    say_names[e->kind], text);
-		if (e->kind == TUI_SAY_ERROR)
+		bad = e->kind == TUI_SAY_ERROR || e->failed;
+		if (bad)
 			tui_attr_on(&t->term, TUI_C_BAD, A_BOLD);
 		tui_put(y + 1 + (int)i, 1, w - 2, line);
-		if (e->kind == TUI_SAY_ERROR)
+		if (bad)
 			tui_attr_off(&t->term, TUI_C_BAD, A_BOLD);
 	}
 }
@@ -912,12 +916,13 @@ tui_client_file_end(struct tui_client *t, int ok, const char *text)
 	struct conv_entry *e = conv_at(t, t->xf_entry);
 	char line[CONV_TEXT];
 
-	(void)ok;
 	snprintf(line, sizeof(line), "%s  %s", t->xf_name, text);
-	if (t->xf_active && e != NULL)
-		snprintf(e->text, sizeof(e->text), "%s", line);
+	if (!t->xf_active || e == NULL)
+		e = conv_at(t, conv_add(t, TUI_SAY_FILE, line, strlen(line)));
 	else
-		conv_addf(t, TUI_SAY_FILE, line);
+		snprintf(e->text, sizeof(e->text), "%s", line);
+	if (e != NULL)
+		e->failed = !ok;
 	t->xf_active = 0;
 	t->dirty = 1;
 }

@@ -22,16 +22,8 @@ def port_closed(port):
     return False
 
 
-def check_restored(d, what):
-    m = d.modes()
-    lines = d.screen()
-    check(not m["alternate"], "%s: the pane is still on the alternate "
-          "screen (endwin not called?):\n%s" % (what, d.dump(lines)))
-    check(m["cursor"], "%s: the cursor is still hidden" % what)
-    check(not m["keypad"], "%s: keypad transmit mode still on" % what)
-    check(not any("sockdeckd 0.1.0" in l for l in lines),
-          "%s: the dashboard is still on the screen:\n%s"
-          % (what, d.dump(lines)))
+def check_restored(t, what):
+    sdtmux.check_restored(t, what, lambda l: "sockdeckd 0.1.0" in l)
 
 
 def test():

@@ -13,17 +13,9 @@ import sdtmux
 from sdtmux import check
 
 
-def check_restored(c, what):
-    m = c.modes()
-    lines = c.screen()
-    check(not m["alternate"], "%s: the pane is still on the alternate "
-          "screen (endwin not called?):\n%s" % (what, c.dump(lines)))
-    check(m["cursor"], "%s: the cursor is still hidden" % what)
-    check(not m["keypad"], "%s: keypad transmit mode still on" % what)
-    check(not any(l.startswith(" sockdeck") or "Conversation" in l
-                  for l in lines),
-          "%s: the client's screen is still there:\n%s"
-          % (what, c.dump(lines)))
+def check_restored(t, what):
+    sdtmux.check_restored(t, what, lambda l: l.startswith(" sockdeck") or
+                          "Conversation" in l)
 
 
 def test():

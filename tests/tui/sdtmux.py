@@ -545,6 +545,20 @@ def same_file(a, b):
                 return True
 
 
+def check_restored(t, what, still_there):
+    """The program t ran has given the terminal back: normal screen,
+    cursor shown, keypad mode off, and no line still_there(line) true."""
+    m = t.modes()
+    lines = t.screen()
+    check(not m["alternate"], "%s: the pane is still on the alternate "
+          "screen (endwin not called?):\n%s" % (what, t.dump(lines)))
+    check(m["cursor"], "%s: the cursor is still hidden" % what)
+    check(not m["keypad"], "%s: keypad transmit mode still on" % what)
+    check(not any(still_there(l) for l in lines),
+          "%s: the program's screen is still there:\n%s"
+          % (what, t.dump(lines)))
+
+
 def title_line(lines, name, start=0):
     """Index of the first line >= start that carries box title `name`
     (the header, line 1, and the key bar, the last line, are skipped)."""
