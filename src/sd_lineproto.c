@@ -116,48 +116,61 @@ sd_lp_number(double v, int single, char *buf, size_t len)
 	snprintf(buf, len, "%.17g", v);
 }
 
-/* Copy an escaped token from *p up to an unescaped stop character (a or
- * b) into out, unescaping it; *p is left on the stop character (or end).
- * This runs for every record a sink builds: no strchr per byte. */
-static int
-lp_token(const char **p, const char *end, char a, char b, char *out,
-    size_t len)
-{
-	size_t o = 0;
+/* Bytes that can stop a span or escape the next: the scan looks
+ * closer only at these (this runs for every byte a sink reads). */
+static const unsigned char lp_special[256] = {
+	[' '] = 1, [','] = 1, ['='] = 1, ['\\'] = 1,
+};
 
-	while (*p < end && **p != a && **p != b) {
-		if (**p == '\\' && *p + 1 < end)
-			(*p)++;
-		if (o + 1 >= len)
-			return SD_ERR_MALFORMED;
-		out[o++] = **p;
-		(*p)++;
+/* The span from *p up to an unescaped stop character (a or b); *p is
+ * left on the stop character (or end). Unescaped, it must be 1 to max-1
+ * bytes long. */
+static int
+lp_span(const char **p, const char *end, char a, char b, size_t max,
+    struct sd_lp_span *s)
+{
+	const char *q = *p;
+	size_t escapes = 0;
+
+	s->p = q;
+	for (;;) {
+		while (q < end && !lp_special[(unsigned char)*q])
+			q++;
+		if (q == end || *q == a || *q == b)
+			break;
+		if (*q == '\\' && q + 1 < end) {
+			q++;
+			escapes++;
+		}
+		q++;
 	}
-	out[o] = '\0';
-	return o > 0 ? SD_OK : SD_ERR_MALFORMED;
+	s->n = (size_t)(q - s->p);
+	s->esc = escapes > 0;
+	*p = q;
+	return s->n > 0 && s->n - escapes < max ? SD_OK : SD_ERR_MALFORMED;
 }
 
 /* A decimal number as strtod reads it whole: sign, digits, point,
  * exponent. Checked by hand: strtod per record is too slow for this. */
 static int
-lp_is_number(const char *s)
+lp_is_number(const char *s, const char *end)
 {
 	int digits = 0;
 
-	if (*s == '-' || *s == '+')
+	if (s < end && (*s == '-' || *s == '+'))
 		s++;
-	for (; (*s >= '0' && *s <= '9') || *s == '.'; s++)
+	for (; s < end && ((*s >= '0' && *s <= '9') || *s == '.'); s++)
 		digits += *s != '.';
-	if (digits > 0 && (*s == 'e' || *s == 'E')) {
+	if (digits > 0 && s < end && (*s == 'e' || *s == 'E')) {
 		s++;
-		if (*s == '-' || *s == '+')
+		if (s < end && (*s == '-' || *s == '+'))
 			s++;
-		if (*s < '0' || *s > '9')
+		if (s == end || *s < '0' || *s > '9')
 			return 0;
-		while (*s >= '0' && *s <= '9')
+		while (s < end && *s >= '0' && *s <= '9')
 			s++;
 	}
-	return digits > 0 && *s == '\0';
+	return digits > 0 && s == end;
 }
 
 /* A whole signed decimal in p[0..end) (no strtoll: see above). */
@@ -182,52 +195,107 @@ lp_int(const char *p, const char *end, int64_t *out)
 }
 
 int
-sd_lp_parse(const char *line, size_t len, struct sd_lp_line *l)
+sd_lp_parse(const char *line, size_t len, struct sd_lp_view *v)
 {
 	const char *p = line, *end = line + len;
 
-	l->ntags = 0;
-	if (lp_token(&p, end, ',', ' ', l->measurement, sizeof(l->measurement)))
+	v->ntags = 0;
+	if (lp_span(&p, end, ',', ' ', SD_LP_NAME_MAX, &v->measurement))
 		return SD_ERR_MALFORMED;
 	while (p < end && *p == ',') {
 		p++;
-		if (l->ntags == SD_LP_TAGS_MAX ||
-		    lp_token(&p, end, '=', '=', l->tag_key[l->ntags],
-		    SD_LP_NAME_MAX) || p == end)
+		if (v->ntags == SD_LP_TAGS_MAX ||
+		    lp_span(&p, end, '=', '=', SD_LP_NAME_MAX,
+		    &v->tag_key[v->ntags]) || p == end)
 			return SD_ERR_MALFORMED;
 		p++;
-		if (lp_token(&p, end, ',', ' ', l->tag_val[l->ntags],
-		    SD_LP_NAME_MAX))
+		if (lp_span(&p, end, ',', ' ', SD_LP_NAME_MAX,
+		    &v->tag_val[v->ntags]))
 			return SD_ERR_MALFORMED;
-		l->ntags++;
+		v->ntags++;
 	}
-	if (p == end || *p++ != ' ' ||
-	    lp_token(&p, end, '=', '=', l->field, sizeof(l->field)) || p == end)
+	if (p == end || *p++ != ' ')
+		return SD_ERR_MALFORMED;
+	v->head_len = (size_t)(p - line);
+	return sd_lp_parse_field(p, (size_t)(end - p), v);
+}
+
+int
+sd_lp_parse_field(const char *p, size_t len, struct sd_lp_view *v)
+{
+	const char *end = p + len;
+
+	if (lp_span(&p, end, '=', '=', SD_LP_NAME_MAX, &v->field) || p == end)
 		return SD_ERR_MALFORMED;
 	p++;
-	if (lp_token(&p, end, ' ', ' ', l->value_text, sizeof(l->value_text)) ||
-	    p == end)
-		return SD_ERR_MALFORMED;
-	if (!lp_is_number(l->value_text))
+	/* 64: no float needs more digits than that to be read back. */
+	if (lp_span(&p, end, ' ', ' ', 64, &v->value) || p == end ||
+	    v->value.esc || !lp_is_number(v->value.p, v->value.p +
+	    v->value.n))
 		return SD_ERR_MALFORMED;
 	p++;
-	return lp_int(p, end, &l->ts);
+	v->ts_text.p = p;
+	v->ts_text.n = (size_t)(end - p);
+	v->ts_text.esc = 0;
+	return lp_int(p, end, &v->ts);
+}
+
+size_t
+sd_lp_unescape(const struct sd_lp_span *s, char *out, size_t cap)
+{
+	const char *p = s->p, *end = s->p + s->n;
+	size_t o = 0;
+
+	if (cap == 0)
+		return 0;
+	if (!s->esc) {
+		o = s->n < cap ? s->n : cap - 1;
+		memcpy(out, p, o);
+	} else {
+		for (; p < end && o + 1 < cap; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	return o;
 }
 
 double
-sd_lp_value(const struct sd_lp_line *l)
+sd_lp_value(const struct sd_lp_view *v)
 {
-	return strtod(l->value_text, NULL);
+	char b[64];
+
+	sd_lp_unescape(&v->value, b, sizeof(b));
+	return strtod(b, NULL);
 }
 
-const char *
-sd_lp_tag(const struct sd_lp_line *l, const char *key)
+/* Whether span s reads key (klen bytes) once unescaped. */
+static int
+lp_span_is(const struct sd_lp_span *s, const char *key, size_t klen)
 {
-	size_t i;
+	const char *p = s->p, *end = s->p + s->n;
 
-	for (i = 0; i < l->ntags; i++) {
-		if (strcmp(l->tag_key[i], key) == 0)
-			return l->tag_val[i];
+	if (!s->esc)
+		return s->n == klen && memcmp(p, key, klen) == 0;
+	for (; p < end; p++, key++, klen--) {
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		if (klen == 0 || *key != *p)
+			return 0;
+	}
+	return klen == 0;
+}
+
+const struct sd_lp_span *
+sd_lp_tag(const struct sd_lp_view *v, const char *key)
+{
+	size_t i, klen = strlen(key);
+
+	for (i = 0; i < v->ntags; i++) {
+		if (lp_span_is(&v->tag_key[i], key, klen))
+			return &v->tag_val[i];
 	}
 	return NULL;
 }

@@ -15,6 +15,16 @@
 #include "sd_sink_kafka.h"
 #include "sd_test.h"
 
+/* Whether span s (may be NULL) reads want once unescaped. */
+static int
+span_is(const struct sd_lp_span *s, const char *want)
+{
+	char b[SD_LP_NAME_MAX];
+
+	return s != NULL && sd_lp_unescape(s, b, sizeof(b)) == strlen(want) &&
+	    strcmp(b, want) == 0;
+}
+
 static const uint8_t DEV[6] = { 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
 
 static void
@@ -117,7 +127,7 @@ test_roundtrip(void)
 	char dir[] = "/tmp/sdlpXXXXXX", err[SD_ERR_LEN], line[1024];
 	struct sd_reading_in r = { DEV, 0, 21.5, 0, "t, e=mp", 7, 0, NULL };
 	struct sd_pipeline *p;
-	struct sd_lp_line l;
+	struct sd_lp_view l;
 	size_t n;
 
 	CHECK(mkdtemp(dir) != NULL);
@@ -131,13 +141,16 @@ test_roundtrip(void)
 	    "channel=t\\,\\ e\\=mp the\\ value=21.5 1700000000000000001\n")
 	    == 0);
 	CHECK_EQ(sd_lp_parse(line, n - 1, &l), SD_OK);
-	CHECK(strcmp(l.measurement, "my meas") == 0);
-	CHECK(strcmp(sd_lp_tag(&l, "Mac,Addr"), "aa:bb:cc:dd:ee:ff") == 0);
-	CHECK(strcmp(sd_lp_tag(&l, "channel"), "t, e=mp") == 0);
-	CHECK(strcmp(l.field, "the value") == 0);
+	CHECK(span_is(&l.measurement, "my meas"));
+	CHECK(span_is(sd_lp_tag(&l, "Mac,Addr"), "aa:bb:cc:dd:ee:ff"));
+	CHECK(span_is(sd_lp_tag(&l, "channel"), "t, e=mp"));
+	CHECK(span_is(&l.field, "the value"));
 	CHECK(sd_lp_value(&l) == 21.5);
 	CHECK_EQ(l.ts, 1700000000000000001LL);
 	CHECK(sd_lp_tag(&l, "port") == NULL);
+	CHECK(sd_lp_tag(&l, "Mac,Add") == NULL);
+	CHECK(sd_lp_tag(&l, "Mac,Addr,") == NULL);
+	CHECK(sd_lp_tag(&l, "channe") == NULL);
 
 	/* NaN and infinities have no line-protocol form. */
 	r.value = NAN;
@@ -214,9 +227,10 @@ test_parse_malformed(void)
 	static const char *const bad[] = {
 		"", "m", "m value=1", "m,t value=1 1", "m,t= value=1 1",
 		"m value= 1", "m value=x 1", "m value=1 ", "m value=1 1x",
-		" value=1 1",
+		" value=1 1", "m value=1e 1", "m value=. 1", "m value=\\1 1",
+		"m value=1 99999999999999999999",
 	};
-	struct sd_lp_line l;
+	struct sd_lp_view l;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -230,31 +244,122 @@ test_parse_malformed(void)
 	CHECK_EQ(l.ts, -5);
 }
 
+/* The record of a line in format (NUL-terminated: "" when none), its
+ * key in key. */
+static const char *
+kafka_rec(int format, const char *tag, const char *line, char *out,
+    size_t cap, char key[SD_LP_NAME_MAX], size_t *key_len)
+{
+	size_t n = sd_sink_kafka_value(format, tag, line, strlen(line), out,
+	    cap - 1, key, SD_LP_NAME_MAX, key_len);
+
+	out[n] = '\0';
+	return out;
+}
+
 /* What the Kafka sink makes of a line, in each format. */
 static void
 test_kafka_values(void)
 {
 	static const char line[] = "sensor,Mac-Address=aa:bb:cc:dd:ee:ff,"
 	    "channel=a\\ \"b,port=5000 value=21.5 1700000000000000000";
-	char out[512], key[64];
-	size_t n;
+	static const char esc[] = "m,Mac\\=Address=a\\,b\x01\\\\ value=1 2";
+	const char *tag = "Mac-Address";
+	char out[512], key[SD_LP_NAME_MAX];
+	size_t n, key_len;
 
-	n = sd_sink_kafka_value(SD_KAFKA_JSON, "Mac-Address", line,
-	    strlen(line), out, sizeof(out), key, sizeof(key));
-	out[n] = '\0';
-	CHECK(strcmp(key, "aa:bb:cc:dd:ee:ff") == 0);
-	CHECK(strcmp(out, "{\"device\":\"aa:bb:cc:dd:ee:ff\",\"value\":21.5,"
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, tag, line, out, sizeof(out),
+	    key, &key_len), "{\"device\":\"aa:bb:cc:dd:ee:ff\",\"value\":21.5,"
 	    "\"time\":1700000000000000000,\"channel\":\"a \\\"b\","
 	    "\"port\":5000}") == 0);
-	n = sd_sink_kafka_value(SD_KAFKA_RAW, "Mac-Address", line,
-	    strlen(line), out, sizeof(out), key, sizeof(key));
-	out[n] = '\0';
-	CHECK(strcmp(out, "21.500000") == 0);
-	n = sd_sink_kafka_value(SD_KAFKA_INFLUX, "Mac-Address", line,
-	    strlen(line), out, sizeof(out), key, sizeof(key));
-	CHECK(n == strlen(line) && memcmp(out, line, n) == 0);
-	CHECK_EQ(sd_sink_kafka_value(SD_KAFKA_JSON, "Mac-Address", "junk", 4,
-	    out, sizeof(out), key, sizeof(key)), 0);
+	CHECK(strcmp(key, "aa:bb:cc:dd:ee:ff") == 0);
+	CHECK_EQ(key_len, 17);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_RAW, tag, line, out, sizeof(out), key,
+	    &key_len), "21.500000") == 0);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_INFLUX, tag, line, out, sizeof(out),
+	    key, &key_len), line) == 0);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, tag, "junk", out, sizeof(out),
+	    key, &key_len), "") == 0);
+
+	/* Escapes in the tag's key and value are undone; JSON's own
+	 * escapes are made, control characters included. */
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "Mac=Address", esc, out,
+	    sizeof(out), key, &key_len), "{\"device\":\"a,b\\u0001\\\\\","
+	    "\"value\":1,\"time\":2}") == 0);
+	CHECK(strcmp(key, "a,b\x01\\") == 0);
+	CHECK_EQ(key_len, 5);
+
+	/* The time as JSON reads it: no leading zeros. */
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "d", "m value=1 -007", out,
+	    sizeof(out), key, &key_len),
+	    "{\"device\":\"\",\"value\":1,\"time\":-7}") == 0);
+	CHECK_EQ(key_len, 0);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "d", "m value=1 0012", out,
+	    sizeof(out), key, &key_len),
+	    "{\"device\":\"\",\"value\":1,\"time\":12}") == 0);
+
+	/* A value that does not fit is no value, not a cut one. */
+	for (n = 1; n < 80; n++)
+		CHECK_EQ(sd_sink_kafka_value(SD_KAFKA_JSON, tag, line,
+		    strlen(line), out, n, key, sizeof(key), &key_len), 0);
+}
+
+/* Records made through one head cache, line after line, are those made
+ * from each line alone: across heads that alternate, heads that are a
+ * prefix of the next, escapes, a broken tail behind a known head, and
+ * a head too long to keep. */
+static void
+test_kafka_head_cache(void)
+{
+	static const char *const lines[] = {
+		"sensor,Mac-Address=aa value=1 10",
+		"sensor,Mac-Address=aa value=2 11",
+		"sensor,Mac-Address=aa,channel=t value=3 12",
+		"sensor,Mac-Address=aa value=4 13",
+		"sensor,Mac-Address=aab value=5 14",
+		"sensor,Mac-Address=aa value=x 15",
+		"sensor,Mac-Address=aa value=6 0016",
+		"sensor,Mac-Address=a\\ b,port=7 value=7 17",
+		"sensor,Mac-Address=a\\ b,port=7 value=8 18",
+		"sensor,Mac-Address=a\\ b,port=7 other=9 19",
+		"sensor,Mac-Address=a\\ b,port=7 value=10",
+		"sensor,Mac-Address=aa value=11 -20",
+		NULL,	/* a head longer than the cache keeps */
+		NULL,
+		"sensor,Mac-Address=aa value=12 21",
+	};
+	enum { N = sizeof(lines) / sizeof(lines[0]) };
+	struct sd_sink_kafka_head *h = sd_sink_kafka_head_new();
+	char big[2][1400], out[2][2048], key[SD_LP_NAME_MAX];
+	const char *line, *hkey;
+	size_t i, n, m, key_len, hkey_len;
+	int f;
+
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		snprintf(big[i], sizeof(big[i]), "m,Mac-Address=dd,a=%0200d,"
+		    "b=%0200d,c=%0200d,d=%0200d,e=%0200d value=%zu 9",
+		    0, 0, 0, 0, 0, i + 1);
+	for (f = SD_KAFKA_JSON; f <= SD_KAFKA_INFLUX; f++) {
+		for (i = 0; i < N; i++) {
+			line = lines[i] != NULL ? lines[i] : big[i % 2];
+			n = sd_sink_kafka_record(h, f, "Mac-Address", line,
+			    strlen(line), out[0], sizeof(out[0]));
+			m = sd_sink_kafka_value(f, "Mac-Address", line,
+			    strlen(line), out[1], sizeof(out[1]), key,
+			    sizeof(key), &key_len);
+			hkey = sd_sink_kafka_head_key(h, &hkey_len);
+			CHECK_EQ(n, m);
+			if (n != m || n == 0)
+				continue;
+			CHECK(memcmp(out[0], out[1], n) == 0);
+			CHECK(hkey_len == key_len &&
+			    memcmp(hkey, key, key_len) == 0);
+		}
+	}
+	free(h);
 }
 
 static const struct sd_test_case cases[] = {
@@ -265,6 +370,7 @@ static const struct sd_test_case cases[] = {
 	{ "submit_same_lines", test_submit_same_lines },
 	{ "parse_malformed", test_parse_malformed },
 	{ "kafka_values", test_kafka_values },
+	{ "kafka_head_cache", test_kafka_head_cache },
 };
 
 int
