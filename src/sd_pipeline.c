@@ -15,6 +15,7 @@
 #define SD_LINE_MAX	1024
 #define SD_NUM_CACHE	4096	/* float32 texts kept (128 KiB) */
 #define SD_SINKS_MAX	4
+#define SD_FAST_ROOM	32	/* a value's or a timestamp's text, at most */
 
 struct sd_pipeline {
 	struct sd_spool	*spool;
@@ -50,12 +51,17 @@ struct sd_pipeline {
 		uint8_t		 len;		/* 0: empty */
 		char		 s[27];
 	} num[SD_NUM_CACHE];
-	/* The last timestamp written: the next one mostly differs only in
-	 * its last three digits. */
-	int64_t		 ts_last;
+	/* The last timestamp written and its thousand (0: none): the next
+	 * one mostly differs only in its last three digits. */
+	int64_t		 ts_base;
 	char		 ts_text[24];
 	size_t		 ts_len;
 };
+
+/* The fast path copies these whole into SD_FAST_ROOM bytes. */
+_Static_assert(sizeof(((struct sd_pipeline *)0)->num[0].s) <= SD_FAST_ROOM &&
+    sizeof(((struct sd_pipeline *)0)->ts_text) <= SD_FAST_ROOM,
+    "SD_FAST_ROOM holds a cached value and a timestamp");
 
 struct sd_pipeline *
 sd_pipeline_new(const char *dir, const char *measurement, const char *field,
@@ -272,10 +278,11 @@ num_set(uint32_t h)
 	return (h % (SD_NUM_CACHE / 2)) * 2;
 }
 
-/* A reading's value, from the cache when it came as a float32 seen
- * lately: two ways per set, the newest first. */
-static void
-pipeline_put_number(struct sd_pipeline *p, struct lp_out *w,
+/* A reading's value at o, from the cache when it came as a float32
+ * seen lately (two ways per set, the newest first); the end. o has
+ * room for SD_FAST_ROOM bytes. */
+static char *
+pipeline_put_number(struct sd_pipeline *p, char *o,
     const struct sd_reading_in *r)
 {
 	float f = (float)r->value;
@@ -285,8 +292,9 @@ pipeline_put_number(struct sd_pipeline *p, struct lp_out *w,
 
 	if (!r->single) {
 		sd_lp_number(r->value, 0, b, sizeof(b));
-		lp_put_str(w, b);
-		return;
+		n = strlen(b);
+		memcpy(o, b, n);
+		return o + n;
 	}
 	memcpy(&bits, &f, sizeof(bits));
 	i = num_set(bits);
@@ -296,48 +304,53 @@ pipeline_put_number(struct sd_pipeline *p, struct lp_out *w,
 		sd_lp_number(r->value, 1, b, sizeof(b));
 		n = strlen(b);
 		if (n >= sizeof(p->num[i].s)) {
-			lp_put(w, b, n);
-			return;
+			memcpy(o, b, n);
+			return o + n;
 		}
 		p->num[i + 1] = p->num[i];
 		memcpy(p->num[i].s, b, n);
 		p->num[i].len = (uint8_t)n;
 		p->num[i].bits = bits;
 	}
-	lp_put(w, p->num[i].s, p->num[i].len);
+	/* All of s, a fixed size: two moves instead of a call per line;
+	 * what lies past len is written over next. */
+	memcpy(o, p->num[i].s, sizeof(p->num[i].s));
+	return o + p->num[i].len;
 }
 
-/* A timestamp: when it differs from the last one only below 1000, the
- * last one's text with its three last digits rewritten. */
-static void
-pipeline_put_ts(struct sd_pipeline *p, struct lp_out *w, int64_t ts)
+/* A timestamp at o (room for SD_FAST_ROOM): when it lies in the same
+ * thousand as the last one, the last one's text with its three last
+ * digits rewritten; the end. */
+static char *
+pipeline_put_ts(struct sd_pipeline *p, char *o, int64_t ts)
 {
-	struct lp_out t = { p->ts_text, sizeof(p->ts_text), 0, 0 };
-	int64_t low = ts % 1000;
+	struct lp_out t;
+	unsigned low;
 
-	if (ts >= 1000 && p->ts_len > 3 && ts / 1000 == p->ts_last / 1000) {
+	if (p->ts_base > 0 && ts >= p->ts_base && ts - p->ts_base < 1000) {
+		low = (unsigned)(ts - p->ts_base);
 		p->ts_text[p->ts_len - 1] = (char)('0' + low % 10);
 		p->ts_text[p->ts_len - 2] = (char)('0' + low / 10 % 10);
 		p->ts_text[p->ts_len - 3] = (char)('0' + low / 100);
 	} else {
-		lp_put_int(&t, ts);
-		p->ts_len = t.full ? 0 : t.o;
+		t = (struct lp_out){ p->ts_text, sizeof(p->ts_text), 0, 0 };
+		lp_put_int(&t, ts);	/* 20 digits at most: it fits */
+		p->ts_len = t.o;
+		p->ts_base = ts >= 1000 ? ts - ts % 1000 : 0;
 	}
-	p->ts_last = ts;
-	if (p->ts_len > 0)
-		lp_put(w, p->ts_text, p->ts_len);
-	else
-		lp_put_int(w, ts);
+	memcpy(o, p->ts_text, sizeof(p->ts_text));
+	return o + p->ts_len;
 }
 
 /* sd_pipeline_line() for the common reading, a device's value with no
  * channel and no extra tags: the head of the line is the device's,
- * built once per run of its readings. */
+ * built once per run of its readings, and the room for the rest is
+ * checked once. */
 static size_t
 pipeline_line_fast(struct sd_pipeline *p, const struct sd_reading_in *r,
     int64_t ts, char *buf, size_t len)
 {
-	struct lp_out w = { buf, len, 0, 0 };
+	char *o = buf;
 
 	if ((r->chan != NULL && r->chan_len > 0) || p->tag_peer ||
 	    p->tag_port || !isfinite(r->value))
@@ -350,15 +363,15 @@ pipeline_line_fast(struct sd_pipeline *p, const struct sd_reading_in *r,
 		lp_put_str(&h, p->field);
 		memcpy(p->head_dev, r->dev, SD_MAC_LEN);
 		p->head_len = h.full ? 0 : h.o;
-		if (h.full)
-			return sd_pipeline_line(p, r, ts, buf, len);
 	}
-	lp_put(&w, p->head, p->head_len);
-	pipeline_put_number(p, &w, r);
-	lp_put(&w, " ", 1);
-	pipeline_put_ts(p, &w, ts);
-	lp_put(&w, "\n", 1);
-	return w.full ? 0 : w.o;
+	if (p->head_len == 0 || p->head_len + 2 * SD_FAST_ROOM > len)
+		return sd_pipeline_line(p, r, ts, buf, len);
+	memcpy(o, p->head, p->head_len);
+	o = pipeline_put_number(p, o + p->head_len, r);
+	*o++ = ' ';
+	o = pipeline_put_ts(p, o, ts);
+	*o++ = '\n';
+	return (size_t)(o - buf);
 }
 
 int
