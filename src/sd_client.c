@@ -282,6 +282,10 @@ cl_say_hello(struct sd_client *c)
 	memcpy(h.dev, c->opts.dev, SD_MAC_LEN);
 	h.name = c->opts.name != NULL ? c->opts.name : "sockdeck";
 	h.name_len = (uint8_t)strnlen(h.name, 255);
+	if (c->opts.token != NULL) {
+		h.token = c->opts.token;
+		h.token_len = (uint8_t)strnlen(h.token, 255);
+	}
 	if (sd_proto_enc_hello(buf, sizeof(buf), &h, &n) == SD_OK)
 		cl_write(c, buf, n);
 }

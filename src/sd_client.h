@@ -53,6 +53,7 @@ struct sd_client_opts {
 	int		 legacy;
 	uint8_t		 dev[SD_MAC_LEN];
 	const char	*name;		/* sent in HELLO */
+	const char	*token;		/* sent in HELLO; NULL: none */
 	unsigned	 timeout;	/* connect timeout, seconds */
 	int		 reconnect;	/* after a drop, with backoff */
 };

@@ -119,6 +119,30 @@ handle_unexpected(struct sd_conn *c, const struct sd_frame *f)
 		sd_conn_send_error(c, SD_EC_UNEXPECTED, f->type, 0, why);
 }
 
+/* With --token, the extension protocol is for clients that presented
+ * it: an extension frame before HELLO is refused as a wrong token is.
+ * The legacy protocol, which has no HELLO, is not affected. */
+static int
+handle_refused(struct sd_conn *c, const struct sd_frame *f)
+{
+	if (c->ext || c->srv->cfg->token == NULL)
+		return 0;
+	switch (f->kind) {
+	case SD_K_LEGACY_MSG:
+	case SD_K_LEGACY_SENSOR:
+	case SD_K_LEGACY_FILE:
+	case SD_K_HELLO:
+		return 0;
+	default:
+		break;
+	}
+	c->ext = 1;		/* it speaks frames: the answer is one */
+	sd_conn_send_error(c, SD_EC_AUTH, f->type, 0,
+	    "HELLO with the token first");
+	sd_conn_drain(c, "extension frame before HELLO");
+	return 1;
+}
+
 void
 sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
     const struct sd_frame *f)
@@ -137,6 +161,8 @@ sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
 		break;
 	}
 	c->frames_in++;
+	if (handle_refused(c, f))
+		return;
 	switch (f->kind) {
 	case SD_K_LEGACY_MSG:
 	case SD_K_MSG:

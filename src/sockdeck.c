@@ -76,6 +76,7 @@ usage(FILE *fp)
 "  --legacy            speak the original client's bytes (no HELLO)\n"
 "  --reconnect         the screen: reconnect after a drop, with backoff\n"
 "  --device MAC        the device id (the first interface's MAC)\n"
+"  --token TOKEN       the server's --token (default: $SOCKDECK_TOKEN)\n"
 "  --timeout SECS      connect and answer timeout (10)\n"
 "  --count N           send the values N times (sensor; 1)\n"
 "  --rate R            readings per second (sensor; 0: at once)\n"
@@ -428,6 +429,18 @@ opt_value(int argc, char **argv, int *i, const char *opt)
 	return NULL;
 }
 
+/* The token HELLO carries: 0, or 2 when it cannot be one. */
+static int
+opt_token(const char *what, const char *v, struct sd_client_opts *o)
+{
+	if (v[0] != '\0' && strlen(v) <= 255) {
+		o->token = v;
+		return 0;
+	}
+	fprintf(stderr, "sockdeck: %s: 1 to 255 bytes\n", what);
+	return 2;
+}
+
 /* One option; 0 when taken, 1 when the program is done (help), 2 on a
  * bad value, -1 when argv[*i] is no option of ours. */
 static int
@@ -462,6 +475,9 @@ parse_opt(int argc, char **argv, int *i, struct job *j,
 		    "address (aa:bb:cc:dd:ee:ff)\n", v);
 		return 2;
 	}
+	v = opt_value(argc, argv, i, "--token");
+	if (v != NULL)
+		return opt_token("--token", v, o);
 	v = opt_value(argc, argv, i, "--timeout");
 	if (v != NULL) {
 		if (sd_parse_u64(v, 1, 3600, &n) == SD_OK) {
@@ -543,6 +559,7 @@ main(int argc, char **argv)
 	struct sd_client_cbs cbs = { &j, on_state, on_text, on_progress,
 	    on_result, on_acked, on_error };
 	struct evdns_base *dns = NULL;
+	const char *env;
 	char host[256] = "";
 	int port = 0, rc;
 
@@ -551,7 +568,12 @@ main(int argc, char **argv)
 	j.rc = 1;
 	if (sd_client_default_device(o.dev) != SD_OK)
 		sd_proto_mac_parse("02:00:00:00:00:01", o.dev);
-	rc = parse_args(argc, argv, &j, &o, host, sizeof(host), &port);
+	/* In the environment, a token stays out of ps (empty: none). */
+	env = getenv("SOCKDECK_TOKEN");
+	rc = env != NULL && env[0] != '\0' ?
+	    opt_token("SOCKDECK_TOKEN", env, &o) : 0;
+	if (rc == 0)
+		rc = parse_args(argc, argv, &j, &o, host, sizeof(host), &port);
 	if (rc != 0) {
 		free(j.values);
 		return rc == 1 ? 0 : 2;
