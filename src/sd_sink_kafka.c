@@ -72,9 +72,11 @@ struct kafka {
 	struct sd_sink_kafka_head *lines; /* the last line's head */
 	size_t			 arena_used;
 	int			 freeing;
+	int			 fatal;		/* rebuild the producer */
 };
 
 static void kf_kick(struct sd_sink *s);
+static void kf_rebuild(struct kafka *kf);
 
 /* Append n bytes at o when they fit; o past cap marks an overflow. */
 static size_t
@@ -303,6 +305,8 @@ kf_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		return;
 	snprintf(why, sizeof(why), "%s: %.200s",
 	    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+		kf->fatal = 1;
 	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
 	    err == RD_KAFKA_RESP_ERR__FATAL ||
 	    err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
@@ -329,7 +333,11 @@ kf_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 static void
 kf_serve(struct kafka *kf)
 {
+	if (kf->rk == NULL || kf->fatal)
+		return;		/* the poll timer rebuilds */
 	rd_kafka_poll(kf->rk, 0);
+	if (kf->fatal)
+		return;
 	kf_advance(kf);		/* once per poll, not per report */
 	if (kf->failed && kf->pending == 0) {
 		/* Everything in flight is settled: produce again from the
@@ -356,9 +364,13 @@ kf_pipe_cb(evutil_socket_t fd, short kind, void *arg)
 static void
 kf_poll_cb(evutil_socket_t fd, short kind, void *arg)
 {
+	struct kafka *kf = arg;
+
 	(void)fd;
 	(void)kind;
-	kf_serve(arg);
+	if (kf->rk == NULL || kf->fatal)
+		kf_rebuild(kf);
+	kf_serve(kf);
 }
 
 /* Hand the gathered records to librdkafka in one call (one lock, not
@@ -462,6 +474,8 @@ kf_kick(struct sd_sink *s)
 	char err[SD_ERR_LEN];
 	size_t len;
 
+	if (kf->rk == NULL || kf->fatal)
+		return;
 	while (!kf->failed && kf->count < KF_WINDOW) {
 		if (sd_spool_reader_read(&s->rd, kf->buf, KF_READ, &len,
 		    &start, err) != SD_OK) {
@@ -473,15 +487,15 @@ kf_kick(struct sd_sink *s)
 	}
 }
 
+/* Stop the producer without a blocking flush: what it did not confirm
+ * is produced again from the cursor (by the next producer, or after a
+ * restart). Its threads have nothing left to send once purged, so
+ * rd_kafka_destroy() returns at once. */
 static void
-kf_free(struct sd_sink *s)
+kf_producer_free(struct kafka *kf)
 {
-	struct kafka *kf = (struct kafka *)s;
-
 	kf->freeing = 1;
 	if (kf->rk != NULL) {
-		/* No blocking flush: unconfirmed records are produced again
-		 * from the cursor after a restart. */
 		rd_kafka_purge(kf->rk, RD_KAFKA_PURGE_F_QUEUE |
 		    RD_KAFKA_PURGE_F_INFLIGHT);
 		rd_kafka_poll(kf->rk, 0);
@@ -489,6 +503,18 @@ kf_free(struct sd_sink *s)
 			rd_kafka_topic_destroy(kf->rkt);
 		rd_kafka_destroy(kf->rk);
 	}
+	kf->rk = NULL;
+	kf->rkt = NULL;
+	kf->freeing = 0;
+}
+
+static void
+kf_free(struct sd_sink *s)
+{
+	struct kafka *kf = (struct kafka *)s;
+
+	kf_producer_free(kf);
+	kf->freeing = 1;
 	if (kf->pipe_ev != NULL)
 		event_free(kf->pipe_ev);
 	if (kf->poll_ev != NULL)
@@ -553,18 +579,14 @@ fail:
 }
 
 /* librdkafka writes to a pipe when its queue gets work: one more event
- * on the loop. */
+ * on the loop, for this producer and the ones after it. */
 static int
 kf_wire_loop(struct kafka *kf)
 {
 	struct timeval sec = { 1, 0 };
-	rd_kafka_queue_t *q;
 
 	if (pipe2(kf->pipefd, O_NONBLOCK | O_CLOEXEC) != 0)
 		return SD_ERR_INVAL;
-	q = rd_kafka_queue_get_main(kf->rk);
-	rd_kafka_queue_io_event_enable(q, kf->pipefd[1], "1", 1);
-	rd_kafka_queue_destroy(q);
 	kf->pipe_ev = event_new(kf->evb, kf->pipefd[0], EV_READ | EV_PERSIST,
 	    kf_pipe_cb, kf);
 	kf->poll_ev = event_new(kf->evb, -1, EV_PERSIST, kf_poll_cb, kf);
@@ -575,13 +597,68 @@ kf_wire_loop(struct kafka *kf)
 	return SD_OK;
 }
 
+/* A producer for the topic, its queue wired to the loop's pipe. */
+static int
+kf_producer_new(struct kafka *kf, char err[SD_ERR_LEN])
+{
+	rd_kafka_conf_t *conf = kf_conf(kf, err);
+	rd_kafka_queue_t *q;
+	char why[256];
+
+	if (conf == NULL)
+		return SD_ERR_INVAL;
+	kf->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	if (kf->rk == NULL) {
+		rd_kafka_conf_destroy(conf);
+		snprintf(err, SD_ERR_LEN, "--kafka-brokers: %.200s", why);
+		return SD_ERR_INVAL;
+	}
+	rd_kafka_set_log_queue(kf->rk, NULL);
+	kf->rkt = rd_kafka_topic_new(kf->rk, kf->cfg->kafka_topic, NULL);
+	if (kf->rkt == NULL) {
+		snprintf(err, SD_ERR_LEN, "--kafka-topic: cannot set up");
+		return SD_ERR_INVAL;
+	}
+	q = rd_kafka_queue_get_main(kf->rk);
+	rd_kafka_queue_io_event_enable(q, kf->pipefd[1], "1", 1);
+	rd_kafka_queue_destroy(q);
+	return SD_OK;
+}
+
+/* After a fatal error librdkafka produces nothing more (an idempotent
+ * producer whose id was refused or fenced): a new producer takes over
+ * from the cursor. Called by the one-second poll, so a cluster that
+ * keeps refusing costs one producer a second, not a spin. */
+static void
+kf_rebuild(struct kafka *kf)
+{
+	char why[SD_ERR_LEN], err[SD_ERR_LEN], fatal[256] = "";
+
+	if (kf->rk != NULL && kf->fatal)
+		rd_kafka_fatal_error(kf->rk, fatal, sizeof(fatal));
+	kf_producer_free(kf);
+	kf->fatal = 0;
+	kf->failed = 0;
+	kf->count = 0;
+	kf->pending = 0;
+	sd_spool_reader_rewind(&kf->base.rd);
+	if (kf_producer_new(kf, err) != SD_OK) {
+		kf_producer_free(kf);
+		sd_sink_set_state(&kf->base, SD_SINK_FAILING, err);
+		return;
+	}
+	if (fatal[0] != '\0') {
+		snprintf(why, sizeof(why), "fatal error: %.200s; a new "
+		    "producer goes on from the cursor", fatal);
+		sd_sink_set_state(&kf->base, SD_SINK_FAILING, why);
+	}
+}
+
 struct sd_sink *
 sd_sink_kafka_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
 {
 	struct kafka *kf = calloc(1, sizeof(*kf));
-	rd_kafka_conf_t *conf;
-	char why[256];
 
 	err[0] = '\0';
 	if (kf == NULL || sd_sink_init(&kf->base, &kf_ops, sp, events, err)) {
@@ -596,22 +673,10 @@ sd_sink_kafka_new(struct event_base *base, const struct sd_config *cfg,
 	kf->msgs = calloc(KF_BATCH, sizeof(*kf->msgs));
 	kf->arena = malloc(KF_ARENA);
 	kf->lines = sd_sink_kafka_head_new();
-	conf = kf_conf(kf, err);
 	if (kf->win == NULL || kf->buf == NULL || kf->msgs == NULL ||
-	    kf->arena == NULL || kf->lines == NULL || conf == NULL)
+	    kf->arena == NULL || kf->lines == NULL ||
+	    kf_wire_loop(kf) != SD_OK || kf_producer_new(kf, err) != SD_OK)
 		goto fail;
-	kf->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
-	if (kf->rk == NULL) {
-		rd_kafka_conf_destroy(conf);
-		snprintf(err, SD_ERR_LEN, "--kafka-brokers: %.200s", why);
-		goto fail;
-	}
-	rd_kafka_set_log_queue(kf->rk, NULL);
-	kf->rkt = rd_kafka_topic_new(kf->rk, cfg->kafka_topic, NULL);
-	if (kf->rkt == NULL || kf_wire_loop(kf) != SD_OK) {
-		snprintf(err, SD_ERR_LEN, "--kafka-topic: cannot set up");
-		goto fail;
-	}
 	return &kf->base;
 fail:
 	if (err[0] == '\0')

@@ -9,9 +9,12 @@
  *
  *   down N   broker N refuses connections (N = -1 or `all`: every broker)
  *   up N     broker N accepts connections again
+ *   fail API ERR N
+ *            the next N requests of API key API (0 Produce, 22
+ *            InitProducerId, ...) fail with Kafka error code ERR
  *   quit     exit (so does end of input)
  *
- * `down` and `up` answer `ok` (or `error <reason>`); unknown commands
+ * `down`, `up` and `fail` answer `ok` (or `error <reason>`); unknown commands
  * answer `error unknown command`. The exit status is 0 after `quit` or
  * EOF, 1 when the cluster cannot be set up, 2 on bad arguments.
  */
@@ -88,6 +91,24 @@ static int say(const char *text)
 	return 0;
 }
 
+/* `fail API ERR N`: the next N requests of API fail with ERR. */
+static int fail_requests(rd_kafka_mock_cluster_t *mc, const char *api,
+			 char **save)
+{
+	rd_kafka_resp_err_t errs[64];
+	int key, code, n, i;
+
+	if (parse_int(api, 0, 100, &key) != 0 ||
+	    parse_int(strtok_r(NULL, " \t\r", save), -200, 200, &code) != 0 ||
+	    parse_int(strtok_r(NULL, " \t\r", save), 1, 64, &n) != 0)
+		return say("error usage: fail API ERR N (N 1 to 64)");
+	for (i = 0; i < n; i++)
+		errs[i] = (rd_kafka_resp_err_t)code;
+	rd_kafka_mock_push_request_errors_array(mc, (int16_t)key, (size_t)n,
+						errs);
+	return say("ok");
+}
+
 /* One command line (without its newline); 1 to quit, -1 on an output
  * error, 0 otherwise. */
 static int command(rd_kafka_mock_cluster_t *mc, char *line)
@@ -103,6 +124,8 @@ static int command(rd_kafka_mock_cluster_t *mc, char *line)
 		return 0;
 	if (strcmp(verb, "quit") == 0)
 		return 1;
+	if (strcmp(verb, "fail") == 0)
+		return fail_requests(mc, arg, &save);
 	if (strcmp(verb, "down") != 0 && strcmp(verb, "up") != 0)
 		return say("error unknown command");
 	if (arg != NULL && strcmp(arg, "all") == 0)

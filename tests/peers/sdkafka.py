@@ -8,6 +8,7 @@
     recs = k.consume_until("sensors", 100, timeout=20)
     # [{"key", "value", "partition", "offset"}, ...]
     k.down(-1); k.up(-1)                # every broker (or broker id 1..3)
+    k.fail_requests(22, 31)             # the next InitProducerId fails
 
 The cluster is tests/kafka/sd_kafka_mock (path in $SD_KAFKA_MOCK): three
 brokers with ids 1..3 on 127.0.0.1, topics auto-created on first use with
@@ -24,6 +25,7 @@ numbers or line protocol, which never do).
 The instance joins sdpeer's list of servers, so sdpeer.run() stops it
 however the test ends. Standard library only.
 """
+import json
 import os
 import select
 import shutil
@@ -33,7 +35,7 @@ import tempfile
 import time
 
 import sdpeer
-from sdpeer import fail
+from sdpeer import check, fail
 
 FORMAT = "%k\t%s\t%p\t%o\n"
 
@@ -126,6 +128,40 @@ class Kafka:
 
     def up(self, n=-1):
         self._command("up %d" % n)
+
+    def fail_requests(self, api, err, n=1):
+        """The next n requests of Kafka API key api (0 Produce, 22
+        InitProducerId) fail with Kafka error code err."""
+        self._command("fail %d %d %d" % (api, err, n))
+
+    def wait_readings(self, topic, want, timeout=30.0):
+        """Until every (device, time) of the set `want` is a record of
+        topic (JSON values); the (key, time) pairs there then."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = {(r["key"], json.loads(r["value"])["time"])
+                   for r in self.consume(topic)}
+            if want <= got or time.monotonic() > deadline:
+                return got
+            time.sleep(0.5)
+
+    def check_delivered(self, srv, n, topic, after):
+        """Every one of the n readings in srv's spool is a record of
+        topic, no record is anything else, and the kafka sink ends `ok`
+        with backlog 0 (after: what the failure message says)."""
+        import sdinflux
+        want = {(r["tags"]["Mac-Address"], r["ts"])
+                for r in sdinflux.wait_spool(srv, n)}
+        check(len(want) == n, "%d spool lines, expected %d"
+              % (len(want), n))
+        got = self.wait_readings(topic, want)
+        check(want <= got, "%d of %d readings missing from the topic %s"
+              % (len(want - got), n, after))
+        check(got <= want, "records that are no reading: %r"
+              % sorted(got - want)[:3])
+        sdinflux.wait_sink(srv, "kafka", lambda e: e["backlog_bytes"] == 0
+                           and e["state"] == "ok", timeout=15,
+                           what="backlog 0 and state ok")
 
     # ------------------------------------------------------------- kcat
 
