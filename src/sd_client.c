@@ -276,7 +276,7 @@ cl_say_hello(struct sd_client *c)
 	struct sd_hello h = { SD_PROTO_VERSION, SD_CAP_FILES |
 	    SD_CAP_RESUME | SD_CAP_SENSORS | SD_CAP_PING, { 0 }, NULL, 0,
 	    NULL, 0 };
-	uint8_t buf[400];
+	uint8_t buf[600];	/* 6 + 13 + a 255-byte name and token */
 	size_t n;
 
 	memcpy(h.dev, c->opts.dev, SD_MAC_LEN);

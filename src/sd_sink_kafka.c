@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,11 +140,71 @@ kf_put_int(char *out, size_t cap, size_t o, long long v)
 	return kf_putn(out, cap, o, b + i, sizeof(b) - i);
 }
 
+static const char *
+kf_digits(const char *p, const char *end)
+{
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+/* Whether p[0..n) is a number as JSON writes one: line protocol also
+ * takes "+1", ".5", "1." and leading zeros. */
+static int
+kf_json_number(const char *p, size_t n)
+{
+	const char *end = p + n, *q;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if ((q = kf_digits(p, end)) != p)
+		p = q;
+	else
+		return 0;
+	if (p < end && *p == '.') {
+		q = kf_digits(p + 1, end);
+		if (q == p + 1)
+			return 0;
+		p = q;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		q = kf_digits(p, end);
+		if (q == p)
+			return 0;
+		p = q;
+	}
+	return p == end;
+}
+
+/* The value as JSON: as written when JSON reads it so, else rewritten
+ * (a value no double holds, such as +1e999, makes no record). */
+static size_t
+kf_put_value(char *out, size_t cap, size_t o, const struct sd_lp_span *v)
+{
+	char b[64];
+	double d;
+	int n;
+
+	if (kf_json_number(v->p, v->n))
+		return kf_putn(out, cap, o, v->p, v->n);
+	sd_lp_unescape(v, b, sizeof(b));
+	d = strtod(b, NULL);
+	if (!isfinite(d))
+		return cap;
+	n = snprintf(b, sizeof(b), "%.17g", d);
+	return kf_putn(out, cap, o, b, (size_t)n);
+}
+
 /* A tag's value as a number, as strtol reads it (0 when it is none). */
 static long
 kf_tag_long(const struct sd_lp_span *s)
 {
-	char b[32];
+	char b[SD_LP_NAME_MAX];
 
 	sd_lp_unescape(s, b, sizeof(b));
 	return strtol(b, NULL, 10);
@@ -223,7 +284,7 @@ sd_sink_kafka_record(struct sd_sink_kafka_head *h, int format,
 		return o < cap ? o : 0;
 	}
 	o = kf_putn(out, cap, 0, h->pre, h->pre_len);
-	o = kf_putn(out, cap, o, v.value.p, v.value.n);
+	o = kf_put_value(out, cap, o, &v.value);
 	o = kf_put(out, cap, o, ",\"time\":");
 	/* The digits as written, unless JSON would not read them so (a
 	 * leading zero): 19 divisions cost more than the rest. */

@@ -215,6 +215,11 @@ spool_open_next(struct sd_spool *sp, char err[SD_ERR_LEN])
 	char path[4096];
 	int fd;
 
+	/* The closing segment gives back its blocks before the next takes
+	 * any: a crash between the two leaves none past an end (the next
+	 * start trims only the newest segment). */
+	if (sp->fd >= 0)
+		spool_seg_trim(sp->fd);
 	spool_seg_path(sp, sp->seq + 1, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -223,7 +228,6 @@ spool_open_next(struct sd_spool *sp, char err[SD_ERR_LEN])
 	}
 	spool_seg_prealloc(fd, sp->seg_max);
 	if (sp->fd >= 0) {
-		spool_seg_trim(sp->fd);
 		/* A closed segment is synced whole: on the loop only when
 		 * the user asked for always, else by the helper thread. */
 		if (sp->fsync == SD_FSYNC_ALWAYS)

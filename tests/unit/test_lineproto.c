@@ -298,6 +298,23 @@ test_kafka_values(void)
 	    sizeof(out), key, &key_len),
 	    "{\"device\":\"\",\"value\":1,\"time\":12}") == 0);
 
+	/* Numbers line protocol takes and JSON does not are rewritten; one
+	 * no JSON number holds makes no record. */
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "d", "m value=+1.50 7", out,
+	    sizeof(out), key, &key_len),
+	    "{\"device\":\"\",\"value\":1.5,\"time\":7}") == 0);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "d", "m value=.5 7", out,
+	    sizeof(out), key, &key_len),
+	    "{\"device\":\"\",\"value\":0.5,\"time\":7}") == 0);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "d", "m value=007 7", out,
+	    sizeof(out), key, &key_len),
+	    "{\"device\":\"\",\"value\":7,\"time\":7}") == 0);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "d", "m value=-0.25e-3 7", out,
+	    sizeof(out), key, &key_len),
+	    "{\"device\":\"\",\"value\":-0.25e-3,\"time\":7}") == 0);
+	CHECK(strcmp(kafka_rec(SD_KAFKA_JSON, "d", "m value=+1e999 7", out,
+	    sizeof(out), key, &key_len), "") == 0);
+
 	/* A value that does not fit is no value, not a cut one. */
 	for (n = 1; n < 80; n++)
 		CHECK_EQ(sd_sink_kafka_value(SD_KAFKA_JSON, tag, line,
