@@ -58,6 +58,7 @@ struct sd_conn {
 	uint64_t		 ack_seq;	/* batch waiting for the disk */
 	int			 ack_pending;
 	int			 paused;	/* backpressure */
+	int			 disk_wait;	/* paused for the file store */
 	struct event		*resume_ev;	/* parse after a pause */
 	const char		*drain_reason;	/* a static string */
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "sd_diskq.h"
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_files.h"
@@ -20,20 +21,35 @@
 #define SD_NAME_MAX		200	/* bytes of a stored name */
 #define SD_RESUME_NS		(3600LL * 1000000000)
 #define SD_PROGRESS_NS		(250LL * 1000000)
+/* Bytes accepted and not yet on disk: a sender is paused past the first
+ * (its own) or the second (everyone's), and goes on below a quarter.
+ * Less than 16 MiB a transfer, and pausing cost a third of the upload
+ * rate (tests/bench/run --only file). */
+#define SD_FILES_BACKLOG	(16u << 20)
+#define SD_FILES_BACKLOG_ALL	(64u << 20)
 
 struct xfer {
 	struct sd_xfer		 pub;		/* first: the public view */
 	TAILQ_ENTRY(xfer)	 entry;
-	int			 fd;
+	uint64_t		 tag;		/* names its queued jobs */
+	int			 fd;		/* -1 once given to the queue */
 	char			*part;		/* path of NAME.part */
 	XXH3_state_t		*hash;		/* extension transfers */
 	int64_t			 last_progress;
 	int64_t			 detached_at;
+	uint64_t		 queued;	/* bytes not yet written */
+	int			 err;		/* errno of a failed write */
+	int			 waiting;	/* its sender is paused */
+	int			 finishing;	/* moving into place */
+	uint64_t		 fin_hash;
 };
 
 struct sd_files {
 	char			*dir;
 	struct sd_events	*events;
+	struct sd_diskq		*dq;
+	struct sd_files_cbs	 cbs;
+	uint64_t		 next_tag;
 	TAILQ_HEAD(, xfer)	 xfers;
 	size_t			 active;
 };
@@ -80,30 +96,42 @@ files_remove_stale(struct sd_files *fs)
 	closedir(d);
 }
 
+static void files_done(const struct sd_diskq_done *d, void *arg);
+
 struct sd_files *
-sd_files_new(const char *dir, struct sd_events *events, char err[SD_ERR_LEN])
+sd_files_new(const char *dir, struct event_base *base,
+    struct sd_events *events, const struct sd_files_cbs *cbs,
+    char err[SD_ERR_LEN])
 {
 	struct sd_files *fs = calloc(1, sizeof(*fs));
 
 	if (fs != NULL)
 		fs->dir = strdup(dir);
-	if (fs == NULL || fs->dir == NULL) {
+	if (fs != NULL && fs->dir != NULL)
+		fs->dq = sd_diskq_new(base, files_done, fs);
+	if (fs == NULL || fs->dir == NULL || fs->dq == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
+		if (fs != NULL)
+			free(fs->dir);
 		free(fs);
 		return NULL;
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, SD_ERR_LEN, "%.200s: %s", dir, strerror(errno));
+		sd_diskq_free(fs->dq);
 		free(fs->dir);
 		free(fs);
 		return NULL;
 	}
 	fs->events = events;
+	fs->cbs = *cbs;
 	TAILQ_INIT(&fs->xfers);
 	files_remove_stale(fs);
 	return fs;
 }
 
+/* Forget x; its descriptor goes to the disk queue to be closed after
+ * the writes queued before (and its .part removed when remove_part). */
 static void
 xfer_free(struct sd_files *fs, struct xfer *x, int remove_part)
 {
@@ -111,9 +139,8 @@ xfer_free(struct sd_files *fs, struct xfer *x, int remove_part)
 	if (x->pub.client != 0)
 		fs->active--;
 	if (x->fd >= 0)
-		close(x->fd);
-	if (remove_part && x->part != NULL)
-		unlink(x->part);
+		sd_diskq_close(fs->dq, x->tag, x->fd,
+		    remove_part ? x->part : NULL);
 	if (x->hash != NULL)
 		XXH3_freeState(x->hash);
 	free(x->part);
@@ -130,7 +157,8 @@ sd_files_free(struct sd_files *fs)
 		return;
 	/* Interrupted extension transfers stay on disk as .part files. */
 	while ((x = TAILQ_FIRST(&fs->xfers)) != NULL)
-		xfer_free(fs, x, x->pub.legacy);
+		xfer_free(fs, x, x->pub.legacy && !x->finishing);
+	sd_diskq_free(fs->dq);		/* every queued write lands */
 	free(fs->dir);
 	free(fs);
 }
@@ -208,6 +236,7 @@ xfer_new(struct sd_files *fs, uint32_t client)
 	if (x == NULL)
 		return NULL;
 	x->fd = -1;
+	x->tag = ++fs->next_tag;
 	x->pub.client = client;
 	TAILQ_INSERT_TAIL(&fs->xfers, x, entry);
 	fs->active++;
@@ -269,6 +298,10 @@ sd_files_offer(struct sd_files *fs, uint32_t client,
 	char want[SD_NAME_MAX + 1];
 	struct xfer *x = files_find(fs, dev, key, size);
 
+	if (x != NULL && x->pub.client == 0 && x->err != 0) {
+		xfer_free(fs, x, 1);	/* its bytes did not all land */
+		x = NULL;
+	}
 	if (x != NULL && x->pub.client != 0) {
 		snprintf(err, SD_ERR_LEN, "client %u is sending this file",
 		    x->pub.client);
@@ -311,24 +344,16 @@ sd_files_write(struct sd_files *fs, struct sd_xfer *pub, const void *p,
     size_t n, char err[SD_ERR_LEN])
 {
 	struct xfer *x = (struct xfer *)pub;
-	const char *b = p;
-	ssize_t w;
 	int64_t now;
 
-	while (n > 0) {
-		w = write(x->fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			snprintf(err, SD_ERR_LEN, "%s", strerror(errno));
-			return SD_ERR_INVAL;
-		}
-		if (x->hash != NULL)
-			XXH3_64bits_update(x->hash, b, (size_t)w);
-		b += w;
-		n -= (size_t)w;
-		x->pub.done += (uint64_t)w;
+	if (sd_diskq_write(fs->dq, x->tag, x->fd, p, n) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
 	}
+	if (x->hash != NULL)
+		XXH3_64bits_update(x->hash, p, n);
+	x->queued += n;
+	x->pub.done += n;
 	now = sd_mono_ns();
 	if (now - x->last_progress >= SD_PROGRESS_NS) {
 		x->last_progress = now;
@@ -337,61 +362,135 @@ sd_files_write(struct sd_files *fs, struct sd_xfer *pub, const void *p,
 	return SD_OK;
 }
 
-/* Move NAME.part to NAME; SD_FILE_OK or SD_FILE_IO. */
-static int
-files_commit(struct sd_files *fs, struct xfer *x, const char **why)
+int
+sd_files_backlogged(struct sd_files *fs, struct sd_xfer *pub)
 {
-	char path[4096];
+	struct xfer *x = (struct xfer *)pub;
 
-	snprintf(path, sizeof(path), "%s/%s", fs->dir, x->pub.name);
-	if (close(x->fd) != 0) {
-		x->fd = -1;
-		*why = strerror(errno);
-		return SD_FILE_IO;
+	if (x->queued < SD_FILES_BACKLOG &&
+	    sd_diskq_pending(fs->dq) < SD_FILES_BACKLOG_ALL)
+		return 0;
+	x->waiting = 1;
+	return 1;
+}
+
+/* Senders paused on the backlog go on once it is below a quarter. */
+static void
+files_wake(struct sd_files *fs)
+{
+	struct xfer *x;
+
+	if (sd_diskq_pending(fs->dq) > SD_FILES_BACKLOG_ALL / 4)
+		return;
+	TAILQ_FOREACH(x, &fs->xfers, entry) {
+		if (!x->waiting || x->queued > SD_FILES_BACKLOG / 4)
+			continue;
+		x->waiting = 0;
+		if (x->pub.client != 0)
+			fs->cbs.drained(x->pub.client, fs->cbs.arg);
 	}
-	x->fd = -1;
-	/* link() fails rather than replace a file that appeared since the
-	 * name was reserved; rename() would silently overwrite it. */
-	if (link(x->part, path) != 0) {
-		*why = strerror(errno);
-		return SD_FILE_IO;
+}
+
+static void
+files_result(struct sd_files *fs, struct xfer *x, int status,
+    const char *why)
+{
+	struct sd_files_result r = { x->pub.client, x->pub.xfer_id,
+	    x->pub.legacy, status, x->pub.done, x->fin_hash, x->pub.name };
+	struct sd_event e = { .kind = SD_EV_FILE_DONE };
+
+	if (status != SD_FILE_OK)
+		files_event(fs, SD_EV_FILE_FAILED, x, why);
+	else {
+		e.id = x->pub.client;
+		e.name = x->pub.name;
+		e.size = x->pub.done;
+		e.xxh3 = x->fin_hash;
+		e.has_xxh3 = x->hash != NULL;
+		sd_events_fire(fs->events, &e);
 	}
-	unlink(x->part);
-	return SD_FILE_OK;
+	if (x->pub.client != 0)
+		fs->cbs.finished(&r, fs->cbs.arg);
+	xfer_free(fs, x, status != SD_FILE_OK);
 }
 
 void
 sd_files_finish(struct sd_files *fs, struct sd_xfer *pub, uint64_t size,
-    uint64_t xxh3, int *status, uint64_t *hash, char *name,
-    size_t name_len)
+    uint64_t xxh3)
 {
 	struct xfer *x = (struct xfer *)pub;
-	struct sd_event e = { .kind = SD_EV_FILE_DONE };
-	const char *why = NULL;
+	char path[4096];
 
-	*hash = x->hash != NULL ? XXH3_64bits_digest(x->hash) : 0;
-	*status = SD_FILE_OK;
+	x->fin_hash = x->hash != NULL ? XXH3_64bits_digest(x->hash) : 0;
+	x->waiting = 0;
 	if (!pub->legacy && (size != pub->done || size != pub->size)) {
-		*status = SD_FILE_SIZE;
-		why = "size does not match the offer";
-	} else if (!pub->legacy && xxh3 != *hash) {
-		*status = SD_FILE_CHECKSUM;
-		why = "checksum mismatch";
-	} else
-		*status = files_commit(fs, x, &why);
-	snprintf(name, name_len, "%s", pub->name);
-	if (*status != SD_FILE_OK) {
-		files_event(fs, SD_EV_FILE_FAILED, x, why);
-		xfer_free(fs, x, 1);
+		files_result(fs, x, SD_FILE_SIZE,
+		    "size does not match the offer");
 		return;
 	}
-	e.id = pub->client;
-	e.name = pub->name;
-	e.size = pub->done;
-	e.xxh3 = *hash;
-	e.has_xxh3 = x->hash != NULL;
-	sd_events_fire(fs->events, &e);
-	xfer_free(fs, x, 0);
+	if (!pub->legacy && xxh3 != x->fin_hash) {
+		files_result(fs, x, SD_FILE_CHECKSUM, "checksum mismatch");
+		return;
+	}
+	if (x->err != 0) {
+		files_result(fs, x, SD_FILE_IO, strerror(x->err));
+		return;
+	}
+	/* Closed and linked into place after its last write; the answer
+	 * comes with the queue's (files_done). */
+	snprintf(path, sizeof(path), "%s/%s", fs->dir, pub->name);
+	x->finishing = 1;
+	if (sd_diskq_commit(fs->dq, x->tag, x->fd, x->part, path) != SD_OK)
+		x->err = ENOMEM;
+	x->fd = -1;
+	if (x->err != 0)
+		files_result(fs, x, SD_FILE_IO, strerror(x->err));
+}
+
+static struct xfer *
+files_by_tag(struct sd_files *fs, uint64_t tag)
+{
+	struct xfer *x;
+
+	TAILQ_FOREACH(x, &fs->xfers, entry) {
+		if (x->tag == tag)
+			return x;
+	}
+	return NULL;
+}
+
+/* A write that failed ends its transfer: the sender hears why (the
+ * callback), and what it sends after is dropped. One that is moving
+ * into place fails there instead (the queue refuses its commit). */
+static void
+files_write_failed(struct sd_files *fs, struct xfer *x, int err)
+{
+	char why[SD_ERR_LEN];
+
+	x->err = err;
+	if (x->finishing)
+		return;
+	snprintf(why, sizeof(why), "cannot write: %s", strerror(err));
+	if (x->pub.client != 0)
+		fs->cbs.failed(x->pub.client, &x->pub, why, fs->cbs.arg);
+	sd_files_abort(fs, &x->pub, why);
+}
+
+/* The disk queue's answers, on the loop. */
+static void
+files_done(const struct sd_diskq_done *d, void *arg)
+{
+	struct sd_files *fs = arg;
+	struct xfer *x = files_by_tag(fs, d->tag);
+
+	if (x != NULL && d->op == SD_DQ_WRITE) {
+		x->queued -= d->bytes;
+		if (d->err != 0 && x->err == 0)
+			files_write_failed(fs, x, d->err);
+	} else if (x != NULL && d->op == SD_DQ_COMMIT)
+		files_result(fs, x, d->err == 0 ? SD_FILE_OK : SD_FILE_IO,
+		    strerror(x->err != 0 ? x->err : d->err));
+	files_wake(fs);
 }
 
 void
@@ -408,6 +507,7 @@ sd_files_detach(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
 	    (unsigned long long)pub->done);
 	files_event(fs, SD_EV_FILE_FAILED, x, why);
 	pub->client = 0;
+	x->waiting = 0;
 	fs->active--;
 	x->detached_at = sd_mono_ns();
 }

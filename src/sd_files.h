@@ -1,8 +1,12 @@
 /*
  * sd_files.h: the file store. Received files stream to DIR/files/ as
  * NAME.part, one write per piece as it arrives (never held whole in
- * memory), and are renamed to NAME when the last byte (and, for
- * extension transfers, a matching XXH3-64) is in. An extension transfer
+ * memory), and are linked to NAME when the last byte (and, for
+ * extension transfers, a matching XXH3-64) is in. The writes, closes and
+ * links run on the disk queue's helper thread (sd_diskq), never on the
+ * loop: a sender whose bytes wait for the disk is paused
+ * (sd_files_backlogged), and failures and results come back through
+ * struct sd_files_cbs. An extension transfer
  * cut short stays resumable for an hour: an offer of the same device,
  * key and size picks it up at the byte the store holds.
  *
@@ -35,7 +39,34 @@ struct sd_xfer {
 	char		*name;		/* final name, no directory */
 };
 
-struct sd_files *sd_files_new(const char *dir, struct sd_events *events,
+/* How a transfer ended (sd_files_finish). */
+struct sd_files_result {
+	uint32_t	 client;
+	uint32_t	 xfer_id;
+	int		 legacy;
+	int		 status;	/* SD_FILE_OK, _SIZE, _CHECKSUM, _IO */
+	uint64_t	 size;		/* bytes received */
+	uint64_t	 hash;		/* XXH3-64 the store computed */
+	const char	*name;		/* the stored name */
+};
+
+/* What the store tells the connections, by client id, on the loop. */
+struct sd_files_cbs {
+	/* The sender paused by sd_files_backlogged() may go on. */
+	void	(*drained)(uint32_t client, void *arg);
+	/* Writing x failed: x is aborted once this returns, so the
+	 * connection must forget it (and tell its sender why). */
+	void	(*failed)(uint32_t client, struct sd_xfer *x,
+		    const char *why, void *arg);
+	/* The answer to sd_files_finish(). */
+	void	(*finished)(const struct sd_files_result *r, void *arg);
+	void	*arg;
+};
+
+struct event_base;
+
+struct sd_files *sd_files_new(const char *dir, struct event_base *base,
+    struct sd_events *events, const struct sd_files_cbs *cbs,
     char err[SD_ERR_LEN]);
 void sd_files_free(struct sd_files *fs);
 
@@ -52,19 +83,23 @@ int sd_files_offer(struct sd_files *fs, uint32_t client,
     const char *name, size_t name_len, uint32_t xfer_id,
     struct sd_xfer **out, char err[SD_ERR_LEN]);
 
-/* Append n bytes at the transfer's end. */
+/* Append n bytes at the transfer's end (queued: the bytes are copied). */
 int sd_files_write(struct sd_files *fs, struct sd_xfer *x, const void *p,
     size_t n, char err[SD_ERR_LEN]);
 
+/* Whether x's sender should pause: too many of its bytes, or of all
+ * senders', wait for the disk. cbs.drained says when to go on. */
+int sd_files_backlogged(struct sd_files *fs, struct sd_xfer *x);
+
 /*
  * The sender says it is done. For extension transfers, size and xxh3 are
- * what it sent; *status is SD_FILE_OK (renamed into place), or
- * SD_FILE_SIZE / SD_FILE_CHECKSUM / SD_FILE_IO (the .part is removed).
- * *hash is what the store computed. x is freed either way.
+ * what it sent. The answer comes through cbs.finished, at once for a size
+ * or checksum mismatch, or once the file is in place: status SD_FILE_OK
+ * (linked to its name), or SD_FILE_SIZE / SD_FILE_CHECKSUM / SD_FILE_IO
+ * (the .part removed). x is the store's from here on.
  */
 void sd_files_finish(struct sd_files *fs, struct sd_xfer *x, uint64_t size,
-    uint64_t xxh3, int *status, uint64_t *hash, char *name,
-    size_t name_len);
+    uint64_t xxh3);
 
 /* The sender went away mid-file: a legacy upload is removed, an extension
  * transfer kept for resuming. */

@@ -20,6 +20,8 @@ char *sd_handle_reply_text(const struct sd_conn *c, const char *text,
 void sd_handle_file(struct sd_conn *c, const struct sd_frame *f);
 void sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f);
 void sd_handle_file_body_end(struct sd_conn *c, const struct sd_frame *f);
+/* The file store's callbacks (struct sd_files_cbs; arg: the server). */
+extern const struct sd_files_cbs sd_handle_file_cbs;
 
 /* sd_handle_sensor.c */
 void sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f);

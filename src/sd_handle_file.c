@@ -11,6 +11,7 @@
 #include "sd_err.h"
 #include "sd_files.h"
 #include "sd_handle.h"
+#include "sd_pipeline.h"
 #include "sd_proto_enc.h"
 #include "sd_server.h"
 
@@ -122,19 +123,11 @@ static void
 file_end(struct sd_conn *c, const struct sd_file_end *e)
 {
 	struct sd_xfer *x = file_named(c, SD_T_FILE_END, e->xfer);
-	char name[256];
-	uint64_t hash, done;
-	int status;
 
 	if (x == NULL)
 		return;
-	done = x->done;
-	sd_files_finish(c->srv->files, x, e->size, e->xxh3, &status, &hash,
-	    name, sizeof(name));
-	c->xfer = NULL;
-	if (status == SD_FILE_OK)
-		c->srv->totals.files++;
-	file_result(c, e->xfer, status, done, hash, name);
+	c->xfer = NULL;		/* the store's now; RESULT comes later */
+	sd_files_finish(c->srv->files, x, e->size, e->xxh3);
 }
 
 static void
@@ -151,6 +144,23 @@ file_cancel(struct sd_conn *c, const struct sd_file_cancel *k)
 	sd_files_abort(c->srv->files, x, "cancelled by the client");
 	c->xfer = NULL;
 	file_result(c, k->xfer, SD_FILE_CANCELLED, done, 0, name);
+}
+
+/* x failed: c drops it, and its sender hears why (the caller aborts
+ * it). */
+static void
+file_forget(struct sd_conn *c, struct sd_xfer *x, const char *why)
+{
+	if (c->body == x)
+		c->body = NULL;
+	if (c->lxfer == x) {
+		c->lxfer = NULL;
+		file_legacy_say(c, "file upload failed: ", why);
+	} else if (c->xfer == x) {
+		c->xfer = NULL;
+		sd_conn_send_error(c, SD_EC_IO, SD_T_FILE_CHUNK, x->xfer_id,
+		    why);
+	}
 }
 
 void
@@ -184,18 +194,15 @@ sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f)
 	if (x == NULL)
 		return;		/* the body of a refused file */
 	if (sd_files_write(c->srv->files, x, f->data, f->data_len, err) ==
-	    SD_OK)
-		return;
-	snprintf(why, sizeof(why), "cannot write: %s", err);
-	c->body = NULL;
-	if (x == c->lxfer) {
-		c->lxfer = NULL;
-		sd_files_abort(c->srv->files, x, why);
-		file_legacy_say(c, "file upload failed: ", why);
+	    SD_OK) {
+		if (sd_files_backlogged(c->srv->files, x)) {
+			c->disk_wait = 1;
+			sd_conn_pause(c);
+		}
 		return;
 	}
-	c->xfer = NULL;
-	sd_conn_send_error(c, SD_EC_IO, SD_T_FILE_CHUNK, x->xfer_id, why);
+	snprintf(why, sizeof(why), "cannot write: %s", err);
+	file_forget(c, x, why);
 	sd_files_abort(c->srv->files, x, why);
 }
 
@@ -203,21 +210,60 @@ void
 sd_handle_file_body_end(struct sd_conn *c, const struct sd_frame *f)
 {
 	struct sd_xfer *x = c->lxfer;
-	char name[256];
-	uint64_t hash;
-	int status;
 
 	c->body = NULL;
 	if (f->kind != SD_K_LEGACY_FILE || x == NULL)
 		return;
-	c->lxfer = NULL;
-	sd_files_finish(c->srv->files, x, 0, 0, &status, &hash, name,
-	    sizeof(name));
-	if (status != SD_FILE_OK) {
-		file_legacy_say(c, "file upload failed: could not store ",
-		    name);
-		return;
-	}
-	c->srv->totals.files++;
-	file_legacy_say(c, "file upload successful!! saved as ", name);
+	c->lxfer = NULL;	/* the store's now; the answer comes later */
+	sd_files_finish(c->srv->files, x, 0, 0);
 }
+
+/* The store wrote enough of what waited: read the sender again (unless
+ * the readings store holds it back). */
+static void
+file_drained(uint32_t client, void *arg)
+{
+	struct sd_server *srv = arg;
+	struct sd_conn *c = sd_server_find(srv, client);
+
+	if (c == NULL || !c->disk_wait)
+		return;
+	c->disk_wait = 0;
+	if (!sd_pipeline_full(srv->pipe))
+		sd_handle_sensor_resume(c);
+}
+
+static void
+file_failed(uint32_t client, struct sd_xfer *x, const char *why, void *arg)
+{
+	struct sd_conn *c = sd_server_find(arg, client);
+
+	if (c != NULL)
+		file_forget(c, x, why);
+	file_drained(client, arg);
+}
+
+static void
+file_finished(const struct sd_files_result *r, void *arg)
+{
+	struct sd_server *srv = arg;
+	struct sd_conn *c = sd_server_find(srv, r->client);
+
+	if (r->status == SD_FILE_OK)
+		srv->totals.files++;
+	if (c == NULL)
+		return;
+	if (!r->legacy)
+		file_result(c, r->xfer_id, r->status, r->size, r->hash,
+		    r->name);
+	else if (r->status == SD_FILE_OK)
+		file_legacy_say(c, "file upload successful!! saved as ",
+		    r->name);
+	else
+		file_legacy_say(c, "file upload failed: could not store ",
+		    r->name);
+}
+
+const struct sd_files_cbs sd_handle_file_cbs = {
+	file_drained, file_failed, file_finished, NULL
+};

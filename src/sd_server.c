@@ -81,7 +81,7 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->paused)
+		if (c->paused && !c->disk_wait)
 			sd_handle_sensor_resume(c);
 	}
 }
@@ -173,6 +173,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN])
 {
 	struct timeval sec = { 1, 0 }, flush = { 0, SD_FLUSH_MS * 1000 };
+	struct sd_files_cbs fcbs;
 	struct sd_server *srv;
 	char dir[4096];
 
@@ -190,7 +191,9 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	if (server_mkdirs(cfg, err) != SD_OK)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
-	srv->files = sd_files_new(dir, events, err);
+	fcbs = sd_handle_file_cbs;
+	fcbs.arg = srv;
+	srv->files = sd_files_new(dir, base, events, &fcbs, err);
 	if (srv->files == NULL)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/sensors", cfg->data_dir);
