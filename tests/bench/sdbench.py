@@ -609,16 +609,26 @@ class IdleLoad:
 
 # ------------------------------------------------------------- ingest
 
+def cpu_seconds(pid):
+    """User and system CPU seconds of process pid, all its threads."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
     """Legacy sensor frames from `conns` connections into a fresh
     sockdeckd (spool only unless extra adds a sink), --fsync everysec.
-    Returns (readings/s, spool bytes per reading). The time is the load
-    generator's (first byte to last barrier answered) plus however long
-    the server then still takes to write every reading to the spool."""
+    Returns (readings/s, spool bytes per reading, server CPU ns per
+    reading). The time is the load generator's (first byte to last
+    barrier answered) plus however long the server then still takes to
+    write every reading to the spool; the CPU time is the server's over
+    the same span, every thread."""
     srv = Sockdeckd(["--fsync", "everysec"] + list(extra),
                     dashboard=dashboard).start()
     try:
         per = max(1, total // conns)
+        cpu0 = cpu_seconds(srv.pid)
         r = loadgen("legacy", srv.port, conns, per)
         n = r["sent"]
         if r.get("acked", n) < n:
@@ -627,8 +637,9 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
         t_exit = time.monotonic()
         srv.wait_stored(n)
         secs = r["seconds"] + (time.monotonic() - t_exit)
+        cpu = (cpu_seconds(srv.pid) - cpu0) * 1e9 / n if n else None
         line = srv.spool_bytes() / float(n) if n else None
-        return n / secs, line
+        return n / secs, line, cpu
     finally:
         srv.stop()
 
