@@ -59,6 +59,7 @@ struct sd_conn {
 	int			 ack_pending;
 	int			 paused;	/* backpressure */
 	int			 disk_wait;	/* paused for the file store */
+	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* parse after a pause */
 	const char		*drain_reason;	/* a static string */
 };

@@ -32,15 +32,24 @@
 struct dq_job {
 	STAILQ_ENTRY(dq_job)	 entry;
 	struct sd_diskq_done	 done;
-	int			 pooled;
-	int			 fd;
-	char			*path;		/* unlink, or commit's part */
-	char			*final;		/* commit's final name */
+	struct sd_diskq_file	*file;
+	char			*data;		/* a write's bytes */
 	size_t			 len;
-	char			 data[];	/* a write's bytes */
+	int			 pooled;
 };
 
 STAILQ_HEAD(dq_list, dq_job);
+
+/* A file in the queue; its last job is part of it, so that job never
+ * has to be allocated. Freed on the loop once that job is reported. */
+struct sd_diskq_file {
+	struct dq_job		 last;		/* its close or commit */
+	int			 fd;
+	int			 poisoned;	/* a write failed (helper) */
+	/* The part file, or the file a close removes; a commit's name. */
+	char			 part[SD_DISKQ_PATH_MAX];
+	char			 final[SD_DISKQ_PATH_MAX];
+};
 
 struct sd_diskq {
 	pthread_t		 thread;
@@ -56,24 +65,7 @@ struct sd_diskq {
 	void			*arg;
 	struct dq_list		 pool;		/* the loop's only */
 	size_t			 npool;
-	/* Descriptors a write failed on (the helper's only). */
-	int			*bad;
-	size_t			 nbad;
-	size_t			 badcap;
 };
-
-static void
-dq_job_free(struct sd_diskq *q, struct dq_job *j)
-{
-	free(j->path);
-	free(j->final);
-	if (j->pooled && q->npool < DQ_POOL_MAX) {
-		STAILQ_INSERT_HEAD(&q->pool, j, entry);
-		q->npool++;
-		return;
-	}
-	free(j);
-}
 
 static void
 dq_pool_drop(struct sd_diskq *q)
@@ -87,45 +79,19 @@ dq_pool_drop(struct sd_diskq *q)
 	q->npool = 0;
 }
 
-static int
-dq_bad_find(struct sd_diskq *q, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < q->nbad; i++) {
-		if (q->bad[i] == fd)
-			return (int)i;
-	}
-	return -1;
-}
-
-/* Remember fd's failure (helper thread). If there is no room to, the
- * write's error still goes back; the commit then checks nothing more. */
 static void
-dq_bad_add(struct sd_diskq *q, int fd)
+dq_job_free(struct sd_diskq *q, struct dq_job *j)
 {
-	int *nb;
-
-	if (dq_bad_find(q, fd) >= 0)
+	if (j == &j->file->last) {
+		free(j->file);
 		return;
-	if (q->nbad == q->badcap) {
-		nb = realloc(q->bad, (q->badcap * 2 + 8) * sizeof(*nb));
-		if (nb == NULL)
-			return;
-		q->bad = nb;
-		q->badcap = q->badcap * 2 + 8;
 	}
-	q->bad[q->nbad++] = fd;
-}
-
-/* fd is closed: forget its failure. */
-static void
-dq_bad_forget(struct sd_diskq *q, int fd)
-{
-	int i = dq_bad_find(q, fd);
-
-	if (i >= 0)
-		q->bad[i] = q->bad[--q->nbad];
+	if (j->pooled && q->npool < DQ_POOL_MAX) {
+		STAILQ_INSERT_HEAD(&q->pool, j, entry);
+		q->npool++;
+		return;
+	}
+	free(j);
 }
 
 static int
@@ -147,34 +113,36 @@ dq_write_all(int fd, const char *p, size_t n)
 
 /* One job, on the helper thread. */
 static void
-dq_run(struct sd_diskq *q, struct dq_job *j)
+dq_run(struct dq_job *j)
 {
-	int err = 0, bad = dq_bad_find(q, j->fd) >= 0;
+	struct sd_diskq_file *f = j->file;
+	int err = 0;
 
 	switch (j->done.op) {
 	case SD_DQ_WRITE:
-		err = bad ? EIO : dq_write_all(j->fd, j->data, j->len);
+		err = f->poisoned ? EIO : dq_write_all(f->fd, j->data, j->len);
 		if (err != 0)
-			dq_bad_add(q, j->fd);
+			f->poisoned = 1;
 		break;
 	case SD_DQ_CLOSE:
-		dq_bad_forget(q, j->fd);
-		if (close(j->fd) != 0)
+		if (close(f->fd) != 0)
 			err = errno;
-		if (j->path != NULL)
-			unlink(j->path);
+		if (f->part[0] != '\0')
+			unlink(f->part);
 		break;
 	case SD_DQ_COMMIT:
-		dq_bad_forget(q, j->fd);
-		if (close(j->fd) != 0 && !bad)
+		if (close(f->fd) != 0)
 			err = errno;
-		if (bad)
+		if (f->poisoned)
 			err = EIO;
+		if (f->final[0] == '\0' && err == 0)
+			err = ENAMETOOLONG;
 		/* link() fails rather than replace a file that appeared
 		 * since the name was reserved; rename() would not. */
-		if (err == 0 && link(j->path, j->final) != 0)
+		if (err == 0 && link(f->part, f->final) != 0)
 			err = errno;
-		unlink(j->path);
+		if (f->part[0] != '\0')
+			unlink(f->part);
 		break;
 	}
 	j->done.err = err;
@@ -196,7 +164,7 @@ dq_main(void *arg)
 			break;		/* stopping, and nothing left */
 		STAILQ_REMOVE_HEAD(&q->todo, entry);
 		pthread_mutex_unlock(&q->lock);
-		dq_run(q, j);
+		dq_run(j);
 		pthread_mutex_lock(&q->lock);
 		wake = STAILQ_EMPTY(&q->done);
 		STAILQ_INSERT_TAIL(&q->done, j, entry);
@@ -291,11 +259,10 @@ sd_diskq_free(struct sd_diskq *q)
 	close(q->pipefd[1]);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
-	free(q->bad);
 	free(q);
 }
 
-static int
+static void
 dq_push(struct sd_diskq *q, struct dq_job *j)
 {
 	pthread_mutex_lock(&q->lock);
@@ -304,84 +271,80 @@ dq_push(struct sd_diskq *q, struct dq_job *j)
 		q->pending += j->len;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
-	return SD_OK;
 }
 
-static struct dq_job *
-dq_job_new(struct sd_diskq *q, uint64_t tag, enum sd_diskq_op op, int fd,
-    size_t len)
+struct sd_diskq_file *
+sd_diskq_file(struct sd_diskq *q, int fd, uint64_t tag)
 {
-	int big = len >= DQ_BIG_MIN && len <= DQ_BIG;
+	struct sd_diskq_file *f = calloc(1, sizeof(*f));
+
+	(void)q;
+	if (f == NULL)
+		return NULL;
+	f->fd = fd;
+	f->last.file = f;
+	f->last.done.tag = tag;
+	return f;
+}
+
+int
+sd_diskq_write(struct sd_diskq *q, struct sd_diskq_file *f, const void *p,
+    size_t n)
+{
+	int big = n >= DQ_BIG_MIN && n <= DQ_BIG;
 	struct dq_job *j = NULL;
 
 	if (big && (j = STAILQ_FIRST(&q->pool)) != NULL) {
 		STAILQ_REMOVE_HEAD(&q->pool, entry);
 		q->npool--;
-		memset(j, 0, sizeof(*j));
 	} else
-		j = calloc(1, sizeof(*j) + (big ? DQ_BIG : len));
-	if (j == NULL)
-		return NULL;
-	j->pooled = big;
-	j->done.tag = tag;
-	j->done.op = op;
-	j->done.bytes = len;
-	j->fd = fd;
-	j->len = len;
-	return j;
-}
-
-int
-sd_diskq_write(struct sd_diskq *q, uint64_t tag, int fd, const void *p,
-    size_t n)
-{
-	struct dq_job *j = dq_job_new(q, tag, SD_DQ_WRITE, fd, n);
-
+		j = malloc(sizeof(*j) + (big ? DQ_BIG : n));
 	if (j == NULL)
 		return SD_ERR_NOMEM;
+	memset(j, 0, sizeof(*j));
+	j->data = (char *)(j + 1);
+	j->pooled = big;
+	j->file = f;
+	j->len = n;
+	j->done.tag = f->last.done.tag;
+	j->done.op = SD_DQ_WRITE;
+	j->done.bytes = n;
 	memcpy(j->data, p, n);
-	return dq_push(q, j);
+	dq_push(q, j);
+	return SD_OK;
 }
 
-int
-sd_diskq_close(struct sd_diskq *q, uint64_t tag, int fd,
+/* Copy s into a path buffer; "" when it does not fit. */
+static void
+dq_path(char dst[SD_DISKQ_PATH_MAX], const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n >= SD_DISKQ_PATH_MAX)
+		n = 0;
+	memcpy(dst, s != NULL ? s : "", n);
+	dst[n] = '\0';
+}
+
+void
+sd_diskq_close(struct sd_diskq *q, struct sd_diskq_file *f,
     const char *unlink_path)
 {
-	struct dq_job *j = dq_job_new(q, tag, SD_DQ_CLOSE, fd, 0);
-
-	if (j != NULL && unlink_path != NULL &&
-	    (j->path = strdup(unlink_path)) == NULL) {
-		dq_job_free(q, j);
-		j = NULL;
-	}
-	if (j == NULL) {
-		/* Out of memory: close here rather than leak the fd. */
-		close(fd);
-		if (unlink_path != NULL)
-			unlink(unlink_path);
-		return SD_ERR_NOMEM;
-	}
-	return dq_push(q, j);
+	dq_path(f->part, unlink_path);
+	f->last.done.op = SD_DQ_CLOSE;
+	dq_push(q, &f->last);
 }
 
-int
-sd_diskq_commit(struct sd_diskq *q, uint64_t tag, int fd, const char *part,
-    const char *final)
+void
+sd_diskq_commit(struct sd_diskq *q, struct sd_diskq_file *f,
+    const char *part, const char *final)
 {
-	struct dq_job *j = dq_job_new(q, tag, SD_DQ_COMMIT, fd, 0);
-
-	if (j != NULL) {
-		j->path = strdup(part);
-		j->final = strdup(final);
-	}
-	if (j == NULL || j->path == NULL || j->final == NULL) {
-		if (j != NULL)
-			dq_job_free(q, j);
-		close(fd);
-		unlink(part);
-		return SD_ERR_NOMEM;
-	}
-	return dq_push(q, j);
+	dq_path(f->part, part);
+	dq_path(f->final, final);
+	if (f->part[0] == '\0')
+		f->final[0] = '\0';	/* fails, as ENAMETOOLONG */
+	f->last.done.op = SD_DQ_COMMIT;
+	dq_push(q, &f->last);
 }
 
 uint64_t

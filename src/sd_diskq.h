@@ -4,12 +4,13 @@
  * place), so the loop never waits for a slow disk; each job's result
  * comes back on the loop, in the same order, through one callback.
  *
- * The queue owns what a job needs: a write's bytes are copied in, paths
- * are copied, and a descriptor given to a close or a commit is the
- * helper's to close (the loop must not touch it again: writes queued
- * before still run first). A write that fails poisons its descriptor:
- * the writes after it are skipped and its commit fails, so a file that
- * missed bytes never reaches its final name.
+ * A file enters the queue with sd_diskq_file() when it is opened; that
+ * reserves its last job (the close, or the commit into place), so ending
+ * a file never fails, even out of memory. From then on the descriptor is
+ * the queue's: the loop must not touch it again. A write's bytes are
+ * copied in. A write that fails poisons its file: the writes after it
+ * are skipped and its commit fails, so a file that missed bytes never
+ * reaches its final name.
  */
 #ifndef SD_DISKQ_H
 #define SD_DISKQ_H
@@ -19,11 +20,14 @@
 
 struct event_base;
 struct sd_diskq;
+struct sd_diskq_file;
+
+#define SD_DISKQ_PATH_MAX	4096
 
 enum sd_diskq_op { SD_DQ_WRITE, SD_DQ_CLOSE, SD_DQ_COMMIT };
 
 struct sd_diskq_done {
-	uint64_t		 tag;	/* the caller's, as queued */
+	uint64_t		 tag;	/* the file's, as given */
 	enum sd_diskq_op	 op;
 	int			 err;	/* errno; 0 when it worked */
 	size_t			 bytes;	/* a write's length */
@@ -38,20 +42,25 @@ struct sd_diskq *sd_diskq_new(struct event_base *base, sd_diskq_cb cb,
  * then stop the helper. No callback runs after this. */
 void sd_diskq_free(struct sd_diskq *q);
 
-/* Append n bytes of p to fd. SD_OK, or SD_ERR_NOMEM. */
-int sd_diskq_write(struct sd_diskq *q, uint64_t tag, int fd, const void *p,
-    size_t n);
+/* fd, just opened, into the queue under tag; NULL out of memory (fd
+ * is then still the caller's). */
+struct sd_diskq_file *sd_diskq_file(struct sd_diskq *q, int fd,
+    uint64_t tag);
 
-/* Close fd, then unlink path unless it is NULL (at once when out of
- * memory). */
-int sd_diskq_close(struct sd_diskq *q, uint64_t tag, int fd,
+/* Append n bytes of p to the file. SD_OK, or SD_ERR_NOMEM. */
+int sd_diskq_write(struct sd_diskq *q, struct sd_diskq_file *f,
+    const void *p, size_t n);
+
+/* The file's last job: close it, then unlink path unless it is NULL.
+ * f is gone after this. */
+void sd_diskq_close(struct sd_diskq *q, struct sd_diskq_file *f,
     const char *unlink_path);
 
-/* Close fd, link part to final (never replacing a file there) and
- * unlink part: the file's bytes under its final name, or an error (the
- * part then removed). Out of memory, it does so at once: fd is closed
- * either way. */
-int sd_diskq_commit(struct sd_diskq *q, uint64_t tag, int fd,
+/* The file's last job: close it, link part to final (never replacing a
+ * file there) and unlink part; an error (the part removed) when a write
+ * failed. f is gone after this. Paths longer than SD_DISKQ_PATH_MAX - 1
+ * fail with ENAMETOOLONG. */
+void sd_diskq_commit(struct sd_diskq *q, struct sd_diskq_file *f,
     const char *part, const char *final);
 
 /* Bytes of writes queued and not yet reported back. */

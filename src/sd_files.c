@@ -32,7 +32,7 @@ struct xfer {
 	struct sd_xfer		 pub;		/* first: the public view */
 	TAILQ_ENTRY(xfer)	 entry;
 	uint64_t		 tag;		/* names its queued jobs */
-	int			 fd;		/* -1 once given to the queue */
+	struct sd_diskq_file	*dqf;		/* its file, in the queue */
 	char			*part;		/* path of NAME.part */
 	XXH3_state_t		*hash;		/* extension transfers */
 	int64_t			 last_progress;
@@ -138,9 +138,8 @@ xfer_free(struct sd_files *fs, struct xfer *x, int remove_part)
 	TAILQ_REMOVE(&fs->xfers, x, entry);
 	if (x->pub.client != 0)
 		fs->active--;
-	if (x->fd >= 0)
-		sd_diskq_close(fs->dq, x->tag, x->fd,
-		    remove_part ? x->part : NULL);
+	if (x->dqf != NULL)
+		sd_diskq_close(fs->dq, x->dqf, remove_part ? x->part : NULL);
 	if (x->hash != NULL)
 		XXH3_freeState(x->hash);
 	free(x->part);
@@ -205,6 +204,7 @@ files_create(struct sd_files *fs, struct xfer *x, const char *want,
 {
 	char name[SD_NAME_MAX + 32], path[4096];
 	unsigned n;
+	int fd;
 
 	for (n = 0; n < 10000; n++) {
 		files_numbered(want, n, name, sizeof(name));
@@ -218,12 +218,19 @@ files_create(struct sd_files *fs, struct xfer *x, const char *want,
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		return SD_ERR_NOMEM;
 	}
-	x->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (x->fd < 0) {
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
 		snprintf(err, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
 		free(x->part);
 		x->part = NULL;	/* not ours to remove */
 		return SD_ERR_INVAL;
+	}
+	x->dqf = sd_diskq_file(fs->dq, fd, x->tag);
+	if (x->dqf == NULL) {
+		close(fd);	/* nothing queued on it yet */
+		unlink(path);
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
 	}
 	return SD_OK;
 }
@@ -235,7 +242,6 @@ xfer_new(struct sd_files *fs, uint32_t client)
 
 	if (x == NULL)
 		return NULL;
-	x->fd = -1;
 	x->tag = ++fs->next_tag;
 	x->pub.client = client;
 	TAILQ_INSERT_TAIL(&fs->xfers, x, entry);
@@ -346,7 +352,7 @@ sd_files_write(struct sd_files *fs, struct sd_xfer *pub, const void *p,
 	struct xfer *x = (struct xfer *)pub;
 	int64_t now;
 
-	if (sd_diskq_write(fs->dq, x->tag, x->fd, p, n) != SD_OK) {
+	if (sd_diskq_write(fs->dq, x->dqf, p, n) != SD_OK) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		return SD_ERR_NOMEM;
 	}
@@ -440,11 +446,8 @@ sd_files_finish(struct sd_files *fs, struct sd_xfer *pub, uint64_t size,
 	 * comes with the queue's (files_done). */
 	snprintf(path, sizeof(path), "%s/%s", fs->dir, pub->name);
 	x->finishing = 1;
-	if (sd_diskq_commit(fs->dq, x->tag, x->fd, x->part, path) != SD_OK)
-		x->err = ENOMEM;
-	x->fd = -1;
-	if (x->err != 0)
-		files_result(fs, x, SD_FILE_IO, strerror(x->err));
+	sd_diskq_commit(fs->dq, x->dqf, x->part, path);
+	x->dqf = NULL;
 }
 
 static struct xfer *

@@ -127,6 +127,7 @@ file_end(struct sd_conn *c, const struct sd_file_end *e)
 	if (x == NULL)
 		return;
 	c->xfer = NULL;		/* the store's now; RESULT comes later */
+	c->answers_owed++;
 	sd_files_finish(c->srv->files, x, e->size, e->xxh3);
 }
 
@@ -195,7 +196,11 @@ sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f)
 		return;		/* the body of a refused file */
 	if (sd_files_write(c->srv->files, x, f->data, f->data_len, err) ==
 	    SD_OK) {
-		if (sd_files_backlogged(c->srv->files, x)) {
+		/* Not after a legacy body's last byte: the decoder says the
+		 * body ended only when fed again, and a paused legacy
+		 * sender sends nothing until it is answered. */
+		if (!(x->legacy && x->done == x->size) &&
+		    sd_files_backlogged(c->srv->files, x)) {
 			c->disk_wait = 1;
 			sd_conn_pause(c);
 		}
@@ -215,6 +220,7 @@ sd_handle_file_body_end(struct sd_conn *c, const struct sd_frame *f)
 	if (f->kind != SD_K_LEGACY_FILE || x == NULL)
 		return;
 	c->lxfer = NULL;	/* the store's now; the answer comes later */
+	c->answers_owed++;
 	sd_files_finish(c->srv->files, x, 0, 0);
 }
 
@@ -253,6 +259,8 @@ file_finished(const struct sd_files_result *r, void *arg)
 		srv->totals.files++;
 	if (c == NULL)
 		return;
+	if (c->answers_owed > 0)
+		c->answers_owed--;
 	if (!r->legacy)
 		file_result(c, r->xfer_id, r->status, r->size, r->hash,
 		    r->name);

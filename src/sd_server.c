@@ -357,7 +357,8 @@ sd_server_shutdown(struct sd_server *srv, const char *reason)
 	/* Clients with nothing in flight go now, after their output. */
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->xfer == NULL && c->lxfer == NULL)
+		if (c->xfer == NULL && c->lxfer == NULL &&
+		    c->answers_owed == 0)
 			sd_conn_drain(c, "server shutting down");
 	}
 	srv->stop_timer = evtimer_new(srv->base, server_stop_cb, srv);

@@ -1,7 +1,8 @@
 /*
  * sd_slowfs.c: an LD_PRELOAD shim for the file store's tests, a slow
  * disk on demand. Every write() to a regular file whose path holds
- * "/files/" first waits $SD_SLOWFS_MS milliseconds, and is logged to
+ * "/files/" first waits $SD_SLOWFS_MS milliseconds (only the first
+ * $SD_SLOWFS_COUNT of them when that is set), and is logged to
  * $SD_SLOWFS_LOG as a line "main" or "helper": the thread it ran on
  * (the event loop is the process's main thread).
  */
@@ -49,8 +50,11 @@ slowfs_watched(int fd)
 static void
 slowfs_note(void)
 {
-	const char *log = getenv("SD_SLOWFS_LOG"), *ms = getenv("SD_SLOWFS_MS");
+	const char *log = getenv("SD_SLOWFS_LOG");
+	const char *ms = getenv("SD_SLOWFS_MS");
+	const char *count = getenv("SD_SLOWFS_COUNT");
 	int main_thread = syscall(SYS_gettid) == getpid();
+	static long seen;	/* the store's writes are one thread's */
 	struct timespec ts;
 	long wait;
 	int fd;
@@ -64,6 +68,8 @@ slowfs_note(void)
 		}
 	}
 	wait = ms != NULL ? strtol(ms, NULL, 10) : 0;
+	if (count != NULL && ++seen > strtol(count, NULL, 10))
+		wait = 0;
 	if (wait > 0) {
 		ts.tv_sec = wait / 1000;
 		ts.tv_nsec = (wait % 1000) * 1000000L;
