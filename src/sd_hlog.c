@@ -14,6 +14,9 @@
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
+#include "sd_util.h"
+
+#define SD_HLOG_STOP_NS	(2000LL * 1000000)
 
 /* Write what the reader takes now; -1 on an error other than "full". */
 static int
@@ -77,7 +80,10 @@ hlog_cb(const struct sd_event *ev, void *arg)
 	struct sd_hlog *h = arg;
 	char line[4096], *s;
 
-	if (evbuffer_get_length(h->buf) >= SD_HLOG_MAX) {
+	/* The shutdown line is kept whatever waits (once a run): a log
+	 * that ends without it reads as a crash. */
+	if (evbuffer_get_length(h->buf) >= SD_HLOG_MAX &&
+	    ev->kind != SD_EV_SHUTDOWN) {
 		h->dropped++;
 		return;
 	}
@@ -144,18 +150,20 @@ void
 sd_hlog_stop(struct sd_hlog *h, struct sd_events *bus)
 {
 	struct pollfd p = { h->fd, POLLOUT, 0 };
-	int waited = 0;
+	int64_t deadline = sd_mono_ns() + SD_HLOG_STOP_NS;
 
 	if (h->handle > 0)
 		sd_events_remove_sink(bus, h->handle);
 	h->handle = 0;
 	if (h->buf != NULL) {
 		hlog_say_dropped(h);
-		while (evbuffer_get_length(h->buf) > 0 && waited < 1000 &&
-		    hlog_write(h) == 0 && evbuffer_get_length(h->buf) > 0) {
+		/* What waits goes to a reader that takes it, for up to two
+		 * seconds (by the clock: a pipe takes 64 KiB a write, and
+		 * up to 4 MiB can wait). */
+		while (evbuffer_get_length(h->buf) > 0 &&
+		    hlog_write(h) == 0 && evbuffer_get_length(h->buf) > 0 &&
+		    sd_mono_ns() < deadline)
 			poll(&p, 1, 100);
-			waited += 100;
-		}
 		evbuffer_free(h->buf);
 	}
 	if (h->turn != NULL)
