@@ -265,12 +265,20 @@ sd_conn_send_error(struct sd_conn *c, uint16_t code, uint16_t ref_type,
 static void
 conn_process(struct sd_conn *c)
 {
+	static const uint8_t none[1];
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
 	struct sd_frame f;
 	enum sd_dec_ev ev;
 	size_t off, used;
 
+	/* A body's end is reported on the call after its last byte: a
+	 * connection paused on that byte has it now, bytes or not (a
+	 * legacy sender sends nothing more until it is answered). */
+	while (c->state == SD_CONN_OPEN && !c->paused &&
+	    (ev = sd_proto_dec_feed(&c->dec, none, 0, &used, &f)) !=
+	    SD_DEC_NEED_MORE)
+		sd_handle_event(c, ev, &f);
 	while (c->state == SD_CONN_OPEN && !c->paused &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
 		off = 0;

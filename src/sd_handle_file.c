@@ -196,11 +196,7 @@ sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f)
 		return;		/* the body of a refused file */
 	if (sd_files_write(c->srv->files, x, f->data, f->data_len, err) ==
 	    SD_OK) {
-		/* Not after a legacy body's last byte: the decoder says the
-		 * body ended only when fed again, and a paused legacy
-		 * sender sends nothing until it is answered. */
-		if (!(x->legacy && x->done == x->size) &&
-		    sd_files_backlogged(c->srv->files, x)) {
+		if (sd_files_backlogged(c->srv->files, x)) {
 			c->disk_wait = 1;
 			sd_conn_pause(c);
 		}

@@ -787,6 +787,47 @@ test_file_streaming(void)
 	buf_free(&b);
 }
 
+/* A body's end comes on the call after its last byte, and an empty
+ * call gives it: a connection paused on that byte feeds nothing when it
+ * resumes. An empty call in any other state asks for more. */
+static void
+test_empty_feed(void)
+{
+	static const uint8_t none[1];
+	struct buf b = { 0 };
+	struct sd_legacy_file lf = { { 0 }, 2, 10 };
+	struct sd_proto_dec d;
+	struct sd_frame f;
+	size_t used, off = 0, file_end;
+
+	ADD(&b, sd_proto_enc_legacy_file, &lf);
+	buf_add(&b, (const uint8_t *)"0123456789", 10);
+	file_end = b.len;
+	add_lmsg(&b, "hi");
+	sd_proto_dec_init(&d, NULL);
+	CHECK_EQ(sd_proto_dec_feed(&d, none, 0, &used, &f), SD_DEC_NEED_MORE);
+	CHECK_EQ(sd_proto_dec_feed(&d, b.p, 3, &used, &f), SD_DEC_NEED_MORE);
+	off = used;
+	CHECK_EQ(sd_proto_dec_feed(&d, none, 0, &used, &f), SD_DEC_NEED_MORE);
+	while (off < file_end) {
+		CHECK_EQ(sd_proto_dec_feed(&d, b.p + off, file_end - off,
+		    &used, &f) != SD_DEC_ERROR, 1);
+		off += used;
+	}
+	CHECK_EQ(sd_proto_dec_feed(&d, none, 0, &used, &f), SD_DEC_END);
+	CHECK_EQ(f.kind, SD_K_LEGACY_FILE);
+	CHECK_EQ(sd_proto_dec_feed(&d, none, 0, &used, &f), SD_DEC_NEED_MORE);
+	CHECK_EQ(sd_proto_dec_feed(&d, b.p + off, 5, &used, &f),
+	    SD_DEC_NEED_MORE);
+	off += used;
+	CHECK_EQ(sd_proto_dec_feed(&d, none, 0, &used, &f), SD_DEC_NEED_MORE);
+	CHECK_EQ(sd_proto_dec_feed(&d, b.p + off, b.len - off, &used, &f),
+	    SD_DEC_FRAME);
+	CHECK_EQ(f.kind, SD_K_LEGACY_MSG);
+	sd_proto_dec_done(&d);
+	buf_free(&b);
+}
+
 static void
 test_zero_length_bodies(void)
 {
@@ -979,6 +1020,7 @@ static const struct sd_test_case cases[] = {
 	{ "odd_sid_evt", test_odd_sid_evt },
 	{ "file_streaming", test_file_streaming },
 	{ "zero_length_bodies", test_zero_length_bodies },
+	{ "empty_feed", test_empty_feed },
 	{ "split_large_message", test_split_large_message },
 	{ "encoders", test_encoders },
 	{ "tables", test_tables },
