@@ -55,7 +55,7 @@ struct sd_diskq {
 	pthread_t		 thread;
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
-	struct dq_list		 todo;
+	struct dq_list		 jobs;		/* queued, not yet run */
 	struct dq_list		 done;
 	int			 stop;
 	uint64_t		 pending;	/* bytes queued, not reported */
@@ -157,12 +157,12 @@ dq_main(void *arg)
 
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		while (STAILQ_EMPTY(&q->todo) && !q->stop)
+		while (STAILQ_EMPTY(&q->jobs) && !q->stop)
 			pthread_cond_wait(&q->cond, &q->lock);
-		j = STAILQ_FIRST(&q->todo);
+		j = STAILQ_FIRST(&q->jobs);
 		if (j == NULL)
 			break;		/* stopping, and nothing left */
-		STAILQ_REMOVE_HEAD(&q->todo, entry);
+		STAILQ_REMOVE_HEAD(&q->jobs, entry);
 		pthread_mutex_unlock(&q->lock);
 		dq_run(j);
 		pthread_mutex_lock(&q->lock);
@@ -211,7 +211,7 @@ sd_diskq_new(struct event_base *base, sd_diskq_cb cb, void *arg)
 		return NULL;
 	q->cb = cb;
 	q->arg = arg;
-	STAILQ_INIT(&q->todo);
+	STAILQ_INIT(&q->jobs);
 	STAILQ_INIT(&q->done);
 	STAILQ_INIT(&q->pool);
 	pthread_mutex_init(&q->lock, NULL);
@@ -266,7 +266,7 @@ static void
 dq_push(struct sd_diskq *q, struct dq_job *j)
 {
 	pthread_mutex_lock(&q->lock);
-	STAILQ_INSERT_TAIL(&q->todo, j, entry);
+	STAILQ_INSERT_TAIL(&q->jobs, j, entry);
 	if (j->done.op == SD_DQ_WRITE)
 		q->pending += j->len;
 	pthread_cond_signal(&q->cond);
