@@ -4,9 +4,11 @@
  *
  * A connection is created by a listener and owned by the server's
  * registry. sd_conn_close() takes it out of the registry at once (so a
- * disconnect shows immediately) and frees it later from the loop, so a
- * callback that still holds it never touches freed memory; code that may
- * have closed it checks sd_conn_dead().
+ * disconnect shows immediately) and moves it, bufferevent and all, to
+ * the server's dead list, which sd_conn_free_dead() empties from its own
+ * event: a callback that still holds a closed connection (or its
+ * buffers) never touches freed memory; code that may have closed it
+ * checks sd_conn_dead() before acting on it again.
  */
 #ifndef SD_CONN_H
 #define SD_CONN_H
@@ -71,6 +73,9 @@ struct sd_conn *sd_conn_new(struct sd_server *srv, struct sd_listener *lst,
 /* Close now (output not yet sent is dropped), say why, and free the
  * connection from the loop. */
 void sd_conn_close(struct sd_conn *c, const char *reason);
+
+/* Free every closed connection; only from outside their callbacks. */
+void sd_conn_free_dead(struct sd_server *srv);
 
 /* Stop reading, send what is queued, then close saying why. */
 void sd_conn_drain(struct sd_conn *c, const char *reason);

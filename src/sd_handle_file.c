@@ -110,10 +110,11 @@ file_chunk(struct sd_conn *c, const struct sd_file_chunk *k)
 	if (x == NULL)
 		return;
 	if (k->offset != x->done || k->len > x->size - x->done) {
-		sd_conn_send_error(c, SD_EC_OFFSET, SD_T_FILE_CHUNK, k->xfer,
-		    "chunk is not the next part of the file");
+		/* Forget x before the answer: writing may close c. */
 		sd_files_abort(c->srv->files, x, "chunk out of order");
 		c->xfer = NULL;
+		sd_conn_send_error(c, SD_EC_OFFSET, SD_T_FILE_CHUNK, k->xfer,
+		    "chunk is not the next part of the file");
 		return;
 	}
 	c->body = x;

@@ -86,6 +86,15 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The connections closed during this turn of the loop are freed. */
+static void
+server_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sd_conn_free_dead(arg);
+}
+
 static int
 server_mkdirs(const struct sd_config *cfg, char err[SD_ERR_LEN])
 {
@@ -188,6 +197,12 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	srv->started_ns = sd_now_ns();
 	srv->started_mono = sd_mono_ns();
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->dead);
+	srv->reap = event_new(base, -1, 0, server_reap_cb, srv);
+	if (srv->reap == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		goto fail;
+	}
 	if (server_mkdirs(cfg, err) != SD_OK)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
@@ -232,6 +247,9 @@ sd_server_free(struct sd_server *srv)
 		return;
 	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
 		sd_conn_close(c, "server stopped");
+	sd_conn_free_dead(srv);
+	if (srv->reap != NULL)
+		event_free(srv->reap);
 	for (i = 0; i < srv->nlisteners; i++)
 		sd_listen_close(&srv->listeners[i]);
 	free(srv->listeners);

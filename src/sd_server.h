@@ -44,6 +44,8 @@ struct sd_server {
 	struct sd_listener	*listeners;	/* array */
 	size_t			 nlisteners;
 	struct sd_conn_list	 conns;
+	struct sd_conn_list	 dead;		/* closed, to be freed */
+	struct event		*reap;		/* frees the dead */
 	size_t			 nconns;
 	uint32_t		 next_id;
 	struct sd_files		*files;

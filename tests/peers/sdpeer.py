@@ -54,6 +54,13 @@ def check(cond, msg):
         raise TestFailure(msg)
 
 
+def skip(msg):
+    """Exit 77, meson's `skipped`, saying why."""
+    print("SKIP %s: %s" % (os.path.basename(sys.argv[0]), msg),
+          file=sys.stderr)
+    sys.exit(77)
+
+
 def log(msg):
     print("# " + msg, file=sys.stderr, flush=True)
 
@@ -136,7 +143,8 @@ class Server:
     """
 
     def __init__(self, ports=None, nports=1, extra=(), with_ports=True,
-                 with_bind=True, expect_listen=None, data_dir=None):
+                 with_bind=True, expect_listen=None, data_dir=None, env=None):
+        self.env = dict(env or {})
         self.ports = list(ports) if ports is not None else free_ports(nports)
         self.extra = list(extra)
         self.with_ports = with_ports
@@ -188,7 +196,9 @@ class Server:
     def start(self, wait=True, timeout=10.0):
         argv = self.argv()
         log("starting: " + " ".join(argv))
+        env = dict(os.environ, **self.env) if self.env else None
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     env=env,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         t1 = threading.Thread(target=self._read_stdout, daemon=True)
