@@ -47,7 +47,9 @@ struct sd_conn {
 	int64_t			 last_active_ns;
 	uint8_t			 dev[SD_MAC_LEN];
 	int			 has_dev;
-	int			 ext;		/* said HELLO */
+	int			 ext;		/* speaks extension frames */
+	int			 hello;		/* said HELLO (once only) */
+	int			 authed;	/* presented --token */
 	char			 name[64];	/* from HELLO */
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;

@@ -10,6 +10,7 @@
 #include "sd_handle.h"
 #include "sd_proto_enc.h"
 #include "sd_server.h"
+#include "sd_throttle.h"
 
 /* The decoder discarded bytes: say so, and tell an extension client. */
 static void
@@ -51,6 +52,39 @@ handle_copy_name(char *dst, size_t len, const char *src, size_t n)
 	dst[o] = '\0';
 }
 
+/* Refuse a HELLO: tell the client why, and close once it has heard. */
+static void
+handle_hello_refuse(struct sd_conn *c, uint16_t code, const char *why)
+{
+	sd_conn_send_error(c, code, SD_T_HELLO, 0, why);
+	sd_conn_drain(c, why);
+}
+
+/* With --token: whether h carries it. Every refusal counts against the
+ * address, and an address over the limit is not even compared. */
+static int
+handle_token_ok(struct sd_conn *c, const struct sd_hello *h)
+{
+	const char *token = c->srv->cfg->token;
+	struct sd_throttle *t = c->srv->hello_fails;
+	int64_t now = sd_mono_ns();
+
+	if (token == NULL)
+		return 1;
+	if (sd_throttle_count(t, c->peer, now) >= SD_HELLO_FAIL_MAX) {
+		handle_hello_refuse(c, SD_EC_LIMIT,
+		    "too many refused HELLOs from this address");
+		return 0;
+	}
+	if (sd_secret_equal(h->token, h->token_len, token, strlen(token))) {
+		c->authed = 1;
+		return 1;
+	}
+	sd_throttle_add(t, c->peer, 1, now);
+	handle_hello_refuse(c, SD_EC_AUTH, "token refused");
+	return 0;
+}
+
 static void
 handle_hello(struct sd_conn *c, const struct sd_frame *f)
 {
@@ -66,13 +100,15 @@ handle_hello(struct sd_conn *c, const struct sd_frame *f)
 	size_t n;
 
 	c->ext = 1;
-	if (cfg->token != NULL && (h->token_len != strlen(cfg->token) ||
-	    memcmp(h->token, cfg->token, h->token_len) != 0)) {
-		sd_conn_send_error(c, SD_EC_AUTH, SD_T_HELLO, 0,
-		    "token refused");
-		sd_conn_drain(c, "token refused");
+	/* One identity per connection: a second HELLO could swap the
+	 * device under transfers and readings already in flight. */
+	if (c->hello) {
+		handle_hello_refuse(c, SD_EC_UNEXPECTED, "HELLO sent twice");
 		return;
 	}
+	c->hello = 1;
+	if (!handle_token_ok(c, h))
+		return;
 	memcpy(c->dev, h->dev, SD_MAC_LEN);
 	c->has_dev = 1;
 	handle_copy_name(c->name, sizeof(c->name), h->name, h->name_len);

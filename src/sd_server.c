@@ -20,6 +20,7 @@
 #include "sd_sink_influx.h"
 #include "sd_sink_kafka.h"
 #include "sd_spool.h"
+#include "sd_throttle.h"
 
 #define SD_FLUSH_MS	20	/* legacy readings reach the disk within */
 
@@ -198,6 +199,12 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	srv->started_mono = sd_mono_ns();
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->dead);
+	srv->hello_fails = malloc(sizeof(*srv->hello_fails));
+	if (srv->hello_fails == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		goto fail;
+	}
+	sd_throttle_init(srv->hello_fails, SD_HELLO_FAIL_WINDOW);
 	srv->reap = event_new(base, -1, 0, server_reap_cb, srv);
 	if (srv->reap == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
@@ -261,6 +268,7 @@ sd_server_free(struct sd_server *srv)
 		event_free(srv->stop_timer);
 	sd_pipeline_free(srv->pipe);
 	sd_files_free(srv->files);
+	free(srv->hello_fails);
 	free(srv);
 }
 

@@ -36,6 +36,12 @@ struct sd_totals {
 };
 
 TAILQ_HEAD(sd_conn_list, sd_conn);
+struct sd_throttle;
+
+/* Refused HELLOs an address may make in a window before every HELLO of
+ * its is refused unheard until the window ends (no token guessing). */
+#define SD_HELLO_FAIL_MAX	10
+#define SD_HELLO_FAIL_WINDOW	(60 * INT64_C(1000000000))
 
 struct sd_server {
 	struct event_base	*base;
@@ -51,6 +57,7 @@ struct sd_server {
 	struct sd_files		*files;
 	struct sd_pipeline	*pipe;
 	struct sd_totals	 totals;
+	struct sd_throttle	*hello_fails;	/* refused HELLOs by address */
 	int64_t			 started_ns;
 	int64_t			 started_mono;
 	struct event		*tick;		/* once a second */

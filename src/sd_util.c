@@ -135,3 +135,16 @@ sd_parse_target(const char *s, char *host, size_t len, int *port)
 	*port = (int)p;
 	return 0;
 }
+
+int
+sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen)
+{
+	const unsigned char *a = u, *b = s;
+	unsigned char d = 0;
+	size_t i;
+
+	/* Every byte of the secret is looked at, whatever matched. */
+	for (i = 0; i < slen; i++)
+		d |= (unsigned char)((i < ulen ? a[i] : 0) ^ b[i]);
+	return d == 0 && ulen == slen;
+}

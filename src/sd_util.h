@@ -30,6 +30,10 @@ void sd_fmt_rfc3339(int64_t ns, char *buf, size_t len);
 /* Format a byte count for people ("1.2 MB"). */
 void sd_fmt_bytes(uint64_t n, char *buf, size_t len);
 
+/* Whether the peer's bytes u equal the secret s, in a time that depends
+ * on the secret's length only. */
+int sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen);
+
 /* "host:port" or "[v6 address]:port" into host and port; 0 or -1. */
 int sd_parse_target(const char *s, char *host, size_t len, int *port);
 
