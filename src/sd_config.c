@@ -22,7 +22,7 @@ enum opt_id {
 	O_HEADLESS = 256, O_CONTROL, O_LOG_FORMAT, O_REPLY_FORMAT,
 	O_SERVER_NAME, O_TOKEN, O_MAX_CLIENTS, O_MAX_PER_PORT, O_MAX_MSG,
 	O_MAX_FILE, O_OUT_BUFFER, O_IDLE, O_KEEPALIVE, O_SHUTDOWN,
-	O_MEASUREMENT, O_FIELD, O_DEVICE_TAG, O_EXTRA_TAGS,
+	O_FRAME_TIMEOUT, O_MEASUREMENT, O_FIELD, O_DEVICE_TAG, O_EXTRA_TAGS,
 	O_SPOOL_MAX, O_SPOOL_FULL, O_FSYNC,
 	O_INFLUX_URL, O_INFLUX_DB, O_INFLUX_USER, O_INFLUX_PASSWORD,
 	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
@@ -47,6 +47,7 @@ static const struct option sd_long_opts[] = {
 	{ "max-file", required_argument, NULL, O_MAX_FILE },
 	{ "out-buffer", required_argument, NULL, O_OUT_BUFFER },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
+	{ "frame-timeout", required_argument, NULL, O_FRAME_TIMEOUT },
 	{ "keepalive", required_argument, NULL, O_KEEPALIVE },
 	{ "shutdown-timeout", required_argument, NULL, O_SHUTDOWN },
 	{ "measurement", required_argument, NULL, O_MEASUREMENT },
@@ -101,7 +102,8 @@ sd_config_usage(FILE *fp)
 "      --max-msg SIZE        largest message text (1M)\n"
 "      --max-file SIZE       largest file (64G)\n"
 "      --out-buffer SIZE     output a client may leave unread (1M)\n"
-"      --idle-timeout SECS   drop a silent client (900; 0: never)\n"
+"      --idle-timeout SECS   drop a client sending no whole frame (900)\n"
+"      --frame-timeout SECS  drop a client whose frame lingers (30)\n"
 "      --keepalive SECS      TCP keep-alive idle time (60; 0: off)\n"
 "      --shutdown-timeout SECS  time transfers get to finish (5)\n"
 "      --measurement NAME    InfluxDB measurement (sensor)\n"
@@ -376,6 +378,10 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 	case O_IDLE:
 		num = &cfg->idle_timeout;
 		break;
+	case O_FRAME_TIMEOUT:
+		num = &cfg->frame_timeout;
+		max = 86400;
+		break;
 	case O_KEEPALIVE:
 		num = &cfg->keepalive;
 		max = 32767;
@@ -505,6 +511,7 @@ sd_config_init(struct sd_config *cfg)
 	cfg->max_file = 64ULL << 30;
 	cfg->out_buffer = 1u << 20;
 	cfg->idle_timeout = 900;
+	cfg->frame_timeout = 30;
 	cfg->keepalive = 60;
 	cfg->shutdown_timeout = 5;
 	cfg->spool_max = 1ULL << 30;

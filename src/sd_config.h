@@ -31,6 +31,7 @@ struct sd_config {
 	uint64_t	 max_file;
 	uint64_t	 out_buffer;
 	uint64_t	 idle_timeout;	/* seconds, 0: never */
+	uint64_t	 frame_timeout;	/* seconds, 0: never */
 	uint64_t	 keepalive;	/* seconds, 0: off */
 	uint64_t	 shutdown_timeout;
 	char		*measurement;

@@ -33,6 +33,7 @@
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg);
 
 /* Decoder caps from the server's limits. */
 static void
@@ -76,6 +77,85 @@ conn_peer(struct sd_conn *c, const struct sockaddr *sa)
 	}
 }
 
+/*
+ * One timer per connection stands for three deadlines, whichever is
+ * first: no whole frame for --idle-timeout (bytes of garbage or of a
+ * header do not count, so a trickle cannot keep a connection), a frame
+ * begun and not finished within --frame-timeout (bytes of a file body
+ * count as progress), and a drain whose peer does not read its last
+ * answers within --frame-timeout. Activity only moves timestamps: the
+ * timer is re-armed when it fires early, or brought forward when a
+ * frame starts.
+ */
+static int64_t
+conn_deadline(const struct sd_conn *c, const char **why)
+{
+	const struct sd_config *cfg = c->srv->cfg;
+	int64_t sec = 1000000000, at = INT64_MAX, frame;
+
+	frame = (int64_t)(cfg->frame_timeout ? cfg->frame_timeout : 30) * sec;
+	if (c->state == SD_CONN_DRAINING) {
+		*why = "drain timeout";
+		return c->drain_start_ns + frame;
+	}
+	if (cfg->idle_timeout != 0) {
+		at = c->active_ns + (int64_t)cfg->idle_timeout * sec;
+		*why = "idle timeout";
+	}
+	if (cfg->frame_timeout != 0 && c->frame_start_ns != 0 &&
+	    c->frame_start_ns + frame < at) {
+		at = c->frame_start_ns + frame;
+		*why = "frame timeout";
+	}
+	return at;
+}
+
+/* Arm the timer for the first deadline, unless it is armed for it or
+ * for an earlier time already (then it re-arms itself when it fires). */
+static void
+conn_deadline_arm(struct sd_conn *c, int64_t now)
+{
+	const char *why;
+	int64_t at = conn_deadline(c, &why), d;
+	struct timeval tv;
+
+	if (at == INT64_MAX ||
+	    (evtimer_pending(c->deadline_ev, NULL) && c->deadline_ns <= at))
+		return;
+	d = at > now ? at - now : 0;
+	tv.tv_sec = (time_t)(d / 1000000000);
+	tv.tv_usec = (suseconds_t)(d % 1000000000 / 1000);
+	c->deadline_ns = at;
+	evtimer_add(c->deadline_ev, &tv);
+}
+
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_conn *c = arg;
+	struct sd_event e = { .kind = SD_EV_DROP };
+	int64_t now = sd_mono_ns();
+	const char *why;
+
+	(void)fd;
+	(void)what;
+	/* A client the server holds back is not late: its clocks start
+	 * again when it is read again. */
+	if (c->paused && c->state == SD_CONN_OPEN) {
+		c->active_ns = now;
+		if (c->frame_start_ns != 0)
+			c->frame_start_ns = now;
+	}
+	if (conn_deadline(c, &why) > now) {
+		conn_deadline_arm(c, now);
+		return;
+	}
+	e.id = c->id;
+	e.reason = why;
+	sd_events_fire(c->srv->events, &e);
+	sd_conn_close(c, why);
+}
+
 struct sd_conn *
 sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
     const struct sockaddr *sa, int salen)
@@ -83,7 +163,6 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	const struct sd_config *cfg = srv->cfg;
 	struct sd_event e = { .kind = SD_EV_CONNECT };
 	struct sd_proto_limits lim;
-	struct timeval idle = { (time_t)cfg->idle_timeout, 0 };
 	struct sd_conn *c;
 
 	(void)salen;
@@ -99,6 +178,10 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	c->id = ++srv->next_id;
 	c->port = lst->port;
 	c->connected_ns = c->last_active_ns = sd_now_ns();
+	c->active_ns = sd_mono_ns();
+	c->deadline_ev = evtimer_new(srv->base, conn_deadline_cb, c);
+	if (c->deadline_ev == NULL)
+		goto fail_bev;
 	conn_peer(c, sa);
 	conn_limits(cfg, &lim);
 	sd_proto_dec_init(&c->dec, &lim);
@@ -107,8 +190,7 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	    c);
 	bufferevent_set_max_single_read(c->bev, SD_CONN_MAX_READ);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SD_CONN_HIGH_WATER);
-	if (cfg->idle_timeout != 0)
-		bufferevent_set_timeouts(c->bev, &idle, NULL);
+	conn_deadline_arm(c, c->active_ns);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
@@ -122,6 +204,10 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	e.port = c->port;
 	sd_events_fire(srv->events, &e);
 	return c;
+fail_bev:
+	bufferevent_free(c->bev);
+	free(c);
+	return NULL;		/* the bufferevent closed fd */
 fail_free:
 	free(c);
 fail:
@@ -175,6 +261,8 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	if (c->resume_ev != NULL)
 		event_free(c->resume_ev);
 	c->resume_ev = NULL;
+	event_free(c->deadline_ev);
+	c->deadline_ev = NULL;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	/* The peer hears the close now, not when the reaper runs. */
@@ -194,6 +282,8 @@ sd_conn_drain(struct sd_conn *c, const char *reason)
 		return;
 	c->state = SD_CONN_DRAINING;
 	c->drain_reason = reason;
+	c->drain_start_ns = sd_mono_ns();
+	conn_deadline_arm(c, c->drain_start_ns);
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		sd_conn_close(c, reason);
@@ -298,6 +388,33 @@ sd_conn_send_error(struct sd_conn *c, uint16_t code, uint16_t ref_type,
 	return sd_conn_write(c, buf, n);
 }
 
+/* One decoded event: whole frames and body bytes are the activity the
+ * deadlines look at (see conn_deadline). */
+static void
+conn_event(struct sd_conn *c, enum sd_dec_ev ev, const struct sd_frame *f,
+    int64_t now)
+{
+	if (ev == SD_DEC_FRAME || ev == SD_DEC_END || ev == SD_DEC_DATA) {
+		c->active_ns = now;
+		c->frame_start_ns = ev == SD_DEC_DATA ? now : 0;
+	}
+	sd_handle_event(c, ev, f);
+}
+
+/* After a pass: a frame left half read starts its clock. */
+static void
+conn_frame_clock(struct sd_conn *c, int64_t now)
+{
+	if (c->state != SD_CONN_OPEN)
+		return;
+	if (!sd_proto_dec_busy(&c->dec))
+		c->frame_start_ns = 0;
+	else if (c->frame_start_ns == 0) {
+		c->frame_start_ns = now;
+		conn_deadline_arm(c, now);
+	}
+}
+
 /* Feed what is buffered to the decoder, chain by chain, until it is
  * used up, the connection closes or a stage behind it pauses it. */
 static void
@@ -308,6 +425,7 @@ conn_process(struct sd_conn *c)
 	struct evbuffer_iovec v;
 	struct sd_frame f;
 	enum sd_dec_ev ev;
+	int64_t now = sd_mono_ns();
 	size_t off, used;
 
 	/* A body's end is reported on the call after its last byte: a
@@ -316,7 +434,7 @@ conn_process(struct sd_conn *c)
 	while (c->state == SD_CONN_OPEN && !c->paused &&
 	    (ev = sd_proto_dec_feed(&c->dec, none, 0, &used, &f)) !=
 	    SD_DEC_NEED_MORE)
-		sd_handle_event(c, ev, &f);
+		conn_event(c, ev, &f, now);
 	while (c->state == SD_CONN_OPEN && !c->paused &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
 		off = 0;
@@ -327,7 +445,7 @@ conn_process(struct sd_conn *c)
 			off += used;
 			if (ev == SD_DEC_NEED_MORE)
 				break;
-			sd_handle_event(c, ev, &f);
+			conn_event(c, ev, &f, now);
 			if (c->state != SD_CONN_OPEN || c->paused)
 				break;
 		}
@@ -337,6 +455,7 @@ conn_process(struct sd_conn *c)
 			return;
 		evbuffer_drain(in, off);
 	}
+	conn_frame_clock(c, now);
 }
 
 /* libevent 2.1 reads at most 4 KiB a turn of the loop (2.2 makes it
@@ -453,13 +572,6 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	char why[SD_ERR_LEN];
 
 	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT) {
-		e.id = c->id;
-		e.reason = "idle timeout";
-		sd_events_fire(c->srv->events, &e);
-		sd_conn_close(c, "idle timeout");
-		return;
-	}
 	if (what & BEV_EVENT_ERROR) {
 		snprintf(why, sizeof(why), "%s", strerror(errno));
 		sd_conn_close(c, why);

@@ -44,7 +44,12 @@ struct sd_conn {
 	uint16_t		 peer_port;
 	uint16_t		 port;		/* the server's port */
 	int64_t			 connected_ns;
-	int64_t			 last_active_ns;
+	int64_t			 last_active_ns;	/* wall clock */
+	int64_t			 active_ns;	/* last whole frame, mono */
+	int64_t			 frame_start_ns;	/* 0: between frames */
+	int64_t			 drain_start_ns;
+	int64_t			 deadline_ns;	/* timer armed for, mono */
+	struct event		*deadline_ev;
 	uint8_t			 dev[SD_MAC_LEN];
 	int			 has_dev;
 	int			 ext;		/* speaks extension frames */
