@@ -22,7 +22,8 @@ enum opt_id {
 	O_HEADLESS = 256, O_CONTROL, O_LOG_FORMAT, O_REPLY_FORMAT,
 	O_SERVER_NAME, O_TOKEN, O_MAX_CLIENTS, O_MAX_PER_PORT, O_MAX_MSG,
 	O_MAX_FILE, O_OUT_BUFFER, O_IDLE, O_KEEPALIVE, O_SHUTDOWN,
-	O_FRAME_TIMEOUT, O_MEASUREMENT, O_FIELD, O_DEVICE_TAG, O_EXTRA_TAGS,
+	O_FRAME_TIMEOUT, O_DEVICE_RATE, O_MEASUREMENT, O_FIELD, O_DEVICE_TAG,
+	O_EXTRA_TAGS,
 	O_SPOOL_MAX, O_SPOOL_FULL, O_FSYNC,
 	O_INFLUX_URL, O_INFLUX_DB, O_INFLUX_USER, O_INFLUX_PASSWORD,
 	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
@@ -48,6 +49,7 @@ static const struct option sd_long_opts[] = {
 	{ "out-buffer", required_argument, NULL, O_OUT_BUFFER },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "frame-timeout", required_argument, NULL, O_FRAME_TIMEOUT },
+	{ "device-rate", required_argument, NULL, O_DEVICE_RATE },
 	{ "keepalive", required_argument, NULL, O_KEEPALIVE },
 	{ "shutdown-timeout", required_argument, NULL, O_SHUTDOWN },
 	{ "measurement", required_argument, NULL, O_MEASUREMENT },
@@ -104,6 +106,8 @@ sd_config_usage(FILE *fp)
 "      --out-buffer SIZE     output a client may leave unread (1M)\n"
 "      --idle-timeout SECS   drop a client sending no whole frame (900)\n"
 "      --frame-timeout SECS  drop a client whose frame lingers (30)\n"
+"      --device-rate SIZE[/SECS]  bytes a device may send a minute (or\n"
+"                            SECS) before it is read no more (0: any)\n"
 "      --keepalive SECS      TCP keep-alive idle time (60; 0: off)\n"
 "      --shutdown-timeout SECS  time transfers get to finish (5)\n"
 "      --measurement NAME    InfluxDB measurement (sensor)\n"
@@ -204,6 +208,28 @@ parse_extra_tags(struct sd_config *cfg, const char *v)
 	return SD_OK;
 }
 
+/* "SIZE" (a minute) or "SIZE/SECS": what one device may send. */
+static int
+parse_rate(struct sd_config *cfg, const char *v)
+{
+	char size[64];
+	const char *slash = strchr(v, '/');
+	size_t n = slash != NULL ? (size_t)(slash - v) : strlen(v);
+	uint64_t bytes, secs = 60;
+
+	if (n >= sizeof(size))
+		return SD_ERR_INVAL;
+	memcpy(size, v, n);
+	size[n] = '\0';
+	if (sd_parse_size(size, &bytes) != SD_OK ||
+	    (slash != NULL &&
+	    sd_parse_u64(slash + 1, 1, 3600, &secs) != SD_OK))
+		return SD_ERR_INVAL;
+	cfg->device_rate = bytes;
+	cfg->device_rate_secs = secs;
+	return SD_OK;
+}
+
 static int
 parse_fsync(struct sd_config *cfg, const char *v)
 {
@@ -294,6 +320,11 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		if (parse_extra_tags(cfg, v) == SD_OK)
 			return SD_OK;
 		want = "port, peer or port,peer";
+		break;
+	case O_DEVICE_RATE:
+		if (parse_rate(cfg, v) == SD_OK)
+			return SD_OK;
+		want = "a size per minute, or SIZE/SECS (1 to 3600)";
 		break;
 	case O_SPOOL_FULL:
 		if (strcmp(v, "block") == 0 || strcmp(v, "drop-oldest") == 0) {
@@ -512,6 +543,7 @@ sd_config_init(struct sd_config *cfg)
 	cfg->out_buffer = 1u << 20;
 	cfg->idle_timeout = 900;
 	cfg->frame_timeout = 30;
+	cfg->device_rate_secs = 60;
 	cfg->keepalive = 60;
 	cfg->shutdown_timeout = 5;
 	cfg->spool_max = 1ULL << 30;

@@ -32,6 +32,8 @@ struct sd_config {
 	uint64_t	 out_buffer;
 	uint64_t	 idle_timeout;	/* seconds, 0: never */
 	uint64_t	 frame_timeout;	/* seconds, 0: never */
+	uint64_t	 device_rate;	/* bytes a device may send, 0: any */
+	uint64_t	 device_rate_secs;	/* ... in this many seconds */
 	uint64_t	 keepalive;	/* seconds, 0: off */
 	uint64_t	 shutdown_timeout;
 	char		*measurement;

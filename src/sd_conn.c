@@ -24,6 +24,7 @@
 #include "sd_pipeline.h"
 #include "sd_proto_enc.h"
 #include "sd_server.h"
+#include "sd_throttle.h"
 
 #define SD_CONN_MAX_READ	(256u << 10)	/* per read() */
 #define SD_CONN_HIGH_WATER	(512u << 10)	/* unparsed input */
@@ -263,6 +264,9 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	c->resume_ev = NULL;
 	event_free(c->deadline_ev);
 	c->deadline_ev = NULL;
+	if (c->rate_ev != NULL)
+		event_free(c->rate_ev);
+	c->rate_ev = NULL;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	/* The peer hears the close now, not when the reaper runs. */
@@ -401,6 +405,51 @@ conn_event(struct sd_conn *c, enum sd_dec_ev ev, const struct sd_frame *f,
 	sd_handle_event(c, ev, f);
 }
 
+/* The device's budget expired or was renewed: read it again unless
+ * another stage still holds it (they resume it themselves). */
+static void
+conn_rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	c->rate_wait = 0;
+	if (!c->disk_wait && !c->ack_pending &&
+	    !sd_pipeline_full(c->srv->pipe))
+		sd_conn_resume(c);
+}
+
+/* --device-rate: n more bytes came from c's device. Over its budget,
+ * c is read no more until the device's window ends (backpressure: the
+ * device's own TCP window fills, nobody else waits). */
+static void
+conn_rate(struct sd_conn *c, size_t n, int64_t now)
+{
+	struct sd_server *srv = c->srv;
+	char dev[18];
+	int64_t left;
+	struct timeval tv;
+
+	if (srv->cfg->device_rate == 0 || !c->has_dev || n == 0 ||
+	    c->state != SD_CONN_OPEN)
+		return;
+	sd_conn_device(c, dev);
+	if (sd_throttle_add(srv->dev_bytes, dev, n, now) <
+	    srv->cfg->device_rate)
+		return;
+	if (c->rate_ev == NULL)
+		c->rate_ev = evtimer_new(srv->base, conn_rate_cb, c);
+	if (c->rate_ev == NULL)
+		return;
+	left = sd_throttle_left(srv->dev_bytes, dev, now);
+	tv.tv_sec = (time_t)(left / 1000000000);
+	tv.tv_usec = (suseconds_t)(left % 1000000000 / 1000);
+	c->rate_wait = 1;
+	sd_conn_pause(c);
+	evtimer_add(c->rate_ev, &tv);
+}
+
 /* After a pass: a frame left half read starts its clock. */
 static void
 conn_frame_clock(struct sd_conn *c, int64_t now)
@@ -426,7 +475,7 @@ conn_process(struct sd_conn *c)
 	struct sd_frame f;
 	enum sd_dec_ev ev;
 	int64_t now = sd_mono_ns();
-	size_t off, used;
+	size_t off, used, fed = 0;
 
 	/* A body's end is reported on the call after its last byte: a
 	 * connection paused on that byte has it now, bytes or not (a
@@ -451,11 +500,13 @@ conn_process(struct sd_conn *c)
 		}
 		c->bytes_in += off;
 		c->srv->totals.bytes_in += off;
+		fed += off;
 		if (c->state == SD_CONN_DEAD)
 			return;
 		evbuffer_drain(in, off);
 	}
 	conn_frame_clock(c, now);
+	conn_rate(c, fed, now);
 }
 
 /* libevent 2.1 reads at most 4 KiB a turn of the loop (2.2 makes it

@@ -68,6 +68,8 @@ struct sd_conn {
 	int			 ack_pending;
 	int			 paused;	/* backpressure */
 	int			 disk_wait;	/* paused for the file store */
+	int			 rate_wait;	/* paused for --device-rate */
+	struct event		*rate_ev;	/* ... until this fires */
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* parse after a pause */
 	const char		*drain_reason;	/* a static string */

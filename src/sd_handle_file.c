@@ -232,7 +232,7 @@ file_drained(uint32_t client, void *arg)
 	if (c == NULL || !c->disk_wait)
 		return;
 	c->disk_wait = 0;
-	if (!sd_pipeline_full(srv->pipe))
+	if (!sd_pipeline_full(srv->pipe) && !c->rate_wait)
 		sd_handle_sensor_resume(c);
 }
 

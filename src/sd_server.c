@@ -82,7 +82,7 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->paused && !c->disk_wait)
+		if (c->paused && !c->disk_wait && !c->rate_wait)
 			sd_handle_sensor_resume(c);
 	}
 }
@@ -200,11 +200,14 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->dead);
 	srv->hello_fails = malloc(sizeof(*srv->hello_fails));
-	if (srv->hello_fails == NULL) {
+	srv->dev_bytes = malloc(sizeof(*srv->dev_bytes));
+	if (srv->hello_fails == NULL || srv->dev_bytes == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
 	sd_throttle_init(srv->hello_fails, SD_HELLO_FAIL_WINDOW);
+	sd_throttle_init(srv->dev_bytes,
+	    (int64_t)cfg->device_rate_secs * 1000000000);
 	srv->reap = event_new(base, -1, 0, server_reap_cb, srv);
 	if (srv->reap == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
@@ -269,6 +272,7 @@ sd_server_free(struct sd_server *srv)
 	sd_pipeline_free(srv->pipe);
 	sd_files_free(srv->files);
 	free(srv->hello_fails);
+	free(srv->dev_bytes);
 	free(srv);
 }
 

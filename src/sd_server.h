@@ -58,6 +58,7 @@ struct sd_server {
 	struct sd_pipeline	*pipe;
 	struct sd_totals	 totals;
 	struct sd_throttle	*hello_fails;	/* refused HELLOs by address */
+	struct sd_throttle	*dev_bytes;	/* --device-rate, by device */
 	int64_t			 started_ns;
 	int64_t			 started_mono;
 	struct event		*tick;		/* once a second */

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""--device-rate 256k/3: a device may send 256 KiB per 3 seconds. One
+device sending 2 MiB of readings flat out is read no further once its
+budget is spent (backpressure: its connection is not dropped, its bytes
+wait in TCP), goes on in the next window, and in the end every reading
+it sent is stored; meanwhile another device on another connection is
+answered at once."""
+import threading
+import time
+
+import sdpeer
+import sdwire
+from sdpeer import check
+
+BUDGET = 256 << 10
+OTHER = sdwire.mac("02:00:00:00:00:02")
+
+
+def readings(srv):
+    return srv.ctl({"cmd": "status"})["status"]["totals"]["readings"]
+
+
+def test():
+    srv = sdpeer.Server(extra=["--device-rate", "256k/3"]).start()
+    frame = sdwire.legacy_sensor(sdpeer.DEV, 1.25)
+    n = (2 << 20) // len(frame)
+    hog = srv.connect()
+    ehog = srv.client_event(hog)
+    done = threading.Event()
+
+    def send():
+        hog.sendall(frame * n)
+        done.set()
+    th = threading.Thread(target=send, daemon=True)
+    th.start()
+    time.sleep(1.0)
+    first = readings(srv)
+    per_window = BUDGET // len(frame)
+    # One read past the budget may be parsed before the pause.
+    check(0 < first <= per_window + (512 << 10) // len(frame),
+          "in the first second %d readings were stored; the budget is "
+          "%d a window" % (first, per_window))
+
+    other = srv.connect()
+    eo = srv.client_event(other)
+    t0 = time.monotonic()
+    other.sendall(sdwire.legacy_msg(OTHER, "me too"))
+    sdpeer.expect_bytes(other, sdpeer.reply_for(eo["fd"], "me too"),
+                        what="another device while one is throttled")
+    check(time.monotonic() - t0 < 1.0, "the other device waited %.2fs" %
+          (time.monotonic() - t0))
+
+    deadline = time.monotonic() + 60
+    while readings(srv) < n and time.monotonic() < deadline:
+        time.sleep(0.5)
+    total = readings(srv)
+    check(total == n, "%d of %d readings stored" % (total, n))
+    check(not srv.find_events("disconnect", lambda e: e.get("id") ==
+                              ehog["id"]), "the throttled device was "
+          "disconnected")
+    th.join(5)
+    check(done.is_set(), "the sender never finished")
+    hog.close()
+    other.close()
+    check(srv.stop() == 0, "exit status after SIGTERM not 0")
+
+
+sdpeer.run(test, deadline=85)
