@@ -31,7 +31,7 @@ throttle_find(const struct sd_throttle *t, const char *key, int64_t now)
 {
 	const struct sd_throttle_slot *s = &t->slot[throttle_index(key)];
 
-	if (strncmp(s->key, key, sizeof(s->key)) != 0 ||
+	if (strncmp(s->key, key, sizeof(s->key) - 1) != 0 ||
 	    now - s->start >= t->window)
 		return NULL;
 	return s;
