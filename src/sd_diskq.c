@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sd_diskq.h"
@@ -33,8 +34,9 @@ struct dq_job {
 	STAILQ_ENTRY(dq_job)	 entry;
 	struct sd_diskq_done	 done;
 	struct sd_diskq_file	*file;
-	char			*data;		/* a write's bytes */
-	size_t			 len;
+	char			*data;		/* a write's bytes, a path */
+	size_t			 len;		/* a write's length */
+	uint64_t		 size;		/* a reopen's expected size */
 	int			 pooled;
 };
 
@@ -49,6 +51,7 @@ struct sd_diskq_file {
 	/* The part file, or the file a close removes; a commit's name. */
 	char			 part[SD_DISKQ_PATH_MAX];
 	char			 final[SD_DISKQ_PATH_MAX];
+	char			 alt[SD_DISKQ_PATH_MAX];
 };
 
 struct sd_diskq {
@@ -111,6 +114,55 @@ dq_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Close f's descriptor, if it has one; 0 or an errno. */
+static int
+dq_close_fd(struct sd_diskq_file *f)
+{
+	int err = 0;
+
+	if (f->fd >= 0 && close(f->fd) != 0)
+		err = errno;
+	f->fd = -1;
+	return err;
+}
+
+/* Open a parked file again; 0, or an errno (ESTALE: not what we left). */
+static int
+dq_reopen(struct sd_diskq_file *f, const char *path, uint64_t size)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
+
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (uint64_t)st.st_size != size) {
+		close(fd);
+		return ESTALE;
+	}
+	f->fd = fd;
+	return 0;
+}
+
+/* Link a finished part to its name, or to alt when the name was taken
+ * meanwhile; 0 or an errno. link() fails rather than replace a file
+ * that appeared since the name was reserved; rename() would not. */
+static int
+dq_link(struct sd_diskq_file *f, int *alt)
+{
+	if (f->final[0] == '\0')
+		return ENAMETOOLONG;
+	if (link(f->part, f->final) == 0)
+		return 0;
+	if (errno != EEXIST || f->alt[0] == '\0')
+		return errno;
+	if (link(f->part, f->alt) != 0)
+		return errno;
+	*alt = 1;
+	return 0;
+}
+
 /* One job, on the helper thread. */
 static void
 dq_run(struct dq_job *j)
@@ -124,23 +176,25 @@ dq_run(struct dq_job *j)
 		if (err != 0)
 			f->poisoned = 1;
 		break;
+	case SD_DQ_PARK:
+		err = dq_close_fd(f);
+		break;
+	case SD_DQ_REOPEN:
+		err = dq_reopen(f, j->data, j->size);
+		if (err != 0)
+			f->poisoned = 1;
+		break;
 	case SD_DQ_CLOSE:
-		if (close(f->fd) != 0)
-			err = errno;
+		err = dq_close_fd(f);
 		if (f->part[0] != '\0')
 			unlink(f->part);
 		break;
 	case SD_DQ_COMMIT:
-		if (close(f->fd) != 0)
-			err = errno;
+		err = dq_close_fd(f);
 		if (f->poisoned)
 			err = EIO;
-		if (f->final[0] == '\0' && err == 0)
-			err = ENAMETOOLONG;
-		/* link() fails rather than replace a file that appeared
-		 * since the name was reserved; rename() would not. */
-		if (err == 0 && link(f->part, f->final) != 0)
-			err = errno;
+		if (err == 0)
+			err = dq_link(f, &j->done.alt);
 		if (f->part[0] != '\0')
 			unlink(f->part);
 		break;
@@ -337,14 +391,57 @@ sd_diskq_close(struct sd_diskq *q, struct sd_diskq_file *f,
 
 void
 sd_diskq_commit(struct sd_diskq *q, struct sd_diskq_file *f,
-    const char *part, const char *final)
+    const char *part, const char *final, const char *alt)
 {
 	dq_path(f->part, part);
 	dq_path(f->final, final);
+	dq_path(f->alt, alt);
 	if (f->part[0] == '\0')
 		f->final[0] = '\0';	/* fails, as ENAMETOOLONG */
 	f->last.done.op = SD_DQ_COMMIT;
 	dq_push(q, &f->last);
+}
+
+/* A job of f that is not a write nor its last: op, with a path. */
+static struct dq_job *
+dq_job_new(struct sd_diskq_file *f, enum sd_diskq_op op, const char *path)
+{
+	size_t n = path != NULL ? strlen(path) + 1 : 0;
+	struct dq_job *j = calloc(1, sizeof(*j) + n);
+
+	if (j == NULL)
+		return NULL;
+	j->file = f;
+	j->data = (char *)(j + 1);
+	if (n > 0)
+		memcpy(j->data, path, n);
+	j->done.tag = f->last.done.tag;
+	j->done.op = op;
+	return j;
+}
+
+int
+sd_diskq_park(struct sd_diskq *q, struct sd_diskq_file *f)
+{
+	struct dq_job *j = dq_job_new(f, SD_DQ_PARK, NULL);
+
+	if (j == NULL)
+		return SD_ERR_NOMEM;
+	dq_push(q, j);
+	return SD_OK;
+}
+
+int
+sd_diskq_reopen(struct sd_diskq *q, struct sd_diskq_file *f,
+    const char *path, uint64_t size)
+{
+	struct dq_job *j = dq_job_new(f, SD_DQ_REOPEN, path);
+
+	if (j == NULL)
+		return SD_ERR_NOMEM;
+	j->size = size;
+	dq_push(q, j);
+	return SD_OK;
 }
 
 uint64_t

@@ -24,13 +24,16 @@ struct sd_diskq_file;
 
 #define SD_DISKQ_PATH_MAX	4096
 
-enum sd_diskq_op { SD_DQ_WRITE, SD_DQ_CLOSE, SD_DQ_COMMIT };
+enum sd_diskq_op {
+	SD_DQ_WRITE, SD_DQ_CLOSE, SD_DQ_COMMIT, SD_DQ_PARK, SD_DQ_REOPEN
+};
 
 struct sd_diskq_done {
 	uint64_t		 tag;	/* the file's, as given */
 	enum sd_diskq_op	 op;
 	int			 err;	/* errno; 0 when it worked */
 	size_t			 bytes;	/* a write's length */
+	int			 alt;	/* a commit went to its alt name */
 };
 
 typedef void (*sd_diskq_cb)(const struct sd_diskq_done *d, void *arg);
@@ -57,11 +60,24 @@ void sd_diskq_close(struct sd_diskq *q, struct sd_diskq_file *f,
     const char *unlink_path);
 
 /* The file's last job: close it, link part to final (never replacing a
- * file there) and unlink part; an error (the part removed) when a write
- * failed. f is gone after this. Paths longer than SD_DISKQ_PATH_MAX - 1
- * fail with ENAMETOOLONG. */
+ * file there; when final is taken by then, to alt, and done.alt says so)
+ * and unlink part; an error (the part removed) when a write failed. f is
+ * gone after this. Paths longer than SD_DISKQ_PATH_MAX - 1 fail with
+ * ENAMETOOLONG (alt may be NULL: no second try). */
 void sd_diskq_commit(struct sd_diskq *q, struct sd_diskq_file *f,
-    const char *part, const char *final);
+    const char *part, const char *final, const char *alt);
+
+/* Close f's descriptor once the writes queued before are done, and keep
+ * f (a parked transfer holds no descriptor). SD_OK, or SD_ERR_NOMEM (f
+ * then keeps its descriptor). */
+int sd_diskq_park(struct sd_diskq *q, struct sd_diskq_file *f);
+
+/* Open a parked f's path again (O_WRONLY|O_APPEND|O_NOFOLLOW) and check
+ * that it is a regular file of size bytes; when not, f is poisoned (its
+ * writes skipped, its commit failing) and the job reports the errno
+ * (ESTALE for a file that changed). SD_OK, or SD_ERR_NOMEM. */
+int sd_diskq_reopen(struct sd_diskq *q, struct sd_diskq_file *f,
+    const char *path, uint64_t size);
 
 /* Bytes of writes queued and not yet reported back. */
 uint64_t sd_diskq_pending(const struct sd_diskq *q);

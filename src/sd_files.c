@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -19,6 +20,9 @@
 #include "sd_files.h"
 
 #define SD_NAME_MAX		200	/* bytes of a stored name */
+#define SD_NAME_BUF		(SD_NAME_MAX + 64)	/* with a suffix */
+#define SD_NAME_TRIES		16	/* " (n)" names tried, then unique */
+#define SD_ADDR_LEN		64
 #define SD_RESUME_NS		(3600LL * 1000000000)
 #define SD_PROGRESS_NS		(250LL * 1000000)
 /* Bytes accepted and not yet on disk: a sender is paused past the first
@@ -37,6 +41,12 @@ struct xfer {
 	XXH3_state_t		*hash;		/* extension transfers */
 	int64_t			 last_progress;
 	int64_t			 detached_at;
+	TAILQ_ENTRY(xfer)	 pentry;	/* in parked, oldest first */
+	int			 parked;
+	int			 closed;	/* its descriptor is parked */
+	char			 addr[SD_ADDR_LEN];	/* owner's */
+	int			 authed;	/* owner presented --token */
+	char			*alt;		/* name if its own is taken */
 	uint64_t		 queued;	/* bytes not yet written */
 	int			 err;		/* errno of a failed write */
 	int			 waiting;	/* its sender is paused */
@@ -51,7 +61,9 @@ struct sd_files {
 	struct sd_files_cbs	 cbs;
 	uint64_t		 next_tag;
 	TAILQ_HEAD(, xfer)	 xfers;
+	TAILQ_HEAD(, xfer)	 parked;
 	size_t			 active;
+	size_t			 nparked;
 };
 
 static void
@@ -98,6 +110,19 @@ files_remove_stale(struct sd_files *fs)
 
 static void files_done(const struct sd_diskq_done *d, void *arg);
 
+/* Create the files directory 0750 whatever the umask (one that exists
+ * keeps the mode its owner gave it). */
+static int
+files_mkdir(const char *dir, char err[SD_ERR_LEN])
+{
+	if (mkdir(dir, 0750) == 0 && chmod(dir, 0750) == 0)
+		return SD_OK;
+	if (errno == EEXIST)
+		return SD_OK;
+	snprintf(err, SD_ERR_LEN, "%.200s: %s", dir, strerror(errno));
+	return SD_ERR_INVAL;
+}
+
 struct sd_files *
 sd_files_new(const char *dir, struct event_base *base,
     struct sd_events *events, const struct sd_files_cbs *cbs,
@@ -116,8 +141,7 @@ sd_files_new(const char *dir, struct event_base *base,
 		free(fs);
 		return NULL;
 	}
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, SD_ERR_LEN, "%.200s: %s", dir, strerror(errno));
+	if (files_mkdir(dir, err) != SD_OK) {
 		sd_diskq_free(fs->dq);
 		free(fs->dir);
 		free(fs);
@@ -126,6 +150,7 @@ sd_files_new(const char *dir, struct event_base *base,
 	fs->events = events;
 	fs->cbs = *cbs;
 	TAILQ_INIT(&fs->xfers);
+	TAILQ_INIT(&fs->parked);
 	files_remove_stale(fs);
 	return fs;
 }
@@ -138,11 +163,16 @@ xfer_free(struct sd_files *fs, struct xfer *x, int remove_part)
 	TAILQ_REMOVE(&fs->xfers, x, entry);
 	if (x->pub.client != 0)
 		fs->active--;
+	if (x->parked) {
+		TAILQ_REMOVE(&fs->parked, x, pentry);
+		fs->nparked--;
+	}
 	if (x->dqf != NULL)
 		sd_diskq_close(fs->dq, x->dqf, remove_part ? x->part : NULL);
 	if (x->hash != NULL)
 		XXH3_freeState(x->hash);
 	free(x->part);
+	free(x->alt);
 	free(x->pub.name);
 	free(x);
 }
@@ -197,33 +227,82 @@ files_taken(struct sd_files *fs, const char *name)
 	return lstat(path, &st) == 0;
 }
 
+/* Copy name with " (YYYYmmdd-HHMMSS-PID-N)" before its extension: a
+ * name no other transfer of any run has (N counts in this process). */
+static void
+files_unique(struct sd_files *fs, const char *name, char *out, size_t len)
+{
+	const char *dot = strrchr(name, '.');
+	time_t now = time(NULL);
+	char stamp[32];
+	struct tm tm;
+	int stem;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if (dot == NULL || dot == name)
+		dot = name + strlen(name);
+	stem = (int)(dot - name);
+	snprintf(out, len, "%.*s (%s-%ld-%llu)%s", stem, name, stamp,
+	    (long)getpid(), (unsigned long long)++fs->next_tag, dot);
+}
+
+/* A free name for want: want itself or " (n)" for a few n, else one
+ * unique by construction (so the cost never grows with the copies). */
+static void
+files_pick(struct sd_files *fs, const char *want, char *out, size_t len)
+{
+	unsigned n;
+
+	for (n = 0; n < SD_NAME_TRIES; n++) {
+		files_numbered(want, n, out, len);
+		if (!files_taken(fs, out))
+			return;
+	}
+	files_unique(fs, want, out, len);
+}
+
+/* Open a new NAME.part 0640 whatever the umask, never through a link;
+ * a descriptor, or -1 with errno. */
+static int
+files_open_part(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+
+	if (fd >= 0)
+		(void)fchmod(fd, 0640);	/* failing, umask's is narrower */
+	return fd;
+}
+
 /* Reserve a free name for want and open its .part. */
 static int
 files_create(struct sd_files *fs, struct xfer *x, const char *want,
     char err[SD_ERR_LEN])
 {
-	char name[SD_NAME_MAX + 32], path[4096];
-	unsigned n;
+	char name[SD_NAME_BUF], path[4096];
 	int fd;
 
-	for (n = 0; n < 10000; n++) {
-		files_numbered(want, n, name, sizeof(name));
-		if (!files_taken(fs, name))
-			break;
-	}
+	files_pick(fs, want, name, sizeof(name));
 	snprintf(path, sizeof(path), "%s/%s.part", fs->dir, name);
+	fd = files_open_part(path);
+	if (fd < 0 && errno == EEXIST) {
+		/* Taken since we looked (or a link planted there). */
+		files_unique(fs, want, name, sizeof(name));
+		snprintf(path, sizeof(path), "%s/%s.part", fs->dir, name);
+		fd = files_open_part(path);
+	}
+	if (fd < 0) {
+		snprintf(err, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
+		return SD_ERR_INVAL;
+	}
 	x->pub.name = strdup(name);
 	x->part = strdup(path);
 	if (x->pub.name == NULL || x->part == NULL) {
+		close(fd);
+		unlink(path);
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		return SD_ERR_NOMEM;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
-		free(x->part);
-		x->part = NULL;	/* not ours to remove */
-		return SD_ERR_INVAL;
 	}
 	x->dqf = sd_diskq_file(fs->dq, fd, x->tag);
 	if (x->dqf == NULL) {
@@ -249,6 +328,28 @@ xfer_new(struct sd_files *fs, uint32_t client)
 	return x;
 }
 
+/* Whether need more bytes fit on the files filesystem with the margin
+ * to spare; SD_ERR_INVAL with err when not. A filesystem that cannot
+ * say is let be: a write that fails still ends the transfer. */
+static int
+files_room(struct sd_files *fs, uint64_t need, char err[SD_ERR_LEN])
+{
+	struct statvfs sv;
+	uint64_t avail;
+
+	if (statvfs(fs->dir, &sv) != 0)
+		return SD_OK;
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (avail >= SD_FILES_ROOM_MARGIN &&
+	    need <= avail - SD_FILES_ROOM_MARGIN)
+		return SD_OK;
+	snprintf(err, SD_ERR_LEN, "no room: %llu bytes claimed, %llu free "
+	    "on the server's disk (%u MiB kept free)",
+	    (unsigned long long)need, (unsigned long long)avail,
+	    SD_FILES_ROOM_MARGIN >> 20);
+	return SD_ERR_INVAL;
+}
+
 int
 sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
     uint64_t size, struct sd_xfer **out, char err[SD_ERR_LEN])
@@ -259,6 +360,8 @@ sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
 	struct tm tm;
 	struct xfer *x;
 
+	if (files_room(fs, size, err) != SD_OK)
+		return SD_ERR_INVAL;
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(want, sizeof(want), "%s-%u.%s", stamp, client,
@@ -279,30 +382,88 @@ sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
 	return SD_OK;
 }
 
-/* An interrupted transfer of this very file, if the store holds one. */
-static struct xfer *
-files_find(struct sd_files *fs, const uint8_t *dev, uint64_t key,
+/* Whether x is the file (device, key, size) names. */
+static int
+files_same(const struct xfer *x, const uint8_t *dev, uint64_t key,
     uint64_t size)
+{
+	return !x->pub.legacy && x->pub.key == key && x->pub.size == size &&
+	    memcmp(x->pub.dev, dev, SD_MAC_LEN) == 0;
+}
+
+/* Whether who may have x, which another connection began: from x's
+ * owner's address, or with the token. */
+static int
+files_may_take(const struct xfer *x, const struct sd_files_peer *who)
+{
+	return who->authed || (!x->authed && strcmp(x->addr, who->addr) == 0);
+}
+
+/*
+ * The transfer of this very file who may resume or must wait for: a
+ * parked one it may take, else a live one it could take (so sending it
+ * twice at once is refused); NULL when it is to get a fresh one.
+ */
+static struct xfer *
+files_find(struct sd_files *fs, const struct sd_files_peer *who,
+    const struct sd_file_offer *o)
 {
 	struct xfer *x;
 
+	TAILQ_FOREACH(x, &fs->parked, pentry) {
+		if (files_same(x, who->dev, o->key, o->size) &&
+		    files_may_take(x, who))
+			return x;
+	}
 	TAILQ_FOREACH(x, &fs->xfers, entry) {
-		if (!x->pub.legacy && x->pub.key == key &&
-		    x->pub.size == size &&
-		    memcmp(x->pub.dev, dev, SD_MAC_LEN) == 0)
+		if (x->pub.client != 0 && files_same(x, who->dev, o->key,
+		    o->size) && files_may_take(x, who))
 			return x;
 	}
 	return NULL;
 }
 
+/* Record who owns x now. */
+static void
+files_own(struct xfer *x, const struct sd_files_peer *who, uint32_t xfer_id)
+{
+	x->pub.client = who->client;
+	x->pub.xfer_id = xfer_id;
+	x->authed = who->authed;
+	snprintf(x->addr, sizeof(x->addr), "%s", who->addr);
+}
+
+/* Take parked x back for who: its descriptor opened again (off the
+ * loop, in order; a file that changed fails it there). */
+static int
+files_resume(struct sd_files *fs, struct xfer *x,
+    const struct sd_files_peer *who, uint32_t xfer_id, char err[SD_ERR_LEN])
+{
+	if (files_room(fs, x->pub.size - x->pub.done, err) != SD_OK)
+		return SD_ERR_INVAL;
+	if (x->closed && sd_diskq_reopen(fs->dq, x->dqf, x->part,
+	    x->pub.done) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	x->closed = 0;
+	TAILQ_REMOVE(&fs->parked, x, pentry);
+	fs->nparked--;
+	x->parked = 0;
+	files_own(x, who, xfer_id);
+	fs->active++;
+	files_event(fs, SD_EV_FILE_START, x, NULL);
+	return SD_OK;
+}
+
 int
-sd_files_offer(struct sd_files *fs, uint32_t client,
-    const uint8_t dev[SD_MAC_LEN], uint64_t key, uint64_t size,
-    const char *name, size_t name_len, uint32_t xfer_id,
-    struct sd_xfer **out, char err[SD_ERR_LEN])
+sd_files_offer(struct sd_files *fs, const struct sd_files_peer *who,
+    const struct sd_file_offer *o, struct sd_xfer **out,
+    char err[SD_ERR_LEN])
 {
 	char want[SD_NAME_MAX + 1];
-	struct xfer *x = files_find(fs, dev, key, size);
+	struct xfer *x = files_find(fs, who, o);
+	int rc;
 
 	if (x != NULL && x->pub.client == 0 && x->err != 0) {
 		xfer_free(fs, x, 1);	/* its bytes did not all land */
@@ -314,15 +475,15 @@ sd_files_offer(struct sd_files *fs, uint32_t client,
 		return SD_ERR_TOOBIG;
 	}
 	if (x != NULL) {
-		x->pub.client = client;
-		x->pub.xfer_id = xfer_id;
-		fs->active++;
-		files_event(fs, SD_EV_FILE_START, x, NULL);
-		*out = &x->pub;
-		return SD_OK;
+		rc = files_resume(fs, x, who, o->xfer, err);
+		if (rc == SD_OK)
+			*out = &x->pub;
+		return rc;
 	}
-	sd_files_safe_name(name, name_len, want, sizeof(want));
-	x = xfer_new(fs, client);
+	if (files_room(fs, o->size, err) != SD_OK)
+		return SD_ERR_INVAL;
+	sd_files_safe_name(o->name, o->name_len, want, sizeof(want));
+	x = xfer_new(fs, who->client);
 	if (x != NULL)
 		x->hash = XXH3_createState();
 	if (x == NULL || x->hash == NULL ||
@@ -332,10 +493,10 @@ sd_files_offer(struct sd_files *fs, uint32_t client,
 			xfer_free(fs, x, 0);
 		return SD_ERR_NOMEM;
 	}
-	x->pub.xfer_id = xfer_id;
-	memcpy(x->pub.dev, dev, SD_MAC_LEN);
-	x->pub.key = key;
-	x->pub.size = size;
+	files_own(x, who, o->xfer);
+	memcpy(x->pub.dev, who->dev, SD_MAC_LEN);
+	x->pub.key = o->key;
+	x->pub.size = o->size;
 	if (files_create(fs, x, want, err) != SD_OK) {
 		xfer_free(fs, x, 0);
 		return SD_ERR_INVAL;
@@ -425,7 +586,7 @@ sd_files_finish(struct sd_files *fs, struct sd_xfer *pub, uint64_t size,
     uint64_t xxh3)
 {
 	struct xfer *x = (struct xfer *)pub;
-	char path[4096];
+	char path[4096], alt[4096];
 
 	x->fin_hash = x->hash != NULL ? XXH3_64bits_digest(x->hash) : 0;
 	x->waiting = 0;
@@ -442,11 +603,17 @@ sd_files_finish(struct sd_files *fs, struct sd_xfer *pub, uint64_t size,
 		files_result(fs, x, SD_FILE_IO, strerror(x->err));
 		return;
 	}
-	/* Closed and linked into place after its last write; the answer
-	 * comes with the queue's (files_done). */
+	/* Closed and linked into place after its last write (or under a
+	 * unique name, should its own be taken by then); the answer comes
+	 * with the queue's (files_done). */
 	snprintf(path, sizeof(path), "%s/%s", fs->dir, pub->name);
+	files_unique(fs, pub->name, alt, sizeof(alt));
+	x->alt = strdup(alt);
+	snprintf(alt, sizeof(alt), "%s/%s", fs->dir, x->alt != NULL ?
+	    x->alt : "");
 	x->finishing = 1;
-	sd_diskq_commit(fs->dq, x->dqf, x->part, path);
+	sd_diskq_commit(fs->dq, x->dqf, x->part, path, x->alt != NULL ? alt :
+	    NULL);
 	x->dqf = NULL;
 }
 
@@ -466,14 +633,20 @@ files_by_tag(struct sd_files *fs, uint64_t tag)
  * callback), and what it sends after is dropped. One that is moving
  * into place fails there instead (the queue refuses its commit). */
 static void
-files_write_failed(struct sd_files *fs, struct xfer *x, int err)
+files_write_failed(struct sd_files *fs, struct xfer *x, int err,
+    enum sd_diskq_op op)
 {
 	char why[SD_ERR_LEN];
 
 	x->err = err;
 	if (x->finishing)
 		return;
-	snprintf(why, sizeof(why), "cannot write: %s", strerror(err));
+	if (op == SD_DQ_REOPEN && err == ESTALE)
+		snprintf(why, sizeof(why), "cannot resume: the partial file "
+		    "changed on disk");
+	else
+		snprintf(why, sizeof(why), "cannot %s: %s", op ==
+		    SD_DQ_REOPEN ? "resume" : "write", strerror(err));
 	if (x->pub.client != 0)
 		fs->cbs.failed(x->pub.client, &x->pub, why, fs->cbs.arg);
 	sd_files_abort(fs, &x->pub, why);
@@ -486,14 +659,60 @@ files_done(const struct sd_diskq_done *d, void *arg)
 	struct sd_files *fs = arg;
 	struct xfer *x = files_by_tag(fs, d->tag);
 
-	if (x != NULL && d->op == SD_DQ_WRITE) {
+	if (x != NULL && d->op == SD_DQ_WRITE)
 		x->queued -= d->bytes;
-		if (d->err != 0 && x->err == 0)
-			files_write_failed(fs, x, d->err);
-	} else if (x != NULL && d->op == SD_DQ_COMMIT)
+	if (x != NULL && d->op == SD_DQ_COMMIT) {
+		if (d->err == 0 && d->alt && x->alt != NULL) {
+			free(x->pub.name);
+			x->pub.name = x->alt;
+			x->alt = NULL;
+		}
 		files_result(fs, x, d->err == 0 ? SD_FILE_OK : SD_FILE_IO,
 		    strerror(x->err != 0 ? x->err : d->err));
+	} else if (x != NULL && d->err != 0 && x->err == 0)
+		files_write_failed(fs, x, d->err, d->op);
 	files_wake(fs);
+}
+
+/* The oldest parked transfer of x's device (by_addr: of x's address),
+ * when there are more than max of them. */
+static struct xfer *
+files_parked_over(struct sd_files *fs, const struct xfer *x, int by_addr,
+    size_t max)
+{
+	struct xfer *y, *oldest = NULL;
+	size_t n = 0;
+
+	TAILQ_FOREACH(y, &fs->parked, pentry) {
+		if (by_addr ? strcmp(y->addr, x->addr) != 0 :
+		    memcmp(y->pub.dev, x->pub.dev, SD_MAC_LEN) != 0)
+			continue;
+		if (oldest == NULL)
+			oldest = y;
+		n++;
+	}
+	return n > max ? oldest : NULL;
+}
+
+/* x was just parked: past a bound, the oldest parked transfer goes (its
+ * .part removed, one event). Each bound passes by one at most. */
+static void
+files_park_bound(struct sd_files *fs, struct xfer *x)
+{
+	struct xfer *y;
+
+	y = files_parked_over(fs, x, 0, SD_FILES_PARKED_DEV);
+	if (y != NULL)
+		sd_files_abort(fs, &y->pub, "evicted: too many parked "
+		    "transfers of this device");
+	y = files_parked_over(fs, x, 1, SD_FILES_PARKED_PEER);
+	if (y != NULL)
+		sd_files_abort(fs, &y->pub, "evicted: too many parked "
+		    "transfers from this address");
+	y = TAILQ_FIRST(&fs->parked);
+	if (fs->nparked > SD_FILES_PARKED_ALL && y != NULL)
+		sd_files_abort(fs, &y->pub, "evicted: too many parked "
+		    "transfers");
 }
 
 void
@@ -513,6 +732,13 @@ sd_files_detach(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
 	x->waiting = 0;
 	fs->active--;
 	x->detached_at = sd_mono_ns();
+	/* Out of memory, it keeps its descriptor: still correct. */
+	if (!x->closed && sd_diskq_park(fs->dq, x->dqf) == SD_OK)
+		x->closed = 1;
+	TAILQ_INSERT_TAIL(&fs->parked, x, pentry);
+	fs->nparked++;
+	x->parked = 1;
+	files_park_bound(fs, x);
 }
 
 void
@@ -527,14 +753,13 @@ sd_files_abort(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
 void
 sd_files_expire(struct sd_files *fs)
 {
-	struct xfer *x, *next;
+	struct xfer *x;
 	int64_t now = sd_mono_ns();
 
-	for (x = TAILQ_FIRST(&fs->xfers); x != NULL; x = next) {
-		next = TAILQ_NEXT(x, entry);
-		if (x->pub.client == 0 && now - x->detached_at > SD_RESUME_NS)
-			xfer_free(fs, x, 1);
-	}
+	/* Parked oldest first: the ones to drop are at the head. */
+	while ((x = TAILQ_FIRST(&fs->parked)) != NULL &&
+	    now - x->detached_at > SD_RESUME_NS)
+		xfer_free(fs, x, 1);
 }
 
 size_t

@@ -28,6 +28,12 @@
 struct sd_events;
 struct sd_files;
 
+#define SD_FILES_PARKED_DEV	8
+#define SD_FILES_PARKED_PEER	32
+#define SD_FILES_PARKED_ALL	1024
+/* Free space an accepted file must leave on the files filesystem. */
+#define SD_FILES_ROOM_MARGIN	(16u << 20)
+
 struct sd_xfer {
 	int		 legacy;
 	uint32_t	 client;	/* owner's id, 0 when detached */
@@ -70,18 +76,31 @@ struct sd_files *sd_files_new(const char *dir, struct event_base *base,
     char err[SD_ERR_LEN]);
 void sd_files_free(struct sd_files *fs);
 
-/* A legacy upload from client id of size bytes with extension code ext. */
+/* A legacy upload from client id of size bytes with extension code ext;
+ * SD_ERR_INVAL with err when it cannot be stored (as for an offer). */
 int sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
     uint64_t size, struct sd_xfer **out, char err[SD_ERR_LEN]);
 
-/* An extension offer: a new transfer, or the interrupted one of the same
- * device, key and size (then (*out)->done is the resume point).
- * SD_ERR_INVAL with err when it cannot be stored, SD_ERR_TOOBIG when
- * another live client is sending that very file. */
-int sd_files_offer(struct sd_files *fs, uint32_t client,
-    const uint8_t dev[SD_MAC_LEN], uint64_t key, uint64_t size,
-    const char *name, size_t name_len, uint32_t xfer_id,
-    struct sd_xfer **out, char err[SD_ERR_LEN]);
+/* Who offers a file. */
+struct sd_files_peer {
+	uint32_t	 client;
+	const uint8_t	*dev;		/* SD_MAC_LEN bytes */
+	const char	*addr;		/* the peer's address, as text */
+	int		 authed;	/* it presented the server's --token */
+};
+
+/*
+ * An extension offer: a new transfer, or the interrupted one of the same
+ * device, key and size (then (*out)->done is the resume point) when the
+ * offer comes from the address that owned it or from a client that
+ * presented --token (anyone else gets a fresh transfer, never another's
+ * bytes). SD_ERR_INVAL with err when it cannot be stored (no room on the
+ * disk: the claimed size and a margin must fit in the free space),
+ * SD_ERR_TOOBIG when another live client is sending that very file.
+ */
+int sd_files_offer(struct sd_files *fs, const struct sd_files_peer *who,
+    const struct sd_file_offer *o, struct sd_xfer **out,
+    char err[SD_ERR_LEN]);
 
 /* Append n bytes at the transfer's end (queued: the bytes are copied). */
 int sd_files_write(struct sd_files *fs, struct sd_xfer *x, const void *p,
@@ -102,7 +121,9 @@ void sd_files_finish(struct sd_files *fs, struct sd_xfer *x, uint64_t size,
     uint64_t xxh3);
 
 /* The sender went away mid-file: a legacy upload is removed, an extension
- * transfer kept for resuming. */
+ * transfer parked for resuming: its descriptor closed (after the writes
+ * queued), at most SD_FILES_PARKED_DEV of one device, _PEER of one
+ * address and _ALL in all (the oldest evicted, its .part removed). */
 void sd_files_detach(struct sd_files *fs, struct sd_xfer *x,
     const char *reason);
 

@@ -62,6 +62,7 @@ file_offer(struct sd_conn *c, const struct sd_file_offer *o)
 {
 	struct sd_file_accept a = { o->xfer, 0 };
 	static const uint8_t nodev[SD_MAC_LEN];
+	struct sd_files_peer who;
 	char err[SD_ERR_LEN];
 	uint8_t buf[32];
 	size_t n;
@@ -77,8 +78,13 @@ file_offer(struct sd_conn *c, const struct sd_file_offer *o)
 		    o->xfer, "file larger than the server takes");
 		return;
 	}
-	rc = sd_files_offer(c->srv->files, c->id, c->has_dev ? c->dev : nodev,
-	    o->key, o->size, o->name, o->name_len, o->xfer, &c->xfer, err);
+	who.client = c->id;
+	who.dev = c->has_dev ? c->dev : nodev;
+	who.addr = c->peer;
+	/* With --token, an extension client got here only by presenting it
+	 * (sd_handle.c). */
+	who.authed = c->authed;
+	rc = sd_files_offer(c->srv->files, &who, o, &c->xfer, err);
 	if (rc != SD_OK) {
 		c->xfer = NULL;
 		sd_conn_send_error(c, rc == SD_ERR_TOOBIG ? SD_EC_LIMIT :
