@@ -81,9 +81,7 @@ file_offer(struct sd_conn *c, const struct sd_file_offer *o)
 	who.client = c->id;
 	who.dev = c->has_dev ? c->dev : nodev;
 	who.addr = c->peer;
-	/* With --token, an extension client got here only by presenting it
-	 * (sd_handle.c). */
-	who.authed = c->authed;
+	who.authed = c->authed;		/* HELLO carried --token */
 	rc = sd_files_offer(c->srv->files, &who, o, &c->xfer, err);
 	if (rc != SD_OK) {
 		c->xfer = NULL;
