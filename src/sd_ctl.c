@@ -4,7 +4,9 @@
  * and for subscribers every event as it happens. It is how a headless
  * server is operated and what an attached dashboard will speak.
  */
+#define _GNU_SOURCE		/* accept4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -43,9 +45,20 @@ struct ctl_client {
 struct sd_ctl {
 	struct sd_server		*srv;
 	struct evconnlistener		*lev;
+	struct event			*retry;		/* re-enables lev */
+	int				 spare;		/* reserve fd */
 	char				*path;
 	TAILQ_HEAD(, ctl_client)	 clients;
 };
+
+/* Hold a descriptor in reserve for the control socket: given up to
+ * accept an operator when the process has no other left. */
+static void
+ctl_spare_open(struct sd_ctl *ctl)
+{
+	if (ctl->spare < 0)
+		ctl->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 static void
 ctl_client_free(struct ctl_client *cc)
@@ -54,6 +67,7 @@ ctl_client_free(struct ctl_client *cc)
 	if (cc->sink > 0)
 		sd_events_remove_sink(cc->ctl->srv->events, cc->sink);
 	bufferevent_free(cc->bev);
+	ctl_spare_open(cc->ctl);	/* the reserve, if it was used */
 	free(cc);
 }
 
@@ -86,7 +100,7 @@ ctl_client_kill(struct ctl_client *cc)
 static void
 ctl_send(struct ctl_client *cc, json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *s = sd_json_dumps(v);
 
 	json_decref(v);
 	if (s == NULL)
@@ -396,27 +410,74 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
 }
 
-/* A socket file left by a server that died is removed; one that still
- * answers belongs to a running server and is not. */
-static int
-ctl_claim_path(const struct sockaddr_un *sun, char err[SD_ERR_LEN])
+int
+sd_ctl_check_path(const char *path, char err[SD_ERR_LEN])
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int live;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, live;
 
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, SD_ERR_LEN, "--control %s: path too long", path);
+		return SD_ERR_INVAL;
+	}
+	if (lstat(path, &st) != 0)
+		return SD_OK;		/* nothing there yet */
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, SD_ERR_LEN, "--control %s: exists and is not a "
+		    "socket (refused: remove it or choose another path)",
+		    path);
+		return SD_ERR_INVAL;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, SD_ERR_LEN, "socket: %s", strerror(errno));
 		return SD_ERR_INVAL;
 	}
-	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	live = connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    errno == EAGAIN;
 	close(fd);
 	if (live) {
-		snprintf(err, SD_ERR_LEN, "%s: another server is using it",
-		    sun->sun_path);
+		snprintf(err, SD_ERR_LEN, "--control %s: another server is "
+		    "using it", path);
 		return SD_ERR_INVAL;
 	}
-	unlink(sun->sun_path);
 	return SD_OK;
+}
+
+static void
+ctl_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_ctl *ctl = arg;
+
+	(void)fd;
+	(void)what;
+	ctl_spare_open(ctl);
+	evconnlistener_enable(ctl->lev);
+}
+
+/* accept() failed. Out of descriptors: the reserve one makes room for
+ * this operator; without it, wait a little rather than spin. */
+static void
+ctl_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct sd_ctl *ctl = arg;
+	struct timeval tv = { 0, 100000 };
+	int fd;
+
+	if ((errno == EMFILE || errno == ENFILE) && ctl->spare >= 0) {
+		close(ctl->spare);
+		ctl->spare = -1;
+		fd = accept4(evconnlistener_get_fd(lev), NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			ctl_accept_cb(lev, fd, NULL, 0, ctl);
+			return;
+		}
+	}
+	evconnlistener_disable(lev);
+	evtimer_add(ctl->retry, &tv);
 }
 
 struct sd_ctl *
@@ -431,8 +492,10 @@ sd_ctl_new(struct sd_server *srv, const char *path, char err[SD_ERR_LEN])
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (ctl_claim_path(&sun, err) != SD_OK)
+	/* A stale socket is replaced; anything else is left alone. */
+	if (sd_ctl_check_path(path, err) != SD_OK)
 		return NULL;
+	unlink(path);
 	ctl = calloc(1, sizeof(*ctl));
 	if (ctl != NULL)
 		ctl->path = strdup(path);
@@ -442,6 +505,7 @@ sd_ctl_new(struct sd_server *srv, const char *path, char err[SD_ERR_LEN])
 		return NULL;
 	}
 	ctl->srv = srv;
+	ctl->spare = -1;
 	TAILQ_INIT(&ctl->clients);
 	old = umask(0177);	/* the socket is born 0600 */
 	ctl->lev = evconnlistener_new_bind(srv->base, ctl_accept_cb, ctl,
@@ -456,6 +520,9 @@ sd_ctl_new(struct sd_server *srv, const char *path, char err[SD_ERR_LEN])
 		return NULL;
 	}
 	chmod(path, 0600);
+	ctl->retry = evtimer_new(srv->base, ctl_retry_cb, ctl);
+	evconnlistener_set_error_cb(ctl->lev, ctl_accept_error_cb);
+	ctl_spare_open(ctl);
 	return ctl;
 }
 
@@ -469,6 +536,10 @@ sd_ctl_free(struct sd_ctl *ctl)
 	while ((cc = TAILQ_FIRST(&ctl->clients)) != NULL)
 		ctl_client_free(cc);
 	evconnlistener_free(ctl->lev);
+	if (ctl->retry != NULL)
+		event_free(ctl->retry);
+	if (ctl->spare >= 0)
+		close(ctl->spare);
 	unlink(ctl->path);
 	free(ctl->path);
 	free(ctl);

@@ -4,18 +4,38 @@
  * (tables) or scripts (--json). It is a plain blocking client: it runs
  * no event loop and serves nobody while it waits.
  */
+#define _GNU_SOURCE		/* struct ucred */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "sd_ctl.h"
+#include "sd_err.h"
+#include "sd_esc.h"
 #include "sd_util.h"
+
+#define CTLCLI_LINE_MAX	(64u << 20)	/* longest answer read */
+
+/* One connection to the control socket and the answer being read. */
+struct ctlcli {
+	const char	*path;
+	int		 fd;
+	unsigned	 timeout;	/* seconds per answer, 0 = none */
+	char		*buf;		/* what was read, cap bytes */
+	size_t		 len, cap, skip;
+	char		*line;		/* the line just read, in buf */
+	char		 err[SD_ERR_LEN];
+};
 
 static void
 ctlcli_usage(FILE *fp)
@@ -34,125 +54,278 @@ ctlcli_usage(FILE *fp)
 "\n"
 "  --control PATH      the control socket (DATA_DIR/control.sock)\n"
 "  -d, --data-dir DIR  the server's data directory (./sockdeck-data)\n"
-"  --json              print the server's JSON answer as it is\n", fp);
+"  --json              print the server's answer as JSON (ASCII only)\n"
+"  --timeout SECS      wait this long to connect and for each answer\n"
+"                      (5; 0 = for ever); events wait for the connect\n"
+"  --owner USER        trust a socket owned by USER (name or uid), not\n"
+"                      by you: a socket of another user is refused\n", fp);
 }
 
+/* Whether the socket at path may be trusted: a socket, owned by uid
+ * (the caller's, or --owner's). SD_OK, or SD_ERR_INVAL with err. */
 static int
-ctlcli_connect(const char *path)
+ctlcli_check_path(const char *path, uid_t uid, char err[SD_ERR_LEN])
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(err, SD_ERR_LEN, "%s: %s (is sockdeckd running?)",
+		    path, strerror(errno));
+		return SD_ERR_INVAL;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, SD_ERR_LEN, "%s: not a socket", path);
+		return SD_ERR_INVAL;
+	}
+	if (st.st_uid != uid) {
+		snprintf(err, SD_ERR_LEN, "%s: owned by uid %lu, not uid %lu: "
+		    "refused (--owner names the user a server runs as)",
+		    path, (unsigned long)st.st_uid, (unsigned long)uid);
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+int
+sd_ctlcli_connect(const char *path, uid_t uid, unsigned timeout,
+    char err[SD_ERR_LEN])
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
+	struct timeval tv = { (time_t)timeout, 0 };
+	struct ucred cred = { 0, 0, 0 };
+	socklen_t clen = sizeof(cred);
+	int fd = -1;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "sockdeckd ctl: %s: path too long\n", path);
-		return -1;
+		snprintf(err, SD_ERR_LEN, "%s: path too long", path);
+		goto fail;
 	}
+	if (ctlcli_check_path(path, uid, err) != SD_OK)
+		goto fail;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		fprintf(stderr, "sockdeckd ctl: %s: %s (is sockdeckd "
-		    "running?)\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	if (fd < 0) {
+		snprintf(err, SD_ERR_LEN, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* A Unix connect waits while the server's backlog is full, for
+	 * as long as the send timeout says (and writes do too). */
+	if (timeout > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		if (errno == EAGAIN || errno == EINPROGRESS)
+			snprintf(err, SD_ERR_LEN, "%s: no answer in %u s "
+			    "(connect; see --timeout)", path, timeout);
+		else
+			snprintf(err, SD_ERR_LEN, "%s: %s (is sockdeckd "
+			    "running?)", path, strerror(errno));
+		goto fail_close;
+	}
+	/* The file was ours; the process behind it must be too (the path
+	 * may have been swapped since the stat). */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+	    cred.uid != uid) {
+		snprintf(err, SD_ERR_LEN, "%s: served by uid %lu, not uid "
+		    "%lu: refused", path, (unsigned long)cred.uid,
+		    (unsigned long)uid);
+		goto fail_close;
 	}
 	return fd;
+fail_close:
+	close(fd);
+fail:
+	return -1;
+}
+
+/* Read one line into c->line (NUL-terminated, without its newline),
+ * waiting until deadline (monotonic ns, 0 = for ever): SD_OK, or
+ * SD_ERR_TRUNCATED at the end, SD_ERR_NOSPACE (too long), SD_ERR_INVAL
+ * (timed out or failed, with c->err). */
+static int
+ctlcli_readline(struct ctlcli *c, int64_t deadline)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	char *nl, *grown;
+	int64_t left;
+	ssize_t r;
+
+	if (c->skip > 0) {
+		memmove(c->buf, c->buf + c->skip, c->len - c->skip);
+		c->len -= c->skip;
+		c->skip = 0;
+	}
+	for (;;) {
+		nl = c->len > 0 ? memchr(c->buf, '\n', c->len) : NULL;
+		if (nl != NULL)
+			break;
+		if (c->len == CTLCLI_LINE_MAX)
+			return SD_ERR_NOSPACE;
+		if (c->len == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 65536;
+			if (c->cap > CTLCLI_LINE_MAX)
+				c->cap = CTLCLI_LINE_MAX;
+			grown = realloc(c->buf, c->cap + 1);
+			if (grown == NULL)
+				return SD_ERR_NOSPACE;
+			c->buf = grown;
+		}
+		left = deadline - sd_mono_ns();
+		if (deadline != 0 && left <= 0) {
+			snprintf(c->err, SD_ERR_LEN, "no answer in %u s (see "
+			    "--timeout)", c->timeout);
+			return SD_ERR_INVAL;
+		}
+		if (poll(&p, 1, deadline ? (int)(left / 1000000 + 1) : -1) <
+		    0 && errno != EINTR) {
+			snprintf(c->err, SD_ERR_LEN, "poll: %s",
+			    strerror(errno));
+			return SD_ERR_INVAL;
+		}
+		if (p.revents == 0)
+			continue;
+		r = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			return SD_ERR_TRUNCATED;
+		if (r < 0 && errno != EINTR && errno != EAGAIN) {
+			snprintf(c->err, SD_ERR_LEN, "read: %s",
+			    strerror(errno));
+			return SD_ERR_INVAL;
+		}
+		if (r > 0)
+			c->len += (size_t)r;
+	}
+	*nl = '\0';
+	c->line = c->buf;
+	c->skip = (size_t)(nl - c->buf) + 1;
+	return SD_OK;
 }
 
 /* Send a request line; read answer lines, handing each to print until
- * it returns non-zero (or for ever, for events). */
+ * it returns non-zero (or for ever, for events). Each answer is waited
+ * for --timeout seconds; the events that follow a subscription as long
+ * as they come. */
 static int print_events(json_t *r, int json);
 
 static int
-ctlcli_exchange(int fd, json_t *req, int (*print)(json_t *, int), int json)
+ctlcli_exchange(struct ctlcli *c, json_t *req, int (*print)(json_t *, int),
+    int json)
 {
 	char *s = json_dumps(req, JSON_COMPACT);
-	FILE *in = fdopen(fd, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = 1;
+	int rc = 1, acked = 0, st = SD_OK;
 	json_t *resp;
 
-	if (s == NULL || in == NULL)
+	if (s == NULL)
 		goto out;
-	if (write(fd, s, strlen(s)) < 0 || write(fd, "\n", 1) < 0)
+	if (write(c->fd, s, strlen(s)) < 0 || write(c->fd, "\n", 1) < 0) {
+		fprintf(stderr, "sockdeckd ctl: %s: %s\n", c->path,
+		    errno == EAGAIN ? "no answer (see --timeout)" :
+		    strerror(errno));
 		goto out;
-	while (getline(&line, &cap, in) > 0) {
-		resp = json_loads(line, 0, NULL);
+	}
+	for (;;) {
+		st = ctlcli_readline(c, acked || c->timeout == 0 ? 0 :
+		    sd_mono_ns() + (int64_t)c->timeout * 1000000000);
+		if (st != SD_OK)
+			break;
+		resp = json_loads(c->line, 0, NULL);
 		if (resp == NULL)
 			continue;
 		rc = print(resp, json);
 		json_decref(resp);
 		if (rc >= 0)
 			break;
+		acked = 1;
 	}
-	/* An event stream ends when the server stops: that is no error. */
-	if (rc < 0 && print == print_events)
-		rc = 0;
+	if (st == SD_ERR_INVAL)
+		fprintf(stderr, "sockdeckd ctl: %s: %s\n", c->path, c->err);
+	else if (st == SD_ERR_NOSPACE)
+		fprintf(stderr, "sockdeckd ctl: %s: an answer longer than "
+		    "%u MiB\n", c->path, CTLCLI_LINE_MAX >> 20);
+	else if (st == SD_ERR_TRUNCATED && print == print_events && acked)
+		rc = 0;		/* the stream ends when the server stops */
+	else if (st == SD_ERR_TRUNCATED)
+		fprintf(stderr, "sockdeckd ctl: %s: the server closed the "
+		    "connection\n", c->path);
+	if (st != SD_OK && rc != 0)
+		rc = 1;
 out:
-	free(line);
 	free(s);
-	if (in != NULL)
-		fclose(in);
-	else
-		close(fd);
 	return rc < 0 ? 1 : rc;
 }
 
-/* A JSON string's value, or dflt when it is not a string. */
+/* A JSON value for a terminal: a string escaped (sd_esc_text) into
+ * buf, "-" for anything else. */
 static const char *
-str_or(json_t *v, const char *dflt)
+ctlcli_s(json_t *v, char *buf, size_t len)
 {
-	return json_is_string(v) ? json_string_value(v) : dflt;
+	if (!json_is_string(v))
+		return "-";
+	sd_esc_text(json_string_value(v), json_string_length(v), buf, len, 0,
+	    NULL);
+	return buf;
 }
 
 /* An error answer becomes one line on stderr and status 1. */
 static int
 ctlcli_failed(json_t *r)
 {
+	char e[SD_ERR_LEN];
+
 	if (json_is_true(json_object_get(r, "ok")))
 		return 0;
-	fprintf(stderr, "sockdeckd ctl: %s\n",
-	    str_or(json_object_get(r, "error"), "failed"));
+	fprintf(stderr, "sockdeckd ctl: %s\n", json_is_string(json_object_get(
+	    r, "error")) ? ctlcli_s(json_object_get(r, "error"), e,
+	    sizeof(e)) : "failed");
 	return 1;
+}
+
+/* The answer as one line of ASCII-only JSON. */
+static void
+ctlcli_put_json(json_t *r)
+{
+	char *s = sd_json_dumps(r);
+
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
 }
 
 static int
 print_json(json_t *r, int json)
 {
-	char *s = json_dumps(r, JSON_COMPACT);
-
 	(void)json;
-	if (s != NULL)
-		printf("%s\n", s);
-	free(s);
+	ctlcli_put_json(r);
 	return ctlcli_failed(r);
 }
+
+/* Field key of o as an escaped string (buf holds it). */
+#define CTLCLI_S(o, key, buf)	ctlcli_s(json_object_get(o, key), buf, \
+	sizeof(buf))
 
 static int
 print_status(json_t *r, int json)
 {
 	json_t *st = json_object_get(r, "status"), *v;
+	char a[256], b[256], c[256];
 	size_t i;
 
 	if (json || ctlcli_failed(r))
 		return print_json(r, json);
 	printf("sockdeckd %s  pid %lld  up %llds  clients %lld\n",
-	    json_string_value(json_object_get(st, "version")),
+	    CTLCLI_S(st, "version", a),
 	    json_integer_value(json_object_get(st, "pid")),
 	    json_integer_value(json_object_get(st, "uptime")),
 	    json_integer_value(json_object_get(st, "clients")));
 	json_array_foreach(json_object_get(st, "ports"), i, v)
 		printf("port %5lld  %-16s %s%s%s\n",
 		    json_integer_value(json_object_get(v, "port")),
-		    json_string_value(json_object_get(v, "addr")),
-		    json_string_value(json_object_get(v, "state")),
+		    CTLCLI_S(v, "addr", a), CTLCLI_S(v, "state", b),
 		    json_object_get(v, "reason") ? ": " : "",
-		    str_or(json_object_get(v, "reason"), ""));
+		    json_object_get(v, "reason") ? CTLCLI_S(v, "reason", c) :
+		    "");
 	json_array_foreach(json_object_get(st, "addresses"), i, v)
-		printf("addr %-40s %s%s\n",
-		    json_string_value(json_object_get(v, "addr")),
-		    json_string_value(json_object_get(v, "if")),
+		printf("addr %-40s %s%s\n", CTLCLI_S(v, "addr", a),
+		    CTLCLI_S(v, "if", b),
 		    json_is_true(json_object_get(v, "loopback")) ?
 		    " (loopback)" : "");
 	v = json_object_get(st, "totals");
@@ -169,6 +342,7 @@ print_status(json_t *r, int json)
 static int
 print_clients(json_t *r, int json)
 {
+	char ip[128], dev[128], proto[64], when[64], peer[160];
 	json_t *v;
 	size_t i;
 
@@ -177,21 +351,18 @@ print_clients(json_t *r, int json)
 	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s\n", "ID",
 	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT");
 	json_array_foreach(json_object_get(r, "clients"), i, v) {
-		const char *ip = json_string_value(json_object_get(v, "peer"));
-		char peer[64];
-
+		CTLCLI_S(v, "peer", ip);
 		/* One column "ip:port" ("[v6]:port"), as people read it. */
-		snprintf(peer, sizeof(peer), strchr(ip ? ip : "", ':') ?
-		    "[%s]:%lld" : "%s:%lld", ip ? ip : "?",
+		snprintf(peer, sizeof(peer), strchr(ip, ':') ?
+		    "[%s]:%lld" : "%s:%lld", ip,
 		    json_integer_value(json_object_get(v, "peer_port")));
 		printf("%-6lld %-5lld %-39s %-5lld %-17s %-6s %-24s "
 		    "%10lld %10lld\n",
 		    json_integer_value(json_object_get(v, "id")),
 		    json_integer_value(json_object_get(v, "fd")), peer,
 		    json_integer_value(json_object_get(v, "port")),
-		    json_string_value(json_object_get(v, "device")),
-		    json_string_value(json_object_get(v, "proto")),
-		    json_string_value(json_object_get(v, "connected")),
+		    CTLCLI_S(v, "device", dev), CTLCLI_S(v, "proto", proto),
+		    CTLCLI_S(v, "connected", when),
 		    json_integer_value(json_object_get(v, "bytes_in")),
 		    json_integer_value(json_object_get(v, "bytes_out")));
 	}
@@ -214,17 +385,56 @@ print_done(json_t *r, int json)
 static int
 print_events(json_t *r, int json)
 {
-	char *s;
-
 	(void)json;
 	if (json_object_get(r, "event") == NULL)
 		return ctlcli_failed(r) ? 1 : -1;
-	s = json_dumps(r, JSON_COMPACT);
-	if (s != NULL)
-		printf("%s\n", s);
-	free(s);
+	ctlcli_put_json(r);
 	fflush(stdout);
 	return -1;
+}
+
+/* --timeout SECS: SD_OK, or SD_ERR_INVAL after one line. */
+static int
+ctlcli_timeout(const char *arg, unsigned *out)
+{
+	uint64_t v;
+
+	if (sd_parse_u64(arg, 0, 86400, &v) != SD_OK) {
+		fprintf(stderr, "sockdeckd ctl: --timeout: seconds, 0 to "
+		    "86400\n");
+		return SD_ERR_INVAL;
+	}
+	*out = (unsigned)v;
+	return SD_OK;
+}
+
+/* --owner USER (a name or a uid): SD_OK, or SD_ERR_INVAL after one
+ * line. */
+static int
+ctlcli_owner(const char *arg, uid_t *out)
+{
+	struct passwd *pw = getpwnam(arg);
+	uint64_t v;
+
+	if (pw != NULL)
+		*out = pw->pw_uid;
+	else if (sd_parse_u64(arg, 0, UINT32_MAX - 1, &v) == SD_OK)
+		*out = (uid_t)v;
+	else {
+		fprintf(stderr, "sockdeckd ctl: --owner: %s: no such user\n",
+		    arg);
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+/* An error about the socket, on one line (it may quote a path). */
+static void
+ctlcli_put_err(const char *err)
+{
+	fputs("sockdeckd ctl: ", stderr);
+	sd_put_text(stderr, err, strlen(err));
+	fputs("\n", stderr);
 }
 
 /* Join argv[from..] with spaces. */
@@ -304,14 +514,18 @@ sd_ctlcli_main(int argc, char **argv)
 		{ "control", required_argument, NULL, 'C' },
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "owner", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *control = NULL, *dir = "./sockdeck-data";
+	struct ctlcli cc = { .fd = -1, .timeout = 5 };
 	int (*print)(json_t *, int);
 	char path[4096];
+	uid_t uid = getuid();
 	json_t *req;
-	int c, json = 0, fd, rc;
+	int c, json = 0, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
@@ -324,6 +538,14 @@ sd_ctlcli_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 't':
+			if (ctlcli_timeout(optarg, &cc.timeout) != SD_OK)
+				return 2;
+			break;
+		case 'o':
+			if (ctlcli_owner(optarg, &uid) != SD_OK)
+				return 2;
 			break;
 		case 'h':
 			ctlcli_usage(stdout);
@@ -351,12 +573,17 @@ sd_ctlcli_main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/control.sock", dir);
 		control = path;
 	}
-	fd = ctlcli_connect(control);
-	if (fd < 0) {
-		json_decref(req);
-		return 1;
+	cc.path = control;
+	cc.fd = sd_ctlcli_connect(control, uid, cc.timeout, cc.err);
+	if (cc.fd < 0) {
+		ctlcli_put_err(cc.err);
+		rc = 1;
+		goto out;
 	}
-	rc = ctlcli_exchange(fd, req, print, json);
+	rc = ctlcli_exchange(&cc, req, print, json);
+	close(cc.fd);
+out:
+	free(cc.buf);
 	json_decref(req);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "sd_esc.h"
 #include "sd_events.h"
 #include "sd_util.h"
 
@@ -150,7 +151,8 @@ sd_event_name(enum sd_ev_kind kind)
 	return sd_ev_info[kind].name;
 }
 
-/* Append "key=value" with the value quoted when it needs to be. */
+/* Append "key=value" with the value quoted when it needs to be, and
+ * escaped (sd_esc_text) so no peer's byte reaches a terminal raw. */
 static size_t
 text_str(char *buf, size_t len, size_t at, const char *key, const char *v,
     size_t vlen)
@@ -160,24 +162,16 @@ text_str(char *buf, size_t len, size_t at, const char *key, const char *v,
 
 	for (i = 0; i < vlen; i++) {
 		if (v[i] == ' ' || v[i] == '"' || v[i] == '\\' ||
-		    (unsigned char)v[i] < 0x20 || v[i] == '=')
+		    (unsigned char)v[i] < 0x20 || v[i] == '=' || v[i] == 0x7f)
 			quote = 1;
 	}
 	if (at < len)
 		at += (size_t)snprintf(buf + at, len - at, " %s=%s", key,
 		    quote ? "\"" : "");
-	for (i = 0; i < vlen && at + 5 < len; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c == '"' || c == '\\') {
-			buf[at++] = '\\';
-			buf[at++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f)
-			at += (size_t)snprintf(buf + at, len - at,
-			    "\\x%02x", c);
-		else
-			buf[at++] = (char)c;
-	}
+	/* One byte kept for the closing quote. */
+	if (at + 1 < len)
+		at += sd_esc_text(v, vlen, buf + at, len - at - 1,
+		    SD_ESC_QUOTE, NULL);
 	if (quote && at + 1 < len)
 		buf[at++] = '"';
 	if (at < len)
@@ -254,26 +248,45 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 		    strlen(ev->reason));
 }
 
-/* Set key to a string that may hold any bytes: invalid UTF-8 is
- * replaced rather than refused, so no event is ever lost. */
+/* Set key to a string that may hold any bytes: each byte that is not
+ * UTF-8 reads U+FFFD there, and key_hex keeps every byte as it came, so
+ * no event and no byte is lost. */
 static void
 json_bytes(json_t *o, const char *key, const char *s, size_t n)
 {
 	json_t *v = json_stringn(s, n);
-	char *clean;
-	size_t i;
+	char *clean, hkey[32];
+	size_t i, o8 = 0, k;
 
-	if (v == NULL) {
-		/* Not UTF-8: keep the event, mark the odd bytes. */
-		clean = malloc(n + 1);
-		if (clean == NULL)
-			return;
-		for (i = 0; i < n; i++)
-			clean[i] = (s[i] & 0x80) ? '?' : s[i];
-		v = json_stringn_nocheck(clean, n);
-		free(clean);
+	if (v != NULL) {
+		json_object_set_new(o, key, v);
+		return;
 	}
-	json_object_set_new(o, key, v);
+	clean = malloc(3 * n + 1);
+	if (clean == NULL)
+		return;
+	for (i = 0; i < n; i += k) {
+		if (sd_esc_utf8(s + i, n - i, &k) >= 0) {
+			memcpy(clean + o8, s + i, k);
+			o8 += k;
+		} else {
+			memcpy(clean + o8, "\xef\xbf\xbd", 3);
+			o8 += 3;
+		}
+	}
+	json_object_set_new(o, key, json_stringn_nocheck(clean, o8));
+	for (i = 0; i < n; i++)
+		snprintf(clean + 2 * i, 3, "%02x", (unsigned char)s[i]);
+	snprintf(hkey, sizeof(hkey), "%s_hex", key);
+	json_object_set_new(o, hkey, json_stringn_nocheck(clean, 2 * n));
+	free(clean);
+}
+
+/* json_bytes for a NUL-terminated string. */
+static void
+json_str(json_t *o, const char *key, const char *s)
+{
+	json_bytes(o, key, s, strlen(s));
 }
 
 char *
@@ -284,7 +297,7 @@ sd_event_json(const struct sd_event *ev)
 
 	if (o == NULL)
 		return NULL;
-	out = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	out = sd_json_dumps(o);
 	json_decref(o);
 	return out;
 }
@@ -313,11 +326,11 @@ sd_event_obj(const struct sd_event *ev)
 	if ((f & F_PORT) && ev->port)
 		json_object_set_new(o, "port", json_integer(ev->port));
 	if ((f & F_ADDR) && ev->addr)
-		json_object_set_new(o, "addr", json_string(ev->addr));
+		json_str(o, "addr", ev->addr);
 	if ((f & F_DEVICE) && ev->device)
-		json_object_set_new(o, "device", json_string(ev->device));
+		json_str(o, "device", ev->device);
 	if ((f & F_NAME) && ev->name)
-		json_bytes(o, "name", ev->name, strlen(ev->name));
+		json_str(o, "name", ev->name);
 	if ((f & F_VERSION) && ev->version)
 		json_object_set_new(o, "version", json_integer(ev->version));
 	if ((f & F_OFFSET) && ev->offset)
@@ -345,10 +358,10 @@ sd_event_obj(const struct sd_event *ev)
 	if ((f & F_ODD) && ev->odd)
 		json_object_set_new(o, "odd", json_true());
 	if ((f & F_STATE) && ev->state)
-		json_object_set_new(o, "state", json_string(ev->state));
+		json_str(o, "state", ev->state);
 	if ((f & F_TEXT) && ev->text)
 		json_bytes(o, "text", ev->text, ev->text_len);
 	if ((f & F_REASON) && ev->reason)
-		json_object_set_new(o, "reason", json_string(ev->reason));
+		json_str(o, "reason", ev->reason);
 	return o;
 }

@@ -16,6 +16,7 @@
 
 #include "sd_diskq.h"
 #include "sd_err.h"
+#include "sd_esc.h"
 #include "sd_events.h"
 #include "sd_files.h"
 
@@ -768,43 +769,6 @@ sd_files_active(const struct sd_files *fs)
 	return fs->active;
 }
 
-/* The code point of the UTF-8 sequence at s (n bytes left), its length
- * in *k; -1 (and *k = 1) for a byte that starts no valid sequence:
- * stray, truncated, overlong, a surrogate or past Unicode. */
-static long
-utf8_decode(const unsigned char *s, size_t n, size_t *k)
-{
-	size_t len, i;
-	long cp;
-
-	*k = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return -1;
-	if (len > n)
-		return -1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return -1;
-	*k = len;
-	return cp;
-}
-
 /* Characters a stored name never has: C0 and C1 controls, DEL, ':',
  * and the invisible ones that make a name read other than it is
  * (bidi overrides turn "x\u202egnp.exe" into "xexe.png"). */
@@ -854,7 +818,7 @@ sd_files_safe_name(const char *in, size_t n, char *out, size_t len)
 			start = i + 1;
 	}
 	for (i = start; i < n && o + 5 < sizeof(name); i += k) {
-		cp = utf8_decode(u + i, n - i, &k);
+		cp = sd_esc_utf8((const char *)u + i, n - i, &k);
 		if (cp >= 0 && !name_char_ok(cp))
 			continue;
 		if (cp < 0)

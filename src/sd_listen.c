@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "sd_server.h"
 
 #define SD_BACKLOG	4096	/* the kernel caps it at somaxconn */
+#define SD_LISTEN_FD_SPARE 16	/* descriptors clients never take */
 
 /* Clients on l's port, over every address it listens on. */
 static uint32_t
@@ -51,6 +53,19 @@ listen_refuse(struct sd_listener *l)
 	return NULL;
 }
 
+/* Whether fd, the lowest free descriptor when it was given, leaves
+ * fewer than SD_LISTEN_FD_SPARE under the limit: those are kept for
+ * files, the spool, the sinks and the control socket. */
+static int
+listen_fds_low(evutil_socket_t fd)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + SD_LISTEN_FD_SPARE >= rl.rlim_cur;
+}
+
 static void
 listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -60,6 +75,8 @@ listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
 	const char *why = listen_refuse(l);
 
 	(void)ev;
+	if (why == NULL && listen_fds_low(fd))
+		why = "out of descriptors";
 	if (why != NULL) {
 		e.reason = why;
 		sd_events_fire(l->srv->events, &e);

@@ -1,12 +1,14 @@
 /* sd_util.c: clocks, parsing and formatting helpers. */
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "sd_err.h"
+#include "sd_esc.h"
 #include "sd_util.h"
 
 int64_t
@@ -147,4 +149,36 @@ sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen)
 	for (i = 0; i < slen; i++)
 		d |= (unsigned char)((i < ulen ? a[i] : 0) ^ b[i]);
 	return d == 0 && ulen == slen;
+}
+
+char *
+sd_json_dumps(const struct json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII), *out;
+	size_t n, cap;
+
+	/* jansson leaves DEL raw; the escaper turns it into \u007f. */
+	if (s == NULL || strchr(s, 0x7f) == NULL)
+		return s;
+	n = strlen(s);
+	cap = n * 6 + 1;
+	out = malloc(cap);
+	if (out != NULL)
+		sd_esc_text(s, n, out, cap, SD_ESC_JSON | SD_ESC_ASCII, NULL);
+	free(s);
+	return out;
+}
+
+void
+sd_put_text(FILE *fp, const char *s, size_t n)
+{
+	char buf[1024];
+	size_t used, o;
+
+	while (n > 0) {
+		o = sd_esc_text(s, n, buf, sizeof(buf), 0, &used);
+		fwrite(buf, 1, o, fp);
+		s += used;
+		n -= used;
+	}
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SD_ERR_LEN	256	/* room for an error message */
 
@@ -36,5 +37,14 @@ int sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen);
 
 /* "host:port" or "[v6 address]:port" into host and port; 0 or -1. */
 int sd_parse_target(const char *s, char *host, size_t len, int *port);
+
+/* v as one line of ASCII-only JSON (every non-ASCII character, and
+ * DEL, as \uNNNN): what a terminal may show. Free it; NULL on error. */
+struct json_t;
+char *sd_json_dumps(const struct json_t *v);
+
+/* Write s (n bytes) to fp with sd_esc_text: what a peer sent, made
+ * safe for a terminal. */
+void sd_put_text(FILE *fp, const char *s, size_t n);
 
 #endif

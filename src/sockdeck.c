@@ -104,8 +104,20 @@ finish(struct job *j, int rc)
 static void
 fail(struct job *j, const char *what)
 {
-	fprintf(stderr, "sockdeck: %s\n", what);
+	/* what may carry the server's words: escaped like its text. */
+	fputs("sockdeck: ", stderr);
+	sd_put_text(stderr, what, strlen(what));
+	fputs("\n", stderr);
 	finish(j, 1);
+}
+
+/* A line of the server's text on stdout, escaped: its bytes never
+ * reach the terminal raw. */
+static void
+print_text(const char *text, size_t len)
+{
+	sd_put_text(stdout, text, len);
+	fputs("\n", stdout);
 }
 
 /* Client events. */
@@ -147,7 +159,7 @@ legacy_done_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	printf("%.*s\n", (int)j->legacy_len, j->legacy_answer);
+	print_text(j->legacy_answer, j->legacy_len);
 	fflush(stdout);
 	if (j->cmd == CMD_FILE && strstr(j->legacy_answer,
 	    "file upload successful") == NULL) {
@@ -179,12 +191,12 @@ on_text(int kind, uint32_t ref, const char *text, size_t len, void *arg)
 		return;
 	}
 	if (kind == SD_TEXT_REPLY && j->cmd == CMD_SEND && ref == j->msg_id) {
-		printf("%.*s\n", (int)len, text);
+		print_text(text, len);
 		finish(j, 0);
 		return;
 	}
 	/* Broadcasts and notices that arrive meanwhile are shown too. */
-	printf("%.*s\n", (int)len, text);
+	print_text(text, len);
 }
 
 static void
@@ -212,9 +224,10 @@ on_result(const struct sd_file_result *r, void *arg)
 
 	if (j->progress)
 		fputs("\n", stderr);
-	printf("%s: %s as %.*s (%llu bytes, xxh3 %016llx)\n",
-	    j->args[j->next], r->status < 6 ? why[r->status] : "failed",
-	    (int)r->name_len, r->name, (unsigned long long)r->size,
+	printf("%s: %s as ", j->args[j->next],
+	    r->status < 6 ? why[r->status] : "failed");
+	sd_put_text(stdout, r->name, r->name_len);
+	printf(" (%llu bytes, xxh3 %016llx)\n", (unsigned long long)r->size,
 	    (unsigned long long)r->xxh3);
 	fflush(stdout);
 	if (r->status != SD_FILE_OK) {

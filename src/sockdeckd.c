@@ -241,6 +241,16 @@ run(const struct sd_config *cfg, int dashboard)
 	if (!dashboard)
 		sd_hlog_start(&hlog, base, bus, STDOUT_FILENO,
 		    cfg->log_json);
+	/* A --control path that is not ours to take stops the start
+	 * before any port opens (and nothing there is removed). */
+	if (sd_ctl_check_path(sd_config_control_path(cfg, path,
+	    sizeof(path)), err) != SD_OK) {
+		tui_dash_free(f.dash);
+		f.dash = NULL;
+		fprintf(stderr, "sockdeckd: %s\n", err);
+		rc = 2;
+		goto out;
+	}
 	if (sd_server_new(base, cfg, bus, &srv, err) != SD_OK) {
 		tui_dash_free(f.dash);
 		f.dash = NULL;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "sd_esc.h"
 #include "tui_term.h"
 
 static struct tui_term *active;		/* for the emergency restore */
@@ -153,13 +154,19 @@ void
 tui_put(int y, int x, int w, const char *s)
 {
 	wchar_t ws[512];
-	size_t n = 0, len = strlen(s), k;
+	char esc[2048];
+	size_t n = 0, len, k;
 	int cols = 0, cw;
 	mbstate_t st;
 	wchar_t wc;
 
 	if (w <= 0)
 		return;
+	/* Peer text is escaped first (controls, C1, bidi, bytes that are
+	 * not UTF-8), as in every other place it is shown; 2048 bytes of
+	 * it fill more than the 511 columns drawn. */
+	len = sd_esc_text(s, strlen(s), esc, sizeof(esc), 0, NULL);
+	s = esc;
 	memset(&st, 0, sizeof(st));
 	while (len > 0 && n + 1 < sizeof(ws) / sizeof(ws[0])) {
 		k = mbrtowc(&wc, s, len, &st);
@@ -170,10 +177,6 @@ tui_put(int y, int x, int w, const char *s)
 			wc = L'?';
 			k = 1;
 		}
-		/* Control characters would move the cursor: never let a
-		 * peer's text do that. */
-		if (wc < 0x20 || (wc >= 0x7f && wc < 0xa0))
-			wc = L'?';
 		cw = wcwidth(wc);
 		if (cw < 0) {
 			wc = L'?';

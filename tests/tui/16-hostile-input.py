@@ -3,8 +3,10 @@
 (each case was found by review):
 - readings of -1.7e308 then 1.7e308 (a sparkline spread past double's
   range) leave the server running;
-- a message with CR, LF and BS shows them as `?` in one log line, the
-  box borders intact;
+- a message with CR, LF, BS, a C1 control (U+009B), a bidi override
+  (U+202E) and a raw 0x9B byte shows them escaped (\\x0d, \\u{009b},
+  \\u{202e}; the byte that is not UTF-8 as U+FFFD, as the events carry
+  it) in one log line, the box borders intact;
 - Ctrl-S is a key, not XOFF: the server still answers after it;
 - in a German locale the readings on disk keep their decimal point."""
 import os
@@ -53,10 +55,13 @@ def test():
     check(not dead, "the server died (status %r) drawing the sparkline "
           "of +-1.7e308:\n%s" % (status, d.dump(d.screen())))
 
-    s.sendall(sdwire.msg(1, b"hello\rSPOOF\nNEXT\bX"))
+    s.sendall(sdwire.msg(1, b"hello\rSPOOF\nNEXT\bX c1 \xc2\x9b bidi "
+                         b"\xe2\x80\xae raw \x9b end"))
     sdpeer.expect_frame(s, sdwire.T_TEXT)
-    d.wait_for(re.compile(r"hello\?SPOOF\?NEXT\?X"),
-               what="the message's control characters shown as ?")
+    d.wait_for(re.compile(r"hello\\x0dSPOOF\\x0aNEXT\\x08X c1 "
+                          r"\\u\{009b\} bidi \\u\{202e\} raw \ufffd end"),
+               what="the message's control characters, C1 and bidi "
+               "controls shown escaped")
     lines = d.screen()
     log = [l for l in lines if "SPOOF" in l]
     check(len(log) == 1 and log[0].rstrip().endswith("\u2502"),
