@@ -543,56 +543,13 @@ sd_files_active(const struct sd_files *fs)
 	return fs->active;
 }
 
-/* The code point of the UTF-8 sequence at s (n bytes left), its length
- * in *k; -1 (and *k = 1) for a byte that starts no valid sequence:
- * stray, truncated, overlong, a surrogate or past Unicode. */
-static long
-utf8_decode(const unsigned char *s, size_t n, size_t *k)
-{
-	size_t len, i;
-	long cp;
-
-	*k = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return -1;
-	if (len > n)
-		return -1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return -1;
-	*k = len;
-	return cp;
-}
-
 /* Characters a stored name never has: C0 and C1 controls, DEL, ':',
  * and the invisible ones that make a name read other than it is
  * (bidi overrides turn "x\u202egnp.exe" into "xexe.png"). */
 static int
 name_char_ok(long cp)
 {
-	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-	    cp == ':')
-		return 0;
-	if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 &&
-	    cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff)
-		return 0;
-	return 1;
+	return cp != ':' && !sd_utf8_unsafe(cp);
 }
 
 /* Cut name (o bytes) to fit len, keeping a short extension and never
@@ -629,7 +586,7 @@ sd_files_safe_name(const char *in, size_t n, char *out, size_t len)
 			start = i + 1;
 	}
 	for (i = start; i < n && o + 5 < sizeof(name); i += k) {
-		cp = utf8_decode(u + i, n - i, &k);
+		cp = sd_utf8_decode(u + i, n - i, &k);
 		if (cp >= 0 && !name_char_ok(cp))
 			continue;
 		if (cp < 0)

@@ -1,10 +1,13 @@
 /* sd_util.c: clocks, parsing and formatting helpers. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sd_err.h"
 #include "sd_util.h"
@@ -134,4 +137,144 @@ sd_parse_target(const char *s, char *host, size_t len, int *port)
 		return -1;
 	*port = (int)p;
 	return 0;
+}
+
+long
+sd_utf8_decode(const unsigned char *s, size_t n, size_t *k)
+{
+	size_t len, i;
+	long cp;
+
+	*k = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return -1;
+	if (len > n)
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return -1;
+	*k = len;
+	return cp;
+}
+
+int
+sd_utf8_unsafe(long cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 &&
+	    cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+size_t
+sd_fmt_escape(const char *s, size_t n, char *out, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+	char esc[16];
+	long cp;
+	int w;
+
+	if (len == 0)
+		return 0;
+	while (i < n) {
+		cp = sd_utf8_decode(u + i, n - i, &k);
+		if (cp < 0 || (cp < 0x80 && sd_utf8_unsafe(cp)))
+			w = snprintf(esc, sizeof(esc), "\\x%02x", u[i]);
+		else if (sd_utf8_unsafe(cp))
+			w = snprintf(esc, sizeof(esc), "\\u%04lx", cp);
+		else if (cp == '\\')
+			w = snprintf(esc, sizeof(esc), "\\\\");
+		else {
+			w = (int)k;
+			memcpy(esc, u + i, k);
+		}
+		if (o + (size_t)w >= len)
+			break;
+		memcpy(out + o, esc, (size_t)w);
+		o += (size_t)w;
+		i += k;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Read fd to its end into buf (room for max + 1 bytes); the count in
+ * *n, max + 1 when there was more. */
+static int
+util_read_all(int fd, char *buf, size_t max, size_t *n)
+{
+	ssize_t r;
+
+	*n = 0;
+	while (*n <= max) {
+		r = read(fd, buf + *n, max + 1 - *n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return SD_ERR_INVAL;
+		if (r == 0)
+			break;
+		*n += (size_t)r;
+	}
+	return SD_OK;
+}
+
+int
+sd_read_file(const char *path, size_t max, char **out, size_t *n,
+    char err[SD_ERR_LEN])
+{
+	struct stat st;
+	char *buf = NULL;
+	int fd, rc = SD_ERR_INVAL;
+
+	/* O_NONBLOCK: a FIFO must not hang the open. */
+	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, SD_ERR_LEN, "%s", strerror(errno));
+		return SD_ERR_INVAL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, SD_ERR_LEN, "not a regular file");
+		goto out_close;
+	}
+	buf = malloc(max + 2);
+	if (buf == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		rc = SD_ERR_NOMEM;
+		goto out_close;
+	}
+	if (util_read_all(fd, buf, max, n) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "%s", strerror(errno));
+		rc = SD_ERR_INVAL;
+		goto out_free;
+	}
+	if (*n > max) {
+		snprintf(err, SD_ERR_LEN, "larger than %zu bytes", max);
+		goto out_free;
+	}
+	buf[*n] = '\0';
+	*out = buf;
+	buf = NULL;
+	rc = SD_OK;
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return rc;
 }

@@ -30,6 +30,31 @@ void sd_fmt_rfc3339(int64_t ns, char *buf, size_t len);
 /* Format a byte count for people ("1.2 MB"). */
 void sd_fmt_bytes(uint64_t n, char *buf, size_t len);
 
+/* The code point of the UTF-8 sequence at s (n > 0 bytes left), its
+ * length in *k; -1 (and *k = 1) for a byte that starts no valid
+ * sequence: stray, truncated, overlong, a surrogate or past Unicode. */
+long sd_utf8_decode(const unsigned char *s, size_t n, size_t *k);
+
+/* Whether code point cp should not reach a terminal as it is: C0,
+ * DEL, C1, and the invisible ones that reorder or hide text (bidi
+ * overrides and isolates, zero-width and line/paragraph separators,
+ * BOM: "x\u202egnp.exe" reads "xexe.png"). */
+int sd_utf8_unsafe(long cp);
+
+/* Copy n bytes of s into out (len bytes, always NUL-terminated) fit
+ * for a terminal or a log line: C0 controls, DEL and bytes that are
+ * not UTF-8 become \xNN; C1 controls and the bidi and invisible
+ * format characters (U+200B-U+200F, U+2028-U+202E, U+2060-U+2069,
+ * U+FEFF) become \uNNNN; a backslash is doubled. Stops before a
+ * character that would not fit. Returns the length written. */
+size_t sd_fmt_escape(const char *s, size_t n, char *out, size_t len);
+
+/* Read a small regular file whole (never a device, FIFO or directory,
+ * never more than max bytes) into a malloc'd buffer with a NUL after
+ * its n bytes. SD_OK, or an error with err saying why. */
+int sd_read_file(const char *path, size_t max, char **out, size_t *n,
+    char err[SD_ERR_LEN]);
+
 /* "host:port" or "[v6 address]:port" into host and port; 0 or -1. */
 int sd_parse_target(const char *s, char *host, size_t len, int *port);
 
