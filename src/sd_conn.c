@@ -97,6 +97,7 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	c->lst = lst;
 	c->fd = fd;
 	c->id = ++srv->next_id;
+	sd_evrate_init(&c->evrate, c->id);
 	c->port = lst->port;
 	c->connected_ns = c->last_active_ns = sd_now_ns();
 	conn_peer(c, sa);
@@ -157,6 +158,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	srv->nconns--;
 	c->lst->clients--;
+	sd_evrate_done(&srv->evrates, &c->evrate);
 	if (c->resume_ev != NULL)
 		event_free(c->resume_ev);
 	c->resume_ev = NULL;

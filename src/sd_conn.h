@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "sd_evrate.h"
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
 
@@ -62,6 +63,7 @@ struct sd_conn {
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* parse after a pause */
 	const char		*drain_reason;	/* a static string */
+	struct sd_evrate	 evrate;	/* its repeated errors */
 };
 
 /* Take an accepted socket; NULL when out of memory (fd closed). */

@@ -25,7 +25,7 @@ handle_bad(struct sd_conn *c, const struct sd_frame *f)
 	c->srv->totals.bad_frames++;
 	e.id = c->id;
 	e.reason = why;
-	sd_events_fire(c->srv->events, &e);
+	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
 	sd_conn_send_error(c, f->err == SD_ERR_CAP ? SD_EC_TOO_LARGE :
 	    SD_EC_MALFORMED, f->type, 0, why);
 	/* A device whose file is over --max-file hears why, as it would
@@ -114,7 +114,7 @@ handle_unexpected(struct sd_conn *c, const struct sd_frame *f)
 		    sd_proto_kind_name(f->kind));
 	e.id = c->id;
 	e.reason = why;
-	sd_events_fire(c->srv->events, &e);
+	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
 	if (f->kind != SD_K_ERROR)
 		sd_conn_send_error(c, SD_EC_UNEXPECTED, f->type, 0, why);
 }

@@ -62,7 +62,7 @@ listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
 	(void)ev;
 	if (why != NULL) {
 		e.reason = why;
-		sd_events_fire(l->srv->events, &e);
+		sd_evrate_fire(&l->srv->evrates, &l->srv->accept_rate, &e);
 		close(fd);
 		return;
 	}

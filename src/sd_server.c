@@ -41,6 +41,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	sd_files_expire(srv->files);
 	sd_pipeline_tick(srv->pipe);
+	sd_evrates_tick(&srv->evrates);
 }
 
 /* Say when the store starts failing and when it recovers. */
@@ -188,6 +189,8 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	srv->started_ns = sd_now_ns();
 	srv->started_mono = sd_mono_ns();
 	TAILQ_INIT(&srv->conns);
+	sd_evrates_init(&srv->evrates, events);
+	sd_evrate_init(&srv->accept_rate, 0);
 	if (server_mkdirs(cfg, err) != SD_OK)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
@@ -235,6 +238,7 @@ sd_server_free(struct sd_server *srv)
 	for (i = 0; i < srv->nlisteners; i++)
 		sd_listen_close(&srv->listeners[i]);
 	free(srv->listeners);
+	sd_evrate_done(&srv->evrates, &srv->accept_rate);
 	if (srv->tick != NULL)
 		event_free(srv->tick);
 	if (srv->flush != NULL)

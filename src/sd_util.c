@@ -115,6 +115,23 @@ sd_fmt_bytes(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
+void
+sd_fmt_thousands(uint64_t n, char *buf, size_t len)
+{
+	char digits[24], out[32];
+	size_t nd, i, o = 0;
+
+	nd = (size_t)snprintf(digits, sizeof(digits), "%llu",
+	    (unsigned long long)n);
+	for (i = 0; i < nd; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	snprintf(buf, len, "%s", out);
+}
+
 int
 sd_parse_target(const char *s, char *host, size_t len, int *port)
 {

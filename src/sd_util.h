@@ -30,6 +30,9 @@ void sd_fmt_rfc3339(int64_t ns, char *buf, size_t len);
 /* Format a byte count for people ("1.2 MB"). */
 void sd_fmt_bytes(uint64_t n, char *buf, size_t len);
 
+/* Format a count with thousands separators ("41,745"). */
+void sd_fmt_thousands(uint64_t n, char *buf, size_t len);
+
 /* The code point of the UTF-8 sequence at s (n > 0 bytes left), its
  * length in *k; -1 (and *k = 1) for a byte that starts no valid
  * sequence: stray, truncated, overlong, a surrogate or past Unicode. */
