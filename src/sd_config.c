@@ -37,6 +37,7 @@ enum opt_id {
 	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
 	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP, O_INFLUX_PARALLEL,
 	O_KAFKA_BROKERS, O_KAFKA_TOPIC, O_KAFKA_FORMAT, O_KAFKA_OPT,
+	O_ALLOW, O_DENY, O_LEGACY, O_MAX_PER_IP,
 };
 
 static const struct option sd_long_opts[] = {
@@ -81,6 +82,10 @@ static const struct option sd_long_opts[] = {
 	{ "kafka-topic", required_argument, NULL, O_KAFKA_TOPIC },
 	{ "kafka-format", required_argument, NULL, O_KAFKA_FORMAT },
 	{ "kafka-opt", required_argument, NULL, O_KAFKA_OPT },
+	{ "allow", required_argument, NULL, O_ALLOW },
+	{ "deny", required_argument, NULL, O_DENY },
+	{ "legacy", required_argument, NULL, O_LEGACY },
+	{ "max-clients-per-ip", required_argument, NULL, O_MAX_PER_IP },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -107,6 +112,10 @@ sd_config_usage(FILE *fp)
 "      --token TOKEN         extension clients must say it in HELLO\n"
 "      --max-clients N       clients on all ports (10000)\n"
 "      --max-clients-per-port N  clients on one port (0: no cap)\n"
+"      --max-clients-per-ip N  clients from one address (64; 0: no cap)\n"
+"      --allow CIDR[@PORTS],...  only these addresses (on these ports)\n"
+"      --deny CIDR[@PORTS],...   never these; deny wins over allow\n"
+"      --legacy on|off[@PORTS]   legacy frames on these ports (on)\n"
 "      --max-msg SIZE        largest message text (1M)\n"
 "      --max-file SIZE       largest file (64G)\n"
 "      --out-buffer SIZE     output a client may leave unread (1M)\n"
@@ -355,6 +364,20 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 			return SD_OK;
 		want = "json, raw or influx";
 		break;
+	case O_ALLOW:
+	case O_DENY:
+		if (sd_admit_parse(v, id == O_ALLOW ? &cfg->allow : &cfg->deny,
+		    id == O_ALLOW ? &cfg->nallow : &cfg->ndeny) == SD_OK)
+			return SD_OK;
+		want = "addresses or prefixes, each optionally @PORT or "
+		    "@LO-HI, e.g. 10.0.0.0/8@5000-5003,::1 (at most 256)";
+		break;
+	case O_LEGACY:
+		if (sd_admit_parse_legacy(v, &cfg->legacy, &cfg->nlegacy) ==
+		    SD_OK)
+			return SD_OK;
+		want = "on or off, optionally @PORT or @LO-HI";
+		break;
 	case O_KAFKA_OPT:
 		if (strchr(v, '=') != NULL && v[0] != '=')
 			return add_str(&cfg->kafka_opts, &cfg->nkafka_opts, v);
@@ -418,6 +441,9 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 	case O_MAX_PER_PORT:
 		num = &cfg->max_clients_per_port;
 		break;
+	case O_MAX_PER_IP:
+		num = &cfg->max_clients_per_ip;
+		break;
 	case O_IDLE:
 		num = &cfg->idle_timeout;
 		break;
@@ -476,26 +502,6 @@ cmp_port(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* One "lo" or "lo-hi" item of a port list. */
-static int
-parse_range(const char *item, uint64_t *lo, uint64_t *hi)
-{
-	char buf[32], *dash;
-
-	if (strlen(item) >= sizeof(buf))
-		return SD_ERR_INVAL;
-	memcpy(buf, item, strlen(item) + 1);
-	dash = strchr(buf, '-');
-	if (dash != NULL)
-		*dash = '\0';
-	if (sd_parse_u64(buf, 1, 65535, lo) != SD_OK)
-		return SD_ERR_INVAL;
-	*hi = *lo;
-	if (dash != NULL && sd_parse_u64(dash + 1, *lo, 65535, hi) != SD_OK)
-		return SD_ERR_INVAL;
-	return SD_OK;
-}
-
 int
 sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n)
 {
@@ -510,7 +516,7 @@ sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n)
 		return SD_ERR_NOMEM;
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
-		if (parse_range(item, &lo, &hi) != SD_OK)
+		if (sd_parse_ports(item, &lo, &hi) != SD_OK)
 			goto out;
 		nl = realloc(list, (count + hi - lo + 1) * sizeof(*nl));
 		if (nl == NULL)
@@ -546,6 +552,7 @@ sd_config_init(struct sd_config *cfg)
 		snprintf(host, sizeof(host), "sockdeckd");
 	host[sizeof(host) - 1] = '\0';
 	cfg->max_clients = 10000;
+	cfg->max_clients_per_ip = 64;
 	cfg->max_msg = SD_PROTO_MAX_MSG;
 	cfg->max_file = 64ULL << 30;
 	cfg->out_buffer = 1u << 20;
@@ -595,6 +602,9 @@ sd_config_done(struct sd_config *cfg)
 	free(cfg->kafka_brokers);
 	free(cfg->kafka_topic);
 	clear_strs(&cfg->kafka_opts, &cfg->nkafka_opts);
+	free(cfg->allow);
+	free(cfg->deny);
+	free(cfg->legacy);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -159,6 +159,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	srv->nconns--;
 	c->lst->clients--;
 	sd_evrate_done(&srv->evrates, &c->evrate);
+	sd_admit_release(srv->admit, c->peer);
 	if (c->resume_ev != NULL)
 		event_free(c->resume_ev);
 	c->resume_ev = NULL;

@@ -54,7 +54,7 @@ static const struct {
 	[SD_EV_BROADCAST] = { "broadcast", F_TEXT | F_CLIENTS },
 	[SD_EV_KICK] = { "kick", F_ID },
 	[SD_EV_BAD_FRAME] = { "bad-frame", F_ID | F_REASON },
-	[SD_EV_DROP] = { "drop", F_ID | F_REASON },
+	[SD_EV_DROP] = { "drop", F_ID | F_PEER | F_REASON },
 	[SD_EV_ERROR] = { "error", F_ID | F_REASON },
 	[SD_EV_SHUTDOWN] = { "shutdown", F_REASON },
 	[SD_EV_STORE] = { "store", F_STATE | F_BYTES | F_REASON },

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_handle.h"
@@ -161,7 +162,7 @@ sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
 		break;
 	}
 	c->frames_in++;
-	if (handle_refused(c, f))
+	if (sd_admit_legacy_refused(c, f) || handle_refused(c, f))
 		return;
 	switch (f->kind) {
 	case SD_K_LEGACY_MSG:

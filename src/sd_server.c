@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_files.h"
@@ -191,6 +192,11 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	TAILQ_INIT(&srv->conns);
 	sd_evrates_init(&srv->evrates, events);
 	sd_evrate_init(&srv->accept_rate, 0);
+	srv->admit = sd_admit_new(cfg->max_clients);
+	if (srv->admit == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		goto fail;
+	}
 	if (server_mkdirs(cfg, err) != SD_OK)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
@@ -239,6 +245,7 @@ sd_server_free(struct sd_server *srv)
 		sd_listen_close(&srv->listeners[i]);
 	free(srv->listeners);
 	sd_evrate_done(&srv->evrates, &srv->accept_rate);
+	sd_admit_free(srv->admit);
 	if (srv->tick != NULL)
 		event_free(srv->tick);
 	if (srv->flush != NULL)

@@ -59,6 +59,7 @@ struct sd_server {
 	int			 store_failing;	/* said so already */
 	struct sd_evrates	 evrates;	/* repeated errors summarised */
 	struct sd_evrate	 accept_rate;	/* refusals at accept */
+	struct sd_admit		*admit;		/* clients per address */
 };
 
 /* Create the core on base: open the data directories, the listeners

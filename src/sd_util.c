@@ -47,6 +47,25 @@ sd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 int
+sd_parse_ports(const char *item, uint64_t *lo, uint64_t *hi)
+{
+	char buf[32], *dash;
+
+	if (strlen(item) >= sizeof(buf))
+		return SD_ERR_INVAL;
+	memcpy(buf, item, strlen(item) + 1);
+	dash = strchr(buf, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (sd_parse_u64(buf, 1, 65535, lo) != SD_OK)
+		return SD_ERR_INVAL;
+	*hi = *lo;
+	if (dash != NULL && sd_parse_u64(dash + 1, *lo, 65535, hi) != SD_OK)
+		return SD_ERR_INVAL;
+	return SD_OK;
+}
+
+int
 sd_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;

@@ -19,6 +19,9 @@ int64_t sd_mono_ns(void);
 /* Parse a whole decimal number in [min, max]; SD_OK or SD_ERR_INVAL. */
 int sd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Parse a port "lo" or a range "lo-hi" (1 to 65535, lo <= hi). */
+int sd_parse_ports(const char *item, uint64_t *lo, uint64_t *hi);
+
 /* Parse a size: a number with an optional k, M or G suffix (powers of
  * 1024); SD_OK or SD_ERR_INVAL. */
 int sd_parse_size(const char *s, uint64_t *out);
