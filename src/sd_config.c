@@ -9,12 +9,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sd_config.h"
+#include "sd_esc.h"
 #include "sd_err.h"
 #include "sd_proto.h"
 #include "sd_spool.h"
+
+#define SD_CONFIG_MAX_FILE	(1u << 20)
+#define SD_CONFIG_MAX_LINE	198	/* libinih's INI_MAX_LINE - 2 */
+#define SD_CONFIG_MAX_LINE_STR	"198"
+_Static_assert(SD_CONFIG_MAX_LINE == INI_MAX_LINE - 2, "a line and its "
+    "newline fit libinih's buffer");
+#define SD_CONFIG_MAX_NAME	100	/* an InfluxDB name or key */
+#define SD_CONFIG_FD_RESERVE	64	/* descriptors besides listeners */
 
 enum opt_id {
 	O_PORTS = 'p', O_BIND = 'b', O_DATA = 'd', O_CONFIG = 'c',
@@ -29,6 +39,7 @@ enum opt_id {
 	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
 	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP, O_INFLUX_PARALLEL,
 	O_KAFKA_BROKERS, O_KAFKA_TOPIC, O_KAFKA_FORMAT, O_KAFKA_OPT,
+	O_ALLOW, O_DENY, O_LEGACY, O_MAX_PER_IP,
 };
 
 static const struct option sd_long_opts[] = {
@@ -75,6 +86,10 @@ static const struct option sd_long_opts[] = {
 	{ "kafka-topic", required_argument, NULL, O_KAFKA_TOPIC },
 	{ "kafka-format", required_argument, NULL, O_KAFKA_FORMAT },
 	{ "kafka-opt", required_argument, NULL, O_KAFKA_OPT },
+	{ "allow", required_argument, NULL, O_ALLOW },
+	{ "deny", required_argument, NULL, O_DENY },
+	{ "legacy", required_argument, NULL, O_LEGACY },
+	{ "max-clients-per-ip", required_argument, NULL, O_MAX_PER_IP },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -101,6 +116,10 @@ sd_config_usage(FILE *fp)
 "      --token TOKEN         extension clients must say it in HELLO\n"
 "      --max-clients N       clients on all ports (10000)\n"
 "      --max-clients-per-port N  clients on one port (0: no cap)\n"
+"      --max-clients-per-ip N  clients from one address (64; 0: no cap)\n"
+"      --allow CIDR[@PORTS],...  only these addresses (on these ports)\n"
+"      --deny CIDR[@PORTS],...   never these; deny wins over allow\n"
+"      --legacy on|off[@PORTS]   legacy frames on these ports (on)\n"
 "      --max-msg SIZE        largest message text (1M)\n"
 "      --max-file SIZE       largest file (64G)\n"
 "      --out-buffer SIZE     output a client may leave unread (1M)\n"
@@ -258,6 +277,32 @@ parse_kafka_format(struct sd_config *cfg, const char *v)
 	return SD_OK;
 }
 
+/* What a line-protocol name must be (NULL: v is one). InfluxDB refuses
+ * names that start with '_' (its own namespace) and a field or tag key
+ * "time"; a tag key must not be one that readings add themselves
+ * (channel, --extra-tags port and peer). what: 0 measurement, 1 field
+ * key, 2 tag key. */
+static const char *
+config_lp_name(const char *v, int what)
+{
+	static const char *const taken[] = { "channel", "port", "peer" };
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > SD_CONFIG_MAX_NAME || v[0] == '_')
+		return "a name of 1 to 100 bytes, not starting with _";
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return "a name without control characters";
+	}
+	if (what != 0 && strcmp(v, "time") == 0)
+		return "a key other than time";
+	for (i = 0; what == 2 && i < sizeof(taken) / sizeof(*taken); i++) {
+		if (strcmp(v, taken[i]) == 0)
+			return "a tag key other than channel, port and peer";
+	}
+	return NULL;
+}
+
 /* Set one option by id; on a bad value, say what is accepted. */
 static int
 sd_config_set(struct sd_config *cfg, int id, const char *v,
@@ -306,16 +351,26 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		want = "a name of 1 to 255 bytes";
 		break;
 	case O_TOKEN:
-		if (strlen(v) <= 255)
+		/* An empty token would let every HELLO in. */
+		if (strlen(v) > 0 && strlen(v) <= 255)
 			return set_str(&cfg->token, v);
-		want = "a token of at most 255 bytes";
+		want = "a token of 1 to 255 bytes";
 		break;
 	case O_MEASUREMENT:
-		return set_str(&cfg->measurement, v);
+		want = config_lp_name(v, 0);
+		if (want == NULL)
+			return set_str(&cfg->measurement, v);
+		break;
 	case O_FIELD:
-		return set_str(&cfg->field, v);
+		want = config_lp_name(v, 1);
+		if (want == NULL)
+			return set_str(&cfg->field, v);
+		break;
 	case O_DEVICE_TAG:
-		return set_str(&cfg->device_tag, v);
+		want = config_lp_name(v, 2);
+		if (want == NULL)
+			return set_str(&cfg->device_tag, v);
+		break;
 	case O_EXTRA_TAGS:
 		if (parse_extra_tags(cfg, v) == SD_OK)
 			return SD_OK;
@@ -342,6 +397,20 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		if (parse_kafka_format(cfg, v) == SD_OK)
 			return SD_OK;
 		want = "json, raw or influx";
+		break;
+	case O_ALLOW:
+	case O_DENY:
+		if (sd_admit_parse(v, id == O_ALLOW ? &cfg->allow : &cfg->deny,
+		    id == O_ALLOW ? &cfg->nallow : &cfg->ndeny) == SD_OK)
+			return SD_OK;
+		want = "addresses or prefixes, each optionally @PORT or "
+		    "@LO-HI, e.g. 10.0.0.0/8@5000-5003,::1 (at most 256)";
+		break;
+	case O_LEGACY:
+		if (sd_admit_parse_legacy(v, &cfg->legacy, &cfg->nlegacy) ==
+		    SD_OK)
+			return SD_OK;
+		want = "on or off, optionally @PORT or @LO-HI";
 		break;
 	case O_KAFKA_OPT:
 		if (strchr(v, '=') != NULL && v[0] != '=')
@@ -406,6 +475,9 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 	case O_MAX_PER_PORT:
 		num = &cfg->max_clients_per_port;
 		break;
+	case O_MAX_PER_IP:
+		num = &cfg->max_clients_per_ip;
+		break;
 	case O_IDLE:
 		num = &cfg->idle_timeout;
 		break;
@@ -468,26 +540,6 @@ cmp_port(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* One "lo" or "lo-hi" item of a port list. */
-static int
-parse_range(const char *item, uint64_t *lo, uint64_t *hi)
-{
-	char buf[32], *dash;
-
-	if (strlen(item) >= sizeof(buf))
-		return SD_ERR_INVAL;
-	memcpy(buf, item, strlen(item) + 1);
-	dash = strchr(buf, '-');
-	if (dash != NULL)
-		*dash = '\0';
-	if (sd_parse_u64(buf, 1, 65535, lo) != SD_OK)
-		return SD_ERR_INVAL;
-	*hi = *lo;
-	if (dash != NULL && sd_parse_u64(dash + 1, *lo, 65535, hi) != SD_OK)
-		return SD_ERR_INVAL;
-	return SD_OK;
-}
-
 int
 sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n)
 {
@@ -502,7 +554,7 @@ sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n)
 		return SD_ERR_NOMEM;
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
-		if (parse_range(item, &lo, &hi) != SD_OK)
+		if (sd_parse_ports(item, &lo, &hi) != SD_OK)
 			goto out;
 		nl = realloc(list, (count + hi - lo + 1) * sizeof(*nl));
 		if (nl == NULL)
@@ -538,6 +590,7 @@ sd_config_init(struct sd_config *cfg)
 		snprintf(host, sizeof(host), "sockdeckd");
 	host[sizeof(host) - 1] = '\0';
 	cfg->max_clients = 10000;
+	cfg->max_clients_per_ip = 64;
 	cfg->max_msg = SD_PROTO_MAX_MSG;
 	cfg->max_file = 64ULL << 30;
 	cfg->out_buffer = 1u << 20;
@@ -589,6 +642,9 @@ sd_config_done(struct sd_config *cfg)
 	free(cfg->kafka_brokers);
 	free(cfg->kafka_topic);
 	clear_strs(&cfg->kafka_opts, &cfg->nkafka_opts);
+	free(cfg->allow);
+	free(cfg->deny);
+	free(cfg->legacy);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -641,6 +697,37 @@ config_ini_line(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* Read a whole config file into a NUL-terminated buffer: a regular
+ * file, at most SD_CONFIG_MAX_FILE bytes, no NUL byte, no line longer
+ * than libinih takes whole (it would cut it in two silently). */
+static int
+config_read(const char *path, char **out, char err[SD_ERR_LEN])
+{
+	char why[SD_ERR_LEN], *buf;
+	size_t n, line = 1, col = 0, i;
+
+	if (sd_read_file(path, SD_CONFIG_MAX_FILE, &buf, &n, why) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "--config %.150s: %.90s", path, why);
+		return SD_ERR_INVAL;
+	}
+	for (i = 0; i < n; i++, col++) {
+		if (buf[i] == '\0' || (buf[i] != '\n' &&
+		    col >= SD_CONFIG_MAX_LINE)) {
+			snprintf(err, SD_ERR_LEN, "%.200s:%zu: %s", path,
+			    line, buf[i] == '\0' ? "a NUL byte" :
+			    "longer than " SD_CONFIG_MAX_LINE_STR " bytes");
+			free(buf);
+			return SD_ERR_INVAL;
+		}
+		if (buf[i] == '\n') {
+			line++;
+			col = (size_t)-1;
+		}
+	}
+	*out = buf;
+	return SD_OK;
+}
+
 /* Find --config in argv and load the file before the flags apply. */
 static int
 sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
@@ -648,6 +735,7 @@ sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
 {
 	struct ini_ctx ctx = { cfg, "" };
 	const char *path = NULL;
+	char *text = NULL;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -665,11 +753,10 @@ sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
 		return SD_OK;
 	if (set_str(&cfg->config_file, path) != SD_OK)
 		return SD_ERR_NOMEM;
-	rc = ini_parse(path, config_ini_line, &ctx);
-	if (rc == -1) {
-		snprintf(err, SD_ERR_LEN, "--config: cannot open %.200s", path);
+	if (config_read(path, &text, err) != SD_OK)
 		return SD_ERR_INVAL;
-	}
+	rc = ini_parse_string(text, config_ini_line, &ctx);
+	free(text);
 	if (rc != 0) {
 		snprintf(err, SD_ERR_LEN, "%.120s:%d: %.120s", path, rc,
 		    ctx.why[0] ? ctx.why : "not a key = value line");
@@ -706,16 +793,28 @@ sd_config_check(const struct sd_config *cfg, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
-int
-sd_config_parse(struct sd_config *cfg, int argc, char **argv,
+/* Make err safe for a terminal: it quotes bytes of the file and the
+ * command line, which may hold anything. */
+static int
+config_fail(char err[SD_ERR_LEN])
+{
+	char raw[SD_ERR_LEN];
+
+	memcpy(raw, err, SD_ERR_LEN);
+	raw[SD_ERR_LEN - 1] = '\0';
+	sd_esc_text(raw, strlen(raw), err, SD_ERR_LEN, 0, NULL);
+	return SD_ERR_INVAL;
+}
+
+/* Parse the flags over what the file set. */
+static int
+config_parse_flags(struct sd_config *cfg, int argc, char **argv,
     char err[SD_ERR_LEN])
 {
 	char why[SD_ERR_LEN];
 	const struct option *o;
 	int c, idx, cli_bind = 0;
 
-	if (sd_config_load_file(cfg, argc, argv, err) != SD_OK)
-		return SD_ERR_INVAL;
 	optind = 0;
 	opterr = 0;
 	for (;;) {
@@ -758,6 +857,49 @@ sd_config_parse(struct sd_config *cfg, int argc, char **argv,
 		return SD_ERR_INVAL;
 	}
 	return sd_config_check(cfg, err);
+}
+
+/* Raise the soft descriptor limit to the hard one, and check that
+ * every listener fits with room to spare: opening them would otherwise
+ * fail half-way, one listen-failed after another. */
+static int
+config_check_fds(const struct sd_config *cfg, char err[SD_ERR_LEN])
+{
+	uint64_t naddrs = cfg->nbinds ? cfg->nbinds : 2;
+	uint64_t need = cfg->nports * naddrs + SD_CONFIG_FD_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return SD_OK;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || need <= rl.rlim_cur)
+		return SD_OK;
+	snprintf(err, SD_ERR_LEN, "--ports: %llu ports on %llu addresses "
+	    "need %llu descriptors, the limit is %llu (ulimit -n, or "
+	    "LimitNOFILE= in the unit)", (unsigned long long)cfg->nports,
+	    (unsigned long long)naddrs, (unsigned long long)need,
+	    (unsigned long long)rl.rlim_cur);
+	return SD_ERR_INVAL;
+}
+
+int
+sd_config_parse(struct sd_config *cfg, int argc, char **argv,
+    char err[SD_ERR_LEN])
+{
+	int rc;
+
+	if (sd_config_load_file(cfg, argc, argv, err) != SD_OK)
+		return config_fail(err);
+	rc = config_parse_flags(cfg, argc, argv, err);
+	if (rc == SD_OK)
+		rc = config_check_fds(cfg, err);
+	if (rc != SD_OK && rc != 1)
+		return config_fail(err);
+	return rc;
 }
 
 const char *

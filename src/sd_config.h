@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sd_admit.h"
 #include "sd_util.h"
 
 struct sd_config {
@@ -27,6 +28,13 @@ struct sd_config {
 	char		*token;		/* HELLO must carry it, when set */
 	uint64_t	 max_clients;
 	uint64_t	 max_clients_per_port;	/* 0: no per-port cap */
+	uint64_t	 max_clients_per_ip;	/* 0: no per-address cap */
+	struct sd_admit_rule *allow;	/* --allow, --deny, --legacy */
+	size_t		 nallow;
+	struct sd_admit_rule *deny;
+	size_t		 ndeny;
+	struct sd_admit_rule *legacy;
+	size_t		 nlegacy;
 	uint64_t	 max_msg;
 	uint64_t	 max_file;
 	uint64_t	 out_buffer;

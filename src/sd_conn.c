@@ -177,6 +177,7 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	c->lst = lst;
 	c->fd = fd;
 	c->id = ++srv->next_id;
+	sd_evrate_init(&c->evrate, c->id);
 	c->port = lst->port;
 	c->connected_ns = c->last_active_ns = sd_now_ns();
 	c->active_ns = sd_mono_ns();
@@ -259,6 +260,8 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	TAILQ_INSERT_TAIL(&srv->dead, c, entry);
 	srv->nconns--;
 	c->lst->clients--;
+	sd_evrate_done(&srv->evrates, &c->evrate);
+	sd_admit_release(srv->admit, c->peer);
 	if (c->resume_ev != NULL)
 		event_free(c->resume_ev);
 	c->resume_ev = NULL;

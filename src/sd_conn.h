@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "sd_evrate.h"
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
 
@@ -73,6 +74,7 @@ struct sd_conn {
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* parse after a pause */
 	const char		*drain_reason;	/* a static string */
+	struct sd_evrate	 evrate;	/* its repeated errors */
 };
 
 /* Take an accepted socket; NULL when out of memory (fd closed). */

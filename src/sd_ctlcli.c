@@ -309,8 +309,10 @@ print_status(json_t *r, int json)
 	char a[256], b[256], c[256];
 	size_t i;
 
-	if (json || ctlcli_failed(r))
+	if (json)
 		return print_json(r, json);
+	if (ctlcli_failed(r))
+		return 1;
 	printf("sockdeckd %s  pid %lld  up %llds  clients %lld\n",
 	    CTLCLI_S(st, "version", a),
 	    json_integer_value(json_object_get(st, "pid")),
@@ -346,8 +348,10 @@ print_clients(json_t *r, int json)
 	json_t *v;
 	size_t i;
 
-	if (json || ctlcli_failed(r))
+	if (json)
 		return print_json(r, json);
+	if (ctlcli_failed(r))
+		return 1;
 	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s\n", "ID",
 	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT");
 	json_array_foreach(json_object_get(r, "clients"), i, v) {
@@ -372,8 +376,10 @@ print_clients(json_t *r, int json)
 static int
 print_done(json_t *r, int json)
 {
-	if (json || ctlcli_failed(r))
+	if (json)
 		return print_json(r, json);
+	if (ctlcli_failed(r))
+		return 1;
 	if (json_object_get(r, "clients") != NULL)
 		printf("sent to %lld clients\n",
 		    json_integer_value(json_object_get(r, "clients")));

@@ -32,7 +32,7 @@ enum {
 	F_REASON = 1 << 8, F_BYTES = 1 << 9, F_SIZE = 1 << 10,
 	F_OFFSET = 1 << 11, F_COUNT = 1 << 12, F_TOTAL = 1 << 13,
 	F_XXH3 = 1 << 14, F_ODD = 1 << 15, F_VERSION = 1 << 16,
-	F_CLIENTS = 1 << 17, F_STATE = 1 << 18,
+	F_CLIENTS = 1 << 17, F_STATE = 1 << 18, F_WINDOW = 1 << 19,
 };
 
 static const struct {
@@ -55,12 +55,14 @@ static const struct {
 	[SD_EV_BROADCAST] = { "broadcast", F_TEXT | F_CLIENTS },
 	[SD_EV_KICK] = { "kick", F_ID },
 	[SD_EV_BAD_FRAME] = { "bad-frame", F_ID | F_REASON },
-	[SD_EV_DROP] = { "drop", F_ID | F_REASON },
+	[SD_EV_DROP] = { "drop", F_ID | F_PEER | F_REASON },
 	[SD_EV_ERROR] = { "error", F_ID | F_REASON },
 	[SD_EV_SHUTDOWN] = { "shutdown", F_REASON },
 	[SD_EV_STORE] = { "store", F_STATE | F_BYTES | F_REASON },
 	[SD_EV_SINK] = { "sink", F_NAME | F_STATE | F_REASON },
 	[SD_EV_REJECT] = { "reject", F_NAME | F_COUNT | F_REASON },
+	[SD_EV_SUPPRESSED] = { "suppressed", F_ID | F_NAME | F_COUNT |
+	    F_WINDOW | F_REASON },
 };
 
 struct sd_events *
@@ -236,6 +238,8 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 		at = text_num(buf, len, at, "total", ev->total);
 	if (f & F_CLIENTS)
 		at = text_num(buf, len, at, "clients", (uint64_t)ev->clients);
+	if (f & F_WINDOW)
+		at = text_num(buf, len, at, "window", ev->window);
 	if ((f & F_ODD) && ev->odd)
 		at = text_str(buf, len, at, "odd", "true", 4);
 	if ((f & F_STATE) && ev->state)
@@ -355,6 +359,9 @@ sd_event_obj(const struct sd_event *ev)
 		    json_integer((json_int_t)ev->total));
 	if (f & F_CLIENTS)
 		json_object_set_new(o, "clients", json_integer(ev->clients));
+	if (f & F_WINDOW)
+		json_object_set_new(o, "window",
+		    json_integer((json_int_t)ev->window));
 	if ((f & F_ODD) && ev->odd)
 		json_object_set_new(o, "odd", json_true());
 	if ((f & F_STATE) && ev->state)

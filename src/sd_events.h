@@ -35,6 +35,7 @@ enum sd_ev_kind {
 	SD_EV_STORE,		/* the readings store fails or recovers */
 	SD_EV_SINK,		/* a sink changes state */
 	SD_EV_REJECT,		/* a sink's destination refused lines */
+	SD_EV_SUPPRESSED,	/* repeats of an event not shown (sd_evrate) */
 	SD_EV_COUNT
 };
 
@@ -64,6 +65,7 @@ struct sd_event {
 	int		 odd;		/* odd sid/evt on a legacy message */
 	int		 version;
 	int		 clients;
+	uint64_t	 window;	/* seconds (suppressed) */
 };
 
 typedef void (*sd_event_cb)(const struct sd_event *ev, void *arg);

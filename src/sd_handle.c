@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_handle.h"
@@ -26,7 +27,7 @@ handle_bad(struct sd_conn *c, const struct sd_frame *f)
 	c->srv->totals.bad_frames++;
 	e.id = c->id;
 	e.reason = why;
-	sd_events_fire(c->srv->events, &e);
+	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
 	sd_conn_send_error(c, f->err == SD_ERR_CAP ? SD_EC_TOO_LARGE :
 	    SD_EC_MALFORMED, f->type, 0, why);
 	/* A device whose file is over --max-file hears why, as it would
@@ -150,7 +151,7 @@ handle_unexpected(struct sd_conn *c, const struct sd_frame *f)
 		    sd_proto_kind_name(f->kind));
 	e.id = c->id;
 	e.reason = why;
-	sd_events_fire(c->srv->events, &e);
+	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
 	if (f->kind != SD_K_ERROR)
 		sd_conn_send_error(c, SD_EC_UNEXPECTED, f->type, 0, why);
 }
@@ -197,7 +198,7 @@ sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
 		break;
 	}
 	c->frames_in++;
-	if (handle_refused(c, f))
+	if (sd_admit_legacy_refused(c, f) || handle_refused(c, f))
 		return;
 	switch (f->kind) {
 	case SD_K_LEGACY_MSG:

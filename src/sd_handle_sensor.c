@@ -20,7 +20,7 @@ sensor_error(struct sd_conn *c, const char *why)
 
 	e.id = c->id;
 	e.reason = why;
-	sd_events_fire(c->srv->events, &e);
+	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
 }
 
 static void

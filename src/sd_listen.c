@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_listen.h"
@@ -66,6 +67,24 @@ listen_fds_low(evutil_socket_t fd)
 	    (rlim_t)fd + SD_LISTEN_FD_SPARE >= rl.rlim_cur;
 }
 
+/* The numeric address of sa into buf, its port into *port. */
+static int
+listen_peer(const struct sockaddr *sa, char *buf, size_t len,
+    uint16_t *port)
+{
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+	const struct sockaddr_in *s4 = (const void *)sa;
+	const void *a = &s4->sin_addr;
+
+	*port = ntohs(s4->sin_port);
+	if (sa->sa_family == AF_INET6) {
+		a = &s6->sin6_addr;
+		*port = ntohs(s6->sin6_port);
+	}
+	return inet_ntop(sa->sa_family, a, buf, (socklen_t)len) != NULL ?
+	    SD_OK : SD_ERR_INVAL;
+}
+
 static void
 listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -73,17 +92,30 @@ listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
 	struct sd_listener *l = arg;
 	struct sd_event e = { .kind = SD_EV_DROP };
 	const char *why = listen_refuse(l);
+	char peer[INET6_ADDRSTRLEN] = "";
+	struct sd_conn *c;
 
 	(void)ev;
 	if (why == NULL && listen_fds_low(fd))
 		why = "out of descriptors";
+	/* Before a byte is read: the address, then its count. */
+	if (why == NULL)
+		why = sd_admit_check(l->srv->cfg, sa, l->port);
+	if (why == NULL)
+		sd_admit_take(l->srv->admit, sa,
+		    l->srv->cfg->max_clients_per_ip, &why);
 	if (why != NULL) {
+		listen_peer(sa, peer, sizeof(peer), &e.peer_port);
+		e.peer = peer;
 		e.reason = why;
-		sd_events_fire(l->srv->events, &e);
+		sd_evrate_fire(&l->srv->evrates, &l->srv->accept_rate, &e);
 		close(fd);
 		return;
 	}
-	sd_conn_new(l->srv, l, fd, sa, salen);
+	c = sd_conn_new(l->srv, l, fd, sa, salen);
+	if (c == NULL && l->srv->cfg->max_clients_per_ip != 0 &&
+	    listen_peer(sa, peer, sizeof(peer), &e.peer_port) == SD_OK)
+		sd_admit_release(l->srv->admit, peer);
 }
 
 static void
@@ -163,6 +195,7 @@ sd_listen_open(struct sd_listener *l, struct sd_server *srv)
 
 	l->srv = srv;
 	l->listening = 0;
+	l->legacy = sd_admit_legacy(srv->cfg, l->port);
 	if (listen_socket(l, &fd) != SD_OK)
 		goto fail;
 	/* Backlog 0: the socket listens already, with SD_BACKLOG; -1

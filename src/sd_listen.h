@@ -22,6 +22,7 @@ struct sd_listener {
 	int			 listening;
 	char			 reason[SD_ERR_LEN];
 	uint32_t		 clients;
+	int			 legacy;	/* takes legacy frames */
 };
 
 /* Open l (port and addr set by the caller); on failure l->reason says

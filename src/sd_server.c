@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_files.h"
@@ -42,6 +43,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	sd_files_expire(srv->files);
 	sd_pipeline_tick(srv->pipe);
+	sd_evrates_tick(&srv->evrates);
 }
 
 /* Say when the store starts failing and when it recovers. */
@@ -209,7 +211,10 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	sd_throttle_init(srv->dev_bytes,
 	    (int64_t)cfg->device_rate_secs * 1000000000);
 	srv->reap = event_new(base, -1, 0, server_reap_cb, srv);
-	if (srv->reap == NULL) {
+	sd_evrates_init(&srv->evrates, events);
+	sd_evrate_init(&srv->accept_rate, 0);
+	srv->admit = sd_admit_new(cfg->max_clients);
+	if (srv->reap == NULL || srv->admit == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
@@ -263,6 +268,8 @@ sd_server_free(struct sd_server *srv)
 	for (i = 0; i < srv->nlisteners; i++)
 		sd_listen_close(&srv->listeners[i]);
 	free(srv->listeners);
+	sd_evrate_done(&srv->evrates, &srv->accept_rate);
+	sd_admit_free(srv->admit);
 	if (srv->tick != NULL)
 		event_free(srv->tick);
 	if (srv->flush != NULL)

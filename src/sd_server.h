@@ -16,6 +16,7 @@
 
 #include "sd_config.h"
 #include "sd_events.h"
+#include "sd_evrate.h"
 #include "sd_util.h"
 
 struct event_base;
@@ -66,6 +67,9 @@ struct sd_server {
 	struct event		*stop_timer;	/* shutdown deadline */
 	int			 stopping;
 	int			 store_failing;	/* said so already */
+	struct sd_evrates	 evrates;	/* repeated errors summarised */
+	struct sd_evrate	 accept_rate;	/* refusals at accept */
+	struct sd_admit		*admit;		/* clients per address */
 };
 
 /* Create the core on base: open the data directories, the listeners

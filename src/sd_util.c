@@ -1,11 +1,14 @@
 /* sd_util.c: clocks, parsing and formatting helpers. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sd_err.h"
 #include "sd_esc.h"
@@ -42,6 +45,25 @@ sd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		return SD_ERR_INVAL;
 	*out = v;
+	return SD_OK;
+}
+
+int
+sd_parse_ports(const char *item, uint64_t *lo, uint64_t *hi)
+{
+	char buf[32], *dash;
+
+	if (strlen(item) >= sizeof(buf))
+		return SD_ERR_INVAL;
+	memcpy(buf, item, strlen(item) + 1);
+	dash = strchr(buf, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (sd_parse_u64(buf, 1, 65535, lo) != SD_OK)
+		return SD_ERR_INVAL;
+	*hi = *lo;
+	if (dash != NULL && sd_parse_u64(dash + 1, *lo, 65535, hi) != SD_OK)
+		return SD_ERR_INVAL;
 	return SD_OK;
 }
 
@@ -114,6 +136,23 @@ sd_fmt_bytes(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
+void
+sd_fmt_thousands(uint64_t n, char *buf, size_t len)
+{
+	char digits[24], out[32];
+	size_t nd, i, o = 0;
+
+	nd = (size_t)snprintf(digits, sizeof(digits), "%llu",
+	    (unsigned long long)n);
+	for (i = 0; i < nd; i++) {
+		if (i > 0 && (nd - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	snprintf(buf, len, "%s", out);
+}
+
 int
 sd_parse_target(const char *s, char *host, size_t len, int *port)
 {
@@ -181,4 +220,69 @@ sd_put_text(FILE *fp, const char *s, size_t n)
 		s += used;
 		n -= used;
 	}
+}
+
+/* Read fd to its end into buf (room for max + 1 bytes); the count in
+ * *n, max + 1 when there was more. */
+static int
+util_read_all(int fd, char *buf, size_t max, size_t *n)
+{
+	ssize_t r;
+
+	*n = 0;
+	while (*n <= max) {
+		r = read(fd, buf + *n, max + 1 - *n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return SD_ERR_INVAL;
+		if (r == 0)
+			break;
+		*n += (size_t)r;
+	}
+	return SD_OK;
+}
+
+int
+sd_read_file(const char *path, size_t max, char **out, size_t *n,
+    char err[SD_ERR_LEN])
+{
+	struct stat st;
+	char *buf = NULL;
+	int fd, rc = SD_ERR_INVAL;
+
+	/* O_NONBLOCK: a FIFO must not hang the open. */
+	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, SD_ERR_LEN, "%s", strerror(errno));
+		return SD_ERR_INVAL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, SD_ERR_LEN, "not a regular file");
+		goto out_close;
+	}
+	buf = malloc(max + 2);
+	if (buf == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		rc = SD_ERR_NOMEM;
+		goto out_close;
+	}
+	if (util_read_all(fd, buf, max, n) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "%s", strerror(errno));
+		rc = SD_ERR_INVAL;
+		goto out_free;
+	}
+	if (*n > max) {
+		snprintf(err, SD_ERR_LEN, "larger than %zu bytes", max);
+		goto out_free;
+	}
+	buf[*n] = '\0';
+	*out = buf;
+	buf = NULL;
+	rc = SD_OK;
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return rc;
 }

@@ -20,6 +20,9 @@ int64_t sd_mono_ns(void);
 /* Parse a whole decimal number in [min, max]; SD_OK or SD_ERR_INVAL. */
 int sd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Parse a port "lo" or a range "lo-hi" (1 to 65535, lo <= hi). */
+int sd_parse_ports(const char *item, uint64_t *lo, uint64_t *hi);
+
 /* Parse a size: a number with an optional k, M or G suffix (powers of
  * 1024); SD_OK or SD_ERR_INVAL. */
 int sd_parse_size(const char *s, uint64_t *out);
@@ -34,6 +37,15 @@ void sd_fmt_bytes(uint64_t n, char *buf, size_t len);
 /* Whether the peer's bytes u equal the secret s, in a time that depends
  * on the secret's length only. */
 int sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen);
+
+/* Format a count with thousands separators ("41,745"). */
+void sd_fmt_thousands(uint64_t n, char *buf, size_t len);
+
+/* Read a small regular file whole (never a device, FIFO or directory,
+ * never more than max bytes) into a malloc'd buffer with a NUL after
+ * its n bytes. SD_OK, or an error with err saying why. */
+int sd_read_file(const char *path, size_t max, char **out, size_t *n,
+    char err[SD_ERR_LEN]);
 
 /* "host:port" or "[v6 address]:port" into host and port; 0 or -1. */
 int sd_parse_target(const char *s, char *host, size_t len, int *port);

@@ -347,8 +347,10 @@ class Sockdeckd:
         return os.path.join(self.dir, "sensors")
 
     def argv(self):
+        # Every simulated device comes from HOST: no per-address cap.
         return [need_binary("src/sockdeckd"), "--ports", str(self.port),
-                "--bind", HOST, "--data-dir", self.dir] + self.extra
+                "--bind", HOST, "--data-dir", self.dir,
+                "--max-clients-per-ip", "0"] + self.extra
 
     def start(self, timeout=15.0):
         argv = self.argv()

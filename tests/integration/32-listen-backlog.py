@@ -17,7 +17,8 @@ N = 2000
 
 
 def test():
-    srv = sdpeer.Server(nports=2, extra=["--max-clients", "5000"]).start()
+    srv = sdpeer.Server(nports=2, extra=["--max-clients", "5000",
+                                         "--max-clients-per-ip", "0"]).start()
     ss = shutil.which("ss")
     check(ss is not None, "ss (iproute2) is not installed")
     for port in srv.ports:

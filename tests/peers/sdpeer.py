@@ -414,6 +414,16 @@ def connect(port, host="127.0.0.1", timeout=10.0, nodelay=True, rcvbuf=None):
     return s
 
 
+def connect_from(src, port, host="127.0.0.1", timeout=5.0):
+    """A connection from local address src (127.0.0.2, 127.0.0.3: other
+    peers on loopback) to host:port."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((src, 0))
+    s.connect((host, port))
+    return s
+
+
 def recv_exact(sock, n, timeout=10.0):
     """Exactly n bytes, or a failure naming what did arrive."""
     buf = bytearray()
