@@ -24,7 +24,7 @@
 _Static_assert(SD_CONFIG_MAX_LINE == INI_MAX_LINE - 2, "a line and its "
     "newline fit libinih's buffer");
 #define SD_CONFIG_MAX_NAME	100	/* an InfluxDB name or key */
-#define SD_CONFIG_FD_RESERVE	64	/* descriptors besides listeners */
+#define SD_CONFIG_FD_RESERVE	32	/* descriptors besides listeners */
 
 enum opt_id {
 	O_PORTS = 'p', O_BIND = 'b', O_DATA = 'd', O_CONFIG = 'c',
