@@ -152,13 +152,22 @@ server_sinks(struct sd_server *srv, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
-/* Say that a crash had torn the spool's last line, and that it went. */
+/* Say that a crash had torn the spool's last line, and that it went;
+ * and what else opening the spool found (no segment under a segment's
+ * name). */
 static void
 server_say_torn(struct sd_server *srv)
 {
 	struct sd_event e = { .kind = SD_EV_ERROR };
-	uint64_t n = sd_spool_torn(sd_pipeline_spool(srv->pipe));
+	struct sd_spool *sp = sd_pipeline_spool(srv->pipe);
+	uint64_t n = sd_spool_torn(sp);
 	char why[160];
+	size_t i;
+
+	for (i = 0; i < sd_spool_nnotes(sp); i++) {
+		e.reason = sd_spool_note_text(sp, i);
+		sd_events_fire(srv->events, &e);
+	}
 
 	if (n == 0)
 		return;
