@@ -500,7 +500,7 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 	sp->fd = -1;
 	sp->seg_max = SD_SPOOL_SEGMENT;
 	sp->cap = 256u << 10;
-	sp->retain_bytes = UINT64_MAX;
+	sp->retain_bytes = SD_SPOOL_RETAIN;
 	sp->dir = strdup(dir);
 	sp->buf = malloc(sp->cap);
 	if (sp->dir == NULL || sp->buf == NULL)
