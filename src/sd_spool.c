@@ -180,6 +180,7 @@ syncer_stop(struct spool_syncer *s)
 }
 
 static void spool_retain(struct sd_spool *);
+static int cursor_save(struct sd_spool_reader *, char [SD_ERR_LEN]);
 
 static void
 spool_seg_path(const struct sd_spool *sp, uint32_t seq, char *buf,
@@ -650,8 +651,16 @@ sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN])
 void
 sd_spool_tick(struct sd_spool *sp)
 {
+	char why[SD_ERR_LEN];
+	size_t i;
 	int fd;
 
+	/* A cursor that moved since its last save is saved now, even when
+	 * no more deliveries come to save it: retention goes by it. */
+	for (i = 0; i < sp->nreaders; i++) {
+		if (sp->readers[i]->dirty)
+			cursor_save(sp->readers[i], why);
+	}
 	spool_retain(sp);
 	if (sp->fsync != SD_FSYNC_EVERYSEC || sp->fd < 0 || sp->written == 0)
 		return;
@@ -735,20 +744,17 @@ sd_spool_removed(const struct sd_spool *sp)
 	return sp->removed;
 }
 
-/* How many of the oldest segments every reader has delivered whole
- * (with no reader: every closed one). The open segment never is. */
+/* How many of the oldest segments lie behind every reader's cursor as
+ * saved on disk (with no reader: every closed one). The segment a saved
+ * cursor names stays, so a restart, even after a kill, finds it; the
+ * open segment never goes. */
 static size_t
 spool_delivered(const struct sd_spool *sp)
 {
 	size_t d = sp->nsegs - 1, i, k;
-	const struct sd_spool_pos *a;
 
 	for (i = 0; i < sp->nreaders; i++) {
-		a = &sp->readers[i]->acked;
-		k = spool_seg_find(sp, a->seq);
-		if (k < sp->nsegs - 1 && sp->segs[k].seq == a->seq &&
-		    a->off >= sp->segs[k].size)
-			k++;
+		k = spool_seg_find(sp, sp->readers[i]->saved.seq);
 		if (k < d)
 			d = k;
 	}
@@ -814,8 +820,10 @@ cursor_save(struct sd_spool_reader *r, char why[SD_ERR_LEN])
 		goto out;
 	if (fchmod(fd, 0640) == 0 && write(fd, line, (size_t)n) == n &&
 	    (r->sp->fsync != SD_FSYNC_ALWAYS || fdatasync(fd) == 0) &&
-	    rename(tmp, path) == 0)
+	    rename(tmp, path) == 0) {
 		rc = SD_OK;
+		r->saved = r->acked;
+	}
 	close(fd);
 	if (rc != SD_OK)
 		unlink(tmp);
@@ -960,7 +968,7 @@ sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
 	cursor_path(r, path, sizeof(path), 0);
 	got = cursor_load(r, &pos, why);
 	if (got == 1) {
-		r->acked = pos;
+		r->acked = r->saved = pos;
 	} else {
 		/* No cursor (the sink is new here) or one that cannot be
 		 * trusted: from the oldest reading kept, saved at once, so

@@ -18,10 +18,10 @@
  *
  * The segments are listed once at start (readdir) and the list is kept
  * as segments come and go: backlogs and the next segment to read come
- * from it, never from asking the disk about numbers. Segments every
- * reader has delivered (all closed ones, without readers) are removed
- * oldest first past the retention (bytes and age), by the helper
- * thread. Segments, cursors and their temporary files are created
+ * from it, never from asking the disk about numbers. Segments behind
+ * every reader's saved cursor (all closed ones, without readers) are
+ * removed oldest first past the retention (bytes and age), by the
+ * helper thread. Segments, cursors and their temporary files are created
  * 0640 and never opened through a symbolic link.
  *
  * Durability: SD_FSYNC_ALWAYS syncs every write (on the loop: the user's
@@ -61,6 +61,7 @@ struct sd_spool_reader {
 	char			 name[32];
 	struct sd_spool_pos	 pos;	/* next byte to read */
 	struct sd_spool_pos	 acked;	/* delivered; saved as the cursor */
+	struct sd_spool_pos	 saved;	/* what the cursor file says */
 	int			 fd;
 	uint32_t		 fd_seq;
 	int64_t			 saved_mono;
