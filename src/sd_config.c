@@ -35,6 +35,7 @@ enum opt_id {
 	O_FRAME_TIMEOUT, O_DEVICE_RATE, O_MEASUREMENT, O_FIELD, O_DEVICE_TAG,
 	O_EXTRA_TAGS,
 	O_SPOOL_MAX, O_SPOOL_FULL, O_FSYNC,
+	O_SPOOL_RETAIN, O_SPOOL_RETAIN_AGE,
 	O_INFLUX_URL, O_INFLUX_DB, O_INFLUX_USER, O_INFLUX_PASSWORD,
 	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
 	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP, O_INFLUX_PARALLEL,
@@ -69,6 +70,8 @@ static const struct option sd_long_opts[] = {
 	{ "extra-tags", required_argument, NULL, O_EXTRA_TAGS },
 	{ "spool-max", required_argument, NULL, O_SPOOL_MAX },
 	{ "spool-full", required_argument, NULL, O_SPOOL_FULL },
+	{ "spool-retain", required_argument, NULL, O_SPOOL_RETAIN },
+	{ "spool-retain-age", required_argument, NULL, O_SPOOL_RETAIN_AGE },
 	{ "fsync", required_argument, NULL, O_FSYNC },
 	{ "influx-url", required_argument, NULL, O_INFLUX_URL },
 	{ "influx-db", required_argument, NULL, O_INFLUX_DB },
@@ -135,6 +138,8 @@ sd_config_usage(FILE *fp)
 "      --extra-tags LIST     add port and/or peer tags to each reading\n"
 "      --spool-max SIZE      largest undelivered backlog (1G)\n"
 "      --spool-full MODE     block or drop-oldest, at --spool-max (block)\n"
+"      --spool-retain SIZE   delivered readings kept for replay (1G)\n"
+"      --spool-retain-age AGE  and for at most AGE: 30m, 12h, 7d (0: any)\n"
 "      --fsync MODE          always, everysec or no (everysec)\n"
 "      --influx-url URL      send readings to InfluxDB at URL\n"
 "      --influx-db NAME      1.x database\n"
@@ -246,6 +251,31 @@ parse_rate(struct sd_config *cfg, const char *v)
 		return SD_ERR_INVAL;
 	cfg->device_rate = bytes;
 	cfg->device_rate_secs = secs;
+	return SD_OK;
+}
+
+/* An age: a number of seconds, or of minutes, hours or days with an
+ * m, h or d suffix (s is seconds too). */
+static int
+parse_age(const char *v, uint64_t *secs)
+{
+	static const char units[] = "smhd";
+	static const uint64_t mult[] = { 1, 60, 3600, 86400 };
+	char num[24];
+	size_t n = strspn(v, "0123456789");
+	const char *u = v[n] != '\0' ? strchr(units, v[n]) : NULL;
+	uint64_t k = 1;
+
+	if (n == 0 || n >= sizeof(num) || (v[n] != '\0' &&
+	    (u == NULL || v[n + 1] != '\0')))
+		return SD_ERR_INVAL;
+	if (u != NULL)
+		k = mult[u - units];
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (sd_parse_u64(num, 0, UINT64_MAX / 86400, secs) != SD_OK)
+		return SD_ERR_INVAL;
+	*secs *= k;
 	return SD_OK;
 }
 
@@ -393,6 +423,11 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 			return SD_OK;
 		want = "always, everysec or no";
 		break;
+	case O_SPOOL_RETAIN_AGE:
+		if (parse_age(v, &cfg->spool_retain_age) == SD_OK)
+			return SD_OK;
+		want = "an age: seconds, or a number with s, m, h or d";
+		break;
 	case O_KAFKA_FORMAT:
 		if (parse_kafka_format(cfg, v) == SD_OK)
 			return SD_OK;
@@ -465,6 +500,11 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 	case O_SPOOL_MAX:
 		num = &cfg->spool_max;
 		min = 4096;
+		max = UINT64_MAX;
+		size = 1;
+		break;
+	case O_SPOOL_RETAIN:
+		num = &cfg->spool_retain;
 		max = UINT64_MAX;
 		size = 1;
 		break;
@@ -600,6 +640,7 @@ sd_config_init(struct sd_config *cfg)
 	cfg->keepalive = 60;
 	cfg->shutdown_timeout = 5;
 	cfg->spool_max = 1ULL << 30;
+	cfg->spool_retain = SD_SPOOL_RETAIN;
 	cfg->fsync = SD_FSYNC_EVERYSEC;
 	cfg->influx_batch = 5000;
 	cfg->influx_flush_ms = 1000;

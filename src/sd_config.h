@@ -53,6 +53,8 @@ struct sd_config {
 	/* The spool and its sinks. */
 	uint64_t	 spool_max;
 	int		 spool_drop;	/* --spool-full drop-oldest */
+	uint64_t	 spool_retain;	/* delivered bytes kept */
+	uint64_t	 spool_retain_age;	/* seconds, 0: any age */
 	int		 fsync;		/* enum sd_fsync_mode */
 	char		*influx_url;
 	char		*influx_db;

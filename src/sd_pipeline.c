@@ -466,6 +466,8 @@ sd_pipeline_configure(struct sd_pipeline *p, const struct sd_config *cfg)
 		seg = 4096;
 	sd_spool_set_segment_size(p->spool, seg);
 	sd_spool_set_fsync(p->spool, (enum sd_fsync_mode)cfg->fsync);
+	sd_spool_set_retain(p->spool, cfg->spool_retain,
+	    cfg->spool_retain_age);
 	p->tag_port = cfg->tag_port;
 	p->tag_peer = cfg->tag_peer;
 	p->spool_max = cfg->spool_max;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sd_admit.h"
 #include "sd_conn.h"
@@ -98,14 +99,60 @@ server_reap_cb(evutil_socket_t fd, short what, void *arg)
 	sd_conn_free_dead(arg);
 }
 
+/* One directory of the data: created 0750 (whatever the umask) when
+ * missing; it must be a directory of this user that no one else may
+ * write to, or err says what is wrong and how to fix it. */
 static int
-server_mkdirs(const struct sd_config *cfg, char err[SD_ERR_LEN])
+server_check_dir(const char *path, char err[SD_ERR_LEN])
 {
-	if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, SD_ERR_LEN, "--data-dir %.200s: %s",
-		    cfg->data_dir,
-		    strerror(errno));
+	struct stat st;
+	unsigned uid = (unsigned)geteuid();
+
+	if (mkdir(path, 0750) == 0) {
+		if (chmod(path, 0750) != 0)
+			goto sys;
+	} else if (errno != EEXIST)
+		goto sys;
+	if (stat(path, &st) != 0)
+		goto sys;
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, SD_ERR_LEN, "--data-dir: %.200s is not a "
+		    "directory", path);
 		return SD_ERR_INVAL;
+	}
+	if (st.st_uid != uid) {
+		snprintf(err, SD_ERR_LEN, "--data-dir: %.64s is owned by uid "
+		    "%u, not %u who runs sockdeckd: chown %u %.64s", path,
+		    (unsigned)st.st_uid, uid, uid, path);
+		return SD_ERR_INVAL;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, SD_ERR_LEN, "--data-dir: %.90s is writable by "
+		    "%s (mode %04o): chmod go-w %.90s", path,
+		    (st.st_mode & S_IWGRP) && (st.st_mode & S_IWOTH) ?
+		    "group and others" : (st.st_mode & S_IWGRP) ? "group" :
+		    "others", (unsigned)(st.st_mode & 07777), path);
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+sys:
+	snprintf(err, SD_ERR_LEN, "--data-dir %.200s: %s", path,
+	    strerror(errno));
+	return SD_ERR_INVAL;
+}
+
+int
+sd_server_check_dirs(const struct sd_config *cfg, char err[SD_ERR_LEN])
+{
+	static const char *const sub[] = { "", "/files", "/sensors" };
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		snprintf(path, sizeof(path), "%.4000s%s", cfg->data_dir,
+		    sub[i]);
+		if (server_check_dir(path, err) != SD_OK)
+			return SD_ERR_INVAL;
 	}
 	return SD_OK;
 }
@@ -164,13 +211,22 @@ server_sinks(struct sd_server *srv, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
-/* Say that a crash had torn the spool's last line, and that it went. */
+/* Say that a crash had torn the spool's last line, and that it went;
+ * and what else opening the spool found (no segment under a segment's
+ * name). */
 static void
 server_say_torn(struct sd_server *srv)
 {
 	struct sd_event e = { .kind = SD_EV_ERROR };
-	uint64_t n = sd_spool_torn(sd_pipeline_spool(srv->pipe));
+	struct sd_spool *sp = sd_pipeline_spool(srv->pipe);
+	uint64_t n = sd_spool_torn(sp);
 	char why[160];
+	size_t i;
+
+	for (i = 0; i < sd_spool_nnotes(sp); i++) {
+		e.reason = sd_spool_note_text(sp, i);
+		sd_events_fire(srv->events, &e);
+	}
 
 	if (n == 0)
 		return;
@@ -218,7 +274,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
-	if (server_mkdirs(cfg, err) != SD_OK)
+	if (sd_server_check_dirs(cfg, err) != SD_OK)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
 	fcbs = sd_handle_file_cbs;

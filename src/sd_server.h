@@ -76,6 +76,11 @@ struct sd_server {
  * (a port that fails is reported and skipped), the file store and the
  * pipeline. SD_OK, or an error with err filled in (for instance no port
  * could be opened). */
+/* Create the data directory, files/ and sensors/ (0750) when missing,
+ * and check that each is a directory of this user that group and others
+ * cannot write to; err says what is wrong and how to fix it. */
+int sd_server_check_dirs(const struct sd_config *cfg, char err[SD_ERR_LEN]);
+
 int sd_server_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN]);
 

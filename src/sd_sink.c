@@ -10,10 +10,21 @@ int
 sd_sink_init(struct sd_sink *s, const struct sd_sink_ops *ops,
     struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
 {
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	char warn[SD_SPOOL_WARN_LEN];
+	int rc;
+
 	memset(s, 0, sizeof(*s));
 	s->ops = ops;
 	s->events = events;
-	return sd_spool_reader_init(&s->rd, sp, ops->name, err);
+	rc = sd_spool_reader_init(&s->rd, sp, ops->name, warn, err);
+	/* A cursor missing or not trusted: readings are delivered again
+	 * rather than lost, and the operator hears of it. */
+	if (rc == SD_OK && warn[0] != '\0') {
+		e.reason = warn;
+		sd_events_fire(events, &e);
+	}
+	return rc;
 }
 
 void

@@ -12,6 +12,7 @@
  */
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,11 +253,24 @@ ix_line_end(const struct ix_batch *b, uint32_t i)
 
 /* Answers. */
 
+/* rejects.lp for appending: created 0640, never through a link. */
+static FILE *
+ix_rejects_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	FILE *fp = fd >= 0 ? fdopen(fd, "a") : NULL;
+
+	if (fp == NULL && fd >= 0)
+		close(fd);
+	return fp;
+}
+
 /* Write a refused line to rejects.lp with the reason above it. */
 static void
 ix_reject(struct ix_batch *b, uint32_t i, long code)
 {
-	FILE *fp = fopen(b->ix->rejects, "a");
+	FILE *fp = ix_rejects_open(b->ix->rejects);
 	size_t s = b->line[i], e = ix_line_end(b, i), k;
 	char why[SD_ERR_LEN];
 

@@ -27,6 +27,20 @@ struct spool_syncer {
 	pthread_cond_t	 cond;
 	int		 fd;		/* -1: nothing to do */
 	int		 quit;
+	const char	*dir;		/* the spool's, outlives the thread */
+	uint32_t	 rm[SD_SPOOL_RM_QUEUE];	/* segments to unlink */
+	size_t		 rm_head;
+	size_t		 rm_len;
+};
+
+/* A segment of the spool: kept in a list read once at start and then
+ * maintained as segments come and go, so nothing asks the disk about
+ * segment numbers (a planted readings-99999999.lp costs nothing). */
+struct spool_seg {
+	uint32_t	 seq;
+	uint64_t	 base;		/* spool bytes before it */
+	uint64_t	 size;		/* the open one: sp->written */
+	int64_t		 mtime;		/* seconds: its last write */
 };
 
 struct sd_spool {
@@ -34,7 +48,6 @@ struct sd_spool {
 	char			 path[4096];
 	int			 fd;
 	uint32_t		 seq;		/* segment being written */
-	uint32_t		 first_seq;	/* this run's first */
 	uint64_t		 torn;		/* bytes cut off at start */
 	uint64_t		 written;	/* bytes in this segment */
 	uint64_t		 seg_max;
@@ -43,39 +56,74 @@ struct sd_spool {
 	size_t			 cap;
 	enum sd_fsync_mode	 fsync;
 	struct spool_syncer	*syncer;
+	struct spool_seg	*segs;		/* by seq; the last is open */
+	size_t			 nsegs;
+	size_t			 segs_cap;
+	uint32_t		 max_seq;	/* highest name, any type */
+	struct sd_spool_reader	*readers[SD_SPOOL_READERS];
+	size_t			 nreaders;
+	uint64_t		 retain_bytes;
+	uint64_t		 retain_secs;	/* 0: no age limit */
+	uint64_t		 removed;	/* segments removed */
+	char			 notes[SD_SPOOL_NOTES][SD_ERR_LEN];
+	size_t			 nnotes;
 };
 
+/* Unlink one queued segment (called with the lock released). */
+static void
+syncer_unlink(const struct spool_syncer *s, uint32_t seq)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/readings-%08u.lp", s->dir, seq);
+	if (unlink(path) != 0)
+		errno = 0;	/* gone already: what was wanted */
+}
+
+/* The helper thread: syncs and segment removals, so neither an
+ * fdatasync() nor the unlink() of a large file runs on the loop. */
 static void *
 syncer_main(void *arg)
 {
 	struct spool_syncer *s = arg;
+	uint32_t seq;
 	int fd;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		while (s->fd < 0 && !s->quit)
+		while (s->fd < 0 && s->rm_len == 0 && !s->quit)
 			pthread_cond_wait(&s->cond, &s->lock);
-		if (s->fd < 0 && s->quit)
+		if (s->fd < 0 && s->rm_len == 0 && s->quit)
 			break;
 		fd = s->fd;
 		s->fd = -1;
+		seq = s->rm[s->rm_head];
+		if (fd < 0) {
+			s->rm_head = (s->rm_head + 1) % SD_SPOOL_RM_QUEUE;
+			s->rm_len--;
+		}
 		pthread_mutex_unlock(&s->lock);
-		fdatasync(fd);
-		close(fd);
+		if (fd >= 0) {
+			fdatasync(fd);
+			close(fd);
+		} else
+			syncer_unlink(s, seq);
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
+/* Start the helper thread for the spool in dir. */
 static struct spool_syncer *
-syncer_start(void)
+syncer_start(const char *dir)
 {
 	struct spool_syncer *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
 	s->fd = -1;
+	s->dir = dir;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	if (pthread_create(&s->thread, NULL, syncer_main, s) != 0) {
@@ -98,6 +146,24 @@ syncer_post(struct spool_syncer *s, int fd)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Queue segment seq for removal; 0 when the queue is full. */
+static int
+syncer_post_unlink(struct spool_syncer *s, uint32_t seq)
+{
+	int ok;
+
+	pthread_mutex_lock(&s->lock);
+	ok = s->rm_len < SD_SPOOL_RM_QUEUE;
+	if (ok) {
+		s->rm[(s->rm_head + s->rm_len) % SD_SPOOL_RM_QUEUE] = seq;
+		s->rm_len++;
+		pthread_cond_signal(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+/* Finish what is queued, then stop the thread. */
 static void
 syncer_stop(struct spool_syncer *s)
 {
@@ -113,6 +179,9 @@ syncer_stop(struct spool_syncer *s)
 	free(s);
 }
 
+static void spool_retain(struct sd_spool *);
+static int cursor_save(struct sd_spool_reader *, char [SD_ERR_LEN]);
+
 static void
 spool_seg_path(const struct sd_spool *sp, uint32_t seq, char *buf,
     size_t len)
@@ -120,22 +189,153 @@ spool_seg_path(const struct sd_spool *sp, uint32_t seq, char *buf,
 	snprintf(buf, len, "%s/readings-%08u.lp", sp->dir, seq);
 }
 
-/* The highest segment number already in dir (0 when none). */
-static uint32_t
-spool_last_seq(const char *dir)
+/* The segment number a directory entry names, or -1: readings-N.lp
+ * with N as spool_seg_path() writes it (at least 8 digits, no other
+ * leading zeros), so one number has one name. */
+static int64_t
+spool_seq_of(const char *name)
+{
+	char digits[16], again[16];
+	size_t n;
+	uint64_t v;
+
+	if (strncmp(name, "readings-", 9) != 0)
+		return -1;
+	name += 9;
+	n = strspn(name, "0123456789");
+	if (n < 8 || n >= sizeof(digits) || strcmp(name + n, ".lp") != 0)
+		return -1;
+	memcpy(digits, name, n);
+	digits[n] = '\0';
+	if (sd_parse_u64(digits, 1, UINT32_MAX, &v) != SD_OK)
+		return -1;
+	snprintf(again, sizeof(again), "%08u", (unsigned)v);
+	return strcmp(again, digits) == 0 ? (int64_t)v : -1;
+}
+
+/* Keep a line for the server to log at start (the first few). */
+static void
+spool_note(struct sd_spool *sp, const char *what)
+{
+	if (sp->nnotes < SD_SPOOL_NOTES)
+		snprintf(sp->notes[sp->nnotes++], SD_ERR_LEN, "%s", what);
+}
+
+static int
+seg_cmp(const void *a, const void *b)
+{
+	const struct spool_seg *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Room for one more segment in the list; SD_ERR_NOSPACE at the cap. */
+static int
+spool_segs_grow(struct sd_spool *sp)
+{
+	size_t ncap = sp->segs_cap ? sp->segs_cap * 2 : 64;
+	struct spool_seg *n;
+
+	if (sp->nsegs < sp->segs_cap)
+		return SD_OK;
+	if (sp->nsegs >= SD_SPOOL_SEGS_MAX)
+		return SD_ERR_NOSPACE;
+	if (ncap > SD_SPOOL_SEGS_MAX)
+		ncap = SD_SPOOL_SEGS_MAX;
+	n = realloc(sp->segs, ncap * sizeof(*n));
+	if (n == NULL)
+		return SD_ERR_NOMEM;
+	sp->segs = n;
+	sp->segs_cap = ncap;
+	return SD_OK;
+}
+
+/* Read the directory once: every regular segment into the list (by
+ * number, sizes stacked into bases); anything else that carries a
+ * segment's name is never read nor written, and said. */
+static int
+spool_scan(struct sd_spool *sp, char err[SD_ERR_LEN])
 {
 	struct dirent *de;
-	unsigned n, max = 0;
-	DIR *d = opendir(dir);
+	struct stat st;
+	char why[SD_ERR_LEN];
+	int64_t seq;
+	size_t i;
+	DIR *d = opendir(sp->dir);
 
-	if (d == NULL)
-		return 0;
+	if (d == NULL) {
+		snprintf(err, SD_ERR_LEN, "%.200s: %s", sp->dir,
+		    strerror(errno));
+		return SD_ERR_INVAL;
+	}
 	while ((de = readdir(d)) != NULL) {
-		if (sscanf(de->d_name, "readings-%8u.lp", &n) == 1 && n > max)
-			max = n;
+		seq = spool_seq_of(de->d_name);
+		if (seq < 0)
+			continue;
+		if ((uint32_t)seq > sp->max_seq)
+			sp->max_seq = (uint32_t)seq;
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+			snprintf(why, sizeof(why), "spool: %.120s/%.40s is "
+			    "not a regular file: skipped", sp->dir,
+			    de->d_name);
+			spool_note(sp, why);
+			continue;
+		}
+		if (spool_segs_grow(sp) != SD_OK) {
+			snprintf(err, SD_ERR_LEN, "%.200s: more than %u "
+			    "segments", sp->dir, SD_SPOOL_SEGS_MAX);
+			closedir(d);
+			return SD_ERR_NOSPACE;
+		}
+		sp->segs[sp->nsegs++] = (struct spool_seg){ (uint32_t)seq, 0,
+		    (uint64_t)st.st_size, (int64_t)st.st_mtime };
 	}
 	closedir(d);
-	return max;
+	if (sp->nsegs > 1)
+		qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), seg_cmp);
+	for (i = 1; i < sp->nsegs; i++)
+		sp->segs[i].base = sp->segs[i - 1].base +
+		    sp->segs[i - 1].size;
+	return SD_OK;
+}
+
+/* Index of the first listed segment numbered seq or more (nsegs when
+ * none): a binary search. */
+static size_t
+spool_seg_find(const struct sd_spool *sp, uint32_t seq)
+{
+	size_t lo = 0, hi = sp->nsegs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sp->segs[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The listed segment seq, or NULL. */
+static struct spool_seg *
+spool_seg_get(const struct sd_spool *sp, uint32_t seq)
+{
+	size_t i = spool_seg_find(sp, seq);
+
+	return i < sp->nsegs && sp->segs[i].seq == seq ? &sp->segs[i] : NULL;
+}
+
+/* The first listed segment after seq (0 when none). */
+static uint32_t
+spool_seg_next(const struct sd_spool *sp, uint32_t seq)
+{
+	size_t i;
+
+	if (seq == UINT32_MAX)
+		return 0;
+	i = spool_seg_find(sp, seq + 1);
+	return i < sp->nsegs ? sp->segs[i].seq : 0;
 }
 
 /* A segment's blocks taken at once, its size left as it is: appends
@@ -165,7 +365,7 @@ spool_seg_trim(int fd)
  * files stay line protocol that other tools read; sp->torn says how
  * many bytes went. */
 static void
-spool_repair_tail(struct sd_spool *sp)
+spool_repair_tail(struct sd_spool *sp, struct spool_seg *seg)
 {
 	char path[4096], buf[4096];
 	struct stat st;
@@ -173,12 +373,12 @@ spool_repair_tail(struct sd_spool *sp)
 	ssize_t n, i;
 	int fd;
 
-	spool_seg_path(sp, sp->seq, path, sizeof(path));
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	spool_seg_path(sp, seg->seq, path, sizeof(path));
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	spool_seg_trim(fd);	/* a crash leaves its preallocation */
-	if (fstat(fd, &st) != 0 || st.st_size == 0)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
 		goto out;
 	end = st.st_size;
 	for (at = end; at > 0; at -= n) {
@@ -195,8 +395,11 @@ spool_repair_tail(struct sd_spool *sp)
 	}
 	if (at < 0)
 		at = 0;
-	if (at < end && ftruncate(fd, at) == 0)
+	if (at < end && ftruncate(fd, at) == 0) {
 		sp->torn = (uint64_t)(end - at);
+		end = at;
+	}
+	seg->size = (uint64_t)end;
 out:
 	close(fd);
 }
@@ -207,27 +410,55 @@ sd_spool_torn(const struct sd_spool *sp)
 	return sp->torn;
 }
 
-/* Start segment seq + 1. Each run starts a new one, so a segment a crash
- * cut mid-line is never appended to. */
+/* The closing segment's final size and time, into the list. */
+static void
+spool_seg_close(struct sd_spool *sp)
+{
+	struct spool_seg *seg = spool_seg_get(sp, sp->seq);
+
+	if (seg == NULL)
+		return;
+	seg->size = sp->written;
+	seg->mtime = sd_now_ns() / 1000000000;
+}
+
+/* Start a segment numbered above every name in the directory. Each run
+ * starts a new one, so a segment a crash cut mid-line is never appended
+ * to. Created (never opened through a link), mode 0640 whatever the
+ * umask. With SD_SPOOL_SEGS_MAX segments listed, the open one goes on
+ * growing instead. */
 static int
 spool_open_next(struct sd_spool *sp, char err[SD_ERR_LEN])
 {
+	uint32_t seq = (sp->seq > sp->max_seq ? sp->seq : sp->max_seq) + 1;
+	struct spool_seg *last;
 	char path[4096];
-	int fd;
+	int fd, rc = spool_segs_grow(sp);
 
+	if (rc != SD_OK && sp->fd >= 0)
+		return SD_OK;
+	if (rc != SD_OK || seq == 0) {
+		snprintf(err, SD_ERR_LEN, "%.200s: no room for another "
+		    "segment", sp->dir);
+		return SD_ERR_NOSPACE;
+	}
 	/* The closing segment gives back its blocks before the next takes
 	 * any: a crash between the two leaves none past an end (the next
 	 * start trims only the newest segment). */
 	if (sp->fd >= 0)
 		spool_seg_trim(sp->fd);
-	spool_seg_path(sp, sp->seq + 1, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	spool_seg_path(sp, seq, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	if (fd < 0 || fchmod(fd, 0640) != 0) {
 		snprintf(err, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return SD_ERR_INVAL;
 	}
 	spool_seg_prealloc(fd, sp->seg_max);
 	if (sp->fd >= 0) {
+		spool_seg_close(sp);
 		/* A closed segment is synced whole: on the loop only when
 		 * the user asked for always, else by the helper thread. */
 		if (sp->fsync == SD_FSYNC_ALWAYS)
@@ -237,11 +468,27 @@ spool_open_next(struct sd_spool *sp, char err[SD_ERR_LEN])
 		else
 			close(sp->fd);
 	}
-	sp->seq++;
+	last = sp->nsegs > 0 ? &sp->segs[sp->nsegs - 1] : NULL;
+	sp->segs[sp->nsegs++] = (struct spool_seg){ seq,
+	    last != NULL ? last->base + last->size : 0, 0,
+	    sd_now_ns() / 1000000000 };
+	sp->seq = seq;
 	memcpy(sp->path, path, sizeof(sp->path));
 	sp->fd = fd;
 	sp->written = 0;
 	return SD_OK;
+}
+
+/* Free the parts of sp (its helper thread stopped). */
+static void
+spool_release(struct sd_spool *sp)
+{
+	if (sp->fd >= 0)
+		close(sp->fd);
+	free(sp->segs);
+	free(sp->dir);
+	free(sp->buf);
+	free(sp);
 }
 
 struct sd_spool *
@@ -254,34 +501,34 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 	sp->fd = -1;
 	sp->seg_max = SD_SPOOL_SEGMENT;
 	sp->cap = 256u << 10;
+	sp->retain_bytes = SD_SPOOL_RETAIN;
 	sp->dir = strdup(dir);
 	sp->buf = malloc(sp->cap);
 	if (sp->dir == NULL || sp->buf == NULL)
 		goto nomem;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0750) == 0)
+		chmod(dir, 0750);
+	else if (errno != EEXIST) {
 		snprintf(err, SD_ERR_LEN, "%.200s: %s", dir, strerror(errno));
 		goto fail;
 	}
-	sp->seq = spool_last_seq(dir);
-	if (sp->seq > 0)
-		spool_repair_tail(sp);
+	if (spool_scan(sp, err) != SD_OK)
+		goto fail;
+	if (sp->nsegs > 0) {
+		sp->seq = sp->segs[sp->nsegs - 1].seq;
+		spool_repair_tail(sp, &sp->segs[sp->nsegs - 1]);
+	}
 	if (spool_open_next(sp, err) != SD_OK)
 		goto fail;
-	sp->first_seq = sp->seq;
-	sp->syncer = syncer_start();
+	sp->syncer = syncer_start(sp->dir);
 	if (sp->syncer == NULL)
 		goto nomem;
 	return sp;
 nomem:
 	snprintf(err, SD_ERR_LEN, "out of memory");
 fail:
-	if (sp != NULL) {
-		if (sp->fd >= 0)
-			close(sp->fd);
-		free(sp->dir);
-		free(sp->buf);
-		free(sp);
-	}
+	if (sp != NULL)
+		spool_release(sp);
 	return NULL;
 }
 
@@ -298,11 +545,8 @@ sd_spool_free(struct sd_spool *sp)
 		spool_seg_trim(sp->fd);
 		if (sp->fsync != SD_FSYNC_NO)
 			fdatasync(sp->fd);
-		close(sp->fd);
 	}
-	free(sp->dir);
-	free(sp->buf);
-	free(sp);
+	spool_release(sp);
 }
 
 void
@@ -385,6 +629,10 @@ sd_spool_flush(struct sd_spool *sp, char err[SD_ERR_LEN])
 	memmove(sp->buf, sp->buf + off, sp->len - off);
 	sp->len -= off;
 	sp->written += off;
+	if (off > 0) {
+		sp->segs[sp->nsegs - 1].size = sp->written;
+		sp->segs[sp->nsegs - 1].mtime = sd_now_ns() / 1000000000;
+	}
 	if (off > 0 && sp->fsync == SD_FSYNC_ALWAYS && fdatasync(sp->fd) != 0)
 		rc = SD_ERR_INVAL;
 	if (rc == SD_OK && sp->written >= sp->seg_max)
@@ -403,8 +651,17 @@ sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN])
 void
 sd_spool_tick(struct sd_spool *sp)
 {
+	char why[SD_ERR_LEN];
+	size_t i;
 	int fd;
 
+	/* A cursor that moved since its last save is saved now, even when
+	 * no more deliveries come to save it: retention goes by it. */
+	for (i = 0; i < sp->nreaders; i++) {
+		if (sp->readers[i]->dirty)
+			cursor_save(sp->readers[i], why);
+	}
+	spool_retain(sp);
 	if (sp->fsync != SD_FSYNC_EVERYSEC || sp->fd < 0 || sp->written == 0)
 		return;
 	fd = dup(sp->fd);
@@ -424,28 +681,114 @@ sd_spool_segment(const struct sd_spool *sp)
 	return sp->path;
 }
 
-/* Size on disk of segment seq. */
+/* Size of segment seq, from the list (0 when it is not listed). */
 static uint64_t
 spool_seg_size(const struct sd_spool *sp, uint32_t seq)
 {
-	char path[4096];
-	struct stat st;
+	const struct spool_seg *seg = spool_seg_get(sp, seq);
 
 	if (seq == sp->seq)
 		return sp->written;
-	spool_seg_path(sp, seq, path, sizeof(path));
-	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return seg != NULL ? seg->size : 0;
+}
+
+/* Where pos lies in the whole spool, in bytes from the oldest listed
+ * segment's base (a position in no listed segment counts from the next
+ * one's start, so nothing after it is ever left out). */
+static uint64_t
+spool_abs(const struct sd_spool *sp, const struct sd_spool_pos *pos)
+{
+	size_t i = spool_seg_find(sp, pos->seq);
+	const struct spool_seg *seg;
+	uint64_t size;
+
+	if (i == sp->nsegs)
+		return sp->segs[sp->nsegs - 1].base + sp->written;
+	seg = &sp->segs[i];
+	if (seg->seq != pos->seq)
+		return seg->base;
+	size = seg->seq == sp->seq ? sp->written : seg->size;
+	return seg->base + (pos->off < size ? pos->off : size);
 }
 
 uint64_t
 sd_spool_backlog(struct sd_spool *sp, const struct sd_spool_pos *pos)
 {
-	uint64_t n = sp->len;
-	uint32_t seq;
+	uint64_t end = sp->segs[sp->nsegs - 1].base + sp->written;
 
-	for (seq = pos->seq; seq <= sp->seq; seq++)
-		n += spool_seg_size(sp, seq);
-	return n > pos->off ? n - pos->off : 0;
+	return end - spool_abs(sp, pos) + sp->len;
+}
+
+size_t
+sd_spool_nnotes(const struct sd_spool *sp)
+{
+	return sp->nnotes;
+}
+
+const char *
+sd_spool_note_text(const struct sd_spool *sp, size_t i)
+{
+	return i < sp->nnotes ? sp->notes[i] : "";
+}
+
+void
+sd_spool_set_retain(struct sd_spool *sp, uint64_t bytes, uint64_t secs)
+{
+	sp->retain_bytes = bytes;
+	sp->retain_secs = secs;
+}
+
+uint64_t
+sd_spool_removed(const struct sd_spool *sp)
+{
+	return sp->removed;
+}
+
+/* How many of the oldest segments lie behind every reader's cursor as
+ * saved on disk (with no reader: every closed one). The segment a saved
+ * cursor names stays, so a restart, even after a kill, finds it; the
+ * open segment never goes. */
+static size_t
+spool_delivered(const struct sd_spool *sp)
+{
+	size_t d = sp->nsegs - 1, i, k;
+
+	for (i = 0; i < sp->nreaders; i++) {
+		k = spool_seg_find(sp, sp->readers[i]->saved.seq);
+		if (k < d)
+			d = k;
+	}
+	return d;
+}
+
+/* Remove delivered segments, oldest first, past --spool-retain (bytes
+ * of delivered segments kept) or --spool-retain-age; empty delivered
+ * ones go at once. At most a queue's worth per call; the unlinks run on
+ * the helper thread. */
+static void
+spool_retain(struct sd_spool *sp)
+{
+	int64_t now = sd_now_ns() / 1000000000;
+	size_t d = spool_delivered(sp), n = 0;
+	const struct spool_seg *old;
+	uint64_t kept;
+
+	while (n < d && n < SD_SPOOL_RM_QUEUE) {
+		old = &sp->segs[n];
+		kept = sp->segs[d].base - old->base;
+		if (old->size > 0 && kept <= sp->retain_bytes &&
+		    (sp->retain_secs == 0 ||
+		    now - old->mtime <= (int64_t)sp->retain_secs))
+			break;
+		if (!syncer_post_unlink(sp->syncer, old->seq))
+			break;
+		n++;
+	}
+	if (n == 0)
+		return;
+	memmove(sp->segs, sp->segs + n, (sp->nsegs - n) * sizeof(*sp->segs));
+	sp->nsegs -= n;
+	sp->removed += n;
 }
 
 static void
@@ -456,73 +799,219 @@ cursor_path(const struct sd_spool_reader *r, char *buf, size_t len,
 	    tmp ? ".tmp" : "");
 }
 
-/* Write the cursor: a temporary file renamed over the old one, so a
- * crash leaves either cursor, never half of one. */
-static void
-cursor_save(struct sd_spool_reader *r)
+/* Write the cursor: a temporary file (created anew, never through a
+ * link, mode 0640) renamed over the old one, so a crash leaves either
+ * cursor, never half of one. SD_OK, or an error with why. */
+static int
+cursor_save(struct sd_spool_reader *r, char why[SD_ERR_LEN])
 {
 	char path[4096], tmp[4096], line[64];
-	int fd, n;
+	int fd, n, rc = SD_ERR_INVAL;
 
 	cursor_path(r, path, sizeof(path), 0);
 	cursor_path(r, tmp, sizeof(tmp), 1);
 	n = snprintf(line, sizeof(line), "%u %llu\n", r->acked.seq,
 	    (unsigned long long)r->acked.off);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (unlink(tmp) != 0)
+		errno = 0;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0640);
 	if (fd < 0)
-		return;
-	if (write(fd, line, (size_t)n) == n &&
-	    (r->sp->fsync != SD_FSYNC_ALWAYS || fdatasync(fd) == 0)) {
-		close(fd);
-		rename(tmp, path);
-	} else {
-		close(fd);
-		unlink(tmp);
+		goto out;
+	if (fchmod(fd, 0640) == 0 && write(fd, line, (size_t)n) == n &&
+	    (r->sp->fsync != SD_FSYNC_ALWAYS || fdatasync(fd) == 0) &&
+	    rename(tmp, path) == 0) {
+		rc = SD_OK;
+		r->saved = r->acked;
 	}
+	close(fd);
+	if (rc != SD_OK)
+		unlink(tmp);
+out:
+	if (rc != SD_OK)
+		snprintf(why, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
 	r->dirty = 0;
 	r->saved_mono = sd_mono_ns();
+	return rc;
+}
+
+/* Open segment seq for reading: a regular file, never through a link;
+ * -1 (errno set) otherwise. */
+static int
+spool_seg_open_read(const struct sd_spool *sp, uint32_t seq)
+{
+	char path[4096];
+	struct stat st;
+	int fd;
+
+	spool_seg_path(sp, seq, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EISDIR;
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Is pos the start of a line of a listed segment? why says when not. */
+static int
+cursor_valid(const struct sd_spool *sp, const struct sd_spool_pos *pos,
+    char why[SD_ERR_LEN])
+{
+	const struct spool_seg *seg = spool_seg_get(sp, pos->seq);
+	char c = '\n';
+	int fd, ok;
+
+	if (seg == NULL || seg->seq == sp->seq) {
+		snprintf(why, SD_ERR_LEN, "segment %u is not in the spool",
+		    pos->seq);
+		return 0;
+	}
+	if (pos->off > seg->size) {
+		snprintf(why, SD_ERR_LEN, "offset %llu is past the end of "
+		    "readings-%08u.lp (%llu bytes)",
+		    (unsigned long long)pos->off, pos->seq,
+		    (unsigned long long)seg->size);
+		return 0;
+	}
+	if (pos->off == 0)
+		return 1;
+	fd = spool_seg_open_read(sp, pos->seq);
+	ok = fd >= 0 && pread(fd, &c, 1, (off_t)pos->off - 1) == 1 &&
+	    c == '\n';
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		snprintf(why, SD_ERR_LEN, "offset %llu of readings-%08u.lp "
+		    "is not the start of a line",
+		    (unsigned long long)pos->off, pos->seq);
+	return ok;
+}
+
+/* Read the cursor file: 1 with pos when it holds "SEQ OFF\n" naming
+ * the start of a line in the spool; 0 when there is none (why empty);
+ * -1 with why when it is there but cannot be trusted. */
+static int
+cursor_load(struct sd_spool_reader *r, struct sd_spool_pos *pos,
+    char why[SD_ERR_LEN])
+{
+	char path[4096], buf[64], *sp_at, *nl;
+	struct stat st;
+	uint64_t seq, off;
+	ssize_t n;
+	int fd;
+
+	why[0] = '\0';
+	cursor_path(r, path, sizeof(path), 0);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		snprintf(why, SD_ERR_LEN, "%s", strerror(errno));
+		return -1;
+	}
+	n = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(why, SD_ERR_LEN, "not a regular file");
+		return -1;
+	}
+	buf[n] = '\0';
+	sp_at = strchr(buf, ' ');
+	nl = strchr(buf, '\n');
+	if (n == 0 || sp_at == NULL || nl == NULL || nl[1] != '\0' ||
+	    nl < sp_at) {
+		snprintf(why, SD_ERR_LEN, "%s", n == 0 ? "empty" :
+		    "not \"SEGMENT OFFSET\"");
+		return -1;
+	}
+	*sp_at = *nl = '\0';
+	if (sd_parse_u64(buf, 1, UINT32_MAX, &seq) != SD_OK ||
+	    sd_parse_u64(sp_at + 1, 0, INT64_MAX, &off) != SD_OK) {
+		snprintf(why, SD_ERR_LEN, "not \"SEGMENT OFFSET\" "
+		    "(%.40s %.40s)", buf, sp_at + 1);
+		return -1;
+	}
+	pos->seq = (uint32_t)seq;
+	pos->off = off;
+	return cursor_valid(r->sp, pos, why) ? 1 : -1;
+}
+
+/* Older readings than this run's: something a new cursor must not skip. */
+static int
+spool_has_old(const struct sd_spool *sp)
+{
+	return sp->segs[sp->nsegs - 1].base > 0;
 }
 
 int
 sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
-    const char *name, char err[SD_ERR_LEN])
+    const char *name, char warn[SD_SPOOL_WARN_LEN], char err[SD_ERR_LEN])
 {
-	char path[4096];
-	unsigned seq;
-	unsigned long long off;
-	FILE *fp;
+	char path[4096], why[SD_ERR_LEN], saved[SD_ERR_LEN];
+	struct sd_spool_pos pos;
+	int got;
 
 	memset(r, 0, sizeof(*r));
+	warn[0] = '\0';
+	if (sp->nreaders == SD_SPOOL_READERS) {
+		snprintf(err, SD_ERR_LEN, "more than %d sinks",
+		    SD_SPOOL_READERS);
+		return SD_ERR_NOSPACE;
+	}
 	r->sp = sp;
 	r->fd = -1;
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->acked.seq = sp->first_seq;
 	cursor_path(r, path, sizeof(path), 0);
-	fp = fopen(path, "r");
-	if (fp != NULL) {
-		if (fscanf(fp, "%u %llu", &seq, &off) == 2 && seq >= 1 &&
-		    seq <= sp->seq) {
-			r->acked.seq = seq;
-			r->acked.off = off;
-		}
-		fclose(fp);
-	} else if (errno != ENOENT) {
-		snprintf(err, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
-		return SD_ERR_INVAL;
+	got = cursor_load(r, &pos, why);
+	if (got == 1) {
+		r->acked = r->saved = pos;
+	} else {
+		/* No cursor (the sink is new here) or one that cannot be
+		 * trusted: from the oldest reading kept, saved at once, so
+		 * the position is known from now on. */
+		r->acked.seq = sp->segs[0].seq;
+		r->acked.off = 0;
+		if (got < 0)
+			snprintf(warn, SD_SPOOL_WARN_LEN, "%s: cursor %.200s "
+			    "cannot be trusted (%.200s): delivering again "
+			    "from the oldest segment kept, readings-%08u.lp",
+			    name, path, why, r->acked.seq);
+		else if (spool_has_old(sp))
+			snprintf(warn, SD_SPOOL_WARN_LEN, "%s: no cursor "
+			    "%.200s: delivering from the oldest segment kept, "
+			    "readings-%08u.lp", name, path, r->acked.seq);
+		if (cursor_save(r, saved) != SD_OK && warn[0] == '\0')
+			snprintf(warn, SD_SPOOL_WARN_LEN, "%s: cannot save "
+			    "the cursor: %.300s", name, saved);
 	}
 	r->pos = r->acked;
+	sp->readers[sp->nreaders++] = r;
 	return SD_OK;
 }
 
 void
 sd_spool_reader_done(struct sd_spool_reader *r)
 {
-	if (r->sp == NULL)
+	struct sd_spool *sp = r->sp;
+	char why[SD_ERR_LEN];
+	size_t i;
+
+	if (sp == NULL)
 		return;
 	if (r->dirty)
-		cursor_save(r);
+		cursor_save(r, why);
 	if (r->fd >= 0)
 		close(r->fd);
+	for (i = 0; i < sp->nreaders; i++) {
+		if (sp->readers[i] == r) {
+			sp->readers[i] = sp->readers[--sp->nreaders];
+			break;
+		}
+	}
 	r->fd = -1;
 	r->sp = NULL;
 }
@@ -531,14 +1020,11 @@ sd_spool_reader_done(struct sd_spool_reader *r)
 static int
 reader_open(struct sd_spool_reader *r)
 {
-	char path[4096];
-
 	if (r->fd >= 0 && r->fd_seq == r->pos.seq)
 		return 0;
 	if (r->fd >= 0)
 		close(r->fd);
-	spool_seg_path(r->sp, r->pos.seq, path, sizeof(path));
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = spool_seg_open_read(r->sp, r->pos.seq);
 	r->fd_seq = r->pos.seq;
 	return r->fd >= 0 ? 0 : -1;
 }
@@ -559,18 +1045,20 @@ sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
     size_t *len, struct sd_spool_pos *at, char err[SD_ERR_LEN])
 {
 	const struct sd_spool *sp = r->sp;
+	uint32_t next;
 	ssize_t n;
 	char *nl;
 
 	*len = 0;
 	for (;;) {
+		next = spool_seg_next(sp, r->pos.seq);
 		if (reader_open(r) != 0) {
-			if (r->pos.seq >= sp->seq) {
+			if (r->pos.seq >= sp->seq || next == 0) {
 				snprintf(err, SD_ERR_LEN, "segment %u: %s",
 				    r->pos.seq, strerror(errno));
 				return SD_ERR_INVAL;
 			}
-			r->pos.seq++;	/* removed by hand: go on */
+			r->pos.seq = next;	/* removed by hand: go on */
 			r->pos.off = 0;
 			continue;
 		}
@@ -587,13 +1075,13 @@ sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
 			r->pos.off += *len;
 			return SD_OK;
 		}
-		if (r->pos.seq >= sp->seq)
+		if (r->pos.seq >= sp->seq || next == 0)
 			return SD_OK;	/* nothing new yet */
 		/* A closed segment ends here; a torn last line (a crash in
 		 * mid-write) is skipped. */
 		if (n > 0)
 			r->torn++;
-		r->pos.seq++;
+		r->pos.seq = next;
 		r->pos.off = 0;
 	}
 }
@@ -602,6 +1090,8 @@ void
 sd_spool_reader_ack(struct sd_spool_reader *r,
     const struct sd_spool_pos *pos, int force)
 {
+	char why[SD_ERR_LEN];
+
 	/* Deliveries confirmed after a drop-oldest lie behind the cursor:
 	 * it never moves back. */
 	if (pos->seq < r->acked.seq ||
@@ -610,7 +1100,7 @@ sd_spool_reader_ack(struct sd_spool_reader *r,
 	r->acked = *pos;
 	r->dirty = 1;
 	if (force || sd_mono_ns() - r->saved_mono >= SD_CURSOR_SAVE_NS)
-		cursor_save(r);
+		cursor_save(r, why);
 }
 
 void
@@ -623,11 +1113,14 @@ uint64_t
 sd_spool_reader_drop_oldest(struct sd_spool_reader *r)
 {
 	uint64_t bytes = spool_seg_size(r->sp, r->acked.seq);
-	struct sd_spool_pos next = { r->acked.seq + 1, 0 };
+	struct sd_spool_pos next = { 0, 0 };
 	char err[SD_ERR_LEN];
 
 	if (r->acked.seq >= r->sp->seq &&
 	    sd_spool_rotate(r->sp, err) != SD_OK)
+		return 0;
+	next.seq = spool_seg_next(r->sp, r->acked.seq);
+	if (next.seq == 0)
 		return 0;
 	bytes = bytes > r->acked.off ? bytes - r->acked.off : 0;
 	sd_spool_reader_ack(r, &next, 1);

@@ -12,7 +12,17 @@
  * Reading: a sink owns a struct sd_spool_reader, a position it reads
  * from and a cursor (DIR/sensors/NAME.cursor) it moves only when delivery
  * is confirmed, so a restart resumes where delivery stopped. Readers see
- * only lines that reached the disk, whole lines only.
+ * only lines that reached the disk, whole lines only. A reader's
+ * position is always known: with no cursor, or one that cannot be
+ * trusted, it starts at the oldest segment kept and saves a cursor.
+ *
+ * The segments are listed once at start (readdir) and the list is kept
+ * as segments come and go: backlogs and the next segment to read come
+ * from it, never from asking the disk about numbers. Segments behind
+ * every reader's saved cursor (all closed ones, without readers) are
+ * removed oldest first past the retention (bytes and age), by the
+ * helper thread. Segments, cursors and their temporary files are created
+ * 0640 and never opened through a symbolic link.
  *
  * Durability: SD_FSYNC_ALWAYS syncs every write (on the loop: the user's
  * trade), SD_FSYNC_EVERYSEC syncs once a second from a helper thread
@@ -29,6 +39,12 @@
 #define SD_SPOOL_SEGMENT	(64ULL << 20)	/* default segment size */
 #define SD_SPOOL_SOFT		(1u << 20)	/* buffered: ask to pause */
 #define SD_SPOOL_EAGER		(256u << 10)	/* buffered: write now */
+#define SD_SPOOL_SEGS_MAX	65536u		/* segments listed, at most */
+#define SD_SPOOL_READERS	8		/* sinks reading, at most */
+#define SD_SPOOL_RM_QUEUE	64		/* removals waiting, at most */
+#define SD_SPOOL_NOTES		8		/* start-up notes kept */
+#define SD_SPOOL_WARN_LEN	768		/* a reader's warning */
+#define SD_SPOOL_RETAIN		(1ULL << 30)	/* delivered bytes kept */
 
 enum sd_fsync_mode { SD_FSYNC_EVERYSEC, SD_FSYNC_ALWAYS, SD_FSYNC_NO };
 
@@ -45,6 +61,7 @@ struct sd_spool_reader {
 	char			 name[32];
 	struct sd_spool_pos	 pos;	/* next byte to read */
 	struct sd_spool_pos	 acked;	/* delivered; saved as the cursor */
+	struct sd_spool_pos	 saved;	/* what the cursor file says */
 	int			 fd;
 	uint32_t		 fd_seq;
 	int64_t			 saved_mono;
@@ -72,7 +89,7 @@ void sd_spool_commit(struct sd_spool *sp, size_t n);
 /* Write the buffer out; SD_OK, or an error with err (the lines stay). */
 int sd_spool_flush(struct sd_spool *sp, char err[SD_ERR_LEN]);
 
-/* Once a second: the everysec sync. */
+/* Once a second: retention, the everysec sync. */
 void sd_spool_tick(struct sd_spool *sp);
 
 /* Bytes waiting in the buffer. */
@@ -87,10 +104,11 @@ uint64_t sd_spool_backlog(struct sd_spool *sp, const struct sd_spool_pos *pos);
 /* Close the segment being written and start the next one. */
 int sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN]);
 
-/* Start a reader at its saved cursor, or at this run's first segment
- * when it has none. */
+/* Start a reader at its saved cursor. With none, or one that cannot be
+ * trusted, at the oldest segment kept, saved at once; warn then says so
+ * (empty otherwise, and for a new reader of a new spool). */
 int sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
-    const char *name, char err[SD_ERR_LEN]);
+    const char *name, char warn[SD_SPOOL_WARN_LEN], char err[SD_ERR_LEN]);
 
 /* Save the cursor and close. */
 void sd_spool_reader_done(struct sd_spool_reader *r);
@@ -113,6 +131,18 @@ void sd_spool_reader_rewind(struct sd_spool_reader *r);
 /* Give up the oldest segment this reader has not delivered: its cursor
  * moves to the next segment. Returns the (estimated) lines dropped. */
 uint64_t sd_spool_reader_drop_oldest(struct sd_spool_reader *r);
+
+/* Keep delivered segments up to bytes, and secs old (0: any age). */
+void sd_spool_set_retain(struct sd_spool *sp, uint64_t bytes,
+    uint64_t secs);
+
+/* Segments removed by retention so far. */
+uint64_t sd_spool_removed(const struct sd_spool *sp);
+
+/* What opening the spool found worth saying (entries with a segment's
+ * name that are no segment): how many, and each. */
+size_t sd_spool_nnotes(const struct sd_spool *sp);
+const char *sd_spool_note_text(const struct sd_spool *sp, size_t i);
 
 /* Bytes of a line torn by a crash that opening the spool cut off the
  * last segment (0 when it ended whole). */

@@ -324,6 +324,13 @@ main(int argc, char **argv)
 		sd_config_done(&cfg);
 		return rc == 1 ? 0 : 2;
 	}
+	/* A data directory others may write to would let them plant
+	 * links where the spool writes: refused, like a bad flag. */
+	if (sd_server_check_dirs(&cfg, err) != SD_OK) {
+		fprintf(stderr, "sockdeckd: %s\n", err);
+		sd_config_done(&cfg);
+		return 2;
+	}
 	rc = run(&cfg, !cfg.headless && isatty(STDOUT_FILENO) &&
 	    isatty(STDIN_FILENO));
 	sd_config_done(&cfg);
