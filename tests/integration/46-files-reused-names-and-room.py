@@ -87,8 +87,9 @@ def reused_name(srv):
 def mount_small(path):
     if os.geteuid() != 0:
         return "not root"
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs",
-                        path], capture_output=True, text=True)
+    # 0750: the server refuses a files/ others may write to.
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m,mode=0750",
+                        "tmpfs", path], capture_output=True, text=True)
     return None if p.returncode == 0 else p.stderr.strip() or "mount failed"
 
 
