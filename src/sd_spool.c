@@ -64,7 +64,6 @@ struct sd_spool {
 	size_t			 nreaders;
 	uint64_t		 retain_bytes;
 	uint64_t		 retain_secs;	/* 0: no age limit */
-	uint64_t		 removed;	/* segments removed */
 	char			 notes[SD_SPOOL_NOTES][SD_ERR_LEN];
 	size_t			 nnotes;
 };
@@ -221,6 +220,7 @@ spool_note(struct sd_spool *sp, const char *what)
 		snprintf(sp->notes[sp->nnotes++], SD_ERR_LEN, "%s", what);
 }
 
+/* Order segments by number, for qsort(). */
 static int
 seg_cmp(const void *a, const void *b)
 {
@@ -738,12 +738,6 @@ sd_spool_set_retain(struct sd_spool *sp, uint64_t bytes, uint64_t secs)
 	sp->retain_secs = secs;
 }
 
-uint64_t
-sd_spool_removed(const struct sd_spool *sp)
-{
-	return sp->removed;
-}
-
 /* How many of the oldest segments lie behind every reader's cursor as
  * saved on disk (with no reader: every closed one). The segment a saved
  * cursor names stays, so a restart, even after a kill, finds it; the
@@ -788,7 +782,6 @@ spool_retain(struct sd_spool *sp)
 		return;
 	memmove(sp->segs, sp->segs + n, (sp->nsegs - n) * sizeof(*sp->segs));
 	sp->nsegs -= n;
-	sp->removed += n;
 }
 
 static void

@@ -136,9 +136,6 @@ uint64_t sd_spool_reader_drop_oldest(struct sd_spool_reader *r);
 void sd_spool_set_retain(struct sd_spool *sp, uint64_t bytes,
     uint64_t secs);
 
-/* Segments removed by retention so far. */
-uint64_t sd_spool_removed(const struct sd_spool *sp);
-
 /* What opening the spool found worth saying (entries with a segment's
  * name that are no segment): how many, and each. */
 size_t sd_spool_nnotes(const struct sd_spool *sp);
