@@ -142,7 +142,7 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	/* A client the server holds back is not late: its clocks start
 	 * again when it is read again. */
-	if (c->paused && c->state == SD_CONN_OPEN) {
+	if (c->holds != 0 && c->state == SD_CONN_OPEN) {
 		c->active_ns = now;
 		if (c->frame_start_ns != 0)
 			c->frame_start_ns = now;
@@ -408,19 +408,13 @@ conn_event(struct sd_conn *c, enum sd_dec_ev ev, const struct sd_frame *f,
 	sd_handle_event(c, ev, f);
 }
 
-/* The device's budget expired or was renewed: read it again unless
- * another stage still holds it (they resume it themselves). */
+/* The device's window is over: its budget is whole again. */
 static void
 conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct sd_conn *c = arg;
-
 	(void)fd;
 	(void)what;
-	c->rate_wait = 0;
-	if (!c->disk_wait && !c->ack_pending &&
-	    !sd_pipeline_full(c->srv->pipe))
-		sd_conn_resume(c);
+	sd_conn_release(arg, SD_HOLD_RATE);
 }
 
 /* --device-rate: n more bytes came from c's device. Over its budget,
@@ -448,8 +442,7 @@ conn_rate(struct sd_conn *c, size_t n, int64_t now)
 	left = sd_throttle_left(srv->dev_bytes, dev, now);
 	tv.tv_sec = (time_t)(left / 1000000000);
 	tv.tv_usec = (suseconds_t)(left % 1000000000 / 1000);
-	c->rate_wait = 1;
-	sd_conn_pause(c);
+	sd_conn_hold(c, SD_HOLD_RATE);
 	evtimer_add(c->rate_ev, &tv);
 }
 
@@ -483,11 +476,11 @@ conn_process(struct sd_conn *c)
 	/* A body's end is reported on the call after its last byte: a
 	 * connection paused on that byte has it now, bytes or not (a
 	 * legacy sender sends nothing more until it is answered). */
-	while (c->state == SD_CONN_OPEN && !c->paused &&
+	while (c->state == SD_CONN_OPEN && !c->holds &&
 	    (ev = sd_proto_dec_feed(&c->dec, none, 0, &used, &f)) !=
 	    SD_DEC_NEED_MORE)
 		conn_event(c, ev, &f, now);
-	while (c->state == SD_CONN_OPEN && !c->paused &&
+	while (c->state == SD_CONN_OPEN && !c->holds &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
 		off = 0;
 		for (;;) {
@@ -498,7 +491,7 @@ conn_process(struct sd_conn *c)
 			if (ev == SD_DEC_NEED_MORE)
 				break;
 			conn_event(c, ev, &f, now);
-			if (c->state != SD_CONN_OPEN || c->paused)
+			if (c->state != SD_CONN_OPEN || c->holds)
 				break;
 		}
 		c->bytes_in += off;
@@ -534,7 +527,7 @@ conn_read_more(struct sd_conn *c)
 		 * than it reads the replies) wait for the socket to take
 		 * them before more requests are read: reading on would
 		 * fill the output cap and drop the client. */
-		if (c->state != SD_CONN_OPEN || c->paused ||
+		if (c->state != SD_CONN_OPEN || c->holds ||
 		    evbuffer_get_length(in) >= SD_CONN_HIGH_WATER ||
 		    evbuffer_get_length(out) >= c->srv->cfg->out_buffer / 4)
 			return;
@@ -578,27 +571,30 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == SD_CONN_OPEN && !c->paused) {
+	if (c->state == SD_CONN_OPEN && !c->holds) {
 		sd_pipeline_stamp(c->srv->pipe);
 		conn_process(c);
 	}
 }
 
 void
-sd_conn_pause(struct sd_conn *c)
+sd_conn_hold(struct sd_conn *c, enum sd_hold why)
 {
-	if (c->paused || c->state != SD_CONN_OPEN)
+	if (c->state != SD_CONN_OPEN)
 		return;
-	c->paused = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	if (c->holds == 0)
+		bufferevent_disable(c->bev, EV_READ);
+	c->holds |= why;
 }
 
 void
-sd_conn_resume(struct sd_conn *c)
+sd_conn_release(struct sd_conn *c, enum sd_hold why)
 {
-	if (!c->paused || c->state != SD_CONN_OPEN)
+	if (c->state != SD_CONN_OPEN || !(c->holds & why))
 		return;
-	c->paused = 0;
+	c->holds &= ~(unsigned)why;
+	if (c->holds != 0)
+		return;
 	bufferevent_enable(c->bev, EV_READ);
 	/* Input already buffered would wait for the next packet: parse it
 	 * now, from the loop rather than from under the caller. */

@@ -27,6 +27,14 @@ struct sd_server;
 struct sd_listener;
 struct sd_xfer;
 
+/* Why a connection is not read (backpressure); it is read again when
+ * every stage that holds it has released it. */
+enum sd_hold {
+	SD_HOLD_DISK = 1 << 0,	/* its file's bytes wait for the disk */
+	SD_HOLD_SPOOL = 1 << 1,	/* the readings spool is full or failing */
+	SD_HOLD_RATE = 1 << 2	/* its device spent its --device-rate */
+};
+
 enum sd_conn_state {
 	SD_CONN_OPEN,		/* reading and answering */
 	SD_CONN_DRAINING,	/* no more reading; closes once output is out */
@@ -67,10 +75,8 @@ struct sd_conn {
 	struct sd_xfer		*body;		/* where DATA goes, or NULL */
 	uint64_t		 ack_seq;	/* batch waiting for the disk */
 	int			 ack_pending;
-	int			 paused;	/* backpressure */
-	int			 disk_wait;	/* paused for the file store */
-	int			 rate_wait;	/* paused for --device-rate */
-	struct event		*rate_ev;	/* ... until this fires */
+	unsigned		 holds;		/* SD_HOLD_*: why not read */
+	struct event		*rate_ev;	/* ends SD_HOLD_RATE */
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* parse after a pause */
 	const char		*drain_reason;	/* a static string */
@@ -107,9 +113,10 @@ int sd_conn_send_text(struct sd_conn *c, uint8_t kind, uint32_t ref,
 int sd_conn_send_error(struct sd_conn *c, uint16_t code, uint16_t ref_type,
     uint32_t ref_id, const char *text);
 
-/* Backpressure: stop or resume reading this client. */
-void sd_conn_pause(struct sd_conn *c);
-void sd_conn_resume(struct sd_conn *c);
+/* Backpressure: stage why stops reading c, or lets it go on; c is read
+ * again once no stage holds it. */
+void sd_conn_hold(struct sd_conn *c, enum sd_hold why);
+void sd_conn_release(struct sd_conn *c, enum sd_hold why);
 
 /* The device id as text, or "" when none was seen. */
 void sd_conn_device(const struct sd_conn *c, char buf[18]);

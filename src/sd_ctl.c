@@ -231,7 +231,7 @@ ctl_client_json(const struct sd_conn *c)
 	json_object_set_new(o, "connected_ns",
 	    json_integer(c->connected_ns));
 	json_object_set_new(o, "last_active", ctl_time(c->last_active_ns));
-	json_object_set_new(o, "paused", json_boolean(c->paused));
+	json_object_set_new(o, "paused", json_boolean(c->holds != 0));
 	json_object_set_new(o, "transfer", x == NULL ? json_null() :
 	    json_pack("{s:s,s:I,s:I}", "name", x->name,
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));

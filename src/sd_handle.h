@@ -25,7 +25,8 @@ extern const struct sd_files_cbs sd_handle_file_cbs;
 
 /* sd_handle_sensor.c */
 void sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f);
-/* The store is writing again: acknowledge and resume c. */
+/* The spool takes readings again: send c its pending ACK and release
+ * its SD_HOLD_SPOOL. */
 void sd_handle_sensor_resume(struct sd_conn *c);
 
 #endif

@@ -201,10 +201,8 @@ sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f)
 		return;		/* the body of a refused file */
 	if (sd_files_write(c->srv->files, x, f->data, f->data_len, err) ==
 	    SD_OK) {
-		if (sd_files_backlogged(c->srv->files, x)) {
-			c->disk_wait = 1;
-			sd_conn_pause(c);
-		}
+		if (sd_files_backlogged(c->srv->files, x))
+			sd_conn_hold(c, SD_HOLD_DISK);
 		return;
 	}
 	snprintf(why, sizeof(why), "cannot write: %s", err);
@@ -225,19 +223,15 @@ sd_handle_file_body_end(struct sd_conn *c, const struct sd_frame *f)
 	sd_files_finish(c->srv->files, x, 0, 0);
 }
 
-/* The store wrote enough of what waited: read the sender again (unless
- * the readings store holds it back). */
+/* The store wrote enough of what waited: the disk holds the sender no
+ * more (another stage may still). */
 static void
 file_drained(uint32_t client, void *arg)
 {
-	struct sd_server *srv = arg;
-	struct sd_conn *c = sd_server_find(srv, client);
+	struct sd_conn *c = sd_server_find(arg, client);
 
-	if (c == NULL || !c->disk_wait)
-		return;
-	c->disk_wait = 0;
-	if (!sd_pipeline_full(srv->pipe) && !c->rate_wait)
-		sd_handle_sensor_resume(c);
+	if (c != NULL)
+		sd_conn_release(c, SD_HOLD_DISK);
 }
 
 static void

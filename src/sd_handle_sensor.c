@@ -70,7 +70,7 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 	sensor_error(c, err);
 	c->ack_seq = b->seq;
 	c->ack_pending = 1;
-	sd_conn_pause(c);
+	sd_conn_hold(c, SD_HOLD_SPOOL);
 }
 
 void
@@ -93,7 +93,7 @@ sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f)
 		sensor_submit(c, &r);
 	}
 	if (sd_pipeline_full(c->srv->pipe))
-		sd_conn_pause(c);
+		sd_conn_hold(c, SD_HOLD_SPOOL);
 }
 
 void
@@ -103,5 +103,5 @@ sd_handle_sensor_resume(struct sd_conn *c)
 		c->ack_pending = 0;
 		sensor_ack(c, c->ack_seq);
 	}
-	sd_conn_resume(c);
+	sd_conn_release(c, SD_HOLD_SPOOL);
 }

@@ -85,7 +85,7 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->paused && !c->disk_wait && !c->rate_wait)
+		if (c->holds & SD_HOLD_SPOOL)
 			sd_handle_sensor_resume(c);
 	}
 }
