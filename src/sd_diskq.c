@@ -19,6 +19,7 @@
 
 #include "sd_diskq.h"
 #include "sd_err.h"
+#include "sd_util.h"
 
 /* Writes of a file's pieces (up to sd_conn's 256 KiB reads) take their
  * buffers from a pool: allocating that size fresh is an mmap and 64 page
@@ -136,6 +137,10 @@ dq_reopen(struct sd_diskq_file *f, const char *path, uint64_t size)
 
 	if (fd < 0)
 		return errno;
+	if (sd_fd_spare_low(fd)) {	/* the spare is not for peers */
+		close(fd);
+		return EMFILE;
+	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    (uint64_t)st.st_size != size) {
 		close(fd);

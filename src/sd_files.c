@@ -271,6 +271,14 @@ files_open_part(const char *path)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0640);
 
+	/* Transfers held open by peers must not eat the descriptors kept
+	 * for the spool and the control socket. */
+	if (sd_fd_spare_low(fd)) {
+		close(fd);
+		unlink(path);
+		errno = EMFILE;
+		return -1;
+	}
 	if (fd >= 0)
 		(void)fchmod(fd, 0640);	/* failing, umask's is narrower */
 	return fd;

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,7 +20,6 @@
 #include "sd_server.h"
 
 #define SD_BACKLOG	4096	/* the kernel caps it at somaxconn */
-#define SD_LISTEN_FD_SPARE 16	/* descriptors clients never take */
 
 /* Clients on l's port, over every address it listens on. */
 static uint32_t
@@ -54,19 +52,6 @@ listen_refuse(struct sd_listener *l)
 	return NULL;
 }
 
-/* Whether fd, the lowest free descriptor when it was given, leaves
- * fewer than SD_LISTEN_FD_SPARE under the limit: those are kept for
- * files, the spool, the sinks and the control socket. */
-static int
-listen_fds_low(evutil_socket_t fd)
-{
-	struct rlimit rl;
-
-	return getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)fd + SD_LISTEN_FD_SPARE >= rl.rlim_cur;
-}
-
 /* The numeric address of sa into buf, its port into *port. */
 static int
 listen_peer(const struct sockaddr *sa, char *buf, size_t len,
@@ -96,7 +81,7 @@ listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
 	struct sd_conn *c;
 
 	(void)ev;
-	if (why == NULL && listen_fds_low(fd))
+	if (why == NULL && sd_fd_spare_low(fd))
 		why = "out of descriptors";
 	/* Before a byte is read: the address, then its count. */
 	if (why == NULL)

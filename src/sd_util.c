@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +176,16 @@ sd_parse_target(const char *s, char *host, size_t len, int *port)
 		return -1;
 	*port = (int)p;
 	return 0;
+}
+
+int
+sd_fd_spare_low(int fd)
+{
+	struct rlimit rl;
+
+	return fd >= 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + SD_FD_SPARE >= rl.rlim_cur;
 }
 
 int

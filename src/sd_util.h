@@ -34,6 +34,14 @@ void sd_fmt_rfc3339(int64_t ns, char *buf, size_t len);
 /* Format a byte count for people ("1.2 MB"). */
 void sd_fmt_bytes(uint64_t n, char *buf, size_t len);
 
+/* Descriptors that peers' sockets and files never take: kept for the
+ * spool's next segment, the sinks and the control socket. */
+#define SD_FD_SPARE	16
+
+/* Whether fd, just opened for a peer (it is the lowest free number),
+ * leaves fewer than SD_FD_SPARE under the soft limit. */
+int sd_fd_spare_low(int fd);
+
 /* Whether the peer's bytes u equal the secret s, in a time that depends
  * on the secret's length only. */
 int sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen);
