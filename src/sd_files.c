@@ -685,6 +685,16 @@ files_done(const struct sd_diskq_done *d, void *arg)
 
 /* The oldest parked transfer of x's device (by_addr: of x's address),
  * when there are more than max of them. */
+/* Whether y counts against x's device: x's owner could resume it. A
+ * peer that claims another's device id cannot push that device's
+ * transfers out any more than it can take them. */
+static int
+files_same_owner(const struct xfer *y, const struct xfer *x)
+{
+	return memcmp(y->pub.dev, x->pub.dev, SD_MAC_LEN) == 0 &&
+	    (x->authed || (!y->authed && strcmp(y->addr, x->addr) == 0));
+}
+
 static struct xfer *
 files_parked_over(struct sd_files *fs, const struct xfer *x, int by_addr,
     size_t max)
@@ -694,7 +704,7 @@ files_parked_over(struct sd_files *fs, const struct xfer *x, int by_addr,
 
 	TAILQ_FOREACH(y, &fs->parked, pentry) {
 		if (by_addr ? strcmp(y->addr, x->addr) != 0 :
-		    memcmp(y->pub.dev, x->pub.dev, SD_MAC_LEN) != 0)
+		    !files_same_owner(y, x))
 			continue;
 		if (oldest == NULL)
 			oldest = y;

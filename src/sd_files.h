@@ -122,8 +122,10 @@ void sd_files_finish(struct sd_files *fs, struct sd_xfer *x, uint64_t size,
 
 /* The sender went away mid-file: a legacy upload is removed, an extension
  * transfer parked for resuming: its descriptor closed (after the writes
- * queued), at most SD_FILES_PARKED_DEV of one device, _PEER of one
- * address and _ALL in all (the oldest evicted, its .part removed). */
+ * queued), at most SD_FILES_PARKED_DEV of one device (counting those
+ * its owner could resume: from its address, or all with the token),
+ * _PEER of one address and _ALL in all (the oldest evicted, its .part
+ * removed). */
 void sd_files_detach(struct sd_files *fs, struct sd_xfer *x,
     const char *reason);
 

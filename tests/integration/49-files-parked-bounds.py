@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Parked transfers are bounded: 8 per device, 32 per address, 1024 in
-all. Passing a bound evicts the oldest parked one: one `file-failed`
+all, where a device's count holds only the transfers its owner could
+resume (from its address, or all with --token), so another address that
+claims the device cannot evict them. Passing a bound evicts the oldest
+parked one: one `file-failed`
 event ("evicted: too many parked transfers ..."), its .part removed, and
 an offer of it starts again at 0."""
 import os
@@ -70,6 +73,18 @@ def per_device_and_address():
           "the evicted transfer resumed")
     check(drop(srv, "127.0.0.1", DEV, 0x4908, b"dev8.bin") == 100,
           "the newest parked transfer of the device did not resume")
+
+    # Another address claiming the same device parks its own transfers:
+    # they count against that address, and cannot push the device's out.
+    mark = srv.mark()
+    for i in range(9):
+        drop(srv, "127.0.0.9", DEV, 0x4980 + i, b"spoof%d.bin" % i)
+    srv.wait_events("disconnect", 9, since=mark)
+    evs = evicted(srv, " of this device", 1, mark)
+    check(evs[0].get("name") == "spoof0.bin", "a spoofer evicted %r" %
+          evs[0].get("name"))
+    check(drop(srv, "127.0.0.1", DEV, 0x4902, b"dev2.bin") == 100,
+          "the device's own transfer was evicted by another address")
 
     mark = srv.mark()
     for i in range(33):
