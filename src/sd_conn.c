@@ -419,27 +419,35 @@ conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --device-rate: n more bytes came from c's device. Over its budget,
  * c is read no more until the device's window ends (backpressure: the
- * device's own TCP window fills, nobody else waits). */
+ * device's own TCP window fills, nobody else waits). A device is the
+ * first id the connection used, at its address: a peer elsewhere that
+ * claims the id spends its own budget, not the device's, and a legacy
+ * sender that changes the id in every frame gains nothing by it. */
 static void
 conn_rate(struct sd_conn *c, size_t n, int64_t now)
 {
 	struct sd_server *srv = c->srv;
-	char dev[18];
+	char dev[18], key[SD_THROTTLE_KEY];
 	int64_t left;
 	struct timeval tv;
 
 	if (srv->cfg->device_rate == 0 || !c->has_dev || n == 0 ||
 	    c->state != SD_CONN_OPEN)
 		return;
-	sd_conn_device(c, dev);
-	if (sd_throttle_add(srv->dev_bytes, dev, n, now) <
+	if (!c->has_rate_dev) {
+		memcpy(c->rate_dev, c->dev, SD_MAC_LEN);
+		c->has_rate_dev = 1;
+	}
+	sd_proto_mac_str(c->rate_dev, dev);
+	snprintf(key, sizeof(key), "%s@%s", dev, c->peer);
+	if (sd_throttle_add(srv->dev_bytes, key, n, now) <
 	    srv->cfg->device_rate)
 		return;
 	if (c->rate_ev == NULL)
 		c->rate_ev = evtimer_new(srv->base, conn_rate_cb, c);
 	if (c->rate_ev == NULL)
 		return;
-	left = sd_throttle_left(srv->dev_bytes, dev, now);
+	left = sd_throttle_left(srv->dev_bytes, key, now);
 	tv.tv_sec = (time_t)(left / 1000000000);
 	tv.tv_usec = (suseconds_t)(left % 1000000000 / 1000);
 	sd_conn_hold(c, SD_HOLD_RATE);

@@ -76,6 +76,8 @@ struct sd_conn {
 	uint64_t		 ack_seq;	/* batch waiting for the disk */
 	int			 ack_pending;
 	unsigned		 holds;		/* SD_HOLD_*: why not read */
+	uint8_t			 rate_dev[SD_MAC_LEN];	/* first device */
+	int			 has_rate_dev;
 	struct event		*rate_ev;	/* ends SD_HOLD_RATE */
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* parse after a pause */

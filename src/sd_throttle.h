@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define SD_THROTTLE_SLOTS	1024
-#define SD_THROTTLE_KEY		48	/* an IPv6 address as text fits */
+#define SD_THROTTLE_KEY		64	/* a device and an IPv6 address */
 
 struct sd_throttle_slot {
 	char		 key[SD_THROTTLE_KEY];

@@ -4,7 +4,9 @@ device sending 2 MiB of readings flat out is read no further once its
 budget is spent (backpressure: its connection is not dropped, its bytes
 wait in TCP), goes on in the next window, and in the end every reading
 it sent is stored; meanwhile another device on another connection is
-answered at once."""
+answered at once, and so is a client at another address claiming the
+same device id (the budget is the device's at its address)."""
+import socket
 import threading
 import time
 
@@ -49,6 +51,23 @@ def test():
                         what="another device while one is throttled")
     check(time.monotonic() - t0 < 1.0, "the other device waited %.2fs" %
           (time.monotonic() - t0))
+
+    # The same device id from another address is another sender: the
+    # hog's spent budget does not silence it (nor could it silence the
+    # hog by claiming its id).
+    spoof = socket.create_connection(("127.0.0.1", srv.ports[0]),
+                                     timeout=10,
+                                     source_address=("127.0.0.7", 0))
+    es = srv.client_event(spoof)
+    t0 = time.monotonic()
+    for text in ("same id", "and again"):   # a held client answers once
+        spoof.sendall(sdwire.legacy_msg(sdpeer.DEV, text))
+        sdpeer.expect_bytes(spoof, sdpeer.reply_for(es["fd"], text),
+                            timeout=2, what="the same device id from "
+                            "another address")
+    check(time.monotonic() - t0 < 1.0, "the same id elsewhere waited "
+          "%.2fs" % (time.monotonic() - t0))
+    spoof.close()
 
     deadline = time.monotonic() + 60
     while readings(srv) < n and time.monotonic() < deadline:
