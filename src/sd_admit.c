@@ -60,6 +60,24 @@ admit_key_sa(const struct sockaddr *sa, uint8_t key[16])
 	return SD_ERR_INVAL;
 }
 
+/* Whether key is an IPv4 address (mapped). */
+static int
+admit_is_v4(const uint8_t key[16])
+{
+	static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(key, v4, sizeof(v4)) == 0;
+}
+
+/* What one peer is, for counting: an IPv4 address, or an IPv6 /64
+ * (every host is given one, so its addresses are one peer). */
+static void
+admit_peer_prefix(uint8_t key[16])
+{
+	if (!admit_is_v4(key))
+		memset(key + 8, 0, 8);
+}
+
 /* The key of a numeric address as text. */
 static int
 admit_key_str(const char *s, uint8_t key[16])
@@ -71,6 +89,27 @@ admit_key_str(const char *s, uint8_t key[16])
 		return SD_OK;
 	}
 	return inet_pton(AF_INET6, s, key) == 1 ? SD_OK : SD_ERR_INVAL;
+}
+
+int
+sd_admit_peer_key(const char *peer, char *out, size_t len)
+{
+	uint8_t key[16];
+	size_t n;
+
+	if (admit_key_str(peer, key) != SD_OK)
+		return SD_ERR_INVAL;
+	if (admit_is_v4(key))
+		return inet_ntop(AF_INET, key + 12, out, (socklen_t)len) !=
+		    NULL ? SD_OK : SD_ERR_INVAL;
+	admit_peer_prefix(key);
+	if (inet_ntop(AF_INET6, key, out, (socklen_t)len) == NULL)
+		return SD_ERR_INVAL;
+	n = strlen(out);
+	if (n + 4 > len)
+		return SD_ERR_INVAL;
+	memcpy(out + n, "/64", 4);
+	return SD_OK;
 }
 
 /* "lo" or "lo-hi" into a port range. */
@@ -296,6 +335,7 @@ sd_admit_take(struct sd_admit *a, const struct sockaddr *sa, uint64_t cap,
 
 	if (cap == 0 || a == NULL || admit_key_sa(sa, key) != SD_OK)
 		return SD_OK;
+	admit_peer_prefix(key);
 	s = &a->slots[admit_find(a, key)];
 	if (s->count >= cap) {
 		*why = "too many clients from this address";
@@ -344,6 +384,7 @@ sd_admit_release(struct sd_admit *a, const char *peer)
 
 	if (a == NULL || admit_key_str(peer, key) != SD_OK)
 		return;
+	admit_peer_prefix(key);
 	i = admit_find(a, key);
 	if (a->slots[i].count == 0)
 		return;

@@ -65,6 +65,12 @@ void sd_admit_free(struct sd_admit *a);
 int sd_admit_take(struct sd_admit *a, const struct sockaddr *sa,
     uint64_t cap, const char **why);
 
+/* The peer an address counts as, as text: an IPv4 address, or an IPv6
+ * address's /64 ("2001:db8:0:1::/64"), since a host holds a whole /64.
+ * The per-address cap and the refused-HELLO throttle count by it.
+ * SD_OK, or SD_ERR_INVAL for an address that is not numeric. */
+int sd_admit_peer_key(const char *peer, char *out, size_t len);
+
 /* One connection from peer (as sd_conn keeps it, text) has gone. */
 void sd_admit_release(struct sd_admit *a, const char *peer);
 

@@ -69,10 +69,13 @@ handle_token_ok(struct sd_conn *c, const struct sd_hello *h)
 	const char *token = c->srv->cfg->token;
 	struct sd_throttle *t = c->srv->hello_fails;
 	int64_t now = sd_mono_ns();
+	char who[SD_THROTTLE_KEY];
 
 	if (token == NULL)
 		return 1;
-	if (sd_throttle_count(t, c->peer, now) >= SD_HELLO_FAIL_MAX) {
+	if (sd_admit_peer_key(c->peer, who, sizeof(who)) != SD_OK)
+		snprintf(who, sizeof(who), "%s", c->peer);
+	if (sd_throttle_count(t, who, now) >= SD_HELLO_FAIL_MAX) {
 		handle_hello_refuse(c, SD_EC_LIMIT,
 		    "too many refused HELLOs from this address");
 		return 0;
@@ -81,7 +84,7 @@ handle_token_ok(struct sd_conn *c, const struct sd_hello *h)
 		c->authed = 1;
 		return 1;
 	}
-	sd_throttle_add(t, c->peer, 1, now);
+	sd_throttle_add(t, who, 1, now);
 	handle_hello_refuse(c, SD_EC_AUTH, "token refused");
 	return 0;
 }

@@ -92,7 +92,7 @@ test_table(void)
 	CHECK(a != NULL);
 	for (i = 0; a != NULL && i < 20000; i++) {
 		k = (int)(sd_test_rand(&seed) % NADDR);
-		snprintf(ip, sizeof(ip), k % 2 ? "10.0.%d.1" : "2001:db8::%x",
+		snprintf(ip, sizeof(ip), k % 2 ? "10.0.%d.1" : "2001:db8:%x::1",
 		    k);
 		if (sd_test_rand(&seed) % 2) {
 			why = NULL;
@@ -108,7 +108,7 @@ test_table(void)
 	}
 	/* Every address holds what the model says: CAP - n more fit. */
 	for (k = 0; a != NULL && k < NADDR; k++) {
-		snprintf(ip, sizeof(ip), k % 2 ? "10.0.%d.1" : "2001:db8::%x",
+		snprintf(ip, sizeof(ip), k % 2 ? "10.0.%d.1" : "2001:db8:%x::1",
 		    k);
 		while (model[k] < CAP && sd_admit_take(a, sa_of(ip, &ss), CAP,
 		    &why) == SD_OK)
@@ -117,6 +117,46 @@ test_table(void)
 		CHECK(sd_admit_take(a, sa_of(ip, &ss), CAP, &why) != SD_OK);
 	}
 	sd_admit_free(a);
+}
+
+/* An IPv6 host holds a /64: its addresses are one peer for the cap
+ * and for the refused-HELLO count; IPv4 addresses are each their own. */
+static void
+test_ipv6_prefix(void)
+{
+	struct sd_admit *a = sd_admit_new(100);
+	struct sockaddr_storage ss;
+	const char *why = NULL;
+	char key[64];
+
+	CHECK(a != NULL);
+	if (a == NULL)
+		return;
+	CHECK_EQ(sd_admit_take(a, sa_of("2001:db8:1:2::1", &ss), 2, &why),
+	    SD_OK);
+	CHECK_EQ(sd_admit_take(a, sa_of("2001:db8:1:2:ffff::9", &ss), 2,
+	    &why), SD_OK);
+	CHECK(sd_admit_take(a, sa_of("2001:db8:1:2::77", &ss), 2, &why) !=
+	    SD_OK);
+	CHECK_EQ(sd_admit_take(a, sa_of("2001:db8:1:3::1", &ss), 2, &why),
+	    SD_OK);
+	sd_admit_release(a, "2001:db8:1:2::abcd");
+	CHECK_EQ(sd_admit_take(a, sa_of("2001:db8:1:2::77", &ss), 2, &why),
+	    SD_OK);
+	CHECK_EQ(sd_admit_take(a, sa_of("10.0.0.1", &ss), 1, &why), SD_OK);
+	CHECK_EQ(sd_admit_take(a, sa_of("10.0.0.2", &ss), 1, &why), SD_OK);
+	sd_admit_free(a);
+
+	CHECK_EQ(sd_admit_peer_key("2001:db8:1:2:3:4:5:6", key,
+	    sizeof(key)), SD_OK);
+	CHECK(strcmp(key, "2001:db8:1:2::/64") == 0);
+	CHECK_EQ(sd_admit_peer_key("192.0.2.7", key, sizeof(key)), SD_OK);
+	CHECK(strcmp(key, "192.0.2.7") == 0);
+	CHECK_EQ(sd_admit_peer_key("::ffff:192.0.2.7", key, sizeof(key)),
+	    SD_OK);
+	CHECK(strcmp(key, "192.0.2.7") == 0);
+	CHECK(sd_admit_peer_key("host", key, sizeof(key)) != SD_OK);
+	CHECK(sd_admit_peer_key("2001:db8::1", key, 8) != SD_OK);
 }
 
 #define SEC	INT64_C(1000000000)
@@ -189,6 +229,7 @@ test_secret_equal(void)
 static const struct sd_test_case cases[] = {
 	{ "rules", test_rules },
 	{ "table", test_table },
+	{ "ipv6_prefix", test_ipv6_prefix },
 	{ "throttle_window", test_throttle_window },
 	{ "throttle_keys", test_throttle_keys },
 	{ "secret_equal", test_secret_equal },
