@@ -32,8 +32,14 @@ on SIGTERM. Legacy readings read by a process that was then killed
 before either are counted as `legacy at risk`, not checked: the legacy
 protocol has no acknowledgement.
 
-Exit status 0 when every invariant held, 1 otherwise, 77 when it cannot
-run here.
+The well-behaved client connects from 127.0.0.2, the hostile ones from
+127.0.0.1 (a per-address cap applies to them, not to it). The server's
+ASan quarantine is cut to 32 MiB (unless ASAN_OPTIONS sets it), so the
+RSS bound measures the server. Completed uploads are deleted as an
+operator would, so only the disk-full window fills the tmpfs.
+
+Exit status 0 when every invariant held, 1 otherwise (the first failure,
+with the seed, last on stderr; the summary on stdout either way).
 """
 import argparse
 import collections
@@ -62,7 +68,7 @@ LEGACY_PREFIX = "02:50:00:00:00:"     # legacy readings: value is the key
 EXT_PREFIX = "02:51:00:00:00:"        # extension readings: ts is the key
 T0 = 1700000000000000000              # extension reading timestamps
 FD_MAX = 256                          # server descriptors, at any time
-RSS_MAX_MIB = 512                     # server VmRSS, at any time
+RSS_MAX_MIB = 384                     # server VmRSS, at any time
 BLOBS = (4096, 65536, 1 << 20)        # upload sizes (hash computed once)
 
 BEHAVIOURS = {
@@ -107,6 +113,21 @@ def expect(sock, ftype, timeout):
     """The next frame but broadcasts, which must be ftype (sdpeer fails
     with TestFailure otherwise, at EOF or after timeout)."""
     return sdpeer.expect_frame(sock, ftype, timeout, skip=(sdwire.T_TEXT,))
+
+
+def probe_connect(port, timeout):
+    """The well-behaved client connects from 127.0.0.2: the hostile ones
+    use 127.0.0.1, and a per-address cap on them must not count it."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.settimeout(timeout)
+    try:
+        s.bind(("127.0.0.2", 0))
+        s.connect(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        raise
+    return s
 
 
 def recv_until(sock, tail, deadline):
@@ -225,6 +246,7 @@ class Soak:
         self.legacy_wait = []             # (gen, confirm time, values)
         self.legacy_acked = set()
         self.legacy_at_risk = 0
+        self.gen_keys = {}                # gen -> [lowest, highest] key
         self.max_fds = 0
         self.max_rss = 0
         self.max_lat = collections.defaultdict(float)
@@ -240,6 +262,7 @@ class Soak:
         self.budget_t = time.monotonic()
         self.mnt = None
         self.sink = None
+        self.fillers = []                 # disk-full threads
         self.ports = sdpeer.free_ports(2)
         # ASan keeps 256 MiB of freed memory in quarantine by default, so
         # the RSS bound would measure the quarantine, not the server.
@@ -393,9 +416,11 @@ class Soak:
                 s.sendall(sdwire.legacy_file_head(PROBE_DEV, 3, size))
                 s.sendall(data[:rng.randrange(size)])
             else:
-                dev = sdwire.mac("02:53:00:00:00:%02x" % rng.randrange(8))
+                # At most 4 devices x 2 keys x 2 sizes parked at once:
+                # each keeps its part for an hour, on a small tmpfs.
+                dev = sdwire.mac("02:53:00:00:00:%02x" % rng.randrange(4))
                 w = self.hello(s, dev)
-                key = rng.randrange(4)
+                key = size << 1 | rng.randrange(2)
                 s.sendall(sdwire.file_offer(1, size, key, b"rst-%d.bin"
                                             % key))
                 acc = sdwire.parse_file_accept(
@@ -551,6 +576,7 @@ class Soak:
                 with self.stats_lock:
                     self.ext_acked.update(tss)
                     if self.gen == g1:
+                        self.note_gen(g1, tss[0] - T0, tss[-1] - T0)
                         self.ack_marks[g1] = max(
                             self.ack_marks.get(g1, 0), t_sent)
         finally:
@@ -574,6 +600,8 @@ class Soak:
             with self.stats_lock:
                 if self.gen == g1:
                     self.legacy_wait.append((g1, t_c, vals))
+                    if vals:
+                        self.note_gen(g1, vals[0], vals[-1])
                 else:
                     self.legacy_at_risk += len(vals)
         finally:
@@ -598,6 +626,10 @@ class Soak:
             s.sendall(sdwire.file_end(1, size, self.blob_hash[size]))
             res = sdwire.parse_file_result(expect(s, sdwire.T_FILE_RESULT,
                                                   10.0))
+            if res["status"] == 0 and not name.startswith(b"fill-"):
+                # As an operator would, or the uploads fill the tmpfs.
+                os.unlink(os.path.join(self.data.encode(), b"files",
+                                       res["name"]))
             return res["status"]
         finally:
             s.close()
@@ -619,6 +651,24 @@ class Soak:
             except Exception as e:        # a bug in the soak itself
                 self.fail("worker %d, %s: %s: %s" % (idx, name,
                                                      type(e).__name__, e))
+
+    def note_gen(self, gen, lo, hi):
+        """Keys lo..hi were acknowledged by process gen (under
+        stats_lock)."""
+        r = self.gen_keys.setdefault(gen, [lo, hi])
+        r[0], r[1] = min(r[0], lo), max(r[1], hi)
+
+    def by_gen(self, ts, values):
+        """How many of these readings each server process acknowledged:
+        `process 0: 12, 2: 3` (a reading's key is its ts - T0 or its
+        legacy value)."""
+        n = collections.Counter()
+        for k in [t - T0 for t in ts] + [int(v) for v in values]:
+            g = [g for g, (lo, hi) in self.gen_keys.items()
+                 if lo <= k <= hi]
+            n[g[0] if g else "?"] += 1
+        return "by server process (0 = first, +1 each restart): " + \
+            ", ".join("%s: %d" % kv for kv in sorted(n.items(), key=str))
 
     # ------------------------------------------------------- invariants
 
@@ -648,7 +698,7 @@ class Soak:
     def probe_legacy(self, deadline):
         n = next(self.ids)
         text = b"probe-%d" % n
-        s = sdpeer.connect(self.ports[n % 2], timeout=self.args.latency)
+        s = probe_connect(self.ports[n % 2], self.args.latency)
         try:
             s.sendall(sdwire.legacy_msg(PROBE_DEV, text))
             return recv_until(s, text, deadline) is not None or "no reply"
@@ -657,7 +707,7 @@ class Soak:
 
     def probe_ping(self, deadline):
         if self.probe_ext is None:
-            s = sdpeer.connect(self.ports[0], timeout=self.args.latency)
+            s = probe_connect(self.ports[0], self.args.latency)
             self.probe_ext = s
             s.sendall(sdwire.hello(PROBE_DEV, b"probe"))
             expect(s, sdwire.T_WELCOME, deadline - time.monotonic())
@@ -718,8 +768,24 @@ class Soak:
             self.probe_ext = None
 
     def monitor(self):
+        last = time.monotonic()
         while not self.stop.wait(1.0):
             self.check_once()
+            if time.monotonic() - last >= 60:
+                last = time.monotonic()
+                self.progress()
+
+    def progress(self):
+        """A line a minute: how the bounds and the readings go."""
+        st = os.statvfs(self.data)
+        with self.stats_lock:
+            self.say("%.0fs: %d probes, max %d descriptors, max RSS %d "
+                     "KiB, %d readings acknowledged, %d MiB free on the "
+                     "data dir" % (time.monotonic() - self.t_start,
+                                   self.probes, self.max_fds,
+                                   self.max_rss, len(self.ext_acked) +
+                                   len(self.legacy_acked),
+                                   st.f_bavail * st.f_frsize >> 20))
 
     # ------------------------------------------------------------ chaos
 
@@ -754,6 +820,11 @@ class Soak:
         with self.lock:
             old = self.srv
             self.drop_probe()
+            if not old.alive():
+                self.fail("server died before its kill (exit status %r); "
+                          "stderr tail: %s" % (old.proc.poll(),
+                                               old.stderr_text()[-1500:]))
+                return
             old.stop(signal.SIGKILL)
             bad = self.sanitizer_lines(old)
             if bad:
@@ -847,9 +918,11 @@ class Soak:
                 self.sink.down()
                 self.count("sink down")
             elif action == "disk-full":
-                threading.Thread(target=self.disk_full, daemon=True,
-                                 args=(random.Random(rng.random()), arg)
-                                 ).start()
+                t = threading.Thread(target=self.disk_full, daemon=True,
+                                     args=(random.Random(rng.random()),
+                                           arg))
+                t.start()
+                self.fillers.append(t)
             self.promote_legacy()
 
     # ------------------------------------------------------------- run
@@ -884,7 +957,7 @@ class Soak:
         mon.start()
         self.stop.wait(self.args.seconds)
         self.stop.set()
-        for t in threads + [mon]:
+        for t in threads + [mon] + self.fillers:
             t.join(30)
             if t.is_alive():
                 self.fail("a soak thread did not stop within 30 s")
@@ -924,9 +997,10 @@ class Soak:
         miss_leg = self.legacy_acked - vals
         if self.failure is None and (miss_ext or miss_leg):
             self.fail("acknowledged readings missing from the spool: %d "
-                      "extension (e.g. ts %s), %d legacy (e.g. value %s)"
-                      % (len(miss_ext), sorted(miss_ext)[:3],
-                         len(miss_leg), sorted(miss_leg)[:3]))
+                      "extension (e.g. ts %s), %d legacy (e.g. value %s); "
+                      "%s" % (len(miss_ext), sorted(miss_ext)[:3],
+                              len(miss_leg), sorted(miss_leg)[:3],
+                              self.by_gen(miss_ext, miss_leg)))
         if self.sink is not None:
             with self.sink.lock:
                 delivered = (len(self.ext_acked & self.sink.ts) +
@@ -935,8 +1009,9 @@ class Soak:
                 und_l = self.legacy_acked - self.sink.values
             if self.failure is None and (und_e or und_l):
                 self.fail("acknowledged readings never delivered to the "
-                          "sink: %d extension (e.g. ts %s), %d legacy"
-                          % (len(und_e), sorted(und_e)[:3], len(und_l)))
+                          "sink: %d extension (e.g. ts %s), %d legacy; %s"
+                          % (len(und_e), sorted(und_e)[:3], len(und_l),
+                             self.by_gen(und_e, und_l)))
         self.summary(len(ts & self.ext_acked) +
                      len(vals & self.legacy_acked), delivered)
 
