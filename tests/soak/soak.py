@@ -325,7 +325,7 @@ class Soak:
         shutil.rmtree(self.top, ignore_errors=True)
 
     def extra(self):
-        a = ["--spool-max", "16M", "--out-buffer", "256k"]
+        a = ["--spool-max", "16M"]
         if self.sink is not None:
             a += ["--influx-url", self.sink.url, "--influx-db", "soak",
                   "--influx-flush-ms", "200"]
@@ -382,26 +382,28 @@ class Soak:
     # ------------------------------------------------------- behaviours
 
     def b_never_reading(self, rng):
-        """Small requests flat out, never reading the answers."""
+        """Small requests flat out, never reading the answers, mostly
+        until the server drops the client for a full output buffer (the
+        close then lands inside a read callback, issue 12 item 1)."""
         s = self.connect(rcvbuf=4096)
         kind = rng.choice(("legacy", "ping", "msg"))
         if kind == "legacy":
-            one = sdwire.legacy_msg(PROBE_DEV, b"n" * rng.randint(1, 40))
+            one = sdwire.legacy_msg(PROBE_DEV, b"n" * rng.choice((1, 40)))
         else:
             s.sendall(sdwire.hello(sdwire.mac("02:52:00:00:00:%02x"
                                               % rng.randrange(256)),
                                    b"noread"))
             one = (sdwire.ping(rng.getrandbits(64)) if kind == "ping" else
                    sdwire.msg(rng.getrandbits(32), b"m" * 8))
-        block = one * (16384 // len(one))
+        block = one * ((256 << 10) // len(one))   # a read holds many
         s.setblocking(False)
-        deadline = time.monotonic() + rng.uniform(0.3, 2.0)
+        deadline = time.monotonic() + rng.choice((0.5, 10.0))
         try:
             while time.monotonic() < deadline and not self.stop.is_set():
                 try:
                     s.send(block)
                 except (BlockingIOError, InterruptedError):
-                    time.sleep(0.005)
+                    time.sleep(0.001)
         except OSError:
             self.count("never-reading dropped")
         quiet_close(s, rng)
