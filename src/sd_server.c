@@ -236,6 +236,23 @@ server_say_torn(struct sd_server *srv)
 	sd_events_fire(srv->events, &e);
 }
 
+/* Say, once at start, which cursor files of sinks not configured now
+ * hold readings back from retention, and how to release them. */
+static void
+server_say_holds(struct sd_server *srv)
+{
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	struct sd_spool *sp = sd_pipeline_spool(srv->pipe);
+	char text[SD_SPOOL_WARN_LEN];
+	size_t i;
+
+	for (i = 0; i < sd_spool_nholds(sp); i++) {
+		sd_spool_hold_text(sp, i, text);
+		e.reason = text;
+		sd_events_fire(srv->events, &e);
+	}
+}
+
 int
 sd_server_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN])
@@ -291,6 +308,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	server_say_torn(srv);
 	if (server_sinks(srv, err) != SD_OK)
 		goto fail;
+	server_say_holds(srv);
 	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
 	srv->flush = event_new(base, -1, EV_PERSIST, server_flush_cb, srv);
 	if (srv->tick == NULL || srv->flush == NULL) {

@@ -43,6 +43,16 @@ struct spool_seg {
 	int64_t		 mtime;		/* seconds: its last write */
 };
 
+/* A cursor file found at start: until a reader of that name starts, its
+ * sink is not configured this run, and where the file says it stands
+ * holds retention back as the reader's saved cursor would. */
+struct spool_hold {
+	char			 name[32];
+	struct sd_spool_pos	 pos;
+	int			 all;	/* untrusted: hold every segment */
+	char			 why[SD_ERR_LEN];
+};
+
 struct sd_spool {
 	char			*dir;
 	char			 path[4096];
@@ -64,6 +74,9 @@ struct sd_spool {
 	size_t			 nreaders;
 	uint64_t		 retain_bytes;
 	uint64_t		 retain_secs;	/* 0: no age limit */
+	struct spool_hold	 holds[SD_SPOOL_HOLDS];
+	size_t			 nholds;
+	int			 holds_over;	/* more files: hold all */
 	char			 notes[SD_SPOOL_NOTES][SD_ERR_LEN];
 	size_t			 nnotes;
 };
@@ -179,6 +192,7 @@ syncer_stop(struct spool_syncer *s)
 }
 
 static void spool_retain(struct sd_spool *);
+static void spool_holds_load(struct sd_spool *);
 static int cursor_save(struct sd_spool_reader *, char [SD_ERR_LEN]);
 
 static void
@@ -210,6 +224,37 @@ spool_seq_of(const char *name)
 		return -1;
 	snprintf(again, sizeof(again), "%08u", (unsigned)v);
 	return strcmp(again, digits) == 0 ? (int64_t)v : -1;
+}
+
+/* The sink whose cursor file a directory entry is, into name: NAME.cursor
+ * with NAME 1 to 31 of [a-z0-9_-], as sinks are named; 0 when the entry
+ * is no cursor file. */
+static int
+spool_cursor_of(const char *entry, char name[32])
+{
+	size_t n = strlen(entry);
+
+	if (n <= 7 || n - 7 >= 32 || strcmp(entry + n - 7, ".cursor") != 0)
+		return 0;
+	n -= 7;
+	if (strspn(entry, "abcdefghijklmnopqrstuvwxyz0123456789_-") < n)
+		return 0;
+	memcpy(name, entry, n);
+	name[n] = '\0';
+	return 1;
+}
+
+/* Keep a cursor file found at start, read once the spool is open; past
+ * SD_SPOOL_HOLDS of them, every segment is held. */
+static void
+spool_hold_add(struct sd_spool *sp, const char *name)
+{
+	if (sp->nholds == SD_SPOOL_HOLDS) {
+		sp->holds_over = 1;
+		return;
+	}
+	snprintf(sp->holds[sp->nholds++].name, sizeof(sp->holds[0].name),
+	    "%s", name);
 }
 
 /* Keep a line for the server to log at start (the first few). */
@@ -252,13 +297,14 @@ spool_segs_grow(struct sd_spool *sp)
 
 /* Read the directory once: every regular segment into the list (by
  * number, sizes stacked into bases); anything else that carries a
- * segment's name is never read nor written, and said. */
+ * segment's name is never read nor written, and said. Cursor files are
+ * kept as holds, every sink's, until readers start. */
 static int
 spool_scan(struct sd_spool *sp, char err[SD_ERR_LEN])
 {
 	struct dirent *de;
 	struct stat st;
-	char why[SD_ERR_LEN];
+	char why[SD_ERR_LEN], name[32];
 	int64_t seq;
 	size_t i;
 	DIR *d = opendir(sp->dir);
@@ -269,6 +315,10 @@ spool_scan(struct sd_spool *sp, char err[SD_ERR_LEN])
 		return SD_ERR_INVAL;
 	}
 	while ((de = readdir(d)) != NULL) {
+		if (spool_cursor_of(de->d_name, name)) {
+			spool_hold_add(sp, name);
+			continue;
+		}
 		seq = spool_seq_of(de->d_name);
 		if (seq < 0)
 			continue;
@@ -520,6 +570,7 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 	}
 	if (spool_open_next(sp, err) != SD_OK)
 		goto fail;
+	spool_holds_load(sp);
 	sp->syncer = syncer_start(sp->dir);
 	if (sp->syncer == NULL)
 		goto nomem;
@@ -738,17 +789,27 @@ sd_spool_set_retain(struct sd_spool *sp, uint64_t bytes, uint64_t secs)
 	sp->retain_secs = secs;
 }
 
-/* How many of the oldest segments lie behind every reader's cursor as
- * saved on disk (with no reader: every closed one). The segment a saved
- * cursor names stays, so a restart, even after a kill, finds it; the
- * open segment never goes. */
+/* How many of the oldest segments lie behind every cursor saved on
+ * disk: every reader's, and every cursor file of a sink not configured
+ * this run (with neither: every closed segment). The segment a saved
+ * cursor names stays, so a restart, even after a kill, finds it; a
+ * cursor file that cannot be trusted holds them all; the open segment
+ * never goes. */
 static size_t
 spool_delivered(const struct sd_spool *sp)
 {
 	size_t d = sp->nsegs - 1, i, k;
 
+	if (sp->holds_over)
+		return 0;
 	for (i = 0; i < sp->nreaders; i++) {
 		k = spool_seg_find(sp, sp->readers[i]->saved.seq);
+		if (k < d)
+			d = k;
+	}
+	for (i = 0; i < sp->nholds; i++) {
+		k = sp->holds[i].all ? 0 :
+		    spool_seg_find(sp, sp->holds[i].pos.seq);
 		if (k < d)
 			d = k;
 	}
@@ -784,12 +845,20 @@ spool_retain(struct sd_spool *sp)
 	sp->nsegs -= n;
 }
 
+/* What reading a cursor file found. */
+enum {
+	CURSOR_GONE = -2,	/* names a segment removed since */
+	CURSOR_BAD = -1,	/* cannot be trusted */
+	CURSOR_NONE = 0,
+	CURSOR_OK = 1
+};
+
+/* The cursor file of the sink name (or its temporary file). */
 static void
-cursor_path(const struct sd_spool_reader *r, char *buf, size_t len,
-    int tmp)
+cursor_path(const struct sd_spool *sp, const char *name, char *buf,
+    size_t len, int tmp)
 {
-	snprintf(buf, len, "%s/%s.cursor%s", r->sp->dir, r->name,
-	    tmp ? ".tmp" : "");
+	snprintf(buf, len, "%s/%s.cursor%s", sp->dir, name, tmp ? ".tmp" : "");
 }
 
 /* Write the cursor: a temporary file (created anew, never through a
@@ -801,8 +870,8 @@ cursor_save(struct sd_spool_reader *r, char why[SD_ERR_LEN])
 	char path[4096], tmp[4096], line[64];
 	int fd, n, rc = SD_ERR_INVAL;
 
-	cursor_path(r, path, sizeof(path), 0);
-	cursor_path(r, tmp, sizeof(tmp), 1);
+	cursor_path(r->sp, r->name, path, sizeof(path), 0);
+	cursor_path(r->sp, r->name, tmp, sizeof(tmp), 1);
 	n = snprintf(line, sizeof(line), "%u %llu\n", r->acked.seq,
 	    (unsigned long long)r->acked.off);
 	if (unlink(tmp) != 0)
@@ -882,12 +951,14 @@ cursor_valid(const struct sd_spool *sp, const struct sd_spool_pos *pos,
 	return ok;
 }
 
-/* Read the cursor file: 1 with pos when it holds "SEQ OFF\n" naming
- * the start of a line in the spool; 0 when there is none (why empty);
- * -1 with why when it is there but cannot be trusted. */
+/* Read the cursor file of the sink name: CURSOR_OK with pos when it
+ * holds "SEQ OFF\n" naming the start of a line in the spool; CURSOR_NONE
+ * when there is none (why empty); CURSOR_GONE with pos and why when it
+ * names a segment older than the one being written that is no longer
+ * in the spool; CURSOR_BAD with why when it cannot be trusted. */
 static int
-cursor_load(struct sd_spool_reader *r, struct sd_spool_pos *pos,
-    char why[SD_ERR_LEN])
+cursor_load(const struct sd_spool *sp, const char *name,
+    struct sd_spool_pos *pos, char why[SD_ERR_LEN])
 {
 	char path[4096], buf[64], *sp_at, *nl;
 	struct stat st;
@@ -896,13 +967,13 @@ cursor_load(struct sd_spool_reader *r, struct sd_spool_pos *pos,
 	int fd;
 
 	why[0] = '\0';
-	cursor_path(r, path, sizeof(path), 0);
+	cursor_path(sp, name, path, sizeof(path), 0);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
-		return 0;
+		return CURSOR_NONE;
 	if (fd < 0) {
 		snprintf(why, SD_ERR_LEN, "%s", strerror(errno));
-		return -1;
+		return CURSOR_BAD;
 	}
 	n = -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -910,7 +981,7 @@ cursor_load(struct sd_spool_reader *r, struct sd_spool_pos *pos,
 	close(fd);
 	if (n < 0) {
 		snprintf(why, SD_ERR_LEN, "not a regular file");
-		return -1;
+		return CURSOR_BAD;
 	}
 	buf[n] = '\0';
 	sp_at = strchr(buf, ' ');
@@ -919,18 +990,100 @@ cursor_load(struct sd_spool_reader *r, struct sd_spool_pos *pos,
 	    nl < sp_at) {
 		snprintf(why, SD_ERR_LEN, "%s", n == 0 ? "empty" :
 		    "not \"SEGMENT OFFSET\"");
-		return -1;
+		return CURSOR_BAD;
 	}
 	*sp_at = *nl = '\0';
 	if (sd_parse_u64(buf, 1, UINT32_MAX, &seq) != SD_OK ||
 	    sd_parse_u64(sp_at + 1, 0, INT64_MAX, &off) != SD_OK) {
 		snprintf(why, SD_ERR_LEN, "not \"SEGMENT OFFSET\" "
 		    "(%.40s %.40s)", buf, sp_at + 1);
-		return -1;
+		return CURSOR_BAD;
 	}
 	pos->seq = (uint32_t)seq;
 	pos->off = off;
-	return cursor_valid(r->sp, pos, why) ? 1 : -1;
+	if (cursor_valid(sp, pos, why))
+		return CURSOR_OK;
+	return pos->seq < sp->seq && spool_seg_get(sp, pos->seq) == NULL ?
+	    CURSOR_GONE : CURSOR_BAD;
+}
+
+/* Read each cursor file found at start, with a reader's checks, once
+ * the segment being written is open (no cursor names it): a trusted one
+ * holds from where it stands, any other from the oldest segment; one
+ * deleted since the directory was read, not at all. */
+static void
+spool_holds_load(struct sd_spool *sp)
+{
+	char why[SD_ERR_LEN];
+	struct spool_hold *h;
+	size_t i = 0;
+	int got;
+
+	while (i < sp->nholds) {
+		h = &sp->holds[i];
+		got = cursor_load(sp, h->name, &h->pos, h->why);
+		if (got == CURSOR_NONE) {
+			*h = sp->holds[--sp->nholds];
+			continue;
+		}
+		h->all = got != CURSOR_OK;
+		i++;
+	}
+	if (!sp->holds_over)
+		return;
+	snprintf(why, sizeof(why), "spool: more than %d cursor files in "
+	    "%.120s: every segment is kept; delete those of sinks gone for "
+	    "good", SD_SPOOL_HOLDS, sp->dir);
+	spool_note(sp, why);
+}
+
+/* A reader of the sink name starts: its own cursor stands for it. */
+static void
+spool_hold_drop(struct sd_spool *sp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sp->nholds; i++) {
+		if (strcmp(sp->holds[i].name, name) == 0) {
+			sp->holds[i] = sp->holds[--sp->nholds];
+			return;
+		}
+	}
+}
+
+size_t
+sd_spool_nholds(const struct sd_spool *sp)
+{
+	return sp->nholds;
+}
+
+void
+sd_spool_hold_text(const struct sd_spool *sp, size_t i,
+    char text[SD_SPOOL_WARN_LEN])
+{
+	const struct spool_hold *h = &sp->holds[i];
+	uint64_t end = sp->segs[sp->nsegs - 1].base + sp->written;
+	char path[4096];
+
+	cursor_path(sp, h->name, path, sizeof(path), 0);
+	if (h->all) {
+		snprintf(text, SD_SPOOL_WARN_LEN, "spool: sink %s is not "
+		    "configured and its cursor %.200s cannot be trusted "
+		    "(%.120s): every segment is kept (%llu bytes so far), "
+		    "whatever --spool-retain says, until the sink is "
+		    "configured again; delete that file to drop the sink for "
+		    "good and release them", h->name, path, h->why,
+		    (unsigned long long)(end - sp->segs[0].base));
+		return;
+	}
+	snprintf(text, SD_SPOOL_WARN_LEN, "spool: sink %s is not configured, "
+	    "but its cursor %.200s says it has not delivered %llu bytes of "
+	    "readings (from readings-%08u.lp, offset %llu): they and every "
+	    "later reading are kept, whatever --spool-retain says, until the "
+	    "sink is configured again; delete that file to drop the sink for "
+	    "good and release them", h->name, path,
+	    (unsigned long long)(end - spool_abs(sp, &h->pos)), h->pos.seq,
+	    (unsigned long long)h->pos.off);
 }
 
 /* Older readings than this run's: something a new cursor must not skip. */
@@ -940,11 +1093,48 @@ spool_has_old(const struct sd_spool *sp)
 	return sp->segs[sp->nsegs - 1].base > 0;
 }
 
+/* Why a reader starts at the oldest segment kept (r->acked), for its
+ * warning: its cursor names segments removed since, so readings it had
+ * not delivered were lost; or cannot be trusted; or is missing while
+ * older readings are kept (no warning for a new sink of a new spool). */
+static void
+reader_warn(const struct sd_spool_reader *r, int got,
+    const struct sd_spool_pos *pos, const char *why,
+    char warn[SD_SPOOL_WARN_LEN])
+{
+	const struct sd_spool *sp = r->sp;
+	char path[4096];
+	uint32_t next, n;
+
+	cursor_path(sp, r->name, path, sizeof(path), 0);
+	if (got == CURSOR_GONE) {
+		next = sp->segs[spool_seg_find(sp, pos->seq)].seq;
+		n = next - pos->seq;
+		snprintf(warn, SD_SPOOL_WARN_LEN, "%s: cursor %.200s names "
+		    "readings-%08u.lp, which is gone: readings this sink had "
+		    "not delivered were lost (%u segment%s missing, "
+		    "readings-%08u.lp from offset %llu to readings-%08u.lp, "
+		    "removed by hand or while the sink was not configured; "
+		    "their size is not known); delivering from the oldest "
+		    "segment kept, readings-%08u.lp", r->name, path, pos->seq,
+		    n, n == 1 ? "" : "s", pos->seq,
+		    (unsigned long long)pos->off, next - 1, r->acked.seq);
+	} else if (got == CURSOR_BAD)
+		snprintf(warn, SD_SPOOL_WARN_LEN, "%s: cursor %.200s cannot be "
+		    "trusted (%.200s): delivering again from the oldest "
+		    "segment kept, readings-%08u.lp", r->name, path, why,
+		    r->acked.seq);
+	else if (spool_has_old(sp))
+		snprintf(warn, SD_SPOOL_WARN_LEN, "%s: no cursor %.200s: "
+		    "delivering from the oldest segment kept, "
+		    "readings-%08u.lp", r->name, path, r->acked.seq);
+}
+
 int
 sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
     const char *name, char warn[SD_SPOOL_WARN_LEN], char err[SD_ERR_LEN])
 {
-	char path[4096], why[SD_ERR_LEN], saved[SD_ERR_LEN];
+	char why[SD_ERR_LEN], saved[SD_ERR_LEN];
 	struct sd_spool_pos pos;
 	int got;
 
@@ -958,25 +1148,18 @@ sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
 	r->sp = sp;
 	r->fd = -1;
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	cursor_path(r, path, sizeof(path), 0);
-	got = cursor_load(r, &pos, why);
-	if (got == 1) {
+	spool_hold_drop(sp, r->name);
+	got = cursor_load(sp, r->name, &pos, why);
+	if (got == CURSOR_OK) {
 		r->acked = r->saved = pos;
 	} else {
-		/* No cursor (the sink is new here) or one that cannot be
-		 * trusted: from the oldest reading kept, saved at once, so
-		 * the position is known from now on. */
+		/* No cursor (the sink is new here), one naming segments
+		 * removed since, or one that cannot be trusted: from the
+		 * oldest reading kept, saved at once, so the position is
+		 * known from now on. */
 		r->acked.seq = sp->segs[0].seq;
 		r->acked.off = 0;
-		if (got < 0)
-			snprintf(warn, SD_SPOOL_WARN_LEN, "%s: cursor %.200s "
-			    "cannot be trusted (%.200s): delivering again "
-			    "from the oldest segment kept, readings-%08u.lp",
-			    name, path, why, r->acked.seq);
-		else if (spool_has_old(sp))
-			snprintf(warn, SD_SPOOL_WARN_LEN, "%s: no cursor "
-			    "%.200s: delivering from the oldest segment kept, "
-			    "readings-%08u.lp", name, path, r->acked.seq);
+		reader_warn(r, got, &pos, why, warn);
 		if (cursor_save(r, saved) != SD_OK && warn[0] == '\0')
 			snprintf(warn, SD_SPOOL_WARN_LEN, "%s: cannot save "
 			    "the cursor: %.300s", name, saved);

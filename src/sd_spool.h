@@ -21,8 +21,11 @@
  * from it, never from asking the disk about numbers. Segments behind
  * every reader's saved cursor (all closed ones, without readers) are
  * removed oldest first past the retention (bytes and age), by the
- * helper thread. Segments, cursors and their temporary files are created
- * 0640 and never opened through a symbolic link.
+ * helper thread. A cursor file found at start for a sink that starts no
+ * reader (not configured this run) counts as that sink's saved cursor:
+ * what it has not delivered stays; one that cannot be trusted holds
+ * every segment. Segments, cursors and their temporary files are
+ * created 0640 and never opened through a symbolic link.
  *
  * Durability: SD_FSYNC_ALWAYS syncs every write (on the loop: the user's
  * trade), SD_FSYNC_EVERYSEC syncs once a second from a helper thread
@@ -41,6 +44,7 @@
 #define SD_SPOOL_EAGER		(256u << 10)	/* buffered: write now */
 #define SD_SPOOL_SEGS_MAX	65536u		/* segments listed, at most */
 #define SD_SPOOL_READERS	8		/* sinks reading, at most */
+#define SD_SPOOL_HOLDS		8		/* cursor files kept, at most */
 #define SD_SPOOL_RM_QUEUE	64		/* removals waiting, at most */
 #define SD_SPOOL_NOTES		8		/* start-up notes kept */
 #define SD_SPOOL_WARN_LEN	768		/* a reader's warning */
@@ -104,9 +108,11 @@ uint64_t sd_spool_backlog(struct sd_spool *sp, const struct sd_spool_pos *pos);
 /* Close the segment being written and start the next one. */
 int sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN]);
 
-/* Start a reader at its saved cursor. With none, or one that cannot be
- * trusted, at the oldest segment kept, saved at once; warn then says so
- * (empty otherwise, and for a new reader of a new spool). */
+/* Start a reader at its saved cursor. With none, one naming segments
+ * removed since (warn says readings were lost, and how many segments),
+ * or one that cannot be trusted, at the oldest segment kept, saved at
+ * once; warn then says so (empty otherwise, and for a new reader of a
+ * new spool). */
 int sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
     const char *name, char warn[SD_SPOOL_WARN_LEN], char err[SD_ERR_LEN]);
 
@@ -135,6 +141,15 @@ uint64_t sd_spool_reader_drop_oldest(struct sd_spool_reader *r);
 /* Keep delivered segments up to bytes, and secs old (0: any age). */
 void sd_spool_set_retain(struct sd_spool *sp, uint64_t bytes,
     uint64_t secs);
+
+/* Cursor files of sinks that started no reader (not configured this
+ * run), for after the sinks started: how many, and the i-th said for an
+ * event (its sink, the bytes it holds back so far, how to release
+ * them). Each holds retention back from where it stands, or from the
+ * oldest segment when it cannot be trusted (read once, at start). */
+size_t sd_spool_nholds(const struct sd_spool *sp);
+void sd_spool_hold_text(const struct sd_spool *sp, size_t i,
+    char text[SD_SPOOL_WARN_LEN]);
 
 /* What opening the spool found worth saying (entries with a segment's
  * name that are no segment): how many, and each. */
