@@ -441,25 +441,6 @@ ctlcli_put_err(const char *err)
 	fputs("\n", stderr);
 }
 
-/* Join argv[from..] with spaces. */
-static char *
-ctlcli_join(int argc, char **argv, int from)
-{
-	size_t n = 1;
-	char *s;
-	int i;
-
-	for (i = from; i < argc; i++)
-		n += strlen(argv[i]) + 1;
-	s = calloc(1, n);
-	for (i = from; s != NULL && i < argc; i++) {
-		if (i > from)
-			strncat(s, " ", n - strlen(s) - 1);
-		strncat(s, argv[i], n - strlen(s) - 1);
-	}
-	return s;
-}
-
 /* Build the request for argv; NULL (after a usage line) when wrong. */
 static json_t *
 ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
@@ -483,7 +464,7 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 	    (strcmp(cmd, "kick") == 0 && argc != 2))
 		goto usage;
 	if (strcmp(cmd, "broadcast") == 0 || strcmp(cmd, "send") == 0) {
-		text = ctlcli_join(argc, argv, first);
+		text = sd_join_words(argv + first, argc - first);
 		if (text == NULL)
 			return NULL;
 	}
