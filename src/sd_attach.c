@@ -7,14 +7,15 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "sd_attach.h"
+#include "sd_ctl.h"
 #include "sd_err.h"
 
 #define ATTACH_LINE_MAX	(16u << 20)
@@ -69,28 +70,65 @@ attach_event_cb(struct bufferevent *bev, short what, void *arg)
 		attach_gone(arg, strerror(errno));
 }
 
-struct sd_attach *
-sd_attach_new(struct event_base *base, const char *path,
-    const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
+/* Send the subscription on fd (still blocking, with the send timeout
+ * sd_ctlcli_connect set) and wait at most timeout seconds (0: for ever)
+ * for its answer to begin: SD_OK, or SD_ERR_INVAL with err. */
+static int
+attach_subscribe(int fd, const char *path, unsigned timeout,
+    char err[SD_ERR_LEN])
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct sd_attach *a;
-	json_t *sub;
+	static const char sub[] = "{\"cmd\":\"subscribe\"}\n";
+	int64_t deadline = sd_mono_ns() + (int64_t)timeout * 1000000000;
+	struct pollfd p = { fd, POLLIN, 0 };
+	int64_t left;
+	ssize_t r;
+	char c;
+
+	r = send(fd, sub, sizeof(sub) - 1, MSG_NOSIGNAL);
+	if (r != (ssize_t)sizeof(sub) - 1)
+		goto fail;
+	for (;;) {
+		left = deadline - sd_mono_ns();
+		if (timeout > 0 && left <= 0) {
+			errno = EAGAIN;
+			goto fail;
+		}
+		r = poll(&p, 1, timeout > 0 ? (int)(left / 1000000 + 1) : -1);
+		if (r < 0 && errno != EINTR)
+			goto fail;
+		if (r > 0)
+			break;
+	}
+	/* Something to read: an answer, or the end of the connection. */
+	r = recv(fd, &c, 1, MSG_PEEK);
+	if (r == 0 || (r < 0 && errno == ECONNRESET)) {
+		snprintf(err, SD_ERR_LEN, "%s: the server closed the "
+		    "connection", path);
+		return SD_ERR_INVAL;
+	}
+	if (r > 0)
+		return SD_OK;
+fail:
+	if (r >= 0 || errno == EAGAIN)
+		snprintf(err, SD_ERR_LEN, "%s: no answer in %u s (see "
+		    "--timeout)", path, timeout);
+	else
+		snprintf(err, SD_ERR_LEN, "%s: %s", path, strerror(errno));
+	return SD_ERR_INVAL;
+}
+
+struct sd_attach *
+sd_attach_new(struct event_base *base, const char *path, uid_t uid,
+    unsigned timeout, const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
+{
+	struct sd_attach *a = NULL;
 	int fd;
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, SD_ERR_LEN, "%.200s: path too long", path);
-		return NULL;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(err, SD_ERR_LEN, "%.200s: %s (is sockdeckd running?)",
-		    path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
+	fd = sd_ctlcli_connect(path, uid, timeout, err);
+	if (fd < 0)
+		goto fail;
+	if (attach_subscribe(fd, path, timeout, err) != SD_OK)
+		goto fail_close;
 	evutil_make_socket_nonblocking(fd);
 	a = calloc(1, sizeof(*a));
 	if (a != NULL)
@@ -98,17 +136,18 @@ sd_attach_new(struct event_base *base, const char *path,
 		    BEV_OPT_CLOSE_ON_FREE);
 	if (a == NULL || a->bev == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
-		free(a);
-		close(fd);
-		return NULL;
+		goto fail_free;
 	}
 	a->cbs = *cbs;
 	bufferevent_setcb(a->bev, attach_read_cb, NULL, attach_event_cb, a);
 	bufferevent_enable(a->bev, EV_READ | EV_WRITE);
-	sub = json_pack("{s:s}", "cmd", "subscribe");
-	sd_attach_request(a, sub);
-	json_decref(sub);
 	return a;
+fail_free:
+	free(a);
+fail_close:
+	close(fd);
+fail:
+	return NULL;
 }
 
 void

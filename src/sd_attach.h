@@ -7,6 +7,7 @@
 #define SD_ATTACH_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "sd_util.h"
 
@@ -21,10 +22,14 @@ struct sd_attach_cbs {
 	void	(*gone)(const char *why, void *arg);
 };
 
-/* Connect to path and subscribe to events; NULL with err when the
- * socket cannot be reached. */
+/* Connect to path as sd_ctlcli_connect does (a socket owned by uid and
+ * served by a process of uid, else refused), subscribe to events and
+ * wait for the answer to begin; NULL with err when the socket is
+ * refused, cannot be reached, or has not answered in timeout seconds
+ * (0: for ever). It blocks that long: call it before the loop runs. */
 struct sd_attach *sd_attach_new(struct event_base *base, const char *path,
-    const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN]);
+    uid_t uid, unsigned timeout, const struct sd_attach_cbs *cbs,
+    char err[SD_ERR_LEN]);
 
 /* Send one request (not taken). */
 void sd_attach_request(struct sd_attach *a, json_t *req);

@@ -40,4 +40,10 @@ int sd_ctlcli_main(int argc, char **argv);
 int sd_ctlcli_connect(const char *path, uid_t uid, unsigned timeout,
     char err[SD_ERR_LEN]);
 
+/* The value of --timeout SECS (0 to 86400) and of --owner USER (a name
+ * or a uid), as ctl and attach take them: SD_OK, or SD_ERR_INVAL with
+ * err naming the option. */
+int sd_ctlcli_timeout(const char *arg, unsigned *out, char err[SD_ERR_LEN]);
+int sd_ctlcli_owner(const char *arg, uid_t *out, char err[SD_ERR_LEN]);
+
 #endif

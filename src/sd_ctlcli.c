@@ -399,25 +399,23 @@ print_events(json_t *r, int json)
 	return -1;
 }
 
-/* --timeout SECS: SD_OK, or SD_ERR_INVAL after one line. */
-static int
-ctlcli_timeout(const char *arg, unsigned *out)
+/* --timeout SECS (0 to 86400), for ctl and attach. */
+int
+sd_ctlcli_timeout(const char *arg, unsigned *out, char err[SD_ERR_LEN])
 {
 	uint64_t v;
 
 	if (sd_parse_u64(arg, 0, 86400, &v) != SD_OK) {
-		fprintf(stderr, "sockdeckd ctl: --timeout: seconds, 0 to "
-		    "86400\n");
+		snprintf(err, SD_ERR_LEN, "--timeout: seconds, 0 to 86400");
 		return SD_ERR_INVAL;
 	}
 	*out = (unsigned)v;
 	return SD_OK;
 }
 
-/* --owner USER (a name or a uid): SD_OK, or SD_ERR_INVAL after one
- * line. */
-static int
-ctlcli_owner(const char *arg, uid_t *out)
+/* --owner USER (a name or a uid), for ctl and attach. */
+int
+sd_ctlcli_owner(const char *arg, uid_t *out, char err[SD_ERR_LEN])
 {
 	struct passwd *pw = getpwnam(arg);
 	uint64_t v;
@@ -427,7 +425,7 @@ ctlcli_owner(const char *arg, uid_t *out)
 	else if (sd_parse_u64(arg, 0, UINT32_MAX - 1, &v) == SD_OK)
 		*out = (uid_t)v;
 	else {
-		fprintf(stderr, "sockdeckd ctl: --owner: %s: no such user\n",
+		snprintf(err, SD_ERR_LEN, "--owner: %.200s: no such user",
 		    arg);
 		return SD_ERR_INVAL;
 	}
@@ -441,25 +439,6 @@ ctlcli_put_err(const char *err)
 	fputs("sockdeckd ctl: ", stderr);
 	sd_put_text(stderr, err, strlen(err));
 	fputs("\n", stderr);
-}
-
-/* Join argv[from..] with spaces. */
-static char *
-ctlcli_join(int argc, char **argv, int from)
-{
-	size_t n = 1;
-	char *s;
-	int i;
-
-	for (i = from; i < argc; i++)
-		n += strlen(argv[i]) + 1;
-	s = calloc(1, n);
-	for (i = from; s != NULL && i < argc; i++) {
-		if (i > from)
-			strncat(s, " ", n - strlen(s) - 1);
-		strncat(s, argv[i], n - strlen(s) - 1);
-	}
-	return s;
 }
 
 /* Build the request for argv; NULL (after a usage line) when wrong. */
@@ -485,7 +464,7 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 	    (strcmp(cmd, "kick") == 0 && argc != 2))
 		goto usage;
 	if (strcmp(cmd, "broadcast") == 0 || strcmp(cmd, "send") == 0) {
-		text = ctlcli_join(argc, argv, first);
+		text = sd_join_words(argv + first, argc - first);
 		if (text == NULL)
 			return NULL;
 	}
@@ -546,12 +525,13 @@ sd_ctlcli_main(int argc, char **argv)
 			json = 1;
 			break;
 		case 't':
-			if (ctlcli_timeout(optarg, &cc.timeout) != SD_OK)
-				return 2;
+			if (sd_ctlcli_timeout(optarg, &cc.timeout,
+			    cc.err) != SD_OK)
+				goto bad_option;
 			break;
 		case 'o':
-			if (ctlcli_owner(optarg, &uid) != SD_OK)
-				return 2;
+			if (sd_ctlcli_owner(optarg, &uid, cc.err) != SD_OK)
+				goto bad_option;
 			break;
 		case 'h':
 			ctlcli_usage(stdout);
@@ -592,4 +572,7 @@ out:
 	free(cc.buf);
 	json_decref(req);
 	return rc;
+bad_option:
+	ctlcli_put_err(cc.err);
+	return 2;
 }

@@ -45,7 +45,7 @@ sd_throttle_add(struct sd_throttle *t, const char *key, uint64_t n,
 
 	if (throttle_find(t, key, now) == NULL) {
 		memset(s, 0, sizeof(*s));
-		strncpy(s->key, key, sizeof(s->key) - 1);
+		memcpy(s->key, key, strnlen(key, sizeof(s->key) - 1));
 		s->start = now;
 	}
 	s->count = n > UINT64_MAX - s->count ? UINT64_MAX : s->count + n;

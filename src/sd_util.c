@@ -297,3 +297,27 @@ out_close:
 	close(fd);
 	return rc;
 }
+
+/* Words joined with spaces (for the texts of ctl and the client). */
+char *
+sd_join_words(char *const *words, int n)
+{
+	size_t len = 1, at = 0, k;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			s[at++] = ' ';
+		k = strlen(words[i]);
+		memcpy(s + at, words[i], k);
+		at += k;
+	}
+	s[at] = '\0';
+	return s;
+}

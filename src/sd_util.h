@@ -58,6 +58,10 @@ int sd_read_file(const char *path, size_t max, char **out, size_t *n,
 /* "host:port" or "[v6 address]:port" into host and port; 0 or -1. */
 int sd_parse_target(const char *s, char *host, size_t len, int *port);
 
+/* The n words joined with single spaces, in a malloc'd string ("" for
+ * none); NULL when out of memory. */
+char *sd_join_words(char *const *words, int n);
+
 /* v as one line of ASCII-only JSON (every non-ASCII character, and
  * DEL, as \uNNNN): what a terminal may show. Free it; NULL on error. */
 struct json_t;

@@ -316,22 +316,13 @@ job_start(struct job *j)
 {
 	char err[SD_ERR_LEN], *text;
 	struct timeval tv = { 0, 0 };
-	size_t n = 1;
-	int i;
 
 	switch (j->cmd) {
 	case CMD_SEND:
-		for (i = 0; i < j->nargs; i++)
-			n += strlen(j->args[i]) + 1;
-		text = calloc(1, n);
+		text = sd_join_words(j->args, j->nargs);
 		if (text == NULL) {
 			fail(j, "out of memory");
 			return;
-		}
-		for (i = 0; i < j->nargs; i++) {
-			if (i > 0)
-				strncat(text, " ", n - strlen(text) - 1);
-			strncat(text, j->args[i], n - strlen(text) - 1);
 		}
 		sd_client_send_text(j->cl, text, strlen(text), &j->msg_id);
 		free(text);

@@ -129,63 +129,114 @@ static void
 attach_usage(FILE *fp)
 {
 	fputs("usage: sockdeckd attach [--control PATH | --data-dir DIR]\n"
+	    "                        [--timeout SECS] [--owner USER]\n"
 	    "\n"
 	    "Open the dashboard on a running server's control socket\n"
 	    "(DATA_DIR/control.sock; ./sockdeck-data by default). Quitting\n"
-	    "it leaves the server running.\n", fp);
+	    "it leaves the server running.\n"
+	    "\n"
+	    "  --timeout SECS      wait this long to connect and for the\n"
+	    "                      first answer (5; 0 = for ever)\n"
+	    "  --owner USER        trust a socket owned by USER (name or\n"
+	    "                      uid), not by you: a socket of another\n"
+	    "                      user is refused\n", fp);
 }
 
-/* "sockdeckd attach": the dashboard on a control socket. */
+/* An error of attach's on one line (it may quote a path). */
+static void
+attach_put_err(const char *err)
+{
+	fputs("sockdeckd attach: ", stderr);
+	sd_put_text(stderr, err, strlen(err));
+	fputs("\n", stderr);
+}
+
+/* What attach's options say. */
+struct attach_opts {
+	const char	*control;	/* the socket's path */
+	uid_t		 uid;		/* whose socket it must be */
+	unsigned	 timeout;	/* seconds to connect and answer */
+	char		 path[4096];	/* DATA_DIR/control.sock */
+};
+
+/* attach's options into o: -1 to go on, else the exit status. */
 static int
-attach_main(int argc, char **argv)
+attach_options(int argc, char **argv, struct attach_opts *o)
 {
 	static const struct option opts[] = {
 		{ "control", required_argument, NULL, 'C' },
 		{ "data-dir", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "owner", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct front f = { 0 };
-	struct tui_link link = { &f, attach_request, attach_quit };
-	struct sd_attach_cbs cbs = { &f, attach_msg, attach_gone };
-	const char *control = NULL, *dir = "./sockdeck-data";
-	struct event *sigint = NULL, *sigterm = NULL;
-	char path[4096], err[SD_ERR_LEN];
-	int c, rc = 1;
+	const char *dir = "./sockdeck-data";
+	char err[SD_ERR_LEN];
+	int c, st = SD_OK;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		if (c == 'C')
-			control = optarg;
+			o->control = optarg;
 		else if (c == 'd')
 			dir = optarg;
+		else if (c == 't')
+			st = sd_ctlcli_timeout(optarg, &o->timeout, err);
+		else if (c == 'o')
+			st = sd_ctlcli_owner(optarg, &o->uid, err);
 		else {
 			attach_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
+		}
+		if (st != SD_OK) {
+			attach_put_err(err);
+			return 2;
 		}
 	}
 	if (optind < argc) {
 		attach_usage(stderr);
 		return 2;
 	}
-	if (control == NULL) {
-		snprintf(path, sizeof(path), "%s/control.sock", dir);
-		control = path;
+	if (o->control == NULL) {
+		snprintf(o->path, sizeof(o->path), "%s/control.sock", dir);
+		o->control = o->path;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "sockdeckd attach: needs a terminal\n");
-		return 1;
-	}
+	return -1;
+}
+
+/* "sockdeckd attach": the dashboard on a control socket. The socket is
+ * checked, and has answered, before the terminal is: a refusal says why
+ * wherever attach runs. */
+static int
+attach_main(int argc, char **argv)
+{
+	struct front f = { 0 };
+	struct tui_link link = { &f, attach_request, attach_quit };
+	struct sd_attach_cbs cbs = { &f, attach_msg, attach_gone };
+	struct attach_opts o = { NULL, getuid(), 5, "" };
+	struct event *sigint = NULL, *sigterm = NULL;
+	char err[SD_ERR_LEN];
+	int rc;
+
+	rc = attach_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
 	f.base = event_base_new();
 	if (f.base == NULL)
 		return 1;
-	f.att = sd_attach_new(f.base, control, &cbs, err);
+	f.att = sd_attach_new(f.base, o.control, o.uid, o.timeout, &cbs, err);
 	if (f.att == NULL) {
-		fprintf(stderr, "sockdeckd attach: %s\n", err);
+		attach_put_err(err);
+		goto out;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "sockdeckd attach: needs a terminal\n");
 		goto out;
 	}
 	tui_term_catch_fatal_signals();
-	f.dash = tui_dash_new(f.base, &link, control);
+	f.dash = tui_dash_new(f.base, &link, o.control);
 	if (f.dash == NULL) {
 		fprintf(stderr, "sockdeckd attach: cannot use this terminal\n");
 		goto out;

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Source rules that a compiler does not check (run as a meson test).
 
-- banned calls: sprintf, vsprintf, strcpy, strcat, strtok, atoi, atol,
-  gets (use snprintf, strtol, memcpy with a length, strtok_r);
+- banned calls: sprintf, vsprintf, strcpy, strcat, strncpy, strncat,
+  strtok, atoi, atol, gets (use snprintf, snprintf at a position or
+  memcpy with a length, strtol, strtok_r): strncpy and strncat truncate
+  without a word, and strncpy may leave no NUL;
 - 80 columns, tabs at 8;
 - the walls of DESIGN.md: proto/ includes no libevent, curses, curl,
   rdkafka or src/tui header; core files in src/ include no curses and
@@ -13,8 +15,8 @@ import os
 import re
 import sys
 
-BANNED = re.compile(r"\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|"
-                    r"gets)\s*\(")
+BANNED = re.compile(r"\b(sprintf|vsprintf|strcpy|strcat|strncpy|strncat|"
+                    r"strtok|atoi|atol|gets)\s*\(")
 IO_INC = re.compile(r'#\s*include\s*[<"](event2/|n?curses|curl/|librdkafka/'
                     r'|\.\./(src|tui)/)')
 CURSES_INC = re.compile(r'#\s*include\s*[<"](n?curses|(\.\./)?tui/)')

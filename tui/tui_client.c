@@ -277,12 +277,11 @@ draw_status(struct tui_client *t, int y, int w)
 {
 	char line[300];
 
-	snprintf(line, sizeof(line), " readings  sent %llu  acked %llu%s%s%s",
+	snprintf(line, sizeof(line), " readings  sent %llu  acked %llu%s%s%s%s",
 	    (unsigned long long)t->rd_sent, (unsigned long long)t->rd_acked,
 	    t->legacy ? " (legacy: no acks)" : "", t->stream[0] ?
-	    "  streaming " : "", t->stream);
-	if (t->stream[0])
-		strncat(line, " (Esc stops)", sizeof(line) - strlen(line) - 1);
+	    "  streaming " : "", t->stream, t->stream[0] ? " (Esc stops)" :
+	    "");
 	tui_fill(y, 0, w);
 	tui_put(y, 0, w, line);
 }

@@ -23,6 +23,21 @@ picker_free_ents(struct tui_picker *p)
 	p->nents = 0;
 }
 
+/* End the path s (a buffer of cap bytes) with a '/' unless it has one;
+ * the caller leaves room for it. */
+static void
+picker_add_slash(char *s, size_t cap)
+{
+	size_t n = strlen(s);
+
+	if (n > 0 && s[n - 1] == '/')
+		return;
+	if (n + 1 < cap) {
+		s[n] = '/';
+		s[n + 1] = '\0';
+	}
+}
+
 void
 tui_picker_open(struct tui_picker *p)
 {
@@ -31,8 +46,7 @@ tui_picker_open(struct tui_picker *p)
 	memset(p, 0, sizeof(*p));
 	if (getcwd(cwd, sizeof(cwd) - 1) == NULL)
 		snprintf(cwd, sizeof(cwd), ".");
-	if (strcmp(cwd, "/") != 0)
-		strncat(cwd, "/", sizeof(cwd) - strlen(cwd) - 1);
+	picker_add_slash(cwd, sizeof(cwd));
 	tui_line_set(&p->path, cwd);
 }
 
@@ -186,18 +200,23 @@ picker_enter(struct tui_picker *p, const char *full, const char *dir,
 	const struct tui_pick_ent *e = picker_match(p, prefix, p->sel, NULL);
 	char path[PATH_MAX * 2];
 	struct stat st;
+	int n;
 
 	if (e != NULL)
-		snprintf(path, sizeof(path), "%s%s", dir, e->name);
+		n = snprintf(path, sizeof(path), "%s%s", dir, e->name);
 	else
-		snprintf(path, sizeof(path), "%s", full);
+		n = snprintf(path, sizeof(path), "%s", full);
+	/* Room for the '/' of a directory, or it is not that path. */
+	if (n < 0 || (size_t)n + 1 >= sizeof(path)) {
+		snprintf(p->msg, sizeof(p->msg), "path too long");
+		return TUI_PICK_MORE;
+	}
 	if (stat(path, &st) != 0) {
 		snprintf(p->msg, sizeof(p->msg), "no such file or directory");
 		return TUI_PICK_MORE;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		if (path[strlen(path) - 1] != '/')
-			strncat(path, "/", sizeof(path) - strlen(path) - 1);
+		picker_add_slash(path, sizeof(path));
 		tui_line_set(&p->path, path);
 		p->sel = p->top = 0;
 		return TUI_PICK_MORE;

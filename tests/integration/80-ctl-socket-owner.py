@@ -14,27 +14,13 @@ import time
 
 import sdpeer
 from sdpeer import check
+from sdterm import OtherUser
 
 NOBODY = 65534
 
-# A control socket of another user: answers status once per connection.
-FAKE = r'''
-import json, os, socket, sys
-os.setgid(%d); os.setuid(%d)
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(4)
-print("ready", flush=True)
-while True:
-    c, _ = s.accept()
-    try:
-        c.makefile("rb").readline()
-        c.sendall(b'{"ok":true,"status":{"version":"fake","pid":1,'
-                  b'"uptime":0,"clients":0,"ports":[],"addresses":[],'
-                  b'"totals":{}}}\n')
-    except OSError:
-        pass            # a client that refused us and left
-    c.close()
-''' % (NOBODY, NOBODY)
+# What the socket of another user answers (once per connection).
+STATUS = ('{"ok":true,"status":{"version":"fake","pid":1,"uptime":0,'
+          '"clients":0,"ports":[],"addresses":[],"totals":{}}}')
 
 
 def ctl(path, *args):
@@ -64,10 +50,8 @@ def test():
         sys.exit(77)
     os.chmod(d, 0o777)
     path = os.path.join(d, "other.sock")
-    p = subprocess.Popen([sys.executable, "-c", FAKE, path],
-                         stdout=subprocess.PIPE, text=True)
+    fake = OtherUser(path, NOBODY, STATUS)
     try:
-        check(p.stdout.readline().strip() == "ready", "fake did not start")
         check(os.stat(path).st_uid == NOBODY, "fake socket's owner")
         refused(ctl(path), "owned by uid %d" % NOBODY)
         r = ctl(path, "--owner", str(NOBODY))
@@ -85,8 +69,7 @@ def test():
         check(r.returncode == 2 and "--owner" in r.stderr,
               "bad --owner: %r" % (r,))
     finally:
-        p.kill()
-        p.wait()
+        fake.close()
 
 
 if __name__ == "__main__":

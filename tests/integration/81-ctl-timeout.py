@@ -6,7 +6,6 @@ status 1; events waits for its acknowledgement that long, then streams
 without a limit until the server closes (status 0)."""
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import threading
@@ -14,7 +13,7 @@ import time
 
 import sdpeer
 from sdpeer import check
-from sdterm import FakeServer
+from sdterm import FakeServer, full_backlog
 
 
 def ctl(path, *args, timeout=30):
@@ -56,19 +55,7 @@ def test():
 
     # A backlog that is full: the connect itself cannot complete.
     p2 = os.path.join(d, "full.sock")
-    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    ls.bind(p2)
-    ls.listen(0)
-    fill = []
-    while True:
-        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        c.setblocking(False)
-        try:
-            c.connect(p2)
-        except BlockingIOError:
-            break
-        fill.append(c)
-        check(len(fill) < 100, "backlog never fills")
+    held = full_backlog(p2)
     r, took = ctl(p2, "--timeout", "1", "status")
     check(r.returncode == 1 and "connect" in r.stderr and
           r.stderr.count("\n") == 1 and 0.9 < took < 4,

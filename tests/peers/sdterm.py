@@ -6,6 +6,8 @@ UTF-8 (U+009B), a bidi override (U+202E), DEL and bytes that are not
 UTF-8. raw_controls() lists what of it a terminal would act on.
 """
 import socket
+import subprocess
+import sys
 import threading
 
 HOSTILE = (b"osc52 \x1b]52;c;SGVsbG8=\x07 title \x1b]0;pwned\x07 "
@@ -81,3 +83,67 @@ class FakeServer:
         self.sock.close()
         for c in self.conns:
             c.close()
+
+
+# The server of OtherUser, run as another user.
+_OTHER = r'''
+import os, socket, sys
+uid = int(sys.argv[2])
+os.setgid(uid); os.setuid(uid)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        line = c.makefile("rb").readline()
+        print("got %r" % line, flush=True)
+        if line:
+            c.sendall(sys.argv[3].encode() + b"\n")
+    except OSError:
+        print("got %r" % b"", flush=True)
+    c.close()
+'''
+
+
+class OtherUser:
+    """A Unix socket at path bound and served by a process of uid (the
+    caller must be root): each client's first line is answered with
+    reply, and got() says what the next client sent ("got b'...'", b''
+    when it sent nothing)."""
+
+    def __init__(self, path, uid, reply):
+        self.p = subprocess.Popen([sys.executable, "-c", _OTHER, path,
+                                   str(uid), reply], stdout=subprocess.PIPE,
+                                  text=True)
+        if self.p.stdout.readline().strip() != "ready":
+            self.close()
+            raise RuntimeError("the other user's server did not start")
+
+    def got(self):
+        return self.p.stdout.readline().strip()
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def full_backlog(path):
+    """A Unix socket at path that never accepts, its backlog filled: a
+    connect to it cannot complete. The listener and the fillers, to keep
+    open."""
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind(path)
+    ls.listen(0)
+    fill = []
+    while True:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect(path)
+        except BlockingIOError:
+            break
+        fill.append(c)
+        if len(fill) >= 100:
+            raise RuntimeError("the backlog never fills")
+    return ls, fill

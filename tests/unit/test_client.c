@@ -145,6 +145,23 @@ test_parse_target(void)
 	CHECK(sd_parse_target("[::1:5", host, sizeof(host), &port) == -1);
 }
 
+/* The texts of ctl and `sockdeck send`: words, one space between. */
+static void
+test_join_words(void)
+{
+	char *w[] = { "door", "", "3  open", "\xc3\xa9" }, *s;
+
+	s = sd_join_words(w, 4);
+	CHECK(s != NULL && strcmp(s, "door  3  open \xc3\xa9") == 0);
+	free(s);
+	s = sd_join_words(w, 1);
+	CHECK(s != NULL && strcmp(s, "door") == 0);
+	free(s);
+	s = sd_join_words(w, 0);
+	CHECK(s != NULL && strcmp(s, "") == 0);
+	free(s);
+}
+
 static void
 type(struct tui_line *l, const wchar_t *s)
 {
@@ -249,6 +266,7 @@ static const struct sd_test_case cases[] = {
 	{ "recent", test_recent },
 	{ "recent_path", test_recent_path },
 	{ "parse_target", test_parse_target },
+	{ "join_words", test_join_words },
 	{ "line_edit", test_line_edit },
 	{ "line_utf8", test_line_utf8 },
 	{ "history", test_history },

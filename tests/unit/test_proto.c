@@ -954,6 +954,7 @@ test_man_examples(void)
 	char path[4096], line[256], name[64], hex[2048], events[1024];
 	struct buf want = { 0 };
 	uint8_t got[256];
+	size_t k, hlen = 0;
 	FILE *fp;
 	long n;
 	int found = 0, in = 0;
@@ -971,13 +972,19 @@ test_man_examples(void)
 		if (sscanf(line, ".\\\" example: %63s", name) == 1) {
 			in = 1;
 			hex[0] = '\0';
+			hlen = 0;
 			continue;
 		}
 		if (!in || strcmp(line, ".nf\n") == 0 ||
 		    strcmp(line, ".ft CR\n") == 0)
 			continue;
 		if (strcmp(line, ".ft\n") != 0) {
-			strncat(hex, line, sizeof(hex) - strlen(hex) - 1);
+			k = strlen(line);
+			CHECK(hlen + k < sizeof(hex));
+			if (hlen + k < sizeof(hex)) {
+				memcpy(hex + hlen, line, k + 1);
+				hlen += k;
+			}
 			continue;
 		}
 		in = 0;
