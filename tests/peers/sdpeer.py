@@ -21,6 +21,7 @@ server this process started.
 """
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -106,11 +107,15 @@ def free_ports(n, consecutive=True):
         while len(out) < n:
             out.add(free_port())
         return sorted(out)
-    for _ in range(200):
-        base = free_port()
+    # Small ranges where the kernel hands out free ports; long ones below
+    # the ephemeral range too, where other tests' client sockets cannot
+    # be sitting (thousands of them leave no 100-port gap up there).
+    for i in range(400):
+        base = free_port() if i < 200 else random.randrange(20000, 32000)
         if base + n > 65535:
             continue
-        if all(_port_free(base + i) for i in range(1, n)):
+        if all(_port_free(base + k) for k in range(0 if i >= 200 else 1,
+                                                    n)):
             return list(range(base, base + n))
     fail("could not find %d consecutive free ports" % n)
 
