@@ -3,8 +3,17 @@
 
 Arguments: a results file of "NAME OK|FAIL" lines (steps that are not
 meson tests: builds, the fuzz run), then meson build directories whose
-meson-logs/testlog.json are read. A build directory without a test log
-counts as one failure. Exit status 1 when anything failed or nothing ran.
+meson-logs/testlog.json are read.
+
+A run cannot pass short:
+- a build directory without a test log counts as one failure;
+- every test meson has registered (meson-info/intro-tests.json) must
+  have a result: one that never ran (meson killed, a crash of the
+  runner) is a failure by name;
+- a skipped test is a failure, since tools/deps installs everything the
+  tests need and CI runs as root (SD_ALLOW_SKIPS=1 lets a developer
+  without tmux or influxd see the rest).
+Exit status 1 when anything failed or nothing ran.
 """
 import json
 import os
@@ -14,40 +23,66 @@ PASS = {"OK", "EXPECTEDFAIL"}
 SKIP = {"SKIP"}
 
 
+def registered(d):
+    """The names of the tests meson registered in build directory d."""
+    path = os.path.join(d, "meson-info", "intro-tests.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        # testlog.json names a test "PROJECT:SUITE / NAME".
+        return {"%s / %s" % (t["suite"][0], t["name"]) for t in json.load(f)}
+
+
+def count_dir(d, allow_skips, tally, failures):
+    base = os.path.basename(d)
+    log = os.path.join(d, "meson-logs", "testlog.json")
+    if not os.path.exists(log):
+        tally["failed"] += 1
+        failures.append("%s: no test log" % d)
+        return
+    ran = set()
+    with open(log) as f:
+        for line in f:
+            t = json.loads(line)
+            res = t.get("result")
+            ran.add(t.get("name"))
+            if res in PASS:
+                tally["passed"] += 1
+            elif res in SKIP and allow_skips:
+                tally["skipped"] += 1
+            else:
+                tally["failed"] += 1
+                failures.append("%s: %s (%s)" % (base, t.get("name"), res))
+    want = registered(d)
+    if want is None:
+        tally["failed"] += 1
+        failures.append("%s: no list of registered tests" % d)
+        return
+    for name in sorted(want - ran):
+        tally["failed"] += 1
+        failures.append("%s: %s (never ran)" % (base, name))
+
+
 def main(argv):
-    passed = failed = skipped = 0
+    tally = {"passed": 0, "failed": 0, "skipped": 0}
     failures = []
+    allow_skips = os.environ.get("SD_ALLOW_SKIPS") == "1"
     with open(argv[1]) as f:
         for line in f:
             name, _, res = line.strip().rpartition(" ")
             if res == "OK":
-                passed += 1
+                tally["passed"] += 1
             else:
-                failed += 1
+                tally["failed"] += 1
                 failures.append(name)
     for d in argv[2:]:
-        log = os.path.join(d, "meson-logs", "testlog.json")
-        if not os.path.exists(log):
-            failed += 1
-            failures.append("%s: no test log" % d)
-            continue
-        with open(log) as f:
-            for line in f:
-                t = json.loads(line)
-                res = t.get("result")
-                if res in PASS:
-                    passed += 1
-                elif res in SKIP:
-                    skipped += 1
-                else:
-                    failed += 1
-                    failures.append("%s: %s (%s)" % (os.path.basename(d),
-                                                    t.get("name"), res))
+        count_dir(d, allow_skips, tally, failures)
     for f in failures:
         print("FAILED:", f)
-    tail = ", %d skipped" % skipped if skipped else ""
-    print("%d passed, %d failed%s" % (passed, failed, tail))
-    return 1 if failed or not passed else 0
+    tail = ", %d skipped" % tally["skipped"] if tally["skipped"] else ""
+    print("%d passed, %d failed%s" % (tally["passed"], tally["failed"],
+                                       tail))
+    return 1 if tally["failed"] or not tally["passed"] else 0
 
 
 if __name__ == "__main__":
