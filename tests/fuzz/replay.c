@@ -1,7 +1,9 @@
 /*
  * replay.c: runs the fuzz target over files and directories of inputs, so
  * the seed corpus and every crash the fuzzer ever found replay in each
- * build, with or without clang.
+ * build, with or without clang. A directory with no input fails (a lost
+ * corpus must not pass as a replayed one) unless it holds a README: the
+ * regression directories, which may rightly be empty.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -46,7 +48,7 @@ main(int argc, char **argv)
 	struct stat st;
 	char path[4096];
 	DIR *dir;
-	int i, bad = 0, count = 0;
+	int i, bad = 0, count = 0, here, readme;
 
 	for (i = 1; i < argc; i++) {
 		if (stat(argv[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -59,16 +61,25 @@ main(int argc, char **argv)
 			bad++;
 			continue;
 		}
+		here = readme = 0;
 		while ((de = readdir(dir)) != NULL) {
+			if (strcmp(de->d_name, "README") == 0)
+				readme = 1;
 			if (de->d_name[0] == '.' ||
 			    strcmp(de->d_name, "README") == 0)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", argv[i],
 			    de->d_name);
 			bad += replay_file(path);
-			count++;
+			here++;
 		}
 		closedir(dir);
+		if (here == 0 && !readme) {
+			fprintf(stderr, "replay: %s holds no input\n",
+			    argv[i]);
+			bad++;
+		}
+		count += here;
 	}
 	printf("replayed %d inputs\n", count);
 	return bad ? 1 : 0;

@@ -99,8 +99,8 @@ def no_room():
     os.mkdir(files)
     why = mount_small(files)
     if why is not None:
-        sdpeer.log("SKIPPED the free-space part: cannot mount a small "
-                   "tmpfs (%s); --max-file is checked by 30" % why)
+        sdpeer.part_skipped("the free-space part: cannot mount a small "
+                            "tmpfs (%s); --max-file is checked by 30" % why)
         return
     srv = sdpeer.Server(data_dir=d)
     try:

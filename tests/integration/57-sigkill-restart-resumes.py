@@ -40,7 +40,8 @@ def test():
         k = sdkafka.Kafka(["sensors:3"]).start()
         extra += ["--kafka-brokers", k.bootstrap]
     else:
-        sdpeer.log("kcat or SD_KAFKA_MOCK missing: InfluxDB only")
+        sdpeer.part_skipped("kcat or SD_KAFKA_MOCK missing: InfluxDB "
+                            "only")
     srv = sdpeer.Server(extra=extra).start()
     s = srv.connect()
     sdpeer.hello(s)
