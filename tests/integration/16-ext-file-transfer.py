@@ -88,6 +88,21 @@ def test():
           "bad.dat stored although its checksum was wrong")
     srv.wait_event("file-failed", lambda e: e.get("id") == ev["id"])
 
+    # wrong only in the high bits: the whole 64 bits are compared
+    for bit, xfer in ((63, 5), (32, 6)):
+        bad = os.urandom(3000)
+        name = b"high%d.dat" % bit
+        check(offer(s, xfer, len(bad), 0x5500 + bit, name) == 0, "offset")
+        send_chunks(s, xfer, bad, 0, chunk)
+        s.sendall(sdwire.file_end(xfer, len(bad),
+                                  sdwire.xxh3_64(bad) ^ (1 << bit)))
+        r = result(s, xfer)
+        check(r["status"] == 1, "status %d for a checksum wrong in bit %d,"
+              " expected 1" % (r["status"], bit))
+        check(not os.path.exists(os.path.join(srv.files_dir,
+                                              name.decode())),
+              "%s stored although its checksum was wrong" % name)
+
     # fewer bytes than offered -> status 2
     short = os.urandom(5000)
     check(offer(s, 4, len(short), 0x4444, b"short.dat") == 0, "offset")
