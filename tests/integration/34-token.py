@@ -76,8 +76,15 @@ def test():
           "status %d, out %r, err %r" % (r.returncode, r.stdout, r.stderr))
     os.environ["SOCKDECK_TOKEN"] = "nope"
     r = sdpeer.sockdeck("send", target, "bad")
-    check(r.returncode != 0 and "5" in r.stderr, "a wrong token: status "
-          "%d, err %r" % (r.returncode, r.stderr))
+    check(r.returncode == 1 and r.stderr == "sockdeck: server error 5: "
+          "token refused\n", "a wrong token: status %d, err %r" %
+          (r.returncode, r.stderr))
+    # A prefix of the token is refused too (not only "non-empty").
+    r = sdpeer.sockdeck("--token", TOKEN.decode()[:1], "send", target,
+                        "prefix")
+    check(r.returncode == 1 and r.stderr == "sockdeck: server error 5: "
+          "token refused\n", "a prefix of the token: status %d, err %r" %
+          (r.returncode, r.stderr))
     del os.environ["SOCKDECK_TOKEN"]
     r = sdpeer.sockdeck("send", target, "none")
     check(r.returncode != 0, "no token: status 0, out %r" % r.stdout)
