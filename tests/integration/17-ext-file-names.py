@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Extension file names are made safe and stay inside DIR/files: directory
 parts and `..` removed (`../../etc/passwd` -> `passwd`), no `/`, no
-control characters, at most 200 bytes; a collision gets ` (1)`, ` (2)`
+control characters, no leading dot (`.bashrc` -> `_bashrc`), at most 200
+bytes; a collision gets ` (1)`, ` (2)`
 before the extension."""
 import os
 
@@ -100,8 +101,16 @@ def test():
     got = put(b"notes.part")
     check(got is not None and not got.endswith(b".part"),
           "a finished file stored as %r: a restart would remove it" % got)
-    for evil in (b"..", b".", b"../..", b"", b"/"):
-        got = put(evil)     # refusing it is fine too; inside() checks it
+    # Exact names: no stored name starts with a dot (no hidden files,
+    # no "." or ".."), a backslash is a directory separator too, and an
+    # empty name becomes "file".
+    for evil, want in ((b".bashrc", b"_bashrc"), (b"..", b"_."),
+                       (b".", b"_"), (b"../..", b"_ (1)."), (b"", b"file"),
+                       (b"/", b"file (1)"), (b"dir\\win.txt", b"win.txt"),
+                       (b"...x", b"_..x")):
+        got = put(evil)
+        check(got == want, "%r stored as %r, expected %r" % (evil, got,
+                                                            want))
     got = put("caf\u00e9 \u2713.txt".encode())
     check(got == "caf\u00e9 \u2713.txt".encode(),
           "a harmless UTF-8 name was changed to %r" % got)
