@@ -76,6 +76,11 @@ def per_device_and_address():
 
     # Another address claiming the same device parks its own transfers:
     # they count against that address, and cannot push the device's out.
+    # First the fresh dev0 above, parked when its client left, has
+    # pushed out dev1 (asynchronously): let that happen before counting.
+    srv.wait_event("file-failed", lambda e: e.get("name") == "dev1.bin"
+                   and e.get("reason", "").startswith("evicted"))
+    srv.wait_events("disconnect", 11)
     mark = srv.mark()
     for i in range(9):
         drop(srv, "127.0.0.9", DEV, 0x4980 + i, b"spoof%d.bin" % i)
