@@ -18,7 +18,7 @@
 #include "sd_client.h"
 #include "sd_err.h"
 #include "sd_recent.h"
-#include "sd_stream.h"
+#include "sd_synth.h"
 #include "sd_util.h"
 #include "sockdeck_tui.h"
 #include "tui_client.h"
@@ -49,7 +49,7 @@ struct ui {
 	struct pending		 pending[PENDING_MAX];
 	size_t			 npending;
 	struct event		*tick;
-	struct sd_stream	 stream;
+	struct sd_synth	 stream;
 	int			 streaming;
 	char			 channel[256];
 };
@@ -128,7 +128,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static double v[4096];
 	struct ui *u = arg;
-	uint64_t due = sd_stream_due(&u->stream, sd_mono_ns(), TICK_MAX);
+	uint64_t due = sd_synth_due(&u->stream, sd_mono_ns(), TICK_MAX);
 	size_t i, n;
 
 	(void)fd;
@@ -138,7 +138,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	while (due > 0) {
 		n = due > 4096 ? 4096 : (size_t)due;
 		for (i = 0; i < n; i++)
-			v[i] = sd_stream_next(&u->stream);
+			v[i] = sd_synth_next(&u->stream);
 		if (connected(u))
 			send_readings(u, v, n);
 		due -= n;
@@ -360,11 +360,11 @@ ui_sensor(void *ctx, const struct tui_sensor_req *r)
 		return;
 	}
 	stream_stop(u, NULL);
-	sd_stream_init(&u->stream, (enum sd_stream_shape)r->shape, r->value,
+	sd_synth_init(&u->stream, (enum sd_synth_shape)r->shape, r->value,
 	    r->rate, sd_mono_ns());
 	u->streaming = 1;
 	snprintf(desc, sizeof(desc), "%s %g/s%s%.60s",
-	    sd_stream_shape_name(u->stream.shape), r->rate,
+	    sd_synth_shape_name(u->stream.shape), r->rate,
 	    u->channel[0] ? " on " : "", u->channel);
 	tui_client_stream(u->tui, desc);
 	event_add(u->tick, &tv);

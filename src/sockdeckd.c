@@ -18,12 +18,14 @@
 #include "sd_attach.h"
 #include "sd_config.h"
 #include "sd_ctl.h"
+#include "sd_ctlconn.h"
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
 #include "sd_server.h"
 #include "tui_dash.h"
 #include "tui_term.h"
+#include "sockdeckd_ctl.h"
 
 /* A dashboard and what it talks to: the core in process, or a control
  * socket. */
@@ -182,9 +184,9 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 		else if (c == 'd')
 			dir = optarg;
 		else if (c == 't')
-			st = sd_ctlcli_timeout(optarg, &o->timeout, err);
+			st = sd_ctlconn_timeout(optarg, &o->timeout, err);
 		else if (c == 'o')
-			st = sd_ctlcli_owner(optarg, &o->uid, err);
+			st = sd_ctlconn_owner(optarg, &o->uid, err);
 		else {
 			attach_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
@@ -361,7 +363,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
-		return sd_ctlcli_main(argc - 1, argv + 1);
+		return sockdeckd_ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "attach") == 0)
 		return attach_main(argc - 1, argv + 1);
 	if (sd_config_init(&cfg) != SD_OK) {

@@ -26,7 +26,7 @@ enum tui_say {
 	TUI_SAY_INFO		/* connection news */
 };
 
-/* Sensor form: one reading (shape -1) or a stream (an sd_stream shape:
+/* Sensor form: one reading (shape -1) or a stream (an sd_synth shape:
  * 0 constant, 1 walk, 2 sine) at rate readings/s around value. */
 struct tui_sensor_req {
 	int		 shape;

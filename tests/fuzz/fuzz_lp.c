@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sd_config.h"
 #include "sd_lineproto.h"
 #include "sd_sink_kafka.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "sd_recent.h"
-#include "sd_stream.h"
+#include "sd_synth.h"
 #include "sd_test.h"
 #include "sd_util.h"
 #include "tui_line.h"
@@ -22,55 +22,55 @@
 static void
 test_stream_due(void)
 {
-	struct sd_stream s;
+	struct sd_synth s;
 	uint64_t n;
 
-	sd_stream_init(&s, SD_STREAM_CONSTANT, 20, 10, 5 * SEC);
+	sd_synth_init(&s, SD_SYNTH_CONSTANT, 20, 10, 5 * SEC);
 	/* The first reading is due at once, then one per 100 ms. */
-	CHECK_EQ(sd_stream_due(&s, 5 * SEC, 1000), 1);
-	sd_stream_next(&s);
-	CHECK_EQ(sd_stream_due(&s, 5 * SEC + SEC / 20, 1000), 0);
-	CHECK_EQ(sd_stream_due(&s, 6 * SEC, 1000), 10);
+	CHECK_EQ(sd_synth_due(&s, 5 * SEC, 1000), 1);
+	sd_synth_next(&s);
+	CHECK_EQ(sd_synth_due(&s, 5 * SEC + SEC / 20, 1000), 0);
+	CHECK_EQ(sd_synth_due(&s, 6 * SEC, 1000), 10);
 	for (n = 0; n < 10; n++)
-		CHECK(sd_stream_next(&s) == 20);
-	CHECK_EQ(sd_stream_due(&s, 6 * SEC, 1000), 0);
+		CHECK(sd_synth_next(&s) == 20);
+	CHECK_EQ(sd_synth_due(&s, 6 * SEC, 1000), 0);
 	/* A loop that stalled catches up in bounded steps. */
-	CHECK_EQ(sd_stream_due(&s, 100 * SEC, 50), 50);
+	CHECK_EQ(sd_synth_due(&s, 100 * SEC, 50), 50);
 	/* A clock that went back owes nothing. */
-	CHECK_EQ(sd_stream_due(&s, 0, 50), 0);
+	CHECK_EQ(sd_synth_due(&s, 0, 50), 0);
 }
 
 static void
 test_stream_shapes(void)
 {
-	struct sd_stream s;
+	struct sd_synth s;
 	double v, lo = INFINITY, hi = -INFINITY;
 	int i;
 
-	sd_stream_init(&s, SD_STREAM_SINE, 100, 10, 0);
+	sd_synth_init(&s, SD_SYNTH_SINE, 100, 10, 0);
 	for (i = 0; i < 100; i++) {	/* one period: 10 s at 10/s */
-		v = sd_stream_next(&s);
+		v = sd_synth_next(&s);
 		lo = fmin(lo, v);
 		hi = fmax(hi, v);
 	}
 	CHECK(hi > 109.9 && hi <= 110.0 && lo < 90.1 && lo >= 90.0);
-	sd_stream_init(&s, SD_STREAM_WALK, 50, 10, 42);
+	sd_synth_init(&s, SD_SYNTH_WALK, 50, 10, 42);
 	lo = INFINITY;
 	hi = -INFINITY;
 	for (i = 0; i < 1000; i++) {
 		double prev = s.cur;
 
-		v = sd_stream_next(&s);
+		v = sd_synth_next(&s);
 		/* Steps of at most 1% of the base. */
 		CHECK(fabs(v - prev) <= 0.5);
 		lo = fmin(lo, v);
 		hi = fmax(hi, v);
 	}
 	CHECK(hi > lo);
-	CHECK_EQ(sd_stream_shape_parse("sine"), SD_STREAM_SINE);
-	CHECK_EQ(sd_stream_shape_parse("walk"), SD_STREAM_WALK);
-	CHECK(sd_stream_shape_parse("square") == -1);
-	CHECK(strcmp(sd_stream_shape_name(SD_STREAM_CONSTANT),
+	CHECK_EQ(sd_synth_shape_parse("sine"), SD_SYNTH_SINE);
+	CHECK_EQ(sd_synth_shape_parse("walk"), SD_SYNTH_WALK);
+	CHECK(sd_synth_shape_parse("square") == -1);
+	CHECK(strcmp(sd_synth_shape_name(SD_SYNTH_CONSTANT),
 	    "constant") == 0);
 }
 

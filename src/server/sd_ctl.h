@@ -30,20 +30,4 @@ void sd_ctl_free(struct sd_ctl *ctl);
 struct json_t;
 struct json_t *sd_ctl_answer(struct sd_server *srv, struct json_t *req);
 
-/* sd_ctlcli.c: "sockdeckd ctl …", the command-line side. */
-int sd_ctlcli_main(int argc, char **argv);
-
-/* Connect to the control socket at path, refusing anything but a socket
- * owned by uid and served by a process of uid; connecting waits at most
- * timeout seconds (0: for ever), and so do writes. The descriptor, or
- * -1 with err. */
-int sd_ctlcli_connect(const char *path, uid_t uid, unsigned timeout,
-    char err[SD_ERR_LEN]);
-
-/* The value of --timeout SECS (0 to 86400) and of --owner USER (a name
- * or a uid), as ctl and attach take them: SD_OK, or SD_ERR_INVAL with
- * err naming the option. */
-int sd_ctlcli_timeout(const char *arg, unsigned *out, char err[SD_ERR_LEN]);
-int sd_ctlcli_owner(const char *arg, uid_t *out, char err[SD_ERR_LEN]);
-
 #endif

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "sd_attach.h"
-#include "sd_ctl.h"
+#include "sd_ctlconn.h"
 #include "sd_err.h"
 
 #define ATTACH_LINE_MAX	(16u << 20)
@@ -71,7 +71,7 @@ attach_event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 /* Send the subscription on fd (still blocking, with the send timeout
- * sd_ctlcli_connect set) and wait at most timeout seconds (0: for ever)
+ * sd_ctlconn_open set) and wait at most timeout seconds (0: for ever)
  * for its answer to begin: SD_OK, or SD_ERR_INVAL with err. */
 static int
 attach_subscribe(int fd, const char *path, unsigned timeout,
@@ -124,7 +124,7 @@ sd_attach_new(struct event_base *base, const char *path, uid_t uid,
 	struct sd_attach *a = NULL;
 	int fd;
 
-	fd = sd_ctlcli_connect(path, uid, timeout, err);
+	fd = sd_ctlconn_open(path, uid, timeout, err);
 	if (fd < 0)
 		goto fail;
 	if (attach_subscribe(fd, path, timeout, err) != SD_OK)

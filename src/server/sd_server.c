@@ -198,13 +198,15 @@ server_sinks(struct sd_server *srv, char err[SD_ERR_LEN])
 	struct sd_spool *sp = sd_pipeline_spool(srv->pipe);
 	struct sd_sink *s;
 
-	if (cfg->influx_url != NULL) {
-		s = sd_sink_influx_new(srv->base, cfg, sp, srv->events, err);
+	if (cfg->influx.url != NULL) {
+		s = sd_sink_influx_new(srv->base, &cfg->influx,
+		    cfg->data_dir, sp, srv->events, err);
 		if (s == NULL || sd_pipeline_add_sink(srv->pipe, s) != SD_OK)
 			return SD_ERR_INVAL;
 	}
-	if (cfg->kafka_brokers != NULL) {
-		s = sd_sink_kafka_new(srv->base, cfg, sp, srv->events, err);
+	if (cfg->kafka.brokers != NULL) {
+		s = sd_sink_kafka_new(srv->base, &cfg->kafka,
+		    cfg->pipe.device_tag, sp, srv->events, err);
 		if (s == NULL || sd_pipeline_add_sink(srv->pipe, s) != SD_OK)
 			return SD_ERR_INVAL;
 	}
@@ -300,11 +302,11 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	if (srv->files == NULL)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/sensors", cfg->data_dir);
-	srv->pipe = sd_pipeline_new(dir, cfg->measurement, cfg->field,
-	    cfg->device_tag, err);
+	srv->pipe = sd_pipeline_new(dir, cfg->pipe.measurement, cfg->pipe.field,
+	    cfg->pipe.device_tag, err);
 	if (srv->pipe == NULL)
 		goto fail;
-	sd_pipeline_configure(srv->pipe, cfg);
+	sd_pipeline_configure(srv->pipe, &cfg->pipe);
 	server_say_torn(srv);
 	if (server_sinks(srv, err) != SD_OK)
 		goto fail;

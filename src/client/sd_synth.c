@@ -1,15 +1,15 @@
 /*
- * sd_stream.c: made-up sensor values for test streams (see sd_stream.h).
+ * sd_synth.c: made-up sensor values for test streams (see sd_synth.h).
  */
 #include <math.h>
 #include <string.h>
 
-#include "sd_stream.h"
+#include "sd_synth.h"
 
 static const char *const shape_names[] = { "constant", "walk", "sine" };
 
 void
-sd_stream_init(struct sd_stream *s, enum sd_stream_shape shape, double base,
+sd_synth_init(struct sd_synth *s, enum sd_synth_shape shape, double base,
     double rate, int64_t now_ns)
 {
 	memset(s, 0, sizeof(*s));
@@ -22,7 +22,7 @@ sd_stream_init(struct sd_stream *s, enum sd_stream_shape shape, double base,
 }
 
 uint64_t
-sd_stream_due(const struct sd_stream *s, int64_t now_ns, uint64_t max)
+sd_synth_due(const struct sd_synth *s, int64_t now_ns, uint64_t max)
 {
 	double want = (double)(now_ns - s->start_ns) / 1e9 * s->rate;
 	uint64_t due;
@@ -39,7 +39,7 @@ sd_stream_due(const struct sd_stream *s, int64_t now_ns, uint64_t max)
 
 /* xorshift64*: a uniform double in [-1, 1). */
 static double
-stream_rand(struct sd_stream *s)
+stream_rand(struct sd_synth *s)
 {
 	uint64_t x = s->seed;
 
@@ -52,20 +52,20 @@ stream_rand(struct sd_stream *s)
 }
 
 double
-sd_stream_next(struct sd_stream *s)
+sd_synth_next(struct sd_synth *s)
 {
 	double t, step = fabs(s->base) > 0 ? fabs(s->base) / 100 : 0.01;
 
 	switch (s->shape) {
-	case SD_STREAM_WALK:
+	case SD_SYNTH_WALK:
 		s->cur += step * stream_rand(s);
 		break;
-	case SD_STREAM_SINE:
+	case SD_SYNTH_SINE:
 		/* Time from the reading's index, so the curve is smooth at
 		 * any rate and whatever the loop's jitter. */
 		t = s->rate > 0 ? (double)s->n / s->rate : 0;
 		s->cur = s->base + fabs(s->base) / 10 *
-		    sin(2 * M_PI * t / SD_STREAM_PERIOD);
+		    sin(2 * M_PI * t / SD_SYNTH_PERIOD);
 		break;
 	default:
 		s->cur = s->base;
@@ -76,13 +76,13 @@ sd_stream_next(struct sd_stream *s)
 }
 
 const char *
-sd_stream_shape_name(enum sd_stream_shape shape)
+sd_synth_shape_name(enum sd_synth_shape shape)
 {
 	return (unsigned)shape < 3 ? shape_names[shape] : "?";
 }
 
 int
-sd_stream_shape_parse(const char *name)
+sd_synth_shape_parse(const char *name)
 {
 	int i;
 

@@ -10,17 +10,31 @@
 #ifndef SD_SINK_KAFKA_H
 #define SD_SINK_KAFKA_H
 
-#include "sd_config.h"
+#include <stddef.h>
+
 #include "sd_util.h"
+
+enum { SD_KAFKA_JSON, SD_KAFKA_RAW, SD_KAFKA_INFLUX };
+
+/* The server's --kafka-* settings (embedded in its config). */
+struct sd_sink_kafka_opts {
+	char		*brokers;	/* NULL: no Kafka sink */
+	char		*topic;
+	int		 format;	/* SD_KAFKA_JSON, _RAW, _INFLUX */
+	char		**opts;		/* "key=value" for librdkafka */
+	size_t		 nopts;
+};
 
 struct event_base;
 struct sd_events;
 struct sd_sink;
 struct sd_spool;
 
+/* A sink producing sp's lines as o says; device_tag names the tag whose
+ * value is a record's key. */
 struct sd_sink *sd_sink_kafka_new(struct event_base *base,
-    const struct sd_config *cfg, struct sd_spool *sp,
-    struct sd_events *events, char err[SD_ERR_LEN]);
+    const struct sd_sink_kafka_opts *o, const char *device_tag,
+    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN]);
 
 /* A cache of the last line's head and what it made (see the .c). */
 struct sd_sink_kafka_head;

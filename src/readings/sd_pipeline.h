@@ -13,13 +13,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sd_config.h"
 #include "sd_proto.h"
 #include "sd_util.h"
 
 struct sd_pipeline;
 struct sd_sink;
 struct sd_spool;
+
+/* The server's settings the readings take (embedded in its config). */
+struct sd_pipeline_opts {
+	char		*measurement;	/* line protocol names */
+	char		*field;
+	char		*device_tag;
+	int		 tag_port;	/* --extra-tags port */
+	int		 tag_peer;	/* --extra-tags peer */
+	uint64_t	 spool_max;
+	int		 spool_drop;	/* --spool-full drop-oldest */
+	uint64_t	 spool_retain;	/* delivered bytes kept */
+	uint64_t	 spool_retain_age;	/* seconds, 0: any age */
+	int		 fsync;		/* enum sd_fsync_mode */
+};
 
 struct sd_reading_in {
 	const uint8_t	*dev;		/* SD_MAC_LEN bytes */
@@ -56,9 +69,9 @@ int sd_pipeline_full(const struct sd_pipeline *p);
 int sd_pipeline_failing(const struct sd_pipeline *p);
 size_t sd_pipeline_pending(const struct sd_pipeline *p);
 
-/* Segment size, fsync, extra tags and the backlog policy from cfg. */
+/* Segment size, fsync, extra tags and the backlog policy from o. */
 void sd_pipeline_configure(struct sd_pipeline *p,
-    const struct sd_config *cfg);
+    const struct sd_pipeline_opts *o);
 
 /* The spool, for the sinks to read. */
 struct sd_spool *sd_pipeline_spool(struct sd_pipeline *p);

@@ -54,7 +54,8 @@ struct kf_slot {
 
 struct kafka {
 	struct sd_sink		 base;		/* first */
-	const struct sd_config	*cfg;
+	const struct sd_sink_kafka_opts *o;
+	const char		*device_tag;
 	struct event_base	*evb;
 	rd_kafka_t		*rk;
 	rd_kafka_topic_t	*rkt;
@@ -482,8 +483,8 @@ kf_gather(struct kafka *kf, const char *line, size_t len,
 	kf->count++;
 	key = kf->arena + kf->arena_used;
 	value = key + SD_LP_NAME_MAX;
-	n = sd_sink_kafka_record(kf->lines, kf->cfg->kafka_format,
-	    kf->cfg->device_tag, line, len, value,
+	n = sd_sink_kafka_record(kf->lines, kf->o->format,
+	    kf->device_tag, line, len, value,
 	    KF_RECORD_MAX - SD_LP_NAME_MAX);
 	if (n == 0) {
 		sd_sink_rejected(&kf->base, 1, "line does not parse");
@@ -603,23 +604,23 @@ static const struct sd_sink_ops kf_ops = {
 static rd_kafka_conf_t *
 kf_conf(struct kafka *kf, char err[SD_ERR_LEN])
 {
-	const struct sd_config *cfg = kf->cfg;
+	const struct sd_sink_kafka_opts *o = kf->o;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char key[256], why[256];
 	const char *eq;
 	size_t i;
 
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->kafka_brokers,
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", o->brokers,
 	    why, sizeof(why)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "acks", "all", why, sizeof(why)) !=
 	    RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "enable.idempotence", "true", why,
 	    sizeof(why)) != RD_KAFKA_CONF_OK)
 		goto fail;
-	for (i = 0; i < cfg->nkafka_opts; i++) {
-		eq = strchr(cfg->kafka_opts[i], '=');
+	for (i = 0; i < o->nopts; i++) {
+		eq = strchr(o->opts[i], '=');
 		snprintf(key, sizeof(key), "%.*s",
-		    (int)(eq - cfg->kafka_opts[i]), cfg->kafka_opts[i]);
+		    (int)(eq - o->opts[i]), o->opts[i]);
 		if (rd_kafka_conf_set(conf, key, eq + 1, why, sizeof(why)) !=
 		    RD_KAFKA_CONF_OK)
 			goto fail;
@@ -675,7 +676,7 @@ kf_producer_new(struct kafka *kf, char err[SD_ERR_LEN])
 		return SD_ERR_INVAL;
 	}
 	rd_kafka_set_log_queue(kf->rk, NULL);
-	kf->rkt = rd_kafka_topic_new(kf->rk, kf->cfg->kafka_topic, NULL);
+	kf->rkt = rd_kafka_topic_new(kf->rk, kf->o->topic, NULL);
 	if (kf->rkt == NULL) {
 		snprintf(err, SD_ERR_LEN, "--kafka-topic: cannot set up");
 		return SD_ERR_INVAL;
@@ -716,7 +717,8 @@ kf_rebuild(struct kafka *kf)
 }
 
 struct sd_sink *
-sd_sink_kafka_new(struct event_base *base, const struct sd_config *cfg,
+sd_sink_kafka_new(struct event_base *base,
+    const struct sd_sink_kafka_opts *o, const char *device_tag,
     struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
 {
 	struct kafka *kf = calloc(1, sizeof(*kf));
@@ -726,7 +728,8 @@ sd_sink_kafka_new(struct event_base *base, const struct sd_config *cfg,
 		free(kf);
 		return NULL;
 	}
-	kf->cfg = cfg;
+	kf->o = o;
+	kf->device_tag = device_tag;
 	kf->evb = base;
 	kf->pipefd[0] = kf->pipefd[1] = -1;
 	kf->win = calloc(KF_WINDOW, sizeof(*kf->win));

@@ -455,9 +455,9 @@ sd_pipeline_stamp(struct sd_pipeline *p)
 }
 
 void
-sd_pipeline_configure(struct sd_pipeline *p, const struct sd_config *cfg)
+sd_pipeline_configure(struct sd_pipeline *p, const struct sd_pipeline_opts *o)
 {
-	uint64_t seg = cfg->spool_max / 8;
+	uint64_t seg = o->spool_max / 8;
 
 	/* Segments small enough that drop-oldest drops a part, not all. */
 	if (seg > SD_SPOOL_SEGMENT)
@@ -465,13 +465,13 @@ sd_pipeline_configure(struct sd_pipeline *p, const struct sd_config *cfg)
 	if (seg < 4096)
 		seg = 4096;
 	sd_spool_set_segment_size(p->spool, seg);
-	sd_spool_set_fsync(p->spool, (enum sd_fsync_mode)cfg->fsync);
-	sd_spool_set_retain(p->spool, cfg->spool_retain,
-	    cfg->spool_retain_age);
-	p->tag_port = cfg->tag_port;
-	p->tag_peer = cfg->tag_peer;
-	p->spool_max = cfg->spool_max;
-	p->spool_drop = cfg->spool_drop;
+	sd_spool_set_fsync(p->spool, (enum sd_fsync_mode)o->fsync);
+	sd_spool_set_retain(p->spool, o->spool_retain,
+	    o->spool_retain_age);
+	p->tag_port = o->tag_port;
+	p->tag_peer = o->tag_peer;
+	p->spool_max = o->spool_max;
+	p->spool_drop = o->spool_drop;
 }
 
 struct sd_spool *

@@ -227,8 +227,8 @@ parse_extra_tags(struct sd_config *cfg, const char *v)
 		port = peer = 1;
 	else if (strcmp(v, "none") != 0)
 		return SD_ERR_INVAL;
-	cfg->tag_port = port;
-	cfg->tag_peer = peer;
+	cfg->pipe.tag_port = port;
+	cfg->pipe.tag_peer = peer;
 	return SD_OK;
 }
 
@@ -283,11 +283,11 @@ static int
 parse_fsync(struct sd_config *cfg, const char *v)
 {
 	if (strcmp(v, "always") == 0)
-		cfg->fsync = SD_FSYNC_ALWAYS;
+		cfg->pipe.fsync = SD_FSYNC_ALWAYS;
 	else if (strcmp(v, "everysec") == 0)
-		cfg->fsync = SD_FSYNC_EVERYSEC;
+		cfg->pipe.fsync = SD_FSYNC_EVERYSEC;
 	else if (strcmp(v, "no") == 0)
-		cfg->fsync = SD_FSYNC_NO;
+		cfg->pipe.fsync = SD_FSYNC_NO;
 	else
 		return SD_ERR_INVAL;
 	return SD_OK;
@@ -297,11 +297,11 @@ static int
 parse_kafka_format(struct sd_config *cfg, const char *v)
 {
 	if (strcmp(v, "json") == 0)
-		cfg->kafka_format = SD_KAFKA_JSON;
+		cfg->kafka.format = SD_KAFKA_JSON;
 	else if (strcmp(v, "raw") == 0)
-		cfg->kafka_format = SD_KAFKA_RAW;
+		cfg->kafka.format = SD_KAFKA_RAW;
 	else if (strcmp(v, "influx") == 0)
-		cfg->kafka_format = SD_KAFKA_INFLUX;
+		cfg->kafka.format = SD_KAFKA_INFLUX;
 	else
 		return SD_ERR_INVAL;
 	return SD_OK;
@@ -389,17 +389,17 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 	case O_MEASUREMENT:
 		want = config_lp_name(v, 0);
 		if (want == NULL)
-			return set_str(&cfg->measurement, v);
+			return set_str(&cfg->pipe.measurement, v);
 		break;
 	case O_FIELD:
 		want = config_lp_name(v, 1);
 		if (want == NULL)
-			return set_str(&cfg->field, v);
+			return set_str(&cfg->pipe.field, v);
 		break;
 	case O_DEVICE_TAG:
 		want = config_lp_name(v, 2);
 		if (want == NULL)
-			return set_str(&cfg->device_tag, v);
+			return set_str(&cfg->pipe.device_tag, v);
 		break;
 	case O_EXTRA_TAGS:
 		if (parse_extra_tags(cfg, v) == SD_OK)
@@ -413,7 +413,7 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		break;
 	case O_SPOOL_FULL:
 		if (strcmp(v, "block") == 0 || strcmp(v, "drop-oldest") == 0) {
-			cfg->spool_drop = strcmp(v, "drop-oldest") == 0;
+			cfg->pipe.spool_drop = strcmp(v, "drop-oldest") == 0;
 			return SD_OK;
 		}
 		want = "block or drop-oldest";
@@ -424,7 +424,7 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		want = "always, everysec or no";
 		break;
 	case O_SPOOL_RETAIN_AGE:
-		if (parse_age(v, &cfg->spool_retain_age) == SD_OK)
+		if (parse_age(v, &cfg->pipe.spool_retain_age) == SD_OK)
 			return SD_OK;
 		want = "an age: seconds, or a number with s, m, h or d";
 		break;
@@ -449,62 +449,62 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		break;
 	case O_KAFKA_OPT:
 		if (strchr(v, '=') != NULL && v[0] != '=')
-			return add_str(&cfg->kafka_opts, &cfg->nkafka_opts, v);
+			return add_str(&cfg->kafka.opts, &cfg->kafka.nopts, v);
 		want = "KEY=VALUE";
 		break;
 	case O_INFLUX_URL:
 		if (strncmp(v, "http://", 7) == 0 ||
 		    strncmp(v, "https://", 8) == 0)
-			return set_str(&cfg->influx_url, v);
+			return set_str(&cfg->influx.url, v);
 		want = "an http:// or https:// URL";
 		break;
 	case O_INFLUX_DB:
-		return set_str(&cfg->influx_db, v);
+		return set_str(&cfg->influx.db, v);
 	case O_INFLUX_USER:
-		return set_str(&cfg->influx_user, v);
+		return set_str(&cfg->influx.user, v);
 	case O_INFLUX_PASSWORD:
-		return set_str(&cfg->influx_password, v);
+		return set_str(&cfg->influx.password, v);
 	case O_INFLUX_ORG:
-		return set_str(&cfg->influx_org, v);
+		return set_str(&cfg->influx.org, v);
 	case O_INFLUX_BUCKET:
-		return set_str(&cfg->influx_bucket, v);
+		return set_str(&cfg->influx.bucket, v);
 	case O_INFLUX_TOKEN:
-		return set_str(&cfg->influx_token, v);
+		return set_str(&cfg->influx.token, v);
 	case O_INFLUX_GZIP:
-		cfg->influx_gzip = 1;
+		cfg->influx.gzip = 1;
 		return SD_OK;
 	case O_KAFKA_BROKERS:
-		return set_str(&cfg->kafka_brokers, v);
+		return set_str(&cfg->kafka.brokers, v);
 	case O_KAFKA_TOPIC:
-		return set_str(&cfg->kafka_topic, v);
+		return set_str(&cfg->kafka.topic, v);
 	case O_INFLUX_BATCH:
-		num = &cfg->influx_batch;
+		num = &cfg->influx.batch;
 		min = 1;
 		max = 1000000;
 		break;
 	case O_INFLUX_FLUSH_MS:
-		num = &cfg->influx_flush_ms;
+		num = &cfg->influx.flush_ms;
 		min = 1;
 		max = 3600000;
 		break;
 	case O_INFLUX_TIMEOUT:
-		num = &cfg->influx_timeout;
+		num = &cfg->influx.timeout;
 		min = 1;
 		max = 3600;
 		break;
 	case O_INFLUX_PARALLEL:
-		num = &cfg->influx_parallel;
+		num = &cfg->influx.parallel;
 		min = 1;
 		max = 8;
 		break;
 	case O_SPOOL_MAX:
-		num = &cfg->spool_max;
+		num = &cfg->pipe.spool_max;
 		min = 4096;
 		max = UINT64_MAX;
 		size = 1;
 		break;
 	case O_SPOOL_RETAIN:
-		num = &cfg->spool_retain;
+		num = &cfg->pipe.spool_retain;
 		max = UINT64_MAX;
 		size = 1;
 		break;
@@ -639,22 +639,22 @@ sd_config_init(struct sd_config *cfg)
 	cfg->device_rate_secs = 60;
 	cfg->keepalive = 60;
 	cfg->shutdown_timeout = 5;
-	cfg->spool_max = 1ULL << 30;
-	cfg->spool_retain = SD_SPOOL_RETAIN;
-	cfg->fsync = SD_FSYNC_EVERYSEC;
-	cfg->influx_batch = 5000;
-	cfg->influx_flush_ms = 1000;
-	cfg->influx_timeout = 10;
-	cfg->influx_parallel = 2;
+	cfg->pipe.spool_max = 1ULL << 30;
+	cfg->pipe.spool_retain = SD_SPOOL_RETAIN;
+	cfg->pipe.fsync = SD_FSYNC_EVERYSEC;
+	cfg->influx.batch = 5000;
+	cfg->influx.flush_ms = 1000;
+	cfg->influx.timeout = 10;
+	cfg->influx.parallel = 2;
 	if (sd_config_parse_ports("5000-5003", &cfg->ports, &cfg->nports) ||
 	    set_str(&cfg->data_dir, "./sockdeck-data") ||
 	    set_str(&cfg->reply_format,
 	    "[{fd} socket] return data => {text}") ||
 	    set_str(&cfg->server_name, host) ||
-	    set_str(&cfg->measurement, "sensor") ||
-	    set_str(&cfg->field, "value") ||
-	    set_str(&cfg->device_tag, "Mac-Address") ||
-	    set_str(&cfg->kafka_topic, "sensors"))
+	    set_str(&cfg->pipe.measurement, "sensor") ||
+	    set_str(&cfg->pipe.field, "value") ||
+	    set_str(&cfg->pipe.device_tag, "Mac-Address") ||
+	    set_str(&cfg->kafka.topic, "sensors"))
 		return SD_ERR_NOMEM;
 	return SD_OK;
 }
@@ -670,19 +670,19 @@ sd_config_done(struct sd_config *cfg)
 	free(cfg->reply_format);
 	free(cfg->server_name);
 	free(cfg->token);
-	free(cfg->measurement);
-	free(cfg->field);
-	free(cfg->device_tag);
-	free(cfg->influx_url);
-	free(cfg->influx_db);
-	free(cfg->influx_user);
-	free(cfg->influx_password);
-	free(cfg->influx_org);
-	free(cfg->influx_bucket);
-	free(cfg->influx_token);
-	free(cfg->kafka_brokers);
-	free(cfg->kafka_topic);
-	clear_strs(&cfg->kafka_opts, &cfg->nkafka_opts);
+	free(cfg->pipe.measurement);
+	free(cfg->pipe.field);
+	free(cfg->pipe.device_tag);
+	free(cfg->influx.url);
+	free(cfg->influx.db);
+	free(cfg->influx.user);
+	free(cfg->influx.password);
+	free(cfg->influx.org);
+	free(cfg->influx.bucket);
+	free(cfg->influx.token);
+	free(cfg->kafka.brokers);
+	free(cfg->kafka.topic);
+	clear_strs(&cfg->kafka.opts, &cfg->kafka.nopts);
 	free(cfg->allow);
 	free(cfg->deny);
 	free(cfg->legacy);
@@ -724,7 +724,7 @@ config_ini_line(void *user, const char *section, const char *name,
 			if (o->val == O_HEADLESS)
 				ctx->cfg->headless = 0;
 			else
-				ctx->cfg->influx_gzip = 0;
+				ctx->cfg->influx.gzip = 0;
 			return 1;
 		}
 		snprintf(ctx->why, sizeof(ctx->why),
@@ -810,23 +810,23 @@ sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
 static int
 sd_config_check(const struct sd_config *cfg, char err[SD_ERR_LEN])
 {
-	int v1 = cfg->influx_db != NULL;
-	int v2 = cfg->influx_org != NULL || cfg->influx_bucket != NULL ||
-	    cfg->influx_token != NULL;
+	int v1 = cfg->influx.db != NULL;
+	int v2 = cfg->influx.org != NULL || cfg->influx.bucket != NULL ||
+	    cfg->influx.token != NULL;
 
-	if (cfg->influx_url == NULL && (v1 || v2)) {
+	if (cfg->influx.url == NULL && (v1 || v2)) {
 		snprintf(err, SD_ERR_LEN, "--influx-db, --influx-org, "
 		    "--influx-bucket and --influx-token need --influx-url");
 		return SD_ERR_INVAL;
 	}
-	if (cfg->influx_url != NULL && v1 == v2) {
+	if (cfg->influx.url != NULL && v1 == v2) {
 		snprintf(err, SD_ERR_LEN, "--influx-url: give --influx-db "
 		    "(1.x) or --influx-org, --influx-bucket and "
 		    "--influx-token (2.x), not both");
 		return SD_ERR_INVAL;
 	}
-	if (v2 && (cfg->influx_org == NULL || cfg->influx_bucket == NULL ||
-	    cfg->influx_token == NULL)) {
+	if (v2 && (cfg->influx.org == NULL || cfg->influx.bucket == NULL ||
+	    cfg->influx.token == NULL)) {
 		snprintf(err, SD_ERR_LEN, "--influx-org, --influx-bucket and "
 		    "--influx-token go together");
 		return SD_ERR_INVAL;

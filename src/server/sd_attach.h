@@ -22,7 +22,7 @@ struct sd_attach_cbs {
 	void	(*gone)(const char *why, void *arg);
 };
 
-/* Connect to path as sd_ctlcli_connect does (a socket owned by uid and
+/* Connect to path as sd_ctlconn_open does (a socket owned by uid and
  * served by a process of uid, else refused), subscribe to events and
  * wait for the answer to begin; NULL with err when the socket is
  * refused, cannot be reached, or has not answered in timeout seconds

@@ -65,7 +65,7 @@ struct ix_batch {
 
 struct influx {
 	struct sd_sink		 base;		/* first */
-	const struct sd_config	*cfg;
+	const struct sd_sink_influx_opts *o;
 	struct event_base	*evb;
 	CURLM			*multi;
 	struct curl_slist	*headers;
@@ -218,7 +218,7 @@ ix_fill(struct ix_batch *b)
 	struct sd_spool_pos start;
 	char err[SD_ERR_LEN];
 
-	if (b->nlines >= ix->cfg->influx_batch)
+	if (b->nlines >= ix->o->batch)
 		return SD_OK;
 	if (ix_grow((void **)&b->buf, &b->cap, b->len + IX_READ_MAX, 1))
 		return SD_ERR_NOMEM;
@@ -232,9 +232,9 @@ ix_fill(struct ix_batch *b)
 	b->len += got;
 	if (ix_index(b, from) != SD_OK)
 		return SD_ERR_NOMEM;
-	if (b->nlines > ix->cfg->influx_batch) {
+	if (b->nlines > ix->o->batch) {
 		/* Give back what is past the batch: it is read again. */
-		b->nlines = (uint32_t)ix->cfg->influx_batch;
+		b->nlines = (uint32_t)ix->o->batch;
 		b->len = b->line[b->nlines];
 		r->pos.seq = start.seq;
 		r->pos.off = start.off + (b->len - from);
@@ -420,7 +420,7 @@ ix_send(struct ix_batch *b)
 	const char *body = b->buf + b->line[top.lo];
 	size_t len = ix_line_end(b, top.hi - 1) - b->line[top.lo];
 
-	if (b->ix->cfg->influx_gzip) {
+	if (b->ix->o->gzip) {
 		len = ix_gzip(b, body, len);
 		body = (const char *)b->gz;
 		if (len == 0) {
@@ -463,9 +463,9 @@ ix_start_if_due(struct influx *ix, struct ix_batch *b)
 	int64_t age = (sd_mono_ns() - b->first_mono) / 1000000;
 	long left;
 
-	if (b->nlines < ix->cfg->influx_batch &&
-	    age < (int64_t)ix->cfg->influx_flush_ms) {
-		left = (long)ix->cfg->influx_flush_ms - (long)age;
+	if (b->nlines < ix->o->batch &&
+	    age < (int64_t)ix->o->flush_ms) {
+		left = (long)ix->o->flush_ms - (long)age;
 		if (!evtimer_pending(ix->wake, NULL)) {
 			struct timeval tv = { left / 1000,
 			    (left % 1000) * 1000 };
@@ -569,36 +569,36 @@ static const struct sd_sink_ops ix_ops = {
 static int
 ix_endpoint(struct influx *ix, CURL *e, char err[SD_ERR_LEN])
 {
-	const struct sd_config *cfg = ix->cfg;
+	const struct sd_sink_influx_opts *o = ix->o;
 	char *a, *b, hdr[512];
-	size_t n = strlen(cfg->influx_url) + 1024;
-	size_t base = strlen(cfg->influx_url);
+	size_t n = strlen(o->url) + 1024;
+	size_t base = strlen(o->url);
 
-	while (base > 0 && cfg->influx_url[base - 1] == '/')
+	while (base > 0 && o->url[base - 1] == '/')
 		base--;
 	ix->url = malloc(n);
 	if (ix->url == NULL)
 		goto nomem;
-	if (cfg->influx_db != NULL) {
-		a = curl_easy_escape(e, cfg->influx_db, 0);
+	if (o->db != NULL) {
+		a = curl_easy_escape(e, o->db, 0);
 		snprintf(ix->url, n, "%.*s/write?db=%s&precision=ns",
-		    (int)base, cfg->influx_url, a != NULL ? a : "");
+		    (int)base, o->url, a != NULL ? a : "");
 		curl_free(a);
 	} else {
-		a = curl_easy_escape(e, cfg->influx_org, 0);
-		b = curl_easy_escape(e, cfg->influx_bucket, 0);
+		a = curl_easy_escape(e, o->org, 0);
+		b = curl_easy_escape(e, o->bucket, 0);
 		snprintf(ix->url, n, "%.*s/api/v2/write?org=%s&bucket=%s"
-		    "&precision=ns", (int)base, cfg->influx_url,
+		    "&precision=ns", (int)base, o->url,
 		    a != NULL ? a : "", b != NULL ? b : "");
 		curl_free(a);
 		curl_free(b);
 		snprintf(hdr, sizeof(hdr), "Authorization: Token %.400s",
-		    cfg->influx_token);
+		    o->token);
 		ix->headers = curl_slist_append(ix->headers, hdr);
 	}
 	ix->headers = curl_slist_append(ix->headers,
 	    "Content-Type: text/plain; charset=utf-8");
-	if (cfg->influx_gzip)
+	if (o->gzip)
 		ix->headers = curl_slist_append(ix->headers,
 		    "Content-Encoding: gzip");
 	/* No "Expect: 100-continue" round trip before each body. */
@@ -615,7 +615,7 @@ nomem:
 static int
 ix_setup_batch(struct influx *ix, struct ix_batch *b)
 {
-	const struct sd_config *cfg = ix->cfg;
+	const struct sd_sink_influx_opts *o = ix->o;
 	CURL *e = curl_easy_init();
 
 	b->ix = ix;
@@ -625,8 +625,8 @@ ix_setup_batch(struct influx *ix, struct ix_batch *b)
 		return SD_ERR_NOMEM;
 	curl_easy_setopt(e, CURLOPT_URL, ix->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, ix->headers);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)cfg->influx_timeout);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)cfg->influx_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)o->timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)o->timeout);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ix_answer_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, b);
@@ -634,16 +634,17 @@ ix_setup_batch(struct influx *ix, struct ix_batch *b)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "sockdeckd/" SD_VERSION);
-	if (cfg->influx_user != NULL) {
-		curl_easy_setopt(e, CURLOPT_USERNAME, cfg->influx_user);
+	if (o->user != NULL) {
+		curl_easy_setopt(e, CURLOPT_USERNAME, o->user);
 		curl_easy_setopt(e, CURLOPT_PASSWORD,
-		    cfg->influx_password != NULL ? cfg->influx_password : "");
+		    o->password != NULL ? o->password : "");
 	}
 	return SD_OK;
 }
 
 struct sd_sink *
-sd_sink_influx_new(struct event_base *base, const struct sd_config *cfg,
+sd_sink_influx_new(struct event_base *base,
+    const struct sd_sink_influx_opts *o, const char *dir,
     struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
 {
 	struct influx *ix = calloc(1, sizeof(*ix));
@@ -659,11 +660,11 @@ sd_sink_influx_new(struct event_base *base, const struct sd_config *cfg,
 		free(ix);
 		return NULL;
 	}
-	ix->cfg = cfg;
+	ix->o = o;
 	ix->evb = base;
-	ix->npar = (int)cfg->influx_parallel;
+	ix->npar = (int)o->parallel;
 	snprintf(ix->rejects, sizeof(ix->rejects), "%.4000s/sensors/"
-	    "rejects.lp", cfg->data_dir);
+	    "rejects.lp", dir);
 	ix->multi = curl_multi_init();
 	ix->curl_timer = evtimer_new(base, ix_timeout_cb, ix);
 	ix->wake = evtimer_new(base, ix_wake_cb, ix);

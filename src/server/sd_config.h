@@ -11,6 +11,9 @@
 #include <stdio.h>
 
 #include "sd_admit.h"
+#include "sd_pipeline.h"
+#include "sd_sink_influx.h"
+#include "sd_sink_kafka.h"
 #include "sd_util.h"
 
 struct sd_config {
@@ -44,38 +47,11 @@ struct sd_config {
 	uint64_t	 device_rate_secs;	/* ... in this many seconds */
 	uint64_t	 keepalive;	/* seconds, 0: off */
 	uint64_t	 shutdown_timeout;
-	char		*measurement;
-	char		*field;
-	char		*device_tag;
-	int		 tag_port;	/* --extra-tags port */
-	int		 tag_peer;	/* --extra-tags peer */
-
-	/* The spool and its sinks. */
-	uint64_t	 spool_max;
-	int		 spool_drop;	/* --spool-full drop-oldest */
-	uint64_t	 spool_retain;	/* delivered bytes kept */
-	uint64_t	 spool_retain_age;	/* seconds, 0: any age */
-	int		 fsync;		/* enum sd_fsync_mode */
-	char		*influx_url;
-	char		*influx_db;
-	char		*influx_user;
-	char		*influx_password;
-	char		*influx_org;
-	char		*influx_bucket;
-	char		*influx_token;
-	uint64_t	 influx_batch;
-	uint64_t	 influx_flush_ms;
-	uint64_t	 influx_timeout;
-	uint64_t	 influx_parallel;
-	int		 influx_gzip;
-	char		*kafka_brokers;
-	char		*kafka_topic;
-	int		 kafka_format;	/* SD_KAFKA_JSON, _RAW, _INFLUX */
-	char		**kafka_opts;	/* "key=value" */
-	size_t		 nkafka_opts;
+	/* What the readings take: names, tags, the spool and its sinks. */
+	struct sd_pipeline_opts		pipe;
+	struct sd_sink_influx_opts	influx;
+	struct sd_sink_kafka_opts	kafka;
 };
-
-enum { SD_KAFKA_JSON, SD_KAFKA_RAW, SD_KAFKA_INFLUX };
 
 /* Fill in the defaults. */
 int sd_config_init(struct sd_config *cfg);

@@ -1,24 +1,24 @@
 /*
- * sd_stream.h: the values of a sensor stream the client makes up for
+ * sd_synth.h: the values of a sensor stream the client makes up for
  * testing a server and its sinks: constant, a random walk, or a sine,
  * around a base value, and how many readings are due at a rate.
  * Pure arithmetic: no I/O, no clock of its own (callers pass time).
  */
-#ifndef SD_STREAM_H
-#define SD_STREAM_H
+#ifndef SD_SYNTH_H
+#define SD_SYNTH_H
 
 #include <stdint.h>
 
-enum sd_stream_shape {
-	SD_STREAM_CONSTANT,
-	SD_STREAM_WALK,		/* steps of up to 1% of the base */
-	SD_STREAM_SINE		/* base +- 10% over SD_STREAM_PERIOD s */
+enum sd_synth_shape {
+	SD_SYNTH_CONSTANT,
+	SD_SYNTH_WALK,		/* steps of up to 1% of the base */
+	SD_SYNTH_SINE		/* base +- 10% over SD_SYNTH_PERIOD s */
 };
 
-#define SD_STREAM_PERIOD	10.0
+#define SD_SYNTH_PERIOD	10.0
 
-struct sd_stream {
-	enum sd_stream_shape	 shape;
+struct sd_synth {
+	enum sd_synth_shape	 shape;
 	double			 base;
 	double			 rate;		/* readings per second */
 	double			 cur;		/* the walk's last value */
@@ -28,19 +28,19 @@ struct sd_stream {
 };
 
 /* Start a stream at time now_ns (any monotonic clock). */
-void sd_stream_init(struct sd_stream *s, enum sd_stream_shape shape,
+void sd_synth_init(struct sd_synth *s, enum sd_synth_shape shape,
     double base, double rate, int64_t now_ns);
 
 /* How many readings are due by now_ns that were not made yet, at most
  * max (a stalled loop catches up in bounded steps). */
-uint64_t sd_stream_due(const struct sd_stream *s, int64_t now_ns,
+uint64_t sd_synth_due(const struct sd_synth *s, int64_t now_ns,
     uint64_t max);
 
 /* The next value. */
-double sd_stream_next(struct sd_stream *s);
+double sd_synth_next(struct sd_synth *s);
 
 /* "constant", "walk", "sine"; and back (-1 when unknown). */
-const char *sd_stream_shape_name(enum sd_stream_shape shape);
-int sd_stream_shape_parse(const char *name);
+const char *sd_synth_shape_name(enum sd_synth_shape shape);
+int sd_synth_shape_parse(const char *name);
 
 #endif
