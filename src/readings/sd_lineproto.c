@@ -1,4 +1,7 @@
-/* sd_lineproto.c: InfluxDB line protocol (see sd_lineproto.h). */
+/*
+ * sd_lineproto.c: InfluxDB line protocol (see sd_lineproto.h): escaping,
+ * numbers, the store's line writer and reading a line back.
+ */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +10,10 @@
 
 #include "sd_err.h"
 #include "sd_lineproto.h"
+#include "sd_proto.h"
+
+#define LP_NUM_CACHE	4096	/* float32 texts kept (128 KiB) */
+#define LP_FAST_ROOM	32	/* a value's or a timestamp's text, at most */
 
 size_t
 sd_lp_escape(const char *s, size_t n, int eq, char *out, size_t len)
@@ -25,33 +32,57 @@ sd_lp_escape(const char *s, size_t n, int eq, char *out, size_t len)
 	return o;
 }
 
-/* Write m with d digits after the decimal point ("-12.34" for -1234,
- * 2); its length. */
-static size_t
-lp_fixed(long long m, int d, char *buf, size_t len)
+size_t
+sd_lp_int(int64_t v, char out[SD_LP_INT_MAX])
 {
-	char b[32];
-	size_t i = sizeof(b), n;
-	unsigned long long u = m < 0 ? 0ULL - (unsigned long long)m :
-	    (unsigned long long)m;
-	int k = 0;
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "6263646566676869707172737475767778798081828384858687888990919293"
+	    "949596979899";
+	char b[SD_LP_INT_MAX];
+	size_t i = sizeof(b);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
+	while (u >= 100) {
+		i -= 2;
+		memcpy(b + i, pairs + (u % 100) * 2, 2);
+		u /= 100;
+	}
 	do {
 		b[--i] = (char)('0' + u % 10);
 		u /= 10;
-		if (++k == d)
-			b[--i] = '.';
-	} while (u != 0 || k <= d);
-	if (b[i] == '.')
-		b[--i] = '0';
-	if (m < 0)
+	} while (u != 0);
+	if (v < 0)
 		b[--i] = '-';
-	n = sizeof(b) - i;
-	if (n >= len)
+	memcpy(out, b + i, sizeof(b) - i);
+	return sizeof(b) - i;
+}
+
+/* Write m with d digits after the decimal point ("-12.34" for -1234,
+ * 2; "0.05" for 5, 2); its length, or 0 when it does not fit len. */
+static size_t
+lp_fixed(long long m, int d, char *buf, size_t len)
+{
+	char dig[SD_LP_INT_MAX];
+	size_t n = sd_lp_int(m < 0 ? -m : m, dig), o = 0, lead, ud;
+
+	ud = (size_t)d;
+	lead = n <= ud ? ud + 1 - n : 0;	/* 5 with d = 2 is 0.05 */
+	if ((m < 0) + lead + n + (ud > 0) >= len)
 		return 0;
-	memcpy(buf, b + i, n);
-	buf[n] = '\0';
-	return n;
+	if (m < 0)
+		buf[o++] = '-';
+	memset(buf + o, '0', lead);
+	memcpy(buf + o + lead, dig, n);
+	o += lead + n;
+	if (ud > 0) {
+		memmove(buf + o - ud + 1, buf + o - ud, ud);
+		buf[o - ud] = '.';
+		o++;
+	}
+	buf[o] = '\0';
+	return o;
 }
 
 /* q is the double nearest a decimal x. (float)q equals the float nearest
@@ -114,6 +145,277 @@ sd_lp_number(double v, int single, char *buf, size_t len)
 			return;
 	}
 	snprintf(buf, len, "%.17g", v);
+}
+
+/* The store's line writer: the names escaped once, the extra tags, and
+ * the caches of its fast path. */
+struct sd_lp_writer {
+	char		*prefix;	/* "sensor,Mac-Address=" escaped */
+	char		*field;		/* " value=" escaped */
+	int		 tag_port;
+	int		 tag_peer;
+	/* "sensor,Mac-Address=<dev> value=" of the last device without
+	 * tags: a connection's readings come in runs of one device. */
+	uint8_t		 head_dev[SD_MAC_LEN];
+	char		 head[SD_LP_LINE_MAX];
+	size_t		 head_len;
+	/* Float32 readings as text, by their bits: sensors report a few
+	 * hundred distinct values (a thermometer's 0.01 steps), and
+	 * finding a float's shortest decimals is the costliest part of a
+	 * line. Two-way sets, so bounded. */
+	struct {
+		uint32_t	 bits;
+		uint8_t		 len;		/* 0: empty */
+		char		 s[27];
+	} num[LP_NUM_CACHE];
+	/* The last timestamp written and its thousand (0: none): the next
+	 * one mostly differs only in its last three digits. */
+	int64_t		 ts_base;
+	char		 ts_text[24];
+	size_t		 ts_len;
+};
+
+/* The fast path copies these whole into LP_FAST_ROOM bytes. */
+_Static_assert(sizeof(((struct sd_lp_writer *)0)->num[0].s) <=
+    LP_FAST_ROOM && sizeof(((struct sd_lp_writer *)0)->ts_text) <=
+    LP_FAST_ROOM, "LP_FAST_ROOM holds a cached value and a timestamp");
+
+struct sd_lp_writer *
+sd_lp_writer_new(const char *measurement, const char *field,
+    const char *device_tag)
+{
+	struct sd_lp_writer *lw = calloc(1, sizeof(*lw));
+	char m[SD_LP_NAME_MAX], t[SD_LP_NAME_MAX], f[SD_LP_NAME_MAX];
+	size_t n;
+
+	if (lw == NULL)
+		return NULL;
+	sd_lp_escape(measurement, strlen(measurement), 0, m, sizeof(m));
+	sd_lp_escape(device_tag, strlen(device_tag), 1, t, sizeof(t));
+	sd_lp_escape(field, strlen(field), 1, f, sizeof(f));
+	n = strlen(m) + strlen(t) + 3;
+	lw->prefix = malloc(n);
+	lw->field = malloc(strlen(f) + 3);
+	if (lw->prefix == NULL || lw->field == NULL) {
+		sd_lp_writer_free(lw);
+		return NULL;
+	}
+	snprintf(lw->prefix, n, "%s,%s=", m, t);
+	snprintf(lw->field, strlen(f) + 3, " %s=", f);
+	return lw;
+}
+
+void
+sd_lp_writer_free(struct sd_lp_writer *lw)
+{
+	if (lw == NULL)
+		return;
+	free(lw->prefix);
+	free(lw->field);
+	free(lw);
+}
+
+void
+sd_lp_writer_tags(struct sd_lp_writer *lw, int port, int peer)
+{
+	lw->tag_port = port;
+	lw->tag_peer = peer;
+}
+
+/* Bounded appends for one line. */
+struct lp_out {
+	char	*p;
+	size_t	 len;
+	size_t	 o;
+	int	 full;
+};
+
+static void
+lp_put(struct lp_out *w, const char *s, size_t n)
+{
+	if (w->full || n >= w->len - w->o) {
+		w->full = 1;
+		return;
+	}
+	memcpy(w->p + w->o, s, n);
+	w->o += n;
+}
+
+static void
+lp_put_str(struct lp_out *w, const char *s)
+{
+	lp_put(w, s, strlen(s));
+}
+
+static void
+lp_put_int(struct lp_out *w, int64_t v)
+{
+	char b[SD_LP_INT_MAX];
+
+	lp_put(w, b, sd_lp_int(v, b));
+}
+
+static void
+lp_put_mac(struct lp_out *w, const uint8_t *mac)
+{
+	static const char hex[] = "0123456789abcdef";
+	char b[17];
+	int i;
+
+	for (i = 0; i < SD_MAC_LEN; i++) {
+		b[i * 3] = hex[mac[i] >> 4];
+		b[i * 3 + 1] = hex[mac[i] & 15];
+		if (i < SD_MAC_LEN - 1)
+			b[i * 3 + 2] = ':';
+	}
+	lp_put(w, b, sizeof(b));
+}
+
+size_t
+sd_lp_write_line(const struct sd_lp_writer *lw,
+    const struct sd_reading_in *r, int64_t ts, char *buf, size_t len)
+{
+	struct lp_out w = { buf, len, 0, 0 };
+	char tmp[300];
+	size_t n;
+
+	if (!isfinite(r->value))
+		return 0;
+	lp_put_str(&w, lw->prefix);
+	lp_put_mac(&w, r->dev);
+	if (r->chan != NULL && r->chan_len > 0) {
+		n = sd_lp_escape(r->chan, r->chan_len, 1, tmp, sizeof(tmp));
+		lp_put_str(&w, ",channel=");
+		lp_put(&w, tmp, n);
+	}
+	if (lw->tag_peer && r->peer != NULL) {
+		lp_put_str(&w, ",peer=");
+		lp_put_str(&w, r->peer);
+	}
+	if (lw->tag_port && r->port != 0) {
+		lp_put_str(&w, ",port=");
+		lp_put_int(&w, r->port);
+	}
+	lp_put_str(&w, lw->field);
+	sd_lp_number(r->value, r->single, tmp, sizeof(tmp));
+	lp_put_str(&w, tmp);
+	lp_put(&w, " ", 1);
+	lp_put_int(&w, ts);
+	lp_put(&w, "\n", 1);
+	if (w.full)
+		return 0;
+	w.p[w.o] = '\0';
+	return w.o;
+}
+
+/* The set of the cache that a float32's bits map to: fully mixed
+ * (murmur3's finaliser), since sensor values are arithmetic runs of
+ * bit patterns that a plain multiply folds together. */
+static size_t
+lp_num_set(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return (h % (LP_NUM_CACHE / 2)) * 2;
+}
+
+/* A reading's value at o, from the cache when it came as a float32
+ * seen lately (two ways per set, the newest first); the end. o has
+ * room for LP_FAST_ROOM bytes. */
+static char *
+lp_put_number(struct sd_lp_writer *lw, char *o,
+    const struct sd_reading_in *r)
+{
+	float f = (float)r->value;
+	uint32_t bits;
+	size_t i, n;
+	char b[64];
+
+	if (!r->single) {
+		sd_lp_number(r->value, 0, b, sizeof(b));
+		n = strlen(b);
+		memcpy(o, b, n);
+		return o + n;
+	}
+	memcpy(&bits, &f, sizeof(bits));
+	i = lp_num_set(bits);
+	if (lw->num[i + 1].len > 0 && lw->num[i + 1].bits == bits)
+		i++;
+	else if (lw->num[i].len == 0 || lw->num[i].bits != bits) {
+		sd_lp_number(r->value, 1, b, sizeof(b));
+		n = strlen(b);
+		if (n >= sizeof(lw->num[i].s)) {
+			memcpy(o, b, n);
+			return o + n;
+		}
+		lw->num[i + 1] = lw->num[i];
+		memcpy(lw->num[i].s, b, n);
+		lw->num[i].len = (uint8_t)n;
+		lw->num[i].bits = bits;
+	}
+	/* All of s, a fixed size: two moves instead of a call per line;
+	 * what lies past len is written over next. */
+	memcpy(o, lw->num[i].s, sizeof(lw->num[i].s));
+	return o + lw->num[i].len;
+}
+
+/* A timestamp at o (room for LP_FAST_ROOM): when it lies in the same
+ * thousand as the last one, the last one's text with its three last
+ * digits rewritten; the end. */
+static char *
+lp_put_ts(struct sd_lp_writer *lw, char *o, int64_t ts)
+{
+	struct lp_out t;
+	unsigned low;
+
+	if (lw->ts_base > 0 && ts >= lw->ts_base && ts - lw->ts_base < 1000) {
+		low = (unsigned)(ts - lw->ts_base);
+		lw->ts_text[lw->ts_len - 1] = (char)('0' + low % 10);
+		lw->ts_text[lw->ts_len - 2] = (char)('0' + low / 10 % 10);
+		lw->ts_text[lw->ts_len - 3] = (char)('0' + low / 100);
+	} else {
+		t = (struct lp_out){ lw->ts_text, sizeof(lw->ts_text), 0, 0 };
+		lp_put_int(&t, ts);	/* 20 digits at most: it fits */
+		lw->ts_len = t.o;
+		lw->ts_base = ts >= 1000 ? ts - ts % 1000 : 0;
+	}
+	memcpy(o, lw->ts_text, sizeof(lw->ts_text));
+	return o + lw->ts_len;
+}
+
+/* sd_lp_write_line() for the common reading, a device's value with no
+ * channel and no extra tags: the head of the line is the device's,
+ * built once per run of its readings, and the room for the rest is
+ * checked once. */
+size_t
+sd_lp_write(struct sd_lp_writer *lw, const struct sd_reading_in *r,
+    int64_t ts, char *buf, size_t len)
+{
+	char *o = buf;
+
+	if ((r->chan != NULL && r->chan_len > 0) || lw->tag_peer ||
+	    lw->tag_port || !isfinite(r->value))
+		return sd_lp_write_line(lw, r, ts, buf, len);
+	if (lw->head_len == 0 || memcmp(lw->head_dev, r->dev, SD_MAC_LEN)) {
+		struct lp_out h = { lw->head, sizeof(lw->head), 0, 0 };
+
+		lp_put_str(&h, lw->prefix);
+		lp_put_mac(&h, r->dev);
+		lp_put_str(&h, lw->field);
+		memcpy(lw->head_dev, r->dev, SD_MAC_LEN);
+		lw->head_len = h.full ? 0 : h.o;
+	}
+	if (lw->head_len == 0 || lw->head_len + 2 * LP_FAST_ROOM > len)
+		return sd_lp_write_line(lw, r, ts, buf, len);
+	memcpy(o, lw->head, lw->head_len);
+	o = lp_put_number(lw, o + lw->head_len, r);
+	*o++ = ' ';
+	o = lp_put_ts(lw, o, ts);
+	*o++ = '\n';
+	return (size_t)(o - buf);
 }
 
 /* Bytes that can stop a span or escape the next: the scan looks

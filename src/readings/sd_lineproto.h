@@ -1,7 +1,8 @@
 /*
  * sd_lineproto.h: InfluxDB line protocol, the format of the readings
- * store: escaping names and tag values, writing numbers, and reading a
- * line back (for sinks that send something else than the line itself).
+ * store: escaping names and tag values, writing numbers and integers,
+ * the one writer of the store's lines, and reading a line back (for
+ * sinks that send something else than the line itself).
  */
 #ifndef SD_LINEPROTO_H
 #define SD_LINEPROTO_H
@@ -11,6 +12,24 @@
 
 #define SD_LP_TAGS_MAX	8
 #define SD_LP_NAME_MAX	256
+#define SD_LP_LINE_MAX	1024	/* the longest line the store writes */
+#define SD_LP_INT_MAX	20	/* an int64 in decimal, its sign too */
+
+/* A reading as the store takes it. */
+struct sd_reading_in {
+	const uint8_t	*dev;		/* SD_MAC_LEN bytes */
+	int64_t		 ts_ns;		/* 0: now */
+	double		 value;
+	int		 single;	/* value came as a float32 */
+	const char	*chan;		/* NULL: no channel tag */
+	size_t		 chan_len;
+	uint16_t	 port;		/* for --extra-tags port */
+	const char	*peer;		/* for --extra-tags peer */
+};
+
+/* v in decimal at out (no NUL), without printf (it runs for every
+ * reading's timestamp): its length. */
+size_t sd_lp_int(int64_t v, char out[SD_LP_INT_MAX]);
 
 /* Escape s for line protocol into out (NUL-terminated): commas, spaces
  * and backslashes always, '=' too when eq (tag keys and values, field
@@ -19,6 +38,28 @@ size_t sd_lp_escape(const char *s, size_t n, int eq, char *out, size_t len);
 
 /* The shortest decimal that reads back as v (a float32 when single). */
 void sd_lp_number(double v, int single, char *buf, size_t len);
+
+/* The one writer of the store's lines: "<measurement>,<device tag>=<mac>
+ * [,channel=<c>][,peer=<a>][,port=<p>] <field>=<value> <ts>\n", names
+ * escaped once. NULL when out of memory. */
+struct sd_lp_writer;
+
+struct sd_lp_writer *sd_lp_writer_new(const char *measurement,
+    const char *field, const char *device_tag);
+void sd_lp_writer_free(struct sd_lp_writer *lw);
+
+/* --extra-tags: the port and the peer's address as tags. */
+void sd_lp_writer_tags(struct sd_lp_writer *lw, int port, int peer);
+
+/* Write r's line, stamped ts, into buf; its length, or 0 when it does
+ * not fit len or the value is not finite (line protocol has no NaN).
+ * sd_lp_write() takes the fast path for a device's untagged readings
+ * (its head of line, float32 texts and timestamps cached in lw);
+ * sd_lp_write_line() writes the same bytes plainly. */
+size_t sd_lp_write(struct sd_lp_writer *lw, const struct sd_reading_in *r,
+    int64_t ts, char *buf, size_t len);
+size_t sd_lp_write_line(const struct sd_lp_writer *lw,
+    const struct sd_reading_in *r, int64_t ts, char *buf, size_t len);
 
 /* A run of a line as written, escapes and all: a view, not a copy
  * (sinks read every record: no copying or unescaping where a byte

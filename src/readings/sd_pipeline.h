@@ -2,7 +2,7 @@
  * sd_pipeline.h: where every sensor reading goes. A reading becomes one
  * line of InfluxDB line protocol (measurement, device tag, optional
  * channel tag, one field, a nanosecond timestamp) appended to the spool;
- * sinks (InfluxDB, Kafka) will read the spool from their own cursors.
+ * the sinks (InfluxDB, Kafka) read the spool from their own cursors.
  *
  * Server timestamps strictly increase, so no two readings share one and
  * none can overwrite another downstream.
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sd_lineproto.h"
 #include "sd_proto.h"
 #include "sd_util.h"
 
@@ -34,16 +35,6 @@ struct sd_pipeline_opts {
 	int		 fsync;		/* enum sd_fsync_mode */
 };
 
-struct sd_reading_in {
-	const uint8_t	*dev;		/* SD_MAC_LEN bytes */
-	int64_t		 ts_ns;		/* 0: now */
-	double		 value;
-	int		 single;	/* value came as a float32 */
-	const char	*chan;		/* NULL: no channel tag */
-	size_t		 chan_len;
-	uint16_t	 port;		/* for --extra-tags port */
-	const char	*peer;		/* for --extra-tags peer */
-};
 
 /* names: measurement, field and device tag, as configured. */
 struct sd_pipeline *sd_pipeline_new(const char *dir, const char *measurement,
@@ -108,10 +99,5 @@ const struct sd_device_stat *sd_pipeline_devices(const struct sd_pipeline *p,
 /* Readings stored since the last call, and in all. */
 uint64_t sd_pipeline_take_count(struct sd_pipeline *p);
 uint64_t sd_pipeline_total(const struct sd_pipeline *p);
-
-/* Format a line into buf; its length, or 0 when it does not fit or the
- * value is not finite. Exposed for the unit tests. */
-size_t sd_pipeline_line(const struct sd_pipeline *p,
-    const struct sd_reading_in *r, int64_t ts, char *buf, size_t len);
 
 #endif

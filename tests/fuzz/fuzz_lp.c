@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "sd_lineproto.h"
-#include "sd_sink_kafka.h"
+#include "sd_kafka_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,18 +39,18 @@ lp_touch(const char *line, size_t len)
 }
 
 static void
-lp_records(struct sd_sink_kafka_head *h, int format, const char *line,
+lp_records(struct sd_kafka_record_head *h, int format, const char *line,
     size_t len)
 {
 	static char a[2048], b[2048], key[SD_LP_NAME_MAX];
 	const char *hkey;
 	size_t n, m, key_len, hkey_len;
 
-	n = sd_sink_kafka_record(h, format, "Mac-Address", line, len, a,
+	n = sd_kafka_record_make(h, format, "Mac-Address", line, len, a,
 	    sizeof(a));
-	m = sd_sink_kafka_value(format, "Mac-Address", line, len, b,
+	m = sd_kafka_record_value(format, "Mac-Address", line, len, b,
 	    sizeof(b), key, sizeof(key), &key_len);
-	hkey = sd_sink_kafka_head_key(h, &hkey_len);
+	hkey = sd_kafka_record_head_key(h, &hkey_len);
 	if (n != m || memcmp(a, b, n) != 0 ||
 	    (n > 0 && (hkey_len != key_len || memcmp(hkey, key, key_len)))) {
 		fprintf(stderr, "fuzz_lp: format %d: cached record (%zu) is "
@@ -63,12 +63,12 @@ lp_records(struct sd_sink_kafka_head *h, int format, const char *line,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sd_sink_kafka_head *h[3];
+	struct sd_kafka_record_head *h[3];
 	const char *p = (const char *)data, *end = p + size, *nl;
 	int f;
 
 	for (f = 0; f < 3; f++) {
-		h[f] = sd_sink_kafka_head_new();
+		h[f] = sd_kafka_record_head_new();
 		if (h[f] == NULL)
 			abort();
 	}

@@ -12,7 +12,7 @@
 #include "sd_err.h"
 #include "sd_lineproto.h"
 #include "sd_pipeline.h"
-#include "sd_sink_kafka.h"
+#include "sd_kafka_record.h"
 #include "sd_test.h"
 
 /* Whether span s (may be NULL) reads want once unescaped. */
@@ -68,6 +68,29 @@ test_number(void)
 	CHECK(strcmp(b, "-20") == 0);
 	sd_lp_number((float)-0.375, 1, b, sizeof(b));
 	CHECK(strcmp(b, "-0.375") == 0);
+}
+
+/* Integers as printf writes them, at the edges of int64 and of the
+ * two-digit steps. */
+static void
+test_integer(void)
+{
+	static const int64_t v[] = { 0, 1, -1, 9, 10, 99, 100, -100, 101,
+	    1000, 1700000000000000001LL, INT64_MAX, INT64_MIN,
+	    INT64_MIN + 1, -9876543210LL };
+	char b[SD_LP_INT_MAX + 1], want[32];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		n = sd_lp_int(v[i], b);
+		b[n] = '\0';
+		snprintf(want, sizeof(want), "%lld", (long long)v[i]);
+		if (strcmp(b, want) != 0) {
+			fprintf(stderr, "sd_lp_int: %s, expected %s\n", b,
+			    want);
+			sd_test_failures++;
+		}
+	}
 }
 
 /* Every number written reads back as the same value: random float32 bit
@@ -126,16 +149,18 @@ test_roundtrip(void)
 {
 	char dir[] = "/tmp/sdlpXXXXXX", err[SD_ERR_LEN], line[1024];
 	struct sd_reading_in r = { DEV, 0, 21.5, 0, "t, e=mp", 7, 0, NULL };
+	struct sd_lp_writer *lw;
 	struct sd_pipeline *p;
 	struct sd_lp_view l;
 	size_t n;
 
 	CHECK(mkdtemp(dir) != NULL);
+	lw = sd_lp_writer_new("my meas", "the value", "Mac,Addr");
 	p = sd_pipeline_new(dir, "my meas", "the value", "Mac,Addr", err);
-	CHECK(p != NULL);
-	if (p == NULL)
+	CHECK(p != NULL && lw != NULL);
+	if (p == NULL || lw == NULL)
 		return;
-	n = sd_pipeline_line(p, &r, 1700000000000000001LL, line, sizeof(line));
+	n = sd_lp_write_line(lw, &r, 1700000000000000001LL, line, sizeof(line));
 	CHECK(n > 0 && line[n - 1] == '\n');
 	CHECK(strcmp(line, "my\\ meas,Mac\\,Addr=aa:bb:cc:dd:ee:ff,"
 	    "channel=t\\,\\ e\\=mp the\\ value=21.5 1700000000000000001\n")
@@ -154,11 +179,12 @@ test_roundtrip(void)
 
 	/* NaN and infinities have no line-protocol form. */
 	r.value = NAN;
-	CHECK_EQ(sd_pipeline_line(p, &r, 1, line, sizeof(line)), 0);
+	CHECK_EQ(sd_lp_write_line(lw, &r, 1, line, sizeof(line)), 0);
 	r.value = INFINITY;
-	CHECK_EQ(sd_pipeline_line(p, &r, 1, line, sizeof(line)), 0);
+	CHECK_EQ(sd_lp_write_line(lw, &r, 1, line, sizeof(line)), 0);
 	CHECK_EQ(sd_pipeline_submit(p, &r, err), SD_ERR_INVAL);
 	sd_pipeline_free(p);
+	sd_lp_writer_free(lw);
 	snprintf(line, sizeof(line), "%s/readings-00000001.lp", dir);
 	unlink(line);
 	rmdir(dir);
@@ -167,7 +193,7 @@ test_roundtrip(void)
 /* What sd_pipeline_submit() writes (its fast path for untagged readings:
  * a device's head of line, float32 texts cached by their bits in
  * two-way sets, timestamps rewritten in their last digits) is byte for
- * byte what sd_pipeline_line() makes: across devices that alternate, a
+ * byte what sd_lp_write_line() makes: across devices that alternate, a
  * channel now and then, float32 and double values, more distinct values
  * than the cache holds, and timestamps that jump and go negative. */
 static void
@@ -179,6 +205,8 @@ test_submit_same_lines(void)
 	char *want = malloc((size_t)N * 128), *got = malloc((size_t)N * 128);
 	char line[1024];
 	struct sd_reading_in r = { DEV, 0, 0, 0, NULL, 0, 0, NULL };
+	struct sd_lp_writer *lw = sd_lp_writer_new("sensor", "value",
+	    "Mac-Address");
 	struct sd_pipeline *p;
 	size_t o = 0, n;
 	FILE *fp;
@@ -186,8 +214,8 @@ test_submit_same_lines(void)
 
 	CHECK(mkdtemp(dir) != NULL && want != NULL && got != NULL);
 	p = sd_pipeline_new(dir, "sensor", "value", "Mac-Address", err);
-	CHECK(p != NULL);
-	if (p == NULL || want == NULL || got == NULL)
+	CHECK(p != NULL && lw != NULL);
+	if (p == NULL || lw == NULL || want == NULL || got == NULL)
 		goto out;
 	for (i = 0; i < N; i++) {
 		r.dev = i % 7 < 3 ? DEV : dev2;
@@ -198,7 +226,7 @@ test_submit_same_lines(void)
 		r.chan_len = r.chan != NULL ? 4 : 0;
 		r.ts_ns = i % 97 == 13 ? -5 - i : 1700000000000000000LL +
 		    (int64_t)i * 977 + (i % 50 == 0 ? 1000000 : 0);
-		n = sd_pipeline_line(p, &r, r.ts_ns, line, sizeof(line));
+		n = sd_lp_write_line(lw, &r, r.ts_ns, line, sizeof(line));
 		CHECK(n > 0 && o + n < (size_t)N * 128);
 		memcpy(want + o, line, n);
 		o += n;
@@ -216,6 +244,7 @@ test_submit_same_lines(void)
 	sd_pipeline_free(p);
 	unlink(path);
 out:
+	sd_lp_writer_free(lw);
 	rmdir(dir);
 	free(want);
 	free(got);
@@ -250,7 +279,7 @@ static const char *
 kafka_rec(int format, const char *tag, const char *line, char *out,
     size_t cap, char key[SD_LP_NAME_MAX], size_t *key_len)
 {
-	size_t n = sd_sink_kafka_value(format, tag, line, strlen(line), out,
+	size_t n = sd_kafka_record_value(format, tag, line, strlen(line), out,
 	    cap - 1, key, SD_LP_NAME_MAX, key_len);
 
 	out[n] = '\0';
@@ -315,7 +344,7 @@ test_kafka_values(void)
 
 	/* A value that does not fit is no value, not a cut one. */
 	for (n = 1; n < 80; n++)
-		CHECK_EQ(sd_sink_kafka_value(SD_KAFKA_JSON, tag, line,
+		CHECK_EQ(sd_kafka_record_value(SD_KAFKA_JSON, tag, line,
 		    strlen(line), out, n, key, sizeof(key), &key_len), 0);
 }
 
@@ -344,7 +373,7 @@ test_kafka_head_cache(void)
 		"sensor,Mac-Address=aa value=12 21",
 	};
 	enum { N = sizeof(lines) / sizeof(lines[0]) };
-	struct sd_sink_kafka_head *h = sd_sink_kafka_head_new();
+	struct sd_kafka_record_head *h = sd_kafka_record_head_new();
 	char big[2][1400], out[2][2048], key[SD_LP_NAME_MAX];
 	const char *line, *hkey;
 	size_t i, n, m, key_len, hkey_len;
@@ -360,12 +389,12 @@ test_kafka_head_cache(void)
 	for (f = SD_KAFKA_JSON; f <= SD_KAFKA_INFLUX; f++) {
 		for (i = 0; i < N; i++) {
 			line = lines[i] != NULL ? lines[i] : big[i % 2];
-			n = sd_sink_kafka_record(h, f, "Mac-Address", line,
+			n = sd_kafka_record_make(h, f, "Mac-Address", line,
 			    strlen(line), out[0], sizeof(out[0]));
-			m = sd_sink_kafka_value(f, "Mac-Address", line,
+			m = sd_kafka_record_value(f, "Mac-Address", line,
 			    strlen(line), out[1], sizeof(out[1]), key,
 			    sizeof(key), &key_len);
-			hkey = sd_sink_kafka_head_key(h, &hkey_len);
+			hkey = sd_kafka_record_head_key(h, &hkey_len);
 			CHECK_EQ(n, m);
 			if (n != m || n == 0)
 				continue;
@@ -380,6 +409,7 @@ test_kafka_head_cache(void)
 static const struct sd_test_case cases[] = {
 	{ "escape", test_escape },
 	{ "number", test_number },
+	{ "integer", test_integer },
 	{ "number_roundtrip", test_number_roundtrip },
 	{ "roundtrip", test_roundtrip },
 	{ "submit_same_lines", test_submit_same_lines },

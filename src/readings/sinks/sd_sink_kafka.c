@@ -9,7 +9,6 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "sd_err.h"
 #include "sd_events.h"
+#include "sd_kafka_record.h"
 #include "sd_lineproto.h"
 #include "sd_sink.h"
 #include "sd_sink_kafka.h"
@@ -27,23 +27,6 @@
 #define KF_BATCH	1024		/* records per produce call */
 #define KF_RECORD_MAX	2048		/* key and value of one record */
 #define KF_ARENA	(KF_BATCH * 256)
-
-#define KF_HEAD_MAX	1024		/* a line's head, to compare */
-
-/* What lines with the same head (measurement and tags) make alike: the
- * key and the JSON around value and time. A connection's readings come
- * in runs, so most lines find their head here: a memcmp instead of a
- * parse of their tags and a JSON escape of their device. */
-struct sd_sink_kafka_head {
-	char	 line[KF_HEAD_MAX];
-	size_t	 len;			/* 0: none kept */
-	char	 key[SD_LP_NAME_MAX];
-	size_t	 key_len;
-	char	 pre[KF_RECORD_MAX];	/* {"device":"…","value": */
-	size_t	 pre_len;
-	char	 post[KF_RECORD_MAX];	/* ,"channel":"…","port":N} */
-	size_t	 post_len;
-};
 
 enum { SLOT_PENDING, SLOT_DONE, SLOT_FAILED };
 
@@ -71,7 +54,7 @@ struct kafka {
 	rd_kafka_message_t	*msgs;		/* a batch being gathered */
 	size_t			 nmsgs;
 	char			*arena;		/* its keys and values */
-	struct sd_sink_kafka_head *lines; /* the last line's head */
+	struct sd_kafka_record_head *lines; /* the last line's head */
 	size_t			 arena_used;
 	int			 freeing;
 	int			 fatal;		/* rebuild the producer */
@@ -79,241 +62,6 @@ struct kafka {
 
 static void kf_kick(struct sd_sink *s);
 static void kf_rebuild(struct kafka *kf);
-
-/* Append n bytes at o when they fit; o past cap marks an overflow. */
-static size_t
-kf_putn(char *out, size_t cap, size_t o, const char *s, size_t n)
-{
-	if (o >= cap || n >= cap - o)
-		return cap;
-	memcpy(out + o, s, n);
-	return o + n;
-}
-
-#define kf_put(out, cap, o, lit) kf_putn(out, cap, o, lit, sizeof(lit) - 1)
-
-/* Append span s, its line-protocol escapes undone, as a JSON string. */
-static size_t
-kf_json_str(char *out, size_t cap, size_t o, const struct sd_lp_span *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *p = s->p, *end = s->p + s->n;
-	unsigned char c;
-
-	if (o >= cap)
-		return cap;
-	out[o++] = '"';
-	for (; p < end && o + 8 < cap; p++) {
-		if (s->esc && *p == '\\' && p + 1 < end)
-			p++;
-		c = (unsigned char)*p;
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20) {
-			memcpy(out + o, "\\u00", 4);
-			out[o + 4] = hex[c >> 4];
-			out[o + 5] = hex[c & 15];
-			o += 6;
-		} else
-			out[o++] = (char)c;
-	}
-	if (p < end || o >= cap)
-		return cap;
-	out[o++] = '"';
-	return o;
-}
-
-static size_t
-kf_put_int(char *out, size_t cap, size_t o, long long v)
-{
-	char b[24];
-	size_t i = sizeof(b);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
-	    (unsigned long long)v;
-
-	do {
-		b[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		b[--i] = '-';
-	return kf_putn(out, cap, o, b + i, sizeof(b) - i);
-}
-
-static const char *
-kf_digits(const char *p, const char *end)
-{
-	while (p < end && *p >= '0' && *p <= '9')
-		p++;
-	return p;
-}
-
-/* Whether p[0..n) is a number as JSON writes one: line protocol also
- * takes "+1", ".5", "1." and leading zeros. */
-static int
-kf_json_number(const char *p, size_t n)
-{
-	const char *end = p + n, *q;
-
-	if (p < end && *p == '-')
-		p++;
-	if (p < end && *p == '0')
-		p++;
-	else if ((q = kf_digits(p, end)) != p)
-		p = q;
-	else
-		return 0;
-	if (p < end && *p == '.') {
-		q = kf_digits(p + 1, end);
-		if (q == p + 1)
-			return 0;
-		p = q;
-	}
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < end && (*p == '+' || *p == '-'))
-			p++;
-		q = kf_digits(p, end);
-		if (q == p)
-			return 0;
-		p = q;
-	}
-	return p == end;
-}
-
-/* The value as JSON: as written when JSON reads it so, else rewritten
- * (a value no double holds, such as +1e999, makes no record). */
-static size_t
-kf_put_value(char *out, size_t cap, size_t o, const struct sd_lp_span *v)
-{
-	char b[64];
-	double d;
-	int n;
-
-	if (kf_json_number(v->p, v->n))
-		return kf_putn(out, cap, o, v->p, v->n);
-	sd_lp_unescape(v, b, sizeof(b));
-	d = strtod(b, NULL);
-	if (!isfinite(d))
-		return cap;
-	n = snprintf(b, sizeof(b), "%.17g", d);
-	return kf_putn(out, cap, o, b, (size_t)n);
-}
-
-/* A tag's value as a number, as strtol reads it (0 when it is none). */
-static long
-kf_tag_long(const struct sd_lp_span *s)
-{
-	char b[SD_LP_NAME_MAX];
-
-	sd_lp_unescape(s, b, sizeof(b));
-	return strtol(b, NULL, 10);
-}
-
-/* Fill h from a parsed line: its key, the JSON around its value and
- * time, and its head (when short enough to keep). SD_ERR_MALFORMED
- * when the JSON does not fit a record. */
-static int
-kf_head_fill(struct sd_sink_kafka_head *h, const char *device_tag,
-    const char *line, const struct sd_lp_view *v)
-{
-	static const struct sd_lp_span none = { "", 0, 0 };
-	const struct sd_lp_span *dev, *chan, *port;
-	size_t o;
-
-	h->len = 0;
-	dev = sd_lp_tag(v, device_tag);
-	if (dev == NULL)
-		dev = &none;
-	h->key_len = sd_lp_unescape(dev, h->key, sizeof(h->key));
-	o = kf_put(h->pre, sizeof(h->pre), 0, "{\"device\":");
-	o = kf_json_str(h->pre, sizeof(h->pre), o, dev);
-	h->pre_len = kf_put(h->pre, sizeof(h->pre), o, ",\"value\":");
-	o = 0;
-	chan = sd_lp_tag(v, "channel");
-	if (chan != NULL) {
-		o = kf_put(h->post, sizeof(h->post), o, ",\"channel\":");
-		o = kf_json_str(h->post, sizeof(h->post), o, chan);
-	}
-	port = sd_lp_tag(v, "port");
-	if (port != NULL) {
-		o = kf_put(h->post, sizeof(h->post), o, ",\"port\":");
-		o = kf_put_int(h->post, sizeof(h->post), o, kf_tag_long(port));
-	}
-	h->post_len = kf_put(h->post, sizeof(h->post), o, "}");
-	if (h->pre_len >= sizeof(h->pre) || h->post_len >= sizeof(h->post))
-		return SD_ERR_MALFORMED;
-	if (v->head_len <= sizeof(h->line)) {
-		memcpy(h->line, line, v->head_len);
-		h->len = v->head_len;
-	}
-	return SD_OK;
-}
-
-struct sd_sink_kafka_head *
-sd_sink_kafka_head_new(void)
-{
-	return calloc(1, sizeof(struct sd_sink_kafka_head));
-}
-
-const char *
-sd_sink_kafka_head_key(const struct sd_sink_kafka_head *h, size_t *len)
-{
-	*len = h->key_len;
-	return h->key;
-}
-
-size_t
-sd_sink_kafka_record(struct sd_sink_kafka_head *h, int format,
-    const char *device_tag, const char *line, size_t len, char *out,
-    size_t cap)
-{
-	struct sd_lp_view v;
-	size_t o;
-
-	if (h->len > 0 && len > h->len && memcmp(line, h->line, h->len) == 0) {
-		if (sd_lp_parse_field(line + h->len, len - h->len, &v) != SD_OK)
-			return 0;
-	} else if (sd_lp_parse(line, len, &v) != SD_OK ||
-	    kf_head_fill(h, device_tag, line, &v) != SD_OK)
-		return 0;
-	if (format == SD_KAFKA_INFLUX)
-		return kf_putn(out, cap, 0, line, len) < cap ? len : 0;
-	if (format == SD_KAFKA_RAW) {
-		o = (size_t)snprintf(out, cap, "%f", sd_lp_value(&v));
-		return o < cap ? o : 0;
-	}
-	o = kf_putn(out, cap, 0, h->pre, h->pre_len);
-	o = kf_put_value(out, cap, o, &v.value);
-	o = kf_put(out, cap, o, ",\"time\":");
-	/* The digits as written, unless JSON would not read them so (a
-	 * leading zero): 19 divisions cost more than the rest. */
-	if (v.ts_text.p[0] != '0' && v.ts_text.p[0] != '-')
-		o = kf_putn(out, cap, o, v.ts_text.p, v.ts_text.n);
-	else
-		o = kf_put_int(out, cap, o, v.ts);
-	o = kf_putn(out, cap, o, h->post, h->post_len);
-	return o < cap ? o : 0;
-}
-
-size_t
-sd_sink_kafka_value(int format, const char *device_tag, const char *line,
-    size_t len, char *out, size_t cap, char *key, size_t key_cap,
-    size_t *key_len)
-{
-	struct sd_sink_kafka_head h = { .len = 0 };
-	size_t n = sd_sink_kafka_record(&h, format, device_tag, line, len,
-	    out, cap);
-
-	*key_len = 0;
-	if (n > 0 && key_cap > 0) {
-		*key_len = h.key_len < key_cap ? h.key_len : key_cap - 1;
-		memcpy(key, h.key, *key_len);
-		key[*key_len] = '\0';
-	}
-	return n;
-}
 
 /* Move the cursor over delivered slots at the head of the ring. */
 static void
@@ -473,8 +221,9 @@ kf_gather(struct kafka *kf, const char *line, size_t len,
 {
 	struct kf_slot *slot = &kf->win[(kf->head + kf->count) % KF_WINDOW];
 	rd_kafka_message_t *m;
+	const char *hkey;
 	char *value, *key;
-	size_t n;
+	size_t n, key_len;
 
 	if (kf->nmsgs == KF_BATCH ||
 	    kf->arena_used + KF_RECORD_MAX > KF_ARENA)
@@ -483,7 +232,7 @@ kf_gather(struct kafka *kf, const char *line, size_t len,
 	kf->count++;
 	key = kf->arena + kf->arena_used;
 	value = key + SD_LP_NAME_MAX;
-	n = sd_sink_kafka_record(kf->lines, kf->o->format,
+	n = sd_kafka_record_make(kf->lines, kf->o->format,
 	    kf->device_tag, line, len, value,
 	    KF_RECORD_MAX - SD_LP_NAME_MAX);
 	if (n == 0) {
@@ -491,13 +240,14 @@ kf_gather(struct kafka *kf, const char *line, size_t len,
 		slot->state = SLOT_DONE;
 		return;
 	}
-	memcpy(key, kf->lines->key, kf->lines->key_len);
+	hkey = sd_kafka_record_head_key(kf->lines, &key_len);
+	memcpy(key, hkey, key_len);
 	m = &kf->msgs[kf->nmsgs++];
 	memset(m, 0, sizeof(*m));
 	m->payload = value;
 	m->len = n;
 	m->key = key;
-	m->key_len = kf->lines->key_len;
+	m->key_len = key_len;
 	m->_private = slot;
 	kf->arena_used += SD_LP_NAME_MAX + n;
 }
@@ -736,7 +486,7 @@ sd_sink_kafka_new(struct event_base *base,
 	kf->buf = malloc(KF_READ);
 	kf->msgs = calloc(KF_BATCH, sizeof(*kf->msgs));
 	kf->arena = malloc(KF_ARENA);
-	kf->lines = sd_sink_kafka_head_new();
+	kf->lines = sd_kafka_record_head_new();
 	if (kf->win == NULL || kf->buf == NULL || kf->msgs == NULL ||
 	    kf->arena == NULL || kf->lines == NULL ||
 	    kf_wire_loop(kf) != SD_OK || kf_producer_new(kf, err) != SD_OK)
