@@ -289,7 +289,7 @@ run(const struct sd_config *cfg, int dashboard)
 		if (f.dash == NULL)
 			dashboard = 0;	/* no usable terminal: log */
 		else
-			sd_events_add_sink(bus, local_event, &f);
+			sd_events_subscribe(bus, local_event, &f);
 	}
 	if (!dashboard)
 		sd_hlog_start(&hlog, base, bus, STDOUT_FILENO,

@@ -5,8 +5,8 @@
  * extension protocol (HELLO first) or, with legacy set, exactly the
  * bytes of the original client.
  *
- * What happens is reported through struct sd_client_cbs; front ends
- * (the command line now, the TUI later) consume it. Files are streamed
+ * What happens is reported through struct sd_client_cbs; both front
+ * ends, the command line and the TUI, consume it. Files are streamed
  * from disk in bounded pieces as the socket drains, never read whole.
  */
 #ifndef SD_CLIENT_H

@@ -12,8 +12,8 @@
 #include "sd_events.h"
 #include "sd_util.h"
 
-struct sd_sink {
-	TAILQ_ENTRY(sd_sink)	 entry;
+struct ev_sub {
+	TAILQ_ENTRY(ev_sub)	 entry;
 	int			 handle;
 	int			 dead;
 	sd_event_cb		 cb;
@@ -21,7 +21,7 @@ struct sd_sink {
 };
 
 struct sd_events {
-	TAILQ_HEAD(, sd_sink)	 sinks;
+	TAILQ_HEAD(, ev_sub)	 subs;
 	int			 next_handle;
 	int			 dispatching;
 };
@@ -72,7 +72,7 @@ sd_events_new(void)
 
 	if (bus == NULL)
 		return NULL;
-	TAILQ_INIT(&bus->sinks);
+	TAILQ_INIT(&bus->subs);
 	bus->next_handle = 1;
 	return bus;
 }
@@ -80,43 +80,43 @@ sd_events_new(void)
 void
 sd_events_free(struct sd_events *bus)
 {
-	struct sd_sink *s;
+	struct ev_sub *s;
 
 	if (bus == NULL)
 		return;
-	while ((s = TAILQ_FIRST(&bus->sinks)) != NULL) {
-		TAILQ_REMOVE(&bus->sinks, s, entry);
+	while ((s = TAILQ_FIRST(&bus->subs)) != NULL) {
+		TAILQ_REMOVE(&bus->subs, s, entry);
 		free(s);
 	}
 	free(bus);
 }
 
 int
-sd_events_add_sink(struct sd_events *bus, sd_event_cb cb, void *arg)
+sd_events_subscribe(struct sd_events *bus, sd_event_cb cb, void *arg)
 {
-	struct sd_sink *s = calloc(1, sizeof(*s));
+	struct ev_sub *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return -1;
 	s->handle = bus->next_handle++;
 	s->cb = cb;
 	s->arg = arg;
-	TAILQ_INSERT_TAIL(&bus->sinks, s, entry);
+	TAILQ_INSERT_TAIL(&bus->subs, s, entry);
 	return s->handle;
 }
 
 void
-sd_events_remove_sink(struct sd_events *bus, int handle)
+sd_events_unsubscribe(struct sd_events *bus, int handle)
 {
-	struct sd_sink *s;
+	struct ev_sub *s;
 
-	TAILQ_FOREACH(s, &bus->sinks, entry) {
+	TAILQ_FOREACH(s, &bus->subs, entry) {
 		if (s->handle != handle)
 			continue;
 		if (bus->dispatching)
 			s->dead = 1;
 		else {
-			TAILQ_REMOVE(&bus->sinks, s, entry);
+			TAILQ_REMOVE(&bus->subs, s, entry);
 			free(s);
 		}
 		return;
@@ -126,20 +126,20 @@ sd_events_remove_sink(struct sd_events *bus, int handle)
 void
 sd_events_fire(struct sd_events *bus, struct sd_event *ev)
 {
-	struct sd_sink *s, *next;
+	struct ev_sub *s, *next;
 
 	ev->time_ns = sd_now_ns();
 	bus->dispatching++;
-	TAILQ_FOREACH(s, &bus->sinks, entry) {
+	TAILQ_FOREACH(s, &bus->subs, entry) {
 		if (!s->dead)
 			s->cb(ev, s->arg);
 	}
 	if (--bus->dispatching > 0)
 		return;
-	for (s = TAILQ_FIRST(&bus->sinks); s != NULL; s = next) {
+	for (s = TAILQ_FIRST(&bus->subs); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
 		if (s->dead) {
-			TAILQ_REMOVE(&bus->sinks, s, entry);
+			TAILQ_REMOVE(&bus->subs, s, entry);
 			free(s);
 		}
 	}

@@ -2,11 +2,12 @@
  * sd_events.h: the one bus on which the server core reports what an
  * operator may want to see.
  *
- * The core fires events; sinks consume them: the headless logger, the
- * control socket's subscribers and, later, the dashboard. An event holds
+ * The core fires events; subscribers take them: the headless log, the
+ * control socket's clients (an attached dashboard or `ctl events`) and
+ * the in-process dashboard through the control answers. An event holds
  * copies and borrowed strings valid only during dispatch, never pointers
- * to core structures. A sink removed during dispatch is only marked dead
- * and freed after it.
+ * to core structures. A subscriber removed during dispatch is only
+ * marked dead and freed after it.
  */
 #ifndef SD_EVENTS_H
 #define SD_EVENTS_H
@@ -75,13 +76,13 @@ struct sd_events;
 struct sd_events *sd_events_new(void);
 void sd_events_free(struct sd_events *bus);
 
-/* Add a sink; returns its handle (> 0), or -1 when out of memory. */
-int sd_events_add_sink(struct sd_events *bus, sd_event_cb cb, void *arg);
+/* Subscribe cb; returns its handle (> 0), or -1 when out of memory. */
+int sd_events_subscribe(struct sd_events *bus, sd_event_cb cb, void *arg);
 
-/* Remove a sink by handle; safe from inside a callback. */
-void sd_events_remove_sink(struct sd_events *bus, int handle);
+/* Unsubscribe by handle; safe from inside a callback. */
+void sd_events_unsubscribe(struct sd_events *bus, int handle);
 
-/* Stamp ev with the time and hand it to every live sink. */
+/* Stamp ev with the time and hand it to every live subscriber. */
 void sd_events_fire(struct sd_events *bus, struct sd_event *ev);
 
 /* The event's name as logs show it ("connect", "file-done"). */

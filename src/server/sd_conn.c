@@ -1,6 +1,6 @@
 /*
- * sd_conn.c: a client connection on a bufferevent (so TLS can come in
- * later as a filter or an SSL bufferevent without touching the rest).
+ * sd_conn.c: a client connection on a bufferevent (so an OpenSSL
+ * bufferevent can take its place without touching the rest).
  * Input is fed to the decoder chain by chain, straight from libevent's
  * buffers; every decoded event goes to sd_handle_event().
  */
@@ -20,6 +20,7 @@
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_files.h"
+#include "sd_handle.h"
 #include "sd_listen.h"
 #include "sd_pipeline.h"
 #include "sd_proto_enc.h"

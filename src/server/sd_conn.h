@@ -123,8 +123,4 @@ void sd_conn_release(struct sd_conn *c, enum sd_hold why);
 /* The device id as text, or "" when none was seen. */
 void sd_conn_device(const struct sd_conn *c, char buf[18]);
 
-/* Handle one decoded event (sd_handle.c). */
-void sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
-    const struct sd_frame *f);
-
 #endif

@@ -38,7 +38,7 @@ struct ctl_client {
 	TAILQ_ENTRY(ctl_client)	 entry;
 	struct sd_ctl		*ctl;
 	struct bufferevent	*bev;
-	int			 sink;		/* subscription, 0 if none */
+	int			 sub;		/* subscription, 0 if none */
 	int			 dead;		/* freed from the loop soon */
 };
 
@@ -64,8 +64,8 @@ static void
 ctl_client_free(struct ctl_client *cc)
 {
 	TAILQ_REMOVE(&cc->ctl->clients, cc, entry);
-	if (cc->sink > 0)
-		sd_events_remove_sink(cc->ctl->srv->events, cc->sink);
+	if (cc->sub > 0)
+		sd_events_unsubscribe(cc->ctl->srv->events, cc->sub);
 	bufferevent_free(cc->bev);
 	ctl_spare_open(cc->ctl);	/* the reserve, if it was used */
 	free(cc);
@@ -87,9 +87,9 @@ ctl_client_kill(struct ctl_client *cc)
 	if (cc->dead)
 		return;
 	cc->dead = 1;
-	if (cc->sink > 0)
-		sd_events_remove_sink(cc->ctl->srv->events, cc->sink);
-	cc->sink = 0;
+	if (cc->sub > 0)
+		sd_events_unsubscribe(cc->ctl->srv->events, cc->sub);
+	cc->sub = 0;
 	bufferevent_disable(cc->bev, EV_READ | EV_WRITE);
 	if (event_base_once(cc->ctl->srv->base, -1, EV_TIMEOUT,
 	    ctl_client_free_cb, cc, NULL) != 0)
@@ -280,8 +280,8 @@ ctl_request(struct ctl_client *cc, json_t *req)
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 
 	if (cmd != NULL && strcmp(cmd, "subscribe") == 0) {
-		if (cc->sink <= 0)
-			cc->sink = sd_events_add_sink(srv->events,
+		if (cc->sub <= 0)
+			cc->sub = sd_events_subscribe(srv->events,
 			    ctl_event_cb, cc);
 		return json_pack("{s:b}", "ok", 1);
 	}

@@ -1,6 +1,7 @@
 /*
  * sd_handle.h: one handler per frame kind, called from the one switch in
- * sd_handle.c (sd_handle_event, declared in sd_conn.h).
+ * sd_handle.c (sd_handle_event), which the connection calls for every
+ * decoded event.
  */
 #ifndef SD_HANDLE_H
 #define SD_HANDLE_H
@@ -9,6 +10,10 @@
 #include "sd_proto_dec.h"
 
 struct sd_conn;
+
+/* Handle one decoded event of c (sd_handle.c). */
+void sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
+    const struct sd_frame *f);
 
 /* sd_handle_msg.c */
 void sd_handle_msg(struct sd_conn *c, const struct sd_frame *f);

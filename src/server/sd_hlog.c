@@ -142,7 +142,7 @@ sd_hlog_start(struct sd_hlog *h, struct event_base *base,
 	h->writable = event_new(base, fd, EV_WRITE, hlog_ready_cb, h);
 	if (h->buf == NULL || h->turn == NULL || h->writable == NULL)
 		return SD_ERR_NOMEM;
-	h->handle = sd_events_add_sink(bus, hlog_cb, h);
+	h->handle = sd_events_subscribe(bus, hlog_cb, h);
 	return h->handle > 0 ? SD_OK : SD_ERR_NOMEM;
 }
 
@@ -153,7 +153,7 @@ sd_hlog_stop(struct sd_hlog *h, struct sd_events *bus)
 	int64_t deadline = sd_mono_ns() + SD_HLOG_STOP_NS;
 
 	if (h->handle > 0)
-		sd_events_remove_sink(bus, h->handle);
+		sd_events_unsubscribe(bus, h->handle);
 	h->handle = 0;
 	if (h->buf != NULL) {
 		hlog_say_dropped(h);
