@@ -3,7 +3,8 @@
 
 Arguments: a results file of "NAME OK|FAIL" lines (steps that are not
 meson tests: builds, the fuzz run), then meson build directories whose
-meson-logs/testlog.json are read.
+meson-logs/testlog.json are read; DIR@SUITE for a directory where only
+the tests of SUITE were run (the ThreadSanitizer build).
 
 A run cannot pass short:
 - a build directory without a test log counts as one failure;
@@ -23,17 +24,26 @@ PASS = {"OK", "EXPECTEDFAIL"}
 SKIP = {"SKIP"}
 
 
-def registered(d):
-    """The names of the tests meson registered in build directory d."""
+def registered(d, suite=None):
+    """The names of the tests meson registered in build directory d (in
+    suite, when given)."""
     path = os.path.join(d, "meson-info", "intro-tests.json")
     if not os.path.exists(path):
         return None
     with open(path) as f:
-        # testlog.json names a test "PROJECT:SUITE / NAME".
-        return {"%s / %s" % (t["suite"][0], t["name"]) for t in json.load(f)}
+        tests = json.load(f)
+    # testlog.json names a test "PROJECT:SUITE / NAME", its suites joined
+    # with '+' ("sockdeck:server+threads") when it is in several.
+    return {"%s:%s / %s" % (t["suite"][0].split(":")[0],
+                            "+".join(s.split(":", 1)[-1] for s in t["suite"]),
+                            t["name"])
+            for t in tests
+            if suite is None or
+            any(s.split(":", 1)[-1] == suite for s in t["suite"])}
 
 
-def count_dir(d, allow_skips, tally, failures):
+def count_dir(arg, allow_skips, tally, failures):
+    d, _, suite = arg.partition("@")
     base = os.path.basename(d)
     log = os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(log):
@@ -53,7 +63,7 @@ def count_dir(d, allow_skips, tally, failures):
             else:
                 tally["failed"] += 1
                 failures.append("%s: %s (%s)" % (base, t.get("name"), res))
-    want = registered(d)
+    want = registered(d, suite or None)
     if want is None:
         tally["failed"] += 1
         failures.append("%s: no list of registered tests" % d)
