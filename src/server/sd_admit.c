@@ -15,10 +15,7 @@
 
 #include "sd_admit.h"
 #include "sd_config.h"
-#include "sd_conn.h"
 #include "sd_err.h"
-#include "sd_listen.h"
-#include "sd_server.h"
 
 struct sd_admit_slot {
 	uint8_t		 key[16];
@@ -266,23 +263,6 @@ sd_admit_legacy(const struct sd_config *cfg, uint16_t port)
 			on = cfg->legacy[i].on;
 	}
 	return on;
-}
-
-int
-sd_admit_legacy_refused(struct sd_conn *c, const struct sd_frame *f)
-{
-	static const char why[] = "legacy frame on a port without legacy";
-	struct sd_event e = { .kind = SD_EV_BAD_FRAME };
-
-	if (c->lst->legacy || (f->kind != SD_K_LEGACY_MSG &&
-	    f->kind != SD_K_LEGACY_SENSOR && f->kind != SD_K_LEGACY_FILE))
-		return 0;
-	e.id = c->id;
-	e.reason = why;
-	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
-	sd_conn_send_error(c, SD_EC_UNSUPPORTED, f->type, 0, why);
-	sd_conn_drain(c, why);
-	return 1;
 }
 
 struct sd_admit *

@@ -50,9 +50,6 @@ const char *sd_admit_check(const struct sd_config *cfg,
  * wins; on by default). */
 int sd_admit_legacy(const struct sd_config *cfg, uint16_t port);
 
-/* A legacy frame on a port without legacy: say so, close c, return 1;
- * otherwise 0. */
-int sd_admit_legacy_refused(struct sd_conn *c, const struct sd_frame *f);
 
 /* The per-address connection counts. */
 struct sd_admit;

@@ -230,6 +230,7 @@ sd_conn_free_dead(struct sd_server *srv)
 		TAILQ_REMOVE(&srv->dead, c, entry);
 		bufferevent_free(c->bev);
 		sd_proto_dec_done(&c->dec);
+		free(c->drain_reason);
 		free(c);
 	}
 }
@@ -289,7 +290,9 @@ sd_conn_drain(struct sd_conn *c, const char *reason)
 	if (c->state != SD_CONN_OPEN)
 		return;
 	c->state = SD_CONN_DRAINING;
-	c->drain_reason = reason;
+	/* A copy: the reason may be a handler's answer, gone by the time
+	 * the output is out. */
+	c->drain_reason = strdup(reason);
 	c->drain_start_ns = sd_mono_ns();
 	conn_deadline_arm(c, c->drain_start_ns);
 	bufferevent_disable(c->bev, EV_READ);
@@ -620,7 +623,8 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->state == SD_CONN_DRAINING)
-		sd_conn_close(c, c->drain_reason);
+		sd_conn_close(c, c->drain_reason != NULL ? c->drain_reason :
+		    "refused");
 }
 
 static void

@@ -81,7 +81,7 @@ struct sd_conn {
 	struct event		*rate_ev;	/* ends SD_HOLD_RATE */
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* parse after a pause */
-	const char		*drain_reason;	/* a static string */
+	char			*drain_reason;	/* malloc'd, or NULL */
 	struct sd_evrate	 evrate;	/* its repeated errors */
 };
 

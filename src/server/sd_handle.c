@@ -9,13 +9,14 @@
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_handle.h"
+#include "sd_listen.h"
 #include "sd_proto_enc.h"
 #include "sd_server.h"
 #include "sd_throttle.h"
 
 /* The decoder discarded bytes: say so, and tell an extension client. */
-static void
-handle_bad(struct sd_conn *c, const struct sd_frame *f)
+static enum sd_hres
+handle_bad(struct sd_conn *c, const struct sd_frame *f, struct sd_hout *out)
 {
 	struct sd_event e = { .kind = SD_EV_BAD_FRAME };
 	char why[SD_ERR_LEN];
@@ -28,15 +29,16 @@ handle_bad(struct sd_conn *c, const struct sd_frame *f)
 	e.id = c->id;
 	e.reason = why;
 	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
-	sd_conn_send_error(c, f->err == SD_ERR_CAP ? SD_EC_TOO_LARGE :
-	    SD_EC_MALFORMED, f->type, 0, why);
 	/* A device whose file is over --max-file hears why, as it would
 	 * after any other failed upload. */
 	if (!c->ext && f->kind == SD_K_LEGACY_FILE && f->err == SD_ERR_CAP) {
-		snprintf(why, sizeof(why), "file upload failed: larger than "
-		    "%llu bytes", (unsigned long long)c->srv->cfg->max_file);
-		sd_conn_write(c, why, strlen(why));
+		snprintf(out->why, sizeof(out->why), "file upload failed: "
+		    "larger than %llu bytes",
+		    (unsigned long long)c->srv->cfg->max_file);
+		sd_conn_write(c, out->why, strlen(out->why));
 	}
+	return sd_handle_say(out, SD_H_ERROR, f->err == SD_ERR_CAP ?
+	    SD_EC_TOO_LARGE : SD_EC_MALFORMED, 0, why);
 }
 
 /* Keep the printable part of a client's name. */
@@ -53,18 +55,12 @@ handle_copy_name(char *dst, size_t len, const char *src, size_t n)
 	dst[o] = '\0';
 }
 
-/* Refuse a HELLO: tell the client why, and close once it has heard. */
-static void
-handle_hello_refuse(struct sd_conn *c, uint16_t code, const char *why)
-{
-	sd_conn_send_error(c, code, SD_T_HELLO, 0, why);
-	sd_conn_drain(c, why);
-}
-
-/* With --token: whether h carries it. Every refusal counts against the
- * address, and an address over the limit is not even compared. */
-static int
-handle_token_ok(struct sd_conn *c, const struct sd_hello *h)
+/* With --token: whether h carries it (SD_H_OK), or the refusal. Every
+ * refusal counts against the address, and an address over the limit is
+ * not even compared. */
+static enum sd_hres
+handle_token(struct sd_conn *c, const struct sd_hello *h,
+    struct sd_hout *out)
 {
 	const char *token = c->srv->cfg->token;
 	struct sd_throttle *t = c->srv->hello_fails;
@@ -72,25 +68,24 @@ handle_token_ok(struct sd_conn *c, const struct sd_hello *h)
 	char who[SD_THROTTLE_KEY];
 
 	if (token == NULL)
-		return 1;
+		return SD_H_OK;
 	if (sd_admit_peer_key(c->peer, who, sizeof(who)) != SD_OK)
 		snprintf(who, sizeof(who), "%s", c->peer);
-	if (sd_throttle_count(t, who, now) >= SD_HELLO_FAIL_MAX) {
-		handle_hello_refuse(c, SD_EC_LIMIT,
+	if (sd_throttle_count(t, who, now) >= SD_HELLO_FAIL_MAX)
+		return sd_handle_say(out, SD_H_REFUSE, SD_EC_LIMIT, 0,
 		    "too many refused HELLOs from this address");
-		return 0;
-	}
 	if (sd_secret_equal(h->token, h->token_len, token, strlen(token))) {
 		c->authed = 1;
-		return 1;
+		return SD_H_OK;
 	}
 	sd_throttle_add(t, who, 1, now);
-	handle_hello_refuse(c, SD_EC_AUTH, "token refused");
-	return 0;
+	return sd_handle_say(out, SD_H_REFUSE, SD_EC_AUTH, 0,
+	    "token refused");
 }
 
-static void
-handle_hello(struct sd_conn *c, const struct sd_frame *f)
+static enum sd_hres
+handle_hello(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out)
 {
 	const struct sd_hello *h = &f->u.hello;
 	const struct sd_config *cfg = c->srv->cfg;
@@ -99,6 +94,7 @@ handle_hello(struct sd_conn *c, const struct sd_frame *f)
 	    SD_CAP_RESUME | SD_CAP_SENSORS | SD_CAP_PING, c->id,
 	    (uint32_t)cfg->max_msg, c->dec.lim.max_chunk, cfg->max_file,
 	    cfg->server_name, (uint8_t)strlen(cfg->server_name) };
+	enum sd_hres res;
 	uint8_t buf[512];
 	char dev[18];
 	size_t n;
@@ -106,25 +102,25 @@ handle_hello(struct sd_conn *c, const struct sd_frame *f)
 	c->ext = 1;
 	/* One identity per connection: a second HELLO could swap the
 	 * device under transfers and readings already in flight. */
-	if (c->hello) {
-		handle_hello_refuse(c, SD_EC_UNEXPECTED, "HELLO sent twice");
-		return;
-	}
+	if (c->hello)
+		return sd_handle_say(out, SD_H_REFUSE, SD_EC_UNEXPECTED, 0,
+		    "HELLO sent twice");
 	c->hello = 1;
-	if (!handle_token_ok(c, h))
-		return;
+	if ((res = handle_token(c, h, out)) != SD_H_OK)
+		return res;
 	memcpy(c->dev, h->dev, SD_MAC_LEN);
 	c->has_dev = 1;
 	handle_copy_name(c->name, sizeof(c->name), h->name, h->name_len);
 	if (sd_proto_enc_welcome(buf, sizeof(buf), &w, &n) == SD_OK &&
 	    sd_conn_write(c, buf, n) != SD_OK)
-		return;
+		return SD_H_OK;		/* closed: nobody to welcome */
 	sd_conn_device(c, dev);
 	e.id = c->id;
 	e.name = c->name;
 	e.device = dev;
 	e.version = h->version;
 	sd_events_fire(c->srv->events, &e);
+	return SD_H_OK;
 }
 
 static void
@@ -138,8 +134,9 @@ handle_ping(struct sd_conn *c, const struct sd_frame *f)
 }
 
 /* A frame only the server sends, or an ERROR from the client. */
-static void
-handle_unexpected(struct sd_conn *c, const struct sd_frame *f)
+static enum sd_hres
+handle_unexpected(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out)
 {
 	struct sd_event e = { .kind = SD_EV_BAD_FRAME };
 	char why[SD_ERR_LEN];
@@ -155,42 +152,125 @@ handle_unexpected(struct sd_conn *c, const struct sd_frame *f)
 	e.id = c->id;
 	e.reason = why;
 	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
-	if (f->kind != SD_K_ERROR)
-		sd_conn_send_error(c, SD_EC_UNEXPECTED, f->type, 0, why);
+	if (f->kind == SD_K_ERROR)
+		return SD_H_OK;		/* never an error about an error */
+	return sd_handle_say(out, SD_H_ERROR, SD_EC_UNEXPECTED, 0, why);
 }
 
-/* With --token, the extension protocol is for clients that presented
- * it: an extension frame before HELLO is refused as a wrong token is.
- * The legacy protocol, which has no HELLO, is not affected. */
+/* Whether f is a legacy device frame. */
 static int
-handle_refused(struct sd_conn *c, const struct sd_frame *f)
+handle_is_legacy(const struct sd_frame *f)
 {
-	if (c->ext || c->srv->cfg->token == NULL)
-		return 0;
+	return f->kind == SD_K_LEGACY_MSG || f->kind == SD_K_LEGACY_SENSOR ||
+	    f->kind == SD_K_LEGACY_FILE;
+}
+
+/* Frames this connection may not send at all: legacy frames on a port
+ * without legacy (--legacy off), and with --token, extension frames
+ * before HELLO (refused as a wrong token is; the legacy protocol, which
+ * has no HELLO, is not affected). */
+static enum sd_hres
+handle_gate(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out)
+{
+	static const char nolegacy[] = "legacy frame on a port without "
+	    "legacy";
+	struct sd_event e = { .kind = SD_EV_BAD_FRAME };
+
+	if (handle_is_legacy(f) && !c->lst->legacy) {
+		e.id = c->id;
+		e.reason = nolegacy;
+		sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
+		return sd_handle_say(out, SD_H_REFUSE, SD_EC_UNSUPPORTED, 0,
+		    nolegacy);
+	}
+	if (c->ext || c->srv->cfg->token == NULL || handle_is_legacy(f) ||
+	    f->kind == SD_K_HELLO)
+		return SD_H_OK;
+	c->ext = 1;		/* it speaks frames: the answer is one */
+	sd_handle_say(out, SD_H_REFUSE, SD_EC_AUTH, 0,
+	    "HELLO with the token first");
+	out->reason = "extension frame before HELLO";
+	return SD_H_REFUSE;
+}
+
+enum sd_hres
+sd_handle_say(struct sd_hout *out, enum sd_hres res, uint16_t code,
+    uint32_t ref_id, const char *why)
+{
+	out->code = code;
+	out->ref_id = ref_id;
+	out->reason = NULL;
+	if (why != out->why)
+		snprintf(out->why, sizeof(out->why), "%s", why);
+	return res;
+}
+
+/* The one place a handler's outcome becomes an answer: the ERROR frame
+ * (extension clients only, about the frame of type ref_type), and for a
+ * refusal the drain; nothing on a connection already closed. */
+static void
+handle_outcome(struct sd_conn *c, enum sd_hres res,
+    const struct sd_hout *out, uint16_t ref_type)
+{
+	const char *reason = out->reason != NULL ? out->reason : out->why;
+
+	if (res == SD_H_OK || sd_conn_dead(c))
+		return;
+	if (res == SD_H_CLOSE) {
+		sd_conn_close(c, reason);
+		return;
+	}
+	sd_conn_send_error(c, out->code, ref_type, out->ref_id, out->why);
+	if (res == SD_H_REFUSE && !sd_conn_dead(c))
+		sd_conn_drain(c, reason);
+}
+
+/* A frame to its handler. */
+static enum sd_hres
+handle_frame(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out)
+{
+	enum sd_hres res = handle_gate(c, f, out);
+
+	if (res != SD_H_OK)
+		return res;
 	switch (f->kind) {
 	case SD_K_LEGACY_MSG:
+	case SD_K_MSG:
+		return sd_handle_msg(c, f, out);
 	case SD_K_LEGACY_SENSOR:
+	case SD_K_SENSOR_BATCH:
+		return sd_handle_sensor(c, f, out);
 	case SD_K_LEGACY_FILE:
+	case SD_K_FILE_OFFER:
+	case SD_K_FILE_CHUNK:
+	case SD_K_FILE_END:
+	case SD_K_FILE_CANCEL:
+		return sd_handle_file(c, f, out);
 	case SD_K_HELLO:
-		return 0;
+		return handle_hello(c, f, out);
+	case SD_K_PING:
+		handle_ping(c, f);
+		return SD_H_OK;
+	case SD_K_PONG:
+		return SD_H_OK;
 	default:
-		break;
+		return handle_unexpected(c, f, out);
 	}
-	c->ext = 1;		/* it speaks frames: the answer is one */
-	sd_conn_send_error(c, SD_EC_AUTH, f->type, 0,
-	    "HELLO with the token first");
-	sd_conn_drain(c, "extension frame before HELLO");
-	return 1;
 }
 
 void
 sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
     const struct sd_frame *f)
 {
+	struct sd_hout out = { 0, 0, NULL, "" };
+	enum sd_hres res;
+
 	switch (ev) {
 	case SD_DEC_ERROR:
-		handle_bad(c, f);
-		return;
+		res = handle_bad(c, f, &out);
+		break;
 	case SD_DEC_DATA:
 		sd_handle_file_data(c, f);
 		return;
@@ -198,37 +278,9 @@ sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
 		sd_handle_file_body_end(c, f);
 		return;
 	default:
+		c->frames_in++;
+		res = handle_frame(c, f, &out);
 		break;
 	}
-	c->frames_in++;
-	if (sd_admit_legacy_refused(c, f) || handle_refused(c, f))
-		return;
-	switch (f->kind) {
-	case SD_K_LEGACY_MSG:
-	case SD_K_MSG:
-		sd_handle_msg(c, f);
-		break;
-	case SD_K_LEGACY_SENSOR:
-	case SD_K_SENSOR_BATCH:
-		sd_handle_sensor(c, f);
-		break;
-	case SD_K_LEGACY_FILE:
-	case SD_K_FILE_OFFER:
-	case SD_K_FILE_CHUNK:
-	case SD_K_FILE_END:
-	case SD_K_FILE_CANCEL:
-		sd_handle_file(c, f);
-		break;
-	case SD_K_HELLO:
-		handle_hello(c, f);
-		break;
-	case SD_K_PING:
-		handle_ping(c, f);
-		break;
-	case SD_K_PONG:
-		break;
-	default:
-		handle_unexpected(c, f);
-		break;
-	}
+	handle_outcome(c, res, &out, f->type);
 }

@@ -6,30 +6,60 @@
 #ifndef SD_HANDLE_H
 #define SD_HANDLE_H
 
+#include <stdint.h>
+
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
+#include "sd_util.h"
 
 struct sd_conn;
+
+/* What a handler made of its frame. Handlers do not answer errors
+ * themselves: they say so here, and sd_handle_event() alone turns it
+ * into the ERROR frame an extension client hears and, for a refusal,
+ * the drain (the connection closes once the answer is out), as
+ * mosquitto's handle__packet acts on its handlers' return codes. */
+enum sd_hres {
+	SD_H_OK,		/* handled: nothing more to say */
+	SD_H_ERROR,		/* answer an ERROR, and go on */
+	SD_H_REFUSE,		/* answer an ERROR, then close */
+	SD_H_CLOSE		/* close now, without an answer */
+};
+
+struct sd_hout {
+	uint16_t	 code;		/* SD_EC_* */
+	uint32_t	 ref_id;	/* the transfer or message, or 0 */
+	const char	*reason;	/* for the log, when not why */
+	char		 why[SD_ERR_LEN];	/* what the client hears */
+};
+
+/* Fill out and return res, so a handler ends with "return
+ * sd_handle_say(out, SD_H_ERROR, SD_EC_OFFSET, id, "...");". */
+enum sd_hres sd_handle_say(struct sd_hout *out, enum sd_hres res,
+    uint16_t code, uint32_t ref_id, const char *why);
 
 /* Handle one decoded event of c (sd_handle.c). */
 void sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
     const struct sd_frame *f);
 
 /* sd_handle_msg.c */
-void sd_handle_msg(struct sd_conn *c, const struct sd_frame *f);
+enum sd_hres sd_handle_msg(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out);
 /* Expand the reply format for text; a malloc'd string and its length. */
 char *sd_handle_reply_text(const struct sd_conn *c, const char *text,
     size_t len, size_t *out_len);
 
 /* sd_handle_file.c */
-void sd_handle_file(struct sd_conn *c, const struct sd_frame *f);
+enum sd_hres sd_handle_file(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out);
 void sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f);
 void sd_handle_file_body_end(struct sd_conn *c, const struct sd_frame *f);
 /* The file store's callbacks (struct sd_files_cbs; arg: the server). */
 extern const struct sd_files_cbs sd_handle_file_cbs;
 
 /* sd_handle_sensor.c */
-void sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f);
+enum sd_hres sd_handle_sensor(struct sd_conn *c,
+    const struct sd_frame *f, struct sd_hout *out);
 /* The spool takes readings again: send c its pending ACK and release
  * its SD_HOLD_SPOOL. */
 void sd_handle_sensor_resume(struct sd_conn *c);

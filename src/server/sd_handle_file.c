@@ -57,8 +57,9 @@ file_legacy_begin(struct sd_conn *c, const struct sd_frame *f)
 	c->body = c->lxfer;
 }
 
-static void
-file_offer(struct sd_conn *c, const struct sd_file_offer *o)
+static enum sd_hres
+file_offer(struct sd_conn *c, const struct sd_file_offer *o,
+    struct sd_hout *out)
 {
 	struct sd_file_accept a = { o->xfer, 0 };
 	static const uint8_t nodev[SD_MAC_LEN];
@@ -68,16 +69,12 @@ file_offer(struct sd_conn *c, const struct sd_file_offer *o)
 	size_t n;
 	int rc;
 
-	if (c->xfer != NULL) {
-		sd_conn_send_error(c, SD_EC_UNEXPECTED, SD_T_FILE_OFFER,
+	if (c->xfer != NULL)
+		return sd_handle_say(out, SD_H_ERROR, SD_EC_UNEXPECTED,
 		    o->xfer, "one transfer at a time");
-		return;
-	}
-	if (o->size > c->srv->cfg->max_file) {
-		sd_conn_send_error(c, SD_EC_TOO_LARGE, SD_T_FILE_OFFER,
+	if (o->size > c->srv->cfg->max_file)
+		return sd_handle_say(out, SD_H_ERROR, SD_EC_TOO_LARGE,
 		    o->xfer, "file larger than the server takes");
-		return;
-	}
 	who.client = c->id;
 	who.dev = c->has_dev ? c->dev : nodev;
 	who.addr = c->peer;
@@ -85,75 +82,82 @@ file_offer(struct sd_conn *c, const struct sd_file_offer *o)
 	rc = sd_files_offer(c->srv->files, &who, o, &c->xfer, err);
 	if (rc != SD_OK) {
 		c->xfer = NULL;
-		sd_conn_send_error(c, rc == SD_ERR_TOOBIG ? SD_EC_LIMIT :
-		    SD_EC_IO, SD_T_FILE_OFFER, o->xfer, err);
-		return;
+		return sd_handle_say(out, SD_H_ERROR, rc == SD_ERR_TOOBIG ?
+		    SD_EC_LIMIT : SD_EC_IO, o->xfer, err);
 	}
 	a.offset = c->xfer->done;
 	if (sd_proto_enc_file_accept(buf, sizeof(buf), &a, &n) == SD_OK)
 		sd_conn_write(c, buf, n);
+	return SD_H_OK;
 }
 
-/* The transfer a frame names, or NULL after telling the client. */
+/* The transfer a frame names, or NULL (no_transfer() says so). */
 static struct sd_xfer *
-file_named(struct sd_conn *c, uint16_t type, uint32_t xfer)
+file_named(struct sd_conn *c, uint32_t xfer)
 {
-	if (c->xfer != NULL && c->xfer->xfer_id == xfer)
-		return c->xfer;
-	sd_conn_send_error(c, SD_EC_NO_TRANSFER, type, xfer,
-	    "no such transfer");
-	return NULL;
+	return c->xfer != NULL && c->xfer->xfer_id == xfer ? c->xfer : NULL;
 }
 
-static void
-file_chunk(struct sd_conn *c, const struct sd_file_chunk *k)
+static enum sd_hres
+no_transfer(struct sd_hout *out, uint32_t xfer)
 {
-	struct sd_xfer *x = file_named(c, SD_T_FILE_CHUNK, k->xfer);
+	return sd_handle_say(out, SD_H_ERROR, SD_EC_NO_TRANSFER, xfer,
+	    "no such transfer");
+}
+
+static enum sd_hres
+file_chunk(struct sd_conn *c, const struct sd_file_chunk *k,
+    struct sd_hout *out)
+{
+	struct sd_xfer *x = file_named(c, k->xfer);
 
 	c->body = NULL;
 	if (x == NULL)
-		return;
+		return no_transfer(out, k->xfer);
 	if (k->offset != x->done || k->len > x->size - x->done) {
-		/* Forget x before the answer: writing may close c. */
 		sd_files_abort(c->srv->files, x, "chunk out of order");
 		c->xfer = NULL;
-		sd_conn_send_error(c, SD_EC_OFFSET, SD_T_FILE_CHUNK, k->xfer,
+		return sd_handle_say(out, SD_H_ERROR, SD_EC_OFFSET, k->xfer,
 		    "chunk is not the next part of the file");
-		return;
 	}
 	c->body = x;
+	return SD_H_OK;
 }
 
-static void
-file_end(struct sd_conn *c, const struct sd_file_end *e)
+static enum sd_hres
+file_end(struct sd_conn *c, const struct sd_file_end *e,
+    struct sd_hout *out)
 {
-	struct sd_xfer *x = file_named(c, SD_T_FILE_END, e->xfer);
+	struct sd_xfer *x = file_named(c, e->xfer);
 
 	if (x == NULL)
-		return;
+		return no_transfer(out, e->xfer);
 	c->xfer = NULL;		/* the store's now; RESULT comes later */
 	c->answers_owed++;
 	sd_files_finish(c->srv->files, x, e->size, e->xxh3);
+	return SD_H_OK;
 }
 
-static void
-file_cancel(struct sd_conn *c, const struct sd_file_cancel *k)
+static enum sd_hres
+file_cancel(struct sd_conn *c, const struct sd_file_cancel *k,
+    struct sd_hout *out)
 {
-	struct sd_xfer *x = file_named(c, SD_T_FILE_CANCEL, k->xfer);
+	struct sd_xfer *x = file_named(c, k->xfer);
 	char name[256];
 	uint64_t done;
 
 	if (x == NULL)
-		return;
+		return no_transfer(out, k->xfer);
 	snprintf(name, sizeof(name), "%s", x->name);
 	done = x->done;
 	sd_files_abort(c->srv->files, x, "cancelled by the client");
 	c->xfer = NULL;
 	file_result(c, k->xfer, SD_FILE_CANCELLED, done, 0, name);
+	return SD_H_OK;
 }
 
-/* x failed: c drops it, and its sender hears why (the caller aborts
- * it). */
+/* x failed in the store, outside any handler: c drops it, and its
+ * sender hears why (the caller aborts it). */
 static void
 file_forget(struct sd_conn *c, struct sd_xfer *x, const char *why)
 {
@@ -169,25 +173,22 @@ file_forget(struct sd_conn *c, struct sd_xfer *x, const char *why)
 	}
 }
 
-void
-sd_handle_file(struct sd_conn *c, const struct sd_frame *f)
+enum sd_hres
+sd_handle_file(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out)
 {
 	switch (f->kind) {
 	case SD_K_LEGACY_FILE:
 		file_legacy_begin(c, f);
-		break;
+		return SD_H_OK;
 	case SD_K_FILE_OFFER:
-		file_offer(c, &f->u.offer);
-		break;
+		return file_offer(c, &f->u.offer, out);
 	case SD_K_FILE_CHUNK:
-		file_chunk(c, &f->u.chunk);
-		break;
+		return file_chunk(c, &f->u.chunk, out);
 	case SD_K_FILE_END:
-		file_end(c, &f->u.end);
-		break;
+		return file_end(c, &f->u.end, out);
 	default:
-		file_cancel(c, &f->u.cancel);
-		break;
+		return file_cancel(c, &f->u.cancel, out);
 	}
 }
 

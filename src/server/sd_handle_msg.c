@@ -62,8 +62,9 @@ sd_handle_reply_text(const struct sd_conn *c, const char *text, size_t len,
 	return out;
 }
 
-void
-sd_handle_msg(struct sd_conn *c, const struct sd_frame *f)
+enum sd_hres
+sd_handle_msg(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out)
 {
 	struct sd_event e = { .kind = SD_EV_MESSAGE };
 	const char *text;
@@ -93,10 +94,9 @@ sd_handle_msg(struct sd_conn *c, const struct sd_frame *f)
 	sd_events_fire(c->srv->events, &e);
 
 	reply = sd_handle_reply_text(c, text, len, &n);
-	if (reply == NULL) {
-		sd_conn_close(c, "out of memory");
-		return;
-	}
+	if (reply == NULL)
+		return sd_handle_say(out, SD_H_CLOSE, 0, 0, "out of memory");
 	sd_conn_send_text(c, SD_TEXT_REPLY, ref, reply, n);
 	free(reply);
+	return SD_H_OK;
 }

@@ -73,11 +73,15 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 	sd_conn_hold(c, SD_HOLD_SPOOL);
 }
 
-void
-sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f)
+/* A reading that cannot be stored is an event, not an answer: the
+ * device cannot do better by hearing it. */
+enum sd_hres
+sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out)
 {
 	struct sd_reading_in r = { 0 };
 
+	(void)out;
 	if (f->kind == SD_K_SENSOR_BATCH)
 		sensor_batch(c, &f->u.batch);
 	else {
@@ -94,6 +98,7 @@ sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f)
 	}
 	if (sd_pipeline_full(c->srv->pipe))
 		sd_conn_hold(c, SD_HOLD_SPOOL);
+	return SD_H_OK;
 }
 
 void
