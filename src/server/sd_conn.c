@@ -218,6 +218,18 @@ fail:
 	return NULL;
 }
 
+struct sd_conn *
+sd_conn_find(struct sd_server *srv, uint32_t id)
+{
+	struct sd_conn *c;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (c->id == id)
+			return c;
+	}
+	return NULL;
+}
+
 /* Free the connections closed since the last turn. Nothing up the stack
  * holds one here: this runs from its own event, never from inside a
  * connection's callback. */

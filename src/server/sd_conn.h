@@ -93,6 +93,10 @@ struct sd_conn *sd_conn_new(struct sd_server *srv, struct sd_listener *lst,
  * connection from the loop. */
 void sd_conn_close(struct sd_conn *c, const char *reason);
 
+/* The open (or draining) connection with id, or NULL: for answers that
+ * come back later (the file store's), whose connection may be gone. */
+struct sd_conn *sd_conn_find(struct sd_server *srv, uint32_t id);
+
 /* Free every closed connection; only from outside their callbacks. */
 void sd_conn_free_dead(struct sd_server *srv);
 

@@ -229,7 +229,7 @@ sd_handle_file_body_end(struct sd_conn *c, const struct sd_frame *f)
 static void
 file_drained(uint32_t client, void *arg)
 {
-	struct sd_conn *c = sd_server_find(arg, client);
+	struct sd_conn *c = sd_conn_find(arg, client);
 
 	if (c != NULL)
 		sd_conn_release(c, SD_HOLD_DISK);
@@ -238,7 +238,7 @@ file_drained(uint32_t client, void *arg)
 static void
 file_failed(uint32_t client, struct sd_xfer *x, const char *why, void *arg)
 {
-	struct sd_conn *c = sd_server_find(arg, client);
+	struct sd_conn *c = sd_conn_find(arg, client);
 
 	if (c != NULL)
 		file_forget(c, x, why);
@@ -249,7 +249,7 @@ static void
 file_finished(const struct sd_files_result *r, void *arg)
 {
 	struct sd_server *srv = arg;
-	struct sd_conn *c = sd_server_find(srv, r->client);
+	struct sd_conn *c = sd_conn_find(srv, r->client);
 
 	if (r->status == SD_FILE_OK)
 		srv->totals.files++;

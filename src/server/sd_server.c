@@ -359,18 +359,6 @@ sd_server_free(struct sd_server *srv)
 	free(srv);
 }
 
-struct sd_conn *
-sd_server_find(struct sd_server *srv, uint32_t id)
-{
-	struct sd_conn *c;
-
-	TAILQ_FOREACH(c, &srv->conns, entry) {
-		if (c->id == id)
-			return c;
-	}
-	return NULL;
-}
-
 int
 sd_server_broadcast(struct sd_server *srv, const char *text, size_t len)
 {
@@ -398,7 +386,7 @@ int
 sd_server_send(struct sd_server *srv, uint32_t id, const char *text,
     size_t len)
 {
-	struct sd_conn *c = sd_server_find(srv, id);
+	struct sd_conn *c = sd_conn_find(srv, id);
 
 	if (c == NULL || c->state != SD_CONN_OPEN)
 		return SD_ERR_INVAL;
@@ -409,7 +397,7 @@ int
 sd_server_kick(struct sd_server *srv, uint32_t id)
 {
 	struct sd_event e = { .kind = SD_EV_KICK };
-	struct sd_conn *c = sd_server_find(srv, id);
+	struct sd_conn *c = sd_conn_find(srv, id);
 
 	if (c == NULL)
 		return SD_ERR_INVAL;

@@ -7,6 +7,12 @@
  * front ends (headless logger, control socket, dashboard) never touch
  * the structures below, they read snapshots (sd_server_foreach_client,
  * the status accessors) and make requests.
+ *
+ * Calls go one way: server -> listen -> conn -> handle -> {files,
+ * pipeline}. The modules below read the shared state here (settings,
+ * totals, the bus) but call nothing back in this file; answers that
+ * come later (the file store's) find their connection with
+ * sd_conn_find().
  */
 #ifndef SD_SERVER_H
 #define SD_SERVER_H
@@ -96,9 +102,6 @@ int sd_server_kick(struct sd_server *srv, uint32_t id);
 /* Stop accepting; let transfers finish for the shutdown timeout, then
  * close every client, flush and break the loop. */
 void sd_server_shutdown(struct sd_server *srv, const char *reason);
-
-/* Find a client by id. */
-struct sd_conn *sd_server_find(struct sd_server *srv, uint32_t id);
 
 /* Per-port state for status. */
 struct sd_port_status {
