@@ -40,7 +40,8 @@ enum sd_ev_kind {
 	SD_EV_COUNT
 };
 
-/* Fields; each kind uses the ones sd_event_fields() names. */
+/* Fields; each kind uses the ones its row of sd_ev_info (sd_events.c)
+ * names. */
 struct sd_event {
 	enum sd_ev_kind	 kind;
 	int64_t		 time_ns;	/* set by sd_events_fire() */

@@ -5,8 +5,8 @@
  *
  * Everything an operator may want to see goes out on srv->events; the
  * front ends (headless logger, control socket, dashboard) never touch
- * the structures below, they read snapshots (sd_server_foreach_client,
- * the status accessors) and make requests.
+ * the structures below: they read answers (sd_ctl_answer: status,
+ * clients, sensors; sd_server_port for the ports) and make requests.
  *
  * Calls go one way: server -> listen -> conn -> handle -> {files,
  * pipeline}. The modules below read the shared state here (settings,
