@@ -1,23 +1,18 @@
 /*
- * tui_client.c: the client's screen (see tui_client.h). Key handlers
- * change state and mark the screen dirty; a timer redraws at most ten
- * times a second, only when something changed.
+ * tui_client.c: the client's screen (see tui_client.h). It runs on a
+ * tui_loop: key handlers change state and return reactions (redraw,
+ * clear, quit), and the loop draws at most ten times a second, only when
+ * something changed.
  */
-#include <event2/event.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tui_client.h"
 #include "tui_line.h"
+#include "tui_loop.h"
 #include "tui_picker.h"
-#include "tui_term.h"
 
-#define MIN_W		80
-#define MIN_H		24
-#define REDRAW_MS	100
 #define CONV_MAX	2000	/* entries kept: a ring */
 #define CONV_TEXT	512	/* bytes of an entry's text */
 
@@ -46,12 +41,7 @@ struct conv_entry {
 struct tui_client {
 	struct event_base	*base;
 	struct tui_client_link	 link;
-	struct tui_term		 term;
-	struct event		*input;
-	struct event		*winch;
-	struct event		*redraw;
-	int			 dirty;
-	int64_t			 drawn_ns;
+	struct tui_loop		 loop;		/* terminal, keys, redraw */
 	int			 mode;
 	int			 legacy;
 	int			 reconnect;
@@ -92,8 +82,6 @@ struct tui_client {
 	char			 s_msg[128];
 };
 
-static struct tui_client *active;	/* alive: a quit frees it */
-
 /* The conversation. */
 
 static struct conv_entry *
@@ -125,7 +113,7 @@ conv_add(struct tui_client *t, int kind, const char *text, size_t len)
 			e->text[i] = ' ';
 	if (t->back > 0)
 		t->back++;	/* a reader scrolled up stays where he is */
-	t->dirty = 1;
+	tui_loop_redraw(&t->loop);
 	return t->conv_seq++;
 }
 
@@ -151,18 +139,18 @@ draw_header(struct tui_client *t, int w)
 	if (ok)
 		tui_fmt_dur((tui_now_ns() - t->since_ns) / 1000000000, dur,
 		    sizeof(dur));
-	tui_attr_on(&t->term, TUI_C_HEADER, A_REVERSE);
+	tui_attr_on(&t->loop.term, TUI_C_HEADER, A_REVERSE);
 	tui_fill(0, 0, w);
 	snprintf(line, sizeof(line), " sockdeck  %s  ", target);
 	tui_put(0, 0, w, line);
-	tui_attr_off(&t->term, TUI_C_HEADER, A_REVERSE);
+	tui_attr_off(&t->loop.term, TUI_C_HEADER, A_REVERSE);
 	/* The state word in its own colour; never colour alone. */
-	tui_attr_on(&t->term, ok ? TUI_C_OK : (strcmp(t->state,
+	tui_attr_on(&t->loop.term, ok ? TUI_C_OK : (strcmp(t->state,
 	    "unconnected") == 0 ? TUI_C_BAD : TUI_C_WARN), A_BOLD);
-	snprintf(line, sizeof(line), "%s %s", t->term.utf8 ? "\xe2\x97\x8f" :
-	    "*", t->state);
+	snprintf(line, sizeof(line), "%s %s", t->loop.term.utf8 ?
+	    "\xe2\x97\x8f" : "*", t->state);
 	tui_put(0, (int)strlen(target) + 12, w, line);
-	tui_attr_off(&t->term, ok ? TUI_C_OK : (strcmp(t->state,
+	tui_attr_off(&t->loop.term, ok ? TUI_C_OK : (strcmp(t->state,
 	    "unconnected") == 0 ? TUI_C_BAD : TUI_C_WARN), A_BOLD);
 	snprintf(line, sizeof(line), "%s%s%s%s%s  %s%s", ok ? " (" : "",
 	    ok ? t->proto : "", ok ? ", " : "", ok ? dur : "", ok ? ")" : "",
@@ -172,10 +160,10 @@ draw_header(struct tui_client *t, int w)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 		    "  sent %llu  recv %llu", (unsigned long long)t->sent,
 		    (unsigned long long)t->recv);
-	tui_attr_on(&t->term, TUI_C_HEADER, A_REVERSE);
+	tui_attr_on(&t->loop.term, TUI_C_HEADER, A_REVERSE);
 	tui_put(0, (int)strlen(target) + 14 + (int)strlen(t->state), w,
 	    line);
-	tui_attr_off(&t->term, TUI_C_HEADER, A_REVERSE);
+	tui_attr_off(&t->loop.term, TUI_C_HEADER, A_REVERSE);
 }
 
 /* Row 1: Server and Port, editable after ^O, and the last reason. */
@@ -192,9 +180,9 @@ draw_bar(struct tui_client *t, int w)
 	    "off");
 	tui_put(1, BAR_RECONNECT, w - BAR_RECONNECT, line);
 	if (t->reason[0] != '\0') {
-		tui_attr_on(&t->term, TUI_C_BAD, A_BOLD);
+		tui_attr_on(&t->loop.term, TUI_C_BAD, A_BOLD);
 		tui_put(1, BAR_REASON, w - BAR_REASON, t->reason);
-		tui_attr_off(&t->term, TUI_C_BAD, A_BOLD);
+		tui_attr_off(&t->loop.term, TUI_C_BAD, A_BOLD);
 	}
 	if (!editing) {
 		snprintf(port, sizeof(port), "%d", t->port);
@@ -223,7 +211,7 @@ fmt_xfer(struct tui_client *t, char *buf, size_t len)
 	double r = secs > 0.05 && t->xf_base != UINT64_MAX ?
 	    (double)(t->xf_done - t->xf_base) / secs : 0;
 
-	tui_bar(&t->term, f, b, 20);
+	tui_bar(&t->loop.term, f, b, 20);
 	tui_fmt_bytes((double)t->xf_done, done, sizeof(done));
 	tui_fmt_bytes((double)t->xf_size, size, sizeof(size));
 	tui_fmt_bytes(r, rate, sizeof(rate));
@@ -248,7 +236,7 @@ draw_conv(struct tui_client *t, int y, int h, int w)
 	n = t->conv_seq < CONV_MAX ? (size_t)t->conv_seq : CONV_MAX;
 	if (t->back + rows > n)
 		t->back = n > rows ? n - rows : 0;
-	tui_box(&t->term, y, 0, h, w, t->back ? "Conversation - scrolled" :
+	tui_box(&t->loop.term, y, 0, h, w, t->back ? "Conversation - scrolled" :
 	    "Conversation", 0);
 	first = t->conv_seq - (n < rows ? n : rows) - t->back;
 	for (i = 0; i < rows && first + i < t->conv_seq - t->back; i++) {
@@ -265,10 +253,10 @@ draw_conv(struct tui_client *t, int y, int h, int w)
 		    say_names[e->kind], text);
 		bad = e->kind == TUI_SAY_ERROR || e->failed;
 		if (bad)
-			tui_attr_on(&t->term, TUI_C_BAD, A_BOLD);
+			tui_attr_on(&t->loop.term, TUI_C_BAD, A_BOLD);
 		tui_put(y + 1 + (int)i, 1, w - 2, line);
 		if (bad)
-			tui_attr_off(&t->term, TUI_C_BAD, A_BOLD);
+			tui_attr_off(&t->loop.term, TUI_C_BAD, A_BOLD);
 	}
 }
 
@@ -307,7 +295,7 @@ static const char *const keys_sensor[][2] = {
 static void
 draw_footer(struct tui_client *t, int y, int w)
 {
-#define KEYS(k)	tui_keybar(&t->term, y, w, k, sizeof(k) / sizeof(k[0]))
+#define KEYS(k)	tui_keybar(&t->loop.term, y, w, k, sizeof(k) / sizeof(k[0]))
 	switch (t->mode) {
 	case M_CONNECT:
 		KEYS(keys_connect);
@@ -335,13 +323,13 @@ draw_sensor_form(struct tui_client *t, int y, int x, int h, int w)
 
 	for (i = 0; i < h; i++)
 		tui_fill(y + i, x, w);
-	tui_box(&t->term, y, x, h, w, "Sensors", 1);
+	tui_box(&t->loop.term, y, x, h, w, "Sensors", 1);
 	for (i = 0; i < F_COUNT; i++) {
 		if (i == t->sfield)
-			tui_attr_on(&t->term, TUI_C_KEY, A_REVERSE);
+			tui_attr_on(&t->loop.term, TUI_C_KEY, A_REVERSE);
 		tui_put(y + 2 + i, x + 2, 9, labels[i]);
 		if (i == t->sfield)
-			tui_attr_off(&t->term, TUI_C_KEY, A_REVERSE);
+			tui_attr_off(&t->loop.term, TUI_C_KEY, A_REVERSE);
 	}
 	snprintf(line, sizeof(line), "< %s >   (once, constant, walk, sine)",
 	    mode_names[t->s_mode]);
@@ -376,24 +364,13 @@ static const char *const help_lines[] = {
 	"F10, ^C           quit",
 };
 
+/* The whole screen, h x w (the loop has checked it fits). */
 static void
-draw(struct tui_client *t)
+draw(void *arg, int h, int w)
 {
-	int h, w, ch;
+	struct tui_client *t = arg;
+	int ch = h - 5;
 
-	getmaxyx(stdscr, h, w);
-	erase();
-	if (w < MIN_W || h < MIN_H) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "sockdeck needs at least 80x24 "
-		    "(now %dx%d)", w, h);
-		curs_set(0);
-		tui_put(0, 0, w, msg);
-		refresh();
-		return;
-	}
-	ch = h - 5;
 	draw_header(t, w);
 	draw_conv(t, 2, ch, w);
 	draw_status(t, h - 3, w);
@@ -404,14 +381,14 @@ draw(struct tui_client *t)
 	switch (t->mode) {
 	case M_HELP:
 		draw_bar(t, w);
-		tui_help(&t->term, h, w, help_lines,
+		tui_help(&t->loop.term, h, w, help_lines,
 		    sizeof(help_lines) / sizeof(help_lines[0]));
 		curs_set(0);
 		break;
 	case M_FILE:
 		draw_bar(t, w);
 		tui_line_draw(&t->line, h - 2, 3, w - 4, 0);
-		tui_picker_draw(&t->picker, &t->term, 2, 0, ch, w);
+		tui_picker_draw(&t->picker, &t->loop.term, 2, 0, ch, w);
 		break;
 	case M_SENSOR:
 		draw_bar(t, w);
@@ -427,27 +404,20 @@ draw(struct tui_client *t)
 		tui_line_draw(&t->line, h - 2, 3, w - 4, 1);
 		break;
 	}
-	refresh();
 }
 
-static void
-redraw_cb(evutil_socket_t fd, short what, void *arg)
+/* Draw although nothing was marked: a transfer's rate moves on its own,
+ * and a connection's age once a second. */
+static int
+stale(void *arg, int64_t drawn_ns)
 {
 	struct tui_client *t = arg;
 
-	(void)fd;
-	(void)what;
-	/* A transfer's rate moves on its own, and a connection's age
-	 * once a second. */
-	if (!t->dirty && !t->xf_active && (strcmp(t->state, "connected") ||
-	    tui_now_ns() - t->drawn_ns < 1000000000))
-		return;
-	t->dirty = 0;
-	t->drawn_ns = tui_now_ns();
-	draw(t);
+	return t->xf_active || (strcmp(t->state, "connected") == 0 &&
+	    tui_now_ns() - drawn_ns >= 1000000000);
 }
 
-/* Keys. */
+/* Keys: each handler changes state and returns tui_loop reactions. */
 
 /* Enter on the input line. */
 static void
@@ -496,7 +466,8 @@ pick_recent(struct tui_client *t, size_t i)
 	tui_line_set(&t->f_port, colon + 1);
 }
 
-static void
+/* A key in the connection bar (after ^O). */
+static int
 key_connect(struct tui_client *t, int code, wint_t ch)
 {
 	char host[1024], port[64], *end;
@@ -517,7 +488,7 @@ key_connect(struct tui_client *t, int code, wint_t ch)
 		if (host[0] == '\0' || *end != '\0' || p < 1 || p > 65535) {
 			snprintf(t->reason, sizeof(t->reason), "a host and a "
 			    "port from 1 to 65535, please");
-			return;
+			return TUI_REDRAW;
 		}
 		t->mode = M_INPUT;
 		t->link.connect_to(t->link.ctx, host, (int)p);
@@ -529,9 +500,11 @@ key_connect(struct tui_client *t, int code, wint_t ch)
 		pick_recent(t, t->rpos);
 	} else
 		tui_line_key(t->cfield ? &t->f_port : &t->f_host, code, ch);
+	return TUI_REDRAW;
 }
 
-static void
+/* A key in the file picker (after ^F). */
+static int
 key_file(struct tui_client *t, int code, wint_t ch)
 {
 	char path[PATH_MAX * 2];
@@ -549,6 +522,7 @@ key_file(struct tui_client *t, int code, wint_t ch)
 	default:
 		break;
 	}
+	return TUI_REDRAW;
 }
 
 /* Enter in the sensor form. */
@@ -583,7 +557,8 @@ sensor_submit(struct tui_client *t)
 	t->link.sensor(t->link.ctx, &r);
 }
 
-static void
+/* A key in the sensor form (after ^S). */
+static int
 key_sensor(struct tui_client *t, int code, wint_t ch)
 {
 	t->s_msg[0] = '\0';
@@ -603,70 +578,65 @@ key_sensor(struct tui_client *t, int code, wint_t ch)
 		t->s_mode = (t->s_mode + 3) % 4;
 	else if (t->sfield != F_MODE)
 		tui_line_key(&t->s_field[t->sfield], code, ch);
+	return TUI_REDRAW;
 }
 
-static void
-quit(struct tui_client *t)
-{
-	t->link.quit(t->link.ctx);
-}
-
-/* A control key on the input line; 1 when it was one of ours. */
+/* A control key on the input line; TUI_OK when it is not one of ours. */
 static int
 key_ctrl(struct tui_client *t, wint_t ch)
 {
 	switch (ch) {
 	case 15:			/* ^O */
 		open_connect(t);
-		return 1;
+		return TUI_REDRAW;
 	case 4:				/* ^D */
 		t->link.disconnect(t->link.ctx);
-		return 1;
+		return TUI_REDRAW;
 	case 6:				/* ^F */
 		tui_picker_open(&t->picker);
 		t->mode = M_FILE;
-		return 1;
+		return TUI_REDRAW;
 	case 19:			/* ^S */
 		t->sfield = F_VALUE;
 		t->s_msg[0] = '\0';
 		t->mode = M_SENSOR;
-		return 1;
+		return TUI_REDRAW;
 	case 18:			/* ^R */
 		t->reconnect = !t->reconnect;
 		t->link.set_reconnect(t->link.ctx, t->reconnect);
-		return 1;
+		return TUI_REDRAW;
 	case 12:			/* ^L */
-		clear();
-		return 1;
+		return TUI_CLEAR;
 	case 27:			/* Esc */
 		t->link.cancel(t->link.ctx);
-		return 1;
+		return TUI_REDRAW;
 	case '\r':
 	case '\n':
 		input_enter(t);
-		return 1;
+		return TUI_REDRAW;
 	default:
-		return 0;
+		return TUI_OK;
 	}
 }
 
-static void
+/* A key on the input line. */
+static int
 key_input(struct tui_client *t, int code, wint_t ch)
 {
-	int rows = LINES - 7;
+	int rows = LINES - 7, r;
 
 	if (!code && ch == '?' && t->line.len == 0) {
 		t->mode = M_HELP;
-		return;
+		return TUI_REDRAW;
 	}
-	if (!code && key_ctrl(t, ch))
-		return;
 	if (!code) {
-		tui_line_key(&t->line, 0, ch);
-		return;
+		r = key_ctrl(t, ch);
+		if (r == TUI_OK)
+			tui_line_key(&t->line, 0, ch);
+		return TUI_REDRAW | r;
 	}
 	if (tui_line_key(&t->line, 1, ch))
-		return;
+		return TUI_REDRAW;
 	switch (ch) {
 	case KEY_UP:
 		tui_hist_move(&t->hist, &t->line, -1);
@@ -684,20 +654,22 @@ key_input(struct tui_client *t, int code, wint_t ch)
 		input_enter(t);
 		break;
 	default:
-		break;
+		return TUI_OK;
 	}
+	return TUI_REDRAW;
 }
 
-static void
-key(struct tui_client *t, int code, wint_t ch)
+/* The loop's key hook. */
+static int
+key(void *arg, int code, wint_t ch)
 {
-	if (code && (ch == KEY_F(10))) {
-		quit(t);
-		return;
-	}
+	struct tui_client *t = arg;
+
+	if (code && (ch == KEY_F(10)))
+		return TUI_QUIT | TUI_REDRAW;
 	if (code && (ch == KEY_F(1))) {
 		t->mode = t->mode == M_HELP ? M_INPUT : M_HELP;
-		return;
+		return TUI_REDRAW;
 	}
 	if (code && ch == KEY_MOUSE) {
 		MEVENT me;
@@ -709,56 +681,40 @@ key(struct tui_client *t, int code, wint_t ch)
 			else if ((me.bstate & BUTTON5_PRESSED))
 				t->back = t->back > 3 ? t->back - 3 : 0;
 		}
-		return;
+		return TUI_REDRAW;
 	}
 	switch (t->mode) {
 	case M_HELP:
 		t->mode = M_INPUT;
-		break;
+		return TUI_REDRAW;
 	case M_CONNECT:
-		key_connect(t, code, ch);
-		break;
+		return key_connect(t, code, ch);
 	case M_FILE:
-		key_file(t, code, ch);
-		break;
+		return key_file(t, code, ch);
 	case M_SENSOR:
-		key_sensor(t, code, ch);
-		break;
+		return key_sensor(t, code, ch);
 	default:
-		key_input(t, code, ch);
-		break;
+		return key_input(t, code, ch);
 	}
 }
 
+/* The loop's quit hook: F10. */
 static void
-input_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tui_client *t = arg;
-	wint_t ch;
-	int rc;
-
-	(void)fd;
-	(void)what;
-	while ((rc = get_wch(&ch)) != ERR) {
-		if (rc == KEY_CODE_YES && ch == KEY_RESIZE)
-			continue;
-		key(t, rc == KEY_CODE_YES, ch);
-		if (active != t)
-			return;		/* quit freed us */
-		t->dirty = 1;
-	}
-}
-
-static void
-winch_cb(evutil_socket_t fd, short what, void *arg)
+quit(void *arg)
 {
 	struct tui_client *t = arg;
 
-	(void)fd;
-	(void)what;
-	tui_term_resize();
-	t->dirty = 1;
+	t->link.quit(t->link.ctx);
 }
+
+static const struct tui_loop_ops client_ops = {
+	.name = "sockdeck",
+	.wide = 1,
+	.key = key,
+	.draw = draw,
+	.stale = stale,
+	.quit = quit,
+};
 
 /* The program's side. */
 
@@ -766,18 +722,17 @@ struct tui_client *
 tui_client_new(struct event_base *base, const struct tui_client_link *link,
     const struct tui_client_info *info)
 {
-	struct timeval redraw = { 0, REDRAW_MS * 1000 };
 	struct tui_client *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
 	t->conv = calloc(CONV_MAX, sizeof(*t->conv));
-	if (t->conv == NULL || tui_term_open(&t->term) != 0) {
+	if (t->conv == NULL ||
+	    tui_loop_init(&t->loop, base, &client_ops, t) != 0) {
 		free(t->conv);
 		free(t);
 		return NULL;
 	}
-	active = t;
 	t->base = base;
 	t->link = *link;
 	t->legacy = info->legacy;
@@ -791,18 +746,6 @@ tui_client_new(struct event_base *base, const struct tui_client_link *link,
 	    info->port);
 	tui_line_set(&t->s_field[F_VALUE], "20");
 	tui_line_set(&t->s_field[F_RATE], "10");
-	t->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
-	    input_cb, t);
-	t->winch = evsignal_new(base, SIGWINCH, winch_cb, t);
-	t->redraw = event_new(base, -1, EV_PERSIST, redraw_cb, t);
-	if (t->input == NULL || t->winch == NULL || t->redraw == NULL) {
-		tui_client_free(t);
-		return NULL;
-	}
-	event_add(t->input, NULL);
-	event_add(t->winch, NULL);
-	event_add(t->redraw, &redraw);
-	t->dirty = 1;
 	return t;
 }
 
@@ -811,15 +754,7 @@ tui_client_free(struct tui_client *t)
 {
 	if (t == NULL)
 		return;
-	if (t->input != NULL)
-		event_free(t->input);
-	if (t->winch != NULL)
-		event_free(t->winch);
-	if (t->redraw != NULL)
-		event_free(t->redraw);
-	if (active == t)
-		active = NULL;
-	tui_term_close(&t->term);
+	tui_loop_done(&t->loop);
 	tui_picker_done(&t->picker);
 	tui_hist_free(&t->hist);
 	free(t->conv);
@@ -848,7 +783,7 @@ tui_client_state(struct tui_client *t, const char *state,
 		    "not connected", reason);
 		conv_addf(t, TUI_SAY_INFO, line);
 	}
-	t->dirty = 1;
+	tui_loop_redraw(&t->loop);
 }
 
 void
@@ -856,7 +791,7 @@ tui_client_target(struct tui_client *t, const char *host, int port)
 {
 	snprintf(t->host, sizeof(t->host), "%s", host);
 	t->port = port;
-	t->dirty = 1;
+	tui_loop_redraw(&t->loop);
 }
 
 void
@@ -867,7 +802,7 @@ tui_client_recent(struct tui_client *t, const char *const *items, size_t n)
 	t->nrecent = n < 8 ? n : 8;
 	for (i = 0; i < t->nrecent; i++)
 		snprintf(t->recent[i], sizeof(t->recent[i]), "%s", items[i]);
-	t->dirty = 1;
+	tui_loop_redraw(&t->loop);
 }
 
 void
@@ -894,7 +829,7 @@ tui_client_file_start(struct tui_client *t, const char *name,
 	t->xf_done = 0;
 	t->xf_base = UINT64_MAX;
 	t->xf_start_ns = tui_now_ns();
-	t->dirty = 1;
+	tui_loop_redraw(&t->loop);
 }
 
 void
@@ -923,14 +858,14 @@ tui_client_file_end(struct tui_client *t, int ok, const char *text)
 	if (e != NULL)
 		e->failed = !ok;
 	t->xf_active = 0;
-	t->dirty = 1;
+	tui_loop_redraw(&t->loop);
 }
 
 void
 tui_client_readings(struct tui_client *t, uint64_t sent, uint64_t acked)
 {
 	if (sent != t->rd_sent || acked != t->rd_acked)
-		t->dirty = 1;
+		tui_loop_redraw(&t->loop);
 	t->rd_sent = sent;
 	t->rd_acked = acked;
 }
@@ -940,5 +875,5 @@ tui_client_stream(struct tui_client *t, const char *desc)
 {
 	snprintf(t->stream, sizeof(t->stream), "%s", desc != NULL ? desc :
 	    "");
-	t->dirty = 1;
+	tui_loop_redraw(&t->loop);
 }

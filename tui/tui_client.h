@@ -1,7 +1,8 @@
 /*
  * tui_client.h: the sockdeck client's screen, an ncurses front end on
  * the program's event loop (stdin, SIGWINCH and a redraw timer are
- * events on it). tests/tui/SPEC-client.md says what it shows.
+ * events on it, run by tui_loop). tests/tui/SPEC-client.md says what it
+ * shows.
  *
  * It never touches a socket or the client core: what the user asks for
  * goes out through struct tui_client_link, and the program tells it
@@ -45,6 +46,7 @@ struct tui_client_link {
 	void	(*cancel)(void *ctx);
 	void	(*sensor)(void *ctx, const struct tui_sensor_req *r);
 	void	(*set_reconnect)(void *ctx, int on);
+	/* F10. It may free the screen: nothing touches it after. */
 	void	(*quit)(void *ctx);
 };
 

@@ -1,23 +1,17 @@
 /*
- * tui_dash.c: the dashboard (see tui_dash.h). Key handlers change state
- * and mark the screen dirty; a timer redraws at most ten times a second,
- * and only when something changed.
+ * tui_dash.c: the dashboard (see tui_dash.h). It runs on a tui_loop:
+ * key handlers change state and return reactions (redraw, quit), and the
+ * loop draws at most ten times a second, only when something changed.
  */
 #include <event2/event.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tui_dash.h"
+#include "tui_loop.h"
 #include "tui_model.h"
-#include "tui_term.h"
-
-#define MIN_W		80
-#define MIN_H		24
-#define REDRAW_MS	100
 
 enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
 enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT };
@@ -31,11 +25,8 @@ struct tui_dash {
 	struct tui_link		 link;
 	struct tui_model	*m;
 	char			 attached[256];
-	struct event		*input;
-	struct event		*winch;
-	struct event		*redraw;
+	struct tui_loop		 loop;		/* terminal, keys, redraw */
 	struct event		*poll;
-	int			 dirty;
 	int			 pane;		/* focused */
 	int			 bottom;	/* shown at 80x24 */
 	int			 mode;
@@ -53,12 +44,9 @@ struct tui_dash {
 		int		 y, x, h, w;
 	} at[P_COUNT];
 	size_t			 first_row;	/* client in the first row */
-	struct tui_term		 term;
 	uint32_t		 sel_id;	/* the selected client */
 	uint64_t		 paused_seq;	/* log lines seen when paused */
 };
-
-static struct tui_dash *active;		/* alive: a quit frees it */
 
 /* Sort the rows as shown and find the selected client again by its id,
  * so a key or a click acts on the row the operator sees. */
@@ -104,9 +92,9 @@ draw_header_state(struct tui_dash *d, int w)
 	if (d->gone[0] != '\0') {
 		snprintf(left, sizeof(left), " server gone: %s (q quits)",
 		    d->gone);
-		tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
+		tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
 		tui_put(1, 0, w, left);
-		tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
+		tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
 		return;
 	}
 	snprintf(right, sizeof(right), "%s%s%s%s", m->failed[0] ? "FAILED " :
@@ -124,11 +112,11 @@ draw_header_state(struct tui_dash *d, int w)
 	if (right[0] == '\0')
 		return;
 	if (m->failed[0] || m->sinks_bad || m->blocked)
-		tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
+		tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
 	tui_fill(1, w - rw - 1, rw + 1);
 	tui_put(1, w - rw, rw, right);
 	if (m->failed[0] || m->sinks_bad || m->blocked)
-		tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
+		tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
 }
 
 /* The two header lines. */
@@ -155,10 +143,10 @@ draw_header(struct tui_dash *d, int w)
 		    d->attached[0] ? " attached" : "", up, m->ports,
 		    m->nlistening, m->nports, (int)m->nclients_rows, in,
 		    m->readings_rate);
-	tui_attr_on(&d->term, TUI_C_HEADER, A_REVERSE);
+	tui_attr_on(&d->loop.term, TUI_C_HEADER, A_REVERSE);
 	tui_fill(0, 0, w);
 	tui_put(0, 0, w, line);
-	tui_attr_off(&d->term, TUI_C_HEADER, A_REVERSE);
+	tui_attr_off(&d->loop.term, TUI_C_HEADER, A_REVERSE);
 	draw_header_state(d, w);
 }
 
@@ -176,10 +164,10 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	sync_sel(d);
 	snprintf(title, sizeof(title), "Clients (%zu) \xe2\x94\x80 sort: %s",
 	    m->nclients_rows, sort_names[d->sort]);
-	if (!d->term.utf8)
+	if (!d->loop.term.utf8)
 		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
 		    m->nclients_rows, sort_names[d->sort]);
-	tui_box(&d->term, y, 0, h, w, title, d->pane == P_CLIENTS);
+	tui_box(&d->loop.term, y, 0, h, w, title, d->pane == P_CLIENTS);
 	d->at[P_CLIENTS].y = y;
 	d->at[P_CLIENTS].x = 0;
 	d->at[P_CLIENTS].h = h;
@@ -192,9 +180,9 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	else
 		snprintf(line, sizeof(line), "  %-5s %-22s %-17s %-18s %s",
 		    "id", "peer", "device", "connected", "state");
-	tui_attr_on(&d->term, TUI_C_TITLE, A_BOLD);
+	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
 	tui_put(y + 1, 1, w - 2, line);
-	tui_attr_off(&d->term, TUI_C_TITLE, A_BOLD);
+	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);
 	first = d->sel >= rows ? d->sel - rows + 1 : 0;
 	d->first_row = first;
 	for (i = 0; i < rows && first + i < m->nclients_rows; i++) {
@@ -240,7 +228,7 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0;
 	int64_t now = tui_now_ns();
 
-	tui_box(&d->term, y, x, h, w, "Transfers", d->pane == P_XFERS);
+	tui_box(&d->loop.term, y, x, h, w, "Transfers", d->pane == P_XFERS);
 	pane_at(d, P_XFERS, y, x, h, w);
 	/* Files in flight first, two lines each (as the sketch has it):
 	 * name, client, bar and percent; then bytes, rate and time left.
@@ -253,7 +241,7 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 		secs = (double)(now - t->start_ns) / 1e9;
 		r = secs > 0 ? (double)t->bytes / secs : 0;
 		room = w - 40 > 40 ? 40 : (w - 40 < 6 ? 6 : w - 40);
-		tui_bar(&d->term, f, b, (size_t)room);
+		tui_bar(&d->loop.term, f, b, (size_t)room);
 		tui_fmt_bytes((double)t->bytes, done, sizeof(done));
 		tui_fmt_bytes((double)t->size, size, sizeof(size));
 		tui_fmt_bytes(r, rate, sizeof(rate));
@@ -276,15 +264,15 @@ draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 			continue;
 		tui_fmt_bytes((double)t->size, size, sizeof(size));
 		snprintf(line, sizeof(line), "%s %-24.24s #%-4u %s %s",
-		    t->state == TUI_XFER_DONE ? (d->term.utf8 ? "\xe2\x9c\x93" :
-		    "done") : (d->term.utf8 ? "\xe2\x9c\x97" : "FAIL"), t->name,
-		    t->id, size, t->state == TUI_XFER_DONE ? "stored" :
-		    t->reason);
+		    t->state == TUI_XFER_DONE ? (d->loop.term.utf8 ?
+		    "\xe2\x9c\x93" : "done") : (d->loop.term.utf8 ?
+		    "\xe2\x9c\x97" : "FAIL"), t->name, t->id, size,
+		    t->state == TUI_XFER_DONE ? "stored" : t->reason);
 		if (t->state == TUI_XFER_FAILED)
-			tui_attr_on(&d->term, TUI_C_BAD, A_BOLD);
+			tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
 		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
 		if (t->state == TUI_XFER_FAILED)
-			tui_attr_off(&d->term, TUI_C_BAD, A_BOLD);
+			tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
 	}
 }
 
@@ -312,7 +300,7 @@ spark(struct tui_dash *d, const double *v, int n, int width, char *buf)
 		if (!isfinite(t) || t < 0 || t > 1)
 			t = 0.5;
 		k = (int)(t * 7.0 + 0.5);
-		if (d->term.utf8) {
+		if (d->loop.term.utf8) {
 			memcpy(buf + o, blocks[k], 3);
 			o += 3;
 		} else
@@ -333,7 +321,7 @@ draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 	if (d->scroll[P_SENSORS] + rows > m->nsensors)
 		d->scroll[P_SENSORS] = m->nsensors > rows ?
 		    m->nsensors - rows : 0;
-	tui_box(&d->term, y, x, h, w, title, d->pane == P_SENSORS);
+	tui_box(&d->loop.term, y, x, h, w, title, d->pane == P_SENSORS);
 	pane_at(d, P_SENSORS, y, x, h, w);
 	for (i = 0; i < rows && d->scroll[P_SENSORS] + i < m->nsensors; i++) {
 		s = &m->sensors[d->scroll[P_SENSORS] + i];
@@ -369,11 +357,11 @@ draw_log(struct tui_dash *d, int y, int x, int h, int w)
 	snprintf(title, sizeof(title), "Log \xe2\x94\x80 filter: %s "
 	    "\xe2\x94\x80 %s", d->filter[0] ? d->filter : "(none)",
 	    d->paused ? "paused" : (d->log_back ? "scrolled" : "following"));
-	if (!d->term.utf8)
+	if (!d->loop.term.utf8)
 		snprintf(title, sizeof(title), "Log - filter: %s - %s",
 		    d->filter[0] ? d->filter : "(none)", d->paused ? "paused" :
 		    (d->log_back ? "scrolled" : "following"));
-	tui_box(&d->term, y, x, h, w, title, d->pane == P_LOG);
+	tui_box(&d->loop.term, y, x, h, w, title, d->pane == P_LOG);
 	pane_at(d, P_LOG, y, x, h, w);
 	if (d->log_back > n)
 		d->log_back = n;
@@ -432,12 +420,12 @@ draw_footer(struct tui_dash *d, int y, int w)
 			    d->m->nclients_rows);
 			break;
 		}
-		tui_attr_on(&d->term, TUI_C_KEY, A_BOLD);
+		tui_attr_on(&d->loop.term, TUI_C_KEY, A_BOLD);
 		tui_put(y, 0, w, prompt);
-		tui_attr_off(&d->term, TUI_C_KEY, A_BOLD);
+		tui_attr_off(&d->loop.term, TUI_C_KEY, A_BOLD);
 		return;
 	}
-	tui_keybar(&d->term, y, w, keys, n);
+	tui_keybar(&d->loop.term, y, w, keys, n);
 }
 
 static const char *const help_lines[] = {
@@ -462,27 +450,18 @@ static const char *const help_lines[] = {
 static void
 draw_help(struct tui_dash *d, int h, int w)
 {
-	tui_help(&d->term, h, w, help_lines,
+	tui_help(&d->loop.term, h, w, help_lines,
 	    sizeof(help_lines) / sizeof(help_lines[0]));
 }
 
+/* The whole screen, h x w (the loop has checked it fits). */
 static void
-draw(struct tui_dash *d)
+draw(void *arg, int h, int w)
 {
-	int h, w, top = 2, ch, bh, half;
+	struct tui_dash *d = arg;
+	int top = 2, ch, bh, half;
 
-	getmaxyx(stdscr, h, w);
-	erase();
 	memset(d->at, 0, sizeof(d->at));	/* panes not drawn: no clicks */
-	if (w < MIN_W || h < MIN_H) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "sockdeckd needs at least 80x24 "
-		    "(now %dx%d)", w, h);
-		tui_put(0, 0, w, msg);
-		refresh();
-		return;
-	}
 	draw_header(d, w);
 	if (h >= 34 && w >= 100) {
 		ch = (h - 3) * 35 / 100;
@@ -505,20 +484,6 @@ draw(struct tui_dash *d)
 	draw_footer(d, h - 1, w);
 	if (d->mode == M_HELP)
 		draw_help(d, h, w);
-	refresh();
-}
-
-static void
-redraw_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tui_dash *d = arg;
-
-	(void)fd;
-	(void)what;
-	if (!d->dirty)
-		return;
-	d->dirty = 0;
-	draw(d);
 }
 
 static void
@@ -547,16 +512,10 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	request(d, json_pack("{s:s}", "cmd", "status"));
 	request(d, json_pack("{s:s}", "cmd", "clients"));
 	request(d, json_pack("{s:s}", "cmd", "sensors"));
-	d->dirty = 1;
+	tui_loop_redraw(&d->loop);
 }
 
-/* Keys. */
-
-static int
-bottom_or_pane(const struct tui_dash *d)
-{
-	return d->pane == P_CLIENTS ? d->bottom : d->pane;
-}
+/* Keys: each handler changes state and returns tui_loop reactions. */
 
 static void
 next_pane(struct tui_dash *d, int step)
@@ -628,17 +587,17 @@ prompt_done(struct tui_dash *d)
 	d->mode = M_NORMAL;
 }
 
-/* A key while a prompt takes text; 1 when handled. */
-static void
+/* A key while a prompt takes text. */
+static int
 key_prompt(struct tui_dash *d, int ch)
 {
 	if (ch == 27) {
 		d->mode = M_NORMAL;
-		return;
+		return TUI_REDRAW;
 	}
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		prompt_done(d);
-		return;
+		return TUI_REDRAW;
 	}
 	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
 		/* Back over a whole UTF-8 character. */
@@ -646,28 +605,32 @@ key_prompt(struct tui_dash *d, int ch)
 		    ((unsigned char)d->line[--d->line_len] & 0xc0) == 0x80)
 			;
 		d->line[d->line_len] = '\0';
-		return;
+		return TUI_REDRAW;
 	}
 	if (ch == 21) {			/* ^U */
 		d->line_len = 0;
 		d->line[0] = '\0';
-		return;
+		return TUI_REDRAW;
 	}
 	if (ch >= 32 && ch < 256 && ch != 127 &&
 	    d->line_len + 1 < sizeof(d->line)) {
 		d->line[d->line_len++] = (char)ch;
 		d->line[d->line_len] = '\0';
+		return TUI_REDRAW;
 	}
+	return TUI_OK;
 }
 
-static void
-quit(struct tui_dash *d)
+/* q, F10 or y on the question: the loop calls tui_dash_quit(). */
+static int
+want_quit(struct tui_dash *d)
 {
 	d->mode = M_NORMAL;
-	d->link.quit(d->link.ctx);
+	return TUI_QUIT | TUI_REDRAW;
 }
 
-static void
+/* A key with no prompt open. */
+static int
 key_normal(struct tui_dash *d, int ch)
 {
 	int h = LINES;
@@ -736,24 +699,25 @@ key_normal(struct tui_dash *d, int ch)
 		if (d->m->nclients_rows > 0 && d->gone[0] == '\0')
 			d->mode = M_QUIT;
 		else
-			quit(d);
+			return want_quit(d);
 		break;
 	default:
-		break;
+		return TUI_OK;
 	}
-	(void)bottom_or_pane;
+	return TUI_REDRAW;
 }
 
 /* A click focuses the pane under it; in Clients it selects the row;
  * the wheel scrolls. */
-static void
+static int
 mouse(struct tui_dash *d)
 {
 	MEVENT me;
 	int p, row;
 
-	if (getmouse(&me) != OK || d->mode != M_NORMAL)
-		return;
+	/* Panes not drawn (a terminal too small) take no clicks. */
+	if (getmouse(&me) != OK || d->mode != M_NORMAL || !d->loop.fits)
+		return TUI_OK;
 	for (p = 0; p < P_COUNT; p++) {
 		if (me.y >= d->at[p].y && me.y < d->at[p].y + d->at[p].h &&
 		    me.x >= d->at[p].x && me.x < d->at[p].x + d->at[p].w &&
@@ -761,21 +725,21 @@ mouse(struct tui_dash *d)
 			break;
 	}
 	if (p == P_COUNT)
-		return;
+		return TUI_OK;
 	if (me.bstate & BUTTON4_PRESSED) {
 		d->pane = p;
 		move_sel(d, -3);
-		return;
+		return TUI_REDRAW;
 	}
 	if (me.bstate & BUTTON5_PRESSED) {
 		d->pane = p;
 		move_sel(d, 3);
-		return;
+		return TUI_REDRAW;
 	}
 	d->pane = p;
 	if (p != P_CLIENTS) {
 		d->bottom = p;
-		return;
+		return TUI_REDRAW;
 	}
 	row = me.y - d->at[p].y - 2;
 	sync_sel(d);
@@ -783,75 +747,63 @@ mouse(struct tui_dash *d)
 		d->sel = d->first_row + (size_t)row;
 		d->sel_id = d->m->clients[d->sel].id;
 	}
+	return TUI_REDRAW;
 }
 
-static void
-key(struct tui_dash *d, int ch)
+/* The loop's key hook: keys come as bytes (getch), so code is implied
+ * by the value (KEY_* codes are above any byte). */
+static int
+key(void *arg, int code, wint_t wch)
 {
-	if (ch == KEY_MOUSE) {
-		mouse(d);
-		return;
-	}
+	struct tui_dash *d = arg;
+	int ch = (int)wch;
+
+	(void)code;
+	if (ch == KEY_MOUSE)
+		return mouse(d);
 	switch (d->mode) {
 	case M_HELP:
 		d->mode = M_NORMAL;
-		break;
+		return TUI_REDRAW;
 	case M_KICK:
 	case M_QUIT:
-		if (ch == 'y' || ch == 'Y') {
-			if (d->mode == M_KICK)
-				request(d, json_pack("{s:s,s:I}", "cmd", "kick",
-				    "id", (json_int_t)d->target));
-			else {
-				quit(d);
-				return;
-			}
-		}
+		if ((ch == 'y' || ch == 'Y') && d->mode == M_QUIT)
+			return want_quit(d);
+		if (ch == 'y' || ch == 'Y')
+			request(d, json_pack("{s:s,s:I}", "cmd", "kick",
+			    "id", (json_int_t)d->target));
 		d->mode = M_NORMAL;
-		break;
+		return TUI_REDRAW;
 	case M_NORMAL:
-		key_normal(d, ch);
-		break;
+		return key_normal(d, ch);
 	default:
-		key_prompt(d, ch);
-		break;
+		return key_prompt(d, ch);
 	}
 }
 
+/* The loop's quit hook: the operator asked, and confirmed. */
 static void
-input_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tui_dash *d = arg;
-	int ch;
-
-	(void)fd;
-	(void)what;
-	while ((ch = getch()) != ERR) {
-		if (ch == KEY_RESIZE)
-			continue;
-		key(d, ch);
-		if (active != d)
-			return;		/* quit freed us */
-		d->dirty = 1;
-	}
-}
-
-static void
-winch_cb(evutil_socket_t fd, short what, void *arg)
+quit(void *arg)
 {
 	struct tui_dash *d = arg;
 
-	(void)fd;
-	(void)what;
-	tui_term_resize();
-	d->dirty = 1;
+	d->link.quit(d->link.ctx);
 }
+
+static const struct tui_loop_ops dash_ops = {
+	.name = "sockdeckd",
+	.wide = 0,
+	.key = key,
+	.draw = draw,
+	.stale = NULL,
+	.quit = quit,
+};
 
 struct tui_dash *
 tui_dash_new(struct event_base *base, const struct tui_link *link,
     const char *attached)
 {
-	struct timeval redraw = { 0, REDRAW_MS * 1000 }, sec = { 1, 0 };
+	struct timeval sec = { 1, 0 };
 	struct tui_dash *d = calloc(1, sizeof(*d));
 
 	if (d == NULL)
@@ -859,7 +811,7 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	d->m = tui_model_new();
 	/* The terminal the caller cannot use (unknown TERM) is NULL here,
 	 * and the caller falls back to the text log. */
-	if (d->m == NULL || tui_term_open(&d->term) != 0) {
+	if (d->m == NULL || tui_loop_init(&d->loop, base, &dash_ops, d) != 0) {
 		tui_model_free(d->m);
 		free(d);
 		return NULL;
@@ -870,22 +822,12 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	d->bottom = P_LOG;
 	if (attached != NULL)
 		snprintf(d->attached, sizeof(d->attached), "%s", attached);
-	active = d;
-	d->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
-	    input_cb, d);
-	d->winch = evsignal_new(base, SIGWINCH, winch_cb, d);
-	d->redraw = event_new(base, -1, EV_PERSIST, redraw_cb, d);
 	d->poll = event_new(base, -1, EV_PERSIST, poll_cb, d);
-	if (d->input == NULL || d->winch == NULL || d->redraw == NULL ||
-	    d->poll == NULL) {
+	if (d->poll == NULL) {
 		tui_dash_free(d);
 		return NULL;
 	}
-	event_add(d->input, NULL);
-	event_add(d->winch, NULL);
-	event_add(d->redraw, &redraw);
 	event_add(d->poll, &sec);
-	d->dirty = 1;
 	poll_cb(-1, 0, d);
 	return d;
 }
@@ -894,14 +836,14 @@ void
 tui_dash_feed(struct tui_dash *d, json_t *msg)
 {
 	if (tui_model_feed(d->m, msg))
-		d->dirty = 1;
+		tui_loop_redraw(&d->loop);
 }
 
 void
 tui_dash_gone(struct tui_dash *d, const char *why)
 {
 	snprintf(d->gone, sizeof(d->gone), "%s", why);
-	d->dirty = 1;
+	tui_loop_redraw(&d->loop);
 }
 
 void
@@ -909,17 +851,9 @@ tui_dash_free(struct tui_dash *d)
 {
 	if (d == NULL)
 		return;
-	if (d->input != NULL)
-		event_free(d->input);
-	if (d->winch != NULL)
-		event_free(d->winch);
-	if (d->redraw != NULL)
-		event_free(d->redraw);
 	if (d->poll != NULL)
 		event_free(d->poll);
-	if (active == d)
-		active = NULL;
-	tui_term_close(&d->term);
+	tui_loop_done(&d->loop);
 	tui_model_free(d->m);
 	free(d);
 }

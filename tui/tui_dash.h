@@ -1,6 +1,7 @@
 /*
  * tui_dash.h: the sockdeckd dashboard, an ncurses front end on the
- * program's event loop (stdin, SIGWINCH and its timers are events).
+ * program's event loop (stdin, SIGWINCH and its timers are events; the
+ * terminal plumbing is tui_loop's).
  *
  * It speaks to a server through a struct tui_link only: requests go out
  * as the control socket's JSON requests, and answers and events come in
@@ -20,7 +21,8 @@ struct tui_link {
 	/* Send a request ({"cmd": ...}); its answer comes back through
 	 * tui_dash_feed(). The link does not take req. */
 	void	(*request)(void *ctx, json_t *req);
-	/* The operator asked to quit (confirmed). */
+	/* The operator asked to quit (confirmed). It may free the
+	 * dashboard: nothing touches it after. */
 	void	(*quit)(void *ctx);
 };
 

@@ -1,0 +1,154 @@
+/*
+ * tui_loop.c: the loop both screens run on (see tui_loop.h).
+ */
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tui_fmt.h"
+#include "tui_loop.h"
+
+/* Draw now: the screen, or how big the terminal must be. */
+static void
+loop_draw(struct tui_loop *l)
+{
+	char msg[96];
+	int h, w;
+
+	getmaxyx(stdscr, h, w);
+	erase();
+	l->drawn_ns = tui_now_ns();
+	l->fits = w >= TUI_LOOP_MIN_W && h >= TUI_LOOP_MIN_H;
+	if (l->fits)
+		l->ops->draw(l->arg, h, w);
+	else {
+		snprintf(msg, sizeof(msg), "%s needs at least %dx%d (now "
+		    "%dx%d)", l->ops->name, TUI_LOOP_MIN_W, TUI_LOOP_MIN_H,
+		    w, h);
+		curs_set(0);
+		tui_put(0, 0, w, msg);
+	}
+	refresh();
+}
+
+/* The redraw tick: draw when something changed or went stale. */
+static void
+loop_redraw_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_loop *l = arg;
+
+	(void)fd;
+	(void)what;
+	if (!l->dirty && (l->ops->stale == NULL ||
+	    !l->ops->stale(l->arg, l->drawn_ns)))
+		return;
+	l->dirty = 0;
+	loop_draw(l);
+}
+
+/* Read one key; ERR when there is none. */
+static int
+loop_getkey(const struct tui_loop *l, int *code, wint_t *ch)
+{
+	int rc;
+
+	if (l->ops->wide) {
+		rc = get_wch(ch);
+		*code = rc == KEY_CODE_YES;
+		return rc == ERR ? ERR : OK;
+	}
+	rc = getch();
+	*code = rc >= KEY_MIN;
+	*ch = (wint_t)rc;
+	return rc == ERR ? ERR : OK;
+}
+
+/* Terminal input: every key waiting, each handler's reaction applied. */
+static void
+loop_input_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_loop *l = arg;
+	wint_t ch;
+	int code;
+
+	(void)fd;
+	(void)what;
+	while (loop_getkey(l, &code, &ch) != ERR) {
+		if (code && ch == KEY_RESIZE)
+			continue;	/* SIGWINCH has it */
+		if (tui_loop_react(l, l->ops->key(l->arg, code, ch)))
+			return;		/* quit: l may be gone */
+	}
+}
+
+/* SIGWINCH: take the new size, draw it all. */
+static void
+loop_winch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tui_loop *l = arg;
+
+	(void)fd;
+	(void)what;
+	tui_term_resize();
+	l->dirty = 1;
+}
+
+int
+tui_loop_init(struct tui_loop *l, struct event_base *base,
+    const struct tui_loop_ops *ops, void *arg)
+{
+	struct timeval tick = { 0, TUI_LOOP_REDRAW_MS * 1000 };
+
+	memset(l, 0, sizeof(*l));
+	if (tui_term_open(&l->term) != 0)
+		return -1;
+	l->ops = ops;
+	l->arg = arg;
+	l->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
+	    loop_input_cb, l);
+	l->winch = evsignal_new(base, SIGWINCH, loop_winch_cb, l);
+	l->redraw = event_new(base, -1, EV_PERSIST, loop_redraw_cb, l);
+	if (l->input == NULL || l->winch == NULL || l->redraw == NULL) {
+		tui_loop_done(l);
+		return -1;
+	}
+	event_add(l->input, NULL);
+	event_add(l->winch, NULL);
+	event_add(l->redraw, &tick);
+	l->dirty = 1;
+	return 0;
+}
+
+void
+tui_loop_done(struct tui_loop *l)
+{
+	if (l->input != NULL)
+		event_free(l->input);
+	if (l->winch != NULL)
+		event_free(l->winch);
+	if (l->redraw != NULL)
+		event_free(l->redraw);
+	l->input = l->winch = l->redraw = NULL;
+	tui_term_close(&l->term);
+}
+
+void
+tui_loop_redraw(struct tui_loop *l)
+{
+	l->dirty = 1;
+}
+
+int
+tui_loop_react(struct tui_loop *l, int r)
+{
+	if ((r & TUI_CLEAR) == TUI_CLEAR)
+		clear();
+	if (r & TUI_REDRAW)
+		l->dirty = 1;
+	if (!(r & TUI_QUIT))
+		return 0;
+	l->ops->quit(l->arg);
+	return 1;
+}
