@@ -534,7 +534,8 @@ request(struct tui_dash *d, json_t *req)
 	json_decref(req);
 }
 
-/* Once a second: fresh snapshots. */
+/* Every refresh seconds: fresh snapshots. Rows come and go by the
+ * events in between; the snapshots bring the counters. */
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -849,9 +850,10 @@ winch_cb(evutil_socket_t fd, short what, void *arg)
 
 struct tui_dash *
 tui_dash_new(struct event_base *base, const struct tui_link *link,
-    const char *attached)
+    const char *attached, unsigned refresh)
 {
-	struct timeval redraw = { 0, REDRAW_MS * 1000 }, sec = { 1, 0 };
+	struct timeval redraw = { 0, REDRAW_MS * 1000 };
+	struct timeval every = { refresh > 0 ? (time_t)refresh : 1, 0 };
 	struct tui_dash *d = calloc(1, sizeof(*d));
 
 	if (d == NULL)
@@ -884,9 +886,12 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	event_add(d->input, NULL);
 	event_add(d->winch, NULL);
 	event_add(d->redraw, &redraw);
-	event_add(d->poll, &sec);
+	event_add(d->poll, &every);
 	d->dirty = 1;
-	poll_cb(-1, 0, d);
+	/* The first snapshot on the loop's first turn: in-process, the
+	 * server is set up by then (a long refresh would otherwise show
+	 * an empty header until the next one). */
+	event_active(d->poll, EV_TIMEOUT, 1);
 	return d;
 }
 
