@@ -524,6 +524,41 @@ def colour_sgrs(lines):
     return out
 
 
+def cells(esc):
+    """The lines of capture-pane -e as lists of (char, acs): SGRs
+    dropped, acs True for a character tmux holds in the DEC line-drawing
+    set. tmux writes SO (0x0e) before such a run and SI (0x0f) after,
+    and a run goes on over the end of a line, so the state is carried
+    from line to line. An ACS `l` (a corner) and a letter `l` differ."""
+    out = []
+    acs = False
+    for line in esc:
+        row = []
+        i = 0
+        while i < len(line):
+            m = _SGR.match(line, i)
+            if m:
+                i = m.end()
+                continue
+            ch = line[i]
+            i += 1
+            if ch == "\x0e":
+                acs = True
+            elif ch == "\x0f":
+                acs = False
+            else:
+                row.append((ch, acs))
+        out.append(row)
+    return out
+
+
+def box_chars(row):
+    """The line-drawing characters of one row of cells(): ACS ones as
+    `acs:l`, Unicode box drawing (U+2500-U+257F) as it is."""
+    return ["acs:" + c if a else c for c, a in row
+            if a or "\u2500" <= c <= "\u257f"]
+
+
 def write_random(path, size):
     """A file of size random bytes, written 8 MiB at a time."""
     with open(path, "wb") as f:
