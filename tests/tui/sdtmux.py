@@ -594,6 +594,48 @@ def check_restored(t, what, still_there):
           % (what, t.dump(lines)))
 
 
+def tty_watch(t):
+    """Before t starts: make its command first turn flow control on
+    (`stty ixon`, so a program that leaves it alone shows it) and save
+    the pane's `stty -g`, then exec the program. Returns the saved
+    file's path; tty_modes(t) and tty_saved(t) read the tty later."""
+    check(not t.started, "tty_watch before start()")
+    t.tty_before = os.path.join(mkdtemp("sdtty-"), "before")
+    argv = ["sh", "-c", t.cmd] if isinstance(t.cmd, str) else list(t.cmd)
+    t.cmd = ["sh", "-c", 'stty ixon && stty -g > "$0" && exec "$@"',
+             t.tty_before] + argv
+    return t.tty_before
+
+
+def _stty(t, *args):
+    tty = t.display("#{pane_tty}")
+    p = subprocess.run(["stty", "-F", tty] + list(args),
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=10)
+    check(p.returncode == 0, "stty -F %s %s: %s" % (tty, " ".join(args),
+                                                  p.stderr.strip()))
+    return p.stdout.strip()
+
+
+def tty_modes(t):
+    """The pane tty's settings as a set of words (`stty -a`: `-ixon`,
+    `icanon`, ...)."""
+    return set(re.findall(r"(?<!\S)-?[a-z][a-z0-9]*(?!\S)", _stty(t, "-a")))
+
+
+def tty_saved(t):
+    """(before, now): the pane tty's `stty -g` as tty_watch saved it
+    before the program started, and as it is now."""
+    deadline = time.monotonic() + 5
+    while not os.path.exists(t.tty_before) or \
+            os.path.getsize(t.tty_before) == 0:
+        check(time.monotonic() < deadline, "the wrapper did not save the "
+              "tty settings (%s)" % t.tty_before)
+        time.sleep(POLL)
+    with open(t.tty_before) as f:
+        return f.read().strip(), _stty(t, "-g")
+
+
 def title_line(lines, name, start=0):
     """Index of the first line >= start that carries box title `name`
     (the header, line 1, and the key bar, the last line, are skipped)."""
