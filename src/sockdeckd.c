@@ -132,6 +132,7 @@ attach_usage(FILE *fp)
 {
 	fputs("usage: sockdeckd attach [--control PATH | --data-dir DIR]\n"
 	    "                        [--timeout SECS] [--owner USER]\n"
+	    "                        [--refresh SECS]\n"
 	    "\n"
 	    "Open the dashboard on a running server's control socket\n"
 	    "(DATA_DIR/control.sock; ./sockdeck-data by default). Quitting\n"
@@ -141,7 +142,9 @@ attach_usage(FILE *fp)
 	    "                      first answer (5; 0 = for ever)\n"
 	    "  --owner USER        trust a socket owned by USER (name or\n"
 	    "                      uid), not by you: a socket of another\n"
-	    "                      user is refused\n", fp);
+	    "                      user is refused\n"
+	    "  --refresh SECS      counters and lists every SECS, events\n"
+	    "                      at once (1)\n", fp);
 }
 
 /* An error of attach's on one line (it may quote a path). */
@@ -158,8 +161,23 @@ struct attach_opts {
 	const char	*control;	/* the socket's path */
 	uid_t		 uid;		/* whose socket it must be */
 	unsigned	 timeout;	/* seconds to connect and answer */
+	unsigned	 refresh;	/* seconds between snapshots */
 	char		 path[4096];	/* DATA_DIR/control.sock */
 };
+
+/* --refresh SECS: the seconds between the dashboard's snapshots. */
+static int
+attach_refresh(const char *arg, unsigned *out, char err[SD_ERR_LEN])
+{
+	uint64_t v;
+
+	if (sd_parse_u64(arg, 1, 3600, &v) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "--refresh: seconds, 1 to 3600");
+		return SD_ERR_INVAL;
+	}
+	*out = (unsigned)v;
+	return SD_OK;
+}
 
 /* attach's options into o: -1 to go on, else the exit status. */
 static int
@@ -170,6 +188,7 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "owner", required_argument, NULL, 'o' },
+		{ "refresh", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -187,6 +206,8 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 			st = sd_ctlconn_timeout(optarg, &o->timeout, err);
 		else if (c == 'o')
 			st = sd_ctlconn_owner(optarg, &o->uid, err);
+		else if (c == 'r')
+			st = attach_refresh(optarg, &o->refresh, err);
 		else {
 			attach_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
@@ -216,7 +237,7 @@ attach_main(int argc, char **argv)
 	struct front f = { 0 };
 	struct tui_link link = { &f, attach_request, attach_quit };
 	struct sd_attach_cbs cbs = { &f, attach_msg, attach_gone };
-	struct attach_opts o = { NULL, getuid(), 5, "" };
+	struct attach_opts o = { NULL, getuid(), 5, 1, "" };
 	struct event *sigint = NULL, *sigterm = NULL;
 	char err[SD_ERR_LEN];
 	int rc;
@@ -238,7 +259,7 @@ attach_main(int argc, char **argv)
 		goto out;
 	}
 	tui_term_catch_fatal_signals();
-	f.dash = tui_dash_new(f.base, &link, o.control);
+	f.dash = tui_dash_new(f.base, &link, o.control, o.refresh);
 	if (f.dash == NULL) {
 		fprintf(stderr, "sockdeckd attach: cannot use this terminal\n");
 		goto out;
@@ -285,7 +306,8 @@ run(const struct sd_config *cfg, int dashboard)
 	f.base = base;
 	if (dashboard) {
 		tui_term_catch_fatal_signals();
-		f.dash = tui_dash_new(base, &link, NULL);
+		f.dash = tui_dash_new(base, &link, NULL,
+		    (unsigned)cfg->refresh);
 		if (f.dash == NULL)
 			dashboard = 0;	/* no usable terminal: log */
 		else

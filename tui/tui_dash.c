@@ -499,7 +499,8 @@ request(struct tui_dash *d, json_t *req)
 	json_decref(req);
 }
 
-/* Once a second: fresh snapshots. */
+/* Every refresh seconds: fresh snapshots. Rows come and go by the
+ * events in between; the snapshots bring the counters. */
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -801,9 +802,9 @@ static const struct tui_loop_ops dash_ops = {
 
 struct tui_dash *
 tui_dash_new(struct event_base *base, const struct tui_link *link,
-    const char *attached)
+    const char *attached, unsigned refresh)
 {
-	struct timeval sec = { 1, 0 };
+	struct timeval every = { refresh > 0 ? (time_t)refresh : 1, 0 };
 	struct tui_dash *d = calloc(1, sizeof(*d));
 
 	if (d == NULL)
@@ -827,8 +828,11 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 		tui_dash_free(d);
 		return NULL;
 	}
-	event_add(d->poll, &sec);
-	poll_cb(-1, 0, d);
+	event_add(d->poll, &every);
+	/* The first snapshot on the loop's first turn: in-process, the
+	 * server is set up by then (a long refresh would otherwise show
+	 * an empty header until the next one). */
+	event_active(d->poll, EV_TIMEOUT, 1);
 	return d;
 }
 

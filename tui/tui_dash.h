@@ -27,10 +27,12 @@ struct tui_link {
 };
 
 /* Take over the terminal. attached names the control socket when the
- * server runs elsewhere, NULL in-process. NULL when the terminal cannot
- * be used. */
+ * server runs elsewhere, NULL in-process. Every refresh seconds (at
+ * least 1) it asks for fresh snapshots (status, clients, sensors);
+ * events change the model at once, between them. NULL when the terminal
+ * cannot be used. */
 struct tui_dash *tui_dash_new(struct event_base *base,
-    const struct tui_link *link, const char *attached);
+    const struct tui_link *link, const char *attached, unsigned refresh);
 
 /* An event or an answer from the server. */
 void tui_dash_feed(struct tui_dash *d, json_t *msg);

@@ -258,7 +258,12 @@ feed_sensors(struct tui_model *m, json_t *a)
 	const char *dev;
 	json_t *o;
 	size_t i, k;
+	int64_t now = tui_now_ns();
+	/* Per second, whatever the dashboard's refresh is. */
+	double dt = m->sensors_ns && now > m->sensors_ns ?
+	    (double)(now - m->sensors_ns) / 1e9 : 1;
 
+	m->sensors_ns = now;
 	json_array_foreach(a, i, o) {
 		dev = jstr(o, "device");
 		for (k = 0; k < m->nsensors; k++) {
@@ -278,7 +283,7 @@ feed_sensors(struct tui_model *m, json_t *a)
 		s->count = (uint64_t)jint(o, "count");
 		/* The server may have forgotten and re-learned the device. */
 		s->rate = s->count >= s->prev_count ?
-		    (double)(s->count - s->prev_count) : 0;
+		    (double)(s->count - s->prev_count) / dt : 0;
 		s->prev_count = s->count;
 		if (s->nhist == TUI_HIST) {
 			memmove(s->hist, s->hist + 1,

@@ -88,6 +88,7 @@ struct tui_model {
 
 	struct tui_sensor sensors[TUI_SENSORS_MAX];
 	size_t		 nsensors;
+	int64_t		 sensors_ns;	/* when the last sensors came */
 
 	char		 log[TUI_LOG_MAX][TUI_LOG_LEN];
 	size_t		 log_head;	/* oldest line */

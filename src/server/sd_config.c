@@ -40,7 +40,7 @@ enum opt_id {
 	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
 	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP, O_INFLUX_PARALLEL,
 	O_KAFKA_BROKERS, O_KAFKA_TOPIC, O_KAFKA_FORMAT, O_KAFKA_OPT,
-	O_ALLOW, O_DENY, O_LEGACY, O_MAX_PER_IP,
+	O_ALLOW, O_DENY, O_LEGACY, O_MAX_PER_IP, O_REFRESH,
 };
 
 static const struct option sd_long_opts[] = {
@@ -49,6 +49,7 @@ static const struct option sd_long_opts[] = {
 	{ "data-dir", required_argument, NULL, O_DATA },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "headless", no_argument, NULL, O_HEADLESS },
+	{ "refresh", required_argument, NULL, O_REFRESH },
 	{ "control", required_argument, NULL, O_CONTROL },
 	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "reply-format", required_argument, NULL, O_REPLY_FORMAT },
@@ -111,6 +112,8 @@ sd_config_usage(FILE *fp)
 "  -d, --data-dir DIR        files/, sensors/, control.sock (./sockdeck-data)\n"
 "  -c, --config FILE         key = value settings; flags win\n"
 "      --headless            no dashboard: log events to stdout\n"
+"      --refresh SECS        dashboard: counters and lists every SECS,\n"
+"                            events at once (1)\n"
 "      --control PATH        control socket (DATA_DIR/control.sock)\n"
 "      --log-format FMT      text or json (text)\n"
 "      --reply-format FMT    legacy reply; {fd} {id} {port} {text} {device}\n"
@@ -533,6 +536,11 @@ sd_config_set(struct sd_config *cfg, int id, const char *v,
 		num = &cfg->shutdown_timeout;
 		max = 3600;
 		break;
+	case O_REFRESH:
+		num = &cfg->refresh;
+		min = 1;
+		max = 3600;
+		break;
 	case O_MAX_MSG:
 		num = &cfg->max_msg;
 		min = 1;
@@ -639,6 +647,7 @@ sd_config_init(struct sd_config *cfg)
 	cfg->device_rate_secs = 60;
 	cfg->keepalive = 60;
 	cfg->shutdown_timeout = 5;
+	cfg->refresh = 1;
 	cfg->pipe.spool_max = 1ULL << 30;
 	cfg->pipe.spool_retain = SD_SPOOL_RETAIN;
 	cfg->pipe.fsync = SD_FSYNC_EVERYSEC;

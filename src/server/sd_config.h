@@ -25,6 +25,7 @@ struct sd_config {
 	char		*control_path;	/* NULL: DATA_DIR/control.sock */
 	char		*config_file;
 	int		 headless;
+	uint64_t	 refresh;	/* dashboard snapshots, seconds */
 	int		 log_json;
 	char		*reply_format;
 	char		*server_name;

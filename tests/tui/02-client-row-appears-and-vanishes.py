@@ -2,7 +2,9 @@
 """A TCP client that sends a legacy message shows as a row of the Clients
 box with its peer 127.0.0.1:PORT and device aa:bb:cc:dd:ee:ff, and the
 title says Clients (1); when it closes, the row goes, Clients (0), and
-the Log shows `disconnected`."""
+the Log shows `disconnected`. The dashboard runs with `--refresh 3600`
+(one snapshot at the start): the row can only come and go by the
+connect and disconnect events, never by a periodic re-poll."""
 import re
 
 import sdpeer
@@ -16,7 +18,7 @@ def row(lines, needle):
 
 
 def test():
-    d = sdtmux.Dashboard(120, 40).start()
+    d = sdtmux.Dashboard(120, 40, extra=["--refresh", "3600"]).start()
     d.wait_ready()
     s = d.connect()
     lport = s.getsockname()[1]

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """With the only client selected in the Clients pane, `k` asks
 `Disconnect #ID IP:PORT? (y/n)`; `n` keeps the client, `y` drops it: the
-socket sees EOF and the row vanishes."""
+socket sees EOF and the row vanishes. `--refresh 3600` (one snapshot
+at the start): the row goes by the disconnect event, not by a re-poll."""
 import re
 
 import sdpeer
@@ -15,7 +16,7 @@ def row(lines, needle):
 
 
 def test():
-    d = sdtmux.Dashboard(120, 40).start()
+    d = sdtmux.Dashboard(120, 40, extra=["--refresh", "3600"]).start()
     d.wait_ready()
     s = d.connect()
     lport = s.getsockname()[1]

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 
 import sdpeer
@@ -23,22 +22,32 @@ from sdtmux import check
 
 
 def german_locale():
-    """A de_DE.UTF-8 locale built into a temporary LOCPATH, or None."""
-    if shutil.which("localedef") is None or \
-            not os.path.exists("/usr/share/i18n/locales/de_DE"):
-        return None
-    d = tempfile.mkdtemp(prefix="sdloc-")
+    """(LOCPATH, None): a de_DE.UTF-8 locale built into a temporary
+    LOCPATH; (None, why) when it cannot be built here (tools/deps
+    installs `locales`, which has localedef and the de_DE source)."""
+    if shutil.which("localedef") is None:
+        return None, "no localedef (package locales)"
+    if not os.path.exists("/usr/share/i18n/locales/de_DE"):
+        return None, "no /usr/share/i18n/locales/de_DE (package locales)"
+    d = sdtmux.mkdtemp("sdloc-")
     r = subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8",
                         os.path.join(d, "de_DE.UTF-8")],
-                       capture_output=True)
-    return d if r.returncode in (0, 1) and \
-        os.path.isdir(os.path.join(d, "de_DE.UTF-8")) else None
+                       capture_output=True, text=True)
+    # 1: built, with warnings
+    if r.returncode in (0, 1) and \
+            os.path.isdir(os.path.join(d, "de_DE.UTF-8")):
+        return d, None
+    return None, "localedef -i de_DE -f UTF-8 failed (%d): %s" % (
+        r.returncode, (r.stderr or r.stdout).strip()[-300:])
 
 
 def test():
-    loc = german_locale()
+    loc, why = german_locale()
     env = {"LOCPATH": loc, "LANG": "de_DE.UTF-8",
            "LC_ALL": "de_DE.UTF-8"} if loc else {}
+    if not loc:
+        # a failure in CI, where tools/deps installs `locales`
+        sdpeer.part_skipped("the de_DE case: " + why)
     d = sdtmux.Dashboard(120, 40, env=env).start()
     d.wait_ready()
 
@@ -77,13 +86,16 @@ def test():
     if loc:
         l2 = d.connect()
         l2.sendall(sdwire.legacy_sensor(sdpeer.DEV, 21.5))
-        time.sleep(0.3)
-        lines = sdpeer.readings_lines(os.path.join(d.dir, "sensors"))
-        check(any(l.split(" ")[1] == "value=21.5" for l in lines),
+        deadline = time.monotonic() + 10
+        while True:
+            lines = sdpeer.readings_lines(os.path.join(d.dir, "sensors"))
+            mine = [l for l in lines
+                    if l.split(" ")[1].startswith("value=21")]
+            if mine or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        check(mine and mine[-1].split(" ")[1] == "value=21.5",
               "readings on disk under de_DE: %r" % lines[-3:])
-        shutil.rmtree(loc, ignore_errors=True)
-    else:
-        sdtmux.log("no de_DE locale to build: the locale case is skipped")
     s.close()
 
 

@@ -524,6 +524,41 @@ def colour_sgrs(lines):
     return out
 
 
+def cells(esc):
+    """The lines of capture-pane -e as lists of (char, acs): SGRs
+    dropped, acs True for a character tmux holds in the DEC line-drawing
+    set. tmux writes SO (0x0e) before such a run and SI (0x0f) after,
+    and a run goes on over the end of a line, so the state is carried
+    from line to line. An ACS `l` (a corner) and a letter `l` differ."""
+    out = []
+    acs = False
+    for line in esc:
+        row = []
+        i = 0
+        while i < len(line):
+            m = _SGR.match(line, i)
+            if m:
+                i = m.end()
+                continue
+            ch = line[i]
+            i += 1
+            if ch == "\x0e":
+                acs = True
+            elif ch == "\x0f":
+                acs = False
+            else:
+                row.append((ch, acs))
+        out.append(row)
+    return out
+
+
+def box_chars(row):
+    """The line-drawing characters of one row of cells(): ACS ones as
+    `acs:l`, Unicode box drawing (U+2500-U+257F) as it is."""
+    return ["acs:" + c if a else c for c, a in row
+            if a or "\u2500" <= c <= "\u257f"]
+
+
 def write_random(path, size):
     """A file of size random bytes, written 8 MiB at a time."""
     with open(path, "wb") as f:
@@ -557,6 +592,48 @@ def check_restored(t, what, still_there):
     check(not any(still_there(l) for l in lines),
           "%s: the program's screen is still there:\n%s"
           % (what, t.dump(lines)))
+
+
+def tty_watch(t):
+    """Before t starts: make its command first turn flow control on
+    (`stty ixon`, so a program that leaves it alone shows it) and save
+    the pane's `stty -g`, then exec the program. Returns the saved
+    file's path; tty_modes(t) and tty_saved(t) read the tty later."""
+    check(not t.started, "tty_watch before start()")
+    t.tty_before = os.path.join(mkdtemp("sdtty-"), "before")
+    argv = ["sh", "-c", t.cmd] if isinstance(t.cmd, str) else list(t.cmd)
+    t.cmd = ["sh", "-c", 'stty ixon && stty -g > "$0" && exec "$@"',
+             t.tty_before] + argv
+    return t.tty_before
+
+
+def _stty(t, *args):
+    tty = t.display("#{pane_tty}")
+    p = subprocess.run(["stty", "-F", tty] + list(args),
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=10)
+    check(p.returncode == 0, "stty -F %s %s: %s" % (tty, " ".join(args),
+                                                  p.stderr.strip()))
+    return p.stdout.strip()
+
+
+def tty_modes(t):
+    """The pane tty's settings as a set of words (`stty -a`: `-ixon`,
+    `icanon`, ...)."""
+    return set(re.findall(r"(?<!\S)-?[a-z][a-z0-9]*(?!\S)", _stty(t, "-a")))
+
+
+def tty_saved(t):
+    """(before, now): the pane tty's `stty -g` as tty_watch saved it
+    before the program started, and as it is now."""
+    deadline = time.monotonic() + 5
+    while not os.path.exists(t.tty_before) or \
+            os.path.getsize(t.tty_before) == 0:
+        check(time.monotonic() < deadline, "the wrapper did not save the "
+              "tty settings (%s)" % t.tty_before)
+        time.sleep(POLL)
+    with open(t.tty_before) as f:
+        return f.read().strip(), _stty(t, "-g")
 
 
 def title_line(lines, name, start=0):
