@@ -353,7 +353,7 @@ def check_records(recs, sp, fmt="json", redo_from=None, copies=2,
     for key, ps in parts.items():
         check(len(ps) == 1, "key %s in partitions %r %s"
               % (key, sorted(ps), after))
-    extra = 0
+    extra = most = 0
     for key, w in want.items():
         g = got.get(key, [])
         if redo_from is None:
@@ -375,10 +375,14 @@ def check_records(recs, sp, fmt="json", redo_from=None, copies=2,
             check(c <= copies, "spool reading %d (%s) has %d records %s, "
                   "at most %d allowed" % (i, key, c, after, copies))
             extra += c - 1
+            most = max(most, c)
         last = {t: j for j, t in enumerate(g)}
         order = [index[(key, t)] for t in sorted(last, key=last.get)]
         check(order == sorted(order), "the last copies of %s are not in "
               "spool order %s: spool indexes %r" % (key, after, order[:12]))
+    if extra:
+        sdpeer.log("%d records produced again %s, at most %d of a reading"
+                   % (extra, after, most))
     return extra
 
 
