@@ -148,4 +148,4 @@ def test():
           "no kafka.cursor")
 
 
-sdpeer.run(test, deadline=150)
+sdpeer.run(test, deadline=110)
