@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Extension file names are made safe and stay inside DIR/files: directory
 parts and `..` removed (`../../etc/passwd` -> `passwd`), no `/`, no
-control characters, no leading dot (`.bashrc` -> `_bashrc`), at most 200
-bytes; a collision gets ` (1)`, ` (2)`
-before the extension."""
+control characters, no leading dot (`.bashrc` -> `_bashrc`), no trailing
+dot or space (`report.` -> `report`), Windows device names get a leading
+`_` (`con.txt` -> `_con.txt`), stored in Unicode NFC (a name sent in NFD,
+as macOS writes it, is its composed twin's name), at most 200 bytes cut
+after normalising; a collision gets ` (1)`, ` (2)` before the
+extension."""
 import os
+import unicodedata
 
 import sdpeer
 import sdwire
@@ -101,16 +105,62 @@ def test():
     got = put(b"notes.part")
     check(got is not None and not got.endswith(b".part"),
           "a finished file stored as %r: a restart would remove it" % got)
+    # nor when cutting a long name would end it in ".part"
+    got = put(b"x" * 195 + b".part" + b"y" * 20)
+    check(got == b"x" * 195 + b".par", "a long name cut to %r, expected "
+          "195 x and '.par' (never '.part')" % got)
     # Exact names: no stored name starts with a dot (no hidden files,
     # no "." or ".."), a backslash is a directory separator too, and an
     # empty name becomes "file".
-    for evil, want in ((b".bashrc", b"_bashrc"), (b"..", b"_."),
-                       (b".", b"_"), (b"../..", b"_ (1)."), (b"", b"file"),
+    # A trailing dot or space goes (Windows drops them, so "a." and "a"
+    # would be one file on a share): ".." is "_", then "." collides.
+    for evil, want in ((b".bashrc", b"_bashrc"), (b"..", b"_"),
+                       (b".", b"_ (1)"), (b"../..", b"_ (2)"),
+                       (b"", b"file"),
                        (b"/", b"file (1)"), (b"dir\\win.txt", b"win.txt"),
-                       (b"...x", b"_..x")):
+                       (b"...x", b"_..x"), (b"report.", b"report"),
+                       (b"report. . .", b"report (1)"),
+                       (b"memo.part ", b"memo.part_"),
+                       (b"memo.txt ", b"memo.txt")):
         got = put(evil)
         check(got == want, "%r stored as %r, expected %r" % (evil, got,
                                                             want))
+    # Windows device names, any case, with or without an extension, get
+    # a leading "_" (stored files are shared to Windows over Samba);
+    # names that only look alike are kept.
+    for evil, want in ((b"CON", b"_CON"), (b"con.txt", b"_con.txt"),
+                       (b"NUL", b"_NUL"), (b"Com1.log", b"_Com1.log"),
+                       (b"lpt9.tar.gz", b"_lpt9.tar.gz"),
+                       (b"aux.", b"_aux"), (b"prn .txt", b"_prn .txt"),
+                       (b"x/Nul", b"_Nul"),
+                       (b"COM10", b"COM10"), (b"console.txt",
+                                              b"console.txt")):
+        got = put(evil)
+        check(got == want, "%r stored as %r, expected %r" % (evil, got,
+                                                            want))
+    # Unicode NFC: the NFD twin (e + U+0301) of a stored NFC name is the
+    # same name, so it gets " (1)" and a listing never shows two names
+    # that look the same; a name sent only in NFD is stored composed.
+    nfc = "r\u00e9sum\u00e9.txt".encode()
+    nfd = "re\u0301sume\u0301.txt".encode()
+    got = put(nfc)
+    check(got == nfc, "an NFC name stored as %r" % got)
+    got = put(nfd)
+    check(got == "r\u00e9sum\u00e9 (1).txt".encode(), "its NFD twin "
+          "stored as %r, expected %r" % (got, "r\u00e9sum\u00e9 (1).txt"))
+    got = put("Cafe\u0301 A\u030angstro\u0308m".encode())
+    check(got == "Caf\u00e9 \u00c5ngstr\u00f6m".encode(),
+          "an NFD-only name stored as %r, expected its NFC bytes" % got)
+    # long and NFD: 450 bytes, 300 once composed, cut to 98 whole
+    # characters and .txt (cut before composing, it would be 65)
+    got = put(("o\u0308" * 150 + ".txt").encode())
+    check(got == ("\u00f6" * 98 + ".txt").encode(), "a long NFD name "
+          "stored as %r" % got)
+    listing = sorted(os.listdir(srv.files_dir))
+    for f in listing:
+        n = os.fsdecode(f)
+        check(unicodedata.normalize("NFC", n) == n,
+              "a stored name is not NFC: %r" % n)
     got = put("caf\u00e9 \u2713.txt".encode())
     check(got == "caf\u00e9 \u2713.txt".encode(),
           "a harmless UTF-8 name was changed to %r" % got)

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Every broker of the mock cluster goes down mid-stream and comes back:
-readings sent before, during and after the outage are all in the topic
-at least once, and the kafka sink ends `ok` with backlog 0.
+readings sent before, during and after the outage are all in the topic,
+each exactly once (the outage is far shorter than message.timeout.ms, so
+no delivery report fails and nothing is produced again: the idempotent
+producer's retries make no copies), one device's records in one
+partition in spool order; status `delivered` is no more than the records;
+the kafka sink ends `ok` with backlog 0.
 (SPEC-sinks.md: Promises/Kafka, every reading at least once.)"""
 import time
 

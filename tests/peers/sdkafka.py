@@ -7,6 +7,8 @@
     ...
     recs = k.consume_until("sensors", 100, timeout=20)
     # [{"key", "value", "partition", "offset"}, ...]
+    sdkafka.check_records(recs, sdinflux.spool(srv))   # exactly once
+    k.check_delivered(srv, 100, "sensors", "after ...", redo_from=i)
     k.down(-1); k.up(-1)                # every broker (or broker id 1..3)
     k.fail_requests(22, 31)             # the next InitProducerId fails
 
@@ -22,9 +24,18 @@ kcat needs no extra `-X` options for the mock cluster with librdkafka 2.x
 hold a tab or a newline (the sink's keys are MACs and its values JSON,
 numbers or line protocol, which never do).
 
+check_records() holds the topic to SPEC-sinks.md's Kafka promise, record
+by record rather than as a set: every spool reading is there; one
+device's records (key = its MAC) are in one partition, in spool order;
+and no reading has a second record unless it is at or after `redo_from`
+(the spool index of the cursor when records could be produced again:
+a failed delivery report, a restart), then at most `copies` records in
+all, and the last copy of each reading still in spool order.
+
 The instance joins sdpeer's list of servers, so sdpeer.run() stops it
 however the test ends. Standard library only.
 """
+import collections
 import json
 import os
 import select
@@ -134,34 +145,28 @@ class Kafka:
         InitProducerId) fail with Kafka error code err."""
         self._command("fail %d %d %d" % (api, err, n))
 
-    def wait_readings(self, topic, want, timeout=30.0):
-        """Until every (device, time) of the set `want` is a record of
-        topic (JSON values); the (key, time) pairs there then."""
-        deadline = time.monotonic() + timeout
-        while True:
-            got = {(r["key"], json.loads(r["value"])["time"])
-                   for r in self.consume(topic)}
-            if want <= got or time.monotonic() > deadline:
-                return got
-            time.sleep(0.5)
-
-    def check_delivered(self, srv, n, topic, after):
-        """Every one of the n readings in srv's spool is a record of
-        topic, no record is anything else, and the kafka sink ends `ok`
-        with backlog 0 (after: what the failure message says)."""
+    def check_delivered(self, srv, n, topic, after, redo_from=None,
+                        copies=2, fmt="json", timeout=30.0):
+        """The n readings of srv's spool, once the kafka sink is `ok` with
+        backlog 0 (every one confirmed, nothing left to produce), are
+        the records of topic as check_records() says; status `delivered`
+        (confirmed reports) is no more than the records there (srv is
+        the topic's only producer). The records, by partition and
+        offset (after: what a failure message says)."""
         import sdinflux
-        want = {(r["tags"]["Mac-Address"], r["ts"])
-                for r in sdinflux.wait_spool(srv, n)}
-        check(len(want) == n, "%d spool lines, expected %d"
-              % (len(want), n))
-        got = self.wait_readings(topic, want)
-        check(want <= got, "%d of %d readings missing from the topic %s"
-              % (len(want - got), n, after))
-        check(got <= want, "records that are no reading: %r"
-              % sorted(got - want)[:3])
-        sdinflux.wait_sink(srv, "kafka", lambda e: e["backlog_bytes"] == 0
-                           and e["state"] == "ok", timeout=15,
-                           what="backlog 0 and state ok")
+        sp = sdinflux.wait_spool(srv, n)
+        check(len(sp) == n, "%d spool lines, expected %d" % (len(sp), n))
+        st = sdinflux.wait_sink(srv, "kafka", lambda e: e["backlog_bytes"]
+                                == 0 and e["state"] == "ok",
+                                timeout=timeout,
+                                what="backlog 0 and state ok " + after)
+        recs = self.consume(topic)
+        check_records(recs, sp, fmt=fmt, redo_from=redo_from,
+                      copies=copies, after=after)
+        check(st["delivered"] <= len(recs), "status says %d delivered, the "
+              "topic holds %d records %s: failed reports counted"
+              % (st["delivered"], len(recs), after))
+        return recs
 
     # ------------------------------------------------------------- kcat
 
@@ -278,3 +283,138 @@ class Kafka:
         self.kill()
         if not os.environ.get("SDPEER_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ------------------------------------------------------------ checking
+
+DEVICE_TAG = "Mac-Address"
+
+
+def spool_token(r, fmt="json"):
+    """What the record of spool reading r (sdinflux.parse_line) holds
+    that tells it apart, by --kafka-format: json (device, channel,
+    value, time), raw the value as text, influx the line."""
+    if fmt == "raw":
+        return "%f" % r["value"]
+    if fmt == "influx":
+        return r["line"]
+    return (r["tags"].get(DEVICE_TAG, ""), r["tags"].get("channel"),
+            r["value"], r["ts"])
+
+
+def record_token(rec, fmt="json"):
+    """spool_token() of the reading a record says it carries."""
+    if fmt != "json":
+        return rec["value"]
+    try:
+        v = json.loads(rec["value"])
+    except ValueError:
+        fail("record value is not JSON: %r" % rec["value"])
+    check(isinstance(v, dict) and isinstance(v.get("time"), int) and
+          isinstance(v.get("value"), (int, float)),
+          "record value %r: no integer time and numeric value" % v)
+    return (v.get("device"), v.get("channel"), float(v["value"]),
+            v["time"])
+
+
+def _where(rec):
+    return "partition %d offset %d" % (rec["partition"], rec["offset"])
+
+
+def check_records(recs, sp, fmt="json", redo_from=None, copies=2,
+                  after=""):
+    """recs (consume()) against the spool's readings sp (parsed, in
+    spool order), as SPEC-sinks.md promises (Kafka):
+    - each record's key is its reading's device and the record is the
+      reading (fmt); every reading has a record; no record is no reading;
+    - one key's records are in one partition, in spool order;
+    - redo_from None: exactly one record per reading (a run without
+      faults); else a reading at spool index >= redo_from may have up to
+      `copies` records (produced again from the cursor), one before it
+      exactly one, and the last copies are in spool order.
+    Returns the number of extra copies."""
+    want = collections.OrderedDict()
+    index = {}
+    for i, r in enumerate(sp):
+        key = r["tags"].get(DEVICE_TAG, "")
+        tok = spool_token(r, fmt)
+        want.setdefault(key, []).append(tok)
+        if redo_from is not None and (key, tok) in index:
+            fail("spool readings %d and %d make the same record: copies "
+                 "cannot be told apart" % (index[(key, tok)], i))
+        index[(key, tok)] = i
+    got, parts = {}, {}
+    for rec in sorted(recs, key=lambda r: (r["partition"], r["offset"])):
+        check(rec["key"] in want, "record at %s %s: key %r is no device "
+              "of the spool (value %r)" % (_where(rec), after, rec["key"],
+                                           rec["value"]))
+        got.setdefault(rec["key"], []).append(record_token(rec, fmt))
+        parts.setdefault(rec["key"], set()).add(rec["partition"])
+    for key, ps in parts.items():
+        check(len(ps) == 1, "key %s in partitions %r %s"
+              % (key, sorted(ps), after))
+    extra = most = 0
+    for key, w in want.items():
+        g = got.get(key, [])
+        if redo_from is None:
+            _check_once(key, w, g, after)
+            continue
+        n = collections.Counter(g)
+        foreign = [t for t in n if (key, t) not in index]
+        check(not foreign, "%d records of key %s are no reading %s, e.g. "
+              "%r" % (len(foreign), key, after, foreign[:2]))
+        lost = [index[(key, t)] for t in w if n[t] == 0]
+        check(not lost, "%d of %d readings of %s missing from the topic "
+              "%s: spool indexes %r" % (len(lost), len(w), key, after,
+                                        lost[:8]))
+        for t, c in n.items():
+            i = index[(key, t)]
+            check(c == 1 or i >= redo_from, "spool reading %d (%s) has %d "
+                  "records %s; only readings from %d on may repeat"
+                  % (i, key, c, after, redo_from))
+            check(c <= copies, "spool reading %d (%s) has %d records %s, "
+                  "at most %d allowed" % (i, key, c, after, copies))
+            extra += c - 1
+            most = max(most, c)
+        last = {t: j for j, t in enumerate(g)}
+        order = [index[(key, t)] for t in sorted(last, key=last.get)]
+        check(order == sorted(order), "the last copies of %s are not in "
+              "spool order %s: spool indexes %r" % (key, after, order[:12]))
+    if extra:
+        sdpeer.log("%d records produced again %s, at most %d of a reading"
+                   % (extra, after, most))
+    return extra
+
+
+def _check_once(key, w, g, after):
+    """One record per reading, in spool order: g == w, said usefully."""
+    if g == w:
+        return
+    n, m = collections.Counter(g), collections.Counter(w)
+    lost, more = m - n, n - m
+    j = next((j for j, (a, b) in enumerate(zip(g, w)) if a != b),
+             min(len(g), len(w)))
+    fail("key %s %s: %d records for %d readings; %d readings missing "
+         "(e.g. %r), %d records too many (e.g. %r); first difference at "
+         "its record %d: %r where the spool has %r"
+         % (key, after, len(g), len(w), sum(lost.values()),
+            list(lost)[:2], sum(more.values()), list(more)[:2], j,
+            g[j] if j < len(g) else None, w[j] if j < len(w) else None))
+
+
+def cursor_index(sensors_dir, name="kafka"):
+    """The spool index (lines before it) of sensors/NAME.cursor now."""
+    with open(os.path.join(sensors_dir, name + ".cursor")) as f:
+        seq, off = (int(x) for x in f.read().split())
+    n = 0
+    for fn in sorted(os.listdir(sensors_dir)):
+        parts = fn.split("-")
+        if not (fn.startswith("readings-") and fn.endswith(".lp")):
+            continue
+        s = int(parts[1][:-3])
+        if s > seq:
+            break
+        with open(os.path.join(sensors_dir, fn), "rb") as f:
+            data = f.read()
+        n += data.count(b"\n", 0, off if s == seq else len(data))
+    return n
