@@ -136,13 +136,6 @@ void sd_files_abort(struct sd_files *fs, struct sd_xfer *x,
 /* Drop interrupted transfers nobody resumed for an hour. */
 void sd_files_expire(struct sd_files *fs);
 
-/* Make a sender's file name safe to store (len at least 32): the part
- * after the last '/' or '\\', in Unicode NFC; no control characters,
- * ':' or bidi controls; no leading '.', trailing '.' or ' ', Windows
- * device name (CON, nul.txt: a leading '_') or ".part" ending; bytes
- * that are not UTF-8 become '_'; at most len - 1 bytes, never cutting a
- * character; "file" when nothing is left. */
-void sd_files_safe_name(const char *in, size_t n, char *out, size_t len);
 
 /* The transfer a client is feeding, for the registry; 0 when none. */
 size_t sd_files_active(const struct sd_files *fs);

@@ -1,6 +1,6 @@
 /*
  * fuzz_names.c: libFuzzer target for the cleaner of the names senders
- * give their files (sd_files_safe_name in src/sd_files.c).
+ * give their files (sd_files_name_clean in src/server/sd_files_name.c).
  *
  * The first input byte picks the size of the output buffer (32 to 201
  * bytes, 201 being the server's); the rest is the name. What comes out
@@ -17,7 +17,7 @@
 #include <uninorm.h>
 
 #include "sd_esc.h"
-#include "sd_files.h"
+#include "sd_files_name.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -88,9 +88,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	len = 32 + data[0] % 170;
 	memset(out, 'Z', sizeof(out));
-	sd_files_safe_name((const char *)data + 1, size - 1, out, len);
+	sd_files_name_clean((const char *)data + 1, size - 1, out, len);
 	names_check(out, len);
-	sd_files_safe_name(out, strlen(out), again, len);
+	sd_files_name_clean(out, strlen(out), again, len);
 	if (strcmp(out, again) != 0)
 		abort();
 	return 0;

@@ -2,11 +2,11 @@
  * test_names.c: the stored name of each hostile file name, exactly:
  * directory parts, leading dots, controls, bytes that are not UTF-8,
  * NFD and NFC twins, Windows device names, trailing dots and spaces,
- * ".part", and long names cut after normalising (sd_files_safe_name).
+ * ".part", and long names cut after normalising (sd_files_name_clean).
  */
 #include <string.h>
 
-#include "sd_files.h"
+#include "sd_files_name.h"
 #include "sd_test.h"
 
 #define NAME_LEN	201	/* what sd_files_offer passes */
@@ -23,7 +23,7 @@ name_is(const char *in, size_t n, size_t len, const char *want)
 	char out[512];
 
 	memset(out, 'Z', sizeof(out));
-	sd_files_safe_name(in, n, out, len);
+	sd_files_name_clean(in, n, out, len);
 	if (strcmp(out, want) != 0) {
 		fprintf(stderr, "  \"%s\" stored as \"%s\", want \"%s\"\n",
 		    in, out, want);
