@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """InfluxDB 1.x sink: 2000 legacy readings from 8 connections reach a
 private influxd (--influx-url/--influx-db) as exactly 2000 points, with
-the spool's device tags, values and timestamps; status.sinks shows the
-influx sink `ok`, delivered 2000 and backlog_bytes 0.
+the spool's device tags, values and timestamps; a recording proxy in
+front of influxd saw each spool line accepted (2xx) exactly once (a count
+of points cannot: a point written twice is stored once); status.sinks
+shows the influx sink `ok`, delivered 2000 and backlog_bytes 0.
 (SPEC-sinks.md: Flags/InfluxDB 1.x, Promises/exactly once, Status.)"""
 import sdinflux
 import sdpeer
@@ -16,7 +18,9 @@ NDEV, PER = 8, 250
 def test():
     db = sdinflux.Influx().start()
     db.create_db("sd")
-    srv = sdpeer.Server(extra=["--influx-url", db.url, "--influx-db", "sd",
+    proxy = sdinflux.Proxy(db)
+    srv = sdpeer.Server(extra=["--influx-url", proxy.url,
+                               "--influx-db", "sd",
                                "--influx-flush-ms", "200"]).start()
     sent = sdinflux.send_legacy(srv, NDEV, PER)
     n = NDEV * PER
@@ -36,6 +40,7 @@ def test():
                            == 0 and e.get("delivered") == n, timeout=10,
                            what="backlog 0 and delivered %d" % n)
     sdinflux.check_sink_keys(s)
+    sdinflux.check_accepted_once(proxy, [r["line"] for r in sp])
     check(s["state"] == "ok", "influx sink state %r, expected ok"
           % s["state"])
     check(s["rejects"] == 0 and s["dropped"] == 0,

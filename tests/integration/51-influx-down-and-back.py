@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """InfluxDB stopped mid-stream: readings delivered before, readings sent
 while it is down and after it is back all end up in InfluxDB exactly
-once. While it is down a `sink` event says `failing`, the status shows
-the sink failing and its backlog growing; once it is back a `sink` event
-says `ok` and the backlog drains to 0.
+once: a recording proxy in front of influxd saw each spool line accepted
+(2xx) exactly once (lines of requests that failed while it was down are
+re-sent, and may be), and the status says delivered 1500. While it is
+down a `sink` event says `failing`, the status shows the sink failing
+and its backlog growing; once it is back a `sink` event says `ok` and
+the backlog drains to 0.
 (SPEC-sinks.md: Promises/exactly once, 5xx/timeouts/connection errors
 retried with backoff; Events/sink; Status/backlog_bytes.)"""
 import time
@@ -18,7 +21,9 @@ sdinflux.require()
 def test():
     db = sdinflux.Influx().start()
     db.create_db("sd")
-    srv = sdpeer.Server(extra=["--influx-url", db.url, "--influx-db", "sd",
+    proxy = sdinflux.Proxy(db)
+    srv = sdpeer.Server(extra=["--influx-url", proxy.url,
+                               "--influx-db", "sd",
                                "--influx-flush-ms", "100",
                                "--influx-batch", "200"]).start()
     sent = sdinflux.send_legacy(srv, 2, 250, first_dev=0)
@@ -63,7 +68,11 @@ def test():
     s = sdinflux.wait_sink(srv, "influx", lambda e: e["backlog_bytes"] == 0
                            and e["state"] == "ok", timeout=10,
                            what="backlog 0, state ok")
-    check(s["delivered"] >= n, "delivered %r < %d" % (s["delivered"], n))
+    check(s["delivered"] == n, "delivered %r, expected %d"
+          % (s["delivered"], n))
+    sdinflux.check_accepted_once(proxy, [r["line"] for r in sp])
+    failed = [r for r in proxy.snapshot() if r["status"] is None]
+    check(failed, "no request failed at the proxy while influxd was down")
     check(s["rejects"] == 0, "rejects %r" % s["rejects"])
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 

@@ -2,11 +2,15 @@
 """SIGKILL mid-stream with both sinks, restart on the same data
 directory: every reading the server acknowledged (SENSOR_ACK) before the
 kill is in InfluxDB exactly once after the restart, InfluxDB holds
-exactly the spool's readings, the Kafka topic holds every spool reading
-at least once (kcat, when installed): a second record only for readings
-from kafka.cursor at the kill on (the unconfirmed tail), at most two,
-one device's records in one partition, the last copies in spool order;
-and DIR/sensors/influx.cursor and kafka.cursor exist.
+exactly the spool's readings; a recording proxy in front of influxd saw
+every spool line accepted, none twice in one run, and after the restart
+only the unconfirmed tail sent again (at most --influx-batch x
+--influx-parallel lines, each sent before the kill); the Kafka topic
+holds every spool reading at least once (kcat, when installed): a second
+record only for readings from kafka.cursor at the kill on (the
+unconfirmed tail), at most two, one device's records in one partition,
+the last copies in spool order; and DIR/sensors/influx.cursor and
+kafka.cursor exist.
 (SPEC-sinks.md: cursors survive restarts and SIGKILL; Promises/InfluxDB
 exactly once, Kafka at least once after a restart.)"""
 import os
@@ -25,17 +29,51 @@ sdinflux.require()
 
 T0 = 1700000000000000000
 PER = 100
+BATCH, PAR = 150, 2
 
 
 def ts_of(seq, i):
     return T0 + seq * 10**6 + i
 
 
+def check_influx_tail(proxy, lines, t_restart):
+    """The proxy's record of the InfluxDB sink: in each run every line
+    accepted (2xx) at most once; every spool line accepted; after the
+    restart only the unconfirmed tail sent again: at most BATCH x PAR
+    lines that had been sent before the kill."""
+    reqs = proxy.snapshot()
+    run1 = [r for r in reqs if r["t_conn"] < t_restart]
+    run2 = [r for r in reqs if r["t_conn"] >= t_restart]
+    acc1, acc2 = proxy.accepted_lines(run1), proxy.accepted_lines(run2)
+    sent1 = proxy.sent_lines(run1)
+    resent = set(proxy.sent_lines(run2)) & set(sent1)
+    sdpeer.log("%d lines accepted before the kill (%d sent), %d after "
+               "the restart, %d of them sent before"
+               % (len(acc1), len(sent1), len(acc2), len(resent)))
+    for what, acc in (("before the kill", acc1),
+                      ("after the restart", acc2)):
+        twice = [l for l, c in acc.items() if c > 1]
+        check(not twice, "%s %d lines were accepted more than once, e.g. "
+              "%r" % (what, len(twice), twice[:1]))
+    check(len(acc1) > BATCH * PAR, "only %d lines accepted before the kill:"
+          " a restart sending them all again would pass" % len(acc1))
+    got, want = set(acc1) | set(acc2), set(lines)
+    check(got == want, "InfluxDB accepted %d lines: %d spool lines never, "
+          "%d that are no spool line" % (len(got), len(want - got),
+                                         len(got - want)))
+    check(len(resent) <= BATCH * PAR, "after the restart %d lines sent "
+          "before the kill were sent again: more than the unconfirmed "
+          "tail (--influx-batch %d x --influx-parallel %d)"
+          % (len(resent), BATCH, PAR))
+
+
 def test():
     db = sdinflux.Influx().start()
     db.create_db("sd")
-    extra = ["--influx-url", db.url, "--influx-db", "sd",
-             "--influx-flush-ms", "50", "--influx-batch", "150"]
+    proxy = sdinflux.Proxy(db)
+    extra = ["--influx-url", proxy.url, "--influx-db", "sd",
+             "--influx-flush-ms", "50", "--influx-batch", str(BATCH),
+             "--influx-parallel", str(PAR)]
     k = None
     if sdkafka.kcat_binary() and sdkafka.mock_binary():
         k = sdkafka.Kafka(["sensors:3"]).start()
@@ -78,7 +116,7 @@ def test():
         except OSError:
             break
         time.sleep(0.005)
-        if len(acked) >= 20 and db.count("sd") > 0:
+        if len(acked) >= 20 and db.count("sd") > 2 * BATCH * PAR:
             # a burst of batches still in flight, then SIGKILL at once
             burst = b"".join(sdwire.sensor_batch(q, sdpeer.DEV, [
                 (ts_of(q, i), q + i / 1000, b"t") for i in range(PER)])
@@ -92,8 +130,9 @@ def test():
             srv.stop(signal.SIGKILL)
             killed_at = seq
             break
-    check(killed_at is not None, "never got 20 acks and points in influx "
-          "(acks %d, points %d)" % (len(acked), db.count("sd")))
+    check(killed_at is not None, "never got 20 acks and %d points in "
+          "influx (acks %d, points %d)" % (2 * BATCH * PAR, len(acked),
+                                           db.count("sd")))
     stop.set()
     th.join(2)
     s.close()
@@ -105,6 +144,7 @@ def test():
     if k is not None:
         # only what was not confirmed before the kill may come twice
         kcur = sdkafka.cursor_index(srv.sensors_dir)
+    t_restart = time.monotonic()
     srv2 = sdpeer.Server(extra=extra, data_dir=srv.dir).start()
     want = {r["ts"] for r in sdinflux.spool(srv2)}
     must = {ts_of(q, i) for q in acked_seqs for i in range(PER)}
@@ -127,6 +167,7 @@ def test():
               "value %r" % (q, vals.get(ts_of(q, 7))))
     cur = os.path.join(srv.sensors_dir, "influx.cursor")
     check(os.path.exists(cur), "no %s" % cur)
+    check_influx_tail(proxy, srv2.readings_lines(), t_restart)
     if k is not None:
         sdinflux.wait_sink(srv2, "kafka", lambda e: e["backlog_bytes"] == 0,
                            timeout=20, what="kafka backlog 0")

@@ -9,6 +9,10 @@
     db.count("t")                       # points of measurement `sensor`
     db.points("t")                      # [(time_ns, device, value), ...]
     db.stop(); db.start()               # same dirs and ports
+    proxy = sdinflux.Proxy(db)          # record what the sink sends:
+    srv = sdpeer.Server(extra=["--influx-url", proxy.url, ...])
+    proxy.accepted_lines()              # Counter of lines answered 2xx
+    sdinflux.check_accepted_once(proxy, srv.readings_lines())
 
 Each instance writes its own config (meta, data and wal directories in a
 temporary directory, reporting off, every service but HTTP off, HTTP and
@@ -30,7 +34,7 @@ import urllib.parse
 import urllib.request
 
 import sdpeer
-from sdpeer import fail
+from sdpeer import check, fail
 
 CONFIG = """\
 reporting-disabled = true
@@ -309,27 +313,62 @@ def check_sink_keys(entry):
 
 # ----------------------------------------------------- recording endpoint
 
+# Hop-by-hop headers a proxy answers for itself and never forwards.
+HOP_HEADERS = ("connection", "keep-alive", "proxy-connection", "te",
+               "transfer-encoding", "upgrade", "expect", "content-length")
+
+
 class Recorder:
     """A tiny HTTP server on a free loopback port (or `port`) that records
     every request (method, path, query dict of lists, headers dict with
-    lower-case names, raw body, monotonic time) and answers with
-    answer(index) -> (status, body) (default 204)."""
+    lower-case names, raw body, monotonic time `t`, the monotonic time
+    `t_conn` its connection was accepted, `status` answered or None, and
+    `error` when no answer went back) and answers with
+    answer(index) -> (status, body) (default 204).
 
-    def __init__(self, answer=None, port=None):
-        import http.server
+    With `upstream` (an Influx), it is a recording proxy instead: each
+    request goes to the real influxd unchanged (path, query, headers, the
+    body as sent, gzip or not) and influxd's answer comes back unchanged;
+    when influxd cannot be reached the client's connection is closed
+    without an answer, as a connection error. down() refuses connections
+    (and closes the open ones) until up(), on the same port."""
+
+    def __init__(self, answer=None, port=None, upstream=None):
         import threading
-        import urllib.parse as up
 
         self.requests = []
         self.answer = answer or (lambda i: (204, b""))
+        self.upstream = upstream
         self.lock = threading.Lock()
-        rec = self
+        self.conns = set()
+        self.is_down = False
+        self.httpd = None
+        self.port = port or 0
+        self.up()
+
+    def _handler(rec):
+        import http.server
+        import urllib.parse as up
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def log_message(self, *a):
                 pass
+
+            def setup(self):
+                super().setup()
+                self.t_conn = time.monotonic()
+                with rec.lock:
+                    rec.conns.add(self.connection)
+
+            def finish(self):
+                with rec.lock:
+                    rec.conns.discard(self.connection)
+                try:
+                    super().finish()
+                except OSError:
+                    pass
 
             def _body(self):
                 te = self.headers.get("Transfer-Encoding", "")
@@ -341,26 +380,39 @@ class Recorder:
                             while self.rfile.readline() not in (b"\r\n",
                                                                 b"\n", b""):
                                 pass
-                            return out
+                            return out, True
                         out += self.rfile.read(size)
                         self.rfile.readline()
                 n = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(n) if n else b""
+                out = self.rfile.read(n) if n else b""
+                return out, len(out) == n
 
             def _handle(self):
-                body = self._body()
+                if rec.is_down:
+                    self.close_connection = True
+                    return
+                body, whole = self._body()
                 u = up.urlsplit(self.path)
+                r = dict(method=self.command, path=u.path,
+                         query=up.parse_qs(u.query, keep_blank_values=True),
+                         headers={k.lower(): v for k, v in
+                                  self.headers.items()},
+                         body=body, t=time.monotonic(), t_conn=self.t_conn,
+                         status=None, error=None)
                 with rec.lock:
                     i = len(rec.requests)
-                    rec.requests.append(dict(
-                        method=self.command, path=u.path,
-                        query=up.parse_qs(u.query, keep_blank_values=True),
-                        headers={k.lower(): v for k, v in
-                                 self.headers.items()},
-                        body=body, t=time.monotonic(), status=None))
-                status, out = rec.answer(i)
+                    rec.requests.append(r)
+                if not whole:
+                    r["error"] = "body cut short"
+                    self.close_connection = True
+                elif rec.upstream is not None:
+                    self._forward(r)
+                else:
+                    self._answer(r, *rec.answer(i))
+
+            def _answer(self, r, status, out):
                 with rec.lock:
-                    rec.requests[i]["status"] = status
+                    r["status"] = status
                 self.send_response(status)
                 if status != 204:
                     self.send_header("Content-Type", "application/json")
@@ -369,16 +421,76 @@ class Recorder:
                 if status != 204 and out:
                     self.wfile.write(out)
 
+            def _forward(self, r):
+                import http.client
+                c = http.client.HTTPConnection(
+                    "127.0.0.1", rec.upstream.http_port, timeout=60)
+                hdrs = {k: v for k, v in self.headers.items()
+                        if k.lower() not in HOP_HEADERS}
+                if self.command in ("POST", "PUT"):
+                    hdrs["Content-Length"] = str(len(r["body"]))
+                try:
+                    c.request(self.command, self.path,
+                              body=r["body"] or None, headers=hdrs)
+                    a = c.getresponse()
+                    out = a.read()
+                except OSError as e:
+                    with rec.lock:
+                        r["error"] = "upstream: %s" % e
+                    self.close_connection = True
+                    return
+                finally:
+                    c.close()
+                try:
+                    self.send_response_only(a.status, a.reason)
+                    for k, v in a.getheaders():
+                        if k.lower() not in HOP_HEADERS:
+                            self.send_header(k, v)
+                    if a.status != 204 and a.status != 304:
+                        self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    if out:
+                        self.wfile.write(out)
+                    self.wfile.flush()
+                except OSError as e:
+                    with rec.lock:
+                        r["error"] = "client: %s" % e
+                    self.close_connection = True
+                    return
+                with rec.lock:
+                    r["status"] = a.status
+
             do_POST = do_GET = do_PUT = _handle
 
+        return Handler
+
+    def up(self):
+        """Listen (again) on the port."""
+        import http.server
+        import threading
+
         self.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port or 0), Handler)
+            ("127.0.0.1", self.port), self._handler())
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
+        self.is_down = False
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        kwargs={"poll_interval": 0.1},
                                        daemon=True)
         self.thread.start()
+
+    def down(self):
+        """Refuse connections and close the open ones until up()."""
+        import socket
+        self.is_down = True
+        self.stop()
+        with self.lock:
+            conns = list(self.conns)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     @property
     def url(self):
@@ -391,6 +503,50 @@ class Recorder:
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def accepted_lines(self, reqs=None):
+        """Counter of the lines of the requests answered 2xx (all, or of
+        reqs)."""
+        import collections
+        if reqs is None:
+            reqs = self.snapshot()
+        return collections.Counter(
+            l for r in reqs if r["status"] is not None and
+            200 <= r["status"] < 300 and not r["error"]
+            for l in body_lines(r))
+
+    def sent_lines(self, reqs=None):
+        """Counter of the lines of every request that reached us."""
+        import collections
+        if reqs is None:
+            reqs = self.snapshot()
+        return collections.Counter(l for r in reqs for l in body_lines(r))
+
+
+class Proxy(Recorder):
+    """A recording proxy in front of the influxd db (see Recorder)."""
+
+    def __init__(self, db, port=None):
+        super().__init__(port=port, upstream=db)
+
+
+def check_accepted_once(rec, lines, what="", reqs=None):
+    """Each of lines (the spool's) was accepted (2xx) exactly once, and
+    nothing else was: the proxy's record, which sees what a count of
+    InfluxDB points cannot (a point written twice is stored once)."""
+    import collections
+    acc = rec.accepted_lines(reqs)
+    want = collections.Counter(lines)
+    dup = sorted(l for l, c in acc.items() if c > 1)
+    missing = sorted(l for l in want if l not in acc)
+    extra = sorted(l for l in acc if l not in want)
+    check(not dup and not missing and not extra and
+          max(want.values(), default=1) == 1,
+          "%sof %d readings: %d accepted more than once (e.g. %r x%d), "
+          "%d never accepted (e.g. %r), %d accepted that are no reading "
+          "(e.g. %r)" % (what + ": " if what else "", len(want), len(dup),
+                         dup[:1], acc[dup[0]] if dup else 0, len(missing),
+                         missing[:1], len(extra), extra[:1]))
 
 
 def body_lines(req):

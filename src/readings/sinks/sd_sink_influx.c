@@ -439,20 +439,24 @@ ix_send(struct ix_batch *b)
 		ix_retry(b, "cannot start a request");
 }
 
-/* The cursor moves over the run of done batches at the head. */
+/* The cursor moves over the run of done batches at the head, and is
+ * saved at the end of the run: a kill then re-sends no more than the
+ * batches in flight (SPEC-sinks.md, 57). */
 static void
 ix_advance(struct influx *ix)
 {
 	struct ix_batch *b;
+	int last;
 
 	while (ix->count > 0 && ix->b[ix->head].state == B_DONE) {
 		b = &ix->b[ix->head];
-		sd_spool_reader_ack(&ix->base.rd, &b->end, 0);
 		b->state = B_FREE;
 		b->len = 0;
 		b->nlines = 0;
 		ix->head = (ix->head + 1) % ix->npar;
 		ix->count--;
+		last = ix->count == 0 || ix->b[ix->head].state != B_DONE;
+		sd_spool_reader_ack(&ix->base.rd, &b->end, last);
 	}
 }
 
