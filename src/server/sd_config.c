@@ -805,31 +805,19 @@ config_read(const char *path, char **out, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
-/* Find --config in argv and load the file before the flags apply. */
+/* Load the --config file, before the flags apply over it. */
 static int
-sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
+sd_config_load_file(struct sd_config *cfg, const char *path,
     char err[SD_ERR_LEN])
 {
 	struct ini_ctx ctx = { cfg, "" };
-	const char *path = NULL;
 	char *text = NULL;
-	int i, rc;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if ((strcmp(argv[i], "--config") == 0 ||
-		    strcmp(argv[i], "-c") == 0) && i + 1 < argc)
-			path = argv[++i];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
-		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')
-			path = argv[i] + 2;
-	}
-	if (path == NULL)
-		return SD_OK;
-	if (set_str(&cfg->config_file, path) != SD_OK)
+	if (set_str(&cfg->config_file, path) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
 		return SD_ERR_NOMEM;
+	}
 	if (config_read(path, &text, err) != SD_OK)
 		return SD_ERR_INVAL;
 	rc = ini_parse_string(text, config_ini_line, &ctx);
@@ -952,42 +940,50 @@ config_apply_flag(struct sd_config *cfg, const struct sd_config_opt *o,
 	return SD_OK;
 }
 
-/* Parse the flags over what the file set. */
+/*
+ * Walk the flags with getopt_long. With file set, only find the --config
+ * file's path (in every form getopt takes, the last one winning) and
+ * leave errors to the second walk; without, apply each flag over what
+ * the file set.
+ */
 static int
-config_parse_flags(struct sd_config *cfg, int argc, char **argv,
+config_walk_flags(struct sd_config *cfg, int argc, char **argv,
+    const struct option *lo, const char *shorts, const char **file,
     char err[SD_ERR_LEN])
 {
-	struct option lo[NOPTS + 1];
 	unsigned char replaced[NOPTS] = { 0 };
-	char shorts[2 + 2 * NOPTS];
 	const struct sd_config_opt *o;
 	int c, rc;
 
-	config_getopt_tables(lo, shorts, sizeof(shorts));
 	optind = 0;
 	opterr = 0;
 	for (;;) {
 		c = getopt_long(argc, argv, shorts, lo, NULL);
 		if (c == -1)
 			break;
-		if (c == '?' || c == ':') {
+		o = c == '?' || c == ':' ? NULL : config_getopt_row(c);
+		if (file != NULL) {
+			if (o != NULL && o->type == SD_CONFIG_FILE)
+				*file = optarg;
+			continue;
+		}
+		if (o == NULL) {
 			snprintf(err, SD_ERR_LEN, c == '?' ?
 			    "%s: unknown option (see --help)" :
 			    "%s: needs a value", argv[optind - 1]);
 			return SD_ERR_INVAL;
 		}
-		o = config_getopt_row(c);
 		rc = config_apply_flag(cfg, o, optarg,
 		    &replaced[o - sd_config_opts], err);
 		if (rc != SD_OK)
 			return rc;
 	}
-	if (optind < argc) {
+	if (file == NULL && optind < argc) {
 		snprintf(err, SD_ERR_LEN,
 		    "%s: unexpected argument (see --help)", argv[optind]);
 		return SD_ERR_INVAL;
 	}
-	return sd_config_check(cfg, err);
+	return SD_OK;
 }
 
 /* Raise the soft descriptor limit to the hard one, and check that
@@ -1022,11 +1018,27 @@ int
 sd_config_parse(struct sd_config *cfg, int argc, char **argv,
     char err[SD_ERR_LEN])
 {
+	struct option lo[NOPTS + 1];
+	char shorts[2 + 2 * NOPTS], **copy;
+	const char *path = NULL;
 	int rc;
 
-	if (sd_config_load_file(cfg, argc, argv, err) != SD_OK)
+	/* getopt_long reorders what it walks: the search walks a copy. */
+	copy = calloc((size_t)argc + 1, sizeof(*copy));
+	if (copy == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
+	config_getopt_tables(lo, shorts, sizeof(shorts));
+	config_walk_flags(cfg, argc, copy, lo, shorts, &path, err);
+	rc = path != NULL ? sd_config_load_file(cfg, path, err) : SD_OK;
+	free(copy);
+	if (rc != SD_OK)
 		return config_fail(err);
-	rc = config_parse_flags(cfg, argc, argv, err);
+	rc = config_walk_flags(cfg, argc, argv, lo, shorts, NULL, err);
+	if (rc == SD_OK)
+		rc = sd_config_check(cfg, err);
 	if (rc == SD_OK)
 		rc = config_check_fds(cfg, err);
 	if (rc != SD_OK && rc != 1)

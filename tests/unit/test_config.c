@@ -447,12 +447,55 @@ test_help(void)
 	free(text);
 }
 
+/* Parse argv (after "sockdeckd"); the max-clients it leaves, or 0. */
+static uint64_t
+max_clients_after(const char *a1, const char *a2, const char *a3)
+{
+	char *argv[] = { (char *)"sockdeckd", (char *)a1, (char *)a2,
+	    (char *)a3, NULL };
+	int argc = a3 ? 4 : a2 ? 3 : 2;
+	char err[SD_ERR_LEN];
+	struct sd_config cfg;
+	uint64_t n = 0;
+
+	if (sd_config_init(&cfg) == SD_OK &&
+	    sd_config_parse(&cfg, argc, argv, err) == SD_OK)
+		n = cfg.max_clients;
+	sd_config_done(&cfg);
+	return n;
+}
+
+/* --config is found as getopt finds every flag: in each form getopt
+ * takes (an abbreviation too), and not where it is another's value. */
+static void
+test_config_forms(void)
+{
+	char path[64], eq[80], glued[80];
+
+	CHECK_EQ(write_conf(path, sizeof(path), "max-clients", "77"), 0);
+	snprintf(eq, sizeof(eq), "--config=%s", path);
+	snprintf(glued, sizeof(glued), "-c%s", path);
+	CHECK_EQ(max_clients_after("--config", path, NULL), 77);
+	CHECK_EQ(max_clients_after(eq, NULL, NULL), 77);
+	CHECK_EQ(max_clients_after("-c", path, NULL), 77);
+	CHECK_EQ(max_clients_after(glued, NULL, NULL), 77);
+	/* getopt_long takes a unique prefix: so must the file's search. */
+	CHECK_EQ(max_clients_after("--conf", path, NULL), 77);
+	/* Here -c is the token, not a flag: no file is read. */
+	CHECK_EQ(max_clients_after("--token", "-c", "--max-clients=5"), 5);
+	/* The search leaves argv as it was: a flag that lacks its value
+	 * does not take a word before it. */
+	CHECK_EQ(max_clients_after("7", "--max-clients", NULL), 0);
+	unlink(path);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "rows", test_rows },
 	{ "defaults", test_defaults },
 	{ "bounds", test_bounds },
 	{ "cli_and_file", test_cli_and_file },
 	{ "help", test_help },
+	{ "config_forms", test_config_forms },
 };
 
 int
