@@ -1,7 +1,9 @@
 /*
- * sd_config.c: sockdeckd's settings. One table names every setting; the
- * command line (getopt_long) and the config file (libinih) both go
- * through sd_config_set(), so they accept exactly the same things.
+ * sd_config.c: sockdeckd's settings. The table sd_config_opts has one
+ * row per option; the command line (getopt_long), the config file
+ * (libinih), the range checks, the defaults and --help are made from it,
+ * and every value goes through sd_config_set(), so the command line and
+ * the file accept exactly the same things.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -25,145 +27,254 @@ _Static_assert(SD_CONFIG_MAX_LINE == INI_MAX_LINE - 2, "a line and its "
     "newline fit libinih's buffer");
 #define SD_CONFIG_MAX_NAME	100	/* an InfluxDB name or key */
 #define SD_CONFIG_FD_RESERVE	32	/* descriptors besides listeners */
+#define SD_CONFIG_HELP_COL	28	/* where --help's text starts */
+#define SD_CONFIG_LONG_BASE	256	/* getopt's value of row 0 */
 
-enum opt_id {
-	O_PORTS = 'p', O_BIND = 'b', O_DATA = 'd', O_CONFIG = 'c',
-	O_HELP = 'h', O_VERSION = 'V',
-	O_HEADLESS = 256, O_CONTROL, O_LOG_FORMAT, O_REPLY_FORMAT,
-	O_SERVER_NAME, O_TOKEN, O_MAX_CLIENTS, O_MAX_PER_PORT, O_MAX_MSG,
-	O_MAX_FILE, O_OUT_BUFFER, O_IDLE, O_KEEPALIVE, O_SHUTDOWN,
-	O_FRAME_TIMEOUT, O_DEVICE_RATE, O_MEASUREMENT, O_FIELD, O_DEVICE_TAG,
-	O_EXTRA_TAGS,
-	O_SPOOL_MAX, O_SPOOL_FULL, O_FSYNC,
-	O_SPOOL_RETAIN, O_SPOOL_RETAIN_AGE,
-	O_INFLUX_URL, O_INFLUX_DB, O_INFLUX_USER, O_INFLUX_PASSWORD,
-	O_INFLUX_ORG, O_INFLUX_BUCKET, O_INFLUX_TOKEN, O_INFLUX_BATCH,
-	O_INFLUX_FLUSH_MS, O_INFLUX_TIMEOUT, O_INFLUX_GZIP, O_INFLUX_PARALLEL,
-	O_KAFKA_BROKERS, O_KAFKA_TOPIC, O_KAFKA_FORMAT, O_KAFKA_OPT,
-	O_ALLOW, O_DENY, O_LEGACY, O_MAX_PER_IP, O_REFRESH,
+static int parse_extra_tags(struct sd_config *, const char *);
+static int parse_rate(struct sd_config *, const char *);
+static const char *check_addr(const char *);
+static const char *check_url(const char *);
+static const char *check_kv(const char *);
+static const char *check_measurement(const char *);
+static const char *check_field(const char *);
+static const char *check_tag(const char *);
+
+static const struct sd_config_name log_formats[] = {
+	{ "text", 0 }, { "json", 1 }, { NULL, 0 }
+};
+static const struct sd_config_name spool_full_modes[] = {
+	{ "block", 0 }, { "drop-oldest", 1 }, { NULL, 0 }
+};
+static const struct sd_config_name fsync_modes[] = {
+	{ "always", SD_FSYNC_ALWAYS }, { "everysec", SD_FSYNC_EVERYSEC },
+	{ "no", SD_FSYNC_NO }, { NULL, 0 }
+};
+static const struct sd_config_name kafka_formats[] = {
+	{ "json", SD_KAFKA_JSON }, { "raw", SD_KAFKA_RAW },
+	{ "influx", SD_KAFKA_INFLUX }, { NULL, 0 }
 };
 
-static const struct option sd_long_opts[] = {
-	{ "ports", required_argument, NULL, O_PORTS },
-	{ "bind", required_argument, NULL, O_BIND },
-	{ "data-dir", required_argument, NULL, O_DATA },
-	{ "config", required_argument, NULL, O_CONFIG },
-	{ "headless", no_argument, NULL, O_HEADLESS },
-	{ "refresh", required_argument, NULL, O_REFRESH },
-	{ "control", required_argument, NULL, O_CONTROL },
-	{ "log-format", required_argument, NULL, O_LOG_FORMAT },
-	{ "reply-format", required_argument, NULL, O_REPLY_FORMAT },
-	{ "server-name", required_argument, NULL, O_SERVER_NAME },
-	{ "token", required_argument, NULL, O_TOKEN },
-	{ "max-clients", required_argument, NULL, O_MAX_CLIENTS },
-	{ "max-clients-per-port", required_argument, NULL, O_MAX_PER_PORT },
-	{ "max-msg", required_argument, NULL, O_MAX_MSG },
-	{ "max-file", required_argument, NULL, O_MAX_FILE },
-	{ "out-buffer", required_argument, NULL, O_OUT_BUFFER },
-	{ "idle-timeout", required_argument, NULL, O_IDLE },
-	{ "frame-timeout", required_argument, NULL, O_FRAME_TIMEOUT },
-	{ "device-rate", required_argument, NULL, O_DEVICE_RATE },
-	{ "keepalive", required_argument, NULL, O_KEEPALIVE },
-	{ "shutdown-timeout", required_argument, NULL, O_SHUTDOWN },
-	{ "measurement", required_argument, NULL, O_MEASUREMENT },
-	{ "field", required_argument, NULL, O_FIELD },
-	{ "device-tag", required_argument, NULL, O_DEVICE_TAG },
-	{ "extra-tags", required_argument, NULL, O_EXTRA_TAGS },
-	{ "spool-max", required_argument, NULL, O_SPOOL_MAX },
-	{ "spool-full", required_argument, NULL, O_SPOOL_FULL },
-	{ "spool-retain", required_argument, NULL, O_SPOOL_RETAIN },
-	{ "spool-retain-age", required_argument, NULL, O_SPOOL_RETAIN_AGE },
-	{ "fsync", required_argument, NULL, O_FSYNC },
-	{ "influx-url", required_argument, NULL, O_INFLUX_URL },
-	{ "influx-db", required_argument, NULL, O_INFLUX_DB },
-	{ "influx-user", required_argument, NULL, O_INFLUX_USER },
-	{ "influx-password", required_argument, NULL, O_INFLUX_PASSWORD },
-	{ "influx-org", required_argument, NULL, O_INFLUX_ORG },
-	{ "influx-bucket", required_argument, NULL, O_INFLUX_BUCKET },
-	{ "influx-token", required_argument, NULL, O_INFLUX_TOKEN },
-	{ "influx-batch", required_argument, NULL, O_INFLUX_BATCH },
-	{ "influx-flush-ms", required_argument, NULL, O_INFLUX_FLUSH_MS },
-	{ "influx-timeout", required_argument, NULL, O_INFLUX_TIMEOUT },
-	{ "influx-gzip", no_argument, NULL, O_INFLUX_GZIP },
-	{ "influx-parallel", required_argument, NULL, O_INFLUX_PARALLEL },
-	{ "kafka-brokers", required_argument, NULL, O_KAFKA_BROKERS },
-	{ "kafka-topic", required_argument, NULL, O_KAFKA_TOPIC },
-	{ "kafka-format", required_argument, NULL, O_KAFKA_FORMAT },
-	{ "kafka-opt", required_argument, NULL, O_KAFKA_OPT },
-	{ "allow", required_argument, NULL, O_ALLOW },
-	{ "deny", required_argument, NULL, O_DENY },
-	{ "legacy", required_argument, NULL, O_LEGACY },
-	{ "max-clients-per-ip", required_argument, NULL, O_MAX_PER_IP },
-	{ "help", no_argument, NULL, O_HELP },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
+#define AT(f)	offsetof(struct sd_config, f)
+#define ANY	UINT64_MAX
+#define U32	UINT32_MAX
+#define LP_NAME	"a name of 1 to 100 bytes, not starting with _"
+#define RULES_WANT "addresses or prefixes, each optionally @PORT or " \
+	"@LO-HI, e.g. 10.0.0.0/8@5000-5003,::1 (at most 256)"
 
+/*
+ * Every option, in --help order: the name (--name, and "name =" in a
+ * file), the short letter, the type, where it lands, its bounds (numbers:
+ * the value; strings: the length), its default as a user would write it
+ * (--help says the same in parentheses), the --help argument and line,
+ * and what an error says the value must be. A help line that starts with
+ * a space lines up with the row above; a HELP_ABOVE row is named in the
+ * line of the row above.
+ */
+const struct sd_config_opt sd_config_opts[] = {
+	{ "ports", 'p', SD_CONFIG_PORTS, .at = AT(ports), .cnt = AT(nports),
+	  .def = "5000-5003", .arg = "LIST", .help = "ports and ranges to "
+	  "listen on (5000-5003)", .want = "ports and ranges from 1 to "
+	  "65535, e.g. 5000-5009,6000" },
+	/* The flags replace the file's addresses. */
+	{ "bind", 'b', SD_CONFIG_STRS, SD_CONFIG_CLI_REPLACES, AT(binds),
+	  AT(nbinds), .max = ANY, .check = check_addr, .arg = "ADDR",
+	  .help = "address to listen on; repeat for more\n"
+	  "(default: every IPv4 and IPv6 address)" },
+	{ "data-dir", 'd', SD_CONFIG_STR, .at = AT(data_dir), .max = ANY,
+	  .def = "./sockdeck-data", .arg = "DIR",
+	  .help = "files/, sensors/, control.sock (./sockdeck-data)" },
+	{ "config", 'c', SD_CONFIG_FILE, .at = AT(config_file),
+	  .arg = "FILE", .help = "key = value settings; flags win" },
+	{ "headless", 0, SD_CONFIG_FLAG, .at = AT(headless),
+	  .help = "no dashboard: log events to stdout" },
+	{ "refresh", 0, SD_CONFIG_U64, .at = AT(refresh), .min = 1,
+	  .max = 3600, .def = "1", .arg = "SECS",
+	  .help = "dashboard: counters and lists every SECS,\nevents at once "
+	  "(1)" },
+	{ "control", 0, SD_CONFIG_STR, .at = AT(control_path), .max = ANY,
+	  .arg = "PATH", .help = "control socket (DATA_DIR/control.sock)" },
+	{ "log-format", 0, SD_CONFIG_ENUM, .at = AT(log_json),
+	  .names = log_formats, .def = "text", .arg = "FMT",
+	  .help = "text or json (text)" },
+	{ "reply-format", 0, SD_CONFIG_STR, .at = AT(reply_format),
+	  .max = ANY, .def = "[{fd} socket] return data => {text}",
+	  .arg = "FMT", .help = "legacy reply; {fd} {id} {port} {text} "
+	  "{device}\n([{fd} socket] return data => {text})" },
+	/* Default: the host name (sd_config_init). */
+	{ "server-name", 0, SD_CONFIG_STR, .at = AT(server_name), .min = 1,
+	  .max = 255, .want = "a name of 1 to 255 bytes", .arg = "NAME",
+	  .help = "name sent in WELCOME (host name)" },
+	/* An empty token would let every HELLO in. */
+	{ "token", 0, SD_CONFIG_STR, .at = AT(token), .min = 1, .max = 255,
+	  .want = "a token of 1 to 255 bytes", .arg = "TOKEN",
+	  .help = "extension clients must say it in HELLO" },
+	{ "max-clients", 0, SD_CONFIG_U64, .at = AT(max_clients), .min = 1,
+	  .max = U32, .def = "10000", .arg = "N",
+	  .help = "clients on all ports (10000)" },
+	{ "max-clients-per-port", 0, SD_CONFIG_U64,
+	  .at = AT(max_clients_per_port), .max = U32, .def = "0",
+	  .arg = "N", .help = "clients on one port (0: no cap)" },
+	{ "max-clients-per-ip", 0, SD_CONFIG_U64,
+	  .at = AT(max_clients_per_ip), .max = U32, .def = "64",
+	  .arg = "N", .help = "clients from one address (64; 0: no cap)" },
+	{ "allow", 0, SD_CONFIG_RULES, .at = AT(allow), .cnt = AT(nallow),
+	  .rules = sd_admit_parse, .want = RULES_WANT,
+	  .arg = "CIDR[@PORTS],...", .help = "only these addresses (on "
+	  "these ports)" },
+	{ "deny", 0, SD_CONFIG_RULES, .at = AT(deny), .cnt = AT(ndeny),
+	  .rules = sd_admit_parse, .want = RULES_WANT,
+	  .arg = "CIDR[@PORTS],...", .help = " never these; deny wins "
+	  "over allow" },
+	{ "legacy", 0, SD_CONFIG_RULES, .at = AT(legacy), .cnt = AT(nlegacy),
+	  .rules = sd_admit_parse_legacy, .want = "on or off, optionally "
+	  "@PORT or @LO-HI", .arg = "on|off[@PORTS]",
+	  .help = " legacy frames on these ports (on)" },
+	{ "max-msg", 0, SD_CONFIG_SIZE, .at = AT(max_msg), .min = 1,
+	  .max = 64u << 20, .def = "1M", .arg = "SIZE",
+	  .help = "largest message text (1M)" },
+	{ "max-file", 0, SD_CONFIG_SIZE, .at = AT(max_file), .min = 1,
+	  .max = ANY, .def = "64G", .arg = "SIZE",
+	  .help = "largest file (64G)" },
+	{ "out-buffer", 0, SD_CONFIG_SIZE, .at = AT(out_buffer),
+	  .min = 4096, .max = 1u << 30, .def = "1M", .arg = "SIZE",
+	  .help = "output a client may leave unread (1M)" },
+	{ "idle-timeout", 0, SD_CONFIG_U64, .at = AT(idle_timeout),
+	  .max = U32, .def = "900", .arg = "SECS",
+	  .help = "drop a client sending no whole frame (900)" },
+	{ "frame-timeout", 0, SD_CONFIG_U64, .at = AT(frame_timeout),
+	  .max = 86400, .def = "30", .arg = "SECS",
+	  .help = "drop a client whose frame lingers (30)" },
+	/* Sets device_rate and device_rate_secs. */
+	{ "device-rate", 0, SD_CONFIG_FUNC, .parse = parse_rate, .def = "0",
+	  .want = "a size per minute, or SIZE/SECS (1 to 3600)",
+	  .arg = "SIZE[/SECS]", .help = "bytes a device may send a minute "
+	  "(or\nSECS) before it is read no more (0: any)" },
+	{ "keepalive", 0, SD_CONFIG_U64, .at = AT(keepalive), .max = 32767,
+	  .def = "60", .arg = "SECS",
+	  .help = "TCP keep-alive idle time (60; 0: off)" },
+	{ "shutdown-timeout", 0, SD_CONFIG_U64, .at = AT(shutdown_timeout),
+	  .max = 3600, .def = "5", .arg = "SECS",
+	  .help = "time transfers get to finish (5)" },
+	{ "measurement", 0, SD_CONFIG_STR, .at = AT(pipe.measurement),
+	  .min = 1, .max = SD_CONFIG_MAX_NAME, .want = LP_NAME,
+	  .check = check_measurement, .def = "sensor", .arg = "NAME",
+	  .help = "InfluxDB measurement (sensor)" },
+	{ "field", 0, SD_CONFIG_STR, .at = AT(pipe.field), .min = 1,
+	  .max = SD_CONFIG_MAX_NAME, .want = LP_NAME, .check = check_field,
+	  .def = "value", .arg = "NAME", .help = "InfluxDB field (value)" },
+	{ "device-tag", 0, SD_CONFIG_STR, .at = AT(pipe.device_tag),
+	  .min = 1, .max = SD_CONFIG_MAX_NAME, .want = LP_NAME,
+	  .check = check_tag, .def = "Mac-Address", .arg = "NAME",
+	  .help = "InfluxDB tag of the device (Mac-Address)" },
+	/* Sets pipe.tag_port and pipe.tag_peer. */
+	{ "extra-tags", 0, SD_CONFIG_FUNC, .parse = parse_extra_tags,
+	  .want = "port, peer or port,peer", .arg = "LIST",
+	  .help = "add port and/or peer tags to each reading" },
+	{ "spool-max", 0, SD_CONFIG_SIZE, .at = AT(pipe.spool_max),
+	  .min = 4096, .max = ANY, .def = "1G", .arg = "SIZE",
+	  .help = "largest undelivered backlog (1G)" },
+	{ "spool-full", 0, SD_CONFIG_ENUM, .at = AT(pipe.spool_drop),
+	  .names = spool_full_modes, .def = "block", .arg = "MODE",
+	  .help = "block or drop-oldest, at --spool-max (block)" },
+	{ "spool-retain", 0, SD_CONFIG_SIZE, .at = AT(pipe.spool_retain),
+	  .max = ANY, .def = "1G", .arg = "SIZE",
+	  .help = "delivered readings kept for replay (1G)" },
+	{ "spool-retain-age", 0, SD_CONFIG_AGE,
+	  .at = AT(pipe.spool_retain_age), .def = "0", .want = "an age: "
+	  "seconds, or a number with s, m, h or d", .arg = "AGE",
+	  .help = "and for at most AGE: 30m, 12h, 7d (0: any)" },
+	{ "fsync", 0, SD_CONFIG_ENUM, .at = AT(pipe.fsync),
+	  .names = fsync_modes, .def = "everysec", .arg = "MODE",
+	  .help = "always, everysec or no (everysec)" },
+	{ "influx-url", 0, SD_CONFIG_STR, .at = AT(influx.url), .max = ANY,
+	  .check = check_url, .arg = "URL",
+	  .help = "send readings to InfluxDB at URL" },
+	{ "influx-db", 0, SD_CONFIG_STR, .at = AT(influx.db), .max = ANY,
+	  .arg = "NAME", .help = "1.x database" },
+	{ "influx-user", 0, SD_CONFIG_STR, .at = AT(influx.user), .max = ANY,
+	  .arg = "USER", .help = "1.x user, with --influx-password PASSWORD" },
+	{ "influx-password", 0, SD_CONFIG_STR, SD_CONFIG_HELP_ABOVE,
+	  AT(influx.password), .max = ANY, .arg = "PASSWORD" },
+	{ "influx-org", 0, SD_CONFIG_STR, .at = AT(influx.org), .max = ANY,
+	  .arg = "ORG", .help = "2.x/3.x organisation, with --influx-bucket" },
+	{ "influx-bucket", 0, SD_CONFIG_STR, .at = AT(influx.bucket),
+	  .max = ANY, .arg = "NAME", .help = "and --influx-token TOKEN" },
+	{ "influx-token", 0, SD_CONFIG_STR, SD_CONFIG_HELP_ABOVE,
+	  AT(influx.token), .max = ANY, .arg = "TOKEN" },
+	{ "influx-batch", 0, SD_CONFIG_U64, .at = AT(influx.batch), .min = 1,
+	  .max = 1000000, .def = "5000", .arg = "N",
+	  .help = "lines per request (5000)" },
+	{ "influx-flush-ms", 0, SD_CONFIG_U64, .at = AT(influx.flush_ms),
+	  .min = 1, .max = 3600000, .def = "1000", .arg = "MS",
+	  .help = "send a partial batch after MS (1000)" },
+	{ "influx-timeout", 0, SD_CONFIG_U64, .at = AT(influx.timeout),
+	  .min = 1, .max = 3600, .def = "10", .arg = "SECS",
+	  .help = "request timeout (10)" },
+	{ "influx-gzip", 0, SD_CONFIG_FLAG, .at = AT(influx.gzip),
+	  .help = "compress request bodies" },
+	{ "influx-parallel", 0, SD_CONFIG_U64, .at = AT(influx.parallel),
+	  .min = 1, .max = 8, .def = "2", .arg = "N",
+	  .help = "requests in flight, 1 to 8 (2)" },
+	{ "kafka-brokers", 0, SD_CONFIG_STR, .at = AT(kafka.brokers),
+	  .max = ANY, .arg = "LIST", .help = "send readings to Kafka" },
+	{ "kafka-topic", 0, SD_CONFIG_STR, .at = AT(kafka.topic), .max = ANY,
+	  .def = "sensors", .arg = "NAME", .help = "topic (sensors)" },
+	{ "kafka-format", 0, SD_CONFIG_ENUM, .at = AT(kafka.format),
+	  .names = kafka_formats, .def = "json", .arg = "FMT",
+	  .help = "json, raw or influx (json)" },
+	{ "kafka-opt", 0, SD_CONFIG_STRS, .at = AT(kafka.opts),
+	  .cnt = AT(kafka.nopts), .max = ANY, .check = check_kv,
+	  .arg = "KEY=VALUE",
+	  .help = "librdkafka setting; repeat for more" },
+	{ "help", 'h', SD_CONFIG_HELP, .help = "this text" },
+	{ "version", 'V', SD_CONFIG_VERSION, .help = "the version" },
+};
+const size_t sd_config_nopts = sizeof(sd_config_opts) /
+    sizeof(sd_config_opts[0]);
+#define NOPTS	(sizeof(sd_config_opts) / sizeof(sd_config_opts[0]))
+
+/* Print one row of --help: the flag, its value's name, the text. */
+static void
+config_usage_row(FILE *fp, const struct sd_config_opt *o)
+{
+	char left[64];
+	const char *h = o->help, *nl;
+	int n;
+
+	n = snprintf(left, sizeof(left), "  %c%c%c --%s%s%s",
+	    o->letter ? '-' : ' ', o->letter ? o->letter : ' ',
+	    o->letter ? ',' : ' ', o->name, o->arg ? " " : "",
+	    o->arg ? o->arg : "");
+	n = n < SD_CONFIG_HELP_COL ? SD_CONFIG_HELP_COL : n + 2;
+	nl = strchr(h, '\n');
+	fprintf(fp, "%-*s%.*s\n", n, left,
+	    (int)(nl ? (size_t)(nl - h) : strlen(h)), h);
+	while (nl != NULL) {
+		h = nl + 1;
+		nl = strchr(h, '\n');
+		fprintf(fp, "%*s%.*s\n", SD_CONFIG_HELP_COL, "",
+		    (int)(nl ? (size_t)(nl - h) : strlen(h)), h);
+	}
+}
+
+/* Print --help: a line (or more) per row. */
 void
 sd_config_usage(FILE *fp)
 {
-	fputs(
-"usage: sockdeckd [options]\n"
-"       sockdeckd ctl [--control PATH] [--json] COMMAND [ARGS]\n"
-"\n"
-"  -p, --ports LIST          ports and ranges to listen on (5000-5003)\n"
-"  -b, --bind ADDR           address to listen on; repeat for more\n"
-"                            (default: every IPv4 and IPv6 address)\n"
-"  -d, --data-dir DIR        files/, sensors/, control.sock (./sockdeck-data)\n"
-"  -c, --config FILE         key = value settings; flags win\n"
-"      --headless            no dashboard: log events to stdout\n"
-"      --refresh SECS        dashboard: counters and lists every SECS,\n"
-"                            events at once (1)\n"
-"      --control PATH        control socket (DATA_DIR/control.sock)\n"
-"      --log-format FMT      text or json (text)\n"
-"      --reply-format FMT    legacy reply; {fd} {id} {port} {text} {device}\n"
-"                            ([{fd} socket] return data => {text})\n"
-"      --server-name NAME    name sent in WELCOME (host name)\n"
-"      --token TOKEN         extension clients must say it in HELLO\n"
-"      --max-clients N       clients on all ports (10000)\n"
-"      --max-clients-per-port N  clients on one port (0: no cap)\n"
-"      --max-clients-per-ip N  clients from one address (64; 0: no cap)\n"
-"      --allow CIDR[@PORTS],...  only these addresses (on these ports)\n"
-"      --deny CIDR[@PORTS],...   never these; deny wins over allow\n"
-"      --legacy on|off[@PORTS]   legacy frames on these ports (on)\n"
-"      --max-msg SIZE        largest message text (1M)\n"
-"      --max-file SIZE       largest file (64G)\n"
-"      --out-buffer SIZE     output a client may leave unread (1M)\n"
-"      --idle-timeout SECS   drop a client sending no whole frame (900)\n"
-"      --frame-timeout SECS  drop a client whose frame lingers (30)\n"
-"      --device-rate SIZE[/SECS]  bytes a device may send a minute (or\n"
-"                            SECS) before it is read no more (0: any)\n"
-"      --keepalive SECS      TCP keep-alive idle time (60; 0: off)\n"
-"      --shutdown-timeout SECS  time transfers get to finish (5)\n"
-"      --measurement NAME    InfluxDB measurement (sensor)\n"
-"      --field NAME          InfluxDB field (value)\n"
-"      --device-tag NAME     InfluxDB tag of the device (Mac-Address)\n"
-"      --extra-tags LIST     add port and/or peer tags to each reading\n"
-"      --spool-max SIZE      largest undelivered backlog (1G)\n"
-"      --spool-full MODE     block or drop-oldest, at --spool-max (block)\n"
-"      --spool-retain SIZE   delivered readings kept for replay (1G)\n"
-"      --spool-retain-age AGE  and for at most AGE: 30m, 12h, 7d (0: any)\n"
-"      --fsync MODE          always, everysec or no (everysec)\n"
-"      --influx-url URL      send readings to InfluxDB at URL\n"
-"      --influx-db NAME      1.x database\n"
-"      --influx-user USER    1.x user, with --influx-password PASSWORD\n"
-"      --influx-org ORG      2.x/3.x organisation, with --influx-bucket\n"
-"      --influx-bucket NAME  and --influx-token TOKEN\n"
-"      --influx-batch N      lines per request (5000)\n"
-"      --influx-flush-ms MS  send a partial batch after MS (1000)\n"
-"      --influx-timeout SECS request timeout (10)\n"
-"      --influx-gzip         compress request bodies\n"
-"      --influx-parallel N   requests in flight, 1 to 8 (2)\n"
-"      --kafka-brokers LIST  send readings to Kafka\n"
-"      --kafka-topic NAME    topic (sensors)\n"
-"      --kafka-format FMT    json, raw or influx (json)\n"
-"      --kafka-opt KEY=VALUE librdkafka setting; repeat for more\n"
-"  -h, --help                this text\n"
-"  -V, --version             the version\n"
-"\n"
-"SIZE takes k, M or G (powers of 1024). See sockdeckd(1).\n", fp);
+	size_t i;
+
+	fputs("usage: sockdeckd [options]\n"
+	    "       sockdeckd ctl [--control PATH] [--json] COMMAND [ARGS]\n"
+	    "\n", fp);
+	for (i = 0; i < NOPTS; i++) {
+		if (!(sd_config_opts[i].flags & SD_CONFIG_HELP_ABOVE))
+			config_usage_row(fp, &sd_config_opts[i]);
+	}
+	fputs("\nSIZE takes k, M or G (powers of 1024). See sockdeckd(1).\n",
+	    fp);
 }
 
+/* Replace the string at *dst with a copy of v. */
 static int
 set_str(char **dst, const char *v)
 {
@@ -192,6 +303,7 @@ add_str(char ***list, size_t *n, const char *v)
 	return SD_OK;
 }
 
+/* Free a list of strings and empty it. */
 static void
 clear_strs(char ***list, size_t *n)
 {
@@ -202,18 +314,6 @@ clear_strs(char ***list, size_t *n)
 	free(*list);
 	*list = NULL;
 	*n = 0;
-}
-
-static int
-add_bind(struct sd_config *cfg, const char *v)
-{
-	return add_str(&cfg->binds, &cfg->nbinds, v);
-}
-
-static void
-clear_binds(struct sd_config *cfg)
-{
-	clear_strs(&cfg->binds, &cfg->nbinds);
 }
 
 /* "port", "peer" or both, comma-separated. */
@@ -282,48 +382,51 @@ parse_age(const char *v, uint64_t *secs)
 	return SD_OK;
 }
 
-static int
-parse_fsync(struct sd_config *cfg, const char *v)
+/* An address, numeric: a name would need a blocking lookup, and a typo
+ * would only show as every port failing. */
+static const char *
+check_addr(const char *v)
 {
-	if (strcmp(v, "always") == 0)
-		cfg->pipe.fsync = SD_FSYNC_ALWAYS;
-	else if (strcmp(v, "everysec") == 0)
-		cfg->pipe.fsync = SD_FSYNC_EVERYSEC;
-	else if (strcmp(v, "no") == 0)
-		cfg->pipe.fsync = SD_FSYNC_NO;
-	else
-		return SD_ERR_INVAL;
-	return SD_OK;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, v, &a6) == 1 ||
+	    inet_pton(AF_INET6, v, &a6) == 1)
+		return NULL;
+	return "an IPv4 or IPv6 address, e.g. 127.0.0.1 or ::";
 }
 
-static int
-parse_kafka_format(struct sd_config *cfg, const char *v)
+/* InfluxDB's address. */
+static const char *
+check_url(const char *v)
 {
-	if (strcmp(v, "json") == 0)
-		cfg->kafka.format = SD_KAFKA_JSON;
-	else if (strcmp(v, "raw") == 0)
-		cfg->kafka.format = SD_KAFKA_RAW;
-	else if (strcmp(v, "influx") == 0)
-		cfg->kafka.format = SD_KAFKA_INFLUX;
-	else
-		return SD_ERR_INVAL;
-	return SD_OK;
+	if (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
+		return NULL;
+	return "an http:// or https:// URL";
 }
 
-/* What a line-protocol name must be (NULL: v is one). InfluxDB refuses
- * names that start with '_' (its own namespace) and a field or tag key
- * "time"; a tag key must not be one that readings add themselves
- * (channel, --extra-tags port and peer). what: 0 measurement, 1 field
- * key, 2 tag key. */
+/* A librdkafka setting. */
+static const char *
+check_kv(const char *v)
+{
+	if (strchr(v, '=') != NULL && v[0] != '=')
+		return NULL;
+	return "KEY=VALUE";
+}
+
+/* What a line-protocol name of 1 to 100 bytes must be besides (NULL: v
+ * is one). InfluxDB refuses names that start with '_' (its own
+ * namespace) and a field or tag key "time"; a tag key must not be one
+ * that readings add themselves (channel, --extra-tags port and peer).
+ * what: 0 measurement, 1 field key, 2 tag key. */
 static const char *
 config_lp_name(const char *v, int what)
 {
 	static const char *const taken[] = { "channel", "port", "peer" };
-	size_t i, n = strlen(v);
+	size_t i;
 
-	if (n == 0 || n > SD_CONFIG_MAX_NAME || v[0] == '_')
-		return "a name of 1 to 100 bytes, not starting with _";
-	for (i = 0; i < n; i++) {
+	if (v[0] == '_')
+		return LP_NAME;
+	for (i = 0; v[i] != '\0'; i++) {
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
 			return "a name without control characters";
 	}
@@ -336,258 +439,205 @@ config_lp_name(const char *v, int what)
 	return NULL;
 }
 
-/* Set one option by id; on a bad value, say what is accepted. */
+/* --measurement */
+static const char *
+check_measurement(const char *v)
+{
+	return config_lp_name(v, 0);
+}
+
+/* --field */
+static const char *
+check_field(const char *v)
+{
+	return config_lp_name(v, 1);
+}
+
+/* --device-tag */
+static const char *
+check_tag(const char *v)
+{
+	return config_lp_name(v, 2);
+}
+
+/* Say "a, b or c" of an ENUM row's names into buf. */
+static void
+config_enum_want(const struct sd_config_opt *o, char *buf, size_t len)
+{
+	const struct sd_config_name *nm;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (nm = o->names; nm->name != NULL && at < len; nm++) {
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+		    nm == o->names ? "" : nm[1].name ? ", " : " or ",
+		    nm->name);
+	}
+}
+
+/* A number or a size within the row's bounds. */
 static int
-sd_config_set(struct sd_config *cfg, int id, const char *v,
+config_set_num(void *dst, const struct sd_config_opt *o, const char *v,
     char err[SD_ERR_LEN])
 {
-	uint64_t *num = NULL, min = 0, max = UINT32_MAX;
-	const char *want = NULL;
-	struct in6_addr a6;
-	int size = 0;
+	int size = o->type == SD_CONFIG_SIZE;
+	uint64_t n;
+	int rc = size ? sd_parse_size(v, &n) :
+	    sd_parse_u64(v, o->min, o->max, &n);
 
-	switch (id) {
-	case O_PORTS:
-		free(cfg->ports);
-		cfg->ports = NULL;
-		if (sd_config_parse_ports(v, &cfg->ports, &cfg->nports) == 0)
-			return SD_OK;
-		want = "ports and ranges from 1 to 65535, e.g. 5000-5009,6000";
-		break;
-	case O_BIND:
-		/* An address, numeric: a name would need a blocking lookup,
-		 * and a typo would only show as every port failing. */
-		if (inet_pton(AF_INET, v, &a6) == 1 ||
-		    inet_pton(AF_INET6, v, &a6) == 1)
-			return add_bind(cfg, v);
-		want = "an IPv4 or IPv6 address, e.g. 127.0.0.1 or ::";
-		break;
-	case O_DATA:
-		return set_str(&cfg->data_dir, v);
-	case O_CONTROL:
-		return set_str(&cfg->control_path, v);
-	case O_HEADLESS:
-		cfg->headless = 1;
+	if (rc == SD_OK && n >= o->min && n <= o->max) {
+		memcpy(dst, &n, sizeof(n));
 		return SD_OK;
-	case O_LOG_FORMAT:
-		if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0) {
-			cfg->log_json = strcmp(v, "json") == 0;
-			return SD_OK;
-		}
-		want = "text or json";
-		break;
-	case O_REPLY_FORMAT:
-		return set_str(&cfg->reply_format, v);
-	case O_SERVER_NAME:
-		if (strlen(v) > 0 && strlen(v) <= 255)
-			return set_str(&cfg->server_name, v);
-		want = "a name of 1 to 255 bytes";
-		break;
-	case O_TOKEN:
-		/* An empty token would let every HELLO in. */
-		if (strlen(v) > 0 && strlen(v) <= 255)
-			return set_str(&cfg->token, v);
-		want = "a token of 1 to 255 bytes";
-		break;
-	case O_MEASUREMENT:
-		want = config_lp_name(v, 0);
-		if (want == NULL)
-			return set_str(&cfg->pipe.measurement, v);
-		break;
-	case O_FIELD:
-		want = config_lp_name(v, 1);
-		if (want == NULL)
-			return set_str(&cfg->pipe.field, v);
-		break;
-	case O_DEVICE_TAG:
-		want = config_lp_name(v, 2);
-		if (want == NULL)
-			return set_str(&cfg->pipe.device_tag, v);
-		break;
-	case O_EXTRA_TAGS:
-		if (parse_extra_tags(cfg, v) == SD_OK)
-			return SD_OK;
-		want = "port, peer or port,peer";
-		break;
-	case O_DEVICE_RATE:
-		if (parse_rate(cfg, v) == SD_OK)
-			return SD_OK;
-		want = "a size per minute, or SIZE/SECS (1 to 3600)";
-		break;
-	case O_SPOOL_FULL:
-		if (strcmp(v, "block") == 0 || strcmp(v, "drop-oldest") == 0) {
-			cfg->pipe.spool_drop = strcmp(v, "drop-oldest") == 0;
-			return SD_OK;
-		}
-		want = "block or drop-oldest";
-		break;
-	case O_FSYNC:
-		if (parse_fsync(cfg, v) == SD_OK)
-			return SD_OK;
-		want = "always, everysec or no";
-		break;
-	case O_SPOOL_RETAIN_AGE:
-		if (parse_age(v, &cfg->pipe.spool_retain_age) == SD_OK)
-			return SD_OK;
-		want = "an age: seconds, or a number with s, m, h or d";
-		break;
-	case O_KAFKA_FORMAT:
-		if (parse_kafka_format(cfg, v) == SD_OK)
-			return SD_OK;
-		want = "json, raw or influx";
-		break;
-	case O_ALLOW:
-	case O_DENY:
-		if (sd_admit_parse(v, id == O_ALLOW ? &cfg->allow : &cfg->deny,
-		    id == O_ALLOW ? &cfg->nallow : &cfg->ndeny) == SD_OK)
-			return SD_OK;
-		want = "addresses or prefixes, each optionally @PORT or "
-		    "@LO-HI, e.g. 10.0.0.0/8@5000-5003,::1 (at most 256)";
-		break;
-	case O_LEGACY:
-		if (sd_admit_parse_legacy(v, &cfg->legacy, &cfg->nlegacy) ==
-		    SD_OK)
-			return SD_OK;
-		want = "on or off, optionally @PORT or @LO-HI";
-		break;
-	case O_KAFKA_OPT:
-		if (strchr(v, '=') != NULL && v[0] != '=')
-			return add_str(&cfg->kafka.opts, &cfg->kafka.nopts, v);
-		want = "KEY=VALUE";
-		break;
-	case O_INFLUX_URL:
-		if (strncmp(v, "http://", 7) == 0 ||
-		    strncmp(v, "https://", 8) == 0)
-			return set_str(&cfg->influx.url, v);
-		want = "an http:// or https:// URL";
-		break;
-	case O_INFLUX_DB:
-		return set_str(&cfg->influx.db, v);
-	case O_INFLUX_USER:
-		return set_str(&cfg->influx.user, v);
-	case O_INFLUX_PASSWORD:
-		return set_str(&cfg->influx.password, v);
-	case O_INFLUX_ORG:
-		return set_str(&cfg->influx.org, v);
-	case O_INFLUX_BUCKET:
-		return set_str(&cfg->influx.bucket, v);
-	case O_INFLUX_TOKEN:
-		return set_str(&cfg->influx.token, v);
-	case O_INFLUX_GZIP:
-		cfg->influx.gzip = 1;
-		return SD_OK;
-	case O_KAFKA_BROKERS:
-		return set_str(&cfg->kafka.brokers, v);
-	case O_KAFKA_TOPIC:
-		return set_str(&cfg->kafka.topic, v);
-	case O_INFLUX_BATCH:
-		num = &cfg->influx.batch;
-		min = 1;
-		max = 1000000;
-		break;
-	case O_INFLUX_FLUSH_MS:
-		num = &cfg->influx.flush_ms;
-		min = 1;
-		max = 3600000;
-		break;
-	case O_INFLUX_TIMEOUT:
-		num = &cfg->influx.timeout;
-		min = 1;
-		max = 3600;
-		break;
-	case O_INFLUX_PARALLEL:
-		num = &cfg->influx.parallel;
-		min = 1;
-		max = 8;
-		break;
-	case O_SPOOL_MAX:
-		num = &cfg->pipe.spool_max;
-		min = 4096;
-		max = UINT64_MAX;
-		size = 1;
-		break;
-	case O_SPOOL_RETAIN:
-		num = &cfg->pipe.spool_retain;
-		max = UINT64_MAX;
-		size = 1;
-		break;
-	case O_MAX_CLIENTS:
-		num = &cfg->max_clients;
-		min = 1;
-		break;
-	case O_MAX_PER_PORT:
-		num = &cfg->max_clients_per_port;
-		break;
-	case O_MAX_PER_IP:
-		num = &cfg->max_clients_per_ip;
-		break;
-	case O_IDLE:
-		num = &cfg->idle_timeout;
-		break;
-	case O_FRAME_TIMEOUT:
-		num = &cfg->frame_timeout;
-		max = 86400;
-		break;
-	case O_KEEPALIVE:
-		num = &cfg->keepalive;
-		max = 32767;
-		break;
-	case O_SHUTDOWN:
-		num = &cfg->shutdown_timeout;
-		max = 3600;
-		break;
-	case O_REFRESH:
-		num = &cfg->refresh;
-		min = 1;
-		max = 3600;
-		break;
-	case O_MAX_MSG:
-		num = &cfg->max_msg;
-		min = 1;
-		max = 64u << 20;
-		size = 1;
-		break;
-	case O_MAX_FILE:
-		num = &cfg->max_file;
-		min = 1;
-		max = UINT64_MAX;
-		size = 1;
-		break;
-	case O_OUT_BUFFER:
-		num = &cfg->out_buffer;
-		min = 4096;
-		max = 1u << 30;
-		size = 1;
-		break;
-	default:
-		snprintf(err, SD_ERR_LEN, "unknown option");
-		return SD_ERR_INVAL;
 	}
-	if (num != NULL) {
-		uint64_t n;
-		int rc = size ? sd_parse_size(v, &n) :
-		    sd_parse_u64(v, min, max, &n);
-
-		if (rc == SD_OK && n >= min && n <= max) {
-			*num = n;
-			return SD_OK;
-		}
-		snprintf(err, SD_ERR_LEN,
-		    "\"%.64s\" is not %s from %llu to %llu", v,
-		    size ? "a size (k, M, G suffixes)" : "a number",
-		    (unsigned long long)min, (unsigned long long)max);
-		return SD_ERR_INVAL;
-	}
-	snprintf(err, SD_ERR_LEN, "\"%.64s\": expected %s", v, want);
+	snprintf(err, SD_ERR_LEN, "\"%.64s\" is not %s from %llu to %llu", v,
+	    size ? "a size (k, M, G suffixes)" : "a number",
+	    (unsigned long long)o->min, (unsigned long long)o->max);
 	return SD_ERR_INVAL;
 }
 
+/* A string of the row's length that passes its check. */
+static const char *
+config_set_str(char *base, const struct sd_config_opt *o, const char *v,
+    int *rc)
+{
+	size_t len = strlen(v);
+	const char *want = NULL;
+
+	if (len < o->min || len > o->max)
+		return o->want;
+	if (o->check != NULL)
+		want = o->check(v);
+	if (want != NULL)
+		return want;
+	if (o->type == SD_CONFIG_STRS)
+		*rc = add_str((char ***)(base + o->at),
+		    (size_t *)(base + o->cnt), v);
+	else
+		*rc = set_str((char **)(base + o->at), v);
+	return NULL;
+}
+
+/* A port list, replacing the one there. */
+static int
+config_set_ports(char *base, const struct sd_config_opt *o, const char *v)
+{
+	uint16_t *ports;
+	size_t n;
+	int rc = sd_config_parse_ports(v, &ports, &n);
+
+	if (rc != SD_OK)
+		return rc;
+	free(*(uint16_t **)(base + o->at));
+	*(uint16_t **)(base + o->at) = ports;
+	*(size_t *)(base + o->cnt) = n;
+	return SD_OK;
+}
+
+/* true or false, in a file; the command line says true. */
+static int
+config_set_flag(int *dst, const char *v)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+	    strcmp(v, "1") == 0)
+		*dst = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+	    strcmp(v, "0") == 0)
+		*dst = 0;
+	else
+		return SD_ERR_INVAL;
+	return SD_OK;
+}
+
+/* One of an ENUM row's names. */
+static int
+config_set_enum(int *dst, const struct sd_config_opt *o, const char *v)
+{
+	const struct sd_config_name *nm;
+
+	for (nm = o->names; nm->name != NULL; nm++) {
+		if (strcmp(nm->name, v) == 0) {
+			*dst = nm->value;
+			return SD_OK;
+		}
+	}
+	return SD_ERR_INVAL;
+}
+
+/* Set the value of o (but a number or a string) from v. */
+static int
+config_set_other(struct sd_config *cfg, const struct sd_config_opt *o,
+    const char *v)
+{
+	char *base = (char *)cfg;
+
+	switch (o->type) {
+	case SD_CONFIG_FLAG:
+		return config_set_flag((int *)(base + o->at), v);
+	case SD_CONFIG_AGE:
+		return parse_age(v, (uint64_t *)(base + o->at));
+	case SD_CONFIG_PORTS:
+		return config_set_ports(base, o, v);
+	case SD_CONFIG_ENUM:
+		return config_set_enum((int *)(base + o->at), o, v);
+	case SD_CONFIG_RULES:
+		return o->rules(v, (struct sd_admit_rule **)(base + o->at),
+		    (size_t *)(base + o->cnt));
+	case SD_CONFIG_FUNC:
+		return o->parse(cfg, v);
+	default:
+		return SD_ERR_INVAL;
+	}
+}
+
+/* Set one option from v: the command line's and the file's setter. */
+int
+sd_config_set(struct sd_config *cfg, const struct sd_config_opt *o,
+    const char *v, char err[SD_ERR_LEN])
+{
+	char names[SD_ERR_LEN];
+	const char *want = NULL;
+	int rc = SD_OK;
+
+	switch (o->type) {
+	case SD_CONFIG_U64:
+	case SD_CONFIG_SIZE:
+		return config_set_num((char *)cfg + o->at, o, v, err);
+	case SD_CONFIG_STR:
+	case SD_CONFIG_STRS:
+		want = config_set_str((char *)cfg, o, v, &rc);
+		break;
+	default:
+		rc = config_set_other(cfg, o, v);
+		break;
+	}
+	if (rc == SD_OK && want == NULL)
+		return SD_OK;
+	if (rc == SD_ERR_NOMEM) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return rc;
+	}
+	if (want == NULL)
+		want = o->want != NULL ? o->want : "no value";
+	if (o->type == SD_CONFIG_ENUM) {
+		config_enum_want(o, names, sizeof(names));
+		want = names;
+	}
+	if (o->type == SD_CONFIG_FLAG)
+		snprintf(err, SD_ERR_LEN, "expected true or false");
+	else
+		snprintf(err, SD_ERR_LEN, "\"%.64s\": expected %.160s", v,
+		    want);
+	return SD_ERR_INVAL;
+}
+
+/* qsort's order of ports. */
 static int
 cmp_port(const void *a, const void *b)
 {
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
+/* "5000-5009,6000" into a sorted list without repeats. */
 int
 sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n)
 {
@@ -628,73 +678,76 @@ out:
 	return rc;
 }
 
+/* The row named name, or NULL. */
+const struct sd_config_opt *
+sd_config_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		if (strcmp(sd_config_opts[i].name, name) == 0)
+			return &sd_config_opts[i];
+	}
+	return NULL;
+}
+
+/* Whether a config file may set o. */
+int
+sd_config_in_file(const struct sd_config_opt *o)
+{
+	return o->type != SD_CONFIG_FILE && o->type != SD_CONFIG_HELP &&
+	    o->type != SD_CONFIG_VERSION;
+}
+
+/* Every row's default, and the host name as the server name. */
 int
 sd_config_init(struct sd_config *cfg)
 {
-	char host[256];
+	char host[256], why[SD_ERR_LEN];
+	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NOPTS; i++) {
+		if (sd_config_opts[i].def != NULL && sd_config_set(cfg,
+		    &sd_config_opts[i], sd_config_opts[i].def, why) != SD_OK)
+			return SD_ERR_NOMEM;
+	}
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "sockdeckd");
 	host[sizeof(host) - 1] = '\0';
-	cfg->max_clients = 10000;
-	cfg->max_clients_per_ip = 64;
-	cfg->max_msg = SD_PROTO_MAX_MSG;
-	cfg->max_file = 64ULL << 30;
-	cfg->out_buffer = 1u << 20;
-	cfg->idle_timeout = 900;
-	cfg->frame_timeout = 30;
-	cfg->device_rate_secs = 60;
-	cfg->keepalive = 60;
-	cfg->shutdown_timeout = 5;
-	cfg->refresh = 1;
-	cfg->pipe.spool_max = 1ULL << 30;
-	cfg->pipe.spool_retain = SD_SPOOL_RETAIN;
-	cfg->pipe.fsync = SD_FSYNC_EVERYSEC;
-	cfg->influx.batch = 5000;
-	cfg->influx.flush_ms = 1000;
-	cfg->influx.timeout = 10;
-	cfg->influx.parallel = 2;
-	if (sd_config_parse_ports("5000-5003", &cfg->ports, &cfg->nports) ||
-	    set_str(&cfg->data_dir, "./sockdeck-data") ||
-	    set_str(&cfg->reply_format,
-	    "[{fd} socket] return data => {text}") ||
-	    set_str(&cfg->server_name, host) ||
-	    set_str(&cfg->pipe.measurement, "sensor") ||
-	    set_str(&cfg->pipe.field, "value") ||
-	    set_str(&cfg->pipe.device_tag, "Mac-Address") ||
-	    set_str(&cfg->kafka.topic, "sensors"))
-		return SD_ERR_NOMEM;
-	return SD_OK;
+	return set_str(&cfg->server_name, host);
 }
 
+/* Free what o's value holds. */
+static void
+config_free_value(struct sd_config *cfg, const struct sd_config_opt *o)
+{
+	char *base = (char *)cfg;
+
+	switch (o->type) {
+	case SD_CONFIG_STR:
+	case SD_CONFIG_FILE:
+	case SD_CONFIG_PORTS:
+	case SD_CONFIG_RULES:
+		free(*(void **)(base + o->at));
+		*(void **)(base + o->at) = NULL;
+		break;
+	case SD_CONFIG_STRS:
+		clear_strs((char ***)(base + o->at), (size_t *)(base + o->cnt));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Free what every row holds. */
 void
 sd_config_done(struct sd_config *cfg)
 {
-	clear_binds(cfg);
-	free(cfg->ports);
-	free(cfg->data_dir);
-	free(cfg->control_path);
-	free(cfg->config_file);
-	free(cfg->reply_format);
-	free(cfg->server_name);
-	free(cfg->token);
-	free(cfg->pipe.measurement);
-	free(cfg->pipe.field);
-	free(cfg->pipe.device_tag);
-	free(cfg->influx.url);
-	free(cfg->influx.db);
-	free(cfg->influx.user);
-	free(cfg->influx.password);
-	free(cfg->influx.org);
-	free(cfg->influx.bucket);
-	free(cfg->influx.token);
-	free(cfg->kafka.brokers);
-	free(cfg->kafka.topic);
-	clear_strs(&cfg->kafka.opts, &cfg->kafka.nopts);
-	free(cfg->allow);
-	free(cfg->deny);
-	free(cfg->legacy);
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		config_free_value(cfg, &sd_config_opts[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -709,38 +762,16 @@ config_ini_line(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct ini_ctx *ctx = user;
-	const struct option *o;
+	const struct sd_config_opt *o = sd_config_find(name);
 	char why[SD_ERR_LEN];
 
 	(void)section;
-	for (o = sd_long_opts; o->name != NULL; o++) {
-		if (strcmp(o->name, name) == 0 && o->val != O_CONFIG &&
-		    o->val != O_HELP && o->val != O_VERSION)
-			break;
-	}
-	if (o->name == NULL) {
+	if (o == NULL || !sd_config_in_file(o)) {
 		snprintf(ctx->why, sizeof(ctx->why),
 		    "unknown setting \"%.64s\"", name);
 		return 0;
 	}
-	if (o->has_arg == no_argument) {
-		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
-		    strcmp(value, "1") == 0)
-			return sd_config_set(ctx->cfg, o->val, "", why) ==
-			    SD_OK;
-		if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
-		    strcmp(value, "0") == 0) {
-			if (o->val == O_HEADLESS)
-				ctx->cfg->headless = 0;
-			else
-				ctx->cfg->influx.gzip = 0;
-			return 1;
-		}
-		snprintf(ctx->why, sizeof(ctx->why),
-		    "%s: expected true or false", name);
-		return 0;
-	}
-	if (sd_config_set(ctx->cfg, o->val, value, why) != SD_OK) {
+	if (sd_config_set(ctx->cfg, o, value, why) != SD_OK) {
 		snprintf(ctx->why, sizeof(ctx->why), "%s: %.200s", name, why);
 		return 0;
 	}
@@ -778,31 +809,19 @@ config_read(const char *path, char **out, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
-/* Find --config in argv and load the file before the flags apply. */
+/* Load the --config file, before the flags apply over it. */
 static int
-sd_config_load_file(struct sd_config *cfg, int argc, char **argv,
+sd_config_load_file(struct sd_config *cfg, const char *path,
     char err[SD_ERR_LEN])
 {
 	struct ini_ctx ctx = { cfg, "" };
-	const char *path = NULL;
 	char *text = NULL;
-	int i, rc;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if ((strcmp(argv[i], "--config") == 0 ||
-		    strcmp(argv[i], "-c") == 0) && i + 1 < argc)
-			path = argv[++i];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
-		else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')
-			path = argv[i] + 2;
-	}
-	if (path == NULL)
-		return SD_OK;
-	if (set_str(&cfg->config_file, path) != SD_OK)
+	if (set_str(&cfg->config_file, path) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
 		return SD_ERR_NOMEM;
+	}
 	if (config_read(path, &text, err) != SD_OK)
 		return SD_ERR_INVAL;
 	rc = ini_parse_string(text, config_ini_line, &ctx);
@@ -856,57 +875,119 @@ config_fail(char err[SD_ERR_LEN])
 	return SD_ERR_INVAL;
 }
 
-/* Parse the flags over what the file set. */
+/* getopt_long's tables from the rows: each row's value is
+ * SD_CONFIG_LONG_BASE + its index; a letter stands for its row. */
+static void
+config_getopt_tables(struct option *lo, char *shorts, size_t len)
+{
+	const struct sd_config_opt *o;
+	size_t i, at = 0;
+	int arg;
+
+	shorts[at++] = ':';
+	for (i = 0; i < NOPTS; i++) {
+		o = &sd_config_opts[i];
+		arg = o->type != SD_CONFIG_FLAG && o->type != SD_CONFIG_HELP &&
+		    o->type != SD_CONFIG_VERSION;
+		lo[i] = (struct option){ o->name, arg ? required_argument :
+		    no_argument, NULL, SD_CONFIG_LONG_BASE + (int)i };
+		if (o->letter != 0 && at + 3 < len) {
+			shorts[at++] = o->letter;
+			if (arg)
+				shorts[at++] = ':';
+		}
+	}
+	lo[NOPTS] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[at] = '\0';
+}
+
+/* The row getopt_long's c stands for. */
+static const struct sd_config_opt *
+config_getopt_row(int c)
+{
+	size_t i;
+
+	if (c >= SD_CONFIG_LONG_BASE)
+		return &sd_config_opts[c - SD_CONFIG_LONG_BASE];
+	for (i = 0; sd_config_opts[i].letter != c; i++)
+		;
+	return &sd_config_opts[i];
+}
+
+/* Apply one flag over what the file set: 1 when the caller should exit
+ * 0 (--help, --version), else SD_OK or an error in err. */
 static int
-config_parse_flags(struct sd_config *cfg, int argc, char **argv,
-    char err[SD_ERR_LEN])
+config_apply_flag(struct sd_config *cfg, const struct sd_config_opt *o,
+    const char *v, unsigned char *replaced, char err[SD_ERR_LEN])
 {
 	char why[SD_ERR_LEN];
-	const struct option *o;
-	int c, idx, cli_bind = 0;
+
+	if (o->type == SD_CONFIG_HELP) {
+		sd_config_usage(stdout);
+		return 1;
+	}
+	if (o->type == SD_CONFIG_VERSION) {
+		printf("sockdeckd %s\n", SD_VERSION);
+		return 1;
+	}
+	if (o->type == SD_CONFIG_FILE)
+		return SD_OK;
+	if ((o->flags & SD_CONFIG_CLI_REPLACES) && !*replaced) {
+		config_free_value(cfg, o);
+		*replaced = 1;
+	}
+	if (sd_config_set(cfg, o, o->type == SD_CONFIG_FLAG ? "true" : v,
+	    why) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "--%s: %.200s", o->name, why);
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+/*
+ * Walk the flags with getopt_long. With file set, only find the --config
+ * file's path (in every form getopt takes, the last one winning) and
+ * leave errors to the second walk; without, apply each flag over what
+ * the file set.
+ */
+static int
+config_walk_flags(struct sd_config *cfg, int argc, char **argv,
+    const struct option *lo, const char *shorts, const char **file,
+    char err[SD_ERR_LEN])
+{
+	unsigned char replaced[NOPTS] = { 0 };
+	const struct sd_config_opt *o;
+	int c, rc;
 
 	optind = 0;
 	opterr = 0;
 	for (;;) {
-		idx = -1;
-		c = getopt_long(argc, argv, ":p:b:d:c:hV", sd_long_opts,
-		    &idx);
+		c = getopt_long(argc, argv, shorts, lo, NULL);
 		if (c == -1)
 			break;
-		if (c == '?' || c == ':') {
+		o = c == '?' || c == ':' ? NULL : config_getopt_row(c);
+		if (file != NULL) {
+			if (o != NULL && o->type == SD_CONFIG_FILE)
+				*file = optarg;
+			continue;
+		}
+		if (o == NULL) {
 			snprintf(err, SD_ERR_LEN, c == '?' ?
 			    "%s: unknown option (see --help)" :
 			    "%s: needs a value", argv[optind - 1]);
 			return SD_ERR_INVAL;
 		}
-		if (c == O_HELP) {
-			sd_config_usage(stdout);
-			return 1;
-		}
-		if (c == O_VERSION) {
-			printf("sockdeckd %s\n", SD_VERSION);
-			return 1;
-		}
-		if (c == O_CONFIG)
-			continue;
-		if (c == O_BIND && !cli_bind) {
-			/* The flags replace the file's addresses. */
-			clear_binds(cfg);
-			cli_bind = 1;
-		}
-		if (sd_config_set(cfg, c, optarg ? optarg : "", why) != SD_OK) {
-			for (o = sd_long_opts; o->val != c; o++)
-				;
-			snprintf(err, SD_ERR_LEN, "--%s: %.200s", o->name, why);
-			return SD_ERR_INVAL;
-		}
+		rc = config_apply_flag(cfg, o, optarg,
+		    &replaced[o - sd_config_opts], err);
+		if (rc != SD_OK)
+			return rc;
 	}
-	if (optind < argc) {
+	if (file == NULL && optind < argc) {
 		snprintf(err, SD_ERR_LEN,
 		    "%s: unexpected argument (see --help)", argv[optind]);
 		return SD_ERR_INVAL;
 	}
-	return sd_config_check(cfg, err);
+	return SD_OK;
 }
 
 /* Raise the soft descriptor limit to the hard one, and check that
@@ -936,15 +1017,32 @@ config_check_fds(const struct sd_config *cfg, char err[SD_ERR_LEN])
 	return SD_ERR_INVAL;
 }
 
+/* The file, then the flags over it, then what must hold together. */
 int
 sd_config_parse(struct sd_config *cfg, int argc, char **argv,
     char err[SD_ERR_LEN])
 {
+	struct option lo[NOPTS + 1];
+	char shorts[2 + 2 * NOPTS], **copy;
+	const char *path = NULL;
 	int rc;
 
-	if (sd_config_load_file(cfg, argc, argv, err) != SD_OK)
+	/* getopt_long reorders what it walks: the search walks a copy. */
+	copy = calloc((size_t)argc + 1, sizeof(*copy));
+	if (copy == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
+	config_getopt_tables(lo, shorts, sizeof(shorts));
+	config_walk_flags(cfg, argc, copy, lo, shorts, &path, err);
+	rc = path != NULL ? sd_config_load_file(cfg, path, err) : SD_OK;
+	free(copy);
+	if (rc != SD_OK)
 		return config_fail(err);
-	rc = config_parse_flags(cfg, argc, argv, err);
+	rc = config_walk_flags(cfg, argc, argv, lo, shorts, NULL, err);
+	if (rc == SD_OK)
+		rc = sd_config_check(cfg, err);
 	if (rc == SD_OK)
 		rc = config_check_fds(cfg, err);
 	if (rc != SD_OK && rc != 1)
@@ -952,6 +1050,7 @@ sd_config_parse(struct sd_config *cfg, int argc, char **argv,
 	return rc;
 }
 
+/* --control, or DATA_DIR/control.sock. */
 const char *
 sd_config_control_path(const struct sd_config *cfg, char *buf, size_t len)
 {

@@ -1,7 +1,10 @@
 /*
  * sd_config.h: sockdeckd's settings, from the command line and from a
- * key = value file (libinih), through one setter so both accept the same
- * names and values. Command-line flags win over the file.
+ * key = value file (libinih). One table (sd_config_opts) has a row per
+ * option; the long options, the file's keys, the checks, the defaults
+ * and --help all come from it, through one setter, so the command line
+ * and the file accept the same names and values. Command-line flags win
+ * over the file.
  */
 #ifndef SD_CONFIG_H
 #define SD_CONFIG_H
@@ -54,7 +57,73 @@ struct sd_config {
 	struct sd_sink_kafka_opts	kafka;
 };
 
-/* Fill in the defaults. */
+/* What an option takes, and how it lands in struct sd_config. */
+enum sd_config_type {
+	SD_CONFIG_FLAG,		/* int set to 1; a file says true or false */
+	SD_CONFIG_STR,		/* char *, of min to max bytes */
+	SD_CONFIG_STRS,		/* char **, one more each time: count at cnt */
+	SD_CONFIG_U64,		/* uint64_t, a number from min to max */
+	SD_CONFIG_SIZE,		/* uint64_t, k, M or G suffix, min to max */
+	SD_CONFIG_AGE,		/* uint64_t seconds; s, m, h or d suffix */
+	SD_CONFIG_PORTS,	/* uint16_t *, sorted, unique: count at cnt */
+	SD_CONFIG_ENUM,		/* int: the value of one of names */
+	SD_CONFIG_RULES,	/* struct sd_admit_rule *, added by rules() */
+	SD_CONFIG_FUNC,		/* parse() sets what it sets */
+	SD_CONFIG_FILE,		/* --config: the command line only, */
+	SD_CONFIG_HELP,		/* like --help */
+	SD_CONFIG_VERSION,	/* and --version */
+};
+
+/* flags of a row */
+#define SD_CONFIG_CLI_REPLACES	0x1	/* the flags replace the file's list */
+#define SD_CONFIG_HELP_ABOVE	0x2	/* --help names it in the row above */
+
+/* An ENUM option's words and the values they set. */
+struct sd_config_name {
+	const char	*name;
+	int		 value;
+};
+
+/* One option: both --name and the file's "name = value". */
+struct sd_config_opt {
+	const char	*name;
+	char		 letter;	/* -l as well, or 0 */
+	enum sd_config_type type;
+	int		 flags;		/* SD_CONFIG_CLI_REPLACES, ... */
+	size_t		 at;		/* offsetof(struct sd_config, ...) */
+	size_t		 cnt;		/* lists: offsetof their count */
+	uint64_t	 min, max;	/* numbers; strings: their length */
+	const char	*def;		/* the default, as a user writes it */
+	const char	*arg;		/* --help: the value's name */
+	const char	*help;		/* --help: one line ('\n': and more) */
+	const char	*want;		/* error: what the value must be */
+	const struct sd_config_name *names;	/* ENUM: NULL-terminated */
+	/* STR, STRS: NULL when v will do, else what it must be */
+	const char	*(*check)(const char *v);
+	int		(*rules)(const char *v, struct sd_admit_rule **r,
+			    size_t *n);	/* RULES: append v's rules */
+	int		(*parse)(struct sd_config *cfg, const char *v);
+};
+
+/* The table, in --help order. */
+extern const struct sd_config_opt sd_config_opts[];
+extern const size_t sd_config_nopts;
+
+/* The row of --name (NULL: none). */
+const struct sd_config_opt *sd_config_find(const char *name);
+
+/* Whether a config file may set o (--config, --help and --version not). */
+int sd_config_in_file(const struct sd_config_opt *o);
+
+/*
+ * Set o from v, as the command line or a file line would (a FLAG takes
+ * true, yes, 1, false, no or 0). SD_OK, or SD_ERR_INVAL / SD_ERR_NOMEM
+ * with what the value must be in err (the caller adds the option's name).
+ */
+int sd_config_set(struct sd_config *cfg, const struct sd_config_opt *o,
+    const char *v, char err[SD_ERR_LEN]);
+
+/* Fill in the defaults (every row's def, and the host name). */
 int sd_config_init(struct sd_config *cfg);
 void sd_config_done(struct sd_config *cfg);
 
@@ -74,7 +143,7 @@ int sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n);
 const char *sd_config_control_path(const struct sd_config *cfg,
     char *buf, size_t len);
 
-/* Print --help. */
+/* Print --help: the table's rows. */
 void sd_config_usage(FILE *fp);
 
 #endif
