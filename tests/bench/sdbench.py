@@ -51,6 +51,15 @@ class BenchError(Exception):
     """A step of a benchmark failed; the message says which and why."""
 
 
+class ShortRun(BenchError):
+    """A measured run ended too soon to show what it measures; rate: its
+    readings/s, to size the next one."""
+
+    def __init__(self, msg, rate):
+        BenchError.__init__(self, msg)
+        self.rate = rate
+
+
 class Skip(Exception):
     """A benchmark cannot run here (a tool is missing); the message says
     what to install."""
@@ -729,14 +738,15 @@ class DashWatch:
         self.stop_ev.set()
         self.thread.join(15)
 
-    def check(self, t0, t1, min_seconds, conns):
-        """BenchError unless the run [t0, t1] lasted min_seconds, the
-        header changed at least twice inside it (redraws) and showed the
-        load's clients, and the pane is the terminal it claims."""
+    def check(self, t0, t1, min_seconds, conns, n):
+        """BenchError unless the run [t0, t1] of n readings lasted
+        min_seconds (ShortRun), the header changed at least twice inside
+        it (redraws) and showed the load's clients, and the pane is the
+        terminal it claims."""
         if t1 - t0 < min_seconds:
-            raise BenchError("dashboard run lasted %.2f s, under %.0f s: "
-                             "too short to show a redraw's cost"
-                             % (t1 - t0, min_seconds))
+            raise ShortRun("dashboard run lasted %.2f s, under %.0f s: "
+                           "too short to show a redraw's cost"
+                           % (t1 - t0, min_seconds), n / (t1 - t0))
         heads = [h for t, h in self.snaps if t0 <= t <= t1]
         changes = sum(1 for a, b in zip(heads, heads[1:]) if a != b)
         if changes < 2 or not any("clients %d " % conns in h
@@ -808,7 +818,8 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
         secs = r["seconds"] + (t_end - t_exit)
         if watch is not None:
             watch.stop()
-            watch.check(t_exit - r["wall"], t_exit, DASH_MIN_SECONDS, conns)
+            watch.check(t_exit - r["wall"], t_exit, DASH_MIN_SECONDS, conns,
+                        n)
         return n / secs, rd.bytes / float(n), cpu
     finally:
         if watch is not None:
