@@ -3,9 +3,10 @@
 sockdeckd with its dashboard on (in a 120x40 tmux pane, redrawing as the
 readings come in) against the same with --headless, same run, median of
 5 (3 with --quick), interleaved; a dashboard run shorter than 3 s (the
-check of tests/bench/run) is run again, with more readings. Not a test: it prints the two figures
-and their ratio. The same figure is the `dashboard` scenario of
-tests/bench/run (the code is shared: sdbench.py).
+check of tests/bench/run) is run again, with more readings. Not a test:
+it prints the two figures and their ratio. The same figure is the
+`dashboard` scenario of tests/bench/run (the code is shared:
+sdbench.py).
 Usage: bench_dashboard.py BUILD_DIR [--quick]"""
 import os
 import sys
