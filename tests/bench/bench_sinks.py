@@ -3,12 +3,16 @@
 Kafka, each beside a baseline measured in the same run.
 
   spool    sockdeckd with no sink, --fsync everysec: time until every
-           reading is stored (status totals.readings, store.pending 0)
-  influx   the same with --influx-url to a private influxd: time until the
-           sink has delivered every reading; baseline: curl posting the
-           same points pre-batched in 10,000-line bodies to that influxd
-  kafka    the same with --kafka-brokers to librdkafka's mock cluster;
-           baseline: kcat -P producing the same count to the same cluster
+           reading is a line of the spool's segments (read back) and the
+           segments are fsync'ed
+  influx   the same with --influx-url to a private influxd: time until a
+           query counts every reading in the run's own database;
+           baseline: curl posting the same points pre-batched in
+           10,000-line bodies to that influxd, counted the same way
+  kafka    the same with --kafka-brokers to librdkafka's mock cluster:
+           time until the run's own topic's end offsets (kcat -Q) add up
+           to every reading; baseline: kcat -P producing the same count
+           to the same cluster, counted the same way
 
 Not a test: it prints a table of medians and the ratio to the baseline.
 The same figures, with rsyslog beside Kafka's, are the `sinks` scenario
@@ -45,31 +49,44 @@ def main():
     with B.session():
         spool = median_of(runs, lambda: B.ingest_timed(
             CONNS, n_spool, ["--fsync", "everysec"],
-            lambda srv, n: srv.wait_stored(n)))
+            lambda srv, n: B.wait_spool_lines(srv, n)[0]))
         rows.append(("spool (fsync everysec)", spool, None, None))
 
         influx = sdinflux.Influx().start()
         try:
-            db = "bench"
-            influx.create_db(db)
-            ours = median_of(runs, lambda: B.ingest_timed(
-                CONNS, n_sink,
-                ["--influx-url", influx.url, "--influx-db", db,
-                 "--influx-batch", "10000", "--influx-flush-ms", "100"],
-                lambda srv, n: srv.wait_delivered("influx", n)))
-            base = median_of(runs, lambda: B.curl_baseline(influx, db,
-                                                           n_sink, CONNS))
+            dbs = iter(range(2 * runs))     # a fresh database a run
+
+            def fresh_db():
+                db = "bench%d" % next(dbs)
+                influx.create_db(db)
+                return db
+
+            def ours_once():
+                db = fresh_db()
+                return B.ingest_timed(
+                    CONNS, n_sink,
+                    ["--influx-url", influx.url, "--influx-db", db,
+                     "--influx-batch", "10000", "--influx-flush-ms", "100"],
+                    B.influx_done(influx, db))
+            ours = median_of(runs, ours_once)
+            base = median_of(runs, lambda: B.curl_baseline(
+                influx, fresh_db(), n_sink, CONNS))
             rows.append(("influx", ours, "curl, 10,000-line bodies", base))
         finally:
             influx.cleanup()
 
-        kafka = sdkafka.Kafka(["sensors:3", "base:3"]).start()
+        topics = iter(range(2 * runs))  # a fresh topic a run
+        kafka = sdkafka.Kafka(["t%d:3" % i for i in range(2 * runs)]).start()
         try:
-            ours = median_of(runs, lambda: B.ingest_timed(
-                CONNS, n_sink, ["--kafka-brokers", kafka.bootstrap],
-                lambda srv, n: srv.wait_delivered("kafka", n)))
+            def ours_once():
+                topic = "t%d" % next(topics)
+                return B.ingest_timed(
+                    CONNS, n_sink, ["--kafka-brokers", kafka.bootstrap,
+                                    "--kafka-topic", topic],
+                    B.kafka_done(kafka, topic))
+            ours = median_of(runs, ours_once)
             base = median_of(runs, lambda: B.kcat_baseline(
-                kafka, "base", n_sink, CONNS))
+                kafka, "t%d" % next(topics), n_sink, CONNS))
             rows.append(("kafka (mock cluster)", ours, "kcat -P", base))
         finally:
             kafka.cleanup()

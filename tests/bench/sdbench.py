@@ -6,7 +6,7 @@ bench_sinks.py, bench_dashboard.py). Standard library only.
     with sdbench.session():             # kills everything started, always
         srv = sdbench.Sockdeckd(["--fsync", "everysec"]).start()
         r = sdbench.loadgen("legacy", srv.port, conns=8, count=50000)
-        srv.wait_stored(r["sent"])
+        t_end, spool = sdbench.wait_spool_lines(srv, r["sent"])
         srv.stop()
 
 Every process is started on 127.0.0.1 only, in a temporary directory
@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,6 +49,15 @@ NOFILE = 30000          # wanted for the 10,000-connection scenario
 
 class BenchError(Exception):
     """A step of a benchmark failed; the message says which and why."""
+
+
+class ShortRun(BenchError):
+    """A measured run ended too soon to show what it measures; rate: its
+    readings/s, to size the next one."""
+
+    def __init__(self, msg, rate):
+        BenchError.__init__(self, msg)
+        self.rate = rate
 
 
 class Skip(Exception):
@@ -398,30 +408,6 @@ class Sockdeckd:
     def rss_kib(self):
         return rss_kib(self.pid)
 
-    def spool_bytes(self):
-        total = 0
-        if os.path.isdir(self.sensors_dir):
-            for n in os.listdir(self.sensors_dir):
-                if n.startswith("readings-") and n.endswith(".lp"):
-                    total += os.path.getsize(os.path.join(self.sensors_dir,
-                                                          n))
-        return total
-
-    def wait_stored(self, total, timeout=300.0):
-        """Until every one of `total` readings is counted and written."""
-        def done():
-            st = self.status()
-            return (st["totals"]["readings"] >= total
-                    and st["store"]["pending"] == 0)
-        until(done, timeout, "storing %d readings" % total)
-
-    def wait_delivered(self, sink, total, timeout=300.0):
-        def done():
-            return any(s["name"] == sink and s["delivered"] >= total
-                       for s in self.status().get("sinks", []))
-        until(done, timeout, "%s sink delivering %d readings"
-              % (sink, total))
-
     def stop(self):
         if self.tmux is not None:
             tmux_kill(self.tmux)
@@ -611,6 +597,9 @@ class IdleLoad:
 
 # ------------------------------------------------------------- ingest
 
+STALL = 20.0    # seconds without progress before a count is given up
+
+
 def cpu_seconds(pid):
     """User and system CPU seconds of process pid, all its threads."""
     with open("/proc/%d/stat" % pid) as f:
@@ -618,47 +607,325 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class SpoolReader:
+    """The readings in a data directory's spool, read back from its
+    segments (sensors/readings-*.lp): lines counted, each segment from
+    where the previous pass stopped, up to the sizes a stat() saw."""
+
+    def __init__(self, sensors_dir):
+        self.dir = sensors_dir
+        self.done = {}          # segment path -> bytes counted
+        self.lines = 0
+        self.bytes = 0
+
+    def sizes(self):
+        out = {}
+        if os.path.isdir(self.dir):
+            for n in os.listdir(self.dir):
+                if n.startswith("readings-") and n.endswith(".lp"):
+                    p = os.path.join(self.dir, n)
+                    with contextlib.suppress(OSError):
+                        out[p] = os.path.getsize(p)
+        return out
+
+    def fsync(self, sizes):
+        """Make the segments durable (what dd's conv=fdatasync does for
+        its file): every byte written before this call is on the disk
+        when it returns."""
+        for p in sorted(sizes):
+            try:
+                fd = os.open(p, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def count(self, sizes):
+        """Lines in the segments' first `sizes` bytes; the total."""
+        for p, size in sorted(sizes.items()):
+            off = self.done.get(p, 0)
+            if size <= off:
+                continue
+            try:
+                with open(p, "rb") as f:
+                    f.seek(off)
+                    while off < size:
+                        b = f.read(min(size - off, 1 << 22))
+                        if not b:
+                            break
+                        self.lines += b.count(b"\n")
+                        off += len(b)
+            except OSError:
+                pass
+            self.done[p] = off
+        self.bytes = sum(self.done.values())
+        return self.lines
+
+
+def wait_spool_lines(srv, n, stall=STALL):
+    """Until the spool holds n lines, counted by reading it back, and is
+    fsync'ed: the monotonic time the fsync returned, and the reader.
+
+    The server's status (totals.readings and store.pending) only says
+    when to look: the sizes are taken first, the segments fsync'ed, the
+    clock read, and only then are the lines in those sizes counted (off
+    the clock). Fewer than n, look again; no progress for `stall`
+    seconds, or more than n, is a BenchError."""
+    rd = SpoolReader(srv.sensors_dir)
+    last, t_prog = None, time.monotonic()
+    while True:
+        st = srv.status(quiet=True)
+        told = (st is not None and st["totals"]["readings"] >= n
+                and st["store"]["pending"] == 0)
+        sizes = rd.sizes()
+        now = time.monotonic()
+        if sizes != last:
+            last, t_prog = sizes, now
+        if told or now - t_prog > stall:
+            rd.fsync(sizes)
+            t_end = time.monotonic()
+            got = rd.count(sizes)
+            if got > n:
+                raise BenchError("the spool holds %d lines for %d readings "
+                                 "sent" % (got, n))
+            if got == n:
+                return t_end, rd
+            if now - t_prog > stall:
+                raise BenchError("the spool holds %d of the %d readings sent "
+                                 "(read back; nothing more for %.0f s)"
+                                 % (got, n, stall))
+        time.sleep(0.01)
+
+
+class DashWatch:
+    """Snapshots of a dashboard's tmux pane (capture-pane) every 0.25 s
+    from a thread, to prove that it drew while it was measured."""
+
+    TERM = "xterm-256color"
+    SIZE = (120, 40)
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.snaps = []         # (monotonic time, header line)
+        self.stop_ev = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def capture(self):
+        r = subprocess.run(["tmux", "-L", self.srv.tmux, "capture-pane",
+                            "-p"], capture_output=True, text=True,
+                           timeout=10)
+        return r.stdout.splitlines()[0] if r.stdout.strip() else ""
+
+    def wait_drawn(self, timeout=15.0):
+        """Until the header is on the screen (the first draw comes up to a
+        second after the control socket answers)."""
+        until(lambda: "sockdeckd" in self.capture(), timeout,
+              "the dashboard's first draw", interval=0.05)
+
+    def _run(self):
+        while not self.stop_ev.is_set():
+            with contextlib.suppress(Exception):
+                self.snaps.append((time.monotonic(), self.capture()))
+            self.stop_ev.wait(0.25)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stop_ev.set()
+        self.thread.join(15)
+
+    def check(self, t0, t1, min_seconds, conns, n):
+        """BenchError unless the run [t0, t1] of n readings lasted
+        min_seconds (ShortRun), the header changed at least twice inside
+        it (redraws) and showed the load's clients, and the pane is the
+        terminal it claims."""
+        if t1 - t0 < min_seconds:
+            raise ShortRun("dashboard run lasted %.2f s, under %.0f s: "
+                           "too short to show a redraw's cost"
+                           % (t1 - t0, min_seconds), n / (t1 - t0))
+        heads = [h for t, h in self.snaps if t0 <= t <= t1]
+        changes = sum(1 for a, b in zip(heads, heads[1:]) if a != b)
+        if changes < 2 or not any("clients %d " % conns in h
+                                  for h in heads):
+            raise BenchError("the dashboard did not draw during the run: "
+                             "%d header changes in %d snapshots over %.1f "
+                             "s, last %r" % (changes, len(heads), t1 - t0,
+                                             heads[-1] if heads else None))
+        term = proc_env(self.srv.pid).get("TERM")
+        size = subprocess.run(["tmux", "-L", self.srv.tmux, "display", "-p",
+                               "#{pane_width}x#{pane_height}"],
+                              capture_output=True, text=True).stdout.strip()
+        want = "%dx%d" % self.SIZE
+        if term != self.TERM or size != want:
+            raise BenchError("the dashboard ran with TERM=%s in a %s pane, "
+                             "not TERM=%s in %s" % (term, size, self.TERM,
+                                                    want))
+        return changes
+
+
+def proc_env(pid):
+    """The environment process pid started with."""
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        raw = f.read().decode("utf-8", "replace")
+    return dict(kv.split("=", 1) for kv in raw.split("\0") if "=" in kv)
+
+
+DASH_MIN_SECONDS = 3.0
+LINE_ROOM = 96          # spool bytes a reading may take (69 measured)
+
+
 def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
     """Legacy sensor frames from `conns` connections into a fresh
     sockdeckd (spool only unless extra adds a sink), --fsync everysec.
     Returns (readings/s, spool bytes per reading, server CPU ns per
     reading). The time is the load generator's (first byte to last
-    barrier answered) plus however long the server then still takes to
-    write every reading to the spool; the CPU time is the server's over
-    the same span, every thread."""
-    srv = Sockdeckd(["--fsync", "everysec"] + list(extra),
-                    dashboard=dashboard).start()
+    barrier answered) plus however long it then takes until every
+    reading is a line in the spool's segments, read back, and fsync'ed
+    (as dd conv=fdatasync's file); the CPU time is the server's over the
+    same span, every thread. A spool that holds another number of lines
+    than the load generator sent is a BenchError. With dashboard, the
+    dashboard must have drawn during the run (DashWatch.check)."""
+    # With no sink a reading is delivered once stored, and the spool
+    # keeps --spool-retain bytes of delivered ones (1G): room for every
+    # line of the run, or the oldest segments go before they are read.
+    per = max(1, total // conns)
+    room = per * conns * LINE_ROOM + (64 << 20)
+    free = shutil.disk_usage(_session_dir or tempfile.gettempdir()).free
+    if free < room:
+        raise BenchError("%d MiB free for a spool of up to %d MiB (set "
+                         "TMPDIR)" % (free >> 20, room >> 20))
+    srv = Sockdeckd(["--fsync", "everysec", "--spool-retain", str(room)]
+                    + list(extra), dashboard=dashboard).start()
+    watch = None
     try:
-        per = max(1, total // conns)
+        if dashboard:
+            watch = DashWatch(srv)
+            watch.wait_drawn()
+            watch.start()
         cpu0 = cpu_seconds(srv.pid)
         r = loadgen("legacy", srv.port, conns, per)
+        t_exit = time.monotonic()
         n = r["sent"]
         if r.get("acked", n) < n:
             raise BenchError("sd_loadgen: %d of %d readings acknowledged"
                              % (r.get("acked"), n))
-        t_exit = time.monotonic()
-        srv.wait_stored(n)
-        secs = r["seconds"] + (time.monotonic() - t_exit)
+        t_end, rd = wait_spool_lines(srv, n)
         cpu = (cpu_seconds(srv.pid) - cpu0) * 1e9 / n if n else None
-        line = srv.spool_bytes() / float(n) if n else None
-        return n / secs, line, cpu
+        secs = r["seconds"] + (t_end - t_exit)
+        if watch is not None:
+            watch.stop()
+            watch.check(t_exit - r["wall"], t_exit, DASH_MIN_SECONDS, conns,
+                        n)
+        return n / secs, rd.bytes / float(n), cpu
     finally:
+        if watch is not None:
+            watch.stop()
         srv.stop()
 
 
 def ingest_timed(conns, total, extra, done):
-    """bench_sinks' measure: readings/s from the load generator's start
-    until done(srv, n) holds (every reading delivered by a sink)."""
+    """Readings/s from the load generator's start until done(srv, n)
+    returns: the monotonic time every reading was seen where it was
+    delivered (counted there: wait_spool_lines, InfluxDB, the topic)."""
     srv = Sockdeckd(list(extra)).start()
     try:
         per = max(1, total // conns)
         t0 = time.monotonic()
         r = loadgen("legacy", srv.port, conns, per)
         n = r["sent"]
-        done(srv, n)
-        return n / (time.monotonic() - t0)
+        t_end = done(srv, n)
+        return n / (t_end - t0)
     finally:
         srv.stop()
+
+
+def sink_delivered(srv, sink):
+    """What sockdeckd's status says sink `sink` delivered (0 if none)."""
+    st = srv.status(quiet=True) or {}
+    return max([s.get("delivered", 0) for s in st.get("sinks", [])
+                if s.get("name") == sink] or [0])
+
+
+def wait_counted(count, n, what, hint=None, stall=STALL):
+    """Until count(), a count read from the peer itself (points in an
+    InfluxDB database, records in a topic), reaches n: the monotonic
+    time that count was read. hint() (cheap: a sink's own counter, a
+    producer that exited) only says when to ask: count() is asked on
+    every turn the hint holds, and once a second otherwise. More than n,
+    or no progress for `stall` seconds, is a BenchError."""
+    last, t_prog, t_asked = None, time.monotonic(), None
+    while True:
+        now = time.monotonic()
+        if (hint is None or hint() or t_asked is None
+                or now - t_asked >= 1.0):
+            got = count()
+            t_asked = time.monotonic()
+            if got > n:
+                raise BenchError("%s holds %d for %d readings sent"
+                                 % (what, got, n))
+            if got == n:
+                return t_asked
+            if got != last:
+                last, t_prog = got, t_asked
+        if now - t_prog > stall:
+            raise BenchError("%s holds %s of the %d readings sent (nothing "
+                             "more for %.0f s)" % (what, last, n, stall))
+        time.sleep(0.01 if hint is not None else 0.05)
+
+
+def influx_count(influx, db):
+    """Points of measurement sensor in db, by a query to influxd."""
+    import sdpeer as P
+    try:
+        return influx.count(db)
+    except P.TestFailure as e:
+        raise BenchError(str(e))
+
+
+def influx_done(influx, db):
+    """done() of ingest_timed: every reading a point of db, counted by a
+    query (one point per series and time: the server's times are
+    distinct, so n readings are n points)."""
+    def done(srv, n):
+        return wait_counted(lambda: influx_count(influx, db), n,
+                            "InfluxDB database %s" % db,
+                            hint=lambda: sink_delivered(srv, "influx") >= n)
+    return done
+
+
+def kafka_done(kafka, topic, partitions=3):
+    """done() of ingest_timed: every reading a record of topic, counted
+    by its end offsets (kcat -Q); then, off the clock, the count still n
+    and the first records the sink's JSON."""
+    def done(srv, n):
+        t = wait_counted(lambda: kafka_offsets(kafka, topic, partitions), n,
+                         "Kafka topic %s" % topic,
+                         hint=lambda: sink_delivered(srv, "kafka") >= n)
+        check_topic(kafka, topic, n, partitions, JSON_RE)
+        return t
+    return done
+
+
+JSON_RE = re.compile(r'^\{"device":"[0-9a-f]{2}(:[0-9a-f]{2}){5}",'
+                     r'"value":-?[0-9.e+-]+,"time":[0-9]+\}$')
+
+
+def check_topic(kafka, topic, n, partitions, pattern):
+    """BenchError unless, a moment later, the topic holds exactly n
+    records and its first ones match pattern."""
+    time.sleep(0.2)
+    got = kafka_offsets(kafka, topic, partitions)
+    if got != n:
+        raise BenchError("Kafka topic %s: %d records for %d readings"
+                         % (topic, got, n))
+    bad = [r for r in kafka_sample(kafka, topic) if not pattern.match(r)]
+    if bad:
+        raise BenchError("Kafka topic %s: records that are no reading: %r"
+                         % (topic, bad[:3]))
 
 
 # --------------------------------------------------------- sink peers
@@ -674,7 +941,8 @@ def sink_lines(n, conns=8):
 
 def curl_baseline(influx, db, n, conns=8):
     """curl posting n points in 10,000-line bodies, one after another, to
-    the same influxd: readings/s."""
+    the same influxd: readings/s until a query counts n points in db (a
+    database of its own)."""
     curl = shutil.which("curl")
     if not curl:
         raise Skip("curl not found")
@@ -696,9 +964,10 @@ def curl_baseline(influx, db, n, conns=8):
         p = spawn([curl, "-s", "-f", "-K", cfg], stdin=subprocess.DEVNULL)
         if p.wait(600) != 0:
             raise BenchError("curl: status %s" % p.returncode)
-        t = time.monotonic() - t0
         stop_proc(p)
-        return n / t
+        t = wait_counted(lambda: influx_count(influx, db), n,
+                         "InfluxDB database %s" % db, hint=lambda: True)
+        return n / (t - t0)
     finally:
         rmdir(tmp)
 
@@ -711,9 +980,10 @@ def kcat_binary():
     return k
 
 
-def kcat_baseline(kafka, topic, n, conns=8):
+def kcat_baseline(kafka, topic, n, conns=8, partitions=3):
     """kcat -P producing n records with the sink's keys and JSON values
-    (acks=all, idempotent, as the sink) to the same cluster: records/s."""
+    (acks=all, idempotent, as the sink) to the same cluster, in a topic
+    of its own: records/s until its end offsets add up to n."""
     t0 = time.time_ns()
     data = "".join('02:00:00:00:00:%02x\t{"device":"02:00:00:00:00:%02x",'
                    '"value":%.2f,"time":%d}\n'
@@ -724,11 +994,13 @@ def kcat_baseline(kafka, topic, n, conns=8):
               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     t0 = time.monotonic()
     p.communicate(data, timeout=600)
-    t = time.monotonic() - t0
     if p.returncode != 0:
         raise BenchError("kcat -P: status %s" % p.returncode)
     stop_proc(p)
-    return n / t
+    t = wait_counted(lambda: kafka_offsets(kafka, topic, partitions), n,
+                     "Kafka topic %s" % topic, hint=lambda: True)
+    check_topic(kafka, topic, n, partitions, JSON_RE)
+    return n / (t - t0)
 
 
 def kafka_offsets(kafka, topic, partitions):

@@ -208,25 +208,11 @@ class Sink:
                 answer=lambda i: self._answer(holder, i), port=self.port)
             holder["rec"] = self.rec = rec
             holder["ready"].set()
-            # Its connections, so that down() cuts the kept-alive ones.
-            rec.conns = []
-            accept = rec.httpd.get_request
-
-            def get_request():
-                sock, addr = accept()
-                rec.conns.append(sock)
-                return sock, addr
-            rec.httpd.get_request = get_request
 
     def down(self):
         if self.rec is not None:
             rec, self.rec = self.rec, None
-            rec.stop()
-            for sock in rec.conns:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            rec.down()      # refuses, and cuts the kept-alive connections
 
 
 class Soak:
