@@ -106,7 +106,8 @@ handle_hello(struct sd_conn *c, const struct sd_frame *f,
 		return sd_handle_say(out, SD_H_REFUSE, SD_EC_UNEXPECTED, 0,
 		    "HELLO sent twice");
 	c->hello = 1;
-	if ((res = handle_token(c, h, out)) != SD_H_OK)
+	res = handle_token(c, h, out);
+	if (res != SD_H_OK)
 		return res;
 	memcpy(c->dev, h->dev, SD_MAC_LEN);
 	c->has_dev = 1;
