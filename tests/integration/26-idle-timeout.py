@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
-"""--idle-timeout 1: a silent client is dropped (`drop` with reason
-`idle timeout`, then EOF); a client that keeps talking stays."""
+"""--idle-timeout 1: a silent client is dropped after 1 s of silence, not
+later (`drop` with reason `idle timeout`, then EOF); a client that keeps
+talking stays."""
+import datetime
 import time
 
 import sdpeer
 import sdwire
 from sdpeer import check
+
+
+def ev_time(e):
+    """An event's time in seconds."""
+    t = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def test():
@@ -23,6 +31,10 @@ def test():
         time.sleep(0.25)
     d = srv.wait_event("drop", lambda e: e.get("id") == eq["id"], timeout=3)
     check(d.get("reason") == "idle timeout", "drop reason %r" % d)
+    # At its timeout (server times, to the millisecond), not a later one.
+    idle = ev_time(d) - ev_time(eq)
+    check(0.998 <= idle < 1.9, "dropped after %.3fs of silence with "
+          "--idle-timeout 1" % idle)
     sdpeer.expect_eof(quiet, what="idle client")
     check(not srv.find_events("drop", lambda e: e.get("id") == eb["id"]),
           "the talking client was dropped")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""--token: HELLO with another token, or none, is answered ERROR code 5
-and the connection closed; so is every extension frame sent before a
+"""--token: HELLO with another token (one byte longer, or of the same
+length one byte off), or none, is answered ERROR code 5 and the
+connection closed; so is every extension frame sent before a
 HELLO (MSG, SENSOR_BATCH, FILE_OFFER, PING), and none of them is served
 (no reply, no stored reading, no file). The right token gets WELCOME
 and everything works; legacy clients, which have no HELLO, are not
@@ -34,6 +35,10 @@ def test():
     dev = sdpeer.DEV
     refused(srv, sdwire.hello(dev, b"x", token=b"wrong"), "wrong token")
     refused(srv, sdwire.hello(dev, b"x"), "no token")
+    refused(srv, sdwire.hello(dev, b"x", token=TOKEN + b"x"),
+            "the token and one byte more")
+    refused(srv, sdwire.hello(dev, b"x", token=TOKEN[:-1] + b"u"),
+            "the token's length, its last byte off")
     refused(srv, sdwire.msg(1, b"hi"), "MSG before HELLO")
     refused(srv, sdwire.sensor_batch(1, dev, [(1700000000000000000, 1.5,
                                                 b"")]),

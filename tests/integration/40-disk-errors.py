@@ -8,9 +8,11 @@ same connection and another client are still served; an extension
 transfer over the limit gets an I/O ERROR frame. Readings past the limit
 stay buffered (a `store` event says the store is failing); once the limit
 is lifted (prlimit on the running server) every reading reaches the disk,
-in order, exactly once."""
+in order, exactly once. An extension batch sent meanwhile gets its
+SENSOR_ACK only then, once written."""
 import os
 import resource
+import struct
 import time
 
 import sdpeer
@@ -70,16 +72,28 @@ def test():
     st = srv.ctl({"cmd": "status"})["status"]["store"]
     check(st["state"] == "failing" and st["pending"] > 0,
           "status store %r" % st)
+    # A batch is acknowledged once written, not before: no SENSOR_ACK
+    # while the disk refuses it, the ACK once the disk takes it.
+    b = srv.connect()
+    sdpeer.hello(b)
+    b.sendall(sdwire.sensor_batch(9, sdpeer.DEV,
+                                  [(time.time_ns(), -1.0, b"")]))
+    sdpeer.expect_quiet(b, 1.0, "a batch the disk refused (acknowledged)")
     resource.prlimit(srv.pid, resource.RLIMIT_FSIZE,
                      (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     srv.wait_event("store", lambda e: e.get("state") == "ok", timeout=10)
+    ack = sdpeer.expect_frame(b, sdwire.T_SENSOR_ACK, timeout=10)
+    check(struct.unpack("<Q", ack) == (9,), "SENSOR_ACK %r" % ack)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         lines = srv.readings_lines()
-        if len(lines) >= n:
+        if len(lines) >= n + 1:
             break
         time.sleep(0.1)
     values = [sdpeer.parse_reading(l)["value"] for l in lines]
+    check(values.count(-1.0) == 1, "the batch's reading stored %d times"
+          % values.count(-1.0))
+    values = [v for v in values if v != -1.0]
     check(values == [float(i) for i in range(n)],
           "%d readings on disk, expected %d in order" % (len(values), n))
     check(srv.stop() == 0, "exit status after SIGTERM not 0")

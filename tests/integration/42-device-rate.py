@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""--device-rate 256k/3: a device may send 256 KiB per 3 seconds. One
-device sending 2 MiB of readings flat out is read no further once its
+"""--device-rate 1m/3: a device may send 1 MiB per 3 seconds. One
+device sending 4 MiB of readings flat out is read no further once its
 budget is spent (backpressure: its connection is not dropped, its bytes
-wait in TCP), goes on in the next window, and in the end every reading
-it sent is stored; meanwhile another device on another connection is
-answered at once, and so is a client at another address claiming the
-same device id (the budget is the device's at its address)."""
+wait in TCP; `clients` says paused, after at most its budget and one
+read), goes on in the next window, and in the end every reading it sent
+is stored; meanwhile another device on another connection is answered at
+once, and so is a client at another address claiming the same device id
+(the budget is the device's at its address)."""
 import socket
 import threading
 import time
@@ -14,7 +15,12 @@ import sdpeer
 import sdwire
 from sdpeer import check
 
-BUDGET = 256 << 10
+BUDGET = 1 << 20
+WINDOW = 3.0
+# Past the budget by one pass at most: what libevent buffered (up to
+# SD_CONN_HIGH_WATER, 512 KiB) and one read of SD_CONN_MAX_READ (256 KiB).
+# Twice the budget is more than that.
+OVER = (512 + 256) << 10
 OTHER = sdwire.mac("02:00:00:00:00:02")
 
 
@@ -22,10 +28,18 @@ def readings(srv):
     return srv.ctl({"cmd": "status"})["status"]["totals"]["readings"]
 
 
+def client(srv, cid):
+    """The `clients` entry of connection cid."""
+    for cl in srv.ctl({"cmd": "clients"})["clients"]:
+        if cl["id"] == cid:
+            return cl
+    sdpeer.fail("client %d is not listed" % cid)
+
+
 def test():
-    srv = sdpeer.Server(extra=["--device-rate", "256k/3"]).start()
+    srv = sdpeer.Server(extra=["--device-rate", "1m/3"]).start()
     frame = sdwire.legacy_sensor(sdpeer.DEV, 1.25)
-    n = (2 << 20) // len(frame)
+    n = (4 << 20) // len(frame)
     hog = srv.connect()
     ehog = srv.client_event(hog)
     done = threading.Event()
@@ -34,14 +48,24 @@ def test():
         hog.sendall(frame * n)
         done.set()
     th = threading.Thread(target=send, daemon=True)
+    t0 = time.monotonic()
     th.start()
-    time.sleep(1.0)
-    first = readings(srv)
-    per_window = BUDGET // len(frame)
-    # One read past the budget may be parsed before the pause.
-    check(0 < first <= per_window + (512 << 10) // len(frame),
-          "in the first second %d readings were stored; the budget is "
-          "%d a window" % (first, per_window))
+    deadline = t0 + 30
+    while True:
+        cl = client(srv, ehog["id"])
+        if cl["paused"]:
+            break
+        check(time.monotonic() < deadline, "the device was never paused "
+              "(%d bytes read)" % cl["bytes_in"])
+        time.sleep(0.05)
+    # Windows that ended before the pause each took less than a budget
+    # (on a fast machine the pause comes in the first).
+    windows = int((time.monotonic() - t0) // WINDOW) + 1
+    check(cl["bytes_in"] <= windows * BUDGET + OVER, "paused after %d "
+          "bytes in %d window(s); the budget is %d a window" %
+          (cl["bytes_in"], windows, BUDGET))
+    sdpeer.log("paused after %d bytes in %d window(s)" %
+                (cl["bytes_in"], windows))
 
     other = srv.connect()
     eo = srv.client_event(other)

@@ -74,7 +74,7 @@ def by_size():
         segs = segments(srv)
         return sum(sz for _, sz in segs[:-1]) <= retain + largest
 
-    ok = wait_for("retained", settled, 5)
+    ok = wait_for("retained", settled, 15)
     segs = segments(srv)
     size = sum(sz for _, sz in segs)
     sdpeer.log("by size: %d segments, %d bytes on disk after %d readings "
@@ -91,8 +91,8 @@ def by_age():
     sdinflux.wait_spool(srv, feed(srv, 6, 500))
     check(len(segments(srv)) > 2, "the readings fill %d segments"
           % len(segments(srv)))
-    ok = wait_for("aged", lambda: len(segments(srv)) == 1, 6)
-    check(ok, "segments left 6 s after the last reading: %r"
+    ok = wait_for("aged", lambda: len(segments(srv)) == 1, 15)
+    check(ok, "segments left 15 s after the last reading: %r"
           % segments(srv))
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 
@@ -134,7 +134,7 @@ def sink_down():
 
     # The segment the cursor names stays (a restart finds its place),
     # and so does the one being written.
-    ok = wait_for("removed", removed, 5)
+    ok = wait_for("removed", removed, 15)
     check(ok, "delivered segments left with --spool-retain 0 (cursor at "
           "segment %d): %r" % (at[0], segments(srv)))
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
