@@ -129,13 +129,12 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 			ts = p->last_ts + 1;
 		p->last_ts = ts;
 	}
-	/* Over the soft cap the buffer is written out first; if the disk
-	 * fails, the line is kept all the same and the caller pauses its
-	 * connection (sd_pipeline_full()) after this frame. */
-	if (sd_spool_pending(p->spool) + SD_LP_LINE_MAX > SD_SPOOL_SOFT)
+	/* Large writes, early: the buffer goes to the writer once it is
+	 * big enough. When the writer has no slot (the disk is behind or
+	 * failing), the line is kept all the same and the caller pauses
+	 * its connection (sd_pipeline_full()) after this frame. */
+	if (sd_spool_buffered(p->spool) >= SD_SPOOL_EAGER)
 		sd_pipeline_flush(p, err);
-	else if (!p->failing && sd_spool_pending(p->spool) >= SD_SPOOL_EAGER)
-		sd_pipeline_flush(p, err);	/* large writes, early */
 	/* Formatted where it waits to be written: no copy per reading. */
 	line = sd_spool_reserve(p->spool, SD_LP_LINE_MAX);
 	if (line == NULL) {
@@ -159,15 +158,49 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 int
 sd_pipeline_flush(struct sd_pipeline *p, char err[SD_ERR_LEN])
 {
-	size_t before = sd_spool_pending(p->spool), i;
 	int rc = sd_spool_flush(p->spool, err);
 
 	p->failing = rc != SD_OK;
-	if (sd_spool_pending(p->spool) < before) {
+	return rc;
+}
+
+uint64_t
+sd_pipeline_collect(struct sd_pipeline *p)
+{
+	uint64_t n = sd_spool_collect(p->spool);
+	size_t i;
+
+	/* Sinks read only what is on disk: kicked when more is. */
+	if (n > 0) {
+		p->failing = 0;
 		for (i = 0; i < p->nsinks; i++)
 			p->sinks[i]->ops->kick(p->sinks[i]);
 	}
-	return rc;
+	return n;
+}
+
+int
+sd_pipeline_wake_fd(const struct sd_pipeline *p)
+{
+	return sd_spool_wake_fd(p->spool);
+}
+
+uint64_t
+sd_pipeline_mark(const struct sd_pipeline *p)
+{
+	return sd_spool_appended(p->spool);
+}
+
+uint64_t
+sd_pipeline_done(const struct sd_pipeline *p)
+{
+	return sd_spool_done(p->spool);
+}
+
+int
+sd_pipeline_behind(const struct sd_pipeline *p)
+{
+	return sd_spool_buffered(p->spool) > SD_SPOOL_SOFT;
 }
 
 int
@@ -175,7 +208,9 @@ sd_pipeline_full(const struct sd_pipeline *p)
 {
 	size_t i;
 
-	if (p->failing && sd_spool_pending(p->spool) > SD_SPOOL_SOFT)
+	/* The writer has every slot in flight and lines piled up behind
+	 * them: the disk is the bottleneck (or failing). */
+	if (sd_pipeline_behind(p))
 		return 1;
 	/* Between checks, what was appended since counts too, so a burst
 	 * is stopped at the cap rather than at the next check. */

@@ -50,10 +50,27 @@ int sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
  * read from a socket, not one per reading. */
 void sd_pipeline_stamp(struct sd_pipeline *p);
 
-/* Write buffered lines now (before acknowledging them). */
+/* Hand buffered lines to the spool's writer now; an error with err
+ * while its writes fail. They are on disk once sd_pipeline_done()
+ * passes what sd_pipeline_mark() said after the last of them. */
 int sd_pipeline_flush(struct sd_pipeline *p, char err[SD_ERR_LEN]);
 
-/* True while the store is failing and connections should wait. */
+/* The descriptor to watch for reading: writes finished. Then
+ * sd_pipeline_collect() takes them in and kicks the sinks; it returns
+ * the bytes that reached the disk. */
+int sd_pipeline_wake_fd(const struct sd_pipeline *p);
+uint64_t sd_pipeline_collect(struct sd_pipeline *p);
+
+/* Bytes appended this run, and of them on disk (see sd_spool.h). */
+uint64_t sd_pipeline_mark(const struct sd_pipeline *p);
+uint64_t sd_pipeline_done(const struct sd_pipeline *p);
+
+/* True while the disk is behind: every write in flight, and more than
+ * SD_SPOOL_SOFT waiting behind them. */
+int sd_pipeline_behind(const struct sd_pipeline *p);
+
+/* True while connections sending readings should wait: the disk is
+ * behind or failing, or a sink's backlog is over --spool-max. */
 int sd_pipeline_full(const struct sd_pipeline *p);
 
 /* True while writes to the store fail; bytes waiting to be written. */

@@ -15,17 +15,19 @@
 
 #include "sd_err.h"
 #include "sd_spool.h"
+#include "sd_spoolw.h"
 
 #define SD_CURSOR_SAVE_NS	(200LL * 1000000)
+#define SD_RETRY_NS		(20LL * 1000000)	/* failed writes */
+#define SD_SPOOL_BUF		(256u << 10)	/* a fresh buffer */
 
-/* The everysec helper: it only ever calls fdatasync() on a descriptor
- * the loop hands it (a dup, closed here), so a slow disk never stalls
- * the loop. No socket is touched off the loop. */
+/* The removal helper: it unlinks segments retention gave up, so the
+ * unlink() of a large file never stalls the loop. No socket is touched
+ * off the loop. (Writes and syncs are the writer's, sd_spoolw.c.) */
 struct spool_syncer {
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
-	int		 fd;		/* -1: nothing to do */
 	int		 quit;
 	const char	*dir;		/* the spool's, outlives the thread */
 	uint32_t	 rm[SD_SPOOL_RM_QUEUE];	/* segments to unlink */
@@ -53,19 +55,30 @@ struct spool_hold {
 	char			 why[SD_ERR_LEN];
 };
 
+/* What the loop knows is on disk (seq, written, path, the list) moves
+ * when the writer says a job is done; what it handed the writer but is
+ * not done yet (sub_*) is ahead of it, never read. */
 struct sd_spool {
 	char			*dir;
 	char			 path[4096];
-	int			 fd;
-	uint32_t		 seq;		/* segment being written */
+	int			 fd;		/* the writer's once it runs */
+	uint32_t		 seq;		/* newest segment written to */
 	uint64_t		 torn;		/* bytes cut off at start */
-	uint64_t		 written;	/* bytes in this segment */
+	uint64_t		 written;	/* bytes in it on disk */
 	uint64_t		 seg_max;
-	char			*buf;
+	char			*buf;		/* lines not yet handed over */
 	size_t			 len;
 	size_t			 cap;
 	enum sd_fsync_mode	 fsync;
 	struct spool_syncer	*syncer;
+	struct sd_spoolw	*w;
+	uint32_t		 sub_seq;	/* segment of the last job */
+	uint64_t		 sub_written;	/* bytes handed over for it */
+	uint64_t		 sub_total;	/* handed over, this run */
+	uint64_t		 done_total;	/* of them, on disk */
+	size_t			 nrot;		/* segment switches in flight */
+	int			 rotate_req;
+	int64_t			 retry_mono;	/* a failed write retried */
 	struct spool_seg	*segs;		/* by seq; the last is open */
 	size_t			 nsegs;
 	size_t			 segs_cap;
@@ -92,34 +105,24 @@ syncer_unlink(const struct spool_syncer *s, uint32_t seq)
 		errno = 0;	/* gone already: what was wanted */
 }
 
-/* The helper thread: syncs and segment removals, so neither an
- * fdatasync() nor the unlink() of a large file runs on the loop. */
+/* The helper thread: segment removals. */
 static void *
 syncer_main(void *arg)
 {
 	struct spool_syncer *s = arg;
 	uint32_t seq;
-	int fd;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		while (s->fd < 0 && s->rm_len == 0 && !s->quit)
+		while (s->rm_len == 0 && !s->quit)
 			pthread_cond_wait(&s->cond, &s->lock);
-		if (s->fd < 0 && s->rm_len == 0 && s->quit)
+		if (s->rm_len == 0 && s->quit)
 			break;
-		fd = s->fd;
-		s->fd = -1;
 		seq = s->rm[s->rm_head];
-		if (fd < 0) {
-			s->rm_head = (s->rm_head + 1) % SD_SPOOL_RM_QUEUE;
-			s->rm_len--;
-		}
+		s->rm_head = (s->rm_head + 1) % SD_SPOOL_RM_QUEUE;
+		s->rm_len--;
 		pthread_mutex_unlock(&s->lock);
-		if (fd >= 0) {
-			fdatasync(fd);
-			close(fd);
-		} else
-			syncer_unlink(s, seq);
+		syncer_unlink(s, seq);
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -134,7 +137,6 @@ syncer_start(const char *dir)
 
 	if (s == NULL)
 		return NULL;
-	s->fd = -1;
 	s->dir = dir;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -143,19 +145,6 @@ syncer_start(const char *dir)
 		return NULL;
 	}
 	return s;
-}
-
-/* Hand fd (a dup the syncer closes) over; a sync still pending is
- * replaced, since the newer one covers it. */
-static void
-syncer_post(struct spool_syncer *s, int fd)
-{
-	pthread_mutex_lock(&s->lock);
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = fd;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
 }
 
 /* Queue segment seq for removal; 0 when the queue is full. */
@@ -274,16 +263,18 @@ seg_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Room for one more segment in the list; SD_ERR_NOSPACE at the cap. */
+/* Room for one more segment in the list, and for the switches in
+ * flight; SD_ERR_NOSPACE at the cap. */
 static int
 spool_segs_grow(struct sd_spool *sp)
 {
 	size_t ncap = sp->segs_cap ? sp->segs_cap * 2 : 64;
+	size_t need = sp->nsegs + sp->nrot;
 	struct spool_seg *n;
 
-	if (sp->nsegs < sp->segs_cap)
+	if (need < sp->segs_cap)
 		return SD_OK;
-	if (sp->nsegs >= SD_SPOOL_SEGS_MAX)
+	if (need >= SD_SPOOL_SEGS_MAX)
 		return SD_ERR_NOSPACE;
 	if (ncap > SD_SPOOL_SEGS_MAX)
 		ncap = SD_SPOOL_SEGS_MAX;
@@ -388,28 +379,6 @@ spool_seg_next(const struct sd_spool *sp, uint32_t seq)
 	return i < sp->nsegs ? sp->segs[i].seq : 0;
 }
 
-/* A segment's blocks taken at once, its size left as it is: appends
- * then skip the filesystem's allocation per page, which is about 40% of
- * a write's kernel time on ext4 (log.preallocate in Kafka's brokers).
- * Best effort: without fallocate, or short of a segment's room, the
- * filesystem allocates as writes come. */
-static void
-spool_seg_prealloc(int fd, uint64_t bytes)
-{
-	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)bytes) != 0)
-		errno = 0;
-}
-
-/* Give back the blocks a segment took past its end. */
-static void
-spool_seg_trim(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0 || ftruncate(fd, st.st_size) != 0)
-		return;		/* they stay taken until the segment goes */
-}
-
 /* A crash in mid-write leaves the last segment ending in part of a line
  * (never acknowledged: acks follow whole writes). Cut it off, so the
  * files stay line protocol that other tools read; sp->torn says how
@@ -427,7 +396,7 @@ spool_repair_tail(struct sd_spool *sp, struct spool_seg *seg)
 	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	spool_seg_trim(fd);	/* a crash leaves its preallocation */
+	sd_spoolw_trim(fd);	/* a crash leaves its preallocation */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
 		goto out;
 	end = st.st_size;
@@ -472,31 +441,33 @@ spool_seg_close(struct sd_spool *sp)
 	seg->mtime = sd_now_ns() / 1000000000;
 }
 
-/* Start a segment numbered above every name in the directory. Each run
- * starts a new one, so a segment a crash cut mid-line is never appended
- * to. Created (never opened through a link), mode 0640 whatever the
- * umask. With SD_SPOOL_SEGS_MAX segments listed, the open one goes on
- * growing instead. */
-static int
-spool_open_next(struct sd_spool *sp, char err[SD_ERR_LEN])
+/* The number of the next segment: above every name in the directory
+ * and every segment handed to the writer. */
+static uint32_t
+spool_next_seq(const struct sd_spool *sp)
 {
-	uint32_t seq = (sp->seq > sp->max_seq ? sp->seq : sp->max_seq) + 1;
+	uint32_t seq = sp->sub_seq > sp->seq ? sp->sub_seq : sp->seq;
+
+	return (seq > sp->max_seq ? seq : sp->max_seq) + 1;
+}
+
+/* Start this run's segment, at start (the writer takes it over). Each
+ * run starts a new one, so a segment a crash cut mid-line is never
+ * appended to. Created (never opened through a link), mode 0640 whatever
+ * the umask. */
+static int
+spool_open_first(struct sd_spool *sp, char err[SD_ERR_LEN])
+{
+	uint32_t seq = spool_next_seq(sp);
 	struct spool_seg *last;
 	char path[4096];
-	int fd, rc = spool_segs_grow(sp);
+	int fd;
 
-	if (rc != SD_OK && sp->fd >= 0)
-		return SD_OK;
-	if (rc != SD_OK || seq == 0) {
+	if (spool_segs_grow(sp) != SD_OK || seq == 0) {
 		snprintf(err, SD_ERR_LEN, "%.200s: no room for another "
 		    "segment", sp->dir);
 		return SD_ERR_NOSPACE;
 	}
-	/* The closing segment gives back its blocks before the next takes
-	 * any: a crash between the two leaves none past an end (the next
-	 * start trims only the newest segment). */
-	if (sp->fd >= 0)
-		spool_seg_trim(sp->fd);
 	spool_seg_path(sp, seq, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW |
 	    O_CLOEXEC, 0640);
@@ -506,23 +477,12 @@ spool_open_next(struct sd_spool *sp, char err[SD_ERR_LEN])
 			close(fd);
 		return SD_ERR_INVAL;
 	}
-	spool_seg_prealloc(fd, sp->seg_max);
-	if (sp->fd >= 0) {
-		spool_seg_close(sp);
-		/* A closed segment is synced whole: on the loop only when
-		 * the user asked for always, else by the helper thread. */
-		if (sp->fsync == SD_FSYNC_ALWAYS)
-			fdatasync(sp->fd);
-		if (sp->fsync == SD_FSYNC_EVERYSEC && sp->syncer != NULL)
-			syncer_post(sp->syncer, sp->fd);
-		else
-			close(sp->fd);
-	}
+	sd_spoolw_prealloc(fd, sp->seg_max);
 	last = sp->nsegs > 0 ? &sp->segs[sp->nsegs - 1] : NULL;
 	sp->segs[sp->nsegs++] = (struct spool_seg){ seq,
 	    last != NULL ? last->base + last->size : 0, 0,
 	    sd_now_ns() / 1000000000 };
-	sp->seq = seq;
+	sp->seq = sp->sub_seq = seq;
 	memcpy(sp->path, path, sizeof(sp->path));
 	sp->fd = fd;
 	sp->written = 0;
@@ -550,7 +510,7 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 		goto nomem;
 	sp->fd = -1;
 	sp->seg_max = SD_SPOOL_SEGMENT;
-	sp->cap = 256u << 10;
+	sp->cap = SD_SPOOL_BUF;
 	sp->retain_bytes = SD_SPOOL_RETAIN;
 	sp->dir = strdup(dir);
 	sp->buf = malloc(sp->cap);
@@ -568,12 +528,17 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 		sp->seq = sp->segs[sp->nsegs - 1].seq;
 		spool_repair_tail(sp, &sp->segs[sp->nsegs - 1]);
 	}
-	if (spool_open_next(sp, err) != SD_OK)
+	if (spool_open_first(sp, err) != SD_OK)
 		goto fail;
 	spool_holds_load(sp);
 	sp->syncer = syncer_start(sp->dir);
 	if (sp->syncer == NULL)
 		goto nomem;
+	sp->w = sd_spoolw_new(sp->dir, sp->fd, sp->seq);
+	if (sp->w == NULL) {
+		syncer_stop(sp->syncer);
+		goto nomem;
+	}
 	return sp;
 nomem:
 	snprintf(err, SD_ERR_LEN, "out of memory");
@@ -591,9 +556,16 @@ sd_spool_free(struct sd_spool *sp)
 	if (sp == NULL)
 		return;
 	sd_spool_flush(sp, err);
+	if (sp->w != NULL)
+		sp->fd = sd_spoolw_free(sp->w);
 	syncer_stop(sp->syncer);
+	/* Lines the writer had no slot for: written here, once (the
+	 * writer is gone, this is the shutdown). */
+	if (sp->fd >= 0 && sp->len > 0 &&
+	    write(sp->fd, sp->buf, sp->len) < 0)
+		errno = 0;
 	if (sp->fd >= 0) {
-		spool_seg_trim(sp->fd);
+		sd_spoolw_trim(sp->fd);
 		if (sp->fsync != SD_FSYNC_NO)
 			fdatasync(sp->fd);
 	}
@@ -610,10 +582,11 @@ void
 sd_spool_set_segment_size(struct sd_spool *sp, uint64_t bytes)
 {
 	/* The segment open now was sized before: take what the new size
-	 * asks, no more. */
-	if (sp->fd >= 0 && bytes < sp->seg_max) {
-		spool_seg_trim(sp->fd);
-		spool_seg_prealloc(sp->fd, bytes);
+	 * asks, no more (before the first job, the writer has not touched
+	 * its descriptor yet; after, the next segment takes the size). */
+	if (sp->fd >= 0 && sp->sub_total == 0 && bytes < sp->seg_max) {
+		sd_spoolw_trim(sp->fd);
+		sd_spoolw_prealloc(sp->fd, bytes);
 	}
 	sp->seg_max = bytes;
 }
@@ -621,12 +594,12 @@ sd_spool_set_segment_size(struct sd_spool *sp, uint64_t bytes)
 char *
 sd_spool_reserve(struct sd_spool *sp, size_t len)
 {
-	size_t ncap = sp->cap;
+	size_t ncap = sp->cap ? sp->cap : SD_SPOOL_BUF;
 	char *nb;
 
 	while (sp->len + len > ncap)
 		ncap *= 2;
-	if (ncap != sp->cap) {
+	if (ncap != sp->cap || sp->buf == NULL) {
 		nb = realloc(sp->buf, ncap);
 		if (nb == NULL)
 			return NULL;
@@ -654,49 +627,121 @@ sd_spool_append(struct sd_spool *sp, const char *line, size_t len)
 	return SD_OK;
 }
 
+/* The segment the next job starts (0: it goes on with the last): a new
+ * one past the segment size or when asked, unless the list is full. */
+static uint32_t
+spool_job_seq(struct sd_spool *sp)
+{
+	uint32_t seq = spool_next_seq(sp);
+
+	if (!sp->rotate_req && sp->sub_written < sp->seg_max)
+		return 0;
+	if (seq == 0 || spool_segs_grow(sp) != SD_OK)
+		return 0;	/* the open one goes on growing */
+	return seq;
+}
+
 int
 sd_spool_flush(struct sd_spool *sp, char err[SD_ERR_LEN])
 {
-	size_t off = 0;
-	ssize_t w;
-	int rc = SD_OK;
+	uint32_t seq;
+	size_t len = sp->len;
 
-	if (sp->fd < 0 && spool_open_next(sp, err) != SD_OK)
-		return SD_ERR_INVAL;
-	while (off < sp->len) {
-		w = write(sp->fd, sp->buf + off, sp->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			snprintf(err, SD_ERR_LEN, "%.200s: %s", sp->path,
-			    strerror(errno));
-			rc = SD_ERR_INVAL;
-			break;
+	if (len > 0 || sp->rotate_req) {
+		seq = spool_job_seq(sp);
+		if (sd_spoolw_submit(sp->w, &sp->buf, &sp->cap, len, seq,
+		    sp->seg_max, (int)sp->fsync) == SD_OK) {
+			if (seq != 0) {
+				sp->sub_seq = seq;
+				sp->sub_written = 0;
+				sp->nrot++;
+			}
+			sp->rotate_req = 0;
+			sp->sub_written += len;
+			sp->sub_total += len;
+			sp->len = 0;
 		}
-		off += (size_t)w;
 	}
-	/* Lines written leave the buffer; the rest waits for a retry. A
-	 * short write can cut a line: the retry appends its tail. */
-	memmove(sp->buf, sp->buf + off, sp->len - off);
-	sp->len -= off;
-	sp->written += off;
-	if (off > 0) {
-		sp->segs[sp->nsegs - 1].size = sp->written;
-		sp->segs[sp->nsegs - 1].mtime = sd_now_ns() / 1000000000;
+	if (sd_spoolw_error(sp->w, err) == 0)
+		return SD_OK;
+	/* A failed write is tried again, at most every SD_RETRY_NS. */
+	if (sd_mono_ns() - sp->retry_mono >= SD_RETRY_NS) {
+		sp->retry_mono = sd_mono_ns();
+		sd_spoolw_retry(sp->w);
 	}
-	if (off > 0 && sp->fsync == SD_FSYNC_ALWAYS && fdatasync(sp->fd) != 0)
-		rc = SD_ERR_INVAL;
-	if (rc == SD_OK && sp->written >= sp->seg_max)
-		rc = spool_open_next(sp, err);
-	return rc;
+	return SD_ERR_INVAL;
+}
+
+int
+sd_spool_wake_fd(const struct sd_spool *sp)
+{
+	return sd_spoolw_fd(sp->w);
+}
+
+/* A job that began segment seq is done: the one before is closed, the
+ * new one listed (its room was taken when the job was handed over). */
+static void
+spool_seg_begun(struct sd_spool *sp, uint32_t seq)
+{
+	const struct spool_seg *last = &sp->segs[sp->nsegs - 1];
+
+	spool_seg_close(sp);
+	sp->segs[sp->nsegs++] = (struct spool_seg){ seq,
+	    last->base + last->size, 0, sd_now_ns() / 1000000000 };
+	sp->seq = seq;
+	spool_seg_path(sp, seq, sp->path, sizeof(sp->path));
+	sp->written = 0;
+	sp->nrot--;
+}
+
+uint64_t
+sd_spool_collect(struct sd_spool *sp)
+{
+	struct sd_spoolw_done d;
+	struct spool_seg *seg;
+	uint64_t n = 0;
+
+	sd_spoolw_drain(sp->w);
+	while (sd_spoolw_collect(sp->w, &d)) {
+		if (d.new_seq != 0)
+			spool_seg_begun(sp, d.new_seq);
+		sp->written += d.len;
+		sp->done_total += d.len;
+		n += d.len;
+		seg = &sp->segs[sp->nsegs - 1];
+		seg->size = sp->written;
+		seg->mtime = sd_now_ns() / 1000000000;
+	}
+	return n;
+}
+
+uint64_t
+sd_spool_appended(const struct sd_spool *sp)
+{
+	return sp->sub_total + sp->len;
+}
+
+uint64_t
+sd_spool_done(const struct sd_spool *sp)
+{
+	return sp->done_total;
+}
+
+size_t
+sd_spool_buffered(const struct sd_spool *sp)
+{
+	return sp->len;
 }
 
 int
 sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN])
 {
-	if (sd_spool_flush(sp, err) != SD_OK)
-		return SD_ERR_INVAL;
-	return spool_open_next(sp, err);
+	/* One switch at a time: until it is done, the reader that asked
+	 * sees the old segment as the last, and asks again. */
+	if (sp->rotate_req || sp->sub_seq != sp->seq)
+		return SD_OK;
+	sp->rotate_req = 1;
+	return sd_spool_flush(sp, err);
 }
 
 void
@@ -704,7 +749,6 @@ sd_spool_tick(struct sd_spool *sp)
 {
 	char why[SD_ERR_LEN];
 	size_t i;
-	int fd;
 
 	/* A cursor that moved since its last save is saved now, even when
 	 * no more deliveries come to save it: retention goes by it. */
@@ -713,17 +757,14 @@ sd_spool_tick(struct sd_spool *sp)
 			cursor_save(sp->readers[i], why);
 	}
 	spool_retain(sp);
-	if (sp->fsync != SD_FSYNC_EVERYSEC || sp->fd < 0 || sp->written == 0)
-		return;
-	fd = dup(sp->fd);
-	if (fd >= 0)
-		syncer_post(sp->syncer, fd);
+	if (sp->fsync == SD_FSYNC_EVERYSEC && sp->done_total > 0)
+		sd_spoolw_sync(sp->w);
 }
 
 size_t
 sd_spool_pending(const struct sd_spool *sp)
 {
-	return sp->len;
+	return sp->len + (size_t)(sp->sub_total - sp->done_total);
 }
 
 const char *
@@ -767,7 +808,7 @@ sd_spool_backlog(struct sd_spool *sp, const struct sd_spool_pos *pos)
 {
 	uint64_t end = sp->segs[sp->nsegs - 1].base + sp->written;
 
-	return end - spool_abs(sp, pos) + sp->len;
+	return end - spool_abs(sp, pos) + sd_spool_pending(sp);
 }
 
 size_t
@@ -1221,6 +1262,7 @@ sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
     size_t *len, struct sd_spool_pos *at, char err[SD_ERR_LEN])
 {
 	const struct sd_spool *sp = r->sp;
+	uint64_t size;
 	uint32_t next;
 	ssize_t n;
 	char *nl;
@@ -1238,7 +1280,13 @@ sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
 			r->pos.off = 0;
 			continue;
 		}
-		n = pread(r->fd, buf, cap, (off_t)r->pos.off);
+		/* Never past what the writer said is done. */
+		size = spool_seg_size(sp, r->pos.seq);
+		n = 0;
+		if (r->pos.off < size)
+			n = pread(r->fd, buf, size - r->pos.off < cap ?
+			    (size_t)(size - r->pos.off) : cap,
+			    (off_t)r->pos.off);
 		if (n < 0) {
 			snprintf(err, SD_ERR_LEN, "segment %u: %s", r->pos.seq,
 			    strerror(errno));

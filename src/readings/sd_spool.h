@@ -3,11 +3,18 @@
  * InfluxDB line protocol under DIR/sensors/ (readings-NNNNNNNN.lp), the
  * one durable copy that people read and grep and that sinks read from.
  *
- * Writing: lines gather in a buffer and are written in large appends; a
- * failed write keeps them buffered for the next try. Past SD_SPOOL_SOFT
- * the pipeline pauses the connections that send readings, so the buffer
- * stays within SD_SPOOL_SOFT plus one frame's lines per connection. Each
- * run starts a new segment; a segment is closed past its size.
+ * Writing: lines gather in a buffer that sd_spool_flush() hands to the
+ * writer thread (sd_spoolw.h), which owns the segment being written: no
+ * write, sync or segment switch runs on the loop. At most
+ * SD_SPOOLW_SLOTS buffers are in flight; while they all are, lines
+ * gather, and past SD_SPOOL_SOFT the pipeline pauses the connections
+ * that send readings, so the buffer stays within SD_SPOOL_SOFT plus one
+ * frame's lines per connection. A failed write is tried again (its
+ * bytes stay in flight). The loop learns what is on disk from the
+ * writer (sd_spool_collect(), when sd_spool_wake_fd() is readable):
+ * only then do segment sizes, the list and what readers may read move.
+ * Each run starts a new segment; past its size, the next job starts
+ * the next one.
  *
  * Reading: a sink owns a struct sd_spool_reader, a position it reads
  * from and a cursor (DIR/sensors/NAME.cursor) it moves only when delivery
@@ -27,9 +34,9 @@
  * every segment. Segments, cursors and their temporary files are
  * created 0640 and never opened through a symbolic link.
  *
- * Durability: SD_FSYNC_ALWAYS syncs every write (on the loop: the user's
- * trade), SD_FSYNC_EVERYSEC syncs once a second from a helper thread
- * that only calls fdatasync(), SD_FSYNC_NO leaves it to the kernel.
+ * Durability: SD_FSYNC_ALWAYS syncs every write before it counts as
+ * done, SD_FSYNC_EVERYSEC syncs once a second between two writes,
+ * SD_FSYNC_NO leaves it to the kernel; all on the writer thread.
  */
 #ifndef SD_SPOOL_H
 #define SD_SPOOL_H
@@ -90,13 +97,31 @@ int sd_spool_append(struct sd_spool *sp, const char *line, size_t len);
 char *sd_spool_reserve(struct sd_spool *sp, size_t len);
 void sd_spool_commit(struct sd_spool *sp, size_t n);
 
-/* Write the buffer out; SD_OK, or an error with err (the lines stay). */
+/* Hand the buffer to the writer (when it has a slot free; else the
+ * lines stay for the next call); SD_OK, or an error with err while the
+ * writer's writes fail (retried from here, at most every 20 ms). */
 int sd_spool_flush(struct sd_spool *sp, char err[SD_ERR_LEN]);
+
+/* Readable when the writer finished jobs: then sd_spool_collect(). */
+int sd_spool_wake_fd(const struct sd_spool *sp);
+
+/* Take the writer's finished jobs in: segments, sizes, what readers may
+ * read move. Returns the bytes that reached the disk. */
+uint64_t sd_spool_collect(struct sd_spool *sp);
+
+/* Bytes appended this run (the end of the last line, as a count), and
+ * of them, those on disk (at the configured fsync level): a line
+ * appended when the count was n is on disk once done passes n. */
+uint64_t sd_spool_appended(const struct sd_spool *sp);
+uint64_t sd_spool_done(const struct sd_spool *sp);
+
+/* Bytes not yet handed to the writer. */
+size_t sd_spool_buffered(const struct sd_spool *sp);
 
 /* Once a second: retention, the everysec sync. */
 void sd_spool_tick(struct sd_spool *sp);
 
-/* Bytes waiting in the buffer. */
+/* Bytes not yet on disk: buffered and in flight. */
 size_t sd_spool_pending(const struct sd_spool *sp);
 
 /* Name of the segment being written, for status. */
@@ -105,7 +130,8 @@ const char *sd_spool_segment(const struct sd_spool *sp);
 /* Bytes from pos to the end of what is stored, buffer included. */
 uint64_t sd_spool_backlog(struct sd_spool *sp, const struct sd_spool_pos *pos);
 
-/* Close the segment being written and start the next one. */
+/* Ask for the next segment to be started (one switch at a time; the
+ * list shows it once the writer did it). */
 int sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN]);
 
 /* Start a reader at its saved cursor. With none, one naming segments

@@ -265,6 +265,10 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	if (c->state == SD_CONN_DEAD)
 		return;
 	c->state = SD_CONN_DEAD;
+	if (c->ack_pending) {
+		TAILQ_REMOVE(&srv->acks, c, ackq);
+		c->ack_pending = 0;
+	}
 	if (c->xfer != NULL)
 		sd_files_detach(srv->files, c->xfer, reason);
 	if (c->lxfer != NULL)

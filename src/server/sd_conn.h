@@ -74,7 +74,9 @@ struct sd_conn {
 	struct sd_xfer		*lxfer;		/* legacy file being received */
 	struct sd_xfer		*body;		/* where DATA goes, or NULL */
 	uint64_t		 ack_seq;	/* batch waiting for the disk */
-	int			 ack_pending;
+	uint64_t		 ack_need;	/* its end (mark) */
+	int			 ack_pending;	/* on srv->acks */
+	TAILQ_ENTRY(sd_conn)	 ackq;
 	unsigned		 holds;		/* SD_HOLD_*: why not read */
 	uint8_t			 rate_dev[SD_MAC_LEN];	/* first device */
 	int			 has_rate_dev;

@@ -203,7 +203,8 @@ ctl_status(struct sd_server *srv)
 	    "bad_frames", (json_int_t)t->bad_frames,
 	    "connections", (json_int_t)t->connections));
 	json_object_set_new(st, "store", json_pack("{s:s,s:I,s:b}", "state",
-	    sd_pipeline_failing(srv->pipe) ? "failing" : "ok", "pending",
+	    sd_pipeline_failing(srv->pipe) ? "failing" :
+	    sd_pipeline_behind(srv->pipe) ? "behind" : "ok", "pending",
 	    (json_int_t)sd_pipeline_pending(srv->pipe), "backpressure",
 	    sd_pipeline_full(srv->pipe)));
 	json_object_set_new(st, "stopping", json_boolean(srv->stopping));

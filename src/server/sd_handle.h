@@ -60,8 +60,12 @@ extern const struct sd_files_cbs sd_handle_file_cbs;
 /* sd_handle_sensor.c */
 enum sd_hres sd_handle_sensor(struct sd_conn *c,
     const struct sd_frame *f, struct sd_hout *out);
-/* The spool takes readings again: send c its pending ACK and release
- * its SD_HOLD_SPOOL. */
+/* The spool takes readings again: release c's SD_HOLD_SPOOL, unless it
+ * waits for a batch's ACK (sd_handle_sensor_done() sends it). */
 void sd_handle_sensor_resume(struct sd_conn *c);
+
+/* The spool's writes finished: acknowledge each batch now on disk, in
+ * order, and let its connection read on (unless the spool is full). */
+void sd_handle_sensor_done(struct sd_server *srv);
 
 #endif

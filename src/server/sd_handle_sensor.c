@@ -1,7 +1,8 @@
 /*
  * sd_handle_sensor.c: sensor readings, legacy (one float32) and batches
- * (acknowledged once written). When the store cannot keep up, the
- * connection waits: backpressure, never a dropped reading.
+ * (acknowledged once the spool's writer says their last byte is on
+ * disk). When the store cannot keep up, the connection waits:
+ * backpressure, never a dropped reading, never a stalled loop.
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,14 +63,19 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 		r.chan_len = rd.chan_len;
 		sensor_submit(c, &r);
 	}
-	/* Written before it is acknowledged. */
-	if (sd_pipeline_flush(c->srv->pipe, err) == SD_OK) {
+	/* On disk before it is acknowledged: the connection waits (is
+	 * not read) until the write covering the batch's last byte is
+	 * done; srv->acks is in the order of those bytes. */
+	if (sd_pipeline_flush(c->srv->pipe, err) != SD_OK)
+		sensor_error(c, err);
+	c->ack_seq = b->seq;
+	c->ack_need = sd_pipeline_mark(c->srv->pipe);
+	if (sd_pipeline_done(c->srv->pipe) >= c->ack_need) {
 		sensor_ack(c, b->seq);
 		return;
 	}
-	sensor_error(c, err);
-	c->ack_seq = b->seq;
 	c->ack_pending = 1;
+	TAILQ_INSERT_TAIL(&c->srv->acks, c, ackq);
 	sd_conn_hold(c, SD_HOLD_SPOOL);
 }
 
@@ -104,9 +110,23 @@ sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f,
 void
 sd_handle_sensor_resume(struct sd_conn *c)
 {
-	if (c->ack_pending) {
+	if (!c->ack_pending)	/* else its write's completion releases it */
+		sd_conn_release(c, SD_HOLD_SPOOL);
+}
+
+void
+sd_handle_sensor_done(struct sd_server *srv)
+{
+	uint64_t done = sd_pipeline_done(srv->pipe);
+	int full = sd_pipeline_full(srv->pipe);
+	struct sd_conn *c;
+
+	while ((c = TAILQ_FIRST(&srv->acks)) != NULL &&
+	    c->ack_need <= done) {
+		TAILQ_REMOVE(&srv->acks, c, ackq);
 		c->ack_pending = 0;
 		sensor_ack(c, c->ack_seq);
+		if (!full)
+			sd_conn_release(c, SD_HOLD_SPOOL);
 	}
-	sd_conn_release(c, SD_HOLD_SPOOL);
 }

@@ -90,6 +90,24 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The spool's writer finished writes: they count as stored now (sinks
+ * kicked, batches acknowledged); a store that was failing works again. */
+static void
+server_spool_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (sd_pipeline_collect(srv->pipe) == 0)
+		return;
+	if (srv->store_failing && !sd_pipeline_failing(srv->pipe)) {
+		server_store_event(srv, "ok", NULL);
+		srv->store_failing = 0;
+	}
+	sd_handle_sensor_done(srv);
+}
+
 /* The connections closed during this turn of the loop are freed. */
 static void
 server_reap_cb(evutil_socket_t fd, short what, void *arg)
@@ -276,6 +294,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	srv->started_mono = sd_mono_ns();
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->dead);
+	TAILQ_INIT(&srv->acks);
 	srv->hello_fails = malloc(sizeof(*srv->hello_fails));
 	srv->dev_bytes = malloc(sizeof(*srv->dev_bytes));
 	if (srv->hello_fails == NULL || srv->dev_bytes == NULL) {
@@ -313,12 +332,15 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	server_say_holds(srv);
 	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
 	srv->flush = event_new(base, -1, EV_PERSIST, server_flush_cb, srv);
-	if (srv->tick == NULL || srv->flush == NULL) {
+	srv->spool_ev = event_new(base, sd_pipeline_wake_fd(srv->pipe),
+	    EV_READ | EV_PERSIST, server_spool_cb, srv);
+	if (srv->tick == NULL || srv->flush == NULL || srv->spool_ev == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
 	event_add(srv->tick, &sec);
 	event_add(srv->flush, &flush);
+	event_add(srv->spool_ev, NULL);
 	if (server_listen(srv, err) != SD_OK)
 		goto fail;
 	*out = srv;
@@ -350,6 +372,8 @@ sd_server_free(struct sd_server *srv)
 		event_free(srv->tick);
 	if (srv->flush != NULL)
 		event_free(srv->flush);
+	if (srv->spool_ev != NULL)
+		event_free(srv->spool_ev);
 	if (srv->stop_timer != NULL)
 		event_free(srv->stop_timer);
 	sd_pipeline_free(srv->pipe);

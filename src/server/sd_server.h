@@ -58,6 +58,8 @@ struct sd_server {
 	size_t			 nlisteners;
 	struct sd_conn_list	 conns;
 	struct sd_conn_list	 dead;		/* closed, to be freed */
+	struct sd_conn_list	 acks;		/* batches not on disk yet,
+						   by ack_need (ackq) */
 	struct event		*reap;		/* frees the dead */
 	size_t			 nconns;
 	uint32_t		 next_id;
@@ -70,6 +72,7 @@ struct sd_server {
 	int64_t			 started_mono;
 	struct event		*tick;		/* once a second */
 	struct event		*flush;		/* readings to disk */
+	struct event		*spool_ev;	/* the spool's writes done */
 	struct event		*stop_timer;	/* shutdown deadline */
 	int			 stopping;
 	int			 store_failing;	/* said so already */

@@ -1,8 +1,9 @@
 /*
  * sd_slowfs.c: an LD_PRELOAD shim for the file store's tests, a slow
  * disk on demand. Every write() to a regular file whose path holds
- * "/files/" first waits $SD_SLOWFS_MS milliseconds (only the first
- * $SD_SLOWFS_COUNT of them when that is set), and is logged to
+ * "/files/" (or $SD_SLOWFS_MATCH, when set) first waits $SD_SLOWFS_MS
+ * milliseconds (only the first $SD_SLOWFS_COUNT of them when that is
+ * set), and is logged to
  * $SD_SLOWFS_LOG as a line "main" or "helper": the thread it ran on
  * (the event loop is the process's main thread).
  */
@@ -33,6 +34,7 @@ real_write(void)
 static int
 slowfs_watched(int fd)
 {
+	const char *match = getenv("SD_SLOWFS_MATCH");
 	char link[64], path[4096];
 	struct stat st;
 	ssize_t n;
@@ -44,7 +46,7 @@ slowfs_watched(int fd)
 	if (n <= 0)
 		return 0;
 	path[n] = '\0';
-	return strstr(path, "/files/") != NULL;
+	return strstr(path, match != NULL ? match : "/files/") != NULL;
 }
 
 static void

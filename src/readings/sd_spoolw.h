@@ -1,0 +1,81 @@
+/*
+ * sd_spoolw.h: the spool's writer, a thread of its own that owns the
+ * segment being written, so no write, fsync or segment switch of the
+ * spool runs on the event loop.
+ *
+ * The loop hands it full buffers (at most SD_SPOOLW_SLOTS in flight;
+ * the buffer handed over is swapped for a spare one, so steady state
+ * allocates nothing). Jobs run in the order they came; each is done
+ * when its bytes are written (and, with SD_FSYNC_ALWAYS, synced). A byte
+ * on a pipe (sd_spoolw_fd()) tells the loop that jobs are done, and
+ * sd_spoolw_collect() hands them back in order. A write that fails
+ * keeps its job at the head, and it is tried again on
+ * sd_spoolw_retry(): what was written stays written, the rest follows.
+ */
+#ifndef SD_SPOOLW_H
+#define SD_SPOOLW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sd_util.h"
+
+#define SD_SPOOLW_SLOTS	4	/* buffers in flight, at most */
+
+struct sd_spoolw;
+
+/* A finished job, as collect() returns it. */
+struct sd_spoolw_done {
+	size_t		 len;		/* bytes now on disk */
+	uint32_t	 new_seq;	/* nonzero: they began this segment */
+};
+
+/* Take fd (segment seq, open for appending) over; the thread starts.
+ * NULL out of memory. */
+struct sd_spoolw *sd_spoolw_new(const char *dir, int fd, uint32_t seq);
+
+/* Run what is queued (once each), stop, and give the descriptor back
+ * (-1 when there is none). */
+int sd_spoolw_free(struct sd_spoolw *w);
+
+/* The descriptor the loop watches for reading: jobs are done. */
+int sd_spoolw_fd(const struct sd_spoolw *w);
+
+/* Queue len bytes of *buf (capacity *cap): *buf and *cap are swapped
+ * for a spare buffer (or NULL and 0). new_seq nonzero starts that
+ * segment first, preallocated to prealloc bytes; fsync (an enum
+ * sd_fsync_mode) says whether the job syncs its bytes (always) and the
+ * segment it closes (not no). SD_OK, or SD_ERR_NOSPACE when every slot
+ * is in flight (nothing changed). */
+int sd_spoolw_submit(struct sd_spoolw *w, char **buf, size_t *cap,
+    size_t len, uint32_t new_seq, uint64_t prealloc, int fsync);
+
+/* The next finished job into d, oldest first: 1, or 0 when none. */
+int sd_spoolw_collect(struct sd_spoolw *w, struct sd_spoolw_done *d);
+
+/* Empty the wake-up pipe (before collecting). */
+void sd_spoolw_drain(struct sd_spoolw *w);
+
+/* 0 while writes work, else the errno of the failing job, with err. */
+int sd_spoolw_error(struct sd_spoolw *w, char err[SD_ERR_LEN]);
+
+/* Try the failing job again. */
+void sd_spoolw_retry(struct sd_spoolw *w);
+
+/* Sync the segment being written, between two jobs (everysec). */
+void sd_spoolw_sync(struct sd_spoolw *w);
+
+/* Jobs queued and not collected. */
+size_t sd_spoolw_inflight(struct sd_spoolw *w);
+
+/* A segment's blocks taken at once, its size left as it is: appends
+ * then skip the filesystem's allocation per page, which is about 40% of
+ * a write's kernel time on ext4 (log.preallocate in Kafka's brokers).
+ * Best effort: without fallocate, or short of a segment's room, the
+ * filesystem allocates as writes come. */
+void sd_spoolw_prealloc(int fd, uint64_t bytes);
+
+/* Give back the blocks a segment took past its end. */
+void sd_spoolw_trim(int fd);
+
+#endif
