@@ -700,14 +700,16 @@ def wait_spool_lines(srv, n, stall=STALL):
 
 
 class DashWatch:
-    """Snapshots of a dashboard's tmux pane (capture-pane) every 0.25 s
-    from a thread, to prove that it drew while it was measured."""
+    """Snapshots of a dashboard's tmux pane (capture-pane) every
+    `interval` seconds from a thread, to prove that it drew while it was
+    measured (and, for the live scenario, how long it did not)."""
 
     TERM = "xterm-256color"
     SIZE = (120, 40)
 
-    def __init__(self, srv):
+    def __init__(self, srv, interval=0.25):
         self.srv = srv
+        self.interval = interval
         self.snaps = []         # (monotonic time, header line)
         self.stop_ev = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -728,7 +730,7 @@ class DashWatch:
         while not self.stop_ev.is_set():
             with contextlib.suppress(Exception):
                 self.snaps.append((time.monotonic(), self.capture()))
-            self.stop_ev.wait(0.25)
+            self.stop_ev.wait(self.interval)
 
     def start(self):
         self.thread.start()
@@ -742,7 +744,7 @@ class DashWatch:
         """BenchError unless the run [t0, t1] of n readings lasted
         min_seconds (ShortRun), the header changed at least twice inside
         it (redraws) and showed the load's clients, and the pane is the
-        terminal it claims."""
+        terminal it claims; the number of header changes seen."""
         if t1 - t0 < min_seconds:
             raise ShortRun("dashboard run lasted %.2f s, under %.0f s: "
                            "too short to show a redraw's cost"
@@ -755,6 +757,11 @@ class DashWatch:
                              "%d header changes in %d snapshots over %.1f "
                              "s, last %r" % (changes, len(heads), t1 - t0,
                                              heads[-1] if heads else None))
+        self.check_terminal()
+        return changes
+
+    def check_terminal(self):
+        """BenchError unless the pane is the terminal it claims."""
         term = proc_env(self.srv.pid).get("TERM")
         size = subprocess.run(["tmux", "-L", self.srv.tmux, "display", "-p",
                                "#{pane_width}x#{pane_height}"],
@@ -764,7 +771,6 @@ class DashWatch:
             raise BenchError("the dashboard ran with TERM=%s in a %s pane, "
                              "not TERM=%s in %s" % (term, size, self.TERM,
                                                     want))
-        return changes
 
 
 def proc_env(pid):
@@ -782,8 +788,9 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
     """Legacy sensor frames from `conns` connections into a fresh
     sockdeckd (spool only unless extra adds a sink), --fsync everysec.
     Returns (readings/s, spool bytes per reading, server CPU ns per
-    reading). The time is the load generator's (first byte to last
-    barrier answered) plus however long it then takes until every
+    reading, header changes seen during the run: None headless). The
+    time is the load generator's (first byte to last barrier answered)
+    plus however long it then takes until every
     reading is a line in the spool's segments, read back, and fsync'ed
     (as dd conv=fdatasync's file); the CPU time is the server's over the
     same span, every thread. A spool that holds another number of lines
@@ -800,7 +807,7 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
                          "TMPDIR)" % (free >> 20, room >> 20))
     srv = Sockdeckd(["--fsync", "everysec", "--spool-retain", str(room)]
                     + list(extra), dashboard=dashboard).start()
-    watch = None
+    watch, redraws = None, None
     try:
         if dashboard:
             watch = DashWatch(srv)
@@ -818,9 +825,9 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
         secs = r["seconds"] + (t_end - t_exit)
         if watch is not None:
             watch.stop()
-            watch.check(t_exit - r["wall"], t_exit, DASH_MIN_SECONDS, conns,
-                        n)
-        return n / secs, rd.bytes / float(n), cpu
+            redraws = watch.check(t_exit - r["wall"], t_exit,
+                                  DASH_MIN_SECONDS, conns, n)
+        return n / secs, rd.bytes / float(n), cpu, redraws
     finally:
         if watch is not None:
             watch.stop()
