@@ -81,6 +81,13 @@ loop_input_cb(evutil_socket_t fd, short what, void *arg)
 		if (tui_loop_react(l, l->ops->key(l->arg, code, ch)))
 			return;		/* quit: l may be gone */
 	}
+	/* A key is answered now, once per batch of keys read, not at the
+	 * next redraw tick (up to TUI_LOOP_REDRAW_MS later): the tick
+	 * coalesces what the server reports, keys are a person's. */
+	if (l->dirty) {
+		l->dirty = 0;
+		loop_draw(l);
+	}
 }
 
 /* SIGWINCH: take the new size, draw it all. */

@@ -8,7 +8,8 @@
  *   - SIGWINCH: the new size is taken and the screen redrawn;
  *   - the redraw timer: changes are marked, and drawn at most every
  *     TUI_LOOP_REDRAW_MS, only when something changed (or the screen
- *     says it went stale, e.g. a clock on it moved);
+ *     says it went stale, e.g. a clock on it moved); a key's redraw is
+ *     drawn at once, after the batch of keys read with it;
  *   - the smallest screen drawn: below TUI_LOOP_MIN_W x TUI_LOOP_MIN_H
  *     the loop says how big it must be and the screen draws nothing;
  *   - quit: a key asks for it, the loop calls the screen's quit.
@@ -37,7 +38,7 @@ struct event_base;
 /* What a key handler asks the loop to do; flags, or-ed. */
 enum tui_reaction {
 	TUI_OK = 0,			/* nothing shows the key */
-	TUI_REDRAW = 0x01,		/* draw at the next redraw tick */
+	TUI_REDRAW = 0x01,		/* draw, once the keys read are done */
 	TUI_CLEAR = 0x02 | TUI_REDRAW,	/* repaint every cell (^L) */
 	TUI_QUIT = 0x04			/* the operator asked to quit */
 };
