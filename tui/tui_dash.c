@@ -26,6 +26,7 @@ struct tui_dash {
 	struct tui_model	*m;
 	char			 attached[256];
 	struct tui_loop		 loop;		/* terminal, keys, redraw */
+	int64_t			 drawn_up;	/* the uptime on screen */
 	struct event		*poll;
 	int			 pane;		/* focused */
 	int			 bottom;	/* shown at 80x24 */
@@ -126,7 +127,8 @@ draw_header(struct tui_dash *d, int w)
 	struct tui_model *m = d->m;
 	char up[32], in[32], out[32], line[512];
 
-	tui_fmt_dur(m->uptime, up, sizeof(up));
+	d->drawn_up = tui_model_uptime(m, tui_now_ns());
+	tui_fmt_dur(d->drawn_up, up, sizeof(up));
 	tui_fmt_bytes(m->in_rate, in, sizeof(in));
 	tui_fmt_bytes(m->out_rate, out, sizeof(out));
 	if (w >= 120)
@@ -791,12 +793,23 @@ quit(void *arg)
 	d->link.quit(d->link.ctx);
 }
 
+/* Draw although nothing was marked when the header's clock moved on:
+ * it ticks by the local clock between snapshots. */
+static int
+stale(void *arg, int64_t drawn_ns)
+{
+	struct tui_dash *d = arg;
+
+	(void)drawn_ns;
+	return tui_model_uptime(d->m, tui_now_ns()) != d->drawn_up;
+}
+
 static const struct tui_loop_ops dash_ops = {
 	.name = "sockdeckd",
 	.wide = 0,
 	.key = key,
 	.draw = draw,
-	.stale = NULL,
+	.stale = stale,
 	.quit = quit,
 };
 

@@ -199,6 +199,14 @@ feed_sinks(struct tui_model *m, json_t *sinks)
 	}
 }
 
+int64_t
+tui_model_uptime(const struct tui_model *m, int64_t now_ns)
+{
+	if (m->uptime_ns == 0 || now_ns < m->uptime_ns)
+		return m->uptime;
+	return m->uptime + (now_ns - m->uptime_ns) / 1000000000;
+}
+
 static void
 feed_status(struct tui_model *m, json_t *st)
 {
@@ -223,6 +231,7 @@ feed_status(struct tui_model *m, json_t *st)
 	}
 	snprintf(m->version, sizeof(m->version), "%s", jstr(st, "version"));
 	m->uptime = jint(st, "uptime");
+	m->uptime_ns = now;
 	m->nclients = (int)jint(st, "clients");
 	ports_text(m, json_object_get(st, "ports"));
 	m->messages = (uint64_t)jint(t, "messages");
