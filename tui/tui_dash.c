@@ -101,9 +101,14 @@ draw_header_state(struct tui_dash *d, int w)
 	snprintf(right, sizeof(right), "%s%s%s%s", m->failed[0] ? "FAILED " :
 	    "", m->failed, m->failed[0] && (m->sinks[0] || m->blocked) ?
 	    "  " : "", m->sinks);
+	/* Why senders wait: the disk writes behind them, the store fails,
+	 * or the sinks' backlog filled --spool-max. */
 	if (m->blocked)
 		snprintf(right + strlen(right), sizeof(right) - strlen(right),
-		    "%sBLOCKED: spool full", right[0] ? "  " : "");
+		    "%sBLOCKED: %s", right[0] ? "  " : "",
+		    strcmp(m->store, "behind") == 0 ? "spool writes behind" :
+		    strcmp(m->store, "failing") == 0 ? "spool failing" :
+		    "spool full");
 	rw = (int)strlen(right) + 1;
 	if (rw > w - 20)
 		rw = w - 20;

@@ -257,6 +257,8 @@ feed_status(struct tui_model *m, json_t *st)
 	feed_sinks(m, json_object_get(st, "sinks"));
 	m->blocked = json_is_true(json_object_get(json_object_get(st,
 	    "store"), "backpressure"));
+	snprintf(m->store, sizeof(m->store), "%s",
+	    jstr(json_object_get(st, "store"), "state"));
 	m->have_status = 1;
 }
 

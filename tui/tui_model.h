@@ -84,7 +84,8 @@ struct tui_model {
 	uint64_t	 messages;
 	char		 sinks[320];	/* each sink's state, rate, backlog */
 	int		 sinks_bad;	/* one is failing or blocked */
-	int		 blocked;	/* the spool is full: reading stopped */
+	int		 blocked;	/* readings wait: reading stopped */
+	char		 store[12];	/* ok, behind (the disk), failing */
 	int		 have_status;
 
 	struct tui_client *clients;

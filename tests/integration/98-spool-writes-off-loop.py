@@ -10,7 +10,6 @@ and a batch's SENSOR_ACK comes only once its readings are in the spool,
 read back from the segments the moment the ACK arrives. (sockdeckd(1):
 READINGS, --fsync; the design's rule that the loop never blocks.)"""
 import os
-import socket
 import struct
 import tempfile
 import threading
@@ -45,19 +44,6 @@ def slow_server(log):
                 os.environ[k] = v
 
 
-def flood(s, stop, i):
-    frame = b"".join(sdwire.legacy_sensor(sdpeer.DEV, float(i))
-                     for _ in range(512))
-    s.settimeout(0.5)
-    while not stop.is_set():
-        try:
-            s.sendall(frame)
-        except socket.timeout:
-            continue
-        except OSError:
-            return
-
-
 def timed(what, fn):
     t0 = time.monotonic()
     r = fn()
@@ -75,7 +61,8 @@ def test():
     srv = slow_server(log)
     stop = threading.Event()
     senders = [srv.connect() for _ in range(4)]
-    threads = [threading.Thread(target=flood, args=(s, stop, i),
+    threads = [threading.Thread(target=sdpeer.flood_legacy,
+                                args=(s, stop, i),
                                 daemon=True)
                for i, s in enumerate(senders)]
     for t in threads:

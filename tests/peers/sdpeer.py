@@ -490,6 +490,22 @@ def recv_exact_or_partial(sock, n, timeout=10.0):
     return bytes(buf)
 
 
+def flood_legacy(s, stop, value=0.0, per_send=512):
+    """Send legacy sensor frames on s as fast as it takes them until the
+    threading.Event stop is set (or the connection fails): a sender flat
+    out, for load tests. Run it in a thread."""
+    frame = b"".join(sdwire.legacy_sensor(DEV, float(value))
+                     for _ in range(per_send))
+    s.settimeout(0.5)
+    while not stop.is_set():
+        try:
+            s.sendall(frame)
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+
+
 def recv_until_quiet(sock, quiet=0.3, timeout=5.0):
     """Whatever arrives until nothing came for `quiet` seconds (or EOF, or
     the overall timeout)."""

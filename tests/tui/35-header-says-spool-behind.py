@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""When the disk is slower than the senders (every write to a spool
+segment takes 1.2 s through sd_slowfs) and four connections send
+readings flat out, the dashboard's second line says `BLOCKED: spool
+writes behind` (not `spool full`: the spool is far from --spool-max),
+and the header's clock keeps ticking while the disk holds the writes.
+(SPEC-dashboard.md: Layout, line 2; sockdeckd(1), store state behind.)"""
+import os
+import re
+import threading
+import time
+
+import sdpeer
+import sdtmux
+from sdtmux import check
+
+MS = 1200
+UP = re.compile(r"\bup (\d+):(\d\d):(\d\d)\b")
+
+
+def test():
+    shim = os.environ.get("SD_SLOWFS")
+    check(shim and os.path.exists(shim), "SD_SLOWFS is not the shim: %r"
+          % shim)
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = {"LD_PRELOAD": shim, "SD_SLOWFS_MS": str(MS),
+           "SD_SLOWFS_MATCH": "/readings-",
+           "ASAN_OPTIONS": (asan + ":" if asan else "") +
+           "verify_asan_link_order=0"}
+    d = sdtmux.Dashboard(120, 40, env=env).start()
+    d.wait_ready()
+    stop = threading.Event()
+    socks = [d.connect() for _ in range(4)]
+    threads = [threading.Thread(target=sdpeer.flood_legacy,
+                                args=(s, stop, i),
+                                daemon=True) for i, s in enumerate(socks)]
+    for t in threads:
+        t.start()
+    try:
+        lines = d.wait_until(
+            lambda ls: "BLOCKED: spool writes behind" in ls[1],
+            "line 2 to say `BLOCKED: spool writes behind`", timeout=20)
+        check("spool full" not in lines[1], "line 2 says the spool is "
+              "full: %r" % lines[1])
+        seen = set()
+        end = time.monotonic() + 3.5
+        while time.monotonic() < end:
+            m = UP.search(d.screen()[0])
+            if m:
+                seen.add(m.group(0))
+            time.sleep(0.05)
+        check(len(seen) >= 3, "the header's clock showed %r in 3.5 s "
+              "while the disk held the writes" % sorted(seen))
+    finally:
+        stop.set()
+        for s in socks:
+            s.close()
+
+
+sdtmux.run(test, deadline=60)
