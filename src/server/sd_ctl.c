@@ -27,6 +27,7 @@
 #include "sd_err.h"
 #include "sd_files.h"
 #include "sd_pipeline.h"
+#include "sd_prio.h"
 #include "sd_proto.h"
 #include "sd_server.h"
 #include "sd_sink.h"
@@ -405,6 +406,7 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		return;
 	}
 	cc->ctl = ctl;
+	sd_prio_bev(cc->bev, SD_PRIO_CONTROL);
 	TAILQ_INSERT_TAIL(&ctl->clients, cc, entry);
 	bufferevent_setcb(cc->bev, ctl_read_cb, NULL, ctl_event_bev_cb, cc);
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
@@ -521,6 +523,7 @@ sd_ctl_new(struct sd_server *srv, const char *path, char err[SD_ERR_LEN])
 	}
 	chmod(path, 0600);
 	ctl->retry = evtimer_new(srv->base, ctl_retry_cb, ctl);
+	sd_prio_event(ctl->retry, SD_PRIO_CONTROL);
 	evconnlistener_set_error_cb(ctl->lev, ctl_accept_error_cb);
 	ctl_spare_open(ctl);
 	return ctl;
