@@ -7,17 +7,20 @@
  *                    socket's clients, the attach link, the screen
  *                    (tui/ sets its events to 0 itself: it cannot
  *                    include this header, and 0 is always the top)
- *   SD_PRIO_BACKEND  disk queue completions, the sinks (curl sockets
- *                    and timers, rdkafka wake-ups), the log writer,
- *                    the reaper; libevent's default for an event
- *                    nobody placed (the listeners: 2.1 has no setter)
+ *   SD_PRIO_BACKEND  disk queue completions, the sinks' timers and
+ *                    rdkafka's wake-ups, the log writer, the reaper;
+ *                    libevent's default for an event nobody placed
+ *                    (the listeners: 2.1 has no setter)
  *   SD_PRIO_CLIENT   client connections: their reads and writes,
- *                    their timers and the turn that goes on reading
+ *                    their timers and the turn that goes on reading;
+ *                    the sinks' curl sockets (bytes, like a client's);
+ *                    a control client's next read (sd_ctl.c)
  *
- * Nothing above SD_PRIO_CLIENT is active on every turn: timers run at
- * their cadence, control clients are few, and disk and sink work only
- * follows from what clients sent, so the clients always get turns. And
- * the base made here bounds a turn of the two lower queues
+ * Nothing above SD_PRIO_CLIENT is active on every turn, so the clients
+ * always get turns: timers run at their cadence; a control client is
+ * read again only after the clients' queue had a turn; disk completions
+ * and sink wake-ups follow from what clients sent and sinks delivered.
+ * And the base made here bounds a turn of the two lower queues
  * (SD_PRIO_TURN_US, SD_PRIO_TURN_CBS): after that, libevent polls again
  * and the timers and the control socket come first.
  */

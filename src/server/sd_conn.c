@@ -34,7 +34,7 @@
 /* A connection's turn of the loop: what is parsed and handled in one
  * callback at most; the rest waits in its input for its next turn, so
  * one busy connection cannot hold the loop. */
-#define SD_CONN_TURN_BYTES	(256u << 10)
+#define SD_CONN_TURN_BYTES	(1u << 20)	/* bytes parsed */
 #define SD_CONN_TURN_EVENTS	512		/* decoded frames, chunks */
 
 /* What is left of a connection's turn. */
@@ -206,6 +206,11 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
 	bufferevent_set_max_single_read(c->bev, SD_CONN_MAX_READ);
+	/* All it may have pending in one write (libevent's 16 KiB would
+	 * take a turn of the clients' priority per 16 KiB, and a control
+	 * client's broadcasts, one a turn, would outpace it). */
+	bufferevent_set_max_single_write(c->bev,
+	    (ev_ssize_t)cfg->out_buffer);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SD_CONN_HIGH_WATER);
 	conn_deadline_arm(c, c->active_ns);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -595,9 +600,6 @@ conn_read_more(struct sd_conn *c, struct conn_budget *b)
 		if (r <= 0)
 			return;
 		conn_process(c, b);
-		/* Less than asked: the socket is empty for now. */
-		if ((size_t)r < want)
-			return;
 	}
 }
 
@@ -606,7 +608,9 @@ conn_read_more(struct sd_conn *c, struct conn_budget *b)
  * the socket, read on) within SD_CONN_TURN_BYTES and _EVENTS. What is
  * left over waits in the input for c's next turn: resume_ev, a timer
  * due at once in the clients' priority, runs on the loop's next turn,
- * after the timers and the control socket and the other clients.
+ * after the timers and the control socket and the other clients. Till
+ * then c is held (SD_HOLD_TURN): no more is read, and an end of stream
+ * is not seen before the bytes that came ahead of it are parsed.
  */
 static void
 conn_turn(struct sd_conn *c, int more)
@@ -626,8 +630,10 @@ conn_turn(struct sd_conn *c, int more)
 		c->resume_ev = evtimer_new(c->srv->base, conn_resume_cb, c);
 		sd_prio_event(c->resume_ev, SD_PRIO_CLIENT);
 	}
-	if (c->resume_ev != NULL)
-		evtimer_add(c->resume_ev, &now);
+	if (c->resume_ev == NULL)
+		return;		/* the next packet's read parses it */
+	sd_conn_hold(c, SD_HOLD_TURN);
+	evtimer_add(c->resume_ev, &now);
 }
 
 static void
@@ -651,7 +657,14 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == SD_CONN_OPEN && !c->holds)
+	if (c->state != SD_CONN_OPEN)
+		return;
+	if (c->holds & SD_HOLD_TURN) {
+		c->holds &= ~(unsigned)SD_HOLD_TURN;
+		if (c->holds == 0)
+			bufferevent_enable(c->bev, EV_READ);
+	}
+	if (!c->holds)
 		conn_turn(c, 1);
 }
 

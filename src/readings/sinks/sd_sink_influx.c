@@ -128,7 +128,8 @@ ix_curl_socket(CURL *e, curl_socket_t s, int what, void *userp,
 			return -1;
 		curl_multi_assign(ix->multi, s, ev);
 	}
-	sd_prio_event(ev, SD_PRIO_BACKEND);
+	/* Bytes on a socket take turns with the clients' (sd_prio.h). */
+	sd_prio_event(ev, SD_PRIO_CLIENT);
 	event_add(ev, NULL);
 	return 0;
 }
