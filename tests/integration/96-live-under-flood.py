@@ -6,7 +6,6 @@ client's legacy message is answered within 1 s, again and again for the
 whole flood. The bounds are generous (CI on a loaded machine); a loop
 held by socket reads misses them by seconds. The flood must be real: the
 server stores readings throughout."""
-import threading
 import time
 
 import sdpeer
@@ -17,24 +16,6 @@ FLOODERS = 16
 FLOOD_S = 5.0
 BOUND_S = 1.0       # each answer, under the flood
 WAIT_S = 15.0       # how long a late answer is waited for, to say it
-
-
-def flooder(port, stop, sent, i):
-    """Send a block of legacy sensor frames again and again until stop."""
-    dev = sdwire.mac("02:00:00:00:00:%02x" % i)
-    block = b"".join(sdwire.legacy_sensor(dev, float(n)) for n in range(4096))
-    try:
-        s = sdpeer.connect(port, timeout=30.0)
-    except OSError:
-        return
-    try:
-        while not stop.is_set():
-            s.sendall(block)
-            sent[i] += len(block)
-    except OSError:
-        pass
-    finally:
-        s.close()
 
 
 def timed(fn):
@@ -51,21 +32,10 @@ def test():
     sdpeer.expect_bytes(quiet, sdpeer.reply_for(fd, "warm"))
     before = srv.ctl({"cmd": "status"})["status"]["totals"]
 
-    stop = threading.Event()
-    sent = [0] * FLOODERS
-    threads = [threading.Thread(target=flooder, daemon=True,
-                                args=(srv.ports[0], stop, sent, i))
-               for i in range(FLOODERS)]
-    for t in threads:
-        t.start()
+    flood = sdpeer.Flood(srv.ports[0], FLOODERS)
     ctl_s, msg_s = [], []
     try:
-        # Let the flood fill the server's buffers first.
-        deadline = time.monotonic() + 10
-        while sum(1 for n in sent if n > 0) < FLOODERS and \
-                time.monotonic() < deadline:
-            time.sleep(0.05)
-        check(all(n > 0 for n in sent), "flooders could not send: %r" % sent)
+        flood.start()
         end = time.monotonic() + FLOOD_S
         n = 0
         while time.monotonic() < end:
@@ -79,11 +49,8 @@ def test():
             time.sleep(0.1)
         after = srv.ctl({"cmd": "status"}, timeout=WAIT_S)["status"]
     finally:
-        stop.set()
-        for t in threads:
-            t.join(30)
-    sdpeer.log("flood: %d connections sent %.1f MB" %
-               (FLOODERS, sum(sent) / 1e6))
+        sent = flood.stop()
+    sdpeer.log("flood: %d connections sent %.1f MB" % (FLOODERS, sent / 1e6))
     sdpeer.log("ctl status: %d answers, max %.3f s, median %.3f s" %
                (len(ctl_s), max(ctl_s), sorted(ctl_s)[len(ctl_s) // 2]))
     sdpeer.log("quiet message: %d answers, max %.3f s, median %.3f s" %
