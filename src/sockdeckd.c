@@ -22,6 +22,7 @@
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
+#include "sd_prio.h"
 #include "sd_server.h"
 #include "tui_dash.h"
 #include "tui_term.h"
@@ -246,7 +247,7 @@ attach_main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = 1;
-	f.base = event_base_new();
+	f.base = sd_prio_base_new();
 	if (f.base == NULL)
 		return 1;
 	f.att = sd_attach_new(f.base, o.control, o.uid, o.timeout, &cbs, err);
@@ -266,6 +267,8 @@ attach_main(int argc, char **argv)
 	}
 	sigint = evsignal_new(f.base, SIGINT, attach_signal_cb, f.base);
 	sigterm = evsignal_new(f.base, SIGTERM, attach_signal_cb, f.base);
+	sd_prio_event(sigint, SD_PRIO_CONTROL);
+	sd_prio_event(sigterm, SD_PRIO_CONTROL);
 	if (sigint != NULL && sigterm != NULL) {
 		evsignal_add(sigint, NULL);
 		evsignal_add(sigterm, NULL);
@@ -288,7 +291,7 @@ out:
 static int
 run(const struct sd_config *cfg, int dashboard)
 {
-	struct event_base *base = event_base_new();
+	struct event_base *base = sd_prio_base_new();
 	struct sd_events *bus = sd_events_new();
 	struct sd_hlog hlog = { 0 };
 	struct sd_server *srv = NULL;
@@ -350,6 +353,9 @@ run(const struct sd_config *cfg, int dashboard)
 		fprintf(stderr, "sockdeckd: out of memory\n");
 		goto out;
 	}
+	sd_prio_event(sigint, SD_PRIO_CONTROL);
+	sd_prio_event(sigterm, SD_PRIO_CONTROL);
+	sd_prio_event(sighup, SD_PRIO_CONTROL);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sighup, NULL);

@@ -846,6 +846,7 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 		tui_dash_free(d);
 		return NULL;
 	}
+	event_priority_set(d->poll, 0);	/* with the screen's (tui_loop) */
 	event_add(d->poll, &every);
 	/* The first snapshot on the loop's first turn: in-process, the
 	 * server is set up by then (a long refresh would otherwise show

@@ -121,6 +121,11 @@ tui_loop_init(struct tui_loop *l, struct event_base *base,
 		tui_loop_done(l);
 		return -1;
 	}
+	/* A screen answers first: 0 is the top priority of any base (the
+	 * servers' map is src/common/sd_prio.h). */
+	event_priority_set(l->input, 0);
+	event_priority_set(l->winch, 0);
+	event_priority_set(l->redraw, 0);
 	event_add(l->input, NULL);
 	event_add(l->winch, NULL);
 	event_add(l->redraw, &tick);

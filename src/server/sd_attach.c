@@ -17,6 +17,7 @@
 #include "sd_attach.h"
 #include "sd_ctlconn.h"
 #include "sd_err.h"
+#include "sd_prio.h"
 
 #define ATTACH_LINE_MAX	(16u << 20)
 
@@ -139,6 +140,7 @@ sd_attach_new(struct event_base *base, const char *path, uid_t uid,
 		goto fail_free;
 	}
 	a->cbs = *cbs;
+	sd_prio_bev(a->bev, SD_PRIO_CONTROL);
 	bufferevent_setcb(a->bev, attach_read_cb, NULL, attach_event_cb, a);
 	bufferevent_enable(a->bev, EV_READ | EV_WRITE);
 	return a;

@@ -23,19 +23,31 @@
 #include "sd_handle.h"
 #include "sd_listen.h"
 #include "sd_pipeline.h"
+#include "sd_prio.h"
 #include "sd_proto_enc.h"
 #include "sd_server.h"
 #include "sd_throttle.h"
 
 #define SD_CONN_MAX_READ	(256u << 10)	/* per read() */
 #define SD_CONN_HIGH_WATER	(512u << 10)	/* unparsed input */
-#define SD_CONN_READ_TURNS	16		/* reads more a callback */
 #define SD_CONN_LIBEVENT_READ	4096		/* libevent 2.1 a turn */
+/* A connection's turn of the loop: what is parsed and handled in one
+ * callback at most; the rest waits in its input for its next turn, so
+ * one busy connection cannot hold the loop. */
+#define SD_CONN_TURN_BYTES	(1u << 20)	/* bytes parsed */
+#define SD_CONN_TURN_EVENTS	512		/* decoded frames, chunks */
+
+/* What is left of a connection's turn. */
+struct conn_budget {
+	size_t		bytes;
+	unsigned	events;
+};
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
 
 /* Decoder caps from the server's limits. */
 static void
@@ -185,6 +197,8 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	c->deadline_ev = evtimer_new(srv->base, conn_deadline_cb, c);
 	if (c->deadline_ev == NULL)
 		goto fail_bev;
+	sd_prio_bev(c->bev, SD_PRIO_CLIENT);
+	sd_prio_event(c->deadline_ev, SD_PRIO_CLIENT);
 	conn_peer(c, sa);
 	conn_limits(cfg, &lim);
 	sd_proto_dec_init(&c->dec, &lim);
@@ -192,6 +206,11 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
 	bufferevent_set_max_single_read(c->bev, SD_CONN_MAX_READ);
+	/* All it may have pending in one write (libevent's 16 KiB would
+	 * take a turn of the clients' priority per 16 KiB, and a control
+	 * client's broadcasts, one a turn, would outpace it). */
+	bufferevent_set_max_single_write(c->bev,
+	    (ev_ssize_t)cfg->out_buffer);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SD_CONN_HIGH_WATER);
 	conn_deadline_arm(c, c->active_ns);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -463,8 +482,10 @@ conn_rate(struct sd_conn *c, size_t n, int64_t now)
 	if (sd_throttle_add(srv->dev_bytes, key, n, now) <
 	    srv->cfg->device_rate)
 		return;
-	if (c->rate_ev == NULL)
+	if (c->rate_ev == NULL) {
 		c->rate_ev = evtimer_new(srv->base, conn_rate_cb, c);
+		sd_prio_event(c->rate_ev, SD_PRIO_CLIENT);
+	}
 	if (c->rate_ev == NULL)
 		return;
 	left = sd_throttle_left(srv->dev_bytes, key, now);
@@ -489,9 +510,10 @@ conn_frame_clock(struct sd_conn *c, int64_t now)
 }
 
 /* Feed what is buffered to the decoder, chain by chain, until it is
- * used up, the connection closes or a stage behind it pauses it. */
+ * used up, the connection closes, a stage behind it pauses it or the
+ * turn's budget b is spent. */
 static void
-conn_process(struct sd_conn *c)
+conn_process(struct sd_conn *c, struct conn_budget *b)
 {
 	static const uint8_t none[1];
 	struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -499,29 +521,36 @@ conn_process(struct sd_conn *c)
 	struct sd_frame f;
 	enum sd_dec_ev ev;
 	int64_t now = sd_mono_ns();
-	size_t off, used, fed = 0;
+	size_t off, used, len, fed = 0;
 
 	/* A body's end is reported on the call after its last byte: a
 	 * connection paused on that byte has it now, bytes or not (a
 	 * legacy sender sends nothing more until it is answered). */
-	while (c->state == SD_CONN_OPEN && !c->holds &&
+	while (c->state == SD_CONN_OPEN && !c->holds && b->events > 0 &&
 	    (ev = sd_proto_dec_feed(&c->dec, none, 0, &used, &f)) !=
-	    SD_DEC_NEED_MORE)
+	    SD_DEC_NEED_MORE) {
+		b->events--;
 		conn_event(c, ev, &f, now);
-	while (c->state == SD_CONN_OPEN && !c->holds &&
-	    evbuffer_peek(in, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
+	}
+	while (c->state == SD_CONN_OPEN && !c->holds && b->events > 0 &&
+	    b->bytes > 0 && evbuffer_peek(in, -1, NULL, &v, 1) > 0 &&
+	    v.iov_len > 0) {
+		len = v.iov_len < b->bytes ? v.iov_len : b->bytes;
 		off = 0;
 		for (;;) {
 			ev = sd_proto_dec_feed(&c->dec,
-			    (const uint8_t *)v.iov_base + off,
-			    v.iov_len - off, &used, &f);
+			    (const uint8_t *)v.iov_base + off, len - off,
+			    &used, &f);
 			off += used;
 			if (ev == SD_DEC_NEED_MORE)
 				break;
+			b->events--;
 			conn_event(c, ev, &f, now);
-			if (c->state != SD_CONN_OPEN || c->holds)
+			if (c->state != SD_CONN_OPEN || c->holds ||
+			    b->events == 0)
 				break;
 		}
+		b->bytes -= off;
 		c->bytes_in += off;
 		c->srv->totals.bytes_in += off;
 		fed += off;
@@ -536,35 +565,37 @@ conn_process(struct sd_conn *c)
 /* libevent 2.1 reads at most 4 KiB a turn of the loop (2.2 makes it
  * settable): a file streaming in cost a loop turn, an ioctl and a readv
  * per 4 KiB, and ran at half the speed of nc. Once what came is parsed,
- * read on from the socket in large pieces while it has more, a bounded
- * number of times so the other clients get their turn. Only on a plain
- * socket: a TLS bufferevent must read through its own layer. EOF and
- * errors are left for libevent's next read to report. */
+ * read on from the socket in large pieces while it has more and the
+ * turn's budget lasts, so the other clients get their turn. Only on a
+ * plain socket: a TLS bufferevent must read through its own layer. EOF
+ * and errors are left for libevent's next read to report. */
 static void
-conn_read_more(struct sd_conn *c)
+conn_read_more(struct sd_conn *c, struct conn_budget *b)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec v;
-	ssize_t r;
-	int turn;
-
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec v;
+	size_t want;
+	ssize_t r;
 
-	for (turn = 0; turn < SD_CONN_READ_TURNS; turn++) {
+	for (;;) {
 		/* Answers piling up (a client that sends requests faster
 		 * than it reads the replies) wait for the socket to take
 		 * them before more requests are read: reading on would
 		 * fill the output cap and drop the client. */
 		if (c->state != SD_CONN_OPEN || c->holds ||
+		    b->bytes == 0 || b->events == 0 ||
 		    evbuffer_get_length(in) >= SD_CONN_HIGH_WATER ||
 		    evbuffer_get_length(out) >= c->srv->cfg->out_buffer / 4)
 			return;
+		want = b->bytes < SD_CONN_MAX_READ ? b->bytes :
+		    SD_CONN_MAX_READ;
 		/* A socket bufferevent keeps its input's end frozen but
 		 * while it reads itself; so do we. */
 		evbuffer_unfreeze(in, 0);
 		r = -1;
-		if (evbuffer_reserve_space(in, SD_CONN_MAX_READ, &v, 1) == 1)
-			r = recv(c->fd, v.iov_base, v.iov_len, MSG_DONTWAIT);
+		if (evbuffer_reserve_space(in, (ev_ssize_t)want, &v, 1) == 1)
+			r = recv(c->fd, v.iov_base, want, MSG_DONTWAIT);
 		if (r > 0) {
 			v.iov_len = (size_t)r;
 			evbuffer_commit_space(in, &v, 1);
@@ -572,8 +603,41 @@ conn_read_more(struct sd_conn *c)
 		evbuffer_freeze(in, 0);
 		if (r <= 0)
 			return;
-		conn_process(c);
+		conn_process(c, b);
 	}
+}
+
+/*
+ * One turn of c: parse what is buffered (and, when more may wait in
+ * the socket, read on) within SD_CONN_TURN_BYTES and _EVENTS. What is
+ * left over waits in the input for c's next turn: resume_ev, a timer
+ * due at once in the clients' priority, runs on the loop's next turn,
+ * after the timers and the control socket and the other clients. Till
+ * then c is held (SD_HOLD_TURN): no more is read, and an end of stream
+ * is not seen before the bytes that came ahead of it are parsed.
+ */
+static void
+conn_turn(struct sd_conn *c, int more)
+{
+	struct conn_budget b = { SD_CONN_TURN_BYTES, SD_CONN_TURN_EVENTS };
+	struct timeval now = { 0, 0 };
+
+	sd_pipeline_stamp(c->srv->pipe);
+	conn_process(c, &b);
+	if (more)
+		conn_read_more(c, &b);
+	if (c->state != SD_CONN_OPEN || c->holds ||
+	    (b.events > 0 &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))
+		return;
+	if (c->resume_ev == NULL) {
+		c->resume_ev = evtimer_new(c->srv->base, conn_resume_cb, c);
+		sd_prio_event(c->resume_ev, SD_PRIO_CLIENT);
+	}
+	if (c->resume_ev == NULL)
+		return;		/* the next packet's read parses it */
+	sd_conn_hold(c, SD_HOLD_TURN);
+	evtimer_add(c->resume_ev, &now);
 }
 
 static void
@@ -583,15 +647,13 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	size_t had = evbuffer_get_length(bufferevent_get_input(bev));
 
 	c->last_active_ns = sd_now_ns();
-	sd_pipeline_stamp(c->srv->pipe);
-	conn_process(c);
 	/* Less than libevent's cap came: the socket had no more, and a
 	 * recv() now would only say EAGAIN (a syscall per message of an
 	 * echo or a device's reading). */
-	if (had >= SD_CONN_LIBEVENT_READ)
-		conn_read_more(c);
+	conn_turn(c, had >= SD_CONN_LIBEVENT_READ);
 }
 
+/* c's next turn: after a pause, or input its last turn left. */
 static void
 conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -599,10 +661,15 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == SD_CONN_OPEN && !c->holds) {
-		sd_pipeline_stamp(c->srv->pipe);
-		conn_process(c);
+	if (c->state != SD_CONN_OPEN)
+		return;
+	if (c->holds & SD_HOLD_TURN) {
+		c->holds &= ~(unsigned)SD_HOLD_TURN;
+		if (c->holds == 0)
+			bufferevent_enable(c->bev, EV_READ);
 	}
+	if (!c->holds)
+		conn_turn(c, 1);
 }
 
 void
@@ -626,8 +693,10 @@ sd_conn_release(struct sd_conn *c, enum sd_hold why)
 	bufferevent_enable(c->bev, EV_READ);
 	/* Input already buffered would wait for the next packet: parse it
 	 * now, from the loop rather than from under the caller. */
-	if (c->resume_ev == NULL)
+	if (c->resume_ev == NULL) {
 		c->resume_ev = evtimer_new(c->srv->base, conn_resume_cb, c);
+		sd_prio_event(c->resume_ev, SD_PRIO_CLIENT);
+	}
 	if (c->resume_ev != NULL)
 		event_active(c->resume_ev, EV_TIMEOUT, 0);
 }

@@ -32,7 +32,8 @@ struct sd_xfer;
 enum sd_hold {
 	SD_HOLD_DISK = 1 << 0,	/* its file's bytes wait for the disk */
 	SD_HOLD_SPOOL = 1 << 1,	/* the readings spool is full or failing */
-	SD_HOLD_RATE = 1 << 2	/* its device spent its --device-rate */
+	SD_HOLD_RATE = 1 << 2,	/* its device spent its --device-rate */
+	SD_HOLD_TURN = 1 << 3	/* its last turn left input unparsed */
 };
 
 enum sd_conn_state {
@@ -82,7 +83,7 @@ struct sd_conn {
 	int			 has_rate_dev;
 	struct event		*rate_ev;	/* ends SD_HOLD_RATE */
 	int			 answers_owed;	/* files the store finishes */
-	struct event		*resume_ev;	/* parse after a pause */
+	struct event		*resume_ev;	/* its next turn */
 	char			*drain_reason;	/* malloc'd, or NULL */
 	struct sd_evrate	 evrate;	/* its repeated errors */
 };

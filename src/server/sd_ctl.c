@@ -27,6 +27,7 @@
 #include "sd_err.h"
 #include "sd_files.h"
 #include "sd_pipeline.h"
+#include "sd_prio.h"
 #include "sd_proto.h"
 #include "sd_server.h"
 #include "sd_sink.h"
@@ -38,6 +39,7 @@ struct ctl_client {
 	TAILQ_ENTRY(ctl_client)	 entry;
 	struct sd_ctl		*ctl;
 	struct bufferevent	*bev;
+	struct event		*turn;		/* reads again, see ctl_yield */
 	int			 sub;		/* subscription, 0 if none */
 	int			 dead;		/* freed from the loop soon */
 };
@@ -67,6 +69,8 @@ ctl_client_free(struct ctl_client *cc)
 	if (cc->sub > 0)
 		sd_events_unsubscribe(cc->ctl->srv->events, cc->sub);
 	bufferevent_free(cc->bev);
+	if (cc->turn != NULL)
+		event_free(cc->turn);
 	ctl_spare_open(cc->ctl);	/* the reserve, if it was used */
 	free(cc);
 }
@@ -232,7 +236,8 @@ ctl_client_json(const struct sd_conn *c)
 	json_object_set_new(o, "connected_ns",
 	    json_integer(c->connected_ns));
 	json_object_set_new(o, "last_active", ctl_time(c->last_active_ns));
-	json_object_set_new(o, "paused", json_boolean(c->holds != 0));
+	json_object_set_new(o, "paused",
+	    json_boolean((c->holds & ~(unsigned)SD_HOLD_TURN) != 0));
 	json_object_set_new(o, "transfer", x == NULL ? json_null() :
 	    json_pack("{s:s,s:I,s:I}", "name", x->name,
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));
@@ -342,6 +347,42 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+static void ctl_read_cb(struct bufferevent *bev, void *arg);
+
+/* The clients have had their turn: cc's next requests are read. */
+static void
+ctl_turn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_client *cc = arg;
+
+	(void)fd;
+	(void)what;
+	if (cc->dead)
+		return;
+	bufferevent_enable(cc->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(cc->bev)) > 0)
+		ctl_read_cb(cc->bev, cc);
+}
+
+/*
+ * The control socket runs before the clients (sd_prio.h), so one that
+ * sends requests back to back would keep them from ever running: their
+ * output, a broadcast's say, would pile up and drop them. After the
+ * requests it has, cc is read again only once the clients' priority has
+ * had a turn (a timer due at once in it), which costs an operator's
+ * single request nothing.
+ */
+static void
+ctl_yield(struct ctl_client *cc)
+{
+	struct timeval now = { 0, 0 };
+
+	if (cc->turn == NULL)
+		return;
+	bufferevent_disable(cc->bev, EV_READ);
+	evtimer_add(cc->turn, &now);
+}
+
 static void
 ctl_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -351,11 +392,13 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	json_t *req, *resp, *seq;
 	size_t n;
 	char *line;
+	int served = 0;
 
 	for (;;) {
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (line == NULL)
 			break;
+		served++;
 		req = json_loadb(line, n, 0, &jerr);
 		free(line);
 		if (!json_is_object(req)) {
@@ -377,6 +420,8 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (evbuffer_get_length(in) > CTL_LINE_MAX)
 		ctl_client_kill(cc);
+	else if (served > 0)
+		ctl_yield(cc);
 }
 
 static void
@@ -406,6 +451,9 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		return;
 	}
 	cc->ctl = ctl;
+	sd_prio_bev(cc->bev, SD_PRIO_CONTROL);
+	cc->turn = evtimer_new(ctl->srv->base, ctl_turn_cb, cc);
+	sd_prio_event(cc->turn, SD_PRIO_CLIENT);
 	TAILQ_INSERT_TAIL(&ctl->clients, cc, entry);
 	bufferevent_setcb(cc->bev, ctl_read_cb, NULL, ctl_event_bev_cb, cc);
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
@@ -522,6 +570,7 @@ sd_ctl_new(struct sd_server *srv, const char *path, char err[SD_ERR_LEN])
 	}
 	chmod(path, 0600);
 	ctl->retry = evtimer_new(srv->base, ctl_retry_cb, ctl);
+	sd_prio_event(ctl->retry, SD_PRIO_CONTROL);
 	evconnlistener_set_error_cb(ctl->lev, ctl_accept_error_cb);
 	ctl_spare_open(ctl);
 	return ctl;

@@ -19,6 +19,7 @@
 
 #include "sd_diskq.h"
 #include "sd_err.h"
+#include "sd_prio.h"
 #include "sd_util.h"
 
 /* Writes of a file's pieces (up to sd_conn's 256 KiB reads) take their
@@ -279,6 +280,7 @@ sd_diskq_new(struct event_base *base, sd_diskq_cb cb, void *arg)
 		goto fail_sync;
 	q->ev = event_new(base, q->pipefd[0], EV_READ | EV_PERSIST,
 	    dq_done_cb, q);
+	sd_prio_event(q->ev, SD_PRIO_BACKEND);
 	if (q->ev == NULL || event_add(q->ev, NULL) != 0)
 		goto fail_pipe;
 	if (pthread_create(&q->thread, NULL, dq_main, q) != 0)

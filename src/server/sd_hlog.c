@@ -14,6 +14,7 @@
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
+#include "sd_prio.h"
 #include "sd_util.h"
 
 #define SD_HLOG_STOP_NS	(2000LL * 1000000)
@@ -142,6 +143,8 @@ sd_hlog_start(struct sd_hlog *h, struct event_base *base,
 	h->writable = event_new(base, fd, EV_WRITE, hlog_ready_cb, h);
 	if (h->buf == NULL || h->turn == NULL || h->writable == NULL)
 		return SD_ERR_NOMEM;
+	sd_prio_event(h->turn, SD_PRIO_BACKEND);
+	sd_prio_event(h->writable, SD_PRIO_BACKEND);
 	h->handle = sd_events_subscribe(bus, hlog_cb, h);
 	return h->handle > 0 ? SD_OK : SD_ERR_NOMEM;
 }

@@ -17,6 +17,7 @@
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_listen.h"
+#include "sd_prio.h"
 #include "sd_server.h"
 
 #define SD_BACKLOG	4096	/* the kernel caps it at somaxconn */
@@ -196,6 +197,7 @@ sd_listen_open(struct sd_listener *l, struct sd_server *srv)
 	}
 	evconnlistener_set_error_cb(l->ev, listen_error_cb);
 	l->retry = evtimer_new(srv->base, listen_retry_cb, l);
+	sd_prio_event(l->retry, SD_PRIO_CONTROL);
 	l->listening = 1;
 	l->reason[0] = '\0';
 	e.port = l->port;

@@ -18,6 +18,7 @@
 #include "sd_handle.h"
 #include "sd_listen.h"
 #include "sd_pipeline.h"
+#include "sd_prio.h"
 #include "sd_server.h"
 #include "sd_sink_influx.h"
 #include "sd_sink_kafka.h"
@@ -305,6 +306,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	sd_throttle_init(srv->dev_bytes,
 	    (int64_t)cfg->device_rate_secs * 1000000000);
 	srv->reap = event_new(base, -1, 0, server_reap_cb, srv);
+	sd_prio_event(srv->reap, SD_PRIO_BACKEND);
 	sd_evrates_init(&srv->evrates, events);
 	sd_evrate_init(&srv->accept_rate, 0);
 	srv->admit = sd_admit_new(cfg->max_clients);
@@ -338,6 +340,8 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
+	sd_prio_event(srv->tick, SD_PRIO_CONTROL);
+	sd_prio_event(srv->flush, SD_PRIO_CONTROL);
 	event_add(srv->tick, &sec);
 	event_add(srv->flush, &flush);
 	event_add(srv->spool_ev, NULL);
@@ -487,12 +491,14 @@ sd_server_shutdown(struct sd_server *srv, const char *reason)
 			sd_conn_drain(c, "server shutting down");
 	}
 	srv->stop_timer = evtimer_new(srv->base, server_stop_cb, srv);
+	sd_prio_event(srv->stop_timer, SD_PRIO_CONTROL);
 	if (srv->stop_timer != NULL)
 		evtimer_add(srv->stop_timer, &tv);
 	event_del(srv->tick);
 	event_free(srv->tick);
 	srv->tick = event_new(srv->base, -1, EV_PERSIST, server_stop_poll_cb,
 	    srv);
+	sd_prio_event(srv->tick, SD_PRIO_CONTROL);
 	if (srv->tick != NULL)
 		event_add(srv->tick, &poll);
 	if (srv->stop_timer == NULL || srv->tick == NULL)

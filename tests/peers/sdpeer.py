@@ -594,6 +594,53 @@ def hello(sock, dev=DEV, name=b"peer", timeout=10.0):
                                              timeout))
 
 
+class Flood:
+    """n connections to port, each sending blocks of legacy sensor frames
+    flat out (one device each) from a thread until stop(); sent[i] counts
+    connection i's bytes. For tests of the server under load (96, tui
+    33)."""
+
+    def __init__(self, port, n, host="127.0.0.1"):
+        self.port, self.host = port, host
+        self.sent = [0] * n
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(i,),
+                                          daemon=True) for i in range(n)]
+
+    def _run(self, i):
+        dev = sdwire.mac("02:00:00:00:%02x:%02x" % (i >> 8, i & 0xff))
+        block = b"".join(sdwire.legacy_sensor(dev, float(k))
+                         for k in range(4096))
+        try:
+            s = connect(self.port, self.host, timeout=30.0)
+        except OSError:
+            return
+        try:
+            while not self._stop.is_set():
+                s.sendall(block)
+                self.sent[i] += len(block)
+        except OSError:
+            pass
+        finally:
+            s.close()
+
+    def start(self, timeout=10.0):
+        """Start every sender; return once each has sent a block."""
+        for t in self._threads:
+            t.start()
+        deadline = time.monotonic() + timeout
+        while not all(self.sent) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(all(self.sent), "flooders could not send: %r" % self.sent)
+        return self
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join(30)
+        return sum(self.sent)
+
+
 # -------------------------------------------------------------- control
 
 class Control:

@@ -20,6 +20,7 @@
 
 #include "sd_err.h"
 #include "sd_events.h"
+#include "sd_prio.h"
 #include "sd_sink.h"
 #include "sd_sink_influx.h"
 #include "sd_spool.h"
@@ -127,6 +128,8 @@ ix_curl_socket(CURL *e, curl_socket_t s, int what, void *userp,
 			return -1;
 		curl_multi_assign(ix->multi, s, ev);
 	}
+	/* Bytes on a socket take turns with the clients' (sd_prio.h). */
+	sd_prio_event(ev, SD_PRIO_CLIENT);
 	event_add(ev, NULL);
 	return 0;
 }
@@ -627,6 +630,7 @@ ix_setup_batch(struct influx *ix, struct ix_batch *b)
 	b->retry = evtimer_new(ix->evb, ix_retry_cb, b);
 	if (e == NULL || b->retry == NULL)
 		return SD_ERR_NOMEM;
+	sd_prio_event(b->retry, SD_PRIO_BACKEND);
 	curl_easy_setopt(e, CURLOPT_URL, ix->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, ix->headers);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)o->timeout);
@@ -672,6 +676,8 @@ sd_sink_influx_new(struct event_base *base,
 	ix->multi = curl_multi_init();
 	ix->curl_timer = evtimer_new(base, ix_timeout_cb, ix);
 	ix->wake = evtimer_new(base, ix_wake_cb, ix);
+	sd_prio_event(ix->curl_timer, SD_PRIO_BACKEND);
+	sd_prio_event(ix->wake, SD_PRIO_BACKEND);
 	probe = curl_easy_init();
 	ok = ix->multi != NULL && ix->curl_timer != NULL &&
 	    ix->wake != NULL && probe != NULL &&

@@ -18,6 +18,7 @@
 #include "sd_events.h"
 #include "sd_kafka_record.h"
 #include "sd_lineproto.h"
+#include "sd_prio.h"
 #include "sd_sink.h"
 #include "sd_sink_kafka.h"
 #include "sd_spool.h"
@@ -404,6 +405,8 @@ kf_wire_loop(struct kafka *kf)
 	kf->poll_ev = event_new(kf->evb, -1, EV_PERSIST, kf_poll_cb, kf);
 	if (kf->pipe_ev == NULL || kf->poll_ev == NULL)
 		return SD_ERR_NOMEM;
+	sd_prio_event(kf->pipe_ev, SD_PRIO_BACKEND);
+	sd_prio_event(kf->poll_ev, SD_PRIO_BACKEND);
 	event_add(kf->pipe_ev, NULL);
 	event_add(kf->poll_ev, &sec);
 	return SD_OK;
