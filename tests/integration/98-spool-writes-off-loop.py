@@ -12,7 +12,6 @@ READINGS, --fsync; the design's rule that the loop never blocks.)"""
 import os
 import struct
 import tempfile
-import threading
 import time
 
 import sdpeer
@@ -59,14 +58,7 @@ def test():
     tmp = tempfile.mkdtemp(prefix="sdslowspool-")
     log = os.path.join(tmp, "writes")
     srv = slow_server(log)
-    stop = threading.Event()
-    senders = [srv.connect() for _ in range(4)]
-    threads = [threading.Thread(target=sdpeer.flood_legacy,
-                                args=(s, stop, i),
-                                daemon=True)
-               for i, s in enumerate(senders)]
-    for t in threads:
-        t.start()
+    flood = sdpeer.Flood(srv.ports[0], 4).start()
     deadline = time.monotonic() + 20
     while not (os.path.exists(log) and os.path.getsize(log) > 0):
         check(time.monotonic() < deadline, "no write to the spool began")
@@ -108,14 +100,12 @@ def test():
         check(struct.unpack("<Q", ack) == (seq,), "SENSOR_ACK %r" % ack)
         check(value in values, "batch %d acknowledged before its reading "
               "was in the spool" % seq)
-    stop.set()
+    flood.stop()
     with open(log) as f:
         where = f.read().split()
     check(len(where) >= 2, "%d writes to the spool logged" % len(where))
     check("main" not in where, "%d of %d writes to the spool ran on the "
           "event loop's thread" % (where.count("main"), len(where)))
-    for s in senders:
-        s.close()
     srv.kill()
 
 

@@ -3,11 +3,11 @@
 segment takes 1.2 s through sd_slowfs) and four connections send
 readings flat out, the dashboard's second line says `BLOCKED: spool
 writes behind` (not `spool full`: the spool is far from --spool-max),
-and the header's clock keeps ticking while the disk holds the writes.
+and the header's clock is not frozen while the disk holds the writes
+(tui/33 holds it to its cadence under a flood).
 (SPEC-dashboard.md: Layout, line 2; sockdeckd(1), store state behind.)"""
 import os
 import re
-import threading
 import time
 
 import sdpeer
@@ -29,13 +29,7 @@ def test():
            "verify_asan_link_order=0"}
     d = sdtmux.Dashboard(120, 40, env=env).start()
     d.wait_ready()
-    stop = threading.Event()
-    socks = [d.connect() for _ in range(4)]
-    threads = [threading.Thread(target=sdpeer.flood_legacy,
-                                args=(s, stop, i),
-                                daemon=True) for i, s in enumerate(socks)]
-    for t in threads:
-        t.start()
+    flood = sdpeer.Flood(d.port, 4).start()
     try:
         lines = d.wait_until(
             lambda ls: "BLOCKED: spool writes behind" in ls[1],
@@ -49,12 +43,10 @@ def test():
             if m:
                 seen.add(m.group(0))
             time.sleep(0.05)
-        check(len(seen) >= 3, "the header's clock showed %r in 3.5 s "
+        check(len(seen) >= 2, "the header's clock stood at %r for 3.5 s "
               "while the disk held the writes" % sorted(seen))
     finally:
-        stop.set()
-        for s in socks:
-            s.close()
+        flood.stop()
 
 
 sdtmux.run(test, deadline=60)
