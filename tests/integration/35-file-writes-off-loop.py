@@ -24,33 +24,6 @@ from sdpeer import check
 MS = 400
 
 
-def slow_server(ms, log, count=None):
-    """sockdeckd with sd_slowfs preloaded: ms per write to the store (the
-    first count writes only, when given)."""
-    shim = os.environ.get("SD_SLOWFS")
-    check(shim and os.path.exists(shim), "SD_SLOWFS is not the shim: %r"
-          % shim)
-    env = {"LD_PRELOAD": shim, "SD_SLOWFS_LOG": log,
-           "SD_SLOWFS_MS": str(ms)}
-    if count is not None:
-        env["SD_SLOWFS_COUNT"] = str(count)
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
-        "verify_asan_link_order=0"
-    saved = {k: os.environ.get(k) for k in
-             list(env) + ["SD_SLOWFS_COUNT"]}
-    os.environ.pop("SD_SLOWFS_COUNT", None)
-    os.environ.update(env)
-    try:
-        return sdpeer.Server().start()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def offered(srv, xfer, data, name):
     """A new extension client whose offer of data was accepted at 0."""
     s = srv.connect()
@@ -68,7 +41,7 @@ def send_file(s, xfer, data, piece):
 
 
 def backlog_bounded(tmp):
-    srv = slow_server(20, os.path.join(tmp, "writes-20ms"))
+    srv = sdpeer.slow_server(20, os.path.join(tmp, "writes-20ms"))
     data = os.urandom(24 << 20)
     up = offered(srv, 2, data, b"big.bin")
     t = threading.Thread(target=send_file, args=(up, 2, data, 1 << 20),
@@ -94,7 +67,7 @@ def backlog_bounded(tmp):
 def legacy_last_piece(tmp):
     """The first write takes a second: the whole upload is queued when
     its last piece comes, so the queue is full right then."""
-    srv = slow_server(1000, os.path.join(tmp, "writes-first"), count=1)
+    srv = sdpeer.slow_server(1000, os.path.join(tmp, "writes-first"), count=1)
     dev = sdpeer.DEV
     s = srv.connect()
     data = os.urandom((16 << 20) + 4096)
@@ -111,7 +84,7 @@ def legacy_last_piece(tmp):
 def shutdown_answers(tmp):
     """SIGTERM after FILE_END and after a legacy body, while the files
     still wait for the disk: both senders get their answer."""
-    srv = slow_server(300, os.path.join(tmp, "writes-stop"))
+    srv = sdpeer.slow_server(300, os.path.join(tmp, "writes-stop"))
     data = os.urandom(1 << 20)
     up = offered(srv, 3, data, b"late.bin")
     send_file(up, 3, data, 256 * 1024)
@@ -135,7 +108,7 @@ def shutdown_answers(tmp):
 def test():
     tmp = tempfile.mkdtemp(prefix="sdslowfs-")
     log = os.path.join(tmp, "writes")
-    srv = slow_server(MS, log)
+    srv = sdpeer.slow_server(MS, log)
 
     data = os.urandom(1 << 20)
     up = offered(srv, 1, data, b"slow.bin")

@@ -21,28 +21,6 @@ from sdpeer import check
 MS = 1200
 
 
-def slow_server(log):
-    shim = os.environ.get("SD_SLOWFS")
-    check(shim and os.path.exists(shim), "SD_SLOWFS is not the shim: %r"
-          % shim)
-    env = {"LD_PRELOAD": shim, "SD_SLOWFS_LOG": log,
-           "SD_SLOWFS_MS": str(MS), "SD_SLOWFS_MATCH": "/readings-"}
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
-        "verify_asan_link_order=0"
-    saved = {k: os.environ.get(k) for k in list(env) + ["SD_SLOWFS_COUNT"]}
-    os.environ.pop("SD_SLOWFS_COUNT", None)
-    os.environ.update(env)
-    try:
-        return sdpeer.Server().start()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def timed(what, fn):
     t0 = time.monotonic()
     r = fn()
@@ -57,7 +35,7 @@ def timed(what, fn):
 def test():
     tmp = tempfile.mkdtemp(prefix="sdslowspool-")
     log = os.path.join(tmp, "writes")
-    srv = slow_server(log)
+    srv = sdpeer.slow_server(MS, log, match="/readings-")
     flood = sdpeer.Flood(srv.ports[0], 4).start()
     deadline = time.monotonic() + 20
     while not (os.path.exists(log) and os.path.getsize(log) > 0):

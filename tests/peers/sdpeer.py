@@ -578,6 +578,44 @@ def hello(sock, dev=DEV, name=b"peer", timeout=10.0):
                                              timeout))
 
 
+def slowfs_env(ms, log=None, count=None, match=None):
+    """The environment that preloads sd_slowfs (SD_SLOWFS names it) into
+    a server: ms per write to a file whose path holds match (default the
+    shim's own, /files/), the first count writes only when given, each
+    logged to log when given."""
+    shim = os.environ.get("SD_SLOWFS")
+    check(shim and os.path.exists(shim), "SD_SLOWFS is not the shim: %r"
+          % shim)
+    env = {"LD_PRELOAD": shim, "SD_SLOWFS_MS": str(ms)}
+    for k, v in (("SD_SLOWFS_LOG", log), ("SD_SLOWFS_COUNT", count),
+                 ("SD_SLOWFS_MATCH", match)):
+        if v is not None:
+            env[k] = str(v)
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
+        "verify_asan_link_order=0"
+    return env
+
+
+def slow_server(ms, log=None, count=None, match=None, extra=()):
+    """A started Server with sd_slowfs preloaded (slowfs_env)."""
+    env = slowfs_env(ms, log, count, match)
+    keys = list(env) + ["SD_SLOWFS_COUNT", "SD_SLOWFS_MATCH",
+                        "SD_SLOWFS_LOG"]
+    saved = {k: os.environ.get(k) for k in keys}
+    for k in keys:
+        os.environ.pop(k, None)
+    os.environ.update(env)
+    try:
+        return Server(extra=list(extra)).start()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 class Flood:
     """n connections to port, each sending blocks of legacy sensor frames
     flat out (one device each) from a thread until stop(); sent[i] counts

@@ -6,7 +6,6 @@ writes behind` (not `spool full`: the spool is far from --spool-max),
 and the header's clock is not frozen while the disk holds the writes
 (tui/33 holds it to its cadence under a flood).
 (SPEC-dashboard.md: Layout, line 2; sockdeckd(1), store state behind.)"""
-import os
 import re
 import time
 
@@ -19,14 +18,7 @@ UP = re.compile(r"\bup (\d+):(\d\d):(\d\d)\b")
 
 
 def test():
-    shim = os.environ.get("SD_SLOWFS")
-    check(shim and os.path.exists(shim), "SD_SLOWFS is not the shim: %r"
-          % shim)
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    env = {"LD_PRELOAD": shim, "SD_SLOWFS_MS": str(MS),
-           "SD_SLOWFS_MATCH": "/readings-",
-           "ASAN_OPTIONS": (asan + ":" if asan else "") +
-           "verify_asan_link_order=0"}
+    env = sdpeer.slowfs_env(MS, match="/readings-")
     d = sdtmux.Dashboard(120, 40, env=env).start()
     d.wait_ready()
     flood = sdpeer.Flood(d.port, 4).start()
