@@ -233,6 +233,10 @@ test_submit_same_lines(void)
 		CHECK_EQ(sd_pipeline_submit(p, &r, err), SD_OK);
 	}
 	CHECK_EQ(sd_pipeline_flush(p, err), SD_OK);
+	/* A flush hands the lines to the spool's writer thread; freeing
+	 * the pipeline waits until they are written. */
+	sd_pipeline_free(p);
+	p = NULL;
 	snprintf(path, sizeof(path), "%s/readings-00000001.lp", dir);
 	fp = fopen(path, "rb");
 	CHECK(fp != NULL);
@@ -241,7 +245,6 @@ test_submit_same_lines(void)
 		fclose(fp);
 	CHECK_EQ(n, o);
 	CHECK(memcmp(got, want, o) == 0);
-	sd_pipeline_free(p);
 	unlink(path);
 out:
 	sd_lp_writer_free(lw);
