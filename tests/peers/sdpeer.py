@@ -330,7 +330,10 @@ class Server:
 
     # readings
     def readings_lines(self):
-        return readings_lines(self.sensors_dir)
+        # While the server runs its spool writer may be in the middle of a
+        # write: a reader can see the first bytes of a line without its
+        # end. Once it has exited, every line must be whole.
+        return readings_lines(self.sensors_dir, in_flight=self.alive())
 
     def rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -741,8 +744,10 @@ LINE_RE = re.compile(r"^sensor,Mac-Address=([0-9a-f:]{17})(,channel=(\S+))?"
                      r" value=(\S+) (-?\d+)$")
 
 
-def readings_lines(sensors_dir):
-    """Every line of DIR/sensors/readings-*.lp, files in name order."""
+def readings_lines(sensors_dir, in_flight=False):
+    """Every line of DIR/sensors/readings-*.lp, files in name order. With
+    in_flight, a last line without its newline (a write still under way)
+    is left out."""
     out = []
     if not os.path.isdir(sensors_dir):
         return out
@@ -750,7 +755,10 @@ def readings_lines(sensors_dir):
                    if re.match(r"^readings-\d{8}\.lp$", n))
     for n in names:
         with open(os.path.join(sensors_dir, n), "rb") as f:
-            out += f.read().decode("utf-8").splitlines()
+            data = f.read()
+        if in_flight and not data.endswith(b"\n"):
+            data = data[:data.rfind(b"\n") + 1]
+        out += data.decode("utf-8").splitlines()
     return [l for l in out if l.strip()]
 
 
