@@ -48,8 +48,16 @@ def flood(srv, s, ev, payload, what):
           what)
     # A flood of logged messages may outrun this reader: the headless
     # log then drops lines (and says so) rather than wait for it, and
-    # the disconnect line may be among them.
-    d = srv.find_events("disconnect", lambda e: e.get("id") == ev["id"])
+    # the disconnect line may be among them. Either line is written
+    # after the table changed (the log goes out once per loop turn).
+    deadline = time.monotonic() + 10
+    while True:
+        d = srv.find_events("disconnect",
+                            lambda e: e.get("id") == ev["id"])
+        if d or srv.find_events("log-dropped") or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     if d:
         check(d[0].get("reason") == "output buffer full",
               "%s flood: disconnect reason %r" % (what,
