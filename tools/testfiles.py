@@ -12,7 +12,7 @@ import re
 import sys
 
 DIRS = ("tests/integration", "tests/tui")
-SCRIPT = re.compile(r"^[0-9]{2}-.*\.py$")
+SCRIPT = re.compile(r"^[0-9]{2,3}-.*\.py$")
 
 
 def main(argv):

@@ -92,6 +92,7 @@ struct sd_spool {
 	int			 holds_over;	/* more files: hold all */
 	char			 notes[SD_SPOOL_NOTES][SD_ERR_LEN];
 	size_t			 nnotes;
+	char			 slots[SD_SPOOLW_FILES][32]; /* readers' */
 };
 
 /* Unlink one queued segment (called with the lock released). */
@@ -183,6 +184,8 @@ syncer_stop(struct spool_syncer *s)
 static void spool_retain(struct sd_spool *);
 static void spool_holds_load(struct sd_spool *);
 static int cursor_save(struct sd_spool_reader *, char [SD_ERR_LEN]);
+static void cursor_request(struct sd_spool_reader *);
+static void cursor_done(struct sd_spool *);
 
 static void
 spool_seg_path(const struct sd_spool *sp, uint32_t seq, char *buf,
@@ -712,6 +715,7 @@ sd_spool_collect(struct sd_spool *sp)
 		seg->size = sp->written;
 		seg->mtime = sd_now_ns() / 1000000000;
 	}
+	cursor_done(sp);
 	return n;
 }
 
@@ -747,14 +751,13 @@ sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN])
 void
 sd_spool_tick(struct sd_spool *sp)
 {
-	char why[SD_ERR_LEN];
 	size_t i;
 
 	/* A cursor that moved since its last save is saved now, even when
 	 * no more deliveries come to save it: retention goes by it. */
 	for (i = 0; i < sp->nreaders; i++) {
 		if (sp->readers[i]->dirty)
-			cursor_save(sp->readers[i], why);
+			cursor_request(sp->readers[i]);
 	}
 	spool_retain(sp);
 	if (sp->fsync == SD_FSYNC_EVERYSEC && sp->done_total > 0)
@@ -894,48 +897,112 @@ enum {
 	CURSOR_OK = 1
 };
 
-/* The cursor file of the sink name (or its temporary file). */
+/* The cursor file of the sink name. */
 static void
 cursor_path(const struct sd_spool *sp, const char *name, char *buf,
-    size_t len, int tmp)
+    size_t len)
 {
-	snprintf(buf, len, "%s/%s.cursor%s", sp->dir, name, tmp ? ".tmp" : "");
+	snprintf(buf, len, "%s/%s.cursor", sp->dir, name);
 }
 
-/* Write the cursor: a temporary file (created anew, never through a
- * link, mode 0640) renamed over the old one, so a crash leaves either
- * cursor, never half of one. SD_OK, or an error with why. */
+/* The cursor file's name and text for position pos; the text's length. */
+static size_t
+cursor_text(const struct sd_spool_reader *r, const struct sd_spool_pos *pos,
+    char name[SD_SPOOLW_FILE_MAX], char line[SD_SPOOLW_FILE_MAX])
+{
+	snprintf(name, SD_SPOOLW_FILE_MAX, "%s.cursor", r->name);
+	return (size_t)snprintf(line, SD_SPOOLW_FILE_MAX, "%u %llu\n",
+	    pos->seq, (unsigned long long)pos->off);
+}
+
+/* Write the cursor now, on this thread (when the sink starts, before
+ * the loop runs): a crash leaves either cursor, never half of one
+ * (sd_spoolw_replace_now). SD_OK, or an error with why. */
 static int
 cursor_save(struct sd_spool_reader *r, char why[SD_ERR_LEN])
 {
-	char path[4096], tmp[4096], line[64];
-	int fd, n, rc = SD_ERR_INVAL;
+	char name[SD_SPOOLW_FILE_MAX], line[SD_SPOOLW_FILE_MAX];
+	size_t n = cursor_text(r, &r->acked, name, line);
+	int rc = SD_OK;
 
-	cursor_path(r->sp, r->name, path, sizeof(path), 0);
-	cursor_path(r->sp, r->name, tmp, sizeof(tmp), 1);
-	n = snprintf(line, sizeof(line), "%u %llu\n", r->acked.seq,
-	    (unsigned long long)r->acked.off);
-	if (unlink(tmp) != 0)
-		errno = 0;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0640);
-	if (fd < 0)
-		goto out;
-	if (fchmod(fd, 0640) == 0 && write(fd, line, (size_t)n) == n &&
-	    (r->sp->fsync != SD_FSYNC_ALWAYS || fdatasync(fd) == 0) &&
-	    rename(tmp, path) == 0) {
-		rc = SD_OK;
+	if (sd_spoolw_replace_now(r->sp->dir, name, line, n,
+	    (int)r->sp->fsync, why) == 0)
 		r->saved = r->acked;
-	}
-	close(fd);
-	if (rc != SD_OK)
-		unlink(tmp);
-out:
-	if (rc != SD_OK)
-		snprintf(why, SD_ERR_LEN, "%.200s: %s", path, strerror(errno));
+	else
+		rc = SD_ERR_INVAL;
 	r->dirty = 0;
 	r->saved_mono = sd_mono_ns();
 	return rc;
+}
+
+/* The writer's file slot for the reader called name: the one it had (a
+ * sink started again), else a free one; -1 when there is none. */
+static int
+cursor_slot(struct sd_spool *sp, const char *name)
+{
+	int i, free_slot = -1;
+
+	for (i = 0; i < SD_SPOOLW_FILES; i++) {
+		if (strcmp(sp->slots[i], name) == 0)
+			return i;
+		if (free_slot < 0 && sp->slots[i][0] == '\0')
+			free_slot = i;
+	}
+	if (free_slot >= 0)
+		snprintf(sp->slots[free_slot], sizeof(sp->slots[0]), "%s",
+		    name);
+	return free_slot;
+}
+
+/* Save the cursor on the spool's writer, so the loop never waits for the
+ * disk (with --fsync always, a sync a save); r->saved moves when the
+ * save is done (cursor_done). One save in flight a reader: asked again
+ * meanwhile, the newest position follows when it is done. */
+static void
+cursor_request(struct sd_spool_reader *r)
+{
+	char name[SD_SPOOLW_FILE_MAX], line[SD_SPOOLW_FILE_MAX];
+	char why[SD_ERR_LEN];
+	size_t n;
+
+	if (r->slot < 0) {
+		cursor_save(r, why);	/* no slot: as the sink starts */
+		return;
+	}
+	if (r->save_req != 0) {
+		r->save_force = 1;
+		return;
+	}
+	n = cursor_text(r, &r->acked, name, line);
+	r->saving = r->acked;
+	r->save_req = sd_spoolw_replace(r->sp->w, (unsigned)r->slot, name,
+	    line, n, (int)r->sp->fsync);
+	r->save_force = 0;
+	r->dirty = 0;
+	r->saved_mono = sd_mono_ns();
+}
+
+/* The writer finished saves: what they wrote is the saved cursor, and a
+ * position asked for meanwhile is saved next. */
+static void
+cursor_done(struct sd_spool *sp)
+{
+	struct sd_spool_reader *r;
+	char why[SD_ERR_LEN];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sp->nreaders; i++) {
+		r = sp->readers[i];
+		if (r->save_req == 0 || sd_spoolw_replaced(sp->w,
+		    (unsigned)r->slot, &err, why) != r->save_req)
+			continue;
+		r->save_req = 0;
+		if (err == 0)
+			r->saved = r->saving;
+		if (r->save_force)
+			cursor_request(r);
+	}
 }
 
 /* Open segment seq for reading: a regular file, never through a link;
@@ -1008,7 +1075,7 @@ cursor_load(const struct sd_spool *sp, const char *name,
 	int fd;
 
 	why[0] = '\0';
-	cursor_path(sp, name, path, sizeof(path), 0);
+	cursor_path(sp, name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return CURSOR_NONE;
@@ -1106,7 +1173,7 @@ sd_spool_hold_text(const struct sd_spool *sp, size_t i,
 	uint64_t end = sp->segs[sp->nsegs - 1].base + sp->written;
 	char path[4096];
 
-	cursor_path(sp, h->name, path, sizeof(path), 0);
+	cursor_path(sp, h->name, path, sizeof(path));
 	if (h->all) {
 		snprintf(text, SD_SPOOL_WARN_LEN, "spool: sink %s is not "
 		    "configured and its cursor %.200s cannot be trusted "
@@ -1147,7 +1214,7 @@ reader_warn(const struct sd_spool_reader *r, int got,
 	char path[4096];
 	uint32_t next, n;
 
-	cursor_path(sp, r->name, path, sizeof(path), 0);
+	cursor_path(sp, r->name, path, sizeof(path));
 	if (got == CURSOR_GONE) {
 		next = sp->segs[spool_seg_find(sp, pos->seq)].seq;
 		n = next - pos->seq;
@@ -1189,6 +1256,7 @@ sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
 	r->sp = sp;
 	r->fd = -1;
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->slot = cursor_slot(sp, r->name);
 	spool_hold_drop(sp, r->name);
 	got = cursor_load(sp, r->name, &pos, why);
 	if (got == CURSOR_OK) {
@@ -1214,13 +1282,23 @@ void
 sd_spool_reader_done(struct sd_spool_reader *r)
 {
 	struct sd_spool *sp = r->sp;
+	char name_buf[SD_SPOOLW_FILE_MAX], line_buf[SD_SPOOLW_FILE_MAX];
 	char why[SD_ERR_LEN];
 	size_t i;
 
 	if (sp == NULL)
 		return;
-	if (r->dirty)
-		cursor_save(r, why);
+	/* The last position goes to the writer even with a save in
+	 * flight (the newest request of a slot wins): it is done before
+	 * the writer stops, and the sinks stop before the spool. */
+	if (r->dirty || r->save_force) {
+		if (r->slot >= 0)
+			sd_spoolw_replace(sp->w, (unsigned)r->slot, name_buf,
+			    line_buf, cursor_text(r, &r->acked, name_buf,
+			    line_buf), (int)sp->fsync);
+		else
+			cursor_save(r, why);
+	}
 	if (r->fd >= 0)
 		close(r->fd);
 	for (i = 0; i < sp->nreaders; i++) {
@@ -1314,8 +1392,6 @@ void
 sd_spool_reader_ack(struct sd_spool_reader *r,
     const struct sd_spool_pos *pos, int force)
 {
-	char why[SD_ERR_LEN];
-
 	/* Deliveries confirmed after a drop-oldest lie behind the cursor:
 	 * it never moves back. */
 	if (pos->seq < r->acked.seq ||
@@ -1324,7 +1400,7 @@ sd_spool_reader_ack(struct sd_spool_reader *r,
 	r->acked = *pos;
 	r->dirty = 1;
 	if (force || sd_mono_ns() - r->saved_mono >= SD_CURSOR_SAVE_NS)
-		cursor_save(r, why);
+		cursor_request(r);
 }
 
 void

@@ -77,6 +77,10 @@ struct sd_spool_reader {
 	uint32_t		 fd_seq;
 	int64_t			 saved_mono;
 	int			 dirty;	/* acked moved since the last save */
+	int			 slot;	/* the writer's file slot, or -1 */
+	uint64_t		 save_req; /* the save in flight, 0: none */
+	struct sd_spool_pos	 saving;	/* what it writes */
+	int			 save_force; /* save when it is done */
 	uint64_t		 torn;	/* torn lines skipped */
 };
 

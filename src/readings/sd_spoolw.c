@@ -4,7 +4,9 @@
  * Jobs sit in a ring of SD_SPOOLW_SLOTS under one lock: from head, the
  * first ndone are done (waiting for the loop to collect them), the next
  * nq - ndone wait for the writer. Only the writer touches the segment's
- * descriptor once it started.
+ * descriptor once it started. File replacements sit in slots of their
+ * own: asked (want) and done count up, the data of the newest request
+ * kept.
  */
 #define _GNU_SOURCE		/* pipe2(), fallocate() */
 #include <errno.h>
@@ -30,11 +32,25 @@ struct spoolw_job {
 	int		 fsync;		/* enum sd_fsync_mode */
 };
 
+struct spoolw_file {
+	char		 name[SD_SPOOLW_FILE_MAX];
+	char		 data[SD_SPOOLW_FILE_MAX];
+	size_t		 len;
+	int		 fsync;
+	uint64_t	 want;		/* requests made */
+	uint64_t	 taken;		/* the newest the writer began */
+	uint64_t	 done;		/* the newest it finished */
+	int		 err;
+	char		 why[SD_ERR_LEN];
+};
+
 struct sd_spoolw {
 	pthread_t		 thread;
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	struct spoolw_job	 jobs[SD_SPOOLW_SLOTS];
+	struct spoolw_file	 files[SD_SPOOLW_FILES];
+	unsigned		 nfiles_wanted;	/* slots with want > taken */
 	size_t			 head;
 	size_t			 nq;
 	size_t			 ndone;
@@ -130,6 +146,75 @@ fail:
 	return err;
 }
 
+int
+sd_spoolw_replace_now(const char *dir, const char *name, const char *data,
+    size_t len, int fsync, char why[SD_ERR_LEN])
+{
+	char path[4096], tmp[4096];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%.4000s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%.4000s/%s.tmp", dir, name);
+	if (unlink(tmp) != 0)
+		errno = 0;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0640);
+	if (fd < 0)
+		goto fail;
+	if (fchmod(fd, 0640) != 0 || write(fd, data, len) != (ssize_t)len ||
+	    (fsync == SD_FSYNC_ALWAYS && fdatasync(fd) != 0) ||
+	    rename(tmp, path) != 0) {
+		err = errno != 0 ? errno : EIO;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	return 0;
+fail:
+	err = errno != 0 ? errno : EIO;
+out:
+	snprintf(why, SD_ERR_LEN, "%.200s: %s", path, strerror(err));
+	return err;
+}
+
+/* The oldest-numbered slot with a request not begun, or NULL. Called
+ * locked. */
+static struct spoolw_file *
+spoolw_file_next(struct sd_spoolw *w)
+{
+	size_t i;
+
+	for (i = 0; w->nfiles_wanted > 0 && i < SD_SPOOLW_FILES; i++) {
+		if (w->files[i].want > w->files[i].taken)
+			return &w->files[i];
+	}
+	return NULL;
+}
+
+/* Do f's newest request: called locked, unlocks while the disk works. */
+static void
+spoolw_file_run(struct sd_spoolw *w, struct spoolw_file *f)
+{
+	char name[SD_SPOOLW_FILE_MAX], data[SD_SPOOLW_FILE_MAX];
+	char why[SD_ERR_LEN];
+	size_t len = f->len;
+	uint64_t n = f->want;
+	int fsync = f->fsync, err;
+
+	memcpy(name, f->name, sizeof(name));
+	memcpy(data, f->data, len);
+	f->taken = n;
+	w->nfiles_wanted--;
+	pthread_mutex_unlock(&w->lock);
+	err = sd_spoolw_replace_now(w->dir, name, data, len, fsync, why);
+	pthread_mutex_lock(&w->lock);
+	f->done = n;
+	f->err = err;
+	if (err != 0)
+		memcpy(f->why, why, sizeof(f->why));
+}
+
 /* Tell the loop, once until it drains the pipe. Called locked. */
 static void
 spoolw_wake(struct sd_spoolw *w)
@@ -145,7 +230,7 @@ spoolw_wake(struct sd_spoolw *w)
 static int
 spoolw_ready(const struct sd_spoolw *w)
 {
-	if (w->sync_req)
+	if (w->sync_req || w->nfiles_wanted > 0)
 		return 1;
 	if (w->ndone == w->nq)
 		return w->quit;
@@ -158,6 +243,7 @@ spoolw_main(void *arg)
 {
 	struct sd_spoolw *w = arg;
 	struct spoolw_job *j;
+	struct spoolw_file *f;
 	char why[SD_ERR_LEN];
 	int err, fd, last;
 
@@ -172,6 +258,11 @@ spoolw_main(void *arg)
 			if (fd >= 0)
 				fdatasync(fd);
 			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		if ((f = spoolw_file_next(w)) != NULL) {
+			spoolw_file_run(w, f);
+			spoolw_wake(w);
 			continue;
 		}
 		if (w->ndone == w->nq)
@@ -342,6 +433,44 @@ sd_spoolw_sync(struct sd_spoolw *w)
 	w->sync_req = 1;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+}
+
+uint64_t
+sd_spoolw_replace(struct sd_spoolw *w, unsigned slot, const char *name,
+    const char *data, size_t len, int fsync)
+{
+	struct spoolw_file *f = &w->files[slot];
+	uint64_t n;
+
+	if (len > sizeof(f->data))
+		len = sizeof(f->data);	/* not by the contract: cut */
+	pthread_mutex_lock(&w->lock);
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	memcpy(f->data, data, len);
+	f->len = len;
+	f->fsync = fsync;
+	if (f->want == f->taken)
+		w->nfiles_wanted++;
+	n = ++f->want;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+uint64_t
+sd_spoolw_replaced(struct sd_spoolw *w, unsigned slot, int *err,
+    char why[SD_ERR_LEN])
+{
+	struct spoolw_file *f = &w->files[slot];
+	uint64_t n;
+
+	pthread_mutex_lock(&w->lock);
+	n = f->done;
+	*err = f->err;
+	if (f->err != 0)
+		memcpy(why, f->why, SD_ERR_LEN);
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }
 
 size_t

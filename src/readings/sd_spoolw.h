@@ -11,6 +11,10 @@
  * sd_spoolw_collect() hands them back in order. A write that fails
  * keeps its job at the head, and it is tried again on
  * sd_spoolw_retry(): what was written stays written, the rest follows.
+ *
+ * It also replaces small files of the spool's directory (the sinks'
+ * cursors) for the loop: a file a slot, the newest request of a slot
+ * wins, done between two jobs; the same pipe says when.
  */
 #ifndef SD_SPOOLW_H
 #define SD_SPOOLW_H
@@ -21,6 +25,8 @@
 #include "sd_util.h"
 
 #define SD_SPOOLW_SLOTS	4	/* buffers in flight, at most */
+#define SD_SPOOLW_FILES	8	/* small files replaced, one a slot */
+#define SD_SPOOLW_FILE_MAX 64	/* bytes of such a file, names too */
 
 struct sd_spoolw;
 
@@ -67,6 +73,24 @@ void sd_spoolw_sync(struct sd_spoolw *w);
 
 /* Jobs queued and not collected. */
 size_t sd_spoolw_inflight(struct sd_spoolw *w);
+
+/* Replace dir/name with the len bytes of data, through dir/name.tmp
+ * (created anew, never through a link, mode 0640; synced when fsync is
+ * SD_FSYNC_ALWAYS) renamed over it, so a crash leaves the old file or
+ * the new one. On the calling thread: 0 or an errno, with why. */
+int sd_spoolw_replace_now(const char *dir, const char *name,
+    const char *data, size_t len, int fsync, char why[SD_ERR_LEN]);
+
+/* The same on the writer, in slot (below SD_SPOOLW_FILES; name and data
+ * shorter than SD_SPOOLW_FILE_MAX), over a request of the slot not yet
+ * begun. The request's number (counting from 1). */
+uint64_t sd_spoolw_replace(struct sd_spoolw *w, unsigned slot,
+    const char *name, const char *data, size_t len, int fsync);
+
+/* The number of slot's last request done (0: none), its errno in *err
+ * (with why). */
+uint64_t sd_spoolw_replaced(struct sd_spoolw *w, unsigned slot, int *err,
+    char why[SD_ERR_LEN]);
 
 /* A segment's blocks taken at once, its size left as it is: appends
  * then skip the filesystem's allocation per page, which is about 40% of

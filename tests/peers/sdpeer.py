@@ -600,6 +600,18 @@ def slowfs_env(ms, log=None, count=None, match=None):
     return env
 
 
+def timed(what, fn, why, limit=1.0):
+    """fn()'s result; fails unless it returned within limit seconds
+    ("WHAT took N ms WHY"). For tests of what the loop must not wait
+    for: blocked, it answers after the slow thing; free, within a
+    millisecond, so a second leaves room for a loaded machine."""
+    t0 = time.monotonic()
+    r = fn()
+    took = time.monotonic() - t0
+    check(took < limit, "%s took %.0f ms %s" % (what, took * 1000, why))
+    return r
+
+
 def slow_server(ms, log=None, count=None, match=None, extra=()):
     """A started Server with sd_slowfs preloaded (slowfs_env)."""
     env = slowfs_env(ms, log, count, match)
