@@ -12,17 +12,22 @@
  *                    libevent's default for an event nobody placed
  *                    (the listeners: 2.1 has no setter)
  *   SD_PRIO_CLIENT   client connections: their reads and writes,
- *                    their timers and the turn that goes on reading;
- *                    the sinks' curl sockets (bytes, like a client's);
- *                    a control client's next read (sd_ctl.c)
+ *                    their timers; the sinks' curl sockets (bytes,
+ *                    like a client's)
+ *   SD_PRIO_BULK     the turn that goes on reading a connection that
+ *                    used up its last one (sd_conn.c): it had more
+ *                    waiting than a turn takes, a flood; a control
+ *                    client's next read (sd_ctl.c)
  *
- * Nothing above SD_PRIO_CLIENT is active on every turn, so the clients
- * always get turns: timers run at their cadence; a control client is
- * read again only after the clients' queue had a turn; disk completions
- * and sink wake-ups follow from what clients sent and sinks delivered.
- * And the base made here bounds a turn of the two lower queues
- * (SD_PRIO_TURN_US, SD_PRIO_TURN_CBS): after that, libevent polls again
- * and the timers and the control socket come first.
+ * Nothing above SD_PRIO_BULK is active on every turn, so the clients
+ * always get turns: timers run at their cadence; disk completions and
+ * sink wake-ups follow from what clients sent and sinks delivered. A
+ * quiet client's message is fresh input, read in SD_PRIO_CLIENT before
+ * the floods go on, so it waits for at most one pass of them, not for
+ * a turn of every flooding connection. A control client is read again
+ * only after the floods had a pass. And the base made here bounds a
+ * pass over the three lower queues (SD_PRIO_TURN_US, SD_PRIO_TURN_CBS):
+ * after that, libevent polls again and what is more urgent comes first.
  */
 #ifndef SD_PRIO_H
 #define SD_PRIO_H
@@ -31,11 +36,12 @@ enum sd_prio {
 	SD_PRIO_CONTROL = 0,
 	SD_PRIO_BACKEND = 1,
 	SD_PRIO_CLIENT = 2,
-	SD_PRIO_N = 3
+	SD_PRIO_BULK = 3,
+	SD_PRIO_N = 4
 };
 
-#define SD_PRIO_TURN_US		5000	/* callbacks below CONTROL a turn */
-#define SD_PRIO_TURN_CBS	64
+#define SD_PRIO_TURN_US		1000	/* callbacks below CONTROL a pass */
+#define SD_PRIO_TURN_CBS	16
 
 struct event;
 struct event_base;

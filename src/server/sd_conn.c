@@ -607,12 +607,27 @@ conn_read_more(struct sd_conn *c, struct conn_budget *b)
 	}
 }
 
+/* c's resume event (made on first use), in priority p: SD_PRIO_BULK
+ * for a turn that follows a used-up one, so fresh input from quiet
+ * clients goes first (sd_prio.h). NULL out of memory. */
+static struct event *
+conn_resume_ev(struct sd_conn *c, enum sd_prio p)
+{
+	if (c->resume_ev == NULL)
+		c->resume_ev = evtimer_new(c->srv->base, conn_resume_cb, c);
+	/* Not while it is active: libevent refuses, and it runs soon. */
+	if (c->resume_ev != NULL &&
+	    !event_pending(c->resume_ev, EV_TIMEOUT, NULL))
+		sd_prio_event(c->resume_ev, p);
+	return c->resume_ev;
+}
+
 /*
  * One turn of c: parse what is buffered (and, when more may wait in
  * the socket, read on) within SD_CONN_TURN_BYTES and _EVENTS. What is
  * left over waits in the input for c's next turn: resume_ev, a timer
- * due at once in the clients' priority, runs on the loop's next turn,
- * after the timers and the control socket and the other clients. Till
+ * due at once in the floods' priority, runs on the loop's next turn,
+ * after the timers, the control socket and fresh input of the others. Till
  * then c is held (SD_HOLD_TURN): no more is read, and an end of stream
  * is not seen before the bytes that came ahead of it are parsed.
  */
@@ -630,11 +645,7 @@ conn_turn(struct sd_conn *c, int more)
 	    (b.events > 0 &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))
 		return;
-	if (c->resume_ev == NULL) {
-		c->resume_ev = evtimer_new(c->srv->base, conn_resume_cb, c);
-		sd_prio_event(c->resume_ev, SD_PRIO_CLIENT);
-	}
-	if (c->resume_ev == NULL)
+	if (conn_resume_ev(c, SD_PRIO_BULK) == NULL)
 		return;		/* the next packet's read parses it */
 	sd_conn_hold(c, SD_HOLD_TURN);
 	evtimer_add(c->resume_ev, &now);
@@ -693,11 +704,7 @@ sd_conn_release(struct sd_conn *c, enum sd_hold why)
 	bufferevent_enable(c->bev, EV_READ);
 	/* Input already buffered would wait for the next packet: parse it
 	 * now, from the loop rather than from under the caller. */
-	if (c->resume_ev == NULL) {
-		c->resume_ev = evtimer_new(c->srv->base, conn_resume_cb, c);
-		sd_prio_event(c->resume_ev, SD_PRIO_CLIENT);
-	}
-	if (c->resume_ev != NULL)
+	if (conn_resume_ev(c, SD_PRIO_CLIENT) != NULL)
 		event_active(c->resume_ev, EV_TIMEOUT, 0);
 }
 

@@ -368,9 +368,9 @@ ctl_turn_cb(evutil_socket_t fd, short what, void *arg)
  * The control socket runs before the clients (sd_prio.h), so one that
  * sends requests back to back would keep them from ever running: their
  * output, a broadcast's say, would pile up and drop them. After the
- * requests it has, cc is read again only once the clients' priority has
- * had a turn (a timer due at once in it), which costs an operator's
- * single request nothing.
+ * requests it has, cc is read again only once the clients' lowest
+ * priority has had a pass (a timer due at once in it), which costs an
+ * operator's single request nothing.
  */
 static void
 ctl_yield(struct ctl_client *cc)
@@ -453,7 +453,7 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	cc->ctl = ctl;
 	sd_prio_bev(cc->bev, SD_PRIO_CONTROL);
 	cc->turn = evtimer_new(ctl->srv->base, ctl_turn_cb, cc);
-	sd_prio_event(cc->turn, SD_PRIO_CLIENT);
+	sd_prio_event(cc->turn, SD_PRIO_BULK);
 	TAILQ_INSERT_TAIL(&ctl->clients, cc, entry);
 	bufferevent_setcb(cc->bev, ctl_read_cb, NULL, ctl_event_bev_cb, cc);
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
