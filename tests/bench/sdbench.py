@@ -144,14 +144,6 @@ def raise_nofile():
     return soft
 
 
-def nofile_limit():
-    """The soft fd limit children started with many_fds=True get."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if os.geteuid() == 0:
-        return NOFILE if hard >= NOFILE else min(NOFILE, hard)
-    return min(NOFILE, hard)
-
-
 def spawn(argv, many_fds=False, **kw):
     """Popen registered for cleanup; many_fds raises its fd limit."""
     def pre():
