@@ -9,7 +9,11 @@
  *   mqtt    CONNECT, QoS 0 PUBLISH packets of 17 bytes (an 11-byte
  *           payload, as a legacy frame's), then PINGREQ as the barrier
  *   lines   text lines "aa:bb:cc:dd:ee:NN VALUE\n" (no barrier)
- *   idle    open the connections, one echo on the last, then hold them
+ *   idle    open the connections, one echo on the last, then hold them;
+ *           while held, a line "echo K" on stdin asks for K round trips,
+ *           one at a time, each on a connection drawn at random from
+ *           the whole set: one JSON line of their times, and how many
+ *           connections are still open (none closed, none readable)
  *
  * at a total --rate or flat out. Latencies (echo round trips, batch to
  * ack) go into log-linear buckets, HdrHistogram style: 64 sub-buckets
@@ -42,6 +46,13 @@
 #define IN_CAP		4096		/* reply bytes kept per connection */
 #define HIST_N		3776		/* buckets: see hist_index() */
 #define SEQ_RING	4096		/* ext batches in flight per conn */
+#define SAMPLE_MAX	10000		/* idle: round trips per "echo K" */
+#define SOURCE_MAX	65000		/* --sources: 127.0.0.2 and up */
+#define SAMPLE_WAIT_MS	10000		/* idle: a round trip given up */
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT	24
+#endif
 
 enum mode { M_LEGACY, M_EXT, M_ECHO, M_MQTT, M_LINES, M_IDLE };
 static const char *const mode_names[] = { "legacy", "ext", "echo", "mqtt",
@@ -75,6 +86,8 @@ struct opts {
 	int		 json;
 	struct sockaddr_storage sa;
 	socklen_t	 salen;
+	unsigned	 sources;	/* 127.0.0.2 + i % sources (0: any) */
+	long		 first;		/* index of the first connection */
 };
 
 static uint64_t hist[HIST_N];
@@ -156,13 +169,19 @@ usage(void)
 	fputs(
 "usage: sd_loadgen [--mode legacy|ext|echo|mqtt|lines|idle] [--conns N]\n"
 "                  [--count N] [--rate R] [--batch B] [--payload N]\n"
-"                  [--hold S] [--json] HOST PORT\n"
+"                  [--hold S] [--sources N] [--first I] [--json]\n"
+"                  HOST PORT\n"
 "  --count N    messages per connection (readings, ext batches of B\n"
 "               readings, round trips, packets, lines)\n"
 "  --rate R     messages per second over all connections (0: flat out)\n"
 "  --batch B    readings per ext batch (100)\n"
 "  --payload N  echo: message text bytes (16)\n"
-"  --hold S     idle: seconds to hold the connections (stdin EOF)\n",
+"  --hold S     idle: seconds to hold the connections (stdin EOF)\n"
+"  --sources N  bind connection i to 127.0.0.2 + i mod N before its\n"
+"               connect, so N x 28,000 fit the ephemeral ports (an IPv4\n"
+"               target on loopback)\n"
+"  --first I    number the connections from I (devices, sources): for\n"
+"               several load generators on one server\n",
 	    stderr);
 	exit(2);
 }
@@ -505,6 +524,24 @@ handshake(const struct opts *o, struct conn *c, long i)
 	c->st = o->mode == M_IDLE ? C_DONE : C_SENDING;
 }
 
+/* Bind fd to source address 127.0.0.2 + k mod o->sources, its port
+ * left to connect(): the 4-tuple, not the address, must be unique. */
+static void
+bind_source(const struct opts *o, int fd, long k)
+{
+	struct sockaddr_in src = { 0 };
+	int one = 1;
+
+	src.sin_family = AF_INET;
+	src.sin_addr.s_addr = htonl(0x7f000002u +
+	    (uint32_t)(k % (long)o->sources));
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one));
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0)
+		die("bind");
+}
+
+/* Open connection i (its socket, its connect under way). */
 static void
 conn_open(const struct opts *o, struct conn *c, long i)
 {
@@ -515,14 +552,17 @@ conn_open(const struct opts *o, struct conn *c, long i)
 	if (c->fd < 0)
 		die("socket");
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (o->sources > 0)
+		bind_source(o, c->fd, o->first + i);
 	if (connect(c->fd, (const struct sockaddr *)&o->sa, o->salen) != 0 &&
 	    errno != EINPROGRESS)
 		die("connect");
 	c->st = C_CONNECTING;
 	c->dev[0] = 0x02;
-	c->dev[3] = (uint8_t)(i >> 16);
-	c->dev[4] = (uint8_t)(i >> 8);
-	c->dev[5] = (uint8_t)i;
+	c->dev[2] = (uint8_t)((o->first + i) >> 24);
+	c->dev[3] = (uint8_t)((o->first + i) >> 16);
+	c->dev[4] = (uint8_t)((o->first + i) >> 8);
+	c->dev[5] = (uint8_t)(o->first + i);
 	if (o->mode != M_IDLE && c->out == NULL)
 		c->out = malloc(OUT_CAP);
 	if (o->mode != M_IDLE && c->out == NULL)
@@ -577,7 +617,8 @@ parse(int argc, char **argv, struct opts *o)
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&o->sa;
 	int i, m, port;
 
-	*o = (struct opts){ M_LEGACY, 8, 1000, 0, 100, 16, -1, 0, { 0 }, 0 };
+	*o = (struct opts){ M_LEGACY, 8, 1000, 0, 100, 16, -1, 0, { 0 }, 0, 0,
+	    0 };
 	for (i = 1; i < argc - 2; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			o->json = 1;
@@ -604,11 +645,16 @@ parse(int argc, char **argv, struct opts *o)
 			o->payload = (unsigned)num(argv[i + 1], 9);
 		else if (strcmp(argv[i], "--hold") == 0)
 			o->hold = num(argv[i + 1], 0);
+		else if (strcmp(argv[i], "--sources") == 0)
+			o->sources = (unsigned)num(argv[i + 1], 1);
+		else if (strcmp(argv[i], "--first") == 0)
+			o->first = (long)num(argv[i + 1], 0);
 		else
 			usage();
 		i++;
 	}
-	if (i != argc - 2 || o->payload > 500 || o->batch > 2000)
+	if (i != argc - 2 || o->payload > 500 || o->batch > 2000 ||
+	    o->sources > SOURCE_MAX)
 		usage();
 	port = (int)num(argv[argc - 1], 1);
 	if (inet_pton(AF_INET, argv[argc - 2], &s4->sin_addr) == 1) {
@@ -624,11 +670,17 @@ parse(int argc, char **argv, struct opts *o)
 		    argv[argc - 2]);
 		exit(2);
 	}
+	if (o->sources > 0 && s4->sin_family != AF_INET) {
+		fprintf(stderr, "sd_loadgen: --sources: an IPv4 target\n");
+		exit(2);
+	}
 }
 
+/* One JSON object (with --json) and a summary on stderr; idle: open,
+ * the connections still open. */
 static void
 report(const struct opts *o, const struct conn *cs, double secs,
-    double connect_secs)
+    double connect_secs, long open)
 {
 	uint64_t sent = 0, acked = 0;
 	long i;
@@ -644,13 +696,15 @@ report(const struct opts *o, const struct conn *cs, double secs,
 		    "\"acked\":%llu,\"seconds\":%.6f,\"sent_per_s\":%.1f,"
 		    "\"acked_per_s\":%.1f,\"connect_seconds\":%.6f,"
 		    "\"latency_us\":{\"n\":%llu,\"p50\":%.1f,\"p90\":%.1f,"
-		    "\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f}}\n",
+		    "\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f},"
+		    "\"open\":%ld}\n",
 		    mode_names[o->mode], o->conns, (unsigned long long)sent,
 		    (unsigned long long)acked, secs, (double)sent / secs,
 		    (double)acked / secs, connect_secs,
 		    (unsigned long long)hist_n, hist_quantile(0.5),
 		    hist_quantile(0.9), hist_quantile(0.99),
-		    hist_quantile(0.999), (double)hist_max / 1e3);
+		    hist_quantile(0.999), (double)hist_max / 1e3,
+		    o->mode == M_IDLE ? open : o->conns);
 	fprintf(stderr, "%s: %ld conns, %llu sent, %llu acked in %.3f s: "
 	    "%.0f/s; latency p50 %.1f us p99 %.1f us\n", mode_names[o->mode],
 	    o->conns, (unsigned long long)sent, (unsigned long long)acked,
@@ -685,11 +739,106 @@ conns_free(struct conn *cs, long n, int reset)
 	free(cs);
 }
 
-/* Hold the connections: --hold seconds, or until stdin ends. */
-static void
-hold(const struct opts *o)
+/* How many of the n connections are still open: none closed or reset
+ * by the server, none with bytes no one asked for. */
+static long
+idle_open(const struct conn *cs, struct pollfd *pfd, long n)
 {
-	char buf[256];
+	long i, open = 0;
+
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = cs[i].fd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	if (poll(pfd, (nfds_t)n, 0) < 0)
+		die("poll");
+	for (i = 0; i < n; i++)
+		open += pfd[i].revents == 0;
+	return open;
+}
+
+/* One legacy message round trip on c, request seq: its nanoseconds, or
+ * -1 when c is closed or no answer came within SAMPLE_WAIT_MS. */
+static int64_t
+idle_echo(const struct opts *o, struct conn *c, uint64_t seq)
+{
+	struct sd_legacy_msg m = { SD_SID_MSG, { 0 }, SD_EVT_MSG, NULL, 0 };
+	struct pollfd pfd = { c->fd, POLLIN, 0 };
+	uint8_t buf[600];
+	char text[512];
+	int64_t t0, left;
+	size_t n;
+	ssize_t r;
+
+	echo_text(seq, o->payload, text);
+	m.text = text;
+	m.len = o->payload;
+	memcpy(m.dev, c->dev, SD_MAC_LEN);
+	if (sd_proto_enc_legacy_msg(buf, sizeof(buf), &m, &n) != SD_OK)
+		return -1;
+	c->in_len = 0;
+	t0 = now_ns();
+	/* An idle socket's send buffer takes a few hundred bytes whole. */
+	if (send(c->fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n)
+		return -1;
+	for (;;) {
+		if (c->in_len >= o->payload && memcmp(c->in + c->in_len -
+		    o->payload, text, o->payload) == 0)
+			return now_ns() - t0;
+		if (c->in_len == IN_CAP) {
+			/* Keep the end: that is what is compared. */
+			memmove(c->in, c->in + IN_CAP - o->payload, o->payload);
+			c->in_len = o->payload;
+		}
+		left = SAMPLE_WAIT_MS - (now_ns() - t0) / 1000000;
+		if (left <= 0)
+			return -1;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			die("poll");
+		r = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len,
+		    MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			return -1;
+		if (r > 0)
+			c->in_len += (size_t)r;
+	}
+}
+
+/* "echo K": K round trips, each on a connection drawn at random from
+ * the n, one at a time; one JSON line of their microseconds (-1: not
+ * answered) and of the connections still open. */
+static void
+idle_sample(const struct opts *o, struct conn *cs, struct pollfd *pfd,
+    long n, long k)
+{
+	static uint64_t rnd = 0x9e3779b97f4a7c15ull;
+	static uint64_t seq;
+	int64_t ns;
+	long i;
+
+	printf("{\"samples_us\":[");
+	for (i = 0; i < k; i++) {
+		/* xorshift64: the same draw every run. */
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		ns = idle_echo(o, &cs[rnd % (uint64_t)n], seq++);
+		printf("%s%.1f", i ? "," : "", ns < 0 ? -1.0 :
+		    (double)ns / 1e3);
+	}
+	printf("],\"open\":%ld}\n", idle_open(cs, pfd, n));
+	fflush(stdout);
+}
+
+/* Hold the connections: --hold seconds, or until stdin ends, answering
+ * each "echo K" line on it. */
+static void
+hold(const struct opts *o, struct conn *cs, struct pollfd *pfd)
+{
+	char line[64];
+	char *end;
+	long k;
 
 	if (o->hold >= 0) {
 		struct timespec ts = { (time_t)o->hold, (long)((o->hold -
@@ -698,8 +847,16 @@ hold(const struct opts *o)
 		nanosleep(&ts, NULL);
 		return;
 	}
-	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
-		;
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		if (strncmp(line, "echo ", 5) != 0)
+			continue;
+		k = strtol(line + 5, &end, 10);
+		if (k >= 0 && k <= SAMPLE_MAX && (*end == '\n' || !*end))
+			idle_sample(o, cs, pfd, o->conns, k);
+		else
+			printf("{\"error\":\"echo: 0 to %d\"}\n", SAMPLE_MAX);
+		fflush(stdout);
+	}
 }
 
 /* Poll what each connection waits for; returns how many are done. */
@@ -793,15 +950,15 @@ main(int argc, char **argv)
 			turn(&o, cs, pfd, o.conns, start);
 		end = now_ns();
 		report(&o, cs, (double)(end - start) / 1e9,
-		    (double)(start - t0) / 1e9);
-		hold(&o);
+		    (double)(start - t0) / 1e9, idle_open(cs, pfd, o.conns));
+		hold(&o, cs, pfd);
 		goto out;
 	}
 	while (turn(&o, cs, pfd, o.conns, start) < o.conns)
 		;
 	end = now_ns();
 	report(&o, cs, (double)(end - start) / 1e9,
-	    (double)(start - t0) / 1e9);
+	    (double)(start - t0) / 1e9, o.conns);
 out:
 	conns_free(cs, o.conns, o.mode != M_LINES);
 	free(pfd);

@@ -44,7 +44,8 @@ import sdpeer  # noqa: E402
 HOST = "127.0.0.1"
 BUILD = None
 VERBOSE = False
-NOFILE = 30000          # wanted for the 10,000-connection scenario
+FD_ROOM = 1000          # a server's descriptors beside its clients
+NOFILE = 100000 + FD_ROOM   # wanted for the 100,000-connection scenario
 
 
 class BenchError(Exception):
@@ -130,7 +131,9 @@ def _pdeathsig():
 
 
 def raise_nofile():
-    """RLIMIT_NOFILE to NOFILE (or as high as the hard limit lets)."""
+    """RLIMIT_NOFILE to NOFILE, the hard limit too where the process may
+    (CAP_SYS_RESOURCE), else as high as the hard limit lets; the soft
+    limit set."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     for want in ((NOFILE, max(NOFILE, hard)), (min(NOFILE, hard), hard)):
         try:
@@ -139,14 +142,6 @@ def raise_nofile():
         except (ValueError, OSError):
             continue
     return soft
-
-
-def nofile_limit():
-    """The soft fd limit children started with many_fds=True get."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if os.geteuid() == 0:
-        return NOFILE if hard >= NOFILE else min(NOFILE, hard)
-    return min(NOFILE, hard)
 
 
 def spawn(argv, many_fds=False, **kw):
@@ -508,12 +503,13 @@ def readline(proc, timeout, what):
 # ---------------------------------------------------------- sd_loadgen
 
 def loadgen_argv(mode, port, conns=1, count=None, rate=None, batch=None,
-                 payload=None, hold=None):
+                 payload=None, hold=None, sources=None, first=None):
     a = [need_binary("tests/bench/sd_loadgen"), "--mode", mode,
          "--conns", str(conns)]
     for flag, v in (("--count", count), ("--rate", rate),
                     ("--batch", batch), ("--payload", payload),
-                    ("--hold", hold)):
+                    ("--hold", hold), ("--sources", sources),
+                    ("--first", first)):
         if v is not None:
             a += [flag, str(v)]
     return a + ["--json", HOST, str(port)]
@@ -560,11 +556,15 @@ def loadgen(mode, port, conns=1, count=None, timeout=600.0, many_fds=False,
 
 class IdleLoad:
     """sd_loadgen --mode idle: start() returns once its JSON line is out
-    (every connection open, one echo answered); release() closes its
-    stdin so it lets the connections go and exits."""
+    (every connection open, one echo answered); sample(k) asks for k
+    round trips on connections drawn at random; release() closes its
+    stdin so it lets the connections go and exits. sources, first: its
+    --sources and --first."""
 
-    def __init__(self, port, conns, hold=None):
-        self.argv = loadgen_argv("idle", port, conns, hold=hold)
+    def __init__(self, port, conns, hold=None, sources=None, first=None):
+        self.argv = loadgen_argv("idle", port, conns, hold=hold,
+                                 sources=sources, first=first)
+        self.conns = conns
         self.proc = None
         self.result = None
 
@@ -582,6 +582,18 @@ class IdleLoad:
         self.result = parse_loadgen(line, "", 0, self.argv)
         return self.result
 
+    def sample(self, k, timeout=120.0):
+        """k round trips, one at a time, each on a connection drawn at
+        random: {"samples_us": [us, or -1 if unanswered], "open": the
+        connections still open}."""
+        self.proc.stdin.write(b"echo %d\n" % k)
+        self.proc.stdin.flush()
+        line = readline(self.proc, timeout, "sd_loadgen --mode idle, echo")
+        r = parse_loadgen(line, "", 0, self.argv)
+        if "samples_us" not in r:
+            raise BenchError("sd_loadgen --mode idle: %r" % line)
+        return r
+
     def release(self, timeout=30.0):
         if self.proc is None:
             return
@@ -593,6 +605,57 @@ class IdleLoad:
             pass
         stop_proc(self.proc)
         self.proc = None
+
+
+class IdleFleet:
+    """n idle connections to port from as many sd_loadgen --mode idle as
+    it takes (per_proc each, opened one load generator after another),
+    spread over source addresses 127.0.0.2 and up (`sources`), numbered
+    across the fleet. open() returns the seconds the load generators
+    took to have every connection accepted and served (each its connects
+    plus the echo on its last one); a connection not open is a
+    BenchError."""
+
+    def __init__(self, port, n, per_proc, sources):
+        self.loads = [IdleLoad(port, min(per_proc, n - k), sources=sources,
+                               first=k) for k in range(0, n, per_proc)]
+        self.n = n
+
+    def open(self):
+        secs = 0.0
+        for ld in self.loads:
+            r = ld.start()
+            if r["acked"] < 1 or r.get("open") != ld.conns:
+                raise BenchError("sd_loadgen --mode idle: %s of %d "
+                                 "connections open, the echo on the last "
+                                 "%sanswered" % (r.get("open"), ld.conns,
+                                                 "" if r["acked"] else
+                                                 "not "))
+            secs += r["connect_seconds"] + r["seconds"]
+        return secs
+
+    def sample(self, k):
+        """k round trips over the whole fleet, each load generator its
+        share: their microseconds. An unanswered one, or fewer
+        connections open than opened, is a BenchError."""
+        out, open_, done = [], 0, 0
+        for ld in self.loads:
+            share = k * (done + ld.conns) // self.n - k * done // self.n
+            done += ld.conns
+            r = ld.sample(share)
+            out += r["samples_us"]
+            open_ += r["open"]
+        lost = sum(1 for x in out if x < 0)
+        if lost or open_ != self.n:
+            raise BenchError("idle connections: %d of %d round trips "
+                             "unanswered (closed, or not within 10 s), %d "
+                             "of %d connections open"
+                             % (lost, len(out), open_, self.n))
+        return out
+
+    def release(self):
+        for ld in self.loads:
+            ld.release()
 
 
 # ------------------------------------------------------------- ingest
