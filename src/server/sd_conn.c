@@ -292,10 +292,23 @@ sd_conn_find(struct sd_server *srv, uint32_t id)
 	return NULL;
 }
 
+/* Point cur at c (or at the end), keeping each connection's count of
+ * the cursors at it: closing one no cursor is at costs nothing. */
+static void
+conn_cursor_at(struct sd_conn_cursor *cur, struct sd_conn *c)
+{
+	if (cur->at != NULL)
+		cur->at->ncursors--;
+	cur->at = c;
+	if (c != NULL)
+		c->ncursors++;
+}
+
 void
 sd_conn_cursor_start(struct sd_server *srv, struct sd_conn_cursor *cur)
 {
-	cur->at = TAILQ_FIRST(&srv->conns);
+	cur->at = NULL;
+	conn_cursor_at(cur, TAILQ_FIRST(&srv->conns));
 	TAILQ_INSERT_TAIL(&srv->cursors, cur, entry);
 }
 
@@ -305,7 +318,7 @@ sd_conn_cursor_next(struct sd_conn_cursor *cur)
 	struct sd_conn *c = cur->at;
 
 	if (c != NULL)
-		cur->at = TAILQ_NEXT(c, entry);
+		conn_cursor_at(cur, TAILQ_NEXT(c, entry));
 	return c;
 }
 
@@ -313,7 +326,7 @@ void
 sd_conn_cursor_stop(struct sd_server *srv, struct sd_conn_cursor *cur)
 {
 	TAILQ_REMOVE(&srv->cursors, cur, entry);
-	cur->at = NULL;
+	conn_cursor_at(cur, NULL);
 }
 
 /* Free the connections closed since the last turn. Nothing up the stack
@@ -365,8 +378,10 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	c->xfer = c->lxfer = c->body = NULL;
 	/* Answers being written from the registry skip c from now on. */
 	TAILQ_FOREACH(cur, &srv->cursors, entry) {
+		if (c->ncursors == 0)
+			break;
 		if (cur->at == c)
-			cur->at = TAILQ_NEXT(c, entry);
+			conn_cursor_at(cur, TAILQ_NEXT(c, entry));
 	}
 	conn_unhash(c);
 	TAILQ_REMOVE(&srv->conns, c, entry);

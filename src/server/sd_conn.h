@@ -87,6 +87,7 @@ struct sd_conn {
 	char			*drain_reason;	/* malloc'd, or NULL */
 	struct sd_evrate	 evrate;	/* its repeated errors */
 	struct sd_conn		*hnext;		/* in its srv->byid bucket */
+	unsigned		 ncursors;	/* sd_conn_cursors at it */
 	TAILQ_ENTRY(sd_conn)	 spoolq;	/* on srv->spool_held */
 };
 
