@@ -6,13 +6,14 @@ Clients title and the header count every one (`Clients (12000)`,
 seconds in 3.5 s), End shows the last client connected, selected, and
 Home the first, each within a generous bound; `s` to the peer sort and
 End shows the greatest peer (127.0.0.4, its highest port); q asks
-about all 12000. The model
-holds the window on screen, not the table."""
+about all 12000. The model holds the window on screen, not the table.
+Test 37 runs the same through `sockdeckd attach`."""
 import re
 import resource
 import socket
 import time
 
+import sdpeer
 import sdtmux
 from sdtmux import check
 
@@ -42,21 +43,32 @@ def timed_key(d, key, pred, what):
     return lines
 
 
-def test():
+def many_rows(attach):
+    """The checks above on an in-process dashboard, or (attach) on
+    `sockdeckd attach` to a headless server."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard < N + 500:
         print("SKIP: descriptor hard limit %d is too low" % hard)
         raise SystemExit(77)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    d = sdtmux.Dashboard(120, 40, extra=["--max-clients", str(N + 100),
-                                         "--max-clients-per-ip", "0"])
-    d.start()
-    d.wait_ready()
+    extra = ["--max-clients", str(N + 100), "--max-clients-per-ip", "0"]
+    if attach:
+        srv = sdpeer.Server(extra=extra).start()
+        port = srv.ports[0]
+        d = sdtmux.Dashboard(120, 40, port=port, data_dir=srv.dir,
+                             args=["attach", "--data-dir", srv.dir])
+        d.start()
+        d.wait_for(" sockdeckd 0.1.0")
+    else:
+        d = sdtmux.Dashboard(120, 40, extra=extra)
+        d.start()
+        d.wait_ready()
+        port = d.port
     socks = []
     for i in range(N):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind((SOURCES[i % len(SOURCES)], 0))
-        s.connect(("127.0.0.1", d.port))
+        s.connect(("127.0.0.1", port))
         socks.append(s)
     first = "%s:%d" % socks[0].getsockname()
     last = "%s:%d" % socks[-1].getsockname()
@@ -95,4 +107,5 @@ def test():
         s.close()
 
 
-sdtmux.run(test, deadline=58)
+if __name__ == "__main__":
+    sdtmux.run(lambda: many_rows(False), deadline=58)
