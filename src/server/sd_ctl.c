@@ -394,7 +394,7 @@ ctl_window_sorted(struct sd_server *srv, int key, size_t off, size_t lim,
 	struct sd_conn **heap;
 	size_t n = srv->nconns, m, got, first, i;
 
-	if (off >= n)
+	if (off >= n || lim == 0)
 		return SD_OK;
 	if (off + lim <= n - off) {
 		m = off + lim;

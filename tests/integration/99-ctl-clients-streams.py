@@ -85,8 +85,12 @@ def check_windows(srv, socks):
             exp = [c["id"] for c in want[off:off + 25]]
             check(got == exp, "window %s@%d: ids %r, want %r"
                   % (key, off, got[:8], exp[:8]))
-    r = srv.ctl({"cmd": "clients", "sort": "nonsense"})
-    check(r.get("ok") is False, "an unknown sort key is refused: %r" % r)
+    for bad in ({"sort": "nonsense"}, {"offset": -1}, {"limit": "x"}):
+        r = srv.ctl(dict(bad, cmd="clients"))
+        check(r.get("ok") is False, "%r is refused: %r" % (bad, str(r)[:80]))
+    r = srv.ctl({"cmd": "clients", "sort": "peer", "limit": 0})
+    check(r.get("clients") == [] and r.get("total") == n,
+          "limit 0: no rows, the total: %r" % str(r)[:80])
 
 
 def check_cli(srv, ids):
