@@ -16,10 +16,6 @@
 enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
 enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT };
 
-static const char *const sort_names[] = {
-	"connected", "id", "peer", "in", "out"
-};
-
 struct tui_dash {
 	struct event_base	*base;
 	struct tui_link		 link;
@@ -47,26 +43,81 @@ struct tui_dash {
 	size_t			 first_row;	/* client in the first row */
 	uint32_t		 sel_id;	/* the selected client */
 	uint64_t		 paused_seq;	/* log lines seen when paused */
+	size_t			 shown;		/* client rows the pane shows */
+	int			 fetching;	/* a window asked for */
+	int64_t			 fetch_ns;	/* when */
 };
 
-/* Sort the rows as shown and find the selected client again by its id,
- * so a key or a click acts on the row the operator sees. */
+static void request(struct tui_dash *d, json_t *req);
+
+/* Find the selected client again by its id where the window holds it
+ * (rows move as clients come and go), so a key or a click acts on the
+ * row the operator sees; else keep the place. */
 static void
 sync_sel(struct tui_dash *d)
 {
 	struct tui_model *m = d->m;
+	struct tui_client *c;
 	size_t i;
 
-	tui_model_sort(m, d->sort);
-	for (i = 0; i < m->nclients_rows; i++) {
-		if (m->clients[i].id == d->sel_id) {
-			d->sel = i;
+	for (i = 0; m->clients_sort == d->sort && i < m->nclients_rows;
+	    i++) {
+		if (m->clients[i].id == d->sel_id && d->sel_id != 0) {
+			d->sel = m->clients_off + i;
 			return;
 		}
 	}
-	if (d->sel >= m->nclients_rows)
-		d->sel = m->nclients_rows ? m->nclients_rows - 1 : 0;
-	d->sel_id = m->nclients_rows ? m->clients[d->sel].id : 0;
+	if (d->sel >= m->clients_total)
+		d->sel = m->clients_total ? m->clients_total - 1 : 0;
+	c = m->clients_sort == d->sort ? tui_model_row(m, d->sel) : NULL;
+	d->sel_id = c != NULL ? c->id : 0;
+}
+
+/* The client row at place i as the pane shows it, or NULL while its
+ * window is asked for. */
+static struct tui_client *
+shown_row(struct tui_dash *d, size_t i)
+{
+	if (d->m->clients_sort != d->sort)
+		return NULL;
+	return tui_model_row(d->m, i);
+}
+
+/* Ask the server for the rows around first .. first + rows in the
+ * order shown: the model holds a window, never the table. */
+static void
+fetch_window(struct tui_dash *d, size_t first, size_t rows)
+{
+	size_t off = first > rows ? first - rows : 0;
+	size_t lim = 3 * rows + 1;
+
+	if (lim > TUI_WINDOW_MAX)
+		lim = TUI_WINDOW_MAX;
+	d->fetching = 1;
+	d->fetch_ns = tui_now_ns();
+	request(d, json_pack("{s:s,s:s,s:I,s:I}", "cmd", "clients", "sort",
+	    tui_model_sorts[d->sort], "offset", (json_int_t)off, "limit",
+	    (json_int_t)lim));
+}
+
+/* Before drawing rows first .. first + rows: ask for them when the
+ * window misses some, has another order, or clients came or went (at
+ * most once a draw, so at most ten times a second; one at a time). */
+static void
+want_window(struct tui_dash *d, size_t first, size_t rows)
+{
+	struct tui_model *m = d->m;
+	size_t end = m->clients_off + m->nclients_rows;
+	int64_t now = tui_now_ns();
+
+	if (d->gone[0] != '\0')
+		return;
+	if (d->fetching && now - d->fetch_ns < 2000000000)
+		return;
+	if (m->clients_sort != d->sort || m->clients_stale ||
+	    first < m->clients_off ||
+	    (first + rows > end && end < m->clients_total))
+		fetch_window(d, first, rows);
 }
 
 /* Remember where pane p was drawn, for the mouse. */
@@ -141,14 +192,14 @@ draw_header(struct tui_dash *d, int w)
 		    " (%d/%d listening)  clients %d  in %s/s  out %s/s  "
 		    "readings %.0f/s", m->version[0] ? m->version : "?",
 		    d->attached[0] ? "  attached" : "", up, m->ports,
-		    m->nlistening, m->nports, (int)m->nclients_rows, in, out,
+		    m->nlistening, m->nports, (int)m->clients_total, in, out,
 		    m->readings_rate);
 	else	/* 80 columns: the same, said shorter */
 		snprintf(line, sizeof(line), " sockdeckd %s%s up %s ports %s "
 		    "%d/%d clients %d in %s/s rd %.0f/s",
 		    m->version[0] ? m->version : "?",
 		    d->attached[0] ? " attached" : "", up, m->ports,
-		    m->nlistening, m->nports, (int)m->nclients_rows, in,
+		    m->nlistening, m->nports, (int)m->clients_total, in,
 		    m->readings_rate);
 	tui_attr_on(&d->loop.term, TUI_C_HEADER, A_REVERSE);
 	tui_fill(0, 0, w);
@@ -168,12 +219,15 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	size_t i, rows = h > 3 ? (size_t)h - 3 : 0, first;
 	int wide = w >= 120;
 
+	first = d->sel >= rows ? d->sel - rows + 1 : 0;
+	d->shown = rows;
+	want_window(d, first, rows);
 	sync_sel(d);
 	snprintf(title, sizeof(title), "Clients (%zu) \xe2\x94\x80 sort: %s",
-	    m->nclients_rows, sort_names[d->sort]);
+	    m->clients_total, tui_model_sorts[d->sort]);
 	if (!d->loop.term.utf8)
 		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
-		    m->nclients_rows, sort_names[d->sort]);
+		    m->clients_total, tui_model_sorts[d->sort]);
 	tui_box(&d->loop.term, y, 0, h, w, title, d->pane == P_CLIENTS);
 	d->at[P_CLIENTS].y = y;
 	d->at[P_CLIENTS].x = 0;
@@ -192,8 +246,10 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);
 	first = d->sel >= rows ? d->sel - rows + 1 : 0;
 	d->first_row = first;
-	for (i = 0; i < rows && first + i < m->nclients_rows; i++) {
-		c = &m->clients[first + i];
+	for (i = 0; i < rows && first + i < m->clients_total; i++) {
+		c = shown_row(d, first + i);
+		if (c == NULL)
+			continue;	/* asked for: drawn when it comes */
 		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
 		    "[%s]:%d" : "%s:%d", c->peer, c->peer_port);
 		tui_fmt_clock(c->connected_ns, when, sizeof(when));
@@ -424,7 +480,7 @@ draw_footer(struct tui_dash *d, int y, int w)
 		default:
 			snprintf(prompt, sizeof(prompt),
 			    "Quit with %zu clients connected? (y/n)",
-			    d->m->nclients_rows);
+			    d->m->clients_total);
 			break;
 		}
 		tui_attr_on(&d->loop.term, TUI_C_KEY, A_BOLD);
@@ -518,7 +574,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->gone[0] != '\0')
 		return;
 	request(d, json_pack("{s:s}", "cmd", "status"));
-	request(d, json_pack("{s:s}", "cmd", "clients"));
+	fetch_window(d, d->first_row, d->shown);
 	request(d, json_pack("{s:s}", "cmd", "sensors"));
 	tui_loop_redraw(&d->loop);
 }
@@ -536,14 +592,16 @@ next_pane(struct tui_dash *d, int step)
 static void
 move_sel(struct tui_dash *d, long delta)
 {
-	size_t n = d->m->nclients_rows;
+	size_t n = d->m->clients_total;
+	struct tui_client *c;
 	long v;
 
 	if (d->pane == P_CLIENTS) {
 		sync_sel(d);
 		v = (long)d->sel + delta;
 		d->sel = v < 0 ? 0 : (n && (size_t)v >= n ? n - 1 : (size_t)v);
-		d->sel_id = n ? d->m->clients[d->sel].id : 0;
+		c = shown_row(d, d->sel);
+		d->sel_id = c != NULL ? c->id : 0;
 	} else if (d->pane == P_LOG) {
 		v = (long)d->log_back - delta;
 		d->log_back = v < 0 ? 0 : (size_t)v;
@@ -560,9 +618,9 @@ prompt(struct tui_dash *d, int mode)
 
 	if ((mode == M_MESSAGE || mode == M_KICK)) {
 		sync_sel(d);
-		if (d->sel >= d->m->nclients_rows)
+		c = shown_row(d, d->sel);
+		if (c == NULL)
 			return;		/* nobody to pick */
-		c = &d->m->clients[d->sel];
 		d->target = c->id;
 	}
 	d->mode = mode;
@@ -704,7 +762,7 @@ key_normal(struct tui_dash *d, int ch)
 		break;
 	case 'q':
 	case KEY_F(10):
-		if (d->m->nclients_rows > 0 && d->gone[0] == '\0')
+		if (d->m->clients_total > 0 && d->gone[0] == '\0')
 			d->mode = M_QUIT;
 		else
 			return want_quit(d);
@@ -751,9 +809,9 @@ mouse(struct tui_dash *d)
 	}
 	row = me.y - d->at[p].y - 2;
 	sync_sel(d);
-	if (row >= 0 && d->first_row + (size_t)row < d->m->nclients_rows) {
+	if (row >= 0 && shown_row(d, d->first_row + (size_t)row) != NULL) {
 		d->sel = d->first_row + (size_t)row;
-		d->sel_id = d->m->clients[d->sel].id;
+		d->sel_id = shown_row(d, d->sel)->id;
 	}
 	return TUI_REDRAW;
 }
@@ -858,6 +916,8 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 void
 tui_dash_feed(struct tui_dash *d, json_t *msg)
 {
+	if (json_is_array(json_object_get(msg, "clients")))
+		d->fetching = 0;	/* the window asked for */
 	if (tui_model_feed(d->m, msg))
 		tui_loop_redraw(&d->loop);
 }

@@ -48,7 +48,7 @@ tui_model_new(void)
 
 	if (m == NULL)
 		return NULL;
-	m->clients = calloc(TUI_CLIENTS_MAX, sizeof(*m->clients));
+	m->clients = calloc(TUI_WINDOW_MAX, sizeof(*m->clients));
 	if (m->clients == NULL) {
 		free(m);
 		return NULL;
@@ -125,18 +125,83 @@ client_from_json(struct tui_client *c, json_t *o)
 		snprintf(c->state, sizeof(c->state), "paused");
 }
 
-static void
-feed_clients(struct tui_model *m, json_t *a)
+const char *const tui_model_sorts[TUI_SORTS] = {
+	"connected", "id", "peer", "in", "out"
+};
+
+struct tui_client *
+tui_model_row(struct tui_model *m, size_t i)
 {
+	if (i < m->clients_off || i - m->clients_off >= m->nclients_rows)
+		return NULL;
+	return &m->clients[i - m->clients_off];
+}
+
+/* A clients answer: a window ("total", "offset", "sort"), or from a
+ * server without windows every client (the first TUI_WINDOW_MAX). */
+static void
+feed_clients(struct tui_model *m, json_t *msg, json_t *a)
+{
+	const char *sort = jstr(msg, "sort");
 	json_t *o;
 	size_t i;
+	int k;
 
 	m->nclients_rows = 0;
 	json_array_foreach(a, i, o) {
-		if (m->nclients_rows == TUI_CLIENTS_MAX)
+		if (m->nclients_rows == TUI_WINDOW_MAX)
 			break;
 		client_from_json(&m->clients[m->nclients_rows++], o);
 	}
+	m->clients_off = (size_t)jint(msg, "offset");
+	m->clients_total = json_is_integer(json_object_get(msg, "total")) ?
+	    (size_t)jint(msg, "total") : json_array_size(a);
+	m->clients_sort = 0;
+	for (k = 0; k < TUI_SORTS; k++)
+		if (strcmp(sort, tui_model_sorts[k]) == 0)
+			m->clients_sort = k;
+	m->clients_stale = 0;
+}
+
+/* A client connected: counted at once, and shown at once when the
+ * window ends at the end of connection order; the window is stale. */
+static void
+feed_connect(struct tui_model *m, json_t *o, uint32_t id, int64_t ns)
+{
+	struct tui_client *c;
+
+	m->clients_stale = 1;
+	if (tui_model_client(m, id) != NULL)
+		return;
+	m->clients_total++;
+	if (m->clients_sort > 1 || m->nclients_rows == TUI_WINDOW_MAX ||
+	    m->clients_off + m->nclients_rows + 1 != m->clients_total)
+		return;
+	c = &m->clients[m->nclients_rows++];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->fd = (int)jint(o, "fd");
+	snprintf(c->peer, sizeof(c->peer), "%s", jstr(o, "peer"));
+	c->peer_port = (int)jint(o, "peer_port");
+	c->port = (int)jint(o, "port");
+	snprintf(c->proto, sizeof(c->proto), "legacy");
+	c->connected_ns = c->last_ns = ns;
+}
+
+/* A client went: its row goes at once (the rest keep their order). */
+static void
+feed_disconnect(struct tui_model *m, struct tui_client *c)
+{
+	size_t i;
+
+	m->clients_stale = 1;
+	if (m->clients_total > 0)
+		m->clients_total--;
+	if (c == NULL)
+		return;
+	i = (size_t)(c - m->clients);
+	memmove(c, c + 1, (m->nclients_rows - i - 1) * sizeof(*c));
+	m->nclients_rows--;
 }
 
 /* "5000-5003" from a status port list (contiguous runs merged). */
@@ -373,18 +438,8 @@ feed_event(struct tui_model *m, json_t *o)
 	localtime_r(&sec, &tm);
 	snprintf(when, sizeof(when), "%02d:%02d:%02d.%03d", tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (int)(ns / 1000000 % 1000));
-	if (strcmp(ev, "connect") == 0 && m->nclients_rows < TUI_CLIENTS_MAX &&
-	    tui_model_client(m, id) == NULL) {
-		c = &m->clients[m->nclients_rows++];
-		memset(c, 0, sizeof(*c));
-		c->id = id;
-		c->fd = (int)jint(o, "fd");
-		snprintf(c->peer, sizeof(c->peer), "%s", jstr(o, "peer"));
-		c->peer_port = (int)jint(o, "peer_port");
-		c->port = (int)jint(o, "port");
-		snprintf(c->proto, sizeof(c->proto), "legacy");
-		c->connected_ns = c->last_ns = ns;
-	}
+	if (strcmp(ev, "connect") == 0)
+		feed_connect(m, o, id, ns);
 	c = id != 0 ? tui_model_client(m, id) : NULL;
 	if (c != NULL)
 		snprintf(who, sizeof(who), strchr(c->peer, ':') ?
@@ -398,9 +453,7 @@ feed_event(struct tui_model *m, json_t *o)
 	else if (strcmp(ev, "disconnect") == 0) {
 		tui_model_log(m, "%s  %sdisconnected (%s)", when, who,
 		    jstr(o, "reason"));
-		if (c != NULL) {
-			*c = m->clients[--m->nclients_rows];
-		}
+		feed_disconnect(m, c);
 	} else if (strcmp(ev, "message") == 0) {
 		if (c != NULL) {
 			snprintf(c->device, sizeof(c->device), "%s",
@@ -457,7 +510,7 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 		feed_status(m, v);
 	v = json_object_get(msg, "clients");
 	if (json_is_array(v))
-		feed_clients(m, v);
+		feed_clients(m, msg, v);
 	v = json_object_get(msg, "sensors");
 	if (json_is_array(v))
 		feed_sensors(m, v);
@@ -465,37 +518,4 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 	if (json_is_string(v))
 		tui_model_log(m, "error: %s", json_string_value(v));
 	return 1;
-}
-
-static int sort_key;
-
-static int
-cmp_client(const void *a, const void *b)
-{
-	const struct tui_client *x = a, *y = b;
-	int r;
-
-	switch (sort_key) {
-	case 1:
-		return x->id < y->id ? -1 : x->id > y->id;
-	case 2:
-		r = strcmp(x->peer, y->peer);
-		return r ? r : x->peer_port - y->peer_port;
-	case 3:
-		return x->bytes_in > y->bytes_in ? -1 : x->bytes_in <
-		    y->bytes_in;
-	case 4:
-		return x->bytes_out > y->bytes_out ? -1 : x->bytes_out <
-		    y->bytes_out;
-	default:
-		return x->connected_ns < y->connected_ns ? -1 :
-		    x->connected_ns > y->connected_ns;
-	}
-}
-
-void
-tui_model_sort(struct tui_model *m, int key)
-{
-	sort_key = key;
-	qsort(m->clients, m->nclients_rows, sizeof(*m->clients), cmp_client);
 }

@@ -14,7 +14,8 @@
 
 #define TUI_LOG_MAX	2000
 #define TUI_LOG_LEN	200
-#define TUI_CLIENTS_MAX	10000
+#define TUI_WINDOW_MAX	256	/* client rows held: a window of the table */
+#define TUI_SORTS	5
 #define TUI_XFERS_MAX	32
 #define TUI_SENSORS_MAX	256
 #define TUI_HIST	60
@@ -88,8 +89,15 @@ struct tui_model {
 	char		 store[12];	/* ok, behind (the disk), failing */
 	int		 have_status;
 
-	struct tui_client *clients;
+	/* The client rows are a window of the server's table, in the
+	 * order the dashboard asked for: clients_off is the first one's
+	 * place in it, clients_total the connections on the server. */
+	struct tui_client *clients;	/* TUI_WINDOW_MAX */
 	size_t		 nclients_rows;
+	size_t		 clients_off;
+	size_t		 clients_total;
+	int		 clients_sort;	/* index in tui_model_sorts */
+	int		 clients_stale;	/* clients came or went since */
 
 	struct tui_xfer	 xfers[TUI_XFERS_MAX];
 	size_t		 nxfers;
@@ -122,7 +130,12 @@ const char *tui_model_log_line(const struct tui_model *m, size_t i);
 
 struct tui_client *tui_model_client(struct tui_model *m, uint32_t id);
 
-/* Sort the client rows: 0 connected, 1 id, 2 peer, 3 in, 4 out. */
-void tui_model_sort(struct tui_model *m, int key);
+/* The sort keys of the clients request ("sort"), in the order the
+ * dashboard cycles them: connected, id, peer, in, out. */
+extern const char *const tui_model_sorts[TUI_SORTS];
+
+/* The client row at place i of the order, or NULL when the window does
+ * not hold it. */
+struct tui_client *tui_model_row(struct tui_model *m, size_t i);
 
 #endif

@@ -216,6 +216,8 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	c->hnext = srv->byid[c->id & srv->byid_mask];
+	srv->byid[c->id & srv->byid_mask] = c;
 	srv->nconns++;
 	srv->totals.connections++;
 	lst->clients++;
@@ -237,16 +239,94 @@ fail:
 	return NULL;
 }
 
+/* At most this many buckets, whatever --max-clients says (a
+ * descriptor each bounds the connections long before). */
+#define CONN_BUCKETS_MAX	(UINT32_C(1) << 20)
+
+int
+sd_conn_table_init(struct sd_server *srv)
+{
+	uint32_t n = 64;
+
+	while (n < CONN_BUCKETS_MAX && n < srv->cfg->max_clients)
+		n <<= 1;
+	srv->byid = calloc(n, sizeof(*srv->byid));
+	if (srv->byid == NULL)
+		return SD_ERR_NOMEM;
+	srv->byid_mask = n - 1;
+	return SD_OK;
+}
+
+/* Free the id table (the connections are gone by then). */
+void
+sd_conn_table_free(struct sd_server *srv)
+{
+	free(srv->byid);
+	srv->byid = NULL;
+}
+
+/* Take c out of its bucket. */
+static void
+conn_unhash(struct sd_conn *c)
+{
+	struct sd_conn **p = &c->srv->byid[c->id & c->srv->byid_mask];
+
+	while (*p != NULL && *p != c)
+		p = &(*p)->hnext;
+	if (*p == c)
+		*p = c->hnext;
+	c->hnext = NULL;
+}
+
+/* Ids are handed out in order, so a bucket holds one live connection
+ * unless more than the table's size are open: the walk is O(1). */
 struct sd_conn *
 sd_conn_find(struct sd_server *srv, uint32_t id)
 {
 	struct sd_conn *c;
 
-	TAILQ_FOREACH(c, &srv->conns, entry) {
+	for (c = srv->byid[id & srv->byid_mask]; c != NULL; c = c->hnext) {
 		if (c->id == id)
 			return c;
 	}
 	return NULL;
+}
+
+/* Point cur at c (or at the end), keeping each connection's count of
+ * the cursors at it: closing one no cursor is at costs nothing. */
+static void
+conn_cursor_at(struct sd_conn_cursor *cur, struct sd_conn *c)
+{
+	if (cur->at != NULL)
+		cur->at->ncursors--;
+	cur->at = c;
+	if (c != NULL)
+		c->ncursors++;
+}
+
+void
+sd_conn_cursor_start(struct sd_server *srv, struct sd_conn_cursor *cur)
+{
+	cur->at = NULL;
+	conn_cursor_at(cur, TAILQ_FIRST(&srv->conns));
+	TAILQ_INSERT_TAIL(&srv->cursors, cur, entry);
+}
+
+struct sd_conn *
+sd_conn_cursor_next(struct sd_conn_cursor *cur)
+{
+	struct sd_conn *c = cur->at;
+
+	if (c != NULL)
+		conn_cursor_at(cur, TAILQ_NEXT(c, entry));
+	return c;
+}
+
+void
+sd_conn_cursor_stop(struct sd_server *srv, struct sd_conn_cursor *cur)
+{
+	TAILQ_REMOVE(&srv->cursors, cur, entry);
+	conn_cursor_at(cur, NULL);
 }
 
 /* Free the connections closed since the last turn. Nothing up the stack
@@ -280,9 +360,12 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 {
 	struct sd_server *srv = c->srv;
 	struct sd_event e = { .kind = SD_EV_DISCONNECT };
+	struct sd_conn_cursor *cur;
 
 	if (c->state == SD_CONN_DEAD)
 		return;
+	if (c->holds & SD_HOLD_SPOOL)
+		TAILQ_REMOVE(&srv->spool_held, c, spoolq);
 	c->state = SD_CONN_DEAD;
 	if (c->ack_pending) {
 		TAILQ_REMOVE(&srv->acks, c, ackq);
@@ -293,6 +376,14 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	if (c->lxfer != NULL)
 		sd_files_detach(srv->files, c->lxfer, reason);
 	c->xfer = c->lxfer = c->body = NULL;
+	/* Answers being written from the registry skip c from now on. */
+	TAILQ_FOREACH(cur, &srv->cursors, entry) {
+		if (c->ncursors == 0)
+			break;
+		if (cur->at == c)
+			conn_cursor_at(cur, TAILQ_NEXT(c, entry));
+	}
+	conn_unhash(c);
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	TAILQ_INSERT_TAIL(&srv->dead, c, entry);
 	srv->nconns--;
@@ -690,6 +781,8 @@ sd_conn_hold(struct sd_conn *c, enum sd_hold why)
 		return;
 	if (c->holds == 0)
 		bufferevent_disable(c->bev, EV_READ);
+	if ((why & SD_HOLD_SPOOL) && !(c->holds & SD_HOLD_SPOOL))
+		TAILQ_INSERT_TAIL(&c->srv->spool_held, c, spoolq);
 	c->holds |= why;
 }
 
@@ -698,6 +791,8 @@ sd_conn_release(struct sd_conn *c, enum sd_hold why)
 {
 	if (c->state != SD_CONN_OPEN || !(c->holds & why))
 		return;
+	if (why & c->holds & SD_HOLD_SPOOL)
+		TAILQ_REMOVE(&c->srv->spool_held, c, spoolq);
 	c->holds &= ~(unsigned)why;
 	if (c->holds != 0)
 		return;

@@ -86,6 +86,9 @@ struct sd_conn {
 	struct event		*resume_ev;	/* its next turn */
 	char			*drain_reason;	/* malloc'd, or NULL */
 	struct sd_evrate	 evrate;	/* its repeated errors */
+	struct sd_conn		*hnext;		/* in its srv->byid bucket */
+	unsigned		 ncursors;	/* sd_conn_cursors at it */
+	TAILQ_ENTRY(sd_conn)	 spoolq;	/* on srv->spool_held */
 };
 
 /* Take an accepted socket; NULL when out of memory (fd closed). */
@@ -99,6 +102,26 @@ void sd_conn_close(struct sd_conn *c, const char *reason);
 /* The open (or draining) connection with id, or NULL: for answers that
  * come back later (the file store's), whose connection may be gone. */
 struct sd_conn *sd_conn_find(struct sd_server *srv, uint32_t id);
+
+/* The id table of srv (buckets for max_clients, capped): SD_OK or
+ * SD_ERR_NOMEM. Freed by sd_conn_table_free(). */
+int sd_conn_table_init(struct sd_server *srv);
+void sd_conn_table_free(struct sd_server *srv);
+
+/*
+ * A place in srv->conns for answers written a piece at a time: it
+ * survives the connection it points at being closed (sd_conn_close
+ * moves it on to the next). Start puts it at the first connection,
+ * next returns the connection it is at and moves on (NULL at the end),
+ * stop forgets it; a started cursor must be stopped before it is freed.
+ */
+struct sd_conn_cursor {
+	TAILQ_ENTRY(sd_conn_cursor)	 entry;
+	struct sd_conn			*at;
+};
+void sd_conn_cursor_start(struct sd_server *srv, struct sd_conn_cursor *cur);
+struct sd_conn *sd_conn_cursor_next(struct sd_conn_cursor *cur);
+void sd_conn_cursor_stop(struct sd_server *srv, struct sd_conn_cursor *cur);
 
 /* Free every closed connection; only from outside their callbacks. */
 void sd_conn_free_dead(struct sd_server *srv);

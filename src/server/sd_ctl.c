@@ -34,6 +34,9 @@
 
 #define CTL_LINE_MAX	(1u << 20)	/* longest request */
 #define CTL_OUT_MAX	(8u << 20)	/* a subscriber may lag this much */
+#define CTL_STREAM_HIGH	(64u << 10)	/* clients rows queued at most */
+#define CTL_STREAM_LOW	(16u << 10)	/* more rows below this */
+#define CTL_WINDOW_MAX	1000		/* rows in one windowed answer */
 
 struct ctl_client {
 	TAILQ_ENTRY(ctl_client)	 entry;
@@ -42,6 +45,10 @@ struct ctl_client {
 	struct event		*turn;		/* reads again, see ctl_yield */
 	int			 sub;		/* subscription, 0 if none */
 	int			 dead;		/* freed from the loop soon */
+	int			 streaming;	/* a clients answer going out */
+	size_t			 nrows;		/* its rows written so far */
+	struct sd_conn_cursor	 cur;		/* its next connection */
+	struct evbuffer		*held;		/* events meanwhile, or NULL */
 };
 
 struct sd_ctl {
@@ -62,9 +69,21 @@ ctl_spare_open(struct sd_ctl *ctl)
 		ctl->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
+/* Forget a clients answer under way (the client is going). */
+static void
+ctl_stream_stop(struct ctl_client *cc)
+{
+	if (cc->streaming)
+		sd_conn_cursor_stop(cc->ctl->srv, &cc->cur);
+	cc->streaming = 0;
+}
+
 static void
 ctl_client_free(struct ctl_client *cc)
 {
+	ctl_stream_stop(cc);
+	if (cc->held != NULL)
+		evbuffer_free(cc->held);
 	TAILQ_REMOVE(&cc->ctl->clients, cc, entry);
 	if (cc->sub > 0)
 		sd_events_unsubscribe(cc->ctl->srv->events, cc->sub);
@@ -91,6 +110,7 @@ ctl_client_kill(struct ctl_client *cc)
 	if (cc->dead)
 		return;
 	cc->dead = 1;
+	ctl_stream_stop(cc);
 	if (cc->sub > 0)
 		sd_events_unsubscribe(cc->ctl->srv->events, cc->sub);
 	cc->sub = 0;
@@ -255,6 +275,267 @@ ctl_clients(struct sd_server *srv)
 	return json_pack("{s:b,s:o}", "ok", 1, "clients", a);
 }
 
+/* The dashboard's sort keys, in its order; connected and id are the
+ * registry's own order (ids grow, new connections go last). */
+static const char *const ctl_sort_names[] = {
+	"connected", "id", "peer", "in", "out"
+};
+#define CTL_SORTS	(sizeof(ctl_sort_names) / sizeof(ctl_sort_names[0]))
+
+/* How a windowed clients request orders, and which way. */
+struct ctl_order {
+	int	 key;		/* index in ctl_sort_names */
+	int	 dir;		/* 1 as the key says, -1 reversed */
+};
+
+/* Compare two connections by key (ties by id: a total order). */
+static int
+ctl_cmp(const void *a, const void *b, void *arg)
+{
+	const struct sd_conn *x = *(struct sd_conn *const *)a;
+	const struct sd_conn *y = *(struct sd_conn *const *)b;
+	const struct ctl_order *o = arg;
+	int r = 0;
+
+	if (o->key == 2) {
+		r = strcmp(x->peer, y->peer);
+		if (r == 0)
+			r = (x->peer_port > y->peer_port) -
+			    (x->peer_port < y->peer_port);
+	} else if (o->key == 3)
+		r = (x->bytes_in < y->bytes_in) - (x->bytes_in > y->bytes_in);
+	else if (o->key == 4)
+		r = (x->bytes_out < y->bytes_out) -
+		    (x->bytes_out > y->bytes_out);
+	if (r == 0)
+		r = (x->id > y->id) - (x->id < y->id);
+	return r * o->dir;
+}
+
+/* Sift heap[i] down in a heap of n whose root is the largest by o. */
+static void
+ctl_heap_down(struct sd_conn **heap, size_t n, size_t i, struct ctl_order *o)
+{
+	struct sd_conn *t;
+	size_t k;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= n)
+			break;
+		if (k + 1 < n && ctl_cmp(&heap[k + 1], &heap[k], o) > 0)
+			k++;
+		if (ctl_cmp(&heap[k], &heap[i], o) <= 0)
+			break;
+		t = heap[k];
+		heap[k] = heap[i];
+		heap[i] = t;
+		i = k;
+	}
+}
+
+/* The m first connections by o, in heap (unsorted): one pass over the
+ * registry, m pointers, O(n log m). Returns how many (at most m). */
+static size_t
+ctl_select(struct sd_server *srv, struct sd_conn **heap, size_t m,
+    struct ctl_order *o)
+{
+	struct sd_conn *c;
+	size_t n = 0, i;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (n < m) {
+			heap[n++] = c;
+			if (n == m)
+				for (i = m / 2 + 1; i-- > 0;)
+					ctl_heap_down(heap, n, i, o);
+		} else if (m > 0 && ctl_cmp(&c, &heap[0], o) < 0) {
+			heap[0] = c;
+			ctl_heap_down(heap, n, 0, o);
+		}
+	}
+	return n;
+}
+
+/* Rows off .. off + lim of the registry in its own order, walked from
+ * the nearer end: no sort at all. */
+static void
+ctl_window_plain(struct sd_server *srv, size_t off, size_t lim, json_t *a)
+{
+	struct sd_conn *c;
+	size_t i = 0, n = srv->nconns;
+
+	if (off >= n)
+		return;
+	if (off <= n - off) {
+		c = TAILQ_FIRST(&srv->conns);
+		for (; c != NULL && i < off; i++)
+			c = TAILQ_NEXT(c, entry);
+	} else {
+		c = TAILQ_LAST(&srv->conns, sd_conn_list);
+		for (i = n - 1; c != NULL && i > off; i--)
+			c = TAILQ_PREV(c, sd_conn_list, entry);
+	}
+	for (i = 0; c != NULL && i < lim; i++, c = TAILQ_NEXT(c, entry))
+		json_array_append_new(a, ctl_client_json(c));
+}
+
+/*
+ * Rows off .. off + lim by a sort key. The rows before the window (or,
+ * when it is nearer the end, those from it on) are selected with a
+ * bounded heap: never a copy of the table, at most min(off + lim,
+ * n - off) pointers, and only the selected ones are sorted.
+ */
+static int
+ctl_window_sorted(struct sd_server *srv, int key, size_t off, size_t lim,
+    json_t *a)
+{
+	struct ctl_order o = { key, 1 };
+	struct sd_conn **heap;
+	size_t n = srv->nconns, m, got, first, i;
+
+	if (off >= n || lim == 0)
+		return SD_OK;
+	if (off + lim <= n - off) {
+		m = off + lim;
+		first = off;
+	} else {
+		m = n - off;		/* the last m, found reversed */
+		first = 0;
+		o.dir = -1;
+	}
+	heap = malloc(m * sizeof(*heap));
+	if (heap == NULL)
+		return SD_ERR_NOMEM;
+	got = ctl_select(srv, heap, m, &o);
+	o.dir = 1;
+	qsort_r(heap, got, sizeof(*heap), ctl_cmp, &o);
+	for (i = first; i < got && i < first + lim; i++)
+		json_array_append_new(a, ctl_client_json(heap[i]));
+	free(heap);
+	return SD_OK;
+}
+
+/* {"cmd":"clients","sort":KEY,"offset":N,"limit":K}: the total and K
+ * rows from the N-th in that order (the dashboard's window). */
+static json_t *
+ctl_clients_window(struct sd_server *srv, json_t *req)
+{
+	const char *sort = json_string_value(json_object_get(req, "sort"));
+	json_t *joff = json_object_get(req, "offset");
+	json_t *jlim = json_object_get(req, "limit");
+	json_int_t off = json_integer_value(joff);
+	json_int_t lim = json_integer_value(jlim);
+	json_t *a;
+	size_t key = 0;
+
+	if (sort != NULL) {
+		for (key = 0; key < CTL_SORTS; key++)
+			if (strcmp(sort, ctl_sort_names[key]) == 0)
+				break;
+		if (key == CTL_SORTS)
+			return ctl_error("\"sort\": connected, id, peer, in "
+			    "or out");
+	}
+	if ((joff != NULL && (!json_is_integer(joff) || off < 0)) ||
+	    (jlim != NULL && (!json_is_integer(jlim) || lim < 0)))
+		return ctl_error("\"offset\" and \"limit\" must be whole "
+		    "numbers, 0 or more");
+	if (jlim == NULL || lim > CTL_WINDOW_MAX)
+		lim = CTL_WINDOW_MAX;
+	a = json_array();
+	if (key < 2)
+		ctl_window_plain(srv, (size_t)off, (size_t)lim, a);
+	else if (ctl_window_sorted(srv, (int)key, (size_t)off, (size_t)lim,
+	    a) != SD_OK) {
+		json_decref(a);
+		return ctl_error("out of memory");
+	}
+	return json_pack("{s:b,s:I,s:I,s:s,s:o}", "ok", 1,
+	    "total", (json_int_t)srv->nconns, "offset", off,
+	    "sort", ctl_sort_names[key], "clients", a);
+}
+
+/* Whether a clients request asks for a window rather than all. */
+static int
+ctl_is_window(json_t *req)
+{
+	return json_object_get(req, "sort") != NULL ||
+	    json_object_get(req, "offset") != NULL ||
+	    json_object_get(req, "limit") != NULL;
+}
+
+static void ctl_yield(struct ctl_client *cc);
+
+/* Queue rows of a clients answer while the output is short; the
+ * closing (and the events held meanwhile) once the last is out. */
+static void
+ctl_stream_more(struct ctl_client *cc)
+{
+	struct evbuffer *out = bufferevent_get_output(cc->bev);
+	struct sd_conn *c;
+	json_t *o;
+	char *s;
+
+	while (cc->streaming && evbuffer_get_length(out) < CTL_STREAM_HIGH) {
+		c = sd_conn_cursor_next(&cc->cur);
+		if (c == NULL) {
+			ctl_stream_stop(cc);
+			evbuffer_add(out, "]}\n", 3);
+			if (cc->held != NULL)
+				evbuffer_add_buffer(out, cc->held);
+			ctl_yield(cc);	/* its next requests */
+			break;
+		}
+		o = ctl_client_json(c);
+		s = sd_json_dumps(o);
+		json_decref(o);
+		if (s == NULL)
+			continue;
+		if (cc->nrows++ > 0)
+			evbuffer_add(out, ",", 1);
+		evbuffer_add(out, s, strlen(s));
+		free(s);
+	}
+}
+
+/* The control client took some output: more rows. */
+static void
+ctl_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client *cc = arg;
+
+	(void)bev;
+	if (!cc->dead && cc->streaming)
+		ctl_stream_more(cc);
+}
+
+/*
+ * {"cmd":"clients"} on the socket: one answer line, written a piece at
+ * a time as the client reads it (its memory here stays under
+ * CTL_STREAM_HIGH whatever the number of clients), from a cursor that
+ * connections closing meanwhile move on. Its requests are not read, and
+ * its events wait, until the line is complete.
+ */
+static void
+ctl_stream_start(struct ctl_client *cc, json_t *req)
+{
+	struct evbuffer *out = bufferevent_get_output(cc->bev);
+	json_t *seq = json_object_get(req, "seq");
+	char *s = seq != NULL ? json_dumps(seq, JSON_COMPACT |
+	    JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+
+	evbuffer_add_printf(out, "{\"ok\":true,%s%s%s\"clients\":[",
+	    s != NULL ? "\"seq\":" : "", s != NULL ? s : "",
+	    s != NULL ? "," : "");
+	free(s);
+	cc->nrows = 0;
+	cc->streaming = 1;
+	sd_conn_cursor_start(cc->ctl->srv, &cc->cur);
+	bufferevent_disable(cc->bev, EV_READ);
+	ctl_stream_more(cc);
+}
+
 static void
 ctl_event_cb(const struct sd_event *ev, void *arg)
 {
@@ -264,6 +545,16 @@ ctl_event_cb(const struct sd_event *ev, void *arg)
 
 	if (cc->dead)
 		return;
+	/* Never inside the lines of a clients answer: after it. */
+	if (cc->streaming) {
+		if (cc->held == NULL)
+			cc->held = evbuffer_new();
+		if (cc->held == NULL) {
+			ctl_client_kill(cc);
+			return;
+		}
+		out = cc->held;
+	}
 	if (evbuffer_get_length(out) > CTL_OUT_MAX) {
 		/* A subscriber that does not read is cut off, not buffered
 		 * without end. */
@@ -290,6 +581,10 @@ ctl_request(struct ctl_client *cc, json_t *req)
 			cc->sub = sd_events_subscribe(srv->events,
 			    ctl_event_cb, cc);
 		return json_pack("{s:b}", "ok", 1);
+	}
+	if (cmd != NULL && strcmp(cmd, "clients") == 0 && !ctl_is_window(req)) {
+		ctl_stream_start(cc, req);
+		return NULL;
 	}
 	return sd_ctl_answer(srv, req);
 }
@@ -325,7 +620,8 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 	if (strcmp(cmd, "status") == 0)
 		return ctl_status(srv);
 	if (strcmp(cmd, "clients") == 0)
-		return ctl_clients(srv);
+		return ctl_is_window(req) ? ctl_clients_window(srv, req) :
+		    ctl_clients(srv);
 	if (strcmp(cmd, "sensors") == 0)
 		return ctl_sensors(srv);
 	if (strcmp(cmd, "kick") == 0) {
@@ -357,7 +653,7 @@ ctl_turn_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (cc->dead)
+	if (cc->dead || cc->streaming)
 		return;
 	bufferevent_enable(cc->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(cc->bev)) > 0)
@@ -377,8 +673,10 @@ ctl_yield(struct ctl_client *cc)
 {
 	struct timeval now = { 0, 0 };
 
-	if (cc->turn == NULL)
+	if (cc->turn == NULL) {
+		bufferevent_enable(cc->bev, EV_READ);
 		return;
+	}
 	bufferevent_disable(cc->bev, EV_READ);
 	evtimer_add(cc->turn, &now);
 }
@@ -417,6 +715,8 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if (resp != NULL)
 			ctl_send(cc, resp);
+		if (cc->streaming)
+			return;		/* the rest once it is out */
 	}
 	if (evbuffer_get_length(in) > CTL_LINE_MAX)
 		ctl_client_kill(cc);
@@ -455,7 +755,9 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	cc->turn = evtimer_new(ctl->srv->base, ctl_turn_cb, cc);
 	sd_prio_event(cc->turn, SD_PRIO_BULK);
 	TAILQ_INSERT_TAIL(&ctl->clients, cc, entry);
-	bufferevent_setcb(cc->bev, ctl_read_cb, NULL, ctl_event_bev_cb, cc);
+	bufferevent_setcb(cc->bev, ctl_read_cb, ctl_write_cb,
+	    ctl_event_bev_cb, cc);
+	bufferevent_setwatermark(cc->bev, EV_WRITE, CTL_STREAM_LOW, 0);
 	bufferevent_enable(cc->bev, EV_READ | EV_WRITE);
 }
 

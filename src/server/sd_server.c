@@ -84,10 +84,10 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 	sd_pipeline_check(srv->pipe);
 	if (sd_pipeline_full(srv->pipe))
 		return;
-	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if (c->holds & SD_HOLD_SPOOL)
-			sd_handle_sensor_resume(c);
+	/* Only the held ones, not every connection on every flush. */
+	for (c = TAILQ_FIRST(&srv->spool_held); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, spoolq);
+		sd_handle_sensor_resume(c);
 	}
 }
 
@@ -296,6 +296,12 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->dead);
 	TAILQ_INIT(&srv->acks);
+	TAILQ_INIT(&srv->spool_held);
+	TAILQ_INIT(&srv->cursors);
+	if (sd_conn_table_init(srv) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		goto fail;
+	}
 	srv->hello_fails = malloc(sizeof(*srv->hello_fails));
 	srv->dev_bytes = malloc(sizeof(*srv->dev_bytes));
 	if (srv->hello_fails == NULL || srv->dev_bytes == NULL) {
@@ -365,6 +371,7 @@ sd_server_free(struct sd_server *srv)
 	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
 		sd_conn_close(c, "server stopped");
 	sd_conn_free_dead(srv);
+	sd_conn_table_free(srv);
 	if (srv->reap != NULL)
 		event_free(srv->reap);
 	for (i = 0; i < srv->nlisteners; i++)

@@ -43,6 +43,7 @@ struct sd_totals {
 };
 
 TAILQ_HEAD(sd_conn_list, sd_conn);
+TAILQ_HEAD(sd_cursor_list, sd_conn_cursor);
 struct sd_throttle;
 
 /* Refused HELLOs an address may make in a window before every HELLO of
@@ -60,6 +61,11 @@ struct sd_server {
 	struct sd_conn_list	 dead;		/* closed, to be freed */
 	struct sd_conn_list	 acks;		/* batches not on disk yet,
 						   by ack_need (ackq) */
+	struct sd_conn_list	 spool_held;	/* held by SD_HOLD_SPOOL
+						   (spoolq) */
+	struct sd_conn		**byid;		/* id table (hnext) */
+	uint32_t		 byid_mask;	/* its buckets - 1 */
+	struct sd_cursor_list	 cursors;	/* sd_conn_cursor in use */
 	struct event		*reap;		/* frees the dead */
 	size_t			 nconns;
 	uint32_t		 next_id;
