@@ -41,7 +41,7 @@ enum sd_prio {
 };
 
 #define SD_PRIO_TURN_US		1000	/* callbacks below CONTROL a pass */
-#define SD_PRIO_TURN_CBS	16
+#define SD_PRIO_TURN_CBS	256
 
 struct event;
 struct event_base;

@@ -19,7 +19,7 @@
 
 #define SD_CURSOR_SAVE_NS	(200LL * 1000000)
 #define SD_RETRY_NS		(20LL * 1000000)	/* failed writes */
-#define SD_SPOOL_BUF		(256u << 10)	/* a fresh buffer */
+#define SD_SPOOL_BUF		(2u << 20)	/* a fresh buffer */
 
 /* The removal helper: it unlinks segments retention gave up, so the
  * unlink() of a large file never stalls the loop. No socket is touched

@@ -24,7 +24,7 @@
 
 #include "sd_util.h"
 
-#define SD_SPOOLW_SLOTS	4	/* buffers in flight, at most */
+#define SD_SPOOLW_SLOTS	16	/* buffers in flight, at most */
 #define SD_SPOOLW_FILES	8	/* small files replaced, one a slot */
 #define SD_SPOOLW_FILE_MAX 64	/* bytes of such a file, names too */
 

@@ -92,14 +92,15 @@ server_flush_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The spool's writer finished writes: they count as stored now (sinks
- * kicked, batches acknowledged); a store that was failing works again. */
+ * kicked, batches acknowledged); a store that was failing works again.
+ * The lines that piled up while every slot was in flight go to the
+ * slots just freed, and the senders held for them go on now, not at
+ * the next flush tick: till then the loop would sit idle. */
 static void
 server_spool_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sd_server *srv = arg;
 
-	(void)fd;
-	(void)what;
 	if (sd_pipeline_collect(srv->pipe) == 0)
 		return;
 	if (srv->store_failing && !sd_pipeline_failing(srv->pipe)) {
@@ -107,6 +108,7 @@ server_spool_cb(evutil_socket_t fd, short what, void *arg)
 		srv->store_failing = 0;
 	}
 	sd_handle_sensor_done(srv);
+	server_flush_cb(fd, what, srv);
 }
 
 /* The connections closed during this turn of the loop are freed. */
