@@ -36,6 +36,7 @@
  * one busy connection cannot hold the loop. */
 #define SD_CONN_TURN_BYTES	(1u << 20)	/* bytes parsed */
 #define SD_CONN_TURN_EVENTS	512		/* decoded frames, chunks */
+#define SD_CONN_BULK_NS		(100LL * 1000000) /* busy after a full turn */
 
 /* What is left of a connection's turn. */
 struct conn_budget {
@@ -713,6 +714,45 @@ conn_resume_ev(struct sd_conn *c, enum sd_prio p)
 	return c->resume_ev;
 }
 
+/* A connection that used up a whole turn is busy for SD_CONN_BULK_NS
+ * from then: its reads, writes and next turns run in SD_PRIO_BULK, so
+ * a quiet client's message is read before them (sd_prio.h). Priorities
+ * cannot change while an event is active: then it is tried next turn. */
+static void
+conn_busy(struct sd_conn *c, int used_up, int64_t now)
+{
+	int was = c->bulk_until_ns != 0;
+
+	if (used_up)
+		c->bulk_until_ns = now + SD_CONN_BULK_NS;
+	else if (was && now >= c->bulk_until_ns)
+		c->bulk_until_ns = 0;
+	if ((c->bulk_until_ns != 0) != was)
+		sd_prio_bev(c->bev, was ? SD_PRIO_CLIENT : SD_PRIO_BULK);
+}
+
+/* What c's turn answered goes out now, in one send: waiting for the
+ * bufferevent's write event costs an answer a poll and a pass of the
+ * loop (up to SD_PRIO_TURN_US behind floods). What the socket does not
+ * take, and every error, is left to that event. A connection draining
+ * to close is left to it too: its write callback closes it. */
+static void
+conn_write_now(struct sd_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (c->state == SD_CONN_OPEN && evbuffer_get_length(out) > 0 &&
+	    evbuffer_write(out, c->fd) < 0)
+		errno = 0;
+}
+
+/* The priority c's next turn runs in. */
+static enum sd_prio
+conn_prio(const struct sd_conn *c)
+{
+	return c->bulk_until_ns != 0 ? SD_PRIO_BULK : SD_PRIO_CLIENT;
+}
+
 /*
  * One turn of c: parse what is buffered (and, when more may wait in
  * the socket, read on) within SD_CONN_TURN_BYTES and _EVENTS. What is
@@ -732,11 +772,14 @@ conn_turn(struct sd_conn *c, int more)
 	conn_process(c, &b);
 	if (more)
 		conn_read_more(c, &b);
-	if (c->state != SD_CONN_OPEN || c->holds ||
-	    (b.events > 0 &&
+	if (c->state != SD_CONN_OPEN)
+		return;
+	conn_write_now(c);
+	conn_busy(c, b.events == 0 || b.bytes == 0, sd_mono_ns());
+	if (c->holds || (b.events > 0 &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))
 		return;
-	if (conn_resume_ev(c, SD_PRIO_BULK) == NULL)
+	if (conn_resume_ev(c, conn_prio(c)) == NULL)
 		return;		/* the next packet's read parses it */
 	sd_conn_hold(c, SD_HOLD_TURN);
 	evtimer_add(c->resume_ev, &now);
@@ -799,7 +842,7 @@ sd_conn_release(struct sd_conn *c, enum sd_hold why)
 	bufferevent_enable(c->bev, EV_READ);
 	/* Input already buffered would wait for the next packet: parse it
 	 * now, from the loop rather than from under the caller. */
-	if (conn_resume_ev(c, SD_PRIO_CLIENT) != NULL)
+	if (conn_resume_ev(c, conn_prio(c)) != NULL)
 		event_active(c->resume_ev, EV_TIMEOUT, 0);
 }
 

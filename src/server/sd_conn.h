@@ -84,6 +84,7 @@ struct sd_conn {
 	struct event		*rate_ev;	/* ends SD_HOLD_RATE */
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* its next turn */
+	int64_t			 bulk_until_ns;	/* busy: in SD_PRIO_BULK */
 	char			*drain_reason;	/* malloc'd, or NULL */
 	struct sd_evrate	 evrate;	/* its repeated errors */
 	struct sd_conn		*hnext;		/* in its srv->byid bucket */
