@@ -221,13 +221,16 @@ class CtlProbe(Probe):
                                   st["totals"]["readings"]))
 
 
-def window(srv, watch, seconds, keys, ctls):
+def window(srv, watch, seconds, keys, ctls, floor_port=None):
     """The probes for `seconds` (and until there are keys key samples
     and ctls status and echo samples: `seconds` more at most): a dict of
-    the figures."""
+    the figures. With floor_port, a second quiet client echoes off an
+    idle sd_benchsrv there at the same time: what the machine's load
+    alone costs a round trip (the floor under the quiet echo)."""
     kp, cp = KeyProbe(srv.tmux), CtlProbe(srv.control_path)
     ep = EchoProbe(srv.port)
-    probes = (kp, cp, ep)
+    fp = EchoProbe(floor_port) if floor_port else None
+    probes = (kp, cp, ep) + ((fp,) if fp else ())
     want = ((kp, keys), (cp, ctls), (ep, ctls))
     t0 = time.monotonic()
     for p in probes:
@@ -263,7 +266,9 @@ def window(srv, watch, seconds, keys, ctls):
                 ctls=len(cp.samples), ctl_lost=cp.unanswered,
                 echo_p50=pct(ep.samples, 0.5),
                 echo_p99=pct(ep.samples, 0.99), echoes=len(ep.samples),
-                echo_lost=ep.unanswered, rate=rate)
+                echo_lost=ep.unanswered, rate=rate,
+                floor_p50=pct(fp.samples, 0.5) if fp else None,
+                floor_p99=pct(fp.samples, 0.99) if fp else None)
 
 
 UP_RE = re.compile(r" up (\d+):(\d\d):(\d\d) ")
@@ -302,17 +307,18 @@ def live_run(conns, seconds, keys, ctls):
                       dashboard=True).start()
     watch = B.DashWatch(srv, interval=HEADER_EVERY)
     flood = None
+    floor = B.BenchSrv().start()
     try:
         watch.wait_drawn()
         watch.start()
         wait_ticking(watch)
-        idle = window(srv, watch, seconds, keys, ctls)
+        idle = window(srv, watch, seconds, keys, ctls, floor.port)
         flood = B.spawn(B.loadgen_argv("legacy", srv.port, conns,
                                        FLOOD_COUNT),
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
         wait_flood(srv, flood)
-        busy = window(srv, watch, seconds, keys, ctls)
+        busy = window(srv, watch, seconds, keys, ctls, floor.port)
         if flood.poll() is not None:
             raise B.BenchError("the flood's sd_loadgen exited (status %s) "
                                "before the window ended" % flood.returncode)
@@ -322,6 +328,7 @@ def live_run(conns, seconds, keys, ctls):
         B.stop_proc(flood)
         watch.stop()
         srv.stop()
+        floor.stop()
 
 
 def ms(x):
