@@ -8,12 +8,16 @@
  *                    (tui/ sets its events to 0 itself: it cannot
  *                    include this header, and 0 is always the top)
  *   SD_PRIO_BACKEND  disk queue completions, the sinks' timers and
- *                    rdkafka's wake-ups, the log writer, the reaper;
- *                    libevent's default for an event nobody placed
- *                    (the listeners: 2.1 has no setter)
+ *                    rdkafka's wake-ups; libevent's default for an
+ *                    event nobody placed (the listeners: 2.1 has no
+ *                    setter)
  *   SD_PRIO_CLIENT   client connections: their reads and writes,
  *                    their timers; the sinks' curl sockets (bytes,
- *                    like a client's)
+ *                    like a client's); what a client's callback
+ *                    activates for later in the turn (the log writer,
+ *                    the reaper): libevent 2.1 ends a queue's pass as
+ *                    soon as an event above it is activated, so one
+ *                    above would cost a poll of every socket a message
  *   SD_PRIO_BULK     the turn that goes on reading a connection that
  *                    used up its last one (sd_conn.c): it had more
  *                    waiting than a turn takes, a flood; a control

@@ -731,21 +731,6 @@ conn_busy(struct sd_conn *c, int used_up, int64_t now)
 		sd_prio_bev(c->bev, was ? SD_PRIO_CLIENT : SD_PRIO_BULK);
 }
 
-/* What c's turn answered goes out now, in one send: waiting for the
- * bufferevent's write event costs an answer a poll and a pass of the
- * loop (up to SD_PRIO_TURN_US behind floods). What the socket does not
- * take, and every error, is left to that event. A connection draining
- * to close is left to it too: its write callback closes it. */
-static void
-conn_write_now(struct sd_conn *c)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
-	if (c->state == SD_CONN_OPEN && evbuffer_get_length(out) > 0 &&
-	    evbuffer_write(out, c->fd) < 0)
-		errno = 0;
-}
-
 /* The priority c's next turn runs in. */
 static enum sd_prio
 conn_prio(const struct sd_conn *c)
@@ -774,7 +759,6 @@ conn_turn(struct sd_conn *c, int more)
 		conn_read_more(c, &b);
 	if (c->state != SD_CONN_OPEN)
 		return;
-	conn_write_now(c);
 	conn_busy(c, b.events == 0 || b.bytes == 0, sd_mono_ns());
 	if (c->holds || (b.events > 0 &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0))

@@ -143,7 +143,10 @@ sd_hlog_start(struct sd_hlog *h, struct event_base *base,
 	h->writable = event_new(base, fd, EV_WRITE, hlog_ready_cb, h);
 	if (h->buf == NULL || h->turn == NULL || h->writable == NULL)
 		return SD_ERR_NOMEM;
-	sd_prio_event(h->turn, SD_PRIO_BACKEND);
+	/* In the clients' queue: activated from a client's callback, an
+	 * event above it would end the clients' pass (libevent 2.1), so
+	 * every message cost a poll of every socket. */
+	sd_prio_event(h->turn, SD_PRIO_CLIENT);
 	sd_prio_event(h->writable, SD_PRIO_BACKEND);
 	h->handle = sd_events_subscribe(bus, hlog_cb, h);
 	return h->handle > 0 ? SD_OK : SD_ERR_NOMEM;

@@ -314,7 +314,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	sd_throttle_init(srv->dev_bytes,
 	    (int64_t)cfg->device_rate_secs * 1000000000);
 	srv->reap = event_new(base, -1, 0, server_reap_cb, srv);
-	sd_prio_event(srv->reap, SD_PRIO_BACKEND);
+	sd_prio_event(srv->reap, SD_PRIO_CLIENT);	/* as hlog's turn */
 	sd_evrates_init(&srv->evrates, events);
 	sd_evrate_init(&srv->accept_rate, 0);
 	srv->admit = sd_admit_new(cfg->max_clients);
