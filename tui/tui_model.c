@@ -265,11 +265,17 @@ feed_sinks(struct tui_model *m, json_t *sinks)
 }
 
 int64_t
-tui_model_uptime(const struct tui_model *m, int64_t now_ns)
+tui_model_uptime(struct tui_model *m, int64_t now_ns)
 {
-	if (m->uptime_ns == 0 || now_ns < m->uptime_ns)
-		return m->uptime;
-	return m->uptime + (now_ns - m->uptime_ns) / 1000000000;
+	int64_t up = m->uptime_ms;
+
+	if (m->uptime_ns != 0 && now_ns > m->uptime_ns)
+		up += (now_ns - m->uptime_ns) / 1000000;
+	/* A later snapshot can put it a few milliseconds back (it spent
+	 * longer on the way): a second shown is not shown again. */
+	if (up / 1000 > m->uptime_shown)
+		m->uptime_shown = up / 1000;
+	return m->uptime_shown;
 }
 
 static void
@@ -295,7 +301,10 @@ feed_status(struct tui_model *m, json_t *st)
 		m->status_ns = now;
 	}
 	snprintf(m->version, sizeof(m->version), "%s", jstr(st, "version"));
-	m->uptime = jint(st, "uptime");
+	/* Whole seconds from a server without uptime_ms: the clock turns
+	 * up to a second late, but still every second. */
+	m->uptime_ms = json_object_get(st, "uptime_ms") != NULL ?
+	    jint(st, "uptime_ms") : jint(st, "uptime") * 1000;
 	m->uptime_ns = now;
 	m->nclients = (int)jint(st, "clients");
 	ports_text(m, json_object_get(st, "ports"));

@@ -59,16 +59,19 @@ struct tui_sensor {
 };
 
 /* The server's uptime now, in whole seconds: the last snapshot's figure
- * carried forward by the local clock, so the header's clock moves every
- * second whatever the refresh and however late a snapshot comes. */
+ * (in milliseconds, so the seconds turn when the server's do, whenever
+ * the snapshot came) carried forward by the local clock, never going
+ * back; the header's clock moves every second whatever the refresh and
+ * however late a snapshot comes. */
 struct tui_model;
-int64_t tui_model_uptime(const struct tui_model *m, int64_t now_ns);
+int64_t tui_model_uptime(struct tui_model *m, int64_t now_ns);
 
 struct tui_model {
 	/* status */
 	char		 version[16];
-	int64_t		 uptime;		/* seconds, at uptime_ns */
+	int64_t		 uptime_ms;	/* at uptime_ns */
 	int64_t		 uptime_ns;	/* tui_now_ns() it was read at */
+	int64_t		 uptime_shown;	/* seconds, the most yet */
 	char		 ports[64];
 	int		 nlistening;
 	int		 nports;

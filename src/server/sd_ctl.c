@@ -217,6 +217,10 @@ ctl_status(struct sd_server *srv)
 	    "addresses", a,
 	    "ports", ctl_status_ports(srv));
 	json_object_set_new(st, "started", ctl_time(srv->started_ns));
+	/* The same to the millisecond, so a dashboard's clock turns its
+	 * seconds when the server's do (tui_model_uptime). */
+	json_object_set_new(st, "uptime_ms", json_integer((json_int_t)
+	    ((sd_mono_ns() - srv->started_mono) / 1000000)));
 	json_object_set_new(st, "totals", json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "messages", (json_int_t)t->messages,
