@@ -166,6 +166,23 @@ handle_is_legacy(const struct sd_frame *f)
 	    f->kind == SD_K_LEGACY_FILE;
 }
 
+/* A legacy frame on a port without legacy: refused, and an event. Apart
+ * from handle_gate so that the event (170 bytes) is not cleared on the
+ * way of every frame (it was, inlined: a tenth of a sensor flood). */
+static enum sd_hres
+handle_no_legacy(struct sd_conn *c, struct sd_hout *out)
+{
+	static const char nolegacy[] = "legacy frame on a port without "
+	    "legacy";
+	struct sd_event e = { .kind = SD_EV_BAD_FRAME };
+
+	e.id = c->id;
+	e.reason = nolegacy;
+	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
+	return sd_handle_say(out, SD_H_REFUSE, SD_EC_UNSUPPORTED, 0,
+	    nolegacy);
+}
+
 /* Frames this connection may not send at all: legacy frames on a port
  * without legacy (--legacy off), and with --token, extension frames
  * before HELLO (refused as a wrong token is; the legacy protocol, which
@@ -174,17 +191,8 @@ static enum sd_hres
 handle_gate(struct sd_conn *c, const struct sd_frame *f,
     struct sd_hout *out)
 {
-	static const char nolegacy[] = "legacy frame on a port without "
-	    "legacy";
-	struct sd_event e = { .kind = SD_EV_BAD_FRAME };
-
-	if (handle_is_legacy(f) && !c->lst->legacy) {
-		e.id = c->id;
-		e.reason = nolegacy;
-		sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
-		return sd_handle_say(out, SD_H_REFUSE, SD_EC_UNSUPPORTED, 0,
-		    nolegacy);
-	}
+	if (handle_is_legacy(f) && !c->lst->legacy)
+		return handle_no_legacy(c, out);
 	if (c->ext || c->srv->cfg->token == NULL || handle_is_legacy(f) ||
 	    f->kind == SD_K_HELLO)
 		return SD_H_OK;
