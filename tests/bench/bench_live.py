@@ -221,6 +221,10 @@ class CtlProbe(Probe):
                                   st["totals"]["readings"]))
 
 
+# The header's readings rate, as the dashboard draws it at 120 columns.
+RATE_RE = re.compile(r" readings (\d+)/s")
+
+
 def window(srv, watch, seconds, keys, ctls, floor_port=None):
     """The probes for `seconds` (and until there are keys key samples
     and ctls status and echo samples: `seconds` more at most): a dict of
@@ -255,6 +259,8 @@ def window(srv, watch, seconds, keys, ctls, floor_port=None):
     rate = ((rd[-1][1] - rd[0][1]) / (rd[-1][0] - rd[0][0])
             if len(rd) > 1 and rd[-1][0] > rd[0][0] else None)
     snaps = [t for t, _ in watch.snaps if t0 <= t <= t1]
+    shown = [int(m.group(1)) for t, h in watch.snaps if t0 <= t <= t1
+             for m in [RATE_RE.search(h)] if m]
     return dict(seconds=t1 - t0,
                 header=longest_interval(watch.snaps, t0, t1),
                 header_gap=max([b - a for a, b in zip(snaps, snaps[1:])]
@@ -268,7 +274,8 @@ def window(srv, watch, seconds, keys, ctls, floor_port=None):
                 echo_p99=pct(ep.samples, 0.99), echoes=len(ep.samples),
                 echo_lost=ep.unanswered, rate=rate,
                 floor_p50=pct(fp.samples, 0.5) if fp else None,
-                floor_p99=pct(fp.samples, 0.99) if fp else None)
+                floor_p99=pct(fp.samples, 0.99) if fp else None,
+                shown_rate=pct(shown, 0.5), shown_n=len(shown))
 
 
 UP_RE = re.compile(r" up (\d+):(\d\d):(\d\d) ")
