@@ -6,15 +6,11 @@ writes behind` (not `spool full`: the spool is far from --spool-max),
 and the header's clock is not frozen while the disk holds the writes
 (tui/33 holds it to its cadence under a flood).
 (SPEC-dashboard.md: Layout, line 2; sockdeckd(1), store state behind.)"""
-import re
-import time
-
 import sdpeer
 import sdtmux
 from sdtmux import check
 
 MS = 1200
-UP = re.compile(r"\bup (\d+):(\d\d):(\d\d)\b")
 
 
 def test():
@@ -28,13 +24,7 @@ def test():
             "line 2 to say `BLOCKED: spool writes behind`", timeout=20)
         check("spool full" not in lines[1], "line 2 says the spool is "
               "full: %r" % lines[1])
-        seen = set()
-        end = time.monotonic() + 3.5
-        while time.monotonic() < end:
-            m = UP.search(d.screen()[0])
-            if m:
-                seen.add(m.group(0))
-            time.sleep(0.05)
+        seen = d.clock_seen(3.5)
         check(len(seen) >= 2, "the header's clock stood at %r for 3.5 s "
               "while the disk held the writes" % sorted(seen))
     finally:

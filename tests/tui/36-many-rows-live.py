@@ -19,14 +19,7 @@ from sdtmux import check
 
 N = 12000
 SOURCES = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
-UP = re.compile(r"\bup (\d+):(\d\d):(\d\d)\b")
 KEY_S = 5.0         # a key's effect on the screen, on a loaded machine
-
-
-def seconds(line):
-    m = UP.search(line)
-    return None if m is None else (int(m.group(1)) * 3600 +
-                                   int(m.group(2)) * 60 + int(m.group(3)))
 
 
 def selected(lines):
@@ -80,13 +73,7 @@ def many_rows(attach):
                  re.search(r"\bclients %d\b" % N, ls[0]),
                  "Clients (%d) and `clients %d` in the header" % (N, N),
                  timeout=30)
-    seen = []
-    end = time.monotonic() + 3.5
-    while time.monotonic() < end:
-        s = seconds(d.screen()[0])
-        if s is not None and (not seen or seen[-1] != s):
-            seen.append(s)
-        time.sleep(0.05)
+    seen = d.clock_seen(3.5)
     check(len(seen) >= 3, "the header showed %r in 3.5 s with %d clients"
           % (seen, N))
 

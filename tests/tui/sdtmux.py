@@ -459,6 +459,23 @@ class Dashboard(Tmux):
     def control_path(self):
         return os.path.join(self.dir, "control.sock")
 
+    UP = re.compile(r"\bup (\d+):(\d\d):(\d\d)\b")
+
+    def clock_seen(self, seconds=3.5):
+        """The header's uptimes (in seconds) that showed over `seconds`,
+        each once, in the order they showed (captures every 50 ms)."""
+        seen = []
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            m = self.UP.search(self.screen()[0])
+            s = None if m is None else (int(m.group(1)) * 3600 +
+                                        int(m.group(2)) * 60 +
+                                        int(m.group(3)))
+            if s is not None and (not seen or seen[-1] != s):
+                seen.append(s)
+            time.sleep(0.05)
+        return seen
+
     def wait_ready(self, timeout=DEFAULT_TIMEOUT):
         """The header is drawn and the port accepts connections."""
         self.wait_for(" sockdeckd 0.1.0", timeout)
