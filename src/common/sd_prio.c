@@ -17,7 +17,11 @@ sd_prio_base_new(void)
 	cfg = event_config_new();
 	if (cfg == NULL)
 		goto out;
-	if (event_config_set_max_dispatch_interval(cfg, &turn,
+	/* The pass's bound is read off libevent's clock, which is
+	 * CLOCK_MONOTONIC_COARSE unless asked otherwise: a jiffy (4 ms at
+	 * HZ=250) a tick, so a 1 ms bound ran 4 ms passes. */
+	if (event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) != 0 ||
+	    event_config_set_max_dispatch_interval(cfg, &turn,
 	    SD_PRIO_TURN_CBS, SD_PRIO_BACKEND) != 0)
 		goto out_cfg;
 	base = event_base_new_with_config(cfg);
