@@ -380,11 +380,13 @@ ui_set_reconnect(void *ctx, int on)
 	say(u, TUI_SAY_INFO, on ? "auto-reconnect on" : "auto-reconnect off");
 }
 
+/* F10, a signal, or the terminal gone (why): the same way out. */
 static void
-ui_quit(void *ctx)
+ui_quit(void *ctx, const char *why)
 {
 	struct ui *u = ctx;
 
+	(void)why;
 	event_base_loopexit(u->base, NULL);
 }
 
@@ -393,7 +395,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
 	(void)what;
-	ui_quit(arg);
+	ui_quit(arg, NULL);
 }
 
 /* Split the newest recent server into host and port. */

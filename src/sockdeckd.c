@@ -52,13 +52,16 @@ local_request(void *ctx, json_t *req)
 	}
 }
 
+/* The operator quit, or the terminal is gone (why): as SIGHUP, the
+ * server shuts down. */
 static void
-local_quit(void *ctx)
+local_quit(void *ctx, const char *why)
 {
 	struct front *f = ctx;
 
 	if (f->srv != NULL)
-		sd_server_shutdown(f->srv, "quit from the dashboard");
+		sd_server_shutdown(f->srv, why != NULL ? why :
+		    "quit from the dashboard");
 	else
 		event_base_loopexit(f->base, NULL);
 }
@@ -87,10 +90,11 @@ attach_request(void *ctx, json_t *req)
 }
 
 static void
-attach_quit(void *ctx)
+attach_quit(void *ctx, const char *why)
 {
 	struct front *f = ctx;
 
+	(void)why;
 	event_base_loopexit(f->base, NULL);
 }
 

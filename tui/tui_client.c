@@ -698,13 +698,13 @@ key(void *arg, int code, wint_t ch)
 	}
 }
 
-/* The loop's quit hook: F10. */
+/* The loop's quit hook: F10, or the terminal is gone. */
 static void
-quit(void *arg)
+quit(void *arg, const char *why)
 {
 	struct tui_client *t = arg;
 
-	t->link.quit(t->link.ctx);
+	t->link.quit(t->link.ctx, why);
 }
 
 static const struct tui_loop_ops client_ops = {

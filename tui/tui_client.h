@@ -46,8 +46,9 @@ struct tui_client_link {
 	void	(*cancel)(void *ctx);
 	void	(*sensor)(void *ctx, const struct tui_sensor_req *r);
 	void	(*set_reconnect)(void *ctx, int on);
-	/* F10. It may free the screen: nothing touches it after. */
-	void	(*quit)(void *ctx);
+	/* F10 (why NULL), or the terminal is gone (why TUI_GONE,
+	 * tui_loop.h). It may free the screen: nothing touches it after. */
+	void	(*quit)(void *ctx, const char *why);
 };
 
 struct tui_client_info {

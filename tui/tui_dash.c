@@ -847,13 +847,14 @@ key(void *arg, int code, wint_t wch)
 	}
 }
 
-/* The loop's quit hook: the operator asked, and confirmed. */
+/* The loop's quit hook: the operator asked, and confirmed; or the
+ * terminal is gone. */
 static void
-quit(void *arg)
+quit(void *arg, const char *why)
 {
 	struct tui_dash *d = arg;
 
-	d->link.quit(d->link.ctx);
+	d->link.quit(d->link.ctx, why);
 }
 
 /* Draw although nothing was marked when the header's clock moved on:

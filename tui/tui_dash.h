@@ -21,9 +21,10 @@ struct tui_link {
 	/* Send a request ({"cmd": ...}); its answer comes back through
 	 * tui_dash_feed(). The link does not take req. */
 	void	(*request)(void *ctx, json_t *req);
-	/* The operator asked to quit (confirmed). It may free the
+	/* The operator asked to quit (confirmed; why NULL), or the
+	 * terminal is gone (why TUI_GONE, tui_loop.h). It may free the
 	 * dashboard: nothing touches it after. */
-	void	(*quit)(void *ctx);
+	void	(*quit)(void *ctx, const char *why);
 };
 
 /* Take over the terminal. attached names the control socket when the

@@ -2,6 +2,7 @@
  * tui_loop.c: the loop both screens run on (see tui_loop.h).
  */
 #include <event2/event.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,21 +66,40 @@ loop_getkey(const struct tui_loop *l, int *code, wint_t *ch)
 	return rc == ERR ? ERR : OK;
 }
 
+/* Whether the terminal hung up: its other end closed. Then a read
+ * says end of file (or EIO) at once, for ever. */
+static int
+loop_hung_up(void)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 /* Terminal input: every key waiting, each handler's reaction applied. */
 static void
 loop_input_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tui_loop *l = arg;
+	int code, keys = 0;
 	wint_t ch;
-	int code;
 
 	(void)fd;
 	(void)what;
 	while (loop_getkey(l, &code, &ch) != ERR) {
+		keys++;
 		if (code && ch == KEY_RESIZE)
 			continue;	/* SIGWINCH has it */
 		if (tui_loop_react(l, l->ops->key(l->arg, code, ch)))
 			return;		/* quit: l may be gone */
+	}
+	/* Readable and no key: a hung-up terminal stays readable, and this
+	 * event (priority 0) would run on every turn, above everything. */
+	if (keys == 0 && loop_hung_up()) {
+		event_del(l->input);
+		l->ops->quit(l->arg, TUI_GONE);
+		return;			/* l may be gone */
 	}
 	/* A key is answered now, once per batch of keys read, not at the
 	 * next redraw tick (up to TUI_LOOP_REDRAW_MS later): the tick
@@ -161,6 +181,6 @@ tui_loop_react(struct tui_loop *l, int r)
 		l->dirty = 1;
 	if (!(r & TUI_QUIT))
 		return 0;
-	l->ops->quit(l->arg);
+	l->ops->quit(l->arg, NULL);
 	return 1;
 }

@@ -12,7 +12,11 @@
  *     drawn at once, after the batch of keys read with it;
  *   - the smallest screen drawn: below TUI_LOOP_MIN_W x TUI_LOOP_MIN_H
  *     the loop says how big it must be and the screen draws nothing;
- *   - quit: a key asks for it, the loop calls the screen's quit.
+ *   - quit: a key asks for it, the loop calls the screen's quit; so
+ *     does a terminal whose other end went away (ssh or tmux gone),
+ *     with the reason TUI_GONE, once the loop stopped reading it: a
+ *     hung-up terminal is always readable, and its input event, above
+ *     everything else on the base, would starve the program.
  *
  * Key handlers never draw and never quit by themselves: they change the
  * screen's state and return reaction flags (htop's Htop_Reaction), and
@@ -55,10 +59,15 @@ struct tui_loop_ops {
 	/* Optional: 1 to draw although nothing was marked (something on
 	 * the screen moves with time); drawn_ns is the last draw. */
 	int		(*stale)(void *arg, int64_t drawn_ns);
-	/* The operator asked to quit. May free the screen (and the loop
-	 * in it): the loop touches nothing after calling it. */
-	void		(*quit)(void *arg);
+	/* The operator asked to quit (why NULL), or the terminal is gone
+	 * (why TUI_GONE). May free the screen (and the loop in it): the
+	 * loop touches nothing after calling it. */
+	void		(*quit)(void *arg, const char *why);
 };
+
+/* quit's reason when the terminal hung up. */
+#define TUI_GONE	"terminal gone"
+
 
 /* Embedded in a screen; the fields are the loop's, readable. */
 struct tui_loop {

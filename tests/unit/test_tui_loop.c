@@ -44,6 +44,7 @@ static size_t outlen;
 static struct event_base *base;
 static struct event *drain;
 static int quits_seen;		/* quit hooks run (they free) */
+static const char *quit_why;	/* the last one's reason */
 
 /* The made-up screen's key hook. */
 static int
@@ -92,11 +93,12 @@ scr_stale(void *arg, int64_t drawn_ns)
 
 /* Its quit hook: free everything, as a program may. */
 static void
-scr_quit(void *arg)
+scr_quit(void *arg, const char *why)
 {
 	struct screen *s = arg;
 
 	quits_seen++;
+	quit_why = why;
 	tui_loop_done(&s->loop);
 	free(s);
 	event_base_loopbreak(base);
@@ -177,6 +179,7 @@ pty_close(void)
 {
 	if (drain != NULL)
 		event_free(drain);
+	drain = NULL;
 	if (base != NULL)
 		event_base_free(base);
 	fflush(stdout);
@@ -184,7 +187,9 @@ pty_close(void)
 	dup2(saved_out, STDOUT_FILENO);
 	close(saved_in);
 	close(saved_out);
-	close(master);
+	if (master >= 0)
+		close(master);
+	master = -1;
 }
 
 /* Type keys into the terminal. */
@@ -304,6 +309,35 @@ test_quit_frees(void)
 	type("q");
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	CHECK_EQ(quits_seen, 1);
+	CHECK(quit_why == NULL);	/* the operator's */
+out:
+	pty_close();
+}
+
+/* The terminal's other end closes (ssh or tmux went away): the loop
+ * stops reading it and quits with TUI_GONE, once. A hung-up terminal
+ * is readable for ever: read on, the input event would run on every
+ * turn and the loop never sleep. */
+static void
+test_hangup(void)
+{
+	struct screen *s;
+
+	quits_seen = 0;
+	quit_why = NULL;
+	s = start(24, 80, &scr_ops_wide);
+	if (s == NULL)
+		goto out;
+	CHECK_EQ(run_until(&s->draws, 1), 1);
+	event_free(drain);
+	drain = NULL;
+	close(master);
+	master = -1;
+	CHECK_EQ(run_until(&quits_seen, 1), 1);
+	CHECK(quit_why != NULL && strcmp(quit_why, TUI_GONE) == 0);
+	/* Nothing is left on the base: it has nothing to run. */
+	CHECK_EQ(event_base_loop(base, EVLOOP_NONBLOCK), 1);
+	CHECK_EQ(quits_seen, 1);
 out:
 	pty_close();
 }
@@ -419,6 +453,7 @@ out:
 static const struct sd_test_case cases[] = {
 	{ "reactions", test_reactions },
 	{ "quit_frees", test_quit_frees },
+	{ "hangup", test_hangup },
 	{ "clear", test_clear },
 	{ "too_small", test_too_small },
 	{ "keys_wide_and_bytes", test_keys_wide_and_bytes },
