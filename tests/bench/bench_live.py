@@ -17,14 +17,17 @@ end), the same probes in both windows, on the same server:
   ctl     a control socket client of its own (JSON lines, as `sockdeckd
           ctl status`): connect, {"cmd":"status"}, the answer; every
           20 ms, each request's seconds
-  echo    a quiet client on a connection of its own: a legacy message
-          every 10 ms, the seconds until its reply is in
+  echo    a quiet client on a connection of its own, a process of its
+          own (sd_loadgen --mode echo --rate 100): a legacy message
+          every 10 ms, the seconds until its reply is in; the same
+          against an idle sd_benchsrv at the same time (the floor)
 
 Each window starts once the header's clock shows 2 s (the flood's once
 its first MiB is in the spool) and lasts `seconds`, and until every
-probe has its samples (`seconds` more at most); a key, request or
-message with no answer within 15 s, or when the window ends, counts as
-the time waited (unanswered, in the figures). The flood's rate is the
+probe has its samples (`seconds` more at most); a key or request with
+no answer within 15 s, or when the window ends, counts as the time
+waited (unanswered, in the figures); a quiet client's message still
+unanswered then fails the scenario. The flood's rate is the
 difference of the totals.readings of the first and the last status
 answered, over their times. The same scenario is `live` in
 tests/bench/run (the code is this module's).
@@ -45,8 +48,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import sdbench as B  # noqa: E402
-import sdpeer  # noqa: E402
-import sdwire  # noqa: E402
 
 HEADER_EVERY = 0.05     # seconds between captures of the header
 TIMEOUT = 15.0          # a key, request or message unanswered by then
@@ -153,25 +154,48 @@ class KeyProbe(Probe):
         self.took(t0, answered)
 
 
-class EchoProbe(Probe):
-    """A quiet client: a legacy message on a connection of its own every
-    1/ECHO_RATE seconds, seconds from sending it to its reply's end."""
+class EchoProbe:
+    """A quiet client: sd_loadgen --mode echo on a connection of its
+    own, a legacy message every 1/ECHO_RATE seconds (the next one once
+    the last is answered), for the window's seconds; its round trips'
+    p50 and p99 (log-linear buckets, 1.5%). A process of its own, not a
+    thread beside the other probes: there it would wait for their
+    interpreter lock, and measure that."""
 
-    PAUSE = 1.0 / ECHO_RATE
+    def __init__(self, port, seconds):
+        self.n = int(ECHO_RATE * seconds)
+        self.argv = B.loadgen_argv("echo", port, 1, self.n, rate=ECHO_RATE)
+        self.proc = None
+        self.result = None
+        self.error = None
 
-    def __init__(self, port):
-        Probe.__init__(self)
-        self.sock = socket.create_connection((B.HOST, port), timeout=30)
+    def start(self):
+        self.proc = B.spawn(self.argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def sample(self):
-        text = ("live-%06d" % len(self.samples)).encode()
-        t0 = time.monotonic()
-        self.sock.sendall(sdwire.legacy_msg(sdpeer.DEV, text))
-        self.took(t0, answer(self, self.sock, t0, text, 256)[0])
+    def done(self):
+        return self.proc.poll() is not None
 
     def stop(self):
-        Probe.stop(self)
-        self.sock.close()
+        """Its figures; a quiet client still waiting at the window's end
+        is an error (every message answered is what the probe needs)."""
+        if not self.done():
+            B.stop_proc(self.proc)
+            self.error = ("the quiet client's %d messages were not all "
+                          "answered by the window's end" % self.n)
+            return
+        out, err = self.proc.communicate()
+        try:
+            lat = B.parse_loadgen(out.decode("utf-8", "replace"),
+                                  err.decode("utf-8", "replace"),
+                                  self.proc.returncode, self.argv)
+        except B.BenchError as e:
+            self.error = str(e)
+            return
+        self.result = lat["latency_us"]
+
+    def pct(self, q):
+        return self.result["p%d" % q] / 1e6 if self.result else None
 
 
 def answer(probe, sock, t0, end, keep):
@@ -232,18 +256,19 @@ def window(srv, watch, seconds, keys, ctls, floor_port=None):
     idle sd_benchsrv there at the same time: what the machine's load
     alone costs a round trip (the floor under the quiet echo)."""
     kp, cp = KeyProbe(srv.tmux), CtlProbe(srv.control_path)
-    ep = EchoProbe(srv.port)
-    fp = EchoProbe(floor_port) if floor_port else None
+    ep = EchoProbe(srv.port, seconds)
+    fp = EchoProbe(floor_port, seconds) if floor_port else None
     probes = (kp, cp, ep) + ((fp,) if fp else ())
-    want = ((kp, keys), (cp, ctls), (ep, ctls))
+    want = ((kp, keys), (cp, ctls))
     t0 = time.monotonic()
     for p in probes:
         p.start()
     try:
         while True:
             now = time.monotonic()
-            done = now - t0 >= seconds and all(len(p.samples) >= n
-                                               for p, n in want)
+            done = (now - t0 >= seconds and
+                    all(len(p.samples) >= n for p, n in want) and
+                    all(p.done() for p in (ep, fp) if p))
             if done or now - t0 > 2 * seconds or any(p.error
                                                      for p in probes):
                 break
@@ -270,11 +295,10 @@ def window(srv, watch, seconds, keys, ctls, floor_port=None):
                 keys=len(kp.samples), key_lost=kp.unanswered,
                 ctl_p50=pct(cp.samples, 0.5), ctl_p99=pct(cp.samples, 0.99),
                 ctls=len(cp.samples), ctl_lost=cp.unanswered,
-                echo_p50=pct(ep.samples, 0.5),
-                echo_p99=pct(ep.samples, 0.99), echoes=len(ep.samples),
-                echo_lost=ep.unanswered, rate=rate,
-                floor_p50=pct(fp.samples, 0.5) if fp else None,
-                floor_p99=pct(fp.samples, 0.99) if fp else None,
+                echo_p50=ep.pct(50), echo_p99=ep.pct(99), echoes=ep.n,
+                rate=rate,
+                floor_p50=fp.pct(50) if fp else None,
+                floor_p99=fp.pct(99) if fp else None,
                 shown_rate=pct(shown, 0.5), shown_n=len(shown))
 
 
@@ -349,13 +373,13 @@ def say(conns, idle, busy):
         out.append("%-8s %.1f s: header %.2f s (captures <= %s ms apart, "
                    "one takes %s ms); keys p50/p99 %s/%s ms (%d, %d "
                    "unanswered); ctl %s/%s ms (%d, %d); echo %s/%s ms "
-                   "(%d, %d); %s readings/s"
+                   "(%d); %s readings/s"
                    % (name, w["seconds"], w["header"], ms(w["header_gap"]),
                       ms(w["capture"]), ms(w["key_p50"]), ms(w["key_p99"]),
                       w["keys"], w["key_lost"], ms(w["ctl_p50"]),
                       ms(w["ctl_p99"]), w["ctls"], w["ctl_lost"],
                       ms(w["echo_p50"]), ms(w["echo_p99"]), w["echoes"],
-                      w["echo_lost"], "%.0f" % w["rate"]
+                      "%.0f" % w["rate"]
                       if w["rate"] is not None else "-"))
     return out
 
