@@ -68,22 +68,19 @@ sd_proto_ext_name(uint8_t code)
 	return sd_proto_exts[code];
 }
 
-/* Legacy code of an extension; 1 when it is not in the table (the
- * original client sent 10, "zip", which misnamed every other file). */
+/* The code the original client sent for an extension: jpg to avi, case
+ * ignored, have theirs; anything else (jpeg, zip, none) is 10, "zip". */
 uint8_t
-sd_proto_ext_code(const char *ext)
+sd_proto_ext_code(const char *ext, size_t len)
 {
 	size_t i;
 
-	if (ext == NULL)
-		return 1;
-	if (strcasecmp(ext, "jpeg") == 0)
-		return 2;
-	for (i = 2; i < SD_PROTO_NEXT; i++) {
-		if (strcasecmp(ext, sd_proto_exts[i]) == 0)
+	for (i = 2; ext != NULL && i < SD_PROTO_NEXT - 1; i++) {
+		if (strlen(sd_proto_exts[i]) == len &&
+		    strncasecmp(ext, sd_proto_exts[i], len) == 0)
 			return (uint8_t)i;
 	}
-	return 1;
+	return SD_PROTO_NEXT - 1;
 }
 
 /* Walk the readings of a batch the decoder has validated. */

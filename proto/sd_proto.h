@@ -311,9 +311,10 @@ const char *sd_proto_kind_name(enum sd_kind kind);
  * codes outside the table: the caller picks its fallback. */
 const char *sd_proto_ext_name(uint8_t code);
 
-/* Legacy extension code for an extension (case ignored, no dot); 1 ("no
- * usable extension") when it is not in the table. */
-uint8_t sd_proto_ext_code(const char *ext);
+/* The legacy extension code the original client sent for the len bytes
+ * of ext (no dot, case ignored): 2 to 9 for jpg to avi, 10 ("zip") for
+ * anything else, none (NULL) included. */
+uint8_t sd_proto_ext_code(const char *ext, size_t len);
 
 /* Walk a decoded batch: fills *r and returns true while readings remain.
  * *pos starts at 0. The decoder has validated the records already. */

@@ -75,7 +75,7 @@ usage(FILE *fp)
 "\n"
 "  --legacy            speak the original client's bytes (no HELLO)\n"
 "  --reconnect         the screen: reconnect after a drop, with backoff\n"
-"  --device MAC        the device id (the first interface's MAC)\n"
+"  --device MAC        the device id (the last interface's MAC)\n"
 "  --token TOKEN       the server's --token (default: $SOCKDECK_TOKEN)\n"
 "  --timeout SECS      connect and answer timeout (10)\n"
 "  --count N           send the values N times (sensor; 1)\n"

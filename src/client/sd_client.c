@@ -495,15 +495,20 @@ sd_client_send_text(struct sd_client *c, const char *text, size_t len,
 	return rc;
 }
 
-/* The legacy extension code of path's extension. */
+/* The legacy extension code the original client sent for path: it
+ * took the text after the first dot of the (dialog's absolute) path up
+ * to the next; so here of the file's name: "a.tar.gz" is "tar", 10. */
 static uint8_t
 cl_ext_code(const char *path)
 {
-	const char *base = strrchr(path, '/'), *dot;
+	const char *base = strrchr(path, '/'), *ext;
 
 	base = base != NULL ? base + 1 : path;
-	dot = strrchr(base, '.');
-	return dot != NULL && dot != base ? sd_proto_ext_code(dot + 1) : 1;
+	ext = strchr(base, '.');
+	if (ext == NULL)
+		return sd_proto_ext_code(NULL, 0);
+	ext++;
+	return sd_proto_ext_code(ext, strcspn(ext, "."));
 }
 
 /* The identity of a file for resuming: its path, size and mtime. */
@@ -739,29 +744,42 @@ sd_client_send_readings(struct sd_client *c, const double *v, size_t n,
 	return SD_OK;
 }
 
+/* The original client walked the host's interfaces in the system's
+ * order and kept the last hardware address it saw: here the last link
+ * (getifaddrs lists them by index) that is not the loopback and has a
+ * 6-byte address other than zero. */
 int
-sd_client_default_device(uint8_t dev[SD_MAC_LEN])
+sd_client_pick_device(const struct ifaddrs *list, uint8_t dev[SD_MAC_LEN])
 {
 	static const uint8_t zero[SD_MAC_LEN];
-	struct ifaddrs *ifa, *i;
-	struct sockaddr_ll *sll;
+	const struct ifaddrs *i;
+	const struct sockaddr_ll *sll;
 	int rc = SD_ERR_INVAL;
 
-	if (getifaddrs(&ifa) != 0)
-		return SD_ERR_INVAL;
-	for (i = ifa; i != NULL; i = i->ifa_next) {
+	for (i = list; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL ||
 		    i->ifa_addr->sa_family != AF_PACKET ||
 		    (i->ifa_flags & IFF_LOOPBACK))
 			continue;
-		sll = (struct sockaddr_ll *)i->ifa_addr;
+		sll = (const struct sockaddr_ll *)(const void *)i->ifa_addr;
 		if (sll->sll_halen != SD_MAC_LEN ||
 		    memcmp(sll->sll_addr, zero, SD_MAC_LEN) == 0)
 			continue;
 		memcpy(dev, sll->sll_addr, SD_MAC_LEN);
 		rc = SD_OK;
-		break;
 	}
+	return rc;
+}
+
+int
+sd_client_default_device(uint8_t dev[SD_MAC_LEN])
+{
+	struct ifaddrs *ifa;
+	int rc;
+
+	if (getifaddrs(&ifa) != 0)
+		return SD_ERR_INVAL;
+	rc = sd_client_pick_device(ifa, dev);
 	freeifaddrs(ifa);
 	return rc;
 }

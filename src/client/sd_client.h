@@ -102,7 +102,14 @@ int sd_client_send_readings(struct sd_client *c, const double *v, size_t n,
 /* Bytes queued and not yet written to the socket. */
 size_t sd_client_pending(const struct sd_client *c);
 
-/* The MAC address of the first interface that has a real one. */
+/* The device id the original client used: the MAC address of the last
+ * interface, in the system's order, that has one (not the loopback, not
+ * all zero). SD_ERR_INVAL when none has. */
 int sd_client_default_device(uint8_t dev[SD_MAC_LEN]);
+
+/* The same rule over a getifaddrs(3) list. */
+struct ifaddrs;
+int sd_client_pick_device(const struct ifaddrs *list,
+    uint8_t dev[SD_MAC_LEN]);
 
 #endif

@@ -97,9 +97,14 @@ const struct sd_config_opt sd_config_opts[] = {
 	  .names = log_formats, .def = "text", .arg = "FMT",
 	  .help = "text or json (text)" },
 	{ "reply-format", 0, SD_CONFIG_STR, .at = AT(reply_format),
-	  .max = ANY, .def = "[{fd} socket] return data => {text}",
-	  .arg = "FMT", .help = "legacy reply; {fd} {id} {port} {text} "
-	  "{device}\n([{fd} socket] return data => {text})" },
+	  .max = ANY, .def = "[{fd} socket] message return success",
+	  .arg = "FMT", .help = "reply to a message; {fd} {id} {port} "
+	  "{device}\n{text} ([{fd} socket] message return success)" },
+	{ "file-reply-format", 0, SD_CONFIG_STR,
+	  .at = AT(file_reply_format), .max = ANY,
+	  .def = "file upload successful!!", .arg = "FMT",
+	  .help = "reply to a legacy file stored; {fd}\n{id} {port} "
+	  "{device} {name} {size}\n(file upload successful!!)" },
 	/* Default: the host name (sd_config_init). */
 	{ "server-name", 0, SD_CONFIG_STR, .at = AT(server_name), .min = 1,
 	  .max = 255, .want = "a name of 1 to 255 bytes", .arg = "NAME",

@@ -31,6 +31,7 @@ struct sd_config {
 	uint64_t	 refresh;	/* dashboard snapshots, seconds */
 	int		 log_json;
 	char		*reply_format;
+	char		*file_reply_format;
 	char		*server_name;
 	char		*token;		/* HELLO must carry it, when set */
 	uint64_t	 max_clients;

@@ -49,6 +49,26 @@ enum sd_hres sd_handle_msg(struct sd_conn *c, const struct sd_frame *f,
 char *sd_handle_reply_text(const struct sd_conn *c, const char *text,
     size_t len, size_t *out_len);
 
+/* A placeholder of a reply format ("text" for {text}) and its value. */
+struct sd_fmt_var {
+	const char	*name;
+	const char	*val;
+	size_t		 len;
+};
+
+/* fmt with each {name} of vars[0..n) replaced by its value; the rest,
+ * unknown placeholders too, as it is. A malloc'd string and its length
+ * in *out_len; NULL out of memory. */
+char *sd_handle_format(const char *fmt, const struct sd_fmt_var *vars,
+    size_t n, size_t *out_len);
+
+/* The placeholders every reply format has, c's: {fd} {id} {port}
+ * {device}, in vars[0..4); nums and dev hold their text. */
+#define SD_FMT_CONN_VARS	4
+void sd_handle_conn_vars(const struct sd_conn *c,
+    struct sd_fmt_var vars[SD_FMT_CONN_VARS], char nums[3][24],
+    char dev[18]);
+
 /* sd_handle_file.c */
 enum sd_hres sd_handle_file(struct sd_conn *c, const struct sd_frame *f,
     struct sd_hout *out);

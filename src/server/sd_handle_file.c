@@ -5,6 +5,7 @@
  * text, extension clients in ACCEPT, RESULT and ERROR frames.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sd_conn.h"
@@ -38,6 +39,28 @@ file_legacy_say(struct sd_conn *c, const char *what, const char *arg)
 	if (n > 0)
 		sd_conn_send_text(c, SD_TEXT_NOTICE, 0, text,
 		    (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+}
+
+/* A legacy upload stored: --file-reply-format, the original's
+ * "file upload successful!!" unless told otherwise. */
+static void
+file_legacy_done(struct sd_conn *c, const struct sd_files_result *r)
+{
+	struct sd_fmt_var vars[SD_FMT_CONN_VARS + 2];
+	char nums[3][24], dev[18], size[24], *text;
+	size_t n;
+
+	sd_handle_conn_vars(c, vars, nums, dev);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)r->size);
+	vars[SD_FMT_CONN_VARS] = (struct sd_fmt_var){ "name", r->name,
+	    strlen(r->name) };
+	vars[SD_FMT_CONN_VARS + 1] = (struct sd_fmt_var){ "size", size,
+	    strlen(size) };
+	text = sd_handle_format(c->srv->cfg->file_reply_format, vars,
+	    SD_FMT_CONN_VARS + 2, &n);
+	if (text != NULL)
+		sd_conn_send_text(c, SD_TEXT_NOTICE, 0, text, n);
+	free(text);
 }
 
 static void
@@ -261,8 +284,7 @@ file_finished(const struct sd_files_result *r, void *arg)
 		file_result(c, r->xfer_id, r->status, r->size, r->hash,
 		    r->name);
 	else if (r->status == SD_FILE_OK)
-		file_legacy_say(c, "file upload successful!! saved as ",
-		    r->name);
+		file_legacy_done(c, r);
 	else
 		file_legacy_say(c, "file upload failed: could not store ",
 		    r->name);

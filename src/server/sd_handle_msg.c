@@ -12,54 +12,65 @@
 #include "sd_server.h"
 
 char *
-sd_handle_reply_text(const struct sd_conn *c, const char *text, size_t len,
+sd_handle_format(const char *fmt, const struct sd_fmt_var *vars, size_t n,
     size_t *out_len)
 {
-	const char *fmt = c->srv->cfg->reply_format, *p;
-	size_t cap = strlen(fmt) + 1, o = 0, n;
-	char num[32], dev[18], *out;
-	const char *val;
+	size_t cap = strlen(fmt) + 1, most = 0, o = 0, i, k;
+	const char *p;
+	char *out;
 
-	/* Room for every placeholder at its largest. */
+	/* Room for every placeholder at the largest value. */
+	for (i = 0; i < n; i++)
+		most = vars[i].len > most ? vars[i].len : most;
 	for (p = strchr(fmt, '{'); p != NULL; p = strchr(p + 1, '{'))
-		cap += len + 32;
+		cap += most;
 	out = malloc(cap);
 	if (out == NULL)
 		return NULL;
-	sd_conn_device(c, dev);
 	for (p = fmt; *p != '\0';) {
-		val = NULL;
-		n = 0;
-		if (strncmp(p, "{text}", 6) == 0) {
-			val = text;
-			n = len;
-			p += 6;
-		} else if (strncmp(p, "{device}", 8) == 0) {
-			val = dev;
-			n = strlen(dev);
-			p += 8;
-		} else if (strncmp(p, "{fd}", 4) == 0 ||
-		    strncmp(p, "{id}", 4) == 0) {
-			snprintf(num, sizeof(num), "%u", p[1] == 'f' ?
-			    (unsigned)c->fd : c->id);
-			val = num;
-			n = strlen(num);
-			p += 4;
-		} else if (strncmp(p, "{port}", 6) == 0) {
-			snprintf(num, sizeof(num), "%u", c->port);
-			val = num;
-			n = strlen(num);
-			p += 6;
+		for (i = 0; *p == '{' && i < n; i++) {
+			k = strlen(vars[i].name);
+			if (strncmp(p + 1, vars[i].name, k) == 0 &&
+			    p[k + 1] == '}')
+				break;
 		}
-		if (val == NULL) {
+		if (*p != '{' || i == n) {
 			out[o++] = *p++;
 			continue;
 		}
-		memcpy(out + o, val, n);
-		o += n;
+		memcpy(out + o, vars[i].val, vars[i].len);
+		o += vars[i].len;
+		p += strlen(vars[i].name) + 2;
 	}
 	*out_len = o;
 	return out;
+}
+
+void
+sd_handle_conn_vars(const struct sd_conn *c,
+    struct sd_fmt_var vars[SD_FMT_CONN_VARS], char nums[3][24], char dev[18])
+{
+	snprintf(nums[0], sizeof(nums[0]), "%d", c->fd);
+	snprintf(nums[1], sizeof(nums[1]), "%u", c->id);
+	snprintf(nums[2], sizeof(nums[2]), "%u", c->port);
+	sd_conn_device(c, dev);
+	vars[0] = (struct sd_fmt_var){ "fd", nums[0], strlen(nums[0]) };
+	vars[1] = (struct sd_fmt_var){ "id", nums[1], strlen(nums[1]) };
+	vars[2] = (struct sd_fmt_var){ "port", nums[2], strlen(nums[2]) };
+	vars[3] = (struct sd_fmt_var){ "device", dev, strlen(dev) };
+}
+
+char *
+sd_handle_reply_text(const struct sd_conn *c, const char *text, size_t len,
+    size_t *out_len)
+{
+	struct sd_fmt_var vars[SD_FMT_CONN_VARS + 1];
+	char nums[3][24], dev[18];
+
+	sd_handle_conn_vars(c, vars, nums, dev);
+	vars[SD_FMT_CONN_VARS] = (struct sd_fmt_var){ "text", text, len };
+	return sd_handle_format(c->srv->cfg->reply_format, vars,
+	    SD_FMT_CONN_VARS + 1, out_len);
 }
 
 enum sd_hres

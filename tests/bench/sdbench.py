@@ -353,9 +353,13 @@ class Sockdeckd:
 
     def argv(self):
         # Every simulated device comes from HOST: no per-address cap.
+        # sd_loadgen knows a reply by its text (echo, the barrier): the
+        # first version's answer, which echoes it.
         return [need_binary("src/sockdeckd"), "--ports", str(self.port),
                 "--bind", HOST, "--data-dir", self.dir,
-                "--max-clients-per-ip", "0"] + self.extra
+                "--max-clients-per-ip", "0",
+                "--reply-format", "[{fd} socket] return data => {text}"
+                ] + self.extra
 
     def start(self, timeout=15.0):
         argv = self.argv()

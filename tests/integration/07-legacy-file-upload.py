@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A legacy file of several MiB sent in random slices is stored under
 DIR/files/ byte for byte as YYYYmmdd-HHMMSS-<id>.<ext> and answered
-`file upload successful!! saved as <name>`; extension codes 0, 1, 11 and
+`file upload successful!! saved as <name>` (--file-reply-format with
+{name}; the default is 02's); extension codes 0, 1, 11 and
 255 give .bin, 2 .jpg, 6 .json, 10 .zip."""
 import os
 import random
@@ -56,7 +57,7 @@ def upload(srv, data, code, slices=True, expect_ext=None):
 
 
 def test():
-    srv = sdpeer.Server().start()
+    srv = sdpeer.Server(extra=["--file-reply-format", "file upload successful!! saved as {name}"]).start()
     big = os.urandom(5 * 1024 * 1024 + 123)
     upload(srv, big, 6, expect_ext="json")
     for code, ext in [(0, "bin"), (1, "bin"), (11, "bin"), (255, "bin"),

@@ -47,7 +47,7 @@ def cut(srv, other, efo, rst):
 
 
 def test():
-    srv = sdpeer.Server().start()
+    srv = sdpeer.Server(extra=["--file-reply-format", "file upload successful!! saved as {name}"]).start()
     other = srv.connect()
     efo = srv.client_event(other)
     cut(srv, other, efo, rst=False)

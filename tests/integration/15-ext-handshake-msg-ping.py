@@ -29,7 +29,7 @@ def expect_error(s, code, what):
 
 
 def test():
-    srv = sdpeer.Server(extra=["--max-msg", "4k"]).start()
+    srv = sdpeer.Server(extra=["--max-msg", "4k", "--reply-format", sdpeer.ECHO_FMT]).start()
     s = srv.connect()
     ev = srv.client_event(s)
     w = sdpeer.hello(s, name=b"cam-1")
@@ -53,7 +53,8 @@ def test():
     t = sdwire.parse_text(sdpeer.expect_frame(s, sdwire.T_TEXT))
     check(t["kind"] == 1 and t["ref"] == 7,
           "reply kind %d ref %d, expected 1 and 7" % (t["kind"], t["ref"]))
-    check(t["text"] == sdpeer.reply_for(ev["fd"], "door 3 open"),
+    check(t["text"] == sdpeer.reply_for(ev["fd"], "door 3 open",
+                                           sdpeer.ECHO_FMT),
           "reply text %r" % t["text"])
     m = srv.wait_event("message", lambda e: e.get("id") == ev["id"])
     check(m.get("text") == "door 3 open", "message event %r" % m)
@@ -69,7 +70,8 @@ def test():
     s.sendall(sdwire.legacy_msg(sdpeer.DEV, "old style"))
     t = sdwire.parse_text(sdpeer.expect_frame(s, sdwire.T_TEXT))
     check(t["kind"] == 1 and t["ref"] == 0 and
-          t["text"] == sdpeer.reply_for(ev["fd"], "old style"),
+          t["text"] == sdpeer.reply_for(ev["fd"], "old style",
+                                           sdpeer.ECHO_FMT),
           "legacy message from an extension client answered %r" % t)
 
     # malformed: a PING whose fields do not fill its length

@@ -16,8 +16,8 @@ from sdpeer import check
 def test():
     port = sdpeer.free_port()
     d = tempfile.mkdtemp(prefix="sdtest-")
-    p = subprocess.Popen([sdpeer.binary(), "--headless", "--log-format",
-                          "text", "--bind", "127.0.0.1", "--ports", str(port),
+    p = subprocess.Popen([sdpeer.binary(), "--headless", "--reply-format",
+                          sdpeer.ECHO_FMT, "--log-format", "text", "--bind", "127.0.0.1", "--ports", str(port),
                           "--data-dir", d], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:

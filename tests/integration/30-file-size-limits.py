@@ -14,7 +14,7 @@ LIMIT = 16 * 1024
 
 
 def test():
-    srv = sdpeer.Server(extra=["--max-file", "16k"]).start()
+    srv = sdpeer.Server(extra=["--max-file", "16k", "--file-reply-format", "file upload successful!! saved as {name}"]).start()
     s = srv.connect()
     es = srv.client_event(s)
     # SPEC.md: "on failure `file upload failed: <reason>`" (also over

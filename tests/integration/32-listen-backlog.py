@@ -17,7 +17,7 @@ N = 2000
 
 
 def test():
-    srv = sdpeer.Server(nports=2, extra=["--max-clients", "5000",
+    srv = sdpeer.Server(nports=2, extra=["--reply-format", sdpeer.ECHO_FMT, "--max-clients", "5000",
                                          "--max-clients-per-ip", "0"]).start()
     ss = shutil.which("ss")
     check(ss is not None, "ss (iproute2) is not installed")

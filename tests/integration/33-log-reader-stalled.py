@@ -27,8 +27,8 @@ TEXT = "x" * 1000
 def test():
     port = sdpeer.free_ports(1)[0]
     d = tempfile.mkdtemp(prefix="sdtest-")
-    p = subprocess.Popen([sdpeer.binary(), "--headless", "--log-format",
-                          "json", "--ports", str(port), "--bind",
+    p = subprocess.Popen([sdpeer.binary(), "--headless", "--reply-format",
+                          sdpeer.ECHO_FMT, "--log-format", "json", "--ports", str(port), "--bind",
                           "127.0.0.1", "--data-dir", d],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:

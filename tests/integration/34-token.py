@@ -31,7 +31,7 @@ def refused(srv, first, what):
 
 
 def test():
-    srv = sdpeer.Server(extra=["--token", TOKEN.decode()]).start()
+    srv = sdpeer.Server(extra=["--token", TOKEN.decode(), "--reply-format", sdpeer.ECHO_FMT]).start()
     dev = sdpeer.DEV
     refused(srv, sdwire.hello(dev, b"x", token=b"wrong"), "wrong token")
     refused(srv, sdwire.hello(dev, b"x"), "no token")
@@ -67,7 +67,8 @@ def test():
     legacy = srv.connect()
     legacy.sendall(sdwire.legacy_msg(dev, "old"))
     ev = srv.client_event(legacy)
-    sdpeer.expect_bytes(legacy, sdpeer.reply_for(ev["fd"], "old"),
+    sdpeer.expect_bytes(legacy, sdpeer.reply_for(ev["fd"], "old",
+                                                  sdpeer.ECHO_FMT),
                         what="legacy reply with --token set")
 
     # the client, from the option and from the environment

@@ -47,7 +47,7 @@ def victim_intact(victim):
 
 
 def test():
-    srv = sdpeer.Server()
+    srv = sdpeer.Server(extra=["--file-reply-format", "file upload successful!! saved as {name}"])
     start_umask0(srv)
     check(mode(srv.files_dir) == 0o750, "DIR/files is %o under umask 000"
           % mode(srv.files_dir))

@@ -19,14 +19,14 @@ def test():
 
     r = sockdeck("--device", DEV, "send", hp, "door", "3", "open")
     check(r.returncode == 0, "send: %r" % (r,))
-    check(r.stdout.strip().endswith("return data => door 3 open"),
+    check(r.stdout.strip().endswith("socket] message return success"),
           "send printed %r" % r.stdout)
     ev = srv.wait_event("hello", lambda e: e.get("device") == DEV)
     check(ev.get("name") == "sockdeck", "hello %r" % ev)
 
     r = sockdeck("--legacy", "--device", DEV, "send", hp, "hi")
     check(r.returncode == 0 and r.stdout.strip().endswith(
-        "return data => hi"), "legacy send: %r" % (r,))
+        "socket] message return success"), "legacy send: %r" % (r,))
 
     r = sockdeck("--device", DEV, "sensor", hp, "21.5", "-3.25",
                  "--channel", "temp", "--count", "5", "--rate", "200")

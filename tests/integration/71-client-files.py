@@ -15,7 +15,7 @@ from sdpeer import check, sockdeck
 
 
 def test():
-    srv = sdpeer.Server().start()
+    srv = sdpeer.Server(extra=["--file-reply-format", "file upload successful!! saved as {name}"]).start()
     hp = "127.0.0.1:%d" % srv.ports[0]
     tmp = srv.dir + "-src"
     os.makedirs(tmp)

@@ -21,8 +21,8 @@ def test():
     port = sdpeer.free_port()
     d = tempfile.mkdtemp(prefix="sdtest-")
     lim = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-    p = subprocess.Popen([sdpeer.binary(), "--headless", "--log-format",
-                          "json", "--bind", "127.0.0.1", "--ports",
+    p = subprocess.Popen([sdpeer.binary(), "--headless", "--reply-format",
+                          sdpeer.ECHO_FMT, "--log-format", "json", "--bind", "127.0.0.1", "--ports",
                           str(port), "--data-dir", d],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          stdin=subprocess.DEVNULL, preexec_fn=lim)

@@ -37,7 +37,10 @@ import sdwire
 
 DEV = sdwire.mac("aa:bb:cc:dd:ee:ff")
 DEV_STR = "aa:bb:cc:dd:ee:ff"
-REPLY_FMT = "[{fd} socket] return data => {text}"
+# sockdeckd's default answer to a message: the original v2.9 server's,
+# the text left out; ECHO_FMT is its first version's (--reply-format).
+REPLY_FMT = "[{fd} socket] message return success"
+ECHO_FMT = "[{fd} socket] return data => {text}"
 
 _servers = []
 
@@ -572,6 +575,37 @@ def reply_for(fd, text, fmt=REPLY_FMT):
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     return fmt.replace("{fd}", str(fd)).replace("{text}", text).encode()
+
+
+def capture(answer, want=None):
+    """A listener on 127.0.0.1 that records one connection's bytes (a
+    stand-in for the original server, for the client's bytes); it sends
+    `answer` after each read, or once `want` bytes are in. (listener,
+    the bytes, its thread)."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    got = bytearray()
+
+    def run():
+        c, _ = ls.accept()
+        c.settimeout(5)
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                got.extend(b)
+                if answer and (want is None or len(got) == want):
+                    c.sendall(answer)
+                    answer_sent.set()
+        except OSError:
+            pass
+        c.close()
+    answer_sent = threading.Event()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return ls, got, t
 
 
 def hello(sock, dev=DEV, name=b"peer", timeout=10.0):

@@ -311,7 +311,8 @@ class Soak:
         shutil.rmtree(self.top, ignore_errors=True)
 
     def extra(self):
-        a = ["--spool-max", "16M"]
+        # Replies are known by the text they echo.
+        a = ["--spool-max", "16M", "--reply-format", sdpeer.ECHO_FMT]
         if self.sink is not None:
             a += ["--influx-url", self.sink.url, "--influx-db", "soak",
                   "--influx-flush-ms", "200"]

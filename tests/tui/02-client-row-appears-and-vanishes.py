@@ -18,7 +18,7 @@ def row(lines, needle):
 
 
 def test():
-    d = sdtmux.Dashboard(120, 40, extra=["--refresh", "3600"]).start()
+    d = sdtmux.Dashboard(120, 40, extra=["--refresh", "3600", "--reply-format", sdpeer.ECHO_FMT]).start()
     d.wait_ready()
     s = d.connect()
     lport = s.getsockname()[1]

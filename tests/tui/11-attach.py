@@ -13,7 +13,7 @@ from sdtmux import check
 
 
 def test():
-    srv = sdpeer.Server(nports=1).start()
+    srv = sdpeer.Server(nports=1, extra=["--reply-format", sdpeer.ECHO_FMT]).start()
     socks = [srv.connect(), srv.connect()]
     peers = []
     for i, s in enumerate(socks):

@@ -16,7 +16,7 @@ PCT = re.compile(r"(?<!\d)(\d{1,3}(?:\.\d)?)\s?%")
 
 
 def test():
-    d = sdtmux.Dashboard(120, 40).start()
+    d = sdtmux.Dashboard(120, 40, extra=["--file-reply-format", "file upload successful!! saved as {name}"]).start()
     d.wait_ready()
     d.wait_for("Transfers")
     s = d.connect()

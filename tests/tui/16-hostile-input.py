@@ -48,7 +48,8 @@ def test():
     if not loc:
         # a failure in CI, where tools/deps installs `locales`
         sdpeer.part_skipped("the de_DE case: " + why)
-    d = sdtmux.Dashboard(120, 40, env=env).start()
+    d = sdtmux.Dashboard(120, 40, env=env, extra=[
+        "--reply-format", sdpeer.ECHO_FMT]).start()
     d.wait_ready()
 
     s = d.connect()

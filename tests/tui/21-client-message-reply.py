@@ -2,12 +2,13 @@
 """A line typed on the input line and sent with Enter shows as a `you`
 entry, reaches the server as that message, and the server's reply shows
 as a `server` entry `[FD socket] return data => TEXT` (FD from the
-server's `connect` event); the input line is empty again and the header
+server's `connect` event; the server echoes, --reply-format); the input line is empty again and the header
 counts `sent 1  recv 1`. Editing (^A, ^E, ^U, Backspace) and UTF-8
 text work; Up brings back a sent line. Not connected, Enter gives an
 `error` entry and sends nothing (SPEC-client.md, Keys)."""
 import re
 
+import sdpeer
 import sdtmux
 from sdtmux import check
 
@@ -22,7 +23,9 @@ def send_line(c, text):
 
 
 def test():
-    srv, c, conn = sdtmux.connected_client(120, 40)
+    srv, c, conn = sdtmux.connected_client(
+        120, 40, server=sdpeer.Server(extra=["--reply-format",
+                                             sdpeer.ECHO_FMT]).start())
     fd = conn["fd"]
 
     text = "door 3 open"

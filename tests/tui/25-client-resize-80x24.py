@@ -9,6 +9,7 @@ message sent at that size gets its reply; -> 79x23: one line naming
 the size needed`)."""
 import re
 
+import sdpeer
 import sdtmux
 from sdtmux import check
 
@@ -31,7 +32,8 @@ def check_widths(c, lines, w):
 
 
 def test():
-    srv, c, conn = sdtmux.connected_client(120, 40)
+    srv, c, conn = sdtmux.connected_client(
+        120, 40, server=sdpeer.Server(extra=["--reply-format", sdpeer.ECHO_FMT]).start())
     c.type("before resize")
     c.keys("Enter")
     c.wait_entry("server", "return data => before resize")

@@ -4,13 +4,20 @@
  * screen's line editor and history.
  */
 #include <curses.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
 #include <locale.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sd_client.h"
+#include "sd_err.h"
 #include "sd_recent.h"
 #include "sd_synth.h"
 #include "sd_test.h"
@@ -260,7 +267,65 @@ test_history(void)
 	tui_hist_free(&h);
 }
 
+/* One link of a made-up interface list: its name, flags and hardware
+ * address (halen bytes of mac). */
+struct fake_if {
+	struct ifaddrs		ifa;
+	struct sockaddr_ll	sll;
+	struct sockaddr_in	sin;
+};
+
+static void
+fake_link(struct fake_if *f, const char *name, unsigned flags,
+    const char *mac, int halen, struct fake_if *next)
+{
+	memset(f, 0, sizeof(*f));
+	f->ifa.ifa_name = (char *)name;
+	f->ifa.ifa_flags = flags;
+	f->ifa.ifa_addr = (struct sockaddr *)&f->sll;
+	f->sll.sll_family = AF_PACKET;
+	f->sll.sll_halen = (unsigned char)halen;
+	if (mac != NULL)
+		CHECK_EQ(sd_proto_mac_parse(mac, f->sll.sll_addr), SD_OK);
+	f->ifa.ifa_next = next != NULL ? &next->ifa : NULL;
+}
+
+/* The original client kept the last interface that had a hardware
+ * address: on a host with ifb0 then eth0, eth0's. The loopback, links
+ * with an all-zero or no 6-byte address (a tunnel) and entries that are
+ * not links (an IPv4 address) never count. */
+static void
+test_default_device(void)
+{
+	struct fake_if l[7];
+	uint8_t dev[6], want[6];
+
+	fake_link(&l[6], "tun0", IFF_UP, NULL, 0, NULL);
+	fake_link(&l[5], "eth1", 0, "00:00:00:00:00:00", 6, &l[6]);
+	fake_link(&l[4], "eth0", IFF_UP, "02:fc:00:00:00:02", 6, &l[5]);
+	fake_link(&l[3], "eth0", IFF_UP, NULL, 0, &l[4]);
+	l[3].ifa.ifa_addr = (struct sockaddr *)&l[3].sin;	/* IPv4 */
+	l[3].sin.sin_family = AF_INET;
+	fake_link(&l[2], "ifb0", 0, "76:d1:1b:39:5c:80", 6, &l[3]);
+	fake_link(&l[1], "lo", IFF_UP | IFF_LOOPBACK, "00:00:00:00:00:00", 6,
+	    &l[2]);
+	fake_link(&l[0], "lo2", IFF_LOOPBACK, "02:00:00:00:00:09", 6, &l[1]);
+	CHECK_EQ(sd_client_pick_device(&l[0].ifa, dev), SD_OK);
+	sd_proto_mac_parse("02:fc:00:00:00:02", want);
+	CHECK(memcmp(dev, want, 6) == 0);
+	/* Only ifb0 left: ifb0's. */
+	l[2].ifa.ifa_next = NULL;
+	CHECK_EQ(sd_client_pick_device(&l[0].ifa, dev), SD_OK);
+	sd_proto_mac_parse("76:d1:1b:39:5c:80", want);
+	CHECK(memcmp(dev, want, 6) == 0);
+	/* Only loopbacks: none. */
+	l[1].ifa.ifa_next = NULL;
+	CHECK_EQ(sd_client_pick_device(&l[0].ifa, dev), SD_ERR_INVAL);
+	CHECK_EQ(sd_client_pick_device(NULL, dev), SD_ERR_INVAL);
+}
+
 static const struct sd_test_case cases[] = {
+	{ "default_device", test_default_device },
 	{ "stream_due", test_stream_due },
 	{ "stream_shapes", test_stream_shapes },
 	{ "recent", test_recent },

@@ -35,6 +35,7 @@ static const struct sample samples[] = {
 	{ "refresh", "30", { NULL } },
 	{ "log-format", "json", { NULL } },
 	{ "reply-format", "R {text}", { NULL } },
+	{ "file-reply-format", "F {name} {size}", { NULL } },
 	{ "server-name", "srv", { NULL } },
 	{ "token", "tok", { NULL } },
 	{ "max-clients", "7", { NULL } },

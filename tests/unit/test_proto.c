@@ -927,10 +927,17 @@ test_tables(void)
 	CHECK(strcmp(sd_proto_ext_name(10), "zip") == 0);
 	CHECK(sd_proto_ext_name(11) == NULL);
 	CHECK(sd_proto_ext_name(255) == NULL);
-	CHECK_EQ(sd_proto_ext_code("PNG"), 3);
-	CHECK_EQ(sd_proto_ext_code("jpeg"), 2);
-	CHECK_EQ(sd_proto_ext_code("pdf"), 1);
-	CHECK_EQ(sd_proto_ext_code(""), 1);
+	/* The original client's codes: its eight, else 10. */
+	CHECK_EQ(sd_proto_ext_code("PNG", 3), 3);
+	CHECK_EQ(sd_proto_ext_code("jpg", 3), 2);
+	CHECK_EQ(sd_proto_ext_code("avi", 3), 9);
+	CHECK_EQ(sd_proto_ext_code("json.gz", 4), 6);
+	CHECK_EQ(sd_proto_ext_code("jpeg", 4), 10);
+	CHECK_EQ(sd_proto_ext_code("jp", 2), 10);
+	CHECK_EQ(sd_proto_ext_code("zip", 3), 10);
+	CHECK_EQ(sd_proto_ext_code("pdf", 3), 10);
+	CHECK_EQ(sd_proto_ext_code("", 0), 10);
+	CHECK_EQ(sd_proto_ext_code(NULL, 0), 10);
 	CHECK_EQ(sd_proto_mac_parse("aa:bb:cc:dd:ee:ff", mac), SD_OK);
 	CHECK(memcmp(mac, DEV, 6) == 0);
 	CHECK_EQ(sd_proto_mac_parse("AA-BB-CC-DD-EE-FF", mac), SD_OK);
