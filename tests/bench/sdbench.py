@@ -26,6 +26,7 @@ import os
 import re
 import resource
 import select
+import shlex
 import shutil
 import signal
 import statistics
@@ -429,7 +430,7 @@ def tmux_start(argv, width=120, height=40):
     tmux = shutil.which("tmux")
     if not tmux:
         raise Skip("tmux not found (tools/deps)")
-    cmd = "env TERM=xterm-256color LANG=C.UTF-8 " + " ".join(argv)
+    cmd = "env TERM=xterm-256color LANG=C.UTF-8 " + shlex.join(argv)
     subprocess.run([tmux, "-L", name, "-f", "/dev/null", "new-session", "-d",
                     "-x", str(width), "-y", str(height), cmd], check=True)
     return name
