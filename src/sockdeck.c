@@ -369,10 +369,6 @@ parse_positionals(int n, char **pos, struct job *j, char *host, size_t hlen,
 		j->cmd = CMD_TUI;
 		return 0;
 	}
-	if (n < 3) {
-		usage(stderr);
-		return 2;
-	}
 	if (strcmp(pos[0], "send") == 0)
 		j->cmd = CMD_SEND;
 	else if (strcmp(pos[0], "send-file") == 0)
@@ -380,8 +376,16 @@ parse_positionals(int n, char **pos, struct job *j, char *host, size_t hlen,
 	else if (strcmp(pos[0], "sensor") == 0)
 		j->cmd = CMD_SENSOR;
 	else {
+		/* One line naming the argument, as for any other mistake. */
 		fprintf(stderr, "sockdeck: %s: not a command (send, "
-		    "send-file, sensor)\n", pos[0]);
+		    "send-file, sensor)%s\n", pos[0], n == 1 ?
+		    " nor HOST:PORT" : "");
+		return 2;
+	}
+	if (n < 3) {
+		fprintf(stderr, "sockdeck: %s: needs HOST:PORT and %s\n",
+		    pos[0], j->cmd == CMD_SEND ? "TEXT" : j->cmd == CMD_FILE ?
+		    "PATH" : "VALUE");
 		return 2;
 	}
 	if (sd_parse_target(pos[1], host, hlen, port) != 0) {

@@ -269,7 +269,11 @@ sd_config_usage(FILE *fp)
 	size_t i;
 
 	fputs("usage: sockdeckd [options]\n"
-	    "       sockdeckd ctl [--control PATH] [--json] COMMAND [ARGS]\n"
+	    "       sockdeckd ctl [--control PATH | --data-dir DIR] [--json] "
+	    "COMMAND [ARGS]\n"
+	    "       sockdeckd attach [--control PATH | --data-dir DIR] "
+	    "[--timeout SECS]\n"
+	    "                        [--owner USER] [--refresh SECS]\n"
 	    "\n", fp);
 	for (i = 0; i < NOPTS; i++) {
 		if (!(sd_config_opts[i].flags & SD_CONFIG_HELP_ABOVE))

@@ -60,6 +60,15 @@ def test():
     r = sockdeck("send", "nohostport", "x")
     check(r.returncode == 2 and "HOST:PORT" in r.stderr,
           "bad target: %r" % (r,))
+    # a wrong command line: one line naming the argument (sockdeck(1))
+    for args, name in ((["bogus"], "bogus"), (["bogus", hp], "bogus"),
+                       (["send"], "send"), (["send", hp], "send"),
+                       (["send-file", hp], "send-file"),
+                       (["sensor", hp], "sensor")):
+        r = sockdeck(*args)
+        check(r.returncode == 2 and r.stderr.count("\n") == 1 and
+              r.stderr.startswith("sockdeck: %s: " % name) and
+              r.stdout == "", "sockdeck %s: %r" % (" ".join(args), r))
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 
 

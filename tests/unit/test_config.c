@@ -416,8 +416,9 @@ test_cli_and_file(void)
 	}
 }
 
-/* --help has a line for each row (but those named above), in the
- * table's order, within 80 columns. */
+/* --help names the subcommands (ctl, attach) in its usage lines and has
+ * a line for each row (but those named above), in the table's order,
+ * within 80 columns. */
 static void
 test_help(void)
 {
@@ -431,6 +432,8 @@ test_help(void)
 		return;
 	sd_config_usage(fp);
 	fclose(fp);
+	CHECK(strstr(text, "\n       sockdeckd ctl [") != NULL);
+	CHECK(strstr(text, "\n       sockdeckd attach [") != NULL);
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		CHECK(strlen(line) <= 80);
