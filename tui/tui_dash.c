@@ -380,7 +380,8 @@ draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 	char title[64], line[512], sp[256];
 	size_t i, rows = h > 2 ? (size_t)h - 2 : 0;
 
-	snprintf(title, sizeof(title), "Sensors (%zu devices)", m->nsensors);
+	snprintf(title, sizeof(title), "Sensors (%zu device%s)", m->nsensors,
+	    m->nsensors == 1 ? "" : "s");
 	if (d->scroll[P_SENSORS] + rows > m->nsensors)
 		d->scroll[P_SENSORS] = m->nsensors > rows ?
 		    m->nsensors - rows : 0;
