@@ -235,7 +235,7 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 	d->at[P_CLIENTS].w = w;
 	if (wide)
 		snprintf(line, sizeof(line), "  %-5s %-4s %-21s %-5s %-17s "
-		    "%-6s %-19s %8s %8s %4s  %s", "id", "fd", "peer", "port",
+		    "%-6s %-19s %8s %8s %5s  %s", "id", "fd", "peer", "port",
 		    "device", "proto", "connected", "in", "out", "last",
 		    "state");
 	else
@@ -257,13 +257,13 @@ draw_clients(struct tui_dash *d, int y, int h, int w)
 		    sizeof(dur));
 		tui_fmt_bytes((double)c->bytes_in, in, sizeof(in));
 		tui_fmt_bytes((double)c->bytes_out, out, sizeof(out));
-		snprintf(last, sizeof(last), "%.0fs", c->last_ns ?
-		    (double)(now - c->last_ns) / 1e9 : 0.0);
+		tui_fmt_age(c->last_ns ? (now - c->last_ns) / 1000000000 : 0,
+		    last, sizeof(last));
 		snprintf(when + strlen(when), sizeof(when) - strlen(when),
 		    "%s", "");
 		if (wide)
 			snprintf(line, sizeof(line), "%s %-5u %-4d %-21s %-5d "
-			    "%-17s %-6s %s (%s) %8s %8s %4s  %s",
+			    "%-17s %-6s %s (%s) %8s %8s %5s  %s",
 			    first + i == d->sel ? ">" : " ", c->id, c->fd,
 			    peer, c->port, c->device, c->proto, when, dur, in,
 			    out, last, c->state);

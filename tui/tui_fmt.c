@@ -33,6 +33,27 @@ tui_fmt_dur(int64_t s, char *buf, size_t len)
 }
 
 void
+tui_fmt_age(int64_t s, char *buf, size_t len)
+{
+	long long v = s < 0 ? 0 : (long long)s;
+
+	if (v < 60)
+		snprintf(buf, len, "%llds", v);
+	else if (v < 600)
+		snprintf(buf, len, "%lldm%02llds", v / 60, v % 60);
+	else if (v < 3600)
+		snprintf(buf, len, "%lldm", v / 60);
+	else if (v < 36000)
+		snprintf(buf, len, "%lldh%02lldm", v / 3600, v % 3600 / 60);
+	else if (v < 86400)
+		snprintf(buf, len, "%lldh", v / 3600);
+	else if (v < 864000)
+		snprintf(buf, len, "%lldd%02lldh", v / 86400, v % 86400 / 3600);
+	else
+		snprintf(buf, len, "%lldd", v / 86400);
+}
+
+void
 tui_fmt_clock(int64_t ns, char *buf, size_t len)
 {
 	time_t sec = (time_t)(ns / 1000000000);

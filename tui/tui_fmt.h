@@ -13,6 +13,11 @@ void tui_fmt_bytes(double n, char *buf, size_t len);
 void tui_fmt_dur(int64_t s, char *buf, size_t len);
 void tui_fmt_clock(int64_t ns, char *buf, size_t len);
 
+/* An age in at most 5 characters (the client table's column): "9s",
+ * "8m57s", "42m", "2h05m", "17h", "3d04h", "12d": two units while
+ * the larger is one digit, else the larger alone. */
+void tui_fmt_age(int64_t s, char *buf, size_t len);
+
 /* Wall-clock time in ns. */
 int64_t tui_now_ns(void);
 

@@ -6,8 +6,10 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sd_test.h"
+#include "tui_fmt.h"
 #include "tui_model.h"
 
 #define MS	1000000LL
@@ -95,7 +97,37 @@ out:
 	tui_model_free(m);
 }
 
+/* Ages read as people say them, in at most 5 characters: the client
+ * table's `last` column (issue 16: `537s` was drawn). */
+static void
+test_age_words(void)
+{
+	static const struct {
+		int64_t		 s;
+		const char	*want;
+	} t[] = {
+		{ -3, "0s" }, { 0, "0s" }, { 59, "59s" }, { 60, "1m00s" },
+		{ 537, "8m57s" }, { 599, "9m59s" }, { 600, "10m" },
+		{ 3599, "59m" }, { 3600, "1h00m" }, { 7500, "2h05m" },
+		{ 35999, "9h59m" }, { 36000, "10h" }, { 86399, "23h" },
+		{ 86400, "1d00h" }, { 273600, "3d04h" }, { 863999, "9d23h" },
+		{ 864000, "10d" }, { 99999LL * 86400, "99999d" },
+	};
+	char buf[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		tui_fmt_age(t[i].s, buf, sizeof(buf));
+		if (strcmp(buf, t[i].want) != 0)
+			fprintf(stderr, "%lld s: %s, want %s\n",
+			    (long long)t[i].s, buf, t[i].want);
+		CHECK(strcmp(buf, t[i].want) == 0);
+		CHECK(strlen(buf) <= 5 || t[i].s >= 10000 * 86400LL);
+	}
+}
+
 static const struct sd_test_case cases[] = {
+	{ "age_words", test_age_words },
 	{ "clock_phase", test_clock_phase },
 	{ "clock_never_back", test_clock_never_back },
 	{ "clock_whole_seconds", test_clock_whole_seconds },
