@@ -479,9 +479,9 @@ draw_footer(struct tui_dash *d, int y, int w)
 			break;
 		}
 		default:
-			snprintf(prompt, sizeof(prompt),
-			    "Quit with %zu clients connected? (y/n)",
-			    d->m->clients_total);
+			snprintf(prompt, sizeof(prompt), "Stop the server and "
+			    "disconnect %zu client%s? (y/n)", d->m->clients_total,
+			    d->m->clients_total == 1 ? "" : "s");
 			break;
 		}
 		tui_attr_on(&d->loop.term, TUI_C_KEY, A_BOLD);
@@ -507,8 +507,8 @@ static const char *const help_lines[] = {
 	"p                 pause or resume the log",
 	"s                 sort clients: connected, id, peer, in, out",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
-	"F10, q            quit (asks when clients are connected;",
-	"                  an attached dashboard leaves the server running)",
+	"F10, q            quit: stop the server (asks first while clients",
+	"                  are connected); attached, detach (the server runs on)",
 };
 
 static void
@@ -763,7 +763,9 @@ key_normal(struct tui_dash *d, int ch)
 		break;
 	case 'q':
 	case KEY_F(10):
-		if (d->m->clients_total > 0 && d->gone[0] == '\0')
+		/* Attached, quitting detaches: nothing to ask. */
+		if (d->m->clients_total > 0 && d->gone[0] == '\0' &&
+		    d->attached[0] == '\0')
 			d->mode = M_QUIT;
 		else
 			return want_quit(d);

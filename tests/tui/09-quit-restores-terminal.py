@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """`q` with no clients quits at once: exit status 0, the terminal is
 restored (normal screen, cursor visible, keypad off) and the port is
-closed. With a client connected `q` asks `Quit with 1 clients connected?
-(y/n)`: `n` keeps running, `q` `y` quits (status 0). F10 quits too."""
+closed. With a client connected `q` asks what it does, `Stop the server
+and disconnect 1 client? (y/n)`: `n` keeps running, `q` `y` quits
+(status 0). F10 quits too."""
 import re
 import socket
 
@@ -10,7 +11,7 @@ import sdpeer
 import sdtmux
 from sdtmux import check
 
-PROMPT = re.compile(r"Quit with 1 client(s|\(s\))? connected\? \(y/n\)")
+PROMPT = re.compile(r"Stop the server and disconnect 1 client\? \(y/n\)")
 
 
 def port_closed(port):
@@ -42,8 +43,8 @@ def test():
     s = d.connect()
     d.wait_for("Clients (1)")
     d.keys("q")
-    d.wait_for(PROMPT, what="the prompt `Quit with 1 clients connected? "
-               "(y/n)`")
+    d.wait_for(PROMPT, what="the prompt `Stop the server and disconnect 1 "
+               "client? (y/n)`")
     d.keys("n")
     d.wait_gone(PROMPT, what="the prompt to close on `n`")
     lines = d.screen()
