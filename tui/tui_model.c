@@ -497,6 +497,9 @@ feed_event(struct tui_model *m, json_t *o)
 	} else if (strcmp(ev, "broadcast") == 0)
 		tui_model_log(m, "%s  broadcast \"%.100s\" to %lld clients",
 		    when, jstr(o, "text"), jint(o, "clients"));
+	else if (strcmp(ev, "send") == 0)
+		tui_model_log(m, "%s  %ssent \"%.100s\"", when, who,
+		    jstr(o, "text"));
 	else if (strcmp(ev, "readings") != 0)
 		tui_model_log(m, "%s  %s%s  %s%s%s %s", when, who, ev,
 		    jstr(o, "name"), json_object_get(o, "state") ? " " : "",

@@ -63,6 +63,7 @@ static const struct {
 	[SD_EV_REJECT] = { "reject", F_NAME | F_COUNT | F_REASON },
 	[SD_EV_SUPPRESSED] = { "suppressed", F_ID | F_NAME | F_COUNT |
 	    F_WINDOW | F_REASON },
+	[SD_EV_SEND] = { "send", F_ID | F_DEVICE | F_TEXT },
 };
 
 struct sd_events *

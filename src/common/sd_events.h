@@ -37,6 +37,7 @@ enum sd_ev_kind {
 	SD_EV_SINK,		/* a sink changes state */
 	SD_EV_REJECT,		/* a sink's destination refused lines */
 	SD_EV_SUPPRESSED,	/* repeats of an event not shown (sd_evrate) */
+	SD_EV_SEND,		/* the operator sent a text to one client */
 	SD_EV_COUNT
 };
 

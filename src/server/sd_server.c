@@ -419,15 +419,28 @@ sd_server_broadcast(struct sd_server *srv, const char *text, size_t len)
 	return n;
 }
 
+/* A text to one client (the dashboard's m, ctl send): an event, as a
+ * broadcast is, once it is queued. */
 int
 sd_server_send(struct sd_server *srv, uint32_t id, const char *text,
     size_t len)
 {
+	struct sd_event e = { .kind = SD_EV_SEND };
 	struct sd_conn *c = sd_conn_find(srv, id);
+	char dev[18];
+	int rc;
 
 	if (c == NULL || c->state != SD_CONN_OPEN)
 		return SD_ERR_INVAL;
-	return sd_conn_send_text(c, SD_TEXT_NOTICE, 0, text, len);
+	sd_conn_device(c, dev);
+	e.id = id;
+	e.device = c->has_dev ? dev : NULL;
+	e.text = text;
+	e.text_len = len;
+	rc = sd_conn_send_text(c, SD_TEXT_NOTICE, 0, text, len);
+	if (rc == SD_OK)
+		sd_events_fire(srv->events, &e);
+	return rc;
 }
 
 int

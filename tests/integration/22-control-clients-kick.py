@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Control socket: mode 0600; `seq` echoed; `clients` lists each client
-with id/fd/peer/peer_port/port/proto; `send` reaches one client; `kick`
+with id/fd/peer/peer_port/port/proto; `send` reaches one client (a
+`send` event names it and the text); `kick`
 drops one (it sees EOF, `kick` event), unknown ids -> ok false;
 unknown commands -> ok false; `subscribe` streams events."""
 import os
@@ -57,6 +58,9 @@ def test():
     check(r.get("ok") is True, "send: %r" % r)
     sdpeer.expect_bytes(b, b"just b", what="send to b")
     sdpeer.expect_quiet(a, 0.3, "a after a send to b")
+    # an event, as a broadcast is: the log names the client and the text
+    ev = srv.wait_event("send", lambda e: e.get("id") == eb["id"])
+    check(ev.get("text") == "just b", "send event %r" % ev)
     r = c.request({"cmd": "send", "id": 999999, "text": "nobody"})
     check(r.get("ok") is False and r.get("error") == "no such client",
           "send to an unknown id: %r" % r)

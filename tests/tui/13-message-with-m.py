@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`m` on the selected client opens `Message to #ID: `; Enter sends the
 text to that client only (a legacy client gets the raw text, as for
-`sockdeckd ctl send`); Esc cancels."""
+`sockdeckd ctl send`), and the log says so, `#ID ... sent "TEXT"`, as
+it does for a broadcast (issue 16); Esc cancels."""
 import re
 
 import sdpeer
@@ -38,6 +39,10 @@ def test():
     d.keys("Enter")
     sdpeer.expect_bytes(s, TEXT.encode(), what="message at client #%d" % cid)
     sdpeer.expect_quiet(s, 0.3, "client #%d after the message" % cid)
+    sent = re.compile(r"#%d .*sent \"%s\"" % (cid, TEXT))
+    d.wait_until(lambda ls: any(sent.search(l)
+                                for l in sdtmux.log_rows(ls) or []),
+                 "the log line `#%d ... sent \"%s\"`" % (cid, TEXT))
     sdpeer.expect_quiet(other, 0.3, "the other client (not selected)")
     d.wait_gone(prompt, what="the prompt to close after Enter")
 
