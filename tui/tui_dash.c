@@ -480,7 +480,8 @@ draw_footer(struct tui_dash *d, int y, int w)
 		}
 		default:
 			snprintf(prompt, sizeof(prompt), "Stop the server and "
-			    "disconnect %zu client%s? (y/n)", d->m->clients_total,
+			    "disconnect %zu client%s? (y/n)",
+			    d->m->clients_total,
 			    d->m->clients_total == 1 ? "" : "s");
 			break;
 		}
@@ -508,7 +509,7 @@ static const char *const help_lines[] = {
 	"s                 sort clients: connected, id, peer, in, out",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q            quit: stop the server (asks first while clients",
-	"                  are connected); attached, detach (the server runs on)",
+	"                  are connected); attached: detach, the server runs",
 };
 
 static void
