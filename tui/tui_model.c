@@ -433,12 +433,35 @@ feed_file_event(struct tui_model *m, const char *ev, json_t *o)
 }
 
 /* Turn an event into its log line, and into rows where it adds some. */
+/* The start of a log line about client id: its id (aligned), address,
+ * server port and device, as far as they are known (from its row, else
+ * from the event), so filtering on a MAC or a port finds its lines. */
+static void
+log_who(const struct tui_client *c, json_t *o, uint32_t id, char *who,
+    size_t len)
+{
+	const char *dev = jstr(o, "device");
+	char peer[64] = "", port[16] = "";
+
+	if (c != NULL) {
+		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
+		    " [%s]:%d" : " %s:%d", c->peer, c->peer_port);
+		if (c->port > 0)
+			snprintf(port, sizeof(port), " on %d", c->port);
+		if (dev[0] == '\0')
+			dev = c->device;
+	} else if (jint(o, "port") > 0)
+		snprintf(port, sizeof(port), " on %lld", jint(o, "port"));
+	snprintf(who, len, "#%-4u%s%s%s%s  ", id, peer, port,
+	    dev[0] != '\0' ? " " : "", dev);
+}
+
 static void
 feed_event(struct tui_model *m, json_t *o)
 {
 	const char *ev = jstr(o, "event"), *t = jstr(o, "time");
 	struct tui_client *c;
-	char who[80] = "", when[16] = "";
+	char who[128] = "", when[16] = "";
 	uint32_t id = (uint32_t)jint(o, "id");
 	int64_t ns = parse_time(t);
 	time_t sec = (time_t)(ns / 1000000000);
@@ -450,15 +473,10 @@ feed_event(struct tui_model *m, json_t *o)
 	if (strcmp(ev, "connect") == 0)
 		feed_connect(m, o, id, ns);
 	c = id != 0 ? tui_model_client(m, id) : NULL;
-	if (c != NULL)
-		snprintf(who, sizeof(who), strchr(c->peer, ':') ?
-		    "#%u [%s]:%d  " : "#%u %s:%d  ", id, c->peer,
-		    c->peer_port);
-	else if (id != 0)
-		snprintf(who, sizeof(who), "#%u  ", id);
+	if (id != 0)
+		log_who(c, o, id, who, sizeof(who));
 	if (strcmp(ev, "connect") == 0)
-		tui_model_log(m, "%s  %sconnected on %lld", when, who,
-		    jint(o, "port"));
+		tui_model_log(m, "%s  %sconnected", when, who);
 	else if (strcmp(ev, "disconnect") == 0) {
 		tui_model_log(m, "%s  %sdisconnected (%s)", when, who,
 		    jstr(o, "reason"));

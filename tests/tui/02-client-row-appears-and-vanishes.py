@@ -38,17 +38,21 @@ def test():
           "row lacks the server port %d: %r" % (d.port, r))
     d.wait_until(lambda ls: re.search(r"\bclients 1\b", ls[0]),
                  "the header to say `clients 1`", timeout=3)
-    # `HH:MM:SS.mmm  #ID PEER  EVENT  detail` (SPEC-dashboard.md)
+    # `HH:MM:SS.mmm  #ID PEER on PORT DEVICE  EVENT  detail`, the id
+    # padded to 4 digits, the device once known (SPEC-dashboard.md)
     lg = sdtmux.log_rows(lines) or []
-    stamp = r"(?<!\d)\d\d:\d\d:\d\d\.\d{3}  #\d+ %s  " % re.escape(peer)
-    conn = re.compile(stamp + r"connected on %d\b" % d.port)
-    msg = re.compile(stamp + r'message  "hello dashboard"')
+    stamp = r"(?<!\d)\d\d:\d\d:\d\d\.\d{3}  #(?=\d+ +%s)[\d ]{4} %s on %d" % (
+        re.escape(peer), re.escape(peer), d.port)
+    conn = re.compile(stamp + r"  connected\b")
+    msg = re.compile(stamp + r' %s  message  "hello dashboard"'
+                     % re.escape(sdpeer.DEV_STR))
     check(any(conn.search(l) for l in lg),
-          "Log lacks `HH:MM:SS.mmm  #ID %s  connected on %d`:\n%s"
+          "Log lacks `HH:MM:SS.mmm  #ID  %s on %d  connected`:\n%s"
           % (peer, d.port, d.dump(lines)))
     check(any(msg.search(l) for l in lg),
-          "Log lacks `HH:MM:SS.mmm  #ID %s  message  \"hello dashboard\"`:"
-          "\n%s" % (peer, d.dump(lines)))
+          "Log lacks `HH:MM:SS.mmm  #ID  %s on %d %s  message  \"hello "
+          "dashboard\"`:\n%s" % (peer, d.port, sdpeer.DEV_STR,
+                                  d.dump(lines)))
 
     s.close()
     lines = d.wait_until(
@@ -57,9 +61,11 @@ def test():
     d.wait_until(lambda ls: re.search(r"\bclients 0\b", ls[0]),
                  "the header to say `clients 0`", timeout=3)
     lines = d.wait_until(
-        lambda ls: any(re.search(stamp + r"disconnected\b", l)
+        lambda ls: any(re.search(stamp + r" %s  disconnected\b"
+                                 % re.escape(sdpeer.DEV_STR), l)
                        for l in (sdtmux.log_rows(ls) or [])),
-        "a Log line `HH:MM:SS.mmm  #ID %s  disconnected`" % peer)
+        "a Log line `HH:MM:SS.mmm  #ID  %s on %d %s  disconnected`"
+        % (peer, d.port, sdpeer.DEV_STR))
 
 
 sdtmux.run(test)
