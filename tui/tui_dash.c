@@ -437,14 +437,14 @@ draw_log(struct tui_dash *d, int y, int x, int h, int w)
 static const char *const keybar[][2] = {
 	{ "F1/?", "Help" }, { "Tab", "Pane" }, { "/", "Filter" },
 	{ "s", "Sort" }, { "b", "Broadcast" }, { "m", "Message" },
-	{ "k", "Kick" }, { "p", "Pause" }, { "F10/q", "Quit" },
+	{ "K", "Kick" }, { "p", "Pause" }, { "F10/q", "Quit" },
 };
 
 /* The same keys for 80 columns. */
 static const char *const keybar_short[][2] = {
 	{ "?", "Help" }, { "Tab", "Pane" }, { "/", "Filter" },
 	{ "s", "Sort" }, { "b", "Bcast" }, { "m", "Msg" },
-	{ "k", "Kick" }, { "p", "Pause" }, { "q", "Quit" },
+	{ "K", "Kick" }, { "p", "Pause" }, { "q", "Quit" },
 };
 
 static void
@@ -498,8 +498,8 @@ static const char *const help_lines[] = {
 	"",
 	"F1, ?             this help (any key closes it)",
 	"Tab, Shift-Tab    next, previous pane",
-	"Up/Down, j        move the selection, scroll",
-	"k                 up, except in Clients: disconnect (asks first)",
+	"Up/Down, k/j      move the selection, scroll",
+	"K                 in Clients: disconnect the selected (asks first)",
 	"PgUp/PgDn, ^B/^F  a page up, down",
 	"Home/End, g/G     top, bottom (End follows the log again)",
 	"b                 broadcast a text to every client",
@@ -719,13 +719,14 @@ key_normal(struct tui_dash *d, int ch)
 		move_sel(d, 1);
 		break;
 	case KEY_UP:
+	case 'k':
 		move_sel(d, -1);
 		break;
-	case 'k':
+	case 'K':
+		/* Not k: that is up, and one slip would ask to drop a
+		 * client. */
 		if (d->pane == P_CLIENTS)
 			prompt(d, M_KICK);
-		else
-			move_sel(d, -1);
 		break;
 	case KEY_NPAGE:
 	case 6:				/* ^F */

@@ -10,7 +10,7 @@ from sdtmux import check
 # do, looked for in the help box: the lines from its `Help` title down,
 # without the key bar
 KEYS = ["F1", "?", "Tab", "Shift-Tab", "Up", "Down", "PgUp", "PgDn",
-        "Home", "End", "j", "k", "g", "G", "b", "m", "/", "p", "s", "q",
+        "Home", "End", "j", "k", "K", "g", "G", "b", "m", "/", "p", "s", "q",
         "F10"]
 WORDS = ["broadcast", "filter", "pause", "sort", "quit"]
 

@@ -63,7 +63,7 @@ POLL = 0.05
 DEFAULT_TIMEOUT = 10.0
 DEV_STR = "aa:bb:cc:dd:ee:ff"
 KEYBAR_FULL = ("F1/? Help  Tab Pane  / Filter  s Sort  b Broadcast  "
-               "m Message  k Kick  p Pause  F10/q Quit")
+               "m Message  K Kick  p Pause  F10/q Quit")
 
 _instances = []      # every Tmux started, killed by run()
 _procs = []          # other subprocesses to kill
