@@ -42,8 +42,10 @@ struct job {
 	const char		*channel;
 	double			*values;
 	long			 count;		/* rounds of values */
-	long			 sent_rounds;
+	long			 total;		/* readings: count x nargs */
+	long			 sent;		/* readings sent */
 	double			 rate;		/* readings/s, 0: at once */
+	int64_t			 start_ns;	/* the first reading's time */
 	uint64_t		 last_seq;
 	uint64_t		 acked;
 	char			 legacy_answer[4096];
@@ -248,9 +250,8 @@ on_acked(uint64_t seq, void *arg)
 
 	alive(j);
 	j->acked = seq;
-	if (j->sent_rounds == j->count && seq >= j->last_seq) {
-		printf("%ld readings acknowledged\n",
-		    j->count * (long)j->nargs);
+	if (j->sent == j->total && seq >= j->last_seq) {
+		printf("%ld readings acknowledged\n", j->total);
 		finish(j, 0);
 	}
 }
@@ -265,21 +266,36 @@ on_error(int code, const char *text, void *arg)
 	fail(j, why);
 }
 
-/* Sensors: a round of values now, or one per tick at --rate. */
+/* Sensors: the readings due by now, the values in turn, as one batch
+ * stamped when it is sent: at --rate, reading i is due i / rate s after
+ * the first, so they come evenly spaced (a tick of 1/rate s, at least
+ * 1 ms: past 1000 a second, a tick sends those due, 1 ns apart);
+ * without, all at once. */
 static void
-send_round(struct job *j)
+send_due(struct job *j)
 {
+	double v[256];
+	long due = j->total, n;
 	uint64_t seq;
 
-	sd_client_send_readings(j->cl, j->values, (size_t)j->nargs,
-	    j->channel, &seq);
-	j->sent_rounds++;
-	if (seq != 0)
-		j->last_seq = seq;
+	if (j->rate > 0)
+		due = (long)((double)(sd_mono_ns() - j->start_ns) / 1e9 *
+		    j->rate) + 1;
+	if (due > j->total)
+		due = j->total;
+	while (j->sent < due) {
+		for (n = 0; n < (long)(sizeof(v) / sizeof(v[0])) &&
+		    j->sent + n < due; n++)
+			v[n] = j->values[(j->sent + n) % j->nargs];
+		sd_client_send_readings(j->cl, v, (size_t)n, j->channel,
+		    &seq);
+		j->sent += n;
+		if (seq != 0)
+			j->last_seq = seq;
+	}
 	if (j->progress)
 		fprintf(stderr, "\rsent %ld readings, %llu batches acked   ",
-		    j->sent_rounds * (long)j->nargs,
-		    (unsigned long long)j->acked);
+		    j->sent, (unsigned long long)j->acked);
 }
 
 static void
@@ -290,10 +306,10 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (j->sent_rounds < j->count) {
+	if (j->sent < j->total) {
 		alive(j);
-		send_round(j);
-		if (j->sent_rounds < j->count)
+		send_due(j);
+		if (j->sent < j->total)
 			return;
 	}
 	evtimer_del(j->tick);
@@ -305,7 +321,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		printf("%ld readings sent (legacy: no acknowledgement)\n",
-		    j->count * (long)j->nargs);
+		    j->total);
 		finish(j, 0);
 	} else if (j->acked >= j->last_seq)
 		on_acked(j->acked, j);
@@ -334,8 +350,10 @@ job_start(struct job *j)
 		break;
 	default:
 		if (j->rate > 0) {
-			double per = (double)j->nargs / j->rate;
+			double per = 1.0 / j->rate;
 
+			if (per < 0.001)
+				per = 0.001;
 			tv.tv_sec = (time_t)per;
 			tv.tv_usec = (suseconds_t)((per - (double)tv.tv_sec) *
 			    1e6);
@@ -345,13 +363,13 @@ job_start(struct job *j)
 			fail(j, "out of memory");
 			return;
 		}
+		j->total = j->count * (long)j->nargs;
+		j->start_ns = sd_mono_ns();
+		send_due(j);
 		if (j->rate > 0)
 			event_add(j->tick, &tv);
-		else {
-			while (j->sent_rounds < j->count)
-				send_round(j);
+		else
 			event_active(j->tick, EV_TIMEOUT, 0);
-		}
 		break;
 	}
 }

@@ -42,6 +42,24 @@ def test():
     check(len({l["ts"] for l in mine}) == 10, "timestamps repeat: %r"
           % mine)
 
+    # --rate is readings a second, evenly spaced, the values in turn:
+    # 12 readings 50 ms apart, not 3 bursts of 4 (issue 16)
+    r = sockdeck("--device", DEV, "sensor", hp, "1", "2", "3", "4",
+                 "--channel", "paced", "--count", "3", "--rate", "20")
+    check(r.returncode == 0 and "12 readings acknowledged" in r.stdout,
+          "paced sensor: %r" % (r,))
+    time.sleep(0.2)
+    paced = sorted((l for l in (sdpeer.parse_reading(x)
+                                for x in srv.readings_lines())
+                    if l["channel"] == "paced"), key=lambda l: l["ts"])
+    check([l["value"] for l in paced] == [1.0, 2.0, 3.0, 4.0] * 3,
+          "paced values in time order: %r" % paced)
+    gaps = [b["ts"] - a["ts"] for a, b in zip(paced, paced[1:])]
+    check(len(paced) == 12 and paced[-1]["ts"] - paced[0]["ts"] >=
+          0.5e9 and sum(g < 1e6 for g in gaps) <= 3,
+          "--rate 20: gaps between readings (ms) %r, want about 50"
+          % [round(g / 1e6, 1) for g in gaps])
+
     r = sockdeck("--legacy", "--device", DEV, "sensor", hp, "7.5")
     check(r.returncode == 0, "legacy sensor: %r" % (r,))
 
