@@ -4,6 +4,7 @@
  * clear, quit), and the loop draws at most ten times a second, only when
  * something changed.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@ struct tui_client {
 	int			 mode;
 	int			 legacy;
 	int			 reconnect;
+	int			 said_bytes;	/* the locale notice, a line */
+	struct tui_loop_ops	 ops;		/* client_ops, wide or not */
 	char			 device[32];
 	/* The connection. */
 	char			 host[256];
@@ -431,6 +434,7 @@ input_enter(struct tui_client *t)
 	tui_hist_add(&t->hist, text);
 	tui_line_clear(&t->line);
 	t->back = 0;
+	t->said_bytes = 0;	/* the next line's refusal is said too */
 	t->link.send_text(t->link.ctx, text);
 }
 
@@ -671,6 +675,18 @@ key(void *arg, int code, wint_t ch)
 		t->mode = t->mode == M_HELP ? M_INPUT : M_HELP;
 		return TUI_REDRAW;
 	}
+	if (!code && ch >= 0x80 && ch <= 0xff && MB_CUR_MAX == 1) {
+		/* A single-byte locale (C, POSIX) reads keys as bytes: a
+		 * non-ASCII character comes as bytes it cannot carry.
+		 * Refused, and said why, not dropped with the rest. */
+		static const char why[] = "non-ASCII text needs a UTF-8 "
+		    "locale (LANG=C.UTF-8): not typed";
+
+		if (!t->said_bytes)
+			tui_client_say(t, TUI_SAY_ERROR, why, sizeof(why) - 1);
+		t->said_bytes = 1;
+		return TUI_REDRAW;
+	}
 	if (code && ch == KEY_MOUSE) {
 		MEVENT me;
 
@@ -716,6 +732,7 @@ static const struct tui_loop_ops client_ops = {
 	.quit = quit,
 };
 
+
 /* The program's side. */
 
 struct tui_client *
@@ -727,8 +744,14 @@ tui_client_new(struct event_base *base, const struct tui_client_link *link,
 	if (t == NULL)
 		return NULL;
 	t->conv = calloc(CONV_MAX, sizeof(*t->conv));
+	/* In a single-byte locale, keys as bytes: get_wch would drop a
+	 * line's rest at its first byte that is no character there. The
+	 * loop takes the terminal's locale too, but after this choice. */
+	setlocale(LC_CTYPE, "");
+	t->ops = client_ops;
+	t->ops.wide = MB_CUR_MAX > 1;
 	if (t->conv == NULL ||
-	    tui_loop_init(&t->loop, base, &client_ops, t) != 0) {
+	    tui_loop_init(&t->loop, base, &t->ops, t) != 0) {
 		free(t->conv);
 		free(t);
 		return NULL;

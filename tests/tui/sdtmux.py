@@ -994,13 +994,14 @@ class ClientTui(Tmux):
 
 # ------------------------------------------------------------------ run
 
-def connected_client(w=120, h=40, args=(), server=None):
+def connected_client(w=120, h=40, args=(), server=None, env=None):
     """A headless sockdeckd (or server) and `sockdeck 127.0.0.1:PORT` at w x
-    h, connected: returns (server, client, its connect event) once the
-    server has seen the client's HELLO."""
+    h (env: ClientTui's), connected: returns (server, client, its connect
+    event) once the server has seen the client's HELLO."""
     srv = server or sdpeer.Server().start()
     mark = srv.mark()
-    c = ClientTui(w, h, args=list(args) + ["127.0.0.1:%d" % srv.ports[0]])
+    c = ClientTui(w, h, args=list(args) + ["127.0.0.1:%d" % srv.ports[0]],
+                  env=env)
     c.start()
     c.wait_ready()
     c.wait_state("connected")
