@@ -175,9 +175,9 @@ on_state(enum sd_client_state st, const char *reason, void *arg)
 	if (!u->file_on)
 		return;
 	u->file_on = 0;
-	tui_client_file_end(u->tui, 0, file != NULL ? "interrupted: resumes "
-	    "when connected again" : "failed: the connection closed (a "
-	    "legacy transfer cannot resume)");
+	tui_client_file_end(u->tui, TUI_FILE_FAILED, file != NULL ?
+	    "interrupted: resumes when connected again" : "failed: the "
+	    "connection closed (a legacy transfer cannot resume)");
 }
 
 static void
@@ -199,8 +199,8 @@ on_text(int kind, uint32_t ref, const char *text, size_t len, void *arg)
 	if (u->legacy && u->file_on && sd_client_file_name(u->cl) == NULL &&
 	    memmem(text, len, "file upload successful", 22) != NULL) {
 		u->file_on = 0;
-		tui_client_file_end(u->tui, 1, "stored (the server's answer "
-		    "is above)");
+		tui_client_file_end(u->tui, TUI_FILE_STORED, "stored (the "
+		    "server's answer is above)");
 	}
 }
 
@@ -232,7 +232,8 @@ on_result(const struct sd_file_result *r, void *arg)
 	else
 		snprintf(line, sizeof(line), "failed: %s", r->status < 6 ?
 		    why[r->status] : "refused by the server");
-	tui_client_file_end(u->tui, r->status == SD_FILE_OK, line);
+	tui_client_file_end(u->tui, r->status == SD_FILE_OK ?
+	    TUI_FILE_STORED : TUI_FILE_FAILED, line);
 }
 
 static void
@@ -335,7 +336,8 @@ ui_cancel(void *ctx)
 
 	if (sd_client_file_name(u->cl) != NULL) {
 		if (u->file_on)
-			tui_client_file_end(u->tui, 0, "cancelled");
+			tui_client_file_end(u->tui, TUI_FILE_CANCELLED,
+			    "cancelled");
 		u->file_on = 0;
 		sd_client_cancel_file(u->cl);
 		return;

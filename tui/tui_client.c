@@ -804,7 +804,9 @@ tui_client_state(struct tui_client *t, const char *state,
 		snprintf(t->reason, sizeof(t->reason), "%s", reason);
 		snprintf(line, sizeof(line), "%s: %s", was ? "closed" :
 		    "not connected", reason);
-		conv_addf(t, TUI_SAY_INFO, line);
+		/* A connect that failed (refused, no such host, timed out)
+		 * is an error; a connection that ended is news. */
+		conv_addf(t, was ? TUI_SAY_INFO : TUI_SAY_ERROR, line);
 	}
 	tui_loop_redraw(&t->loop);
 }
@@ -868,7 +870,8 @@ tui_client_file_progress(struct tui_client *t, uint64_t done, uint64_t size)
 }
 
 void
-tui_client_file_end(struct tui_client *t, int ok, const char *text)
+tui_client_file_end(struct tui_client *t, enum tui_file_end how,
+    const char *text)
 {
 	struct conv_entry *e = conv_at(t, t->xf_entry);
 	char line[CONV_TEXT];
@@ -879,7 +882,7 @@ tui_client_file_end(struct tui_client *t, int ok, const char *text)
 	else
 		snprintf(e->text, sizeof(e->text), "%s", line);
 	if (e != NULL)
-		e->failed = !ok;
+		e->failed = how == TUI_FILE_FAILED;
 	t->xf_active = 0;
 	tui_loop_redraw(&t->loop);
 }

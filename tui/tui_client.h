@@ -90,7 +90,15 @@ void tui_client_file_start(struct tui_client *t, const char *name,
     uint64_t size);
 void tui_client_file_progress(struct tui_client *t, uint64_t done,
     uint64_t size);
-void tui_client_file_end(struct tui_client *t, int ok, const char *text);
+/* How a transfer ended: the user's own cancel is no failure (drawn in
+ * the plain colour); a failure is. */
+enum tui_file_end {
+	TUI_FILE_STORED,
+	TUI_FILE_FAILED,
+	TUI_FILE_CANCELLED
+};
+void tui_client_file_end(struct tui_client *t, enum tui_file_end how,
+    const char *text);
 
 /* Readings sent and acknowledged, and the stream running (desc, e.g.
  * "sine 10/s on temp") or stopped (NULL). */

@@ -9,8 +9,9 @@ Tab, sent with Enter, shows a `file` entry with a percentage while it
 streams (the server is stopped for a moment so the screen can be read
 mid-transfer), then `stored as big.bin (..., xxh3 HEX verified)` with
 the server's checksum, and the stored file equals the source byte for
-byte. Esc during a transfer cancels it: `NAME  cancelled`
-(SPEC-client.md, File picker)."""
+byte. Esc during a transfer cancels it: `NAME  cancelled`, not drawn
+in red: the user's own cancel is no failure (SPEC-client.md, File
+picker; issue 16)."""
 import os
 import re
 import signal
@@ -217,6 +218,8 @@ def test():
         c.keys("Escape")
         c.wait_entry("file", re.compile(r"bigger\.txt\s+cancelled"),
                      timeout=15, what="`bigger.txt  cancelled` after Esc")
+        check(sdtmux.red_line(c.screen(escapes=True), "cancelled") is
+              False, "the cancelled entry is drawn in red:\n" + c.dump())
     finally:
         srv.proc.send_signal(signal.SIGCONT)
     srv.wait_event("file-start", lambda e: e.get("name") == "bigger.txt",

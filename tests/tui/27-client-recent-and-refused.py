@@ -6,8 +6,9 @@ the connection bar (Server/Port), stays `unconnected`, and ^O Enter
 connects to it; ^O Up/Down pick another recent server; the list keeps
 at most 8, newest first, no duplicates. A refused connect (by ^O and by
 the command line) leaves `unconnected` in the header and `connection
-refused` on the connection bar and as an `info` entry, and is not added
-to the list (SPEC-client.md, Recent servers; the state paragraph)."""
+refused` on the connection bar and as an `error` entry drawn in red (a
+real failure stands out: issue 16), and is not added to the list
+(SPEC-client.md, Recent servers; the state paragraph)."""
 import os
 import time
 
@@ -40,8 +41,10 @@ def check_refused(c, what):
                          timeout=10)
     lines = c.wait_state("unconnected", what="%s: `unconnected` in the "
                          "header" % what)
-    c.wait_entry("info", REFUSED, what="%s: an `info` entry saying `%s`"
+    c.wait_entry("error", REFUSED, what="%s: an `error` entry saying `%s`"
                  % (what, REFUSED))
+    check(sdtmux.red_line(c.screen(escapes=True), REFUSED),
+          "%s: the `%s` entry is not drawn in red" % (what, REFUSED))
 
 
 def test():

@@ -541,6 +541,22 @@ def colour_sgrs(lines):
     return out
 
 
+def red_line(esc, needle):
+    """Whether the line of esc (capture-pane -e) that holds needle (in
+    its text, SGRs dropped) is drawn in red anywhere (31, 91, 38;5;1 or
+    38;5;9); None when no line holds it."""
+    for line in esc:
+        if needle not in _SGR.sub("", line):
+            continue
+        for m in _SGR.finditer(line):
+            ps = [p for p in re.split(r"[;:]", m.group(1)) if p != ""]
+            if "31" in ps or "91" in ps or ps[:3] in (["38", "5", "1"],
+                                                      ["38", "5", "9"]):
+                return True
+        return False
+    return None
+
+
 def cells(esc):
     """The lines of capture-pane -e as lists of (char, acs): SGRs
     dropped, acs True for a character tmux holds in the DEC line-drawing
