@@ -50,6 +50,15 @@ colors(struct tui_term *t)
 	init_pair(TUI_C_WARN, COLOR_YELLOW, -1);
 }
 
+/* Read seq as key where the terminfo entry does not say it already
+ * (ncurses leaks what a second define_key of a known one allocates). */
+static void
+term_key(const char *seq, int key)
+{
+	if (key_defined(seq) == 0)
+		define_key(seq, key);
+}
+
 int
 tui_term_open(struct tui_term *t)
 {
@@ -89,14 +98,26 @@ tui_term_open(struct tui_term *t)
 	/* Home and End as tmux, screen and the Linux console send them,
 	 * whatever TERM says: a user in tmux with TERM=xterm-256color
 	 * would otherwise type "[1~" into the line. */
-	define_key("\033[1~", KEY_HOME);
-	define_key("\033[4~", KEY_END);
-	define_key("\033[7~", KEY_HOME);
-	define_key("\033[8~", KEY_END);
-	define_key("\033[H", KEY_HOME);
-	define_key("\033[F", KEY_END);
+	term_key("\033[1~", KEY_HOME);
+	term_key("\033[4~", KEY_END);
+	term_key("\033[7~", KEY_HOME);
+	term_key("\033[8~", KEY_END);
+	term_key("\033[H", KEY_HOME);
+	term_key("\033[F", KEY_END);
+	/* And F10 (quit) as xterm, tmux and the Linux console send it: a
+	 * vt100 entry has no F10 at all. */
+	term_key("\033[21~", KEY_F(10));
 	colors(t);
 	return 0;
+}
+
+/* Whether the terminal has an alternate screen (smcup). */
+static int
+tui_term_has_altscreen(void)
+{
+	const char *s = tigetstr("smcup");
+
+	return s != NULL && s != (const char *)-1 && *s != '\0';
 }
 
 void
@@ -105,6 +126,13 @@ tui_term_close(struct tui_term *t)
 	if (t->screen == NULL)
 		return;
 	if (active == t) {
+		/* Without an alternate screen (vt100, linux) what was drawn
+		 * stays after endwin, and the shell writes over it: leave
+		 * the screen blank. */
+		if (!tui_term_has_altscreen()) {
+			clear();
+			refresh();
+		}
 		endwin();
 		active = NULL;
 	}
