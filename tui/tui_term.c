@@ -217,6 +217,15 @@ tui_put(int y, int x, int w, const char *s)
 		s += k;
 		len -= k;
 	}
+	/* Cut short: say so with an ellipsis in the last column, not a
+	 * word that just stops (padding cut off is no loss). */
+	if (len > 0 && s[strspn(s, " ")] != '\0') {
+		while (n > 0 && cols + 1 > w)
+			cols -= wcwidth(ws[--n]) > 0 ? wcwidth(ws[n]) : 1;
+		if (cols + 1 <= w)
+			ws[n++] = active != NULL && active->utf8 ? L'\u2026' :
+			    L'~';
+	}
 	ws[n] = L'\0';
 	mvaddwstr(y, x, ws);
 }

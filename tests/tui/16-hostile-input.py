@@ -48,7 +48,9 @@ def test():
     if not loc:
         # a failure in CI, where tools/deps installs `locales`
         sdpeer.part_skipped("the de_DE case: " + why)
-    d = sdtmux.Dashboard(120, 40, env=env, extra=[
+    # 160 columns: the escaped message must fit on its log line after
+    # the client's id, address, port and device
+    d = sdtmux.Dashboard(160, 40, env=env, extra=[
         "--reply-format", sdpeer.ECHO_FMT]).start()
     d.wait_ready()
 

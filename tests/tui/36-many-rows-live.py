@@ -86,9 +86,13 @@ def many_rows(attach):
               "s: sort peer")
     timed_key(d, "End", lambda ls: any(greatest in l for l in selected(ls)),
               "End in the peer sort: %s selected" % greatest)
-    timed_key(d, "q", lambda ls: "disconnect %d clients?" % N in
-              "\n".join(ls), "q: the question counts %d clients" % N)
-    d.keys("y")
+    if attach:
+        # attached, q detaches at once: no question (tui/11)
+        d.keys("q")
+    else:
+        timed_key(d, "q", lambda ls: "disconnect %d clients?" % N in
+                  "\n".join(ls), "q: the question counts %d clients" % N)
+        d.keys("y")
     check(d.wait_exit(timeout=30) == 0, "exit status")
     for s in socks:
         s.close()

@@ -2,8 +2,8 @@
 """Test 36 through `sockdeckd attach` to a headless server with 12,000
 idle connections: the attached dashboard asks the control socket for
 the window it shows, and shows `Clients (12000)`, a ticking clock, End,
-Home and the peer sort at once; q asks about all 12000 and leaves the
-server running."""
+Home and the peer sort at once; q detaches at once (no question) and
+leaves the server running."""
 import importlib.util
 import os
 
