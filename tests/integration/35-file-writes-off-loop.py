@@ -4,7 +4,7 @@
 upload in flight does not delay another client's message, every write
 to the file store runs on the helper thread, and the upload still ends
 with RESULT status 0 and the right bytes. What waits for the disk is
-bounded: with 20 ms a write, a 24 MiB upload sent flat out gets its
+bounded: with 100 ms a write, a 24 MiB upload sent flat out gets its
 connection paused (ctl clients) and still arrives whole. A legacy upload
 whose last piece finds the queue full is still answered (it sends
 nothing more until then), and a SIGTERM while files are being put in
@@ -41,7 +41,10 @@ def send_file(s, xfer, data, piece):
 
 
 def backlog_bounded(tmp):
-    srv = sdpeer.slow_server(20, os.path.join(tmp, "writes-20ms"))
+    # 100 ms a write: the queue must pass its 16 MiB mark before the
+    # disk drains it, even from a server slowed by TSan on a loaded
+    # machine (at 20 ms it once never did: the disk kept up).
+    srv = sdpeer.slow_server(100, os.path.join(tmp, "writes-100ms"))
     data = os.urandom(24 << 20)
     up = offered(srv, 2, data, b"big.bin")
     t = threading.Thread(target=send_file, args=(up, 2, data, 1 << 20),
@@ -54,7 +57,7 @@ def backlog_bounded(tmp):
                      srv.ctl({"cmd": "clients"}).get("clients", []))
         time.sleep(0.01)
     check(paused, "the uploader was never paused while its bytes waited "
-          "for a 20 ms-a-write disk")
+          "for a 100 ms-a-write disk")
     r = sdwire.parse_file_result(sdpeer.expect_frame(
         up, sdwire.T_FILE_RESULT, timeout=60))
     check(r["status"] == 0, "RESULT status %d after the pauses"
