@@ -11,30 +11,41 @@
 #include "sd_handle.h"
 #include "sd_server.h"
 
+/* The placeholder of vars at p ("{name}"), or n when there is none. */
+static size_t
+fmt_match(const char *p, const struct sd_fmt_var *vars, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; *p == '{' && i < n; i++) {
+		k = strlen(vars[i].name);
+		if (strncmp(p + 1, vars[i].name, k) == 0 && p[k + 1] == '}')
+			return i;
+	}
+	return n;
+}
+
 char *
 sd_handle_format(const char *fmt, const struct sd_fmt_var *vars, size_t n,
     size_t *out_len)
 {
-	size_t cap = strlen(fmt) + 1, most = 0, o = 0, i, k;
+	size_t need = 1, o = 0, i;
 	const char *p;
 	char *out;
 
-	/* Room for every placeholder at the largest value. */
-	for (i = 0; i < n; i++)
-		most = vars[i].len > most ? vars[i].len : most;
-	for (p = strchr(fmt, '{'); p != NULL; p = strchr(p + 1, '{'))
-		cap += most;
-	out = malloc(cap);
+	/* Sized for what is used: a format without {text} answers a
+	 * large message with a small allocation. */
+	for (p = fmt; *p != '\0';) {
+		i = fmt_match(p, vars, n);
+		need += i < n ? vars[i].len : 1;
+		p += i < n ? strlen(vars[i].name) + 2 : 1;
+	}
+	out = malloc(need);
 	if (out == NULL)
 		return NULL;
 	for (p = fmt; *p != '\0';) {
-		for (i = 0; *p == '{' && i < n; i++) {
-			k = strlen(vars[i].name);
-			if (strncmp(p + 1, vars[i].name, k) == 0 &&
-			    p[k + 1] == '}')
-				break;
-		}
-		if (*p != '{' || i == n) {
+		i = fmt_match(p, vars, n);
+		if (i == n) {
 			out[o++] = *p++;
 			continue;
 		}
@@ -42,6 +53,7 @@ sd_handle_format(const char *fmt, const struct sd_fmt_var *vars, size_t n,
 		o += vars[i].len;
 		p += strlen(vars[i].name) + 2;
 	}
+	out[o] = '\0';
 	*out_len = o;
 	return out;
 }
