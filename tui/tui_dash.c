@@ -2,436 +2,23 @@
  * tui_dash.c: the dashboard (see tui_dash.h). It runs on a tui_loop:
  * key handlers change state and return reactions (redraw, quit), and the
  * loop draws at most ten times a second, only when something changed.
+ * This file lays the panes out and owns keys, prompts, the footer and
+ * the help; each pane draws itself (tui_dash_int.h).
  */
-#include <event2/event.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui_dash.h"
-#include "tui_loop.h"
-#include "tui_model.h"
-
-enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
-enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT };
-
-struct tui_dash {
-	struct event_base	*base;
-	struct tui_link		 link;
-	struct tui_model	*m;
-	char			 attached[256];
-	struct tui_loop		 loop;		/* terminal, keys, redraw */
-	int64_t			 drawn_up;	/* the uptime on screen */
-	struct event		*poll;
-	int			 pane;		/* focused */
-	int			 bottom;	/* shown at 80x24 */
-	int			 mode;
-	char			 line[256];	/* prompt input */
-	size_t			 line_len;
-	uint32_t		 target;	/* client of a prompt */
-	size_t			 sel;		/* selected client row */
-	size_t			 log_back;	/* lines scrolled up */
-	size_t			 scroll[P_COUNT];
-	int			 sort;
-	int			 paused;
-	char			 filter[64];
-	char			 gone[128];
-	struct {			/* where each pane was drawn */
-		int		 y, x, h, w;
-	} at[P_COUNT];
-	size_t			 first_row;	/* client in the first row */
-	uint32_t		 sel_id;	/* the selected client */
-	uint64_t		 paused_seq;	/* log lines seen when paused */
-	size_t			 shown;		/* client rows the pane shows */
-	int			 fetching;	/* a window asked for */
-	int64_t			 fetch_ns;	/* when */
-};
-
-static void request(struct tui_dash *d, json_t *req);
-
-/* Find the selected client again by its id where the window holds it
- * (rows move as clients come and go), so a key or a click acts on the
- * row the operator sees; else keep the place. */
-static void
-sync_sel(struct tui_dash *d)
-{
-	struct tui_model *m = d->m;
-	struct tui_client *c;
-	size_t i;
-
-	for (i = 0; m->clients_sort == d->sort && i < m->nclients_rows;
-	    i++) {
-		if (m->clients[i].id == d->sel_id && d->sel_id != 0) {
-			d->sel = m->clients_off + i;
-			return;
-		}
-	}
-	if (d->sel >= m->clients_total)
-		d->sel = m->clients_total ? m->clients_total - 1 : 0;
-	c = m->clients_sort == d->sort ? tui_model_row(m, d->sel) : NULL;
-	d->sel_id = c != NULL ? c->id : 0;
-}
-
-/* The client row at place i as the pane shows it, or NULL while its
- * window is asked for. */
-static struct tui_client *
-shown_row(struct tui_dash *d, size_t i)
-{
-	if (d->m->clients_sort != d->sort)
-		return NULL;
-	return tui_model_row(d->m, i);
-}
-
-/* Ask the server for the rows around first .. first + rows in the
- * order shown: the model holds a window, never the table. */
-static void
-fetch_window(struct tui_dash *d, size_t first, size_t rows)
-{
-	size_t off = first > rows ? first - rows : 0;
-	size_t lim = 3 * rows + 1;
-
-	if (lim > TUI_WINDOW_MAX)
-		lim = TUI_WINDOW_MAX;
-	d->fetching = 1;
-	d->fetch_ns = tui_now_ns();
-	request(d, json_pack("{s:s,s:s,s:I,s:I}", "cmd", "clients", "sort",
-	    tui_model_sorts[d->sort], "offset", (json_int_t)off, "limit",
-	    (json_int_t)lim));
-}
-
-/* Before drawing rows first .. first + rows: ask for them when the
- * window misses some, has another order, or clients came or went (at
- * most once a draw, so at most ten times a second; one at a time). */
-static void
-want_window(struct tui_dash *d, size_t first, size_t rows)
-{
-	struct tui_model *m = d->m;
-	size_t end = m->clients_off + m->nclients_rows;
-	int64_t now = tui_now_ns();
-
-	if (d->gone[0] != '\0')
-		return;
-	if (d->fetching && now - d->fetch_ns < 2000000000)
-		return;
-	if (m->clients_sort != d->sort || m->clients_stale ||
-	    first < m->clients_off ||
-	    (first + rows > end && end < m->clients_total))
-		fetch_window(d, first, rows);
-}
+#include "tui_dash_int.h"
 
 /* Remember where pane p was drawn, for the mouse. */
-static void
-pane_at(struct tui_dash *d, int p, int y, int x, int h, int w)
+void
+tui_dash_pane_at(struct tui_dash *d, int p, int y, int x, int h, int w)
 {
 	d->at[p].y = y;
 	d->at[p].x = x;
 	d->at[p].h = h;
 	d->at[p].w = w;
-}
-
-/* Line 2: what needs the operator first (a server gone, ports that
- * failed, sinks, a full spool) on the right, where it is never cut;
- * the addresses and counts take the room that is left. */
-static void
-draw_header_state(struct tui_dash *d, int w)
-{
-	struct tui_model *m = d->m;
-	char left[512], right[600];
-	int rw;
-
-	tui_fill(1, 0, w);
-	if (d->gone[0] != '\0') {
-		snprintf(left, sizeof(left), " server gone: %s (q quits)",
-		    d->gone);
-		tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
-		tui_put(1, 0, w, left);
-		tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
-		return;
-	}
-	snprintf(right, sizeof(right), "%s%s%s%s", m->failed[0] ? "FAILED " :
-	    "", m->failed, m->failed[0] && (m->sinks[0] || m->blocked) ?
-	    "  " : "", m->sinks);
-	/* Why senders wait: the disk writes behind them, the store fails,
-	 * or the sinks' backlog filled --spool-max. */
-	if (m->blocked)
-		snprintf(right + strlen(right), sizeof(right) - strlen(right),
-		    "%sBLOCKED: %s", right[0] ? "  " : "",
-		    strcmp(m->store, "behind") == 0 ? "spool writes behind" :
-		    strcmp(m->store, "failing") == 0 ? "spool failing" :
-		    "spool full");
-	rw = (int)strlen(right) + 1;
-	if (rw > w - 20)
-		rw = w - 20;
-	snprintf(left, sizeof(left), " addr %s   messages %llu", m->addrs,
-	    (unsigned long long)m->messages);
-	tui_put(1, 0, right[0] ? w - rw - 2 : w, left);
-	if (right[0] == '\0')
-		return;
-	if (m->failed[0] || m->sinks_bad || m->blocked)
-		tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
-	tui_fill(1, w - rw - 1, rw + 1);
-	tui_put(1, w - rw, rw, right);
-	if (m->failed[0] || m->sinks_bad || m->blocked)
-		tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
-}
-
-/* The two header lines. */
-static void
-draw_header(struct tui_dash *d, int w)
-{
-	struct tui_model *m = d->m;
-	char up[32], in[32], out[32], line[512];
-
-	d->drawn_up = tui_model_uptime(m, tui_now_ns());
-	tui_fmt_dur(d->drawn_up, up, sizeof(up));
-	tui_fmt_bytes(m->in_rate, in, sizeof(in));
-	tui_fmt_bytes(m->out_rate, out, sizeof(out));
-	if (w >= 120)
-		snprintf(line, sizeof(line), " sockdeckd %s%s  up %s  ports %s"
-		    " (%d/%d listening)  clients %d  in %s/s  out %s/s  "
-		    "readings %.0f/s", m->version[0] ? m->version : "?",
-		    d->attached[0] ? "  attached" : "", up, m->ports,
-		    m->nlistening, m->nports, (int)m->clients_total, in, out,
-		    m->readings_rate);
-	else	/* 80 columns: the same, said shorter */
-		snprintf(line, sizeof(line), " sockdeckd %s%s up %s ports %s "
-		    "%d/%d clients %d in %s/s rd %.0f/s",
-		    m->version[0] ? m->version : "?",
-		    d->attached[0] ? " attached" : "", up, m->ports,
-		    m->nlistening, m->nports, (int)m->clients_total, in,
-		    m->readings_rate);
-	tui_attr_on(&d->loop.term, TUI_C_HEADER, A_REVERSE);
-	tui_fill(0, 0, w);
-	tui_put(0, 0, w, line);
-	tui_attr_off(&d->loop.term, TUI_C_HEADER, A_REVERSE);
-	draw_header_state(d, w);
-}
-
-static void
-draw_clients(struct tui_dash *d, int y, int h, int w)
-{
-	struct tui_model *m = d->m;
-	struct tui_client *c;
-	char title[96], line[512], peer[64], when[16], dur[32], in[16],
-	    out[16], last[16];
-	int64_t now = tui_now_ns();
-	size_t i, rows = h > 3 ? (size_t)h - 3 : 0, first;
-	int wide = w >= 120;
-
-	first = d->sel >= rows ? d->sel - rows + 1 : 0;
-	d->shown = rows;
-	want_window(d, first, rows);
-	sync_sel(d);
-	snprintf(title, sizeof(title), "Clients (%zu) \xe2\x94\x80 sort: %s",
-	    m->clients_total, tui_model_sorts[d->sort]);
-	if (!d->loop.term.utf8)
-		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
-		    m->clients_total, tui_model_sorts[d->sort]);
-	tui_box(&d->loop.term, y, 0, h, w, title, d->pane == P_CLIENTS);
-	d->at[P_CLIENTS].y = y;
-	d->at[P_CLIENTS].x = 0;
-	d->at[P_CLIENTS].h = h;
-	d->at[P_CLIENTS].w = w;
-	if (wide)
-		snprintf(line, sizeof(line), "  %-5s %-4s %-21s %-5s %-17s "
-		    "%-6s %-19s %8s %8s %5s  %s", "id", "fd", "peer", "port",
-		    "device", "proto", "connected", "in", "out", "last",
-		    "state");
-	else
-		snprintf(line, sizeof(line), "  %-5s %-22s %-17s %-18s %s",
-		    "id", "peer", "device", "connected", "state");
-	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
-	tui_put(y + 1, 1, w - 2, line);
-	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);
-	first = d->sel >= rows ? d->sel - rows + 1 : 0;
-	d->first_row = first;
-	for (i = 0; i < rows && first + i < m->clients_total; i++) {
-		c = shown_row(d, first + i);
-		if (c == NULL)
-			continue;	/* asked for: drawn when it comes */
-		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
-		    "[%s]:%d" : "%s:%d", c->peer, c->peer_port);
-		tui_fmt_clock(c->connected_ns, when, sizeof(when));
-		tui_fmt_dur((now - c->connected_ns) / 1000000000, dur,
-		    sizeof(dur));
-		tui_fmt_bytes((double)c->bytes_in, in, sizeof(in));
-		tui_fmt_bytes((double)c->bytes_out, out, sizeof(out));
-		tui_fmt_age(c->last_ns ? (now - c->last_ns) / 1000000000 : 0,
-		    last, sizeof(last));
-		snprintf(when + strlen(when), sizeof(when) - strlen(when),
-		    "%s", "");
-		if (wide)
-			snprintf(line, sizeof(line), "%s %-5u %-4d %-21s %-5d "
-			    "%-17s %-6s %s (%s) %8s %8s %5s  %s",
-			    first + i == d->sel ? ">" : " ", c->id, c->fd,
-			    peer, c->port, c->device, c->proto, when, dur, in,
-			    out, last, c->state);
-		else
-			snprintf(line, sizeof(line), "%s %-5u %-22s %-17s "
-			    "%s (%s)  %s", first + i == d->sel ? ">" : " ",
-			    c->id, peer, c->device, when, dur, c->state);
-		if (first + i == d->sel && d->pane == P_CLIENTS)
-			attron(A_REVERSE);
-		tui_fill(y + 2 + (int)i, 1, w - 2);
-		tui_put(y + 2 + (int)i, 1, w - 2, line);
-		if (first + i == d->sel && d->pane == P_CLIENTS)
-			attroff(A_REVERSE);
-	}
-}
-
-static void
-draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
-{
-	struct tui_model *m = d->m;
-	struct tui_xfer *t;
-	char line[512], b[256], done[16], size[16], rate[16], eta[24];
-	double f, secs, r;
-	int room;
-	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0;
-	int64_t now = tui_now_ns();
-
-	tui_box(&d->loop.term, y, x, h, w, "Transfers", d->pane == P_XFERS);
-	pane_at(d, P_XFERS, y, x, h, w);
-	/* Files in flight first, two lines each (as the sketch has it):
-	 * name, client, bar and percent; then bytes, rate and time left.
-	 * The newest finished ones after. */
-	for (i = m->nxfers; i-- > 0 && k + 1 < rows;) {
-		t = &m->xfers[i];
-		if (t->state != TUI_XFER_ACTIVE)
-			continue;
-		f = t->size ? (double)t->bytes / (double)t->size : 0;
-		secs = (double)(now - t->start_ns) / 1e9;
-		r = secs > 0 ? (double)t->bytes / secs : 0;
-		room = w - 40 > 40 ? 40 : (w - 40 < 6 ? 6 : w - 40);
-		tui_bar(&d->loop.term, f, b, (size_t)room);
-		tui_fmt_bytes((double)t->bytes, done, sizeof(done));
-		tui_fmt_bytes((double)t->size, size, sizeof(size));
-		tui_fmt_bytes(r, rate, sizeof(rate));
-		snprintf(eta, sizeof(eta), "ETA ?");
-		if (r > 0) {
-			snprintf(eta, sizeof(eta), "ETA ");
-			tui_fmt_dur((int64_t)((double)(t->size - t->bytes) / r),
-			    eta + 4, sizeof(eta) - 4);
-		}
-		snprintf(line, sizeof(line), "%-24.24s #%-4u %s %3.0f%%",
-		    t->name, t->id, b, f * 100);
-		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
-		snprintf(line, sizeof(line), "  %s/%s  %s/s  %s", done, size,
-		    rate, eta);
-		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
-	}
-	for (i = m->nxfers; i-- > 0 && k < rows;) {
-		t = &m->xfers[i];
-		if (t->state == TUI_XFER_ACTIVE)
-			continue;
-		tui_fmt_bytes((double)t->size, size, sizeof(size));
-		snprintf(line, sizeof(line), "%s %-24.24s #%-4u %s %s",
-		    t->state == TUI_XFER_DONE ? (d->loop.term.utf8 ?
-		    "\xe2\x9c\x93" : "done") : (d->loop.term.utf8 ?
-		    "\xe2\x9c\x97" : "FAIL"), t->name, t->id, size,
-		    t->state == TUI_XFER_DONE ? "stored" : t->reason);
-		if (t->state == TUI_XFER_FAILED)
-			tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
-		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
-		if (t->state == TUI_XFER_FAILED)
-			tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
-	}
-}
-
-/* A sparkline of the last n values into buf. */
-static void
-spark(struct tui_dash *d, const double *v, int n, int width, char *buf)
-{
-	static const char *const blocks[] = { "\xe2\x96\x81", "\xe2\x96\x82",
-	    "\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
-	    "\xe2\x96\x87", "\xe2\x96\x88" };
-	static const char ascii[] = "_.-:=+*#";
-	double lo = INFINITY, hi = -INFINITY;
-	int i, k, start = n > width ? n - width : 0;
-	size_t o = 0;
-
-	for (i = start; i < n; i++) {
-		lo = fmin(lo, v[i]);
-		hi = fmax(hi, v[i]);
-	}
-	for (i = start; i < n; i++) {
-		/* A spread past double's range (a device sending -1e308 then
-		 * 1e308) gives inf/NaN: draw those flat, never index by it. */
-		double t = hi > lo ? (v[i] - lo) / (hi - lo) : 0.5;
-
-		if (!isfinite(t) || t < 0 || t > 1)
-			t = 0.5;
-		k = (int)(t * 7.0 + 0.5);
-		if (d->loop.term.utf8) {
-			memcpy(buf + o, blocks[k], 3);
-			o += 3;
-		} else
-			buf[o++] = ascii[k];
-	}
-	buf[o] = '\0';
-}
-
-static void
-draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
-{
-	struct tui_model *m = d->m;
-	struct tui_sensor *s;
-	char title[64], line[512], sp[256];
-	size_t i, rows = h > 2 ? (size_t)h - 2 : 0;
-
-	snprintf(title, sizeof(title), "Sensors (%zu device%s)", m->nsensors,
-	    m->nsensors == 1 ? "" : "s");
-	if (d->scroll[P_SENSORS] + rows > m->nsensors)
-		d->scroll[P_SENSORS] = m->nsensors > rows ?
-		    m->nsensors - rows : 0;
-	tui_box(&d->loop.term, y, x, h, w, title, d->pane == P_SENSORS);
-	pane_at(d, P_SENSORS, y, x, h, w);
-	for (i = 0; i < rows && d->scroll[P_SENSORS] + i < m->nsensors; i++) {
-		s = &m->sensors[d->scroll[P_SENSORS] + i];
-		spark(d, s->hist, s->nhist, 20, sp);
-		snprintf(line, sizeof(line), "%-17s %10.4g  %s  %.0f/s",
-		    s->device, s->value, sp, s->rate);
-		tui_put(y + 1 + (int)i, x + 1, w - 2, line);
-	}
-}
-
-static void
-draw_log(struct tui_dash *d, int y, int x, int h, int w)
-{
-	struct tui_model *m = d->m;
-	const char *match[TUI_LOG_MAX];
-	size_t n = 0, i, total, rows = h > 2 ? (size_t)h - 2 : 0, first;
-	char title[160];
-
-	total = m->log_count;
-	if (d->paused) {
-		/* Lines that came after the pause stay hidden, also once the
-		 * ring has dropped older ones. */
-		uint64_t newer = m->log_seq - d->paused_seq;
-
-		total = newer >= total ? 0 : total - (size_t)newer;
-	}
-	for (i = 0; i < total; i++) {
-		const char *l = tui_model_log_line(m, i);
-
-		if (d->filter[0] == '\0' || strstr(l, d->filter) != NULL)
-			match[n++] = l;
-	}
-	snprintf(title, sizeof(title), "Log \xe2\x94\x80 filter: %s "
-	    "\xe2\x94\x80 %s", d->filter[0] ? d->filter : "(none)",
-	    d->paused ? "paused" : (d->log_back ? "scrolled" : "following"));
-	if (!d->loop.term.utf8)
-		snprintf(title, sizeof(title), "Log - filter: %s - %s",
-		    d->filter[0] ? d->filter : "(none)", d->paused ? "paused" :
-		    (d->log_back ? "scrolled" : "following"));
-	tui_box(&d->loop.term, y, x, h, w, title, d->pane == P_LOG);
-	pane_at(d, P_LOG, y, x, h, w);
-	if (d->log_back > n)
-		d->log_back = n;
-	first = n > rows + d->log_back ? n - rows - d->log_back : 0;
-	for (i = 0; i < rows && first + i < n; i++)
-		tui_put(y + 1 + (int)i, x + 1, w - 2, match[first + i]);
 }
 
 static const char *const keybar[][2] = {
@@ -527,32 +114,34 @@ draw(void *arg, int h, int w)
 	int top = 2, ch, bh, half;
 
 	memset(d->at, 0, sizeof(d->at));	/* panes not drawn: no clicks */
-	draw_header(d, w);
+	tui_dash_draw_header(d, w);
 	if (h >= 34 && w >= 100) {
 		ch = (h - 3) * 35 / 100;
 		bh = (h - 3 - ch) / 2;
 		half = w / 2;
-		draw_clients(d, top, ch, w);
-		draw_xfers(d, top + ch, 0, bh, half);
-		draw_sensors(d, top + ch, half, bh, w - half);
-		draw_log(d, top + ch + bh, 0, h - 1 - top - ch - bh, w);
+		tui_dash_draw_clients(d, top, ch, w);
+		tui_dash_draw_xfers(d, top + ch, 0, bh, half);
+		tui_dash_draw_sensors(d, top + ch, half, bh, w - half);
+		tui_dash_draw_log(d, top + ch + bh, 0, h - 1 - top - ch - bh,
+		    w);
 	} else {
 		ch = (h - 3) / 2;
-		draw_clients(d, top, ch, w);
+		tui_dash_draw_clients(d, top, ch, w);
+		bh = h - 1 - top - ch;
 		if (d->bottom == P_XFERS)
-			draw_xfers(d, top + ch, 0, h - 1 - top - ch, w);
+			tui_dash_draw_xfers(d, top + ch, 0, bh, w);
 		else if (d->bottom == P_SENSORS)
-			draw_sensors(d, top + ch, 0, h - 1 - top - ch, w);
+			tui_dash_draw_sensors(d, top + ch, 0, bh, w);
 		else
-			draw_log(d, top + ch, 0, h - 1 - top - ch, w);
+			tui_dash_draw_log(d, top + ch, 0, bh, w);
 	}
 	draw_footer(d, h - 1, w);
 	if (d->mode == M_HELP)
 		draw_help(d, h, w);
 }
 
-static void
-request(struct tui_dash *d, json_t *req)
+void
+tui_dash_request(struct tui_dash *d, json_t *req)
 {
 	if (req == NULL) {
 		/* json_pack refuses text that is not UTF-8 (a Latin-1
@@ -575,9 +164,9 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (d->gone[0] != '\0')
 		return;
-	request(d, json_pack("{s:s}", "cmd", "status"));
-	fetch_window(d, d->first_row, d->shown);
-	request(d, json_pack("{s:s}", "cmd", "sensors"));
+	tui_dash_request(d, json_pack("{s:s}", "cmd", "status"));
+	tui_dash_fetch_window(d, d->first_row, d->shown);
+	tui_dash_request(d, json_pack("{s:s}", "cmd", "sensors"));
 	tui_loop_redraw(&d->loop);
 }
 
@@ -599,10 +188,10 @@ move_sel(struct tui_dash *d, long delta)
 	long v;
 
 	if (d->pane == P_CLIENTS) {
-		sync_sel(d);
+		tui_dash_sync_sel(d);
 		v = (long)d->sel + delta;
 		d->sel = v < 0 ? 0 : (n && (size_t)v >= n ? n - 1 : (size_t)v);
-		c = shown_row(d, d->sel);
+		c = tui_dash_shown_row(d, d->sel);
 		d->sel_id = c != NULL ? c->id : 0;
 	} else if (d->pane == P_LOG) {
 		v = (long)d->log_back - delta;
@@ -619,8 +208,8 @@ prompt(struct tui_dash *d, int mode)
 	struct tui_client *c;
 
 	if ((mode == M_MESSAGE || mode == M_KICK)) {
-		sync_sel(d);
-		c = shown_row(d, d->sel);
+		tui_dash_sync_sel(d);
+		c = tui_dash_shown_row(d, d->sel);
 		if (c == NULL)
 			return;		/* nobody to pick */
 		d->target = c->id;
@@ -637,13 +226,14 @@ prompt_done(struct tui_dash *d)
 	switch (d->mode) {
 	case M_BROADCAST:
 		if (d->line_len > 0)
-			request(d, json_pack("{s:s,s:s}", "cmd", "broadcast",
-			    "text", d->line));
+			tui_dash_request(d, json_pack("{s:s,s:s}", "cmd",
+			    "broadcast", "text", d->line));
 		break;
 	case M_MESSAGE:
 		if (d->line_len > 0)
-			request(d, json_pack("{s:s,s:I,s:s}", "cmd", "send",
-			    "id", (json_int_t)d->target, "text", d->line));
+			tui_dash_request(d, json_pack("{s:s,s:I,s:s}", "cmd",
+			    "send", "id", (json_int_t)d->target, "text",
+			    d->line));
 		break;
 	case M_FILTER:
 		snprintf(d->filter, sizeof(d->filter), "%.63s", d->line);
@@ -761,7 +351,7 @@ key_normal(struct tui_dash *d, int ch)
 		break;
 	case 's':
 		d->sort = (d->sort + 1) % 5;
-		sync_sel(d);
+		tui_dash_sync_sel(d);
 		break;
 	case 'q':
 	case KEY_F(10):
@@ -813,10 +403,11 @@ mouse(struct tui_dash *d)
 		return TUI_REDRAW;
 	}
 	row = me.y - d->at[p].y - 2;
-	sync_sel(d);
-	if (row >= 0 && shown_row(d, d->first_row + (size_t)row) != NULL) {
+	tui_dash_sync_sel(d);
+	if (row >= 0 &&
+	    tui_dash_shown_row(d, d->first_row + (size_t)row) != NULL) {
 		d->sel = d->first_row + (size_t)row;
-		d->sel_id = shown_row(d, d->sel)->id;
+		d->sel_id = tui_dash_shown_row(d, d->sel)->id;
 	}
 	return TUI_REDRAW;
 }
@@ -841,8 +432,8 @@ key(void *arg, int code, wint_t wch)
 		if ((ch == 'y' || ch == 'Y') && d->mode == M_QUIT)
 			return want_quit(d);
 		if (ch == 'y' || ch == 'Y')
-			request(d, json_pack("{s:s,s:I}", "cmd", "kick",
-			    "id", (json_int_t)d->target));
+			tui_dash_request(d, json_pack("{s:s,s:I}", "cmd",
+			    "kick", "id", (json_int_t)d->target));
 		d->mode = M_NORMAL;
 		return TUI_REDRAW;
 	case M_NORMAL:

@@ -1,0 +1,76 @@
+/*
+ * tui_dash_int.h: what the dashboard's panes share inside tui/ (never
+ * outside it): the dashboard's state, and each pane's drawing and
+ * movement. tui_dash.c lays the panes out, owns the keys and the
+ * prompts; each pane's file draws it from the model and keeps its own
+ * place (selection, scroll, filter).
+ */
+#ifndef TUI_DASH_INT_H
+#define TUI_DASH_INT_H
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "tui_dash.h"
+#include "tui_loop.h"
+#include "tui_model.h"
+
+enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
+enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT };
+
+struct tui_dash {
+	struct event_base	*base;
+	struct tui_link		 link;
+	struct tui_model	*m;
+	char			 attached[256];
+	struct tui_loop		 loop;		/* terminal, keys, redraw */
+	int64_t			 drawn_up;	/* the uptime on screen */
+	struct event		*poll;
+	int			 pane;		/* focused */
+	int			 bottom;	/* shown at 80x24 */
+	int			 mode;
+	char			 line[256];	/* prompt input */
+	size_t			 line_len;
+	uint32_t		 target;	/* client of a prompt */
+	size_t			 sel;		/* selected client row */
+	size_t			 log_back;	/* lines scrolled up */
+	size_t			 scroll[P_COUNT];
+	int			 sort;
+	int			 paused;
+	char			 filter[64];
+	char			 gone[128];
+	struct {			/* where each pane was drawn */
+		int		 y, x, h, w;
+	} at[P_COUNT];
+	size_t			 first_row;	/* client in the first row */
+	uint32_t		 sel_id;	/* the selected client */
+	uint64_t		 paused_seq;	/* log lines seen when paused */
+	size_t			 shown;		/* client rows the pane shows */
+	int			 fetching;	/* a window asked for */
+	int64_t			 fetch_ns;	/* when */
+};
+
+/* Send a request to the server (tui_dash.c); NULL (json_pack refused
+ * the text) is said in the log. */
+void tui_dash_request(struct tui_dash *d, json_t *req);
+
+/* Remember where pane p was drawn, for the mouse. */
+void tui_dash_pane_at(struct tui_dash *d, int p, int y, int x, int h,
+    int w);
+
+/* tui_dash_head.c: the two header lines. */
+void tui_dash_draw_header(struct tui_dash *d, int w);
+
+/* tui_dash_clients.c: the client table, a window of the server's. */
+void tui_dash_draw_clients(struct tui_dash *d, int y, int h, int w);
+void tui_dash_sync_sel(struct tui_dash *d);
+struct tui_client *tui_dash_shown_row(struct tui_dash *d, size_t i);
+void tui_dash_fetch_window(struct tui_dash *d, size_t first, size_t rows);
+
+/* tui_dash_xfers.c, tui_dash_sensors.c, tui_dash_log.c: the other
+ * panes, at y, x, h x w. */
+void tui_dash_draw_xfers(struct tui_dash *d, int y, int x, int h, int w);
+void tui_dash_draw_sensors(struct tui_dash *d, int y, int x, int h, int w);
+void tui_dash_draw_log(struct tui_dash *d, int y, int x, int h, int w);
+
+#endif
