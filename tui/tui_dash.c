@@ -53,7 +53,10 @@ draw_footer(struct tui_dash *d, int y, int w)
 			    d->target, d->line);
 			break;
 		case M_FILTER:
-			snprintf(prompt, sizeof(prompt), "Filter: %s", d->line);
+			snprintf(prompt, sizeof(prompt), "Filter %s: %s",
+			    d->filter_pane == P_LOG ? "log" :
+			    d->filter_pane == P_CLIENTS ? "clients" :
+			    "sensors", d->line);
 			break;
 		case M_KICK: {
 			struct tui_client *c = tui_model_client(d->m,
@@ -91,7 +94,7 @@ static const char *const help_lines[] = {
 	"Home/End, g/G     top, bottom (End follows the log again)",
 	"b                 broadcast a text to every client",
 	"m                 send a text to the selected client",
-	"/                 filter the log (empty: no filter)",
+	"/                 filter the log as typed (Esc: undo)",
 	"p                 pause or resume the log",
 	"s                 sort clients: connected, id, peer, in, out",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
@@ -202,8 +205,11 @@ move_sel(struct tui_dash *d, long delta)
 	}
 }
 
-static void
-prompt(struct tui_dash *d, int mode)
+/* Panes that filter their own rows; "/" elsewhere filters the log. */
+static const int filters_own[P_COUNT] = { [P_LOG] = 1 };
+
+void
+tui_dash_prompt(struct tui_dash *d, int mode)
 {
 	struct tui_client *c;
 
@@ -217,6 +223,27 @@ prompt(struct tui_dash *d, int mode)
 	d->mode = mode;
 	d->line[0] = '\0';
 	d->line_len = 0;
+	if (mode == M_FILTER) {
+		/* Edit the pane's filter in place: it applies as it is
+		 * typed, and Esc puts the old one back. */
+		d->filter_pane = filters_own[d->pane] ? d->pane : P_LOG;
+		snprintf(d->filter_was, sizeof(d->filter_was), "%s",
+		    d->filter[d->filter_pane]);
+		snprintf(d->line, sizeof(d->line), "%s", d->filter_was);
+		d->line_len = strlen(d->line);
+	}
+}
+
+/* The prompt's text changed: a filter follows it at once. */
+static void
+prompt_edited(struct tui_dash *d)
+{
+	if (d->mode != M_FILTER)
+		return;
+	snprintf(d->filter[d->filter_pane], sizeof(d->filter[0]), "%.63s",
+	    d->line);
+	if (d->filter_pane == P_LOG)
+		d->log_back = 0;
 }
 
 /* Enter on a prompt. */
@@ -236,8 +263,7 @@ prompt_done(struct tui_dash *d)
 			    d->line));
 		break;
 	case M_FILTER:
-		snprintf(d->filter, sizeof(d->filter), "%.63s", d->line);
-		d->log_back = 0;
+		prompt_edited(d);
 		break;
 	default:
 		break;
@@ -250,6 +276,9 @@ static int
 key_prompt(struct tui_dash *d, int ch)
 {
 	if (ch == 27) {
+		if (d->mode == M_FILTER)
+			snprintf(d->filter[d->filter_pane],
+			    sizeof(d->filter[0]), "%s", d->filter_was);
 		d->mode = M_NORMAL;
 		return TUI_REDRAW;
 	}
@@ -263,17 +292,20 @@ key_prompt(struct tui_dash *d, int ch)
 		    ((unsigned char)d->line[--d->line_len] & 0xc0) == 0x80)
 			;
 		d->line[d->line_len] = '\0';
+		prompt_edited(d);
 		return TUI_REDRAW;
 	}
 	if (ch == 21) {			/* ^U */
 		d->line_len = 0;
 		d->line[0] = '\0';
+		prompt_edited(d);
 		return TUI_REDRAW;
 	}
 	if (ch >= 32 && ch < 256 && ch != 127 &&
 	    d->line_len + 1 < sizeof(d->line)) {
 		d->line[d->line_len++] = (char)ch;
 		d->line[d->line_len] = '\0';
+		prompt_edited(d);
 		return TUI_REDRAW;
 	}
 	return TUI_OK;
@@ -291,7 +323,15 @@ want_quit(struct tui_dash *d)
 static int
 key_normal(struct tui_dash *d, int ch)
 {
-	int h = LINES;
+	static int (*const pane_key[P_COUNT])(struct tui_dash *, int) = {
+		tui_dash_clients_key, tui_dash_xfers_key,
+		tui_dash_sensors_key, tui_dash_log_key,
+	};
+	int h = LINES, r;
+
+	r = pane_key[d->pane](d, ch);
+	if (r != TUI_DASH_NOT_MINE)
+		return r;
 
 	switch (ch) {
 	case '?':
@@ -312,12 +352,6 @@ key_normal(struct tui_dash *d, int ch)
 	case 'k':
 		move_sel(d, -1);
 		break;
-	case 'K':
-		/* Not k: that is up, and one slip would ask to drop a
-		 * client. */
-		if (d->pane == P_CLIENTS)
-			prompt(d, M_KICK);
-		break;
 	case KEY_NPAGE:
 	case 6:				/* ^F */
 		move_sel(d, h / 3);
@@ -333,17 +367,15 @@ key_normal(struct tui_dash *d, int ch)
 	case KEY_END:
 	case 'G':
 		move_sel(d, 1000000);
-		if (d->pane == P_LOG)
-			d->log_back = 0;
 		break;
 	case 'b':
-		prompt(d, M_BROADCAST);
+		tui_dash_prompt(d, M_BROADCAST);
 		break;
 	case 'm':
-		prompt(d, M_MESSAGE);
+		tui_dash_prompt(d, M_MESSAGE);
 		break;
 	case '/':
-		prompt(d, M_FILTER);
+		tui_dash_prompt(d, M_FILTER);
 		break;
 	case 'p':
 		d->paused = !d->paused;

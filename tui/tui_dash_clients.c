@@ -150,3 +150,17 @@ tui_dash_draw_clients(struct tui_dash *d, int y, int h, int w)
 			attroff(A_REVERSE);
 	}
 }
+
+int
+tui_dash_clients_key(struct tui_dash *d, int ch)
+{
+	switch (ch) {
+	case 'K':
+		/* Not k: that is up, and one slip would ask to drop a
+		 * client. */
+		tui_dash_prompt(d, M_KICK);
+		return TUI_REDRAW;
+	default:
+		return TUI_DASH_NOT_MINE;
+	}
+}

@@ -37,7 +37,11 @@ struct tui_dash {
 	size_t			 scroll[P_COUNT];
 	int			 sort;
 	int			 paused;
-	char			 filter[64];
+	/* Each pane's filter, live as it is typed; filter_was is the one
+	 * Esc on the prompt puts back, filter_pane the pane it edits. */
+	char			 filter[P_COUNT][64];
+	char			 filter_was[64];
+	int			 filter_pane;
 	char			 gone[128];
 	struct {			/* where each pane was drawn */
 		int		 y, x, h, w;
@@ -57,6 +61,18 @@ void tui_dash_request(struct tui_dash *d, json_t *req);
 /* Remember where pane p was drawn, for the mouse. */
 void tui_dash_pane_at(struct tui_dash *d, int p, int y, int x, int h,
     int w);
+
+/* A pane's own keys, tried before the dashboard's with the pane
+ * focused and no prompt open: enum tui_reaction flags, or
+ * TUI_DASH_NOT_MINE to let the dashboard have the key. */
+#define TUI_DASH_NOT_MINE	(-1)
+int tui_dash_clients_key(struct tui_dash *d, int ch);
+int tui_dash_xfers_key(struct tui_dash *d, int ch);
+int tui_dash_sensors_key(struct tui_dash *d, int ch);
+int tui_dash_log_key(struct tui_dash *d, int ch);
+
+/* Open a prompt (M_MESSAGE and M_KICK take the selected client). */
+void tui_dash_prompt(struct tui_dash *d, int mode);
 
 /* tui_dash_head.c: the two header lines. */
 void tui_dash_draw_header(struct tui_dash *d, int w);

@@ -65,3 +65,11 @@ tui_dash_draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 		tui_put(y + 1 + (int)i, x + 1, w - 2, line);
 	}
 }
+
+int
+tui_dash_sensors_key(struct tui_dash *d, int ch)
+{
+	(void)d;
+	(void)ch;
+	return TUI_DASH_NOT_MINE;
+}

@@ -66,3 +66,11 @@ tui_dash_draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 			tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
 	}
 }
+
+int
+tui_dash_xfers_key(struct tui_dash *d, int ch)
+{
+	(void)d;
+	(void)ch;
+	return TUI_DASH_NOT_MINE;
+}

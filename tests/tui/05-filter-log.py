@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""`/` opens `Filter: `; after Enter the Log shows only the lines holding
-the text and its title says `filter: TEXT`; `/` and Enter on an empty
-prompt clear the filter."""
+"""`/` opens `Filter log: `; after Enter the Log shows only the lines holding
+the text and its title says `filter: TEXT`; `/` opens on the filter in
+force, and ^U then Enter clears it."""
 import sdpeer
 import sdtmux
 import sdwire
@@ -25,9 +25,9 @@ def test():
                                 for w in WORDS),
                  "all four messages in the Log")
     d.keys("/")
-    d.wait_for("Filter:", what="the `Filter: ` prompt")
+    d.wait_for("Filter log:", what="the `Filter log: ` prompt")
     d.type("bravo")
-    d.wait_for("Filter: bravo")
+    d.wait_for("Filter log: bravo")
     d.keys("Enter")
     lines = d.wait_until(
         lambda ls: log_has(ls, "bravo reporting")
@@ -35,11 +35,13 @@ def test():
                     if w != "bravo")
         and "filter: bravo" in (sdtmux.log_title(ls) or ""),
         "the Log filtered to `bravo` with `filter: bravo` in its title")
-    check("Filter:" not in "\n".join(lines),
+    check("Filter log:" not in "\n".join(lines),
           "the prompt stayed open:\n" + d.dump(lines))
 
     d.keys("/")
-    d.wait_for("Filter:")
+    d.wait_for("Filter log: bravo",
+               what="the prompt opened on the filter in force")
+    d.keys("C-u")
     d.keys("Enter")
     d.wait_until(
         lambda ls: all(log_has(ls, "%s reporting" % w) for w in WORDS)
