@@ -9,15 +9,60 @@
 
 #include "tui_dash_int.h"
 
+/* The addresses that fit in room columns, then "+N more" for the
+ * rest: the list gives way so the numbers after it never do. */
+static void
+addr_list(const struct tui_model *m, size_t room, char *buf, size_t len)
+{
+	char more[32];
+	size_t i, o = 0, need, n = m->naddrs;
+
+	/* Reserve the widest "+N more" the list can end with. */
+	snprintf(more, sizeof(more), " +%zu more", n);
+	buf[0] = '\0';
+	for (i = 0; i < n && i < TUI_ADDRS_MAX; i++) {
+		need = (o ? 3 : 0) + strlen(m->addrs[i]) +
+		    (i + 1 < n ? strlen(more) : 0);
+		if (o + need > room || o + need >= len)
+			break;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " / " : "",
+		    m->addrs[i]);
+	}
+	if (i < n)
+		snprintf(buf + o, len - o, "%s+%zu more", o ? " " : "", n - i);
+}
+
+/* What needs the operator, for the right of line 2: ports that failed,
+ * the sinks (their reasons dropped when short says so), a spool that
+ * holds senders back. */
+static void
+state_text(const struct tui_model *m, int shortly, char *buf, size_t len)
+{
+	const char *sinks = shortly ? m->sinks_short : m->sinks;
+
+	snprintf(buf, len, "%s%s%s%s", m->failed[0] ? "FAILED " : "",
+	    m->failed, m->failed[0] && (sinks[0] || m->blocked) ? "  " : "",
+	    sinks);
+	/* Why senders wait: the disk writes behind them, the store fails,
+	 * or the sinks' backlog filled --spool-max. */
+	if (m->blocked)
+		snprintf(buf + strlen(buf), len - strlen(buf),
+		    "%sBLOCKED: %s", buf[0] ? "  " : "",
+		    strcmp(m->store, "behind") == 0 ? "spool writes behind" :
+		    strcmp(m->store, "failing") == 0 ? "spool failing" :
+		    "spool full");
+}
+
 /* Line 2: what needs the operator first (a server gone, ports that
- * failed, sinks, a full spool) on the right, where it is never cut;
- * the addresses and counts take the room that is left. */
+ * failed, sinks, a full spool) on the right, where it is never cut; the
+ * message count whole before it; the addresses take what is left. */
 static void
 draw_header_state(struct tui_dash *d, int w)
 {
 	struct tui_model *m = d->m;
-	char left[512], right[600];
-	int rw;
+	char left[512], right[600], msgs[48], addrs[400];
+	int rw, bad = m->failed[0] || m->sinks_bad || m->blocked;
+	size_t fixed;
 
 	tui_fill(1, 0, w);
 	if (d->gone[0] != '\0') {
@@ -28,31 +73,47 @@ draw_header_state(struct tui_dash *d, int w)
 		tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
 		return;
 	}
-	snprintf(right, sizeof(right), "%s%s%s%s", m->failed[0] ? "FAILED " :
-	    "", m->failed, m->failed[0] && (m->sinks[0] || m->blocked) ?
-	    "  " : "", m->sinks);
-	/* Why senders wait: the disk writes behind them, the store fails,
-	 * or the sinks' backlog filled --spool-max. */
-	if (m->blocked)
-		snprintf(right + strlen(right), sizeof(right) - strlen(right),
-		    "%sBLOCKED: %s", right[0] ? "  " : "",
-		    strcmp(m->store, "behind") == 0 ? "spool writes behind" :
-		    strcmp(m->store, "failing") == 0 ? "spool failing" :
-		    "spool full");
-	rw = (int)strlen(right) + 1;
-	if (rw > w - 20)
-		rw = w - 20;
-	snprintf(left, sizeof(left), " addr %s   messages %llu", m->addrs,
+	snprintf(msgs, sizeof(msgs), "messages %llu",
 	    (unsigned long long)m->messages);
-	tui_put(1, 0, right[0] ? w - rw - 2 : w, left);
-	if (right[0] == '\0')
+	/* " addr +N more   messages N  " must fit beside the state. */
+	fixed = strlen(msgs) + 24;
+	state_text(m, 0, right, sizeof(right));
+	if (strlen(right) + fixed > (size_t)w)
+		state_text(m, 1, right, sizeof(right));
+	rw = right[0] ? (int)strlen(right) + 1 : 0;
+	if (rw > w - (int)strlen(msgs) - 4)
+		rw = w - (int)strlen(msgs) - 4;
+	fixed = strlen(" addr    ") + strlen(msgs) + (rw ? (size_t)rw + 2 : 0);
+	addr_list(m, (size_t)w > fixed ? (size_t)w - fixed : 0, addrs,
+	    sizeof(addrs));
+	snprintf(left, sizeof(left), " addr %s   %s", addrs, msgs);
+	tui_put(1, 0, rw ? w - rw - 2 : w, left);
+	if (rw <= 0)
 		return;
-	if (m->failed[0] || m->sinks_bad || m->blocked)
+	if (bad)
 		tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
 	tui_fill(1, w - rw - 1, rw + 1);
 	tui_put(1, w - rw, rw, right);
-	if (m->failed[0] || m->sinks_bad || m->blocked)
+	if (bad)
 		tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
+}
+
+/* "5000,5002,5004-5010" as "5000,+2" when the line has no room: the
+ * first run and how many more. */
+static void
+ports_short(const char *ports, char *buf, size_t len)
+{
+	const char *comma = strchr(ports, ',');
+	size_t runs = 0;
+	const char *p;
+
+	if (comma == NULL) {
+		snprintf(buf, len, "%s", ports);
+		return;
+	}
+	for (p = comma; p != NULL; p = strchr(p + 1, ','))
+		runs++;
+	snprintf(buf, len, "%.*s,+%zu", (int)(comma - ports), ports, runs);
 }
 
 /* The two header lines. */
@@ -60,26 +121,35 @@ void
 tui_dash_draw_header(struct tui_dash *d, int w)
 {
 	struct tui_model *m = d->m;
-	char up[32], in[32], out[32], line[512];
+	char up[32], in[32], out[32], line[512], ports[64];
+	int pass;
 
 	d->drawn_up = tui_model_uptime(m, tui_now_ns());
 	tui_fmt_dur(d->drawn_up, up, sizeof(up));
 	tui_fmt_bytes(m->in_rate, in, sizeof(in));
 	tui_fmt_bytes(m->out_rate, out, sizeof(out));
-	if (w >= 120)
-		snprintf(line, sizeof(line), " sockdeckd %s%s  up %s  ports %s"
-		    " (%d/%d listening)  clients %d  in %s/s  out %s/s  "
-		    "readings %.0f/s", m->version[0] ? m->version : "?",
-		    d->attached[0] ? "  attached" : "", up, m->ports,
-		    m->nlistening, m->nports, (int)m->clients_total, in, out,
-		    m->readings_rate);
-	else	/* 80 columns: the same, said shorter */
-		snprintf(line, sizeof(line), " sockdeckd %s%s up %s ports %s "
-		    "%d/%d clients %d in %s/s rd %.0f/s",
-		    m->version[0] ? m->version : "?",
-		    d->attached[0] ? " attached" : "", up, m->ports,
-		    m->nlistening, m->nports, (int)m->clients_total, in,
-		    m->readings_rate);
+	snprintf(ports, sizeof(ports), "%s", m->ports);
+	for (pass = 0; pass < 2; pass++) {
+		if (w >= 120)
+			snprintf(line, sizeof(line), " sockdeckd %s%s  up %s  "
+			    "ports %s (%d/%d listening)  clients %d  in %s/s"
+			    "  out %s/s  readings %.0f/s",
+			    m->version[0] ? m->version : "?",
+			    d->attached[0] ? "  attached" : "", up, ports,
+			    m->nlistening, m->nports, (int)m->clients_total,
+			    in, out, m->readings_rate);
+		else	/* 80 columns: the same, said shorter */
+			snprintf(line, sizeof(line), " sockdeckd %s%s up %s "
+			    "ports %s %d/%d clients %d in %s/s rd %.0f/s",
+			    m->version[0] ? m->version : "?",
+			    d->attached[0] ? " attached" : "", up, ports,
+			    m->nlistening, m->nports, (int)m->clients_total,
+			    in, m->readings_rate);
+		/* A long port list gives way, never the numbers. */
+		if (strlen(line) <= (size_t)w)
+			break;
+		ports_short(m->ports, ports, sizeof(ports));
+	}
 	tui_attr_on(&d->loop.term, TUI_C_HEADER, A_REVERSE);
 	tui_fill(0, 0, w);
 	tui_put(0, 0, w, line);

@@ -243,14 +243,15 @@ static void
 feed_sinks(struct tui_model *m, json_t *sinks)
 {
 	char backlog[16];
-	size_t i, o = 0;
+	size_t i, o = 0, k = 0;
 	json_t *v;
 	int ok;
 
 	m->sinks[0] = '\0';
+	m->sinks_short[0] = '\0';
 	m->sinks_bad = 0;
 	json_array_foreach(sinks, i, v) {
-		if (o >= sizeof(m->sinks))
+		if (o >= sizeof(m->sinks) || k >= sizeof(m->sinks_short))
 			break;
 		ok = strcmp(jstr(v, "state"), "ok") == 0;
 		m->sinks_bad |= !ok;
@@ -260,6 +261,11 @@ feed_sinks(struct tui_model *m, json_t *sinks)
 		    "%s%s %s%s%.48s%s %lld/s backlog %s", o ? "  " : "",
 		    jstr(v, "name"), jstr(v, "state"), ok ? "" : " (",
 		    ok ? "" : jstr(v, "error"), ok ? "" : ")",
+		    jint(v, "rate"), backlog);
+		/* Where the line is short, the reasons give way first. */
+		k += (size_t)snprintf(m->sinks_short + k,
+		    sizeof(m->sinks_short) - k, "%s%.12s %.12s %lld/s %s",
+		    k ? "  " : "", jstr(v, "name"), jstr(v, "state"),
 		    jint(v, "rate"), backlog);
 	}
 }
@@ -276,6 +282,25 @@ tui_model_uptime(struct tui_model *m, int64_t now_ns)
 	if (up / 1000 > m->uptime_shown)
 		m->uptime_shown = up / 1000;
 	return m->uptime_shown;
+}
+
+/* The listened addresses, the first TUI_ADDRS_MAX (the header says how
+ * many more). */
+static void
+feed_addrs(struct tui_model *m, json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	m->naddrs = 0;
+	json_array_foreach(a, i, v) {
+		if (m->naddrs < TUI_ADDRS_MAX)
+			snprintf(m->addrs[m->naddrs], sizeof(m->addrs[0]),
+			    "%.63s %.15s%s", jstr(v, "addr"), jstr(v, "if"),
+			    json_is_true(json_object_get(v, "loopback")) ?
+			    " (loopback)" : "");
+		m->naddrs++;
+	}
 }
 
 static void
@@ -309,17 +334,8 @@ feed_status(struct tui_model *m, json_t *st)
 	m->nclients = (int)jint(st, "clients");
 	ports_text(m, json_object_get(st, "ports"));
 	m->messages = (uint64_t)jint(t, "messages");
-	m->addrs[0] = '\0';
-	json_array_foreach(json_object_get(st, "addresses"), i, v) {
-		if (o < sizeof(m->addrs))
-			o += (size_t)snprintf(m->addrs + o,
-			    sizeof(m->addrs) - o, "%s%s %s%s",
-			    o ? " / " : "", jstr(v, "addr"),
-			    jstr(v, "if"), json_is_true(json_object_get(v,
-			    "loopback")) ? " (loopback)" : "");
-	}
+	feed_addrs(m, json_object_get(st, "addresses"));
 	m->failed[0] = '\0';
-	o = 0;
 	json_array_foreach(json_object_get(st, "ports"), i, v) {
 		if (strcmp(jstr(v, "state"), "listening") == 0 ||
 		    o >= sizeof(m->failed))

@@ -19,6 +19,7 @@
 #define TUI_XFERS_MAX	32
 #define TUI_SENSORS_MAX	256
 #define TUI_HIST	60
+#define TUI_ADDRS_MAX	16
 
 struct tui_client {
 	uint32_t	 id;
@@ -83,10 +84,14 @@ struct tui_model {
 	double		 out_rate;
 	double		 readings_rate;
 	int64_t		 status_ns;	/* when the last status came */
-	char		 addrs[256];
+	/* The addresses a port listens on, each "ADDR IF" (and
+	 * "(loopback)"): the header shows as many as fit. */
+	char		 addrs[TUI_ADDRS_MAX][80];
+	size_t		 naddrs;
 	char		 failed[160];	/* ports that do not listen, why */
 	uint64_t	 messages;
 	char		 sinks[320];	/* each sink's state, rate, backlog */
+	char		 sinks_short[160];	/* the same without why */
 	int		 sinks_bad;	/* one is failing or blocked */
 	int		 blocked;	/* readings wait: reading stopped */
 	char		 store[12];	/* ok, behind (the disk), failing */

@@ -194,19 +194,51 @@ ctl_status_sinks(struct sd_server *srv)
 	return a;
 }
 
+/* Whether a listening socket takes connections to a: bound to it, or
+ * to its family's wildcard. */
+static int
+ctl_addr_listened(struct sd_server *srv, const struct sd_addr *a)
+{
+	struct sd_port_status st;
+	size_t i;
+
+	for (i = 0; i < sd_server_nports(srv); i++) {
+		sd_server_port(srv, i, &st);
+		if (!st.listening)
+			continue;
+		if (strcmp(st.addr, a->addr) == 0 ||
+		    strcmp(st.addr, a->v6 ? "::" : "0.0.0.0") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The host's addresses that reach a listening port: with --bind
+ * 127.0.0.1, only that one. */
 static json_t *
-ctl_status(struct sd_server *srv)
+ctl_status_addrs(struct sd_server *srv)
 {
 	struct sd_addr addrs[64];
 	size_t n = sd_addrs_list(addrs, 64), i;
-	json_t *a = json_array(), *st;
-	const struct sd_totals *t = &srv->totals;
+	json_t *a = json_array();
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (!ctl_addr_listened(srv, &addrs[i]))
+			continue;
 		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b}", "if",
 		    addrs[i].ifname, "addr", addrs[i].addr, "family",
 		    addrs[i].v6 ? "inet6" : "inet", "loopback",
 		    addrs[i].loopback));
+	}
+	return a;
+}
+
+static json_t *
+ctl_status(struct sd_server *srv)
+{
+	json_t *a = ctl_status_addrs(srv), *st;
+	const struct sd_totals *t = &srv->totals;
+
 	st = json_pack("{s:s,s:I,s:I,s:s,s:I,s:o,s:o}",
 	    "version", SD_VERSION,
 	    "pid", (json_int_t)getpid(),

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""`status` reports version, pid, uptime, clients, addresses (with a
-loopback entry) and totals that count messages, files and readings."""
+"""`status` reports version, pid, uptime, clients, addresses (only those
+a listening port takes: with --bind 127.0.0.1 that one alone, with the
+wildcards every address including ::1) and totals that count messages,
+files and readings."""
 import time
 
 import sdpeer
@@ -8,7 +10,18 @@ import sdwire
 from sdpeer import check
 
 
+def test_wildcard():
+    """Without --bind, every address of the host (::1 too) is listed."""
+    srv = sdpeer.Server(with_bind=False).start()
+    st = srv.ctl({"cmd": "status"})["status"]
+    got = [a["addr"] for a in st["addresses"]]
+    check("127.0.0.1" in got and "::1" in got,
+          "wildcard listeners but status lists %r" % got)
+    srv.stop()
+
+
 def test():
+    test_wildcard()
     srv = sdpeer.Server().start()
     st = srv.ctl({"cmd": "status"})["status"]
     for k in ("version", "pid", "uptime", "clients", "addresses", "ports",
@@ -20,6 +33,8 @@ def test():
     for a in st["addresses"]:
         for k in ("if", "addr", "family", "loopback"):
             check(k in a, "address entry without %r: %r" % (k, a))
+    check([a["addr"] for a in st["addresses"]] == ["127.0.0.1"],
+          "--bind 127.0.0.1 but status lists %r" % st["addresses"])
     s = srv.connect()
     fd = srv.client_event(s)["fd"]
     for i in range(3):
