@@ -4,7 +4,7 @@
  * logger otherwise, and the control socket always. "sockdeckd attach"
  * opens the same dashboard on a running server's control socket;
  * "sockdeckd ctl" is that socket's command-line client. One event loop;
- * SIGINT/SIGTERM shut down.
+ * SIGTERM shuts down, and SIGINT too (at the dashboard, ^C asks first).
  */
 #include <event2/event.h>
 #include <getopt.h>
@@ -122,6 +122,18 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	sd_server_shutdown(srv, sig == SIGINT ? "SIGINT" :
 	    sig == SIGHUP ? "SIGHUP" : "SIGTERM");
+}
+
+/* ^C at the dashboard's terminal asks, as q does; without a dashboard
+ * (or once its terminal is gone) it stops the server. */
+static void
+sigint_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct front *f = arg;
+
+	if (f->dash != NULL && tui_dash_interrupt(f->dash))
+		return;
+	signal_cb(sig, what, f->srv);
 }
 
 static void
@@ -348,7 +360,7 @@ run(const struct sd_config *cfg, int dashboard)
 		fprintf(stderr, "sockdeckd: %s\n", err);
 		goto out;
 	}
-	sigint = evsignal_new(base, SIGINT, signal_cb, srv);
+	sigint = evsignal_new(base, SIGINT, sigint_cb, &f);
 	sigterm = evsignal_new(base, SIGTERM, signal_cb, srv);
 	/* The terminal (or the SSH session) went away: shut down in order
 	 * rather than die with readings still in memory. */

@@ -98,7 +98,7 @@ static const char *const help_lines[] = {
 	"p                 pause or resume the log",
 	"s                 sort clients: connected, id, peer, in, out",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
-	"F10, q            quit: stop the server (asks first while clients",
+	"F10, q, ^C        quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
 };
 
@@ -319,6 +319,19 @@ want_quit(struct tui_dash *d)
 	return TUI_QUIT | TUI_REDRAW;
 }
 
+/* q, F10 and ^C: in-process with clients connected, the question
+ * first; attached, quitting detaches: nothing to ask. */
+static int
+ask_quit(struct tui_dash *d)
+{
+	if (d->m->clients_total > 0 && d->gone[0] == '\0' &&
+	    d->attached[0] == '\0') {
+		d->mode = M_QUIT;
+		return TUI_REDRAW;
+	}
+	return want_quit(d);
+}
+
 /* A key with no prompt open. */
 static int
 key_normal(struct tui_dash *d, int ch)
@@ -387,13 +400,7 @@ key_normal(struct tui_dash *d, int ch)
 		break;
 	case 'q':
 	case KEY_F(10):
-		/* Attached, quitting detaches: nothing to ask. */
-		if (d->m->clients_total > 0 && d->gone[0] == '\0' &&
-		    d->attached[0] == '\0')
-			d->mode = M_QUIT;
-		else
-			return want_quit(d);
-		break;
+		return ask_quit(d);
 	default:
 		return TUI_OK;
 	}
@@ -482,6 +489,8 @@ quit(void *arg, const char *why)
 {
 	struct tui_dash *d = arg;
 
+	if (why != NULL && strcmp(why, TUI_GONE) == 0)
+		d->term_gone = 1;
 	d->link.quit(d->link.ctx, why);
 }
 
@@ -549,6 +558,21 @@ tui_dash_feed(struct tui_dash *d, json_t *msg)
 		d->fetching = 0;	/* the window asked for */
 	if (tui_model_feed(d->m, msg))
 		tui_loop_redraw(&d->loop);
+}
+
+int
+tui_dash_interrupt(struct tui_dash *d)
+{
+	if (d->term_gone)
+		return 0;
+	/* ^C on the question answers it; else it asks, as q does. */
+	if (d->mode == M_QUIT) {
+		tui_loop_react(&d->loop, want_quit(d));
+		return 1;
+	}
+	d->mode = M_NORMAL;
+	tui_loop_react(&d->loop, ask_quit(d));
+	return 1;
 }
 
 void

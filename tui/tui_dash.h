@@ -38,6 +38,13 @@ struct tui_dash *tui_dash_new(struct event_base *base,
 /* An event or an answer from the server. */
 void tui_dash_feed(struct tui_dash *d, json_t *msg);
 
+/* SIGINT (^C at the terminal): as q, it asks first while clients are
+ * connected in-process, and a second ^C on the question says yes.
+ * 0 when the terminal is gone and nobody can be asked: the caller
+ * stops as it would without a dashboard. The quit hook may have run
+ * (and freed d). */
+int tui_dash_interrupt(struct tui_dash *d);
+
 /* The server went away (attached): say so; q quits. */
 void tui_dash_gone(struct tui_dash *d, const char *why);
 

@@ -37,6 +37,7 @@ struct tui_dash {
 	size_t			 scroll[P_COUNT];
 	int			 sort;
 	int			 paused;
+	int			 term_gone;	/* the terminal hung up */
 	/* Each pane's filter, live as it is typed; filter_was is the one
 	 * Esc on the prompt puts back, filter_pane the pane it edits. */
 	char			 filter[P_COUNT][64];

@@ -174,8 +174,12 @@ class Tmux:
         # keypad), which is what "the terminal is restored" means.
         argv = ["sh", "-c", self.cmd] if isinstance(self.cmd, str) \
             else list(self.cmd)
-        wrap = '"$@"; echo $? > %s; exec sleep 3600' % shlex.quote(
-            self.status_file)
+        # ^C reaches the whole foreground process group of the pane,
+        # the wrapper too, which would die of it before writing the exit
+        # status. A trap with a command (not '') keeps the wrapper alive
+        # and is reset to the default in the program by exec.
+        wrap = ('trap : INT; "$@"; echo $? > %s; exec sleep 3600'
+                % shlex.quote(self.status_file))
         parts += ["sh", "-c", wrap, "sdtmux"] + argv
         return " ".join(shlex.quote(p) for p in parts)
 
@@ -810,16 +814,6 @@ class ClientTui(Tmux):
         cmd = ["sh", "-c", 'cd "$1" || exit 127; shift; exec "$@"', "sdcd",
                self.cwd] + argv
         Tmux.__init__(self, w, h, cmd, e)
-
-    def shell_command(self):
-        # ^C reaches the whole foreground process group of the pane,
-        # Tmux's sh wrapper too, which would die of it before writing the
-        # exit status. A trap with a command (not '') keeps the wrapper
-        # alive and is reset to the default in the program by exec.
-        s = Tmux.shell_command(self)
-        old = "'\"$@\"; echo $? > "
-        check(old in s, "sdtmux: unexpected wrapper %r" % s)
-        return s.replace(old, "'trap : INT; \"$@\"; echo $? > ", 1)
 
     def start(self):
         Tmux.start(self)
