@@ -69,10 +69,14 @@ draw_footer(struct tui_dash *d, int y, int w)
 			break;
 		}
 		default:
+			/* The clients asked about may leave while it asks. */
 			snprintf(prompt, sizeof(prompt), "Stop the server and "
 			    "disconnect %zu client%s? (y/n)",
 			    d->m->clients_total,
 			    d->m->clients_total == 1 ? "" : "s");
+			if (d->m->clients_total == 0)
+				snprintf(prompt, sizeof(prompt),
+				    "Stop the server? (y/n)");
 			break;
 		}
 		tui_attr_on(&d->loop.term, TUI_C_KEY, A_BOLD);

@@ -3,7 +3,10 @@
 restored (normal screen, cursor visible, keypad off) and the port is
 closed. With a client connected `q` asks what it does, `Stop the server
 and disconnect 1 client? (y/n)`: `n` keeps running, `q` `y` quits
-(status 0). F10 quits too."""
+(status 0); a client that leaves while it asks leaves the question as
+`Stop the server? (y/n)`. F10 quits too. The dashboard's probe
+connection (sdtmux's wait_ready) is seen gone before the first `q`: it
+once made `q` ask about a client the screen no longer showed."""
 import re
 import socket
 
@@ -60,6 +63,20 @@ def test():
     sdpeer.expect_eof(s, timeout=5, what="client after quitting")
     check(port_closed(d.port), "port %d still open after `q` `y`" % d.port)
     s.close()
+
+    # The client leaves while the question is open: it stops asking
+    # about clients that are gone.
+    d = sdtmux.Dashboard(120, 40).start()
+    d.wait_ready()
+    s = d.connect()
+    d.wait_for("Clients (1)")
+    d.keys("q")
+    d.wait_for(PROMPT)
+    s.close()
+    d.wait_for("Stop the server? (y/n)", what="the question without "
+               "the client that left")
+    d.keys("y")
+    check(d.wait_exit() == 0, "`q`, client gone, `y`: exit status")
 
     # F10 quits like q
     d = sdtmux.Dashboard(120, 40).start()

@@ -481,12 +481,17 @@ class Dashboard(Tmux):
         return seen
 
     def wait_ready(self, timeout=DEFAULT_TIMEOUT):
-        """The header is drawn and the port accepts connections."""
+        """The header is drawn and the port accepts connections. The
+        probe connection is a client for a moment: in-process, wait until
+        the Log shows it gone, so that a `q` after this is not asked
+        about it (tests/tui/09 once saw the question with no client on
+        screen)."""
         self.wait_for(" sockdeckd 0.1.0", timeout)
         deadline = time.monotonic() + timeout
         while True:
             try:
                 s = socket.create_connection(("127.0.0.1", self.port), 1)
+                probe = "127.0.0.1:%d " % s.getsockname()[1]
                 s.close()
                 break
             except OSError:
@@ -494,6 +499,11 @@ class Dashboard(Tmux):
                     fail("port %d does not accept connections; screen:\n%s"
                          % (self.port, self.dump(self.screen())))
                 time.sleep(POLL)
+        if "attach" not in self.cmd and log_title(self.screen()):
+            self.wait_until(
+                lambda ls: any(probe in l and "disconnected" in l
+                               for l in log_rows(ls)),
+                "the probe connection's disconnect in the Log", timeout)
         return self
 
     def start(self):
