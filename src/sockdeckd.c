@@ -35,6 +35,12 @@ struct front {
 	struct tui_dash		*dash;
 	struct sd_server	*srv;
 	struct sd_attach	*att;
+	/* Attached: where to, and the timer that tries again while the
+	 * server is gone. */
+	const char		*path;
+	uid_t			 uid;
+	struct sd_attach_cbs	 cbs;
+	struct event		*retry;
 };
 
 static void
@@ -106,12 +112,37 @@ attach_msg(json_t *msg, void *arg)
 	tui_dash_feed(f->dash, msg);
 }
 
+/* The server went away: say so, and try again every second (the link
+ * that broke is freed there, not inside its own callback). */
 static void
 attach_gone(const char *why, void *arg)
 {
 	struct front *f = arg;
+	struct timeval sec = { 1, 0 };
 
 	tui_dash_gone(f->dash, why);
+	if (f->retry != NULL)
+		evtimer_add(f->retry, &sec);
+}
+
+static void
+attach_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct front *f = arg;
+	struct timeval sec = { 1, 0 };
+	struct sd_attach *a;
+	char err[SD_ERR_LEN];
+
+	(void)fd;
+	(void)what;
+	a = sd_attach_retry(f->base, f->path, f->uid, &f->cbs, err);
+	if (a == NULL) {
+		evtimer_add(f->retry, &sec);
+		return;
+	}
+	sd_attach_free(f->att);
+	f->att = a;
+	tui_dash_back(f->dash);
 }
 
 static void
@@ -275,6 +306,15 @@ attach_main(int argc, char **argv)
 		fprintf(stderr, "sockdeckd attach: needs a terminal\n");
 		goto out;
 	}
+	f.path = o.control;
+	f.uid = o.uid;
+	f.cbs = cbs;
+	f.retry = evtimer_new(f.base, attach_retry_cb, &f);
+	if (f.retry == NULL) {
+		fprintf(stderr, "sockdeckd attach: out of memory\n");
+		goto out;
+	}
+	sd_prio_event(f.retry, SD_PRIO_CONTROL);
 	tui_term_catch_fatal_signals();
 	f.dash = tui_dash_new(f.base, &link, o.control, o.refresh);
 	if (f.dash == NULL) {
@@ -297,6 +337,8 @@ out:
 		event_free(sigint);
 	if (sigterm != NULL)
 		event_free(sigterm);
+	if (f.retry != NULL)
+		event_free(f.retry);
 	sd_attach_free(f.att);
 	event_base_free(f.base);
 	return rc;

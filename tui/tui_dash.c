@@ -582,7 +582,20 @@ tui_dash_interrupt(struct tui_dash *d)
 void
 tui_dash_gone(struct tui_dash *d, const char *why)
 {
+	if (d->gone[0] == '\0')
+		tui_model_log(d->m, "server gone: %s", why);
 	snprintf(d->gone, sizeof(d->gone), "%s", why);
+	tui_loop_redraw(&d->loop);
+}
+
+void
+tui_dash_back(struct tui_dash *d)
+{
+	d->gone[0] = '\0';
+	d->fetching = 0;
+	tui_model_restart(d->m);
+	tui_model_log(d->m, "attached again");
+	event_active(d->poll, EV_TIMEOUT, 1);
 	tui_loop_redraw(&d->loop);
 }
 

@@ -45,8 +45,13 @@ void tui_dash_feed(struct tui_dash *d, json_t *msg);
  * (and freed d). */
 int tui_dash_interrupt(struct tui_dash *d);
 
-/* The server went away (attached): say so; q quits. */
+/* The server went away (attached): say so, without the figures of a
+ * server that is no longer there; q quits. */
 void tui_dash_gone(struct tui_dash *d, const char *why);
+
+/* Attached again (the server came back): the server's figures start
+ * afresh, the log goes on. */
+void tui_dash_back(struct tui_dash *d);
 
 /* Give the terminal back as it was. Safe to call twice. */
 void tui_dash_free(struct tui_dash *d);

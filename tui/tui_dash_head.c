@@ -66,8 +66,8 @@ draw_header_state(struct tui_dash *d, int w)
 
 	tui_fill(1, 0, w);
 	if (d->gone[0] != '\0') {
-		snprintf(left, sizeof(left), " server gone: %s (q quits)",
-		    d->gone);
+		snprintf(left, sizeof(left), " server gone: %s; attaching "
+		    "again when it is back (q quits)", d->gone);
 		tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);
 		tui_put(1, 0, w, left);
 		tui_attr_off(&d->loop.term, TUI_C_BAD, A_BOLD);
@@ -129,7 +129,13 @@ tui_dash_draw_header(struct tui_dash *d, int w)
 	tui_fmt_bytes(m->in_rate, in, sizeof(in));
 	tui_fmt_bytes(m->out_rate, out, sizeof(out));
 	snprintf(ports, sizeof(ports), "%s", m->ports);
-	for (pass = 0; pass < 2; pass++) {
+	/* No figures of a server that is not there. */
+	if (d->gone[0] != '\0') {
+		snprintf(line, sizeof(line), " sockdeckd %s%s  server gone",
+		    m->version[0] ? m->version : "?",
+		    d->attached[0] ? "  attached" : "");
+	}
+	for (pass = d->gone[0] != '\0' ? 2 : 0; pass < 2; pass++) {
 		if (w >= 120)
 			snprintf(line, sizeof(line), " sockdeckd %s%s  up %s  "
 			    "ports %s (%d/%d listening)  clients %d  in %s/s"

@@ -57,6 +57,29 @@ tui_model_new(void)
 }
 
 void
+tui_model_restart(struct tui_model *m)
+{
+	m->have_status = 0;
+	m->version[0] = '\0';
+	m->uptime_ms = m->uptime_ns = m->uptime_shown = 0;
+	m->ports[0] = '\0';
+	m->nlistening = m->nports = m->nclients = 0;
+	m->bytes_in = m->bytes_out = m->readings = 0;
+	m->in_rate = m->out_rate = m->readings_rate = 0;
+	m->status_ns = 0;
+	m->naddrs = 0;
+	m->failed[0] = m->sinks[0] = m->sinks_short[0] = '\0';
+	m->messages = 0;
+	m->sinks_bad = m->blocked = 0;
+	m->store[0] = '\0';
+	m->nclients_rows = m->clients_off = m->clients_total = 0;
+	m->clients_stale = 1;
+	m->nxfers = 0;
+	m->nsensors = 0;
+	m->sensors_ns = 0;
+}
+
+void
 tui_model_free(struct tui_model *m)
 {
 	if (m == NULL)
@@ -540,17 +563,44 @@ feed_event(struct tui_model *m, json_t *o)
 		    jstr(o, "state"), jstr(o, "reason"));
 }
 
+/* The server's recent events, when attaching: the log starts where an
+ * in-process dashboard's would be. Those already seen (the link broke,
+ * the server did not restart) are not shown twice. */
+static void
+feed_history(struct tui_model *m, json_t *a)
+{
+	int64_t seen = m->event_ns, ns;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		ns = parse_time(jstr(v, "time"));
+		if (!json_is_object(v) || ns <= seen)
+			continue;
+		if (ns > m->event_ns)
+			m->event_ns = ns;
+		feed_event(m, v);
+	}
+}
+
 int
 tui_model_feed(struct tui_model *m, json_t *msg)
 {
+	int64_t ns;
 	json_t *v;
 
 	if (!json_is_object(msg))
 		return 0;
 	if (json_object_get(msg, "event") != NULL) {
+		ns = parse_time(jstr(msg, "time"));
+		if (ns > m->event_ns)
+			m->event_ns = ns;
 		feed_event(m, msg);
 		return 1;
 	}
+	v = json_object_get(msg, "history");
+	if (json_is_array(v))
+		feed_history(m, v);
 	v = json_object_get(msg, "status");
 	if (json_is_object(v))
 		feed_status(m, v);

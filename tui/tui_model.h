@@ -120,10 +120,15 @@ struct tui_model {
 	uint64_t	 log_seq;	/* lines ever added */
 
 	int		 gone;		/* the server went away */
+	int64_t		 event_ns;	/* the newest event's time */
 };
 
 struct tui_model *tui_model_new(void);
 void tui_model_free(struct tui_model *m);
+
+/* A server again (attached anew): its figures, rows, transfers and
+ * sensors start afresh; the log and the newest event's time stay. */
+void tui_model_restart(struct tui_model *m);
 
 /* Take one message: an event, or an answer to status, clients or
  * sensors. Returns 1 when something visible changed. */

@@ -21,6 +21,10 @@
 
 #define ATTACH_LINE_MAX	(16u << 20)
 
+/* With the recent events: the dashboard starts with its log. */
+static const char attach_sub[] =
+    "{\"cmd\":\"subscribe\",\"history\":500}\n";
+
 struct sd_attach {
 	struct bufferevent	*bev;
 	struct sd_attach_cbs	 cbs;
@@ -78,15 +82,14 @@ static int
 attach_subscribe(int fd, const char *path, unsigned timeout,
     char err[SD_ERR_LEN])
 {
-	static const char sub[] = "{\"cmd\":\"subscribe\"}\n";
 	int64_t deadline = sd_mono_ns() + (int64_t)timeout * 1000000000;
 	struct pollfd p = { fd, POLLIN, 0 };
 	int64_t left;
 	ssize_t r;
 	char c;
 
-	r = send(fd, sub, sizeof(sub) - 1, MSG_NOSIGNAL);
-	if (r != (ssize_t)sizeof(sub) - 1)
+	r = send(fd, attach_sub, sizeof(attach_sub) - 1, MSG_NOSIGNAL);
+	if (r != (ssize_t)sizeof(attach_sub) - 1)
 		goto fail;
 	for (;;) {
 		left = deadline - sd_mono_ns();
@@ -118,18 +121,13 @@ fail:
 	return SD_ERR_INVAL;
 }
 
-struct sd_attach *
-sd_attach_new(struct event_base *base, const char *path, uid_t uid,
-    unsigned timeout, const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
+/* The link on fd (non-blocking now), or NULL (fd closed). */
+static struct sd_attach *
+attach_on(struct event_base *base, int fd, const struct sd_attach_cbs *cbs,
+    char err[SD_ERR_LEN])
 {
-	struct sd_attach *a = NULL;
-	int fd;
+	struct sd_attach *a;
 
-	fd = sd_ctlconn_open(path, uid, timeout, err);
-	if (fd < 0)
-		goto fail;
-	if (attach_subscribe(fd, path, timeout, err) != SD_OK)
-		goto fail_close;
 	evutil_make_socket_nonblocking(fd);
 	a = calloc(1, sizeof(*a));
 	if (a != NULL)
@@ -137,19 +135,47 @@ sd_attach_new(struct event_base *base, const char *path, uid_t uid,
 		    BEV_OPT_CLOSE_ON_FREE);
 	if (a == NULL || a->bev == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
-		goto fail_free;
+		free(a);
+		close(fd);
+		return NULL;
 	}
 	a->cbs = *cbs;
 	sd_prio_bev(a->bev, SD_PRIO_CONTROL);
 	bufferevent_setcb(a->bev, attach_read_cb, NULL, attach_event_cb, a);
 	bufferevent_enable(a->bev, EV_READ | EV_WRITE);
 	return a;
-fail_free:
-	free(a);
-fail_close:
-	close(fd);
-fail:
-	return NULL;
+}
+
+struct sd_attach *
+sd_attach_new(struct event_base *base, const char *path, uid_t uid,
+    unsigned timeout, const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
+{
+	int fd;
+
+	fd = sd_ctlconn_open(path, uid, timeout, err);
+	if (fd < 0)
+		return NULL;
+	if (attach_subscribe(fd, path, timeout, err) != SD_OK) {
+		close(fd);
+		return NULL;
+	}
+	return attach_on(base, fd, cbs, err);
+}
+
+struct sd_attach *
+sd_attach_retry(struct event_base *base, const char *path, uid_t uid,
+    const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
+{
+	struct sd_attach *a;
+	int fd;
+
+	fd = sd_ctlconn_open_nb(path, uid, err);
+	if (fd < 0)
+		return NULL;
+	a = attach_on(base, fd, cbs, err);
+	if (a != NULL)
+		bufferevent_write(a->bev, attach_sub, sizeof(attach_sub) - 1);
+	return a;
 }
 
 void

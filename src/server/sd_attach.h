@@ -31,6 +31,13 @@ struct sd_attach *sd_attach_new(struct event_base *base, const char *path,
     uid_t uid, unsigned timeout, const struct sd_attach_cbs *cbs,
     char err[SD_ERR_LEN]);
 
+/* The same without blocking, to re-attach from the loop: connect (a
+ * server whose backlog is full is an error) and send the subscription;
+ * its answer comes through cbs like any other, and a server that does
+ * not answer is found gone as always. */
+struct sd_attach *sd_attach_retry(struct event_base *base, const char *path,
+    uid_t uid, const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN]);
+
 /* Send one request (not taken). */
 void sd_attach_request(struct sd_attach *a, json_t *req);
 

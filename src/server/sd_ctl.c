@@ -26,6 +26,7 @@
 #include "sd_ctl.h"
 #include "sd_err.h"
 #include "sd_files.h"
+#include "sd_history.h"
 #include "sd_pipeline.h"
 #include "sd_prio.h"
 #include "sd_proto.h"
@@ -605,6 +606,25 @@ ctl_event_cb(const struct sd_event *ev, void *arg)
 	free(s);
 }
 
+/* Events from now on; with "history": N, the answer carries the last
+ * N events before them (at most SD_HISTORY_MAX), in the same turn of
+ * the loop, so none is lost or seen twice between the two. */
+static json_t *
+ctl_subscribe(struct ctl_client *cc, json_t *req)
+{
+	struct sd_server *srv = cc->ctl->srv;
+	json_int_t n = json_integer_value(json_object_get(req, "history"));
+	json_t *answer = json_pack("{s:b}", "ok", 1);
+
+	if (cc->sub <= 0)
+		cc->sub = sd_events_subscribe(srv->events, ctl_event_cb, cc);
+	if (n > 0 && answer != NULL)
+		json_object_set_new(answer, "history",
+		    sd_history_json(srv->history, n > SD_HISTORY_MAX ?
+		    SD_HISTORY_MAX : (size_t)n));
+	return answer;
+}
+
 /* Answer one request of a control client (subscribe needs one). */
 static json_t *
 ctl_request(struct ctl_client *cc, json_t *req)
@@ -612,12 +632,8 @@ ctl_request(struct ctl_client *cc, json_t *req)
 	struct sd_server *srv = cc->ctl->srv;
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 
-	if (cmd != NULL && strcmp(cmd, "subscribe") == 0) {
-		if (cc->sub <= 0)
-			cc->sub = sd_events_subscribe(srv->events,
-			    ctl_event_cb, cc);
-		return json_pack("{s:b}", "ok", 1);
-	}
+	if (cmd != NULL && strcmp(cmd, "subscribe") == 0)
+		return ctl_subscribe(cc, req);
 	if (cmd != NULL && strcmp(cmd, "clients") == 0 && !ctl_is_window(req)) {
 		ctl_stream_start(cc, req);
 		return NULL;

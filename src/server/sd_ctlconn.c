@@ -45,8 +45,8 @@ ctlconn_check_path(const char *path, uid_t uid, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
-int
-sd_ctlconn_open(const char *path, uid_t uid, unsigned timeout,
+static int
+ctlconn_open(const char *path, uid_t uid, unsigned timeout, int nonblock,
     char err[SD_ERR_LEN])
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -62,7 +62,8 @@ sd_ctlconn_open(const char *path, uid_t uid, unsigned timeout,
 	if (ctlconn_check_path(path, uid, err) != SD_OK)
 		goto fail;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    (nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0) {
 		snprintf(err, SD_ERR_LEN, "socket: %s", strerror(errno));
 		goto fail;
@@ -94,6 +95,19 @@ fail_close:
 	close(fd);
 fail:
 	return -1;
+}
+
+int
+sd_ctlconn_open(const char *path, uid_t uid, unsigned timeout,
+    char err[SD_ERR_LEN])
+{
+	return ctlconn_open(path, uid, timeout, 0, err);
+}
+
+int
+sd_ctlconn_open_nb(const char *path, uid_t uid, char err[SD_ERR_LEN])
+{
+	return ctlconn_open(path, uid, 0, 1, err);
 }
 
 /* --timeout SECS (0 to 86400), for ctl and attach. */

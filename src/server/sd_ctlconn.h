@@ -16,6 +16,11 @@
 int sd_ctlconn_open(const char *path, uid_t uid, unsigned timeout,
     char err[SD_ERR_LEN]);
 
+/* The same without waiting: a server whose backlog is full is an error
+ * (EAGAIN), and the descriptor is non-blocking. For a loop that tries
+ * again later (attach, re-attaching). */
+int sd_ctlconn_open_nb(const char *path, uid_t uid, char err[SD_ERR_LEN]);
+
 /* The value of --timeout SECS (0 to 86400) and of --owner USER (a name
  * or a uid), as ctl and attach take them: SD_OK, or SD_ERR_INVAL with
  * err naming the option. */

@@ -16,6 +16,7 @@
 #include "sd_err.h"
 #include "sd_files.h"
 #include "sd_handle.h"
+#include "sd_history.h"
 #include "sd_listen.h"
 #include "sd_pipeline.h"
 #include "sd_prio.h"
@@ -300,7 +301,9 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	TAILQ_INIT(&srv->acks);
 	TAILQ_INIT(&srv->spool_held);
 	TAILQ_INIT(&srv->cursors);
-	if (sd_conn_table_init(srv) != SD_OK) {
+	/* First, so that the ports opening are in it. */
+	srv->history = sd_history_new(events);
+	if (srv->history == NULL || sd_conn_table_init(srv) != SD_OK) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
@@ -390,6 +393,7 @@ sd_server_free(struct sd_server *srv)
 	if (srv->stop_timer != NULL)
 		event_free(srv->stop_timer);
 	sd_pipeline_free(srv->pipe);
+	sd_history_free(srv->history);
 	sd_files_free(srv->files);
 	free(srv->hello_fails);
 	free(srv->dev_bytes);

@@ -55,6 +55,7 @@ struct sd_server {
 	struct event_base	*base;
 	const struct sd_config	*cfg;
 	struct sd_events	*events;
+	struct sd_history	*history;	/* for attach */
 	struct sd_listener	*listeners;	/* array */
 	size_t			 nlisteners;
 	struct sd_conn_list	 conns;
