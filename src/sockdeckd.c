@@ -7,6 +7,7 @@
  * SIGTERM shuts down, and SIGINT too (at the dashboard, ^C asks first).
  */
 #include <event2/event.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -41,7 +42,39 @@ struct front {
 	uid_t			 uid;
 	struct sd_attach_cbs	 cbs;
 	struct event		*retry;
+	/* In-process: what going headless needs. */
+	const struct sd_config	*cfg;
+	struct sd_events	*bus;
+	struct sd_hlog		*hlog;
 };
+
+/* The terminal is gone and --keep-on-hangup says the server stays: the
+ * dashboard lets go of the terminal, nothing more is written there, and
+ * the events go to DATA_DIR/sockdeckd.log as --headless writes them.
+ * Called from the dashboard's quit hook, which lets it be freed. */
+static void
+front_headless(struct front *f)
+{
+	char path[4096];
+	int fd, null;
+
+	tui_dash_free(f->dash);
+	f->dash = NULL;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	snprintf(path, sizeof(path), "%s/sockdeckd.log", f->cfg->data_dir);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		sd_hlog_start(f->hlog, f->base, f->bus, fd,
+		    f->cfg->log_json);
+}
 
 static void
 local_request(void *ctx, json_t *req)
@@ -65,6 +98,10 @@ local_quit(void *ctx, const char *why)
 {
 	struct front *f = ctx;
 
+	if (why != NULL && f->cfg != NULL && f->cfg->keep_on_hangup) {
+		front_headless(f);
+		return;
+	}
 	if (f->srv != NULL)
 		sd_server_shutdown(f->srv, why != NULL ? why :
 		    "quit from the dashboard");
@@ -153,6 +190,21 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	sd_server_shutdown(srv, sig == SIGINT ? "SIGINT" :
 	    sig == SIGHUP ? "SIGHUP" : "SIGTERM");
+}
+
+/* SIGHUP: the terminal went away. With --keep-on-hangup the server
+ * stays (headless from now on); else it stops as on SIGTERM. */
+static void
+sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct front *f = arg;
+
+	if (!f->cfg->keep_on_hangup) {
+		signal_cb(sig, what, f->srv);
+		return;
+	}
+	if (f->dash != NULL)
+		front_headless(f);
 }
 
 /* ^C at the dashboard's terminal asks, as q does; without a dashboard
@@ -365,6 +417,9 @@ run(const struct sd_config *cfg, int dashboard)
 		goto out;
 	}
 	f.base = base;
+	f.cfg = cfg;
+	f.bus = bus;
+	f.hlog = &hlog;
 	if (dashboard) {
 		tui_term_catch_fatal_signals();
 		f.dash = tui_dash_new(base, &link, NULL,
@@ -406,7 +461,7 @@ run(const struct sd_config *cfg, int dashboard)
 	sigterm = evsignal_new(base, SIGTERM, signal_cb, srv);
 	/* The terminal (or the SSH session) went away: shut down in order
 	 * rather than die with readings still in memory. */
-	sighup = evsignal_new(base, SIGHUP, signal_cb, srv);
+	sighup = evsignal_new(base, SIGHUP, sighup_cb, &f);
 	if (sigint == NULL || sigterm == NULL || sighup == NULL) {
 		fprintf(stderr, "sockdeckd: out of memory\n");
 		goto out;

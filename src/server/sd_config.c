@@ -87,6 +87,10 @@ const struct sd_config_opt sd_config_opts[] = {
 	  .arg = "FILE", .help = "key = value settings; flags win" },
 	{ "headless", 0, SD_CONFIG_FLAG, .at = AT(headless),
 	  .help = "no dashboard: log events to stdout" },
+	{ "keep-on-hangup", 0, SD_CONFIG_FLAG, .at = AT(keep_on_hangup),
+	  .help = "the dashboard's terminal going away (or SIGHUP)\n"
+	  "leaves the server running headless, logging to\n"
+	  "DATA_DIR/sockdeckd.log" },
 	{ "refresh", 0, SD_CONFIG_U64, .at = AT(refresh), .min = 1,
 	  .max = 3600, .def = "1", .arg = "SECS",
 	  .help = "dashboard: counters and lists every SECS,\nevents at once "

@@ -28,6 +28,7 @@ struct sd_config {
 	char		*control_path;	/* NULL: DATA_DIR/control.sock */
 	char		*config_file;
 	int		 headless;
+	int		 keep_on_hangup;	/* terminal lost: go headless */
 	uint64_t	 refresh;	/* dashboard snapshots, seconds */
 	int		 log_json;
 	char		*reply_format;

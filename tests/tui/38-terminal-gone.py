@@ -12,19 +12,9 @@ import time
 
 import sdpeer
 import sdtmux
-import sdwire
 from sdtmux import check
 
 GONE_WITHIN = 15.0
-
-
-def cpu_seconds(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read().rsplit(")", 1)[1].split()
-        return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def wait_gone(pid, what):
@@ -33,24 +23,13 @@ def wait_gone(pid, what):
         if time.monotonic() > deadline:
             sdtmux.fail("%s: still running %.0f s after its terminal went "
                         "away (%.1f s of CPU used)"
-                        % (what, GONE_WITHIN, cpu_seconds(pid) or 0))
+                        % (what, GONE_WITHIN, sdtmux.cpu_seconds(pid) or 0))
         time.sleep(0.05)
 
 
 def dashboard(detached):
     what = "sockdeckd%s" % (" under setsid" if detached else "")
-    d = sdtmux.Dashboard(100, 30)
-    if detached:
-        d.cmd = ["setsid"] + d.cmd
-    d.start()
-    d.wait_ready()
-    d.wait_for("Clients (0)")
-    pid = d.program_pid()
-    c = d.connect()
-    c.sendall(sdwire.legacy_msg(sdpeer.DEV, b"before"))
-    sdpeer.recv_until_quiet(c)
-    d.wait_for("Clients (1)")
-    d.tmux("kill-server")
+    d, pid, c = sdtmux.hung_up_dashboard(100, 30, detached=detached)
     wait_gone(pid, what)
     sdpeer.expect_eof(c, what="%s's client" % what)
     c.close()

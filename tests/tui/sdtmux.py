@@ -84,6 +84,16 @@ def _tmux_env():
     return env
 
 
+def cpu_seconds(pid):
+    """CPU time (user + system) process pid has used; None when gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def mkdtemp(prefix="sdtui-"):
     d = tempfile.mkdtemp(prefix=prefix)
     _dirs.append(d)
@@ -1013,6 +1023,25 @@ class ClientTui(Tmux):
 
 
 # ------------------------------------------------------------------ run
+
+def hung_up_dashboard(w, h, extra=(), detached=False):
+    """A dashboard (under setsid(1) when detached: no SIGHUP comes) with
+    one client that has sent a message, then its terminal gone: the tmux
+    server killed, as when an ssh session drops. (d, pid, client)."""
+    d = Dashboard(w, h, extra=extra)
+    if detached:
+        d.cmd = ["setsid"] + d.cmd
+    d.start()
+    d.wait_ready()
+    pid = d.program_pid()
+    c = d.connect()
+    import sdwire
+    c.sendall(sdwire.legacy_msg(sdpeer.DEV, b"before"))
+    sdpeer.recv_until_quiet(c)
+    d.wait_for("Clients (1)")
+    d.tmux("kill-server")
+    return d, pid, c
+
 
 def connected_client(w=120, h=40, args=(), server=None, env=None):
     """A headless sockdeckd (or server) and `sockdeck 127.0.0.1:PORT` at w x
