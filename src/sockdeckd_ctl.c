@@ -46,6 +46,10 @@ ctlcli_usage(FILE *fp)
 "  broadcast TEXT...   send TEXT to every client\n"
 "  send ID TEXT...     send TEXT to client ID\n"
 "  kick ID             disconnect client ID\n"
+"  block ID [SECS]     disconnect client ID and refuse its address and\n"
+"                      device for SECS (600)\n"
+"  unblock KEY         lift the block on an address or a device\n"
+"  blocks              what is blocked, and for how long yet\n"
 "  events              print events as they happen (JSON lines)\n"
 "\n"
 "  --control PATH      the control socket (DATA_DIR/control.sock)\n"
@@ -306,6 +310,50 @@ print_done(json_t *r, int json)
 	return 0;
 }
 
+static int
+print_blocks(json_t *r, int json)
+{
+	char kind[64], key[160];
+	json_t *v;
+	size_t i;
+
+	if (json)
+		return print_json(r, json);
+	if (ctlcli_failed(r))
+		return 1;
+	printf("%-8s %-40s %s\n", "KIND", "KEY", "LEFT");
+	json_array_foreach(json_object_get(r, "blocks"), i, v)
+		printf("%-8s %-40s %llds\n", CTLCLI_S(v, "kind", kind),
+		    CTLCLI_S(v, "key", key),
+		    json_integer_value(json_object_get(v, "left")));
+	return 0;
+}
+
+/* block ID [SECS], unblock KEY, blocks; NULL when the arguments are
+ * wrong. */
+static json_t *
+ctlcli_block_request(int argc, char **argv, int (**print)(json_t *, int))
+{
+	const char *cmd = argv[0];
+	uint64_t id, secs = 600;
+	json_t *req;
+
+	*print = print_done;
+	if (strcmp(cmd, "blocks") == 0 && argc == 1) {
+		*print = print_blocks;
+		return json_pack("{s:s}", "cmd", cmd);
+	}
+	if (strcmp(cmd, "unblock") == 0 && argc == 2)
+		return json_pack("{s:s,s:s}", "cmd", cmd, "key", argv[1]);
+	if (strcmp(cmd, "block") != 0 || argc < 2 || argc > 3 ||
+	    sd_parse_u64(argv[1], 1, UINT32_MAX, &id) != SD_OK ||
+	    (argc == 3 && sd_parse_u64(argv[2], 1, 604800, &secs) != SD_OK))
+		return NULL;
+	req = json_pack("{s:s,s:I,s:I}", "cmd", cmd, "id", (json_int_t)id,
+	    "secs", (json_int_t)secs);
+	return req;
+}
+
 /* Events: the first answer acknowledges; then one line per event, until
  * the server goes away. */
 static int
@@ -339,6 +387,12 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 	int want = 1, first = 1;
 
 	*print = print_done;
+	if (strncmp(cmd, "block", 5) == 0 || strcmp(cmd, "unblock") == 0) {
+		req = ctlcli_block_request(argc, argv, print);
+		if (req == NULL)
+			goto usage;
+		return req;
+	}
 	if (strcmp(cmd, "send") == 0 || strcmp(cmd, "kick") == 0) {
 		want = strcmp(cmd, "send") == 0 ? 3 : 2;
 		first = 2;

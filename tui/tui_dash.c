@@ -68,6 +68,16 @@ draw_footer(struct tui_dash *d, int y, int w)
 			    c ? c->peer : "?", c ? c->peer_port : 0);
 			break;
 		}
+		case M_BLOCK: {
+			struct tui_client *c = tui_model_client(d->m,
+			    d->target);
+
+			snprintf(prompt, sizeof(prompt), "Disconnect #%u and "
+			    "refuse %s%s%s for 10 minutes? (y/n)", d->target,
+			    c ? c->peer : "?", c && c->device[0] ? " and " :
+			    "", c ? c->device : "");
+			break;
+		}
 		default:
 			/* The clients asked about may leave while it asks. */
 			snprintf(prompt, sizeof(prompt), "Stop the server and "
@@ -94,6 +104,8 @@ static const char *const help_lines[] = {
 	"Tab, Shift-Tab    next, previous pane",
 	"Up/Down, k/j      move the selection, scroll",
 	"K                 in Clients: disconnect the selected (asks first)",
+	"B                 in Clients: disconnect it and refuse its address",
+	"                  and device for 10 minutes (asks first)",
 	"PgUp/PgDn, ^B/^F  a page up, down",
 	"Home/End, g/G     top, bottom (End follows the log again)",
 	"b                 broadcast a text to every client",
@@ -217,7 +229,7 @@ tui_dash_prompt(struct tui_dash *d, int mode)
 {
 	struct tui_client *c;
 
-	if ((mode == M_MESSAGE || mode == M_KICK)) {
+	if (mode == M_MESSAGE || mode == M_KICK || mode == M_BLOCK) {
 		tui_dash_sync_sel(d);
 		c = tui_dash_shown_row(d, d->sel);
 		if (c == NULL)
@@ -471,12 +483,15 @@ key(void *arg, int code, wint_t wch)
 		d->mode = M_NORMAL;
 		return TUI_REDRAW;
 	case M_KICK:
+	case M_BLOCK:
 	case M_QUIT:
 		if ((ch == 'y' || ch == 'Y') && d->mode == M_QUIT)
 			return want_quit(d);
 		if (ch == 'y' || ch == 'Y')
-			tui_dash_request(d, json_pack("{s:s,s:I}", "cmd",
-			    "kick", "id", (json_int_t)d->target));
+			tui_dash_request(d, json_pack("{s:s,s:I,s:I}", "cmd",
+			    d->mode == M_BLOCK ? "block" : "kick", "id",
+			    (json_int_t)d->target, "secs",
+			    (json_int_t)TUI_DASH_BLOCK_SECS));
 		d->mode = M_NORMAL;
 		return TUI_REDRAW;
 	case M_NORMAL:

@@ -99,6 +99,11 @@ tui_dash_draw_clients(struct tui_dash *d, int y, int h, int w)
 	if (!d->loop.term.utf8)
 		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
 		    m->clients_total, tui_model_sorts[d->sort]);
+	/* Kick-and-block: what is refused, counted where clients are. */
+	if (m->nblocked > 0)
+		snprintf(title + strlen(title), sizeof(title) - strlen(title),
+		    " %s %zu blocked", d->loop.term.utf8 ? "\xe2\x94\x80" :
+		    "-", m->nblocked);
 	tui_box(&d->loop.term, y, 0, h, w, title, d->pane == P_CLIENTS);
 	d->at[P_CLIENTS].y = y;
 	d->at[P_CLIENTS].x = 0;
@@ -159,6 +164,9 @@ tui_dash_clients_key(struct tui_dash *d, int ch)
 		/* Not k: that is up, and one slip would ask to drop a
 		 * client. */
 		tui_dash_prompt(d, M_KICK);
+		return TUI_REDRAW;
+	case 'B':
+		tui_dash_prompt(d, M_BLOCK);
 		return TUI_REDRAW;
 	default:
 		return TUI_DASH_NOT_MINE;

@@ -16,7 +16,8 @@
 #include "tui_model.h"
 
 enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
-enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT };
+enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT,
+    M_BLOCK };
 
 struct tui_dash {
 	struct event_base	*base;
@@ -62,6 +63,9 @@ void tui_dash_request(struct tui_dash *d, json_t *req);
 /* Remember where pane p was drawn, for the mouse. */
 void tui_dash_pane_at(struct tui_dash *d, int p, int y, int x, int h,
     int w);
+
+/* How long B (kick-and-block) refuses a client's address and device. */
+#define TUI_DASH_BLOCK_SECS	600
 
 /* A pane's own keys, tried before the dashboard's with the pane
  * focused and no prompt open: enum tui_reaction flags, or

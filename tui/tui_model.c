@@ -358,6 +358,7 @@ feed_status(struct tui_model *m, json_t *st)
 	ports_text(m, json_object_get(st, "ports"));
 	m->messages = (uint64_t)jint(t, "messages");
 	feed_addrs(m, json_object_get(st, "addresses"));
+	m->nblocked = json_array_size(json_object_get(st, "blocked"));
 	m->failed[0] = '\0';
 	json_array_foreach(json_object_get(st, "ports"), i, v) {
 		if (strcmp(jstr(v, "state"), "listening") == 0 ||

@@ -90,6 +90,7 @@ struct tui_model {
 	size_t		 naddrs;
 	char		 failed[160];	/* ports that do not listen, why */
 	uint64_t	 messages;
+	size_t		 nblocked;	/* addresses, devices refused */
 	char		 sinks[320];	/* each sink's state, rate, backlog */
 	char		 sinks_short[160];	/* the same without why */
 	int		 sinks_bad;	/* one is failing or blocked */

@@ -53,7 +53,7 @@ static const struct {
 	[SD_EV_FILE_FAILED] = { "file-failed", F_ID | F_NAME | F_REASON },
 	[SD_EV_READINGS] = { "readings", F_COUNT | F_TOTAL },
 	[SD_EV_BROADCAST] = { "broadcast", F_TEXT | F_CLIENTS },
-	[SD_EV_KICK] = { "kick", F_ID },
+	[SD_EV_KICK] = { "kick", F_ID | F_REASON },
 	[SD_EV_BAD_FRAME] = { "bad-frame", F_ID | F_REASON },
 	[SD_EV_DROP] = { "drop", F_ID | F_PEER | F_REASON },
 	[SD_EV_ERROR] = { "error", F_ID | F_REASON },

@@ -81,6 +81,8 @@ struct sd_conn {
 	unsigned		 holds;		/* SD_HOLD_*: why not read */
 	uint8_t			 rate_dev[SD_MAC_LEN];	/* first device */
 	int			 has_rate_dev;
+	uint32_t		 block_gen;	/* sd_blocks.gen when */
+	uint8_t			 block_dev[SD_MAC_LEN];	/* was not blocked */
 	struct event		*rate_ev;	/* ends SD_HOLD_RATE */
 	int			 answers_owed;	/* files the store finishes */
 	struct event		*resume_ev;	/* its next turn */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sd_addrs.h"
+#include "sd_block.h"
 #include "sd_conn.h"
 #include "sd_ctl.h"
 #include "sd_err.h"
@@ -269,6 +270,8 @@ ctl_status(struct sd_server *srv)
 	    (json_int_t)sd_pipeline_pending(srv->pipe), "backpressure",
 	    sd_pipeline_full(srv->pipe)));
 	json_object_set_new(st, "stopping", json_boolean(srv->stopping));
+	json_object_set_new(st, "blocked", sd_block_json(srv->blocks,
+	    sd_mono_ns()));
 	json_object_set_new(st, "sinks", ctl_status_sinks(srv));
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
@@ -660,6 +663,34 @@ ctl_sensors(struct sd_server *srv)
 	return json_pack("{s:b,s:o}", "ok", 1, "sensors", a);
 }
 
+/* block {id, secs (600)}: kick the client and refuse its address and
+ * device for secs; unblock {key}: lift one; blocks: the list. */
+static json_t *
+ctl_block(struct sd_server *srv, const char *cmd, json_t *req)
+{
+	json_t *v = json_object_get(req, "secs");
+	json_int_t id = json_integer_value(json_object_get(req, "id"));
+	json_int_t secs = v != NULL ? json_integer_value(v) : 600;
+	const char *key;
+
+	if (strcmp(cmd, "blocks") == 0)
+		return json_pack("{s:b,s:o}", "ok", 1, "blocks",
+		    sd_block_json(srv->blocks, sd_mono_ns()));
+	if (strcmp(cmd, "unblock") == 0) {
+		key = json_string_value(json_object_get(req, "key"));
+		if (key == NULL || !sd_block_remove(srv->blocks, key))
+			return ctl_error("no such block");
+		return json_pack("{s:b}", "ok", 1);
+	}
+	if (!json_is_integer(v) && v != NULL)
+		return ctl_error("\"secs\" must be a number");
+	if (secs < 1 || secs > 7 * 86400)
+		return ctl_error("\"secs\": 1 to 604800");
+	if (sd_server_block(srv, (uint32_t)id, secs) != SD_OK)
+		return ctl_error("no such client");
+	return json_pack("{s:b}", "ok", 1);
+}
+
 json_t *
 sd_ctl_answer(struct sd_server *srv, json_t *req)
 {
@@ -681,6 +712,9 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 			return ctl_error("no such client");
 		return json_pack("{s:b}", "ok", 1);
 	}
+	if (strcmp(cmd, "block") == 0 || strcmp(cmd, "unblock") == 0 ||
+	    strcmp(cmd, "blocks") == 0)
+		return ctl_block(srv, cmd, req);
 	if (strcmp(cmd, "broadcast") != 0 && strcmp(cmd, "send") != 0)
 		return ctl_error("unknown command");
 	if (!json_is_string(text))

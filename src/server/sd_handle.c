@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sd_admit.h"
+#include "sd_block.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_handle.h"
@@ -187,12 +188,57 @@ handle_no_legacy(struct sd_conn *c, struct sd_hout *out)
  * without legacy (--legacy off), and with --token, extension frames
  * before HELLO (refused as a wrong token is; the legacy protocol, which
  * has no HELLO, is not affected). */
+/* The device a frame names, or NULL. */
+static const uint8_t *
+handle_frame_dev(const struct sd_frame *f)
+{
+	switch (f->kind) {
+	case SD_K_LEGACY_MSG:
+		return f->u.lmsg.dev;
+	case SD_K_LEGACY_SENSOR:
+		return f->u.lsensor.dev;
+	case SD_K_LEGACY_FILE:
+		return f->u.lfile.dev;
+	case SD_K_HELLO:
+		return f->u.hello.dev;
+	case SD_K_SENSOR_BATCH:
+		return f->u.batch.dev;
+	default:
+		return NULL;
+	}
+}
+
+/* A frame naming a device the operator blocked closes the connection.
+ * Asked only while a device is blocked, and again on one connection
+ * only when its device or the table changed. */
+static int
+handle_dev_blocked(struct sd_conn *c, const struct sd_frame *f)
+{
+	struct sd_blocks *b = c->srv->blocks;
+	const uint8_t *dev;
+
+	if (b->ndev == 0 || (dev = handle_frame_dev(f)) == NULL)
+		return 0;
+	if (c->block_gen == b->gen &&
+	    memcmp(c->block_dev, dev, SD_MAC_LEN) == 0)
+		return 0;
+	if (sd_block_has_device(b, dev, sd_mono_ns()))
+		return 1;
+	c->block_gen = b->gen;
+	memcpy(c->block_dev, dev, SD_MAC_LEN);
+	return 0;
+}
+
 static enum sd_hres
 handle_gate(struct sd_conn *c, const struct sd_frame *f,
     struct sd_hout *out)
 {
 	if (handle_is_legacy(f) && !c->lst->legacy)
 		return handle_no_legacy(c, out);
+	if (handle_dev_blocked(c, f)) {
+		sd_handle_say(out, SD_H_CLOSE, 0, 0, "device blocked");
+		return SD_H_CLOSE;
+	}
 	if (c->ext || c->srv->cfg->token == NULL || handle_is_legacy(f) ||
 	    f->kind == SD_K_HELLO)
 		return SD_H_OK;

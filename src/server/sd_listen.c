@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sd_admit.h"
+#include "sd_block.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_listen.h"
@@ -71,6 +72,21 @@ listen_peer(const struct sockaddr *sa, char *buf, size_t len,
 	    SD_OK : SD_ERR_INVAL;
 }
 
+/* Whether the operator blocked sa's address (kick-and-block). */
+static int
+listen_blocked(struct sd_server *srv, const struct sockaddr *sa)
+{
+	char peer[INET6_ADDRSTRLEN], key[64];
+	uint16_t port;
+
+	if (srv->blocks->n == 0)
+		return 0;
+	if (listen_peer(sa, peer, sizeof(peer), &port) != SD_OK ||
+	    sd_admit_peer_key(peer, key, sizeof(key)) != SD_OK)
+		return 0;
+	return sd_block_has_addr(srv->blocks, key, sd_mono_ns());
+}
+
 static void
 listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -87,6 +103,8 @@ listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
 	/* Before a byte is read: the address, then its count. */
 	if (why == NULL)
 		why = sd_admit_check(l->srv->cfg, sa, l->port);
+	if (why == NULL && listen_blocked(l->srv, sa))
+		why = "address blocked";
 	if (why == NULL)
 		sd_admit_take(l->srv->admit, sa,
 		    l->srv->cfg->max_clients_per_ip, &why);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sd_admit.h"
+#include "sd_block.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_files.h"
@@ -321,7 +322,8 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	sd_evrates_init(&srv->evrates, events);
 	sd_evrate_init(&srv->accept_rate, 0);
 	srv->admit = sd_admit_new(cfg->max_clients);
-	if (srv->reap == NULL || srv->admit == NULL) {
+	srv->blocks = calloc(1, sizeof(*srv->blocks));
+	if (srv->reap == NULL || srv->admit == NULL || srv->blocks == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
@@ -384,6 +386,7 @@ sd_server_free(struct sd_server *srv)
 	free(srv->listeners);
 	sd_evrate_done(&srv->evrates, &srv->accept_rate);
 	sd_admit_free(srv->admit);
+	free(srv->blocks);
 	if (srv->tick != NULL)
 		event_free(srv->tick);
 	if (srv->flush != NULL)
@@ -458,6 +461,31 @@ sd_server_kick(struct sd_server *srv, uint32_t id)
 	e.id = id;
 	sd_events_fire(srv->events, &e);
 	sd_conn_close(c, "kicked by the operator");
+	return SD_OK;
+}
+
+int
+sd_server_block(struct sd_server *srv, uint32_t id, int64_t secs)
+{
+	struct sd_event e = { .kind = SD_EV_KICK };
+	struct sd_conn *c = sd_conn_find(srv, id);
+	int64_t now = sd_mono_ns();
+	char key[64], dev[18], why[160];
+
+	if (c == NULL)
+		return SD_ERR_INVAL;
+	if (sd_admit_peer_key(c->peer, key, sizeof(key)) != SD_OK)
+		snprintf(key, sizeof(key), "%s", c->peer);
+	sd_block_addr(srv->blocks, key, now, secs);
+	sd_conn_device(c, dev);
+	if (c->has_dev)
+		sd_block_device(srv->blocks, c->dev, now, secs);
+	snprintf(why, sizeof(why), "blocked %s%s%s for %llds", key,
+	    dev[0] ? " and " : "", dev, (long long)secs);
+	e.id = id;
+	e.reason = why;
+	sd_events_fire(srv->events, &e);
+	sd_conn_close(c, "kicked and blocked by the operator");
 	return SD_OK;
 }
 

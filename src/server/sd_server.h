@@ -86,6 +86,7 @@ struct sd_server {
 	struct sd_evrates	 evrates;	/* repeated errors summarised */
 	struct sd_evrate	 accept_rate;	/* refusals at accept */
 	struct sd_admit		*admit;		/* clients per address */
+	struct sd_blocks	*blocks;	/* kick-and-block */
 };
 
 /* Create the core on base: open the data directories, the listeners
@@ -108,6 +109,10 @@ int sd_server_broadcast(struct sd_server *srv, const char *text, size_t len);
 int sd_server_send(struct sd_server *srv, uint32_t id, const char *text,
     size_t len);
 int sd_server_kick(struct sd_server *srv, uint32_t id);
+/* Kick id and refuse its address (an IPv6 /64 as one) and its device
+ * for secs seconds: SD_OK, or SD_ERR_INVAL when there is no such
+ * client. */
+int sd_server_block(struct sd_server *srv, uint32_t id, int64_t secs);
 
 /* Stop accepting; let transfers finish for the shutdown timeout, then
  * close every client, flush and break the loop. */
