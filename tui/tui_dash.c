@@ -113,6 +113,7 @@ static const char *const help_lines[] = {
 	"/                 filter the log as typed (Esc: undo)",
 	"p                 pause or resume the log",
 	"s                 sort clients: connected, id, peer, in, out",
+	"T                 theme: default, light (light terminals), mono",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q, ^C        quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
@@ -348,6 +349,75 @@ ask_quit(struct tui_dash *d)
 	return want_quit(d);
 }
 
+static const char *const theme_names[] = { "default", "light", "mono" };
+static const char *const pane_names[P_COUNT] = {
+	[P_XFERS] = "transfers", [P_SENSORS] = "sensors", [P_LOG] = "log",
+};
+
+/* T: the next theme, at once. */
+static void
+next_theme(struct tui_dash *d)
+{
+	size_t i, n = sizeof(theme_names) / sizeof(theme_names[0]);
+
+	for (i = 0; i < n && strcmp(theme_names[i], d->conf.theme) != 0; i++)
+		;
+	snprintf(d->conf.theme, sizeof(d->conf.theme), "%s",
+	    theme_names[(i + 1) % n]);
+	tui_term_theme(&d->loop.term, d->conf.theme);
+}
+
+/* The settings a previous dashboard left (tui_conf.h); a value not
+ * known is left at its default. */
+static void
+conf_apply(struct tui_dash *d)
+{
+	struct tui_conf *c = &d->conf;
+	int i;
+
+	snprintf(c->theme, sizeof(c->theme), "default");
+	if (tui_conf_path(d->conf_path, sizeof(d->conf_path)) != 0 ||
+	    tui_conf_load(c, d->conf_path) != 0) {
+		d->conf_path[0] = '\0';	/* unreadable: not overwritten */
+		return;
+	}
+	if (tui_term_theme(&d->loop.term, c->theme) != 0)
+		snprintf(c->theme, sizeof(c->theme), "default");
+	for (i = 0; i < TUI_SORTS; i++)
+		if (strcmp(tui_model_sorts[i], c->sort) == 0)
+			d->sort = i;
+	for (i = 0; i < P_COUNT; i++)
+		if (pane_names[i] != NULL &&
+		    strcmp(pane_names[i], c->pane) == 0)
+			d->bottom = i;
+	snprintf(d->filter[P_LOG], sizeof(d->filter[0]), "%s",
+	    c->filter_log);
+	snprintf(d->filter[P_CLIENTS], sizeof(d->filter[0]), "%s",
+	    c->filter_clients);
+	snprintf(d->filter[P_SENSORS], sizeof(d->filter[0]), "%s",
+	    c->filter_sensors);
+}
+
+/* What this dashboard leaves to the next one. */
+static void
+conf_save(struct tui_dash *d)
+{
+	struct tui_conf *c = &d->conf;
+
+	if (d->conf_path[0] == '\0')
+		return;
+	snprintf(c->sort, sizeof(c->sort), "%s", tui_model_sorts[d->sort]);
+	snprintf(c->pane, sizeof(c->pane), "%s", pane_names[d->bottom] ?
+	    pane_names[d->bottom] : "log");
+	snprintf(c->filter_log, sizeof(c->filter_log), "%s",
+	    d->filter[P_LOG]);
+	snprintf(c->filter_clients, sizeof(c->filter_clients), "%s",
+	    d->filter[P_CLIENTS]);
+	snprintf(c->filter_sensors, sizeof(c->filter_sensors), "%s",
+	    d->filter[P_SENSORS]);
+	tui_conf_save(c, d->conf_path);
+}
+
 /* A key with no prompt open. */
 static int
 key_normal(struct tui_dash *d, int ch)
@@ -414,6 +484,9 @@ key_normal(struct tui_dash *d, int ch)
 		d->sort = (d->sort + 1) % 5;
 		tui_dash_sync_sel(d);
 		break;
+	case 'T':
+		next_theme(d);
+		return TUI_CLEAR;
 	case 'q':
 	case KEY_F(10):
 		return ask_quit(d);
@@ -554,6 +627,7 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	d->link = *link;
 	d->pane = P_CLIENTS;
 	d->bottom = P_LOG;
+	conf_apply(d);
 	if (attached != NULL)
 		snprintf(d->attached, sizeof(d->attached), "%s", attached);
 	d->poll = event_new(base, -1, EV_PERSIST, poll_cb, d);
@@ -621,6 +695,7 @@ tui_dash_free(struct tui_dash *d)
 		return;
 	if (d->poll != NULL)
 		event_free(d->poll);
+	conf_save(d);
 	tui_loop_done(&d->loop);
 	tui_model_free(d->m);
 	free(d);

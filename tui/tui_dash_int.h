@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "tui_conf.h"
 #include "tui_dash.h"
 #include "tui_loop.h"
 #include "tui_model.h"
@@ -39,6 +40,8 @@ struct tui_dash {
 	int			 sort;
 	int			 paused;
 	int			 term_gone;	/* the terminal hung up */
+	struct tui_conf		 conf;		/* as loaded, then saved */
+	char			 conf_path[4096];	/* "": none */
 	/* Each pane's filter, live as it is typed; filter_was is the one
 	 * Esc on the prompt puts back, filter_pane the pane it edits. */
 	char			 filter[P_COUNT][64];

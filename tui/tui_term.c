@@ -31,23 +31,55 @@ no_flow_control(void)
 	tcsetattr(STDIN_FILENO, TCSANOW, &t);
 }
 
+/* Each theme's pairs, foreground and background, in enum tui_color's
+ * order; -1 is the terminal's own. "light" is for dark text on a light
+ * background, where cyan and yellow fade. */
+static const struct {
+	const char	*name;
+	short		 pair[TUI_C_WARN][2];
+} themes[] = {
+	{ "default", { { COLOR_BLACK, COLOR_CYAN }, { COLOR_CYAN, -1 },
+	    { COLOR_BLACK, COLOR_GREEN }, { COLOR_BLACK, COLOR_CYAN },
+	    { COLOR_GREEN, -1 }, { COLOR_RED, -1 }, { COLOR_YELLOW, -1 } } },
+	{ "light", { { COLOR_WHITE, COLOR_BLUE }, { COLOR_BLUE, -1 },
+	    { COLOR_WHITE, COLOR_BLUE }, { COLOR_WHITE, COLOR_BLUE },
+	    { COLOR_GREEN, -1 }, { COLOR_RED, -1 }, { COLOR_MAGENTA, -1 } } },
+};
+
 static void
 colors(struct tui_term *t)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	t->color = has_colors() && (nc == NULL || nc[0] == '\0');
+	t->can_color = has_colors() && (nc == NULL || nc[0] == '\0');
+	t->color = t->can_color;
 	if (!t->color)
 		return;
 	start_color();
 	use_default_colors();
-	init_pair(TUI_C_HEADER, COLOR_BLACK, COLOR_CYAN);
-	init_pair(TUI_C_TITLE, COLOR_CYAN, -1);
-	init_pair(TUI_C_FOCUS, COLOR_BLACK, COLOR_GREEN);
-	init_pair(TUI_C_KEY, COLOR_BLACK, COLOR_CYAN);
-	init_pair(TUI_C_OK, COLOR_GREEN, -1);
-	init_pair(TUI_C_BAD, COLOR_RED, -1);
-	init_pair(TUI_C_WARN, COLOR_YELLOW, -1);
+	tui_term_theme(t, "default");
+}
+
+int
+tui_term_theme(struct tui_term *t, const char *name)
+{
+	size_t i, k;
+
+	if (strcmp(name, "mono") == 0) {
+		t->color = 0;
+		return 0;
+	}
+	for (i = 0; i < sizeof(themes) / sizeof(themes[0]); i++) {
+		if (strcmp(themes[i].name, name) != 0)
+			continue;
+		/* NO_COLOR, or a terminal without colours, stays mono. */
+		t->color = t->can_color;
+		for (k = 0; t->color && k < TUI_C_WARN; k++)
+			init_pair((short)(k + 1), themes[i].pair[k][0],
+			    themes[i].pair[k][1]);
+		return 0;
+	}
+	return -1;
 }
 
 /* Read seq as key where the terminfo entry does not say it already

@@ -32,7 +32,13 @@ struct tui_term {
 	SCREEN	*screen;
 	int	 utf8;		/* draw UTF-8 lines, blocks and marks */
 	int	 color;		/* colours, not the monochrome scheme */
+	int	 can_color;	/* the terminal has them, NO_COLOR unset */
 };
+
+/* Colours by theme: "default", "light" (for light backgrounds) or
+ * "mono" (attributes only, as under NO_COLOR, which no theme
+ * overrides). 0, or -1 for a name not known (nothing changes). */
+int tui_term_theme(struct tui_term *t, const char *name);
 
 /* Take over the terminal on stdin/stdout: cbreak, no echo, keypad,
  * non-blocking input, no XON/XOFF (so ^S and ^Q are keys), hidden

@@ -461,13 +461,19 @@ class Dashboard(Tmux):
     ['attach', '--data-dir', D])."""
 
     def __init__(self, w=120, h=40, env=None, extra=(), args=None,
-                 port=None, data_dir=None):
+                 port=None, data_dir=None, config_home=None):
         self.port = port or free_port()
         self.dir = data_dir or mkdtemp()
         if args is None:
             args = ["--ports", str(self.port), "--bind", "127.0.0.1",
                     "--data-dir", self.dir] + list(extra)
-        Tmux.__init__(self, w, h, [binary()] + list(args), env)
+        # The dashboard keeps its settings in XDG_CONFIG_HOME: a private
+        # one per dashboard (config_home= shares one between two runs),
+        # so that no test starts with another's sort or filter.
+        self.config_home = config_home or mkdtemp("sdconf-")
+        e = {"XDG_CONFIG_HOME": self.config_home}
+        e.update(env or {})
+        Tmux.__init__(self, w, h, [binary()] + list(args), e)
 
     @property
     def control_path(self):
