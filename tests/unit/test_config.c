@@ -31,6 +31,7 @@ static const struct sample samples[] = {
 	{ "bind", "127.0.0.1", { NULL } },
 	{ "data-dir", "/tmp/sd-x", { NULL } },
 	{ "headless", "true", { NULL } },
+	{ "keep-on-hangup", "true", { NULL } },
 	{ "control", "/tmp/sd-c.sock", { NULL } },
 	{ "refresh", "30", { NULL } },
 	{ "log-format", "json", { NULL } },
