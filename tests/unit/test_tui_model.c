@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sd_test.h"
+#include "tui_dash_int.h"
 #include "tui_fmt.h"
 #include "tui_model.h"
 
@@ -215,6 +216,22 @@ test_log_who_window(void)
 	tui_model_free(m);
 }
 
+/* The Log filter's smart case: lower case matches any case, a capital
+ * only its own. */
+static void
+test_smart_case(void)
+{
+	const char *s = "Mixed Alpha and ALPHA";
+
+	CHECK(tui_dash_find(s, "alpha") == s + 6);
+	CHECK(tui_dash_find(s, "Alpha") == s + 6);
+	CHECK(tui_dash_find(s, "ALPHA") == s + 16);
+	CHECK(tui_dash_find(s, "aLpha") == NULL);
+	CHECK(tui_dash_find(s, "mixed a") == s);
+	CHECK(tui_dash_find(s, "") == s);
+	CHECK(tui_dash_find(s, "beta") == NULL);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "age_words", test_age_words },
 	{ "clock_phase", test_clock_phase },
@@ -222,6 +239,7 @@ static const struct sd_test_case cases[] = {
 	{ "clock_whole_seconds", test_clock_whole_seconds },
 	{ "log_level", test_log_level },
 	{ "log_who_window", test_log_who_window },
+	{ "smart_case", test_smart_case },
 };
 
 int
