@@ -57,6 +57,16 @@ struct tui_dash {
 	size_t			 shown;		/* client rows the pane shows */
 	int			 fetching;	/* a window asked for */
 	int64_t			 fetch_ns;	/* when */
+	/* The Log pane's place, by line number (model's log_seq counts):
+	 * n/N's current match (number + 1, 0 none), brought into view
+	 * once; the lines there were when it last followed (what is new
+	 * since) and when it was last drawn (a scrolled view stays put);
+	 * the first and last line on screen. */
+	uint64_t		 log_cur;
+	int			 log_show;
+	uint64_t		 log_seen;
+	uint64_t		 log_drawn;
+	uint64_t		 log_top, log_bot;
 };
 
 /* Send a request to the server (tui_dash.c); NULL (json_pack refused
@@ -78,6 +88,11 @@ int tui_dash_clients_key(struct tui_dash *d, int ch);
 int tui_dash_xfers_key(struct tui_dash *d, int ch);
 int tui_dash_sensors_key(struct tui_dash *d, int ch);
 int tui_dash_log_key(struct tui_dash *d, int ch);
+
+/* Where needle is in hay, smart case (as vim's and less's): all lower
+ * case it matches any case, with a capital only its own case; NULL
+ * when it is not there. */
+const char *tui_dash_find(const char *hay, const char *needle);
 
 /* Open a prompt (M_MESSAGE and M_KICK take the selected client). */
 void tui_dash_prompt(struct tui_dash *d, int mode);

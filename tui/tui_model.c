@@ -49,7 +49,10 @@ tui_model_new(void)
 	if (m == NULL)
 		return NULL;
 	m->clients = calloc(TUI_WINDOW_MAX, sizeof(*m->clients));
-	if (m->clients == NULL) {
+	m->who = calloc(TUI_WHO_MAX, sizeof(*m->who));
+	if (m->clients == NULL || m->who == NULL) {
+		free(m->clients);
+		free(m->who);
 		free(m);
 		return NULL;
 	}
@@ -85,6 +88,7 @@ tui_model_free(struct tui_model *m)
 	if (m == NULL)
 		return;
 	free(m->clients);
+	free(m->who);
 	free(m);
 }
 
@@ -102,6 +106,7 @@ tui_model_log(struct tui_model *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, TUI_LOG_LEN, fmt, ap);
 	va_end(ap);
+	m->log_level[(m->log_head + m->log_count) % TUI_LOG_MAX] = TUI_LV_INFO;
 	m->log_count++;
 	m->log_seq++;
 }
@@ -110,6 +115,32 @@ const char *
 tui_model_log_line(const struct tui_model *m, size_t i)
 {
 	return m->log[(m->log_head + i) % TUI_LOG_MAX];
+}
+
+int
+tui_model_log_level(const struct tui_model *m, size_t i)
+{
+	return m->log_level[(m->log_head + i) % TUI_LOG_MAX];
+}
+
+/* The newest line's level, when it came after line number seq. */
+static void
+log_mark(struct tui_model *m, uint64_t seq, int level)
+{
+	if (m->log_seq > seq && m->log_count > 0)
+		m->log_level[(m->log_head + m->log_count - 1) %
+		    TUI_LOG_MAX] = (unsigned char)level;
+}
+
+/* An event's "level" (sd_events.c); a server without one says info. */
+static int
+event_level(json_t *o)
+{
+	const char *lv = jstr(o, "level");
+
+	if (strcmp(lv, "error") == 0)
+		return TUI_LV_ERROR;
+	return strcmp(lv, "warning") == 0 ? TUI_LV_WARNING : TUI_LV_INFO;
 }
 
 struct tui_client *
@@ -122,6 +153,42 @@ tui_model_client(struct tui_model *m, uint32_t id)
 			return &m->clients[i];
 	}
 	return NULL;
+}
+
+/* What is known of client id, from its row (c, or NULL) and from the
+ * event o, kept for the lines about it to come. A connect starts
+ * afresh: a server that started again gives the ids out again. */
+static struct tui_who *
+who_learn(struct tui_model *m, const struct tui_client *c, json_t *o,
+    uint32_t id, int fresh)
+{
+	struct tui_who *w = &m->who[id % TUI_WHO_MAX];
+
+	if (w->id != id || fresh) {
+		memset(w, 0, sizeof(*w));
+		w->id = id;
+	}
+	if (c != NULL) {
+		snprintf(w->peer, sizeof(w->peer), "%s", c->peer);
+		w->peer_port = c->peer_port;
+		if (c->port > 0)
+			w->port = c->port;
+		if (c->device[0] != '\0')
+			snprintf(w->device, sizeof(w->device), "%s",
+			    c->device);
+	}
+	if (o == NULL)
+		return w;
+	if (jstr(o, "peer")[0] != '\0') {
+		snprintf(w->peer, sizeof(w->peer), "%s", jstr(o, "peer"));
+		w->peer_port = (int)jint(o, "peer_port");
+	}
+	if (jint(o, "port") > 0)
+		w->port = (int)jint(o, "port");
+	if (jstr(o, "device")[0] != '\0')
+		snprintf(w->device, sizeof(w->device), "%s",
+		    jstr(o, "device"));
+	return w;
 }
 
 static void
@@ -166,6 +233,7 @@ static void
 feed_clients(struct tui_model *m, json_t *msg, json_t *a)
 {
 	const char *sort = jstr(msg, "sort");
+	struct tui_client *c;
 	json_t *o;
 	size_t i;
 	int k;
@@ -174,7 +242,9 @@ feed_clients(struct tui_model *m, json_t *msg, json_t *a)
 	json_array_foreach(a, i, o) {
 		if (m->nclients_rows == TUI_WINDOW_MAX)
 			break;
-		client_from_json(&m->clients[m->nclients_rows++], o);
+		c = &m->clients[m->nclients_rows++];
+		client_from_json(c, o);
+		who_learn(m, c, NULL, c->id, 0);
 	}
 	m->clients_off = (size_t)jint(msg, "offset");
 	m->clients_total = json_is_integer(json_object_get(msg, "total")) ?
@@ -472,30 +542,24 @@ feed_file_event(struct tui_model *m, const char *ev, json_t *o)
 	}
 }
 
-/* Turn an event into its log line, and into rows where it adds some. */
-/* The start of a log line about client id: its id (aligned), address,
- * server port and device, as far as they are known (from its row, else
- * from the event), so filtering on a MAC or a port finds its lines. */
+/* The start of a log line about a client: its id (aligned), address,
+ * server port and device, as far as they are known, so filtering on a
+ * MAC or a port finds its lines. */
 static void
-log_who(const struct tui_client *c, json_t *o, uint32_t id, char *who,
-    size_t len)
+log_who(const struct tui_who *w, char *who, size_t len)
 {
-	const char *dev = jstr(o, "device");
 	char peer[64] = "", port[16] = "";
 
-	if (c != NULL) {
-		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
-		    " [%s]:%d" : " %s:%d", c->peer, c->peer_port);
-		if (c->port > 0)
-			snprintf(port, sizeof(port), " on %d", c->port);
-		if (dev[0] == '\0')
-			dev = c->device;
-	} else if (jint(o, "port") > 0)
-		snprintf(port, sizeof(port), " on %lld", jint(o, "port"));
-	snprintf(who, len, "#%-4u%s%s%s%s  ", id, peer, port,
-	    dev[0] != '\0' ? " " : "", dev);
+	if (w->peer[0] != '\0')
+		snprintf(peer, sizeof(peer), strchr(w->peer, ':') ?
+		    " [%s]:%d" : " %s:%d", w->peer, w->peer_port);
+	if (w->port > 0)
+		snprintf(port, sizeof(port), " on %d", w->port);
+	snprintf(who, len, "#%-4u%s%s%s%s  ", w->id, peer, port,
+	    w->device[0] != '\0' ? " " : "", w->device);
 }
 
+/* Turn an event into its log line, and into rows where it adds some. */
 static void
 feed_event(struct tui_model *m, json_t *o)
 {
@@ -514,7 +578,8 @@ feed_event(struct tui_model *m, json_t *o)
 		feed_connect(m, o, id, ns);
 	c = id != 0 ? tui_model_client(m, id) : NULL;
 	if (id != 0)
-		log_who(c, o, id, who, sizeof(who));
+		log_who(who_learn(m, c, o, id, strcmp(ev, "connect") == 0),
+		    who, sizeof(who));
 	if (strcmp(ev, "connect") == 0)
 		tui_model_log(m, "%s  %sconnected", when, who);
 	else if (strcmp(ev, "disconnect") == 0) {
@@ -564,6 +629,16 @@ feed_event(struct tui_model *m, json_t *o)
 		    jstr(o, "state"), jstr(o, "reason"));
 }
 
+/* One event into the log, its lines marked with its level. */
+static void
+feed_leveled(struct tui_model *m, json_t *o)
+{
+	uint64_t seq = m->log_seq;
+
+	feed_event(m, o);
+	log_mark(m, seq, event_level(o));
+}
+
 /* The server's recent events, when attaching: the log starts where an
  * in-process dashboard's would be. Those already seen (the link broke,
  * the server did not restart) are not shown twice. */
@@ -580,13 +655,14 @@ feed_history(struct tui_model *m, json_t *a)
 			continue;
 		if (ns > m->event_ns)
 			m->event_ns = ns;
-		feed_event(m, v);
+		feed_leveled(m, v);
 	}
 }
 
 int
 tui_model_feed(struct tui_model *m, json_t *msg)
 {
+	uint64_t seq;
 	int64_t ns;
 	json_t *v;
 
@@ -596,7 +672,7 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 		ns = parse_time(jstr(msg, "time"));
 		if (ns > m->event_ns)
 			m->event_ns = ns;
-		feed_event(m, msg);
+		feed_leveled(m, msg);
 		return 1;
 	}
 	v = json_object_get(msg, "history");
@@ -612,7 +688,10 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 	if (json_is_array(v))
 		feed_sensors(m, v);
 	v = json_object_get(msg, "error");
-	if (json_is_string(v))
+	if (json_is_string(v)) {
+		seq = m->log_seq;
 		tui_model_log(m, "error: %s", json_string_value(v));
+		log_mark(m, seq, TUI_LV_ERROR);
+	}
 	return 1;
 }

@@ -20,6 +20,7 @@
 #define TUI_SENSORS_MAX	256
 #define TUI_HIST	60
 #define TUI_ADDRS_MAX	16
+#define TUI_WHO_MAX	4096	/* clients the log remembers, by id */
 
 struct tui_client {
 	uint32_t	 id;
@@ -34,6 +35,17 @@ struct tui_client {
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
 	char		 state[40];
+};
+
+/* What the log says of a client (address, server port, device), kept
+ * by id whether or not its row is in the window: events about it carry
+ * only some of it (a file event none). */
+struct tui_who {
+	uint32_t	 id;
+	char		 peer[48];
+	int		 peer_port;
+	int		 port;
+	char		 device[18];
 };
 
 enum { TUI_XFER_ACTIVE, TUI_XFER_DONE, TUI_XFER_FAILED };
@@ -116,6 +128,8 @@ struct tui_model {
 	int64_t		 sensors_ns;	/* when the last sensors came */
 
 	char		 log[TUI_LOG_MAX][TUI_LOG_LEN];
+	unsigned char	 log_level[TUI_LOG_MAX];	/* TUI_LV_* */
+	struct tui_who	*who;		/* TUI_WHO_MAX, at id % TUI_WHO_MAX */
 	size_t		 log_head;	/* oldest line */
 	size_t		 log_count;
 	uint64_t	 log_seq;	/* lines ever added */
@@ -141,6 +155,11 @@ void tui_model_log(struct tui_model *m, const char *fmt, ...)
 
 /* The i-th log line, oldest first. */
 const char *tui_model_log_line(const struct tui_model *m, size_t i);
+
+/* A log line's severity: the level of the server's event it tells of
+ * (its JSON "level"), or of the dashboard's own line. */
+enum { TUI_LV_INFO, TUI_LV_WARNING, TUI_LV_ERROR };
+int tui_model_log_level(const struct tui_model *m, size_t i);
 
 struct tui_client *tui_model_client(struct tui_model *m, uint32_t id);
 

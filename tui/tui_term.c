@@ -262,6 +262,33 @@ tui_put(int y, int x, int w, const char *s)
 	mvaddwstr(y, x, ws);
 }
 
+int
+tui_width(const char *s, size_t len)
+{
+	char esc[2048];
+	const char *p = esc;
+	mbstate_t st;
+	wchar_t wc;
+	size_t k;
+	int cols = 0, cw;
+
+	len = sd_esc_text(s, len, esc, sizeof(esc), 0, NULL);
+	memset(&st, 0, sizeof(st));
+	while (len > 0) {
+		k = mbrtowc(&wc, p, len, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof(st));
+			k = 1;
+			cw = 1;			/* '?' */
+		} else
+			cw = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		cols += cw;
+		p += k;
+		len -= k;
+	}
+	return cols;
+}
+
 void
 tui_fill(int y, int x, int w)
 {

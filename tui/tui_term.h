@@ -63,6 +63,10 @@ void tui_term_resize(void);
  * the locale cannot read and control characters show as '?'. */
 void tui_put(int y, int x, int w, const char *s);
 
+/* The columns tui_put() gives the first len bytes of s (escaped as it
+ * escapes them): where a part of a line it drew begins and ends. */
+int tui_width(const char *s, size_t len);
+
 /* Blank w columns at (y, x). */
 void tui_fill(int y, int x, int w);
 

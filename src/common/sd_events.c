@@ -42,7 +42,8 @@ static const struct {
 	[SD_EV_LISTEN] = { "listen", F_PORT | F_ADDR },
 	[SD_EV_LISTEN_FAILED] = { "listen-failed", F_PORT | F_ADDR | F_REASON },
 	[SD_EV_CONNECT] = { "connect", F_ID | F_FD | F_PEER | F_PORT },
-	[SD_EV_DISCONNECT] = { "disconnect", F_ID | F_PEER | F_REASON },
+	[SD_EV_DISCONNECT] = { "disconnect", F_ID | F_PEER | F_PORT |
+	    F_DEVICE | F_REASON },
 	[SD_EV_HELLO] = { "hello", F_ID | F_NAME | F_DEVICE | F_VERSION },
 	[SD_EV_MESSAGE] = { "message", F_ID | F_DEVICE | F_TEXT | F_ODD },
 	[SD_EV_FILE_START] = { "file-start", F_ID | F_NAME | F_SIZE |
@@ -152,6 +153,44 @@ sd_event_name(enum sd_ev_kind kind)
 	if ((unsigned)kind >= SD_EV_COUNT)
 		return "unknown";
 	return sd_ev_info[kind].name;
+}
+
+/* An event's level when its site left it to the kind: failures are
+ * errors, what the server refused or held back a warning, the rest
+ * (and a sink or the store working again) news. */
+static enum sd_ev_level
+ev_kind_level(const struct sd_event *ev)
+{
+	switch (ev->kind) {
+	case SD_EV_LISTEN_FAILED:
+	case SD_EV_BAD_FRAME:
+	case SD_EV_ERROR:
+	case SD_EV_FILE_FAILED:
+	case SD_EV_REJECT:
+		return SD_LV_ERROR;
+	case SD_EV_DROP:
+	case SD_EV_SUPPRESSED:
+		return SD_LV_WARNING;
+	case SD_EV_SINK:
+	case SD_EV_STORE:
+		if (ev->state == NULL || strcmp(ev->state, "ok") == 0)
+			return SD_LV_INFO;
+		return strcmp(ev->state, "failing") == 0 ? SD_LV_ERROR :
+		    SD_LV_WARNING;
+	default:
+		return SD_LV_INFO;
+	}
+}
+
+const char *
+sd_event_level(const struct sd_event *ev)
+{
+	enum sd_ev_level lv = ev->level;
+
+	if (lv == SD_LV_KIND)
+		lv = ev_kind_level(ev);
+	return lv == SD_LV_ERROR ? "error" : lv == SD_LV_WARNING ?
+	    "warning" : "info";
 }
 
 /* Append "key=value" with the value quoted when it needs to be, and
@@ -319,6 +358,7 @@ sd_event_obj(const struct sd_event *ev)
 	sd_fmt_rfc3339(ev->time_ns, when, sizeof(when));
 	json_object_set_new(o, "time", json_string(when));
 	json_object_set_new(o, "event", json_string(sd_event_name(ev->kind)));
+	json_object_set_new(o, "level", json_string(sd_event_level(ev)));
 	if ((f & F_ID) && ev->id)
 		json_object_set_new(o, "id", json_integer(ev->id));
 	if (f & F_FD)

@@ -41,6 +41,16 @@ enum sd_ev_kind {
 	SD_EV_COUNT
 };
 
+/* How much an event matters to an operator (the "level" of its JSON,
+ * the dashboard's colours): SD_LV_KIND leaves it to the kind and its
+ * state (sd_event_level); a site that knows better sets it. */
+enum sd_ev_level {
+	SD_LV_KIND,
+	SD_LV_INFO,
+	SD_LV_WARNING,
+	SD_LV_ERROR
+};
+
 /* Fields; each kind uses the ones its row of sd_ev_info (sd_events.c)
  * names. */
 struct sd_event {
@@ -69,6 +79,7 @@ struct sd_event {
 	int		 version;
 	int		 clients;
 	uint64_t	 window;	/* seconds (suppressed) */
+	enum sd_ev_level level;		/* SD_LV_KIND: by kind and state */
 };
 
 typedef void (*sd_event_cb)(const struct sd_event *ev, void *arg);
@@ -89,6 +100,9 @@ void sd_events_fire(struct sd_events *bus, struct sd_event *ev);
 
 /* The event's name as logs show it ("connect", "file-done"). */
 const char *sd_event_name(enum sd_ev_kind kind);
+
+/* ev's level as its JSON says it: "info", "warning" or "error". */
+const char *sd_event_level(const struct sd_event *ev);
 
 /* One log line for ev, without newline: "TIME NAME key=value …". */
 void sd_event_text(const struct sd_event *ev, char *buf, size_t len);

@@ -168,6 +168,7 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	e.id = c->id;
 	e.reason = why;
 	sd_events_fire(c->srv->events, &e);
+	c->close_level = SD_LV_WARNING;		/* too slow, not an error */
 	sd_conn_close(c, why);
 }
 
@@ -362,6 +363,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	struct sd_server *srv = c->srv;
 	struct sd_event e = { .kind = SD_EV_DISCONNECT };
 	struct sd_conn_cursor *cur;
+	char dev[18];
 
 	if (c->state == SD_CONN_DEAD)
 		return;
@@ -406,7 +408,12 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	e.id = c->id;
 	e.peer = c->peer;
 	e.peer_port = c->peer_port;
+	/* Who it was, for a reader that never saw its row or HELLO. */
+	e.port = c->port;
+	sd_conn_device(c, dev);
+	e.device = c->has_dev ? dev : NULL;
 	e.reason = reason;
+	e.level = c->close_level;
 	sd_events_fire(srv->events, &e);
 	event_active(srv->reap, EV_TIMEOUT, 0);
 }
@@ -469,6 +476,7 @@ sd_conn_write(struct sd_conn *c, const void *p, size_t len)
 		e.id = c->id;
 		e.reason = "output buffer full";
 		sd_events_fire(c->srv->events, &e);
+		c->close_level = SD_LV_WARNING;
 		sd_conn_close(c, "output buffer full");
 		return SD_ERR_NOSPACE;
 	}
@@ -851,6 +859,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_ERROR) {
 		snprintf(why, sizeof(why), "%s", strerror(errno));
+		c->close_level = SD_LV_WARNING;
 		sd_conn_close(c, why);
 		return;
 	}

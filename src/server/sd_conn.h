@@ -88,6 +88,7 @@ struct sd_conn {
 	struct event		*resume_ev;	/* its next turn */
 	int64_t			 bulk_until_ns;	/* busy: in SD_PRIO_BULK */
 	char			*drain_reason;	/* malloc'd, or NULL */
+	enum sd_ev_level	 close_level;	/* its disconnect's, or KIND */
 	struct sd_evrate	 evrate;	/* its repeated errors */
 	struct sd_conn		*hnext;		/* in its srv->byid bucket */
 	unsigned		 ncursors;	/* sd_conn_cursors at it */

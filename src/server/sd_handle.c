@@ -272,6 +272,10 @@ handle_outcome(struct sd_conn *c, enum sd_hres res,
 
 	if (res == SD_H_OK || sd_conn_dead(c))
 		return;
+	/* Refused or closed by the server (a token refused, a HELLO
+	 * twice): its disconnect is an error, not a client leaving. */
+	if (res != SD_H_ERROR)
+		c->close_level = SD_LV_ERROR;
 	if (res == SD_H_CLOSE) {
 		sd_conn_close(c, reason);
 		return;

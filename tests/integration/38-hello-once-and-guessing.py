@@ -6,7 +6,10 @@ a token that is a prefix, an extension or a one-byte change of the real
 one is refused (ERROR 5); after 10 refused HELLOs from one address in a
 minute, every HELLO from it is refused with ERROR 6 (limit) without
 being compared, even the right token, while another address still gets
-in. (sockdeckd(1): --token, SECURITY.)"""
+in. (sockdeckd(1): --token, SECURITY.) The disconnect of a refused
+client is an event of level error, with its server port and device; a
+client that leaves by itself is one of level info. (sockdeckd(1):
+LOG.)"""
 import socket
 
 import sdpeer
@@ -55,6 +58,9 @@ def test():
     d = srv.wait_event("disconnect")
     check(d.get("reason") == "HELLO sent twice", "reason %r" %
           d.get("reason"))
+    check(d.get("level") == "error" and d.get("port") == srv.ports[0]
+          and d.get("device") == sdpeer.DEV_STR,
+          "the refused client's disconnect: %r" % d)
     srv.stop()
 
     srv = sdpeer.Server(extra=["--token", TOKEN.decode()]).start()
@@ -71,6 +77,9 @@ def test():
           " expected ERROR 6" % (r,))
     r = hello_as(srv, "127.0.0.3", TOKEN, "right token, other address")
     check(r == ("welcome", None), "other address: %r" % (r,))
+    d = srv.wait_event("disconnect", lambda e: e.get("reason") ==
+                       "closed by peer")
+    check(d.get("level") == "info", "a client that left: %r" % d)
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 
 

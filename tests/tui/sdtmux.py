@@ -615,6 +615,43 @@ def cells(esc):
     return out
 
 
+def styled(line):
+    """One line of capture-pane -e as a list of (char, attrs): attrs the
+    set of SGR parameters in force at that character ("1" bold, "7"
+    reverse, "4" underline, "31" red, ...; a 0 or an empty SGR clears
+    them, 22/27/24 and 39 end bold, reverse, underline and the colour)."""
+    out, on, i = [], set(), 0
+    ends = {"22": ("1", "2"), "27": ("7",), "24": ("4",), "23": ("3",)}
+    while i < len(line):
+        m = _SGR.match(line, i)
+        if m:
+            ps = [p for p in re.split(r"[;:]", m.group(1))] or ["0"]
+            for p in ps:
+                if p in ("", "0"):
+                    on = set()
+                elif p in ends:
+                    on -= set(ends[p])
+                elif p == "39":
+                    on = {a for a in on if not (a.startswith("3") and
+                                                len(a) == 2)}
+                else:
+                    on.add(p)
+            i = m.end()
+            continue
+        if line[i] not in "\x0e\x0f":
+            out.append((line[i], frozenset(on)))
+        i += 1
+    return out
+
+
+def styled_line(esc, needle):
+    """styled() of the first line of esc holding needle, or None."""
+    for line in esc:
+        if needle in _SGR.sub("", line):
+            return styled(line)
+    return None
+
+
 def box_chars(row):
     """The line-drawing characters of one row of cells(): ACS ones as
     `acs:l`, Unicode box drawing (U+2500-U+257F) as it is."""

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sd_test.h"
+#include "tui_dash_int.h"
 #include "tui_fmt.h"
 #include "tui_model.h"
 
@@ -126,11 +127,119 @@ test_age_words(void)
 	}
 }
 
+/* Feed one JSON text; the model's newest log line after it. */
+static const char *
+feed_text(struct tui_model *m, const char *text)
+{
+	json_t *o = json_loads(text, 0, NULL);
+
+	CHECK(o != NULL);
+	tui_model_feed(m, o);
+	json_decref(o);
+	return m->log_count ? tui_model_log_line(m, m->log_count - 1) : "";
+}
+
+/* A log line's level is its event's "level"; a server without levels
+ * reads info; an error answer is an error. The ring stays bounded and
+ * each level stays with its line as old lines go. */
+static void
+test_log_level(void)
+{
+	struct tui_model *m = tui_model_new();
+	size_t i, last;
+	char ev[128];
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	feed_text(m, "{\"event\":\"bad-frame\",\"level\":\"error\","
+	    "\"id\":3,\"reason\":\"unknown sid\"}");
+	CHECK_EQ(tui_model_log_level(m, 0), TUI_LV_ERROR);
+	feed_text(m, "{\"event\":\"drop\",\"level\":\"warning\"}");
+	CHECK_EQ(tui_model_log_level(m, 1), TUI_LV_WARNING);
+	feed_text(m, "{\"event\":\"bad-frame\",\"id\":3}");
+	CHECK_EQ(tui_model_log_level(m, 2), TUI_LV_INFO);
+	feed_text(m, "{\"error\":\"no such client\"}");
+	CHECK_EQ(tui_model_log_level(m, 3), TUI_LV_ERROR);
+	for (i = 0; i < TUI_LOG_MAX + 10; i++) {
+		snprintf(ev, sizeof(ev), "{\"event\":\"error\",\"level\":"
+		    "\"%s\",\"reason\":\"n%zu\"}", i % 3 ? "info" :
+		    "error", i);
+		feed_text(m, ev);
+	}
+	CHECK_EQ(m->log_count, TUI_LOG_MAX);
+	last = TUI_LOG_MAX - 1;
+	i = TUI_LOG_MAX + 9;
+	CHECK(strstr(tui_model_log_line(m, last), "n2009") != NULL);
+	CHECK_EQ(tui_model_log_level(m, last), i % 3 ? TUI_LV_INFO :
+	    TUI_LV_ERROR);
+	CHECK_EQ(tui_model_log_level(m, last - 1), (i - 1) % 3 ?
+	    TUI_LV_INFO : TUI_LV_ERROR);
+	CHECK(strlen(tui_model_log_line(m, last)) < TUI_LOG_LEN);
+	tui_model_free(m);
+}
+
+/* A client whose row is not in the window (sorted by peer, it is not
+ * appended): its file and disconnect lines still say its address,
+ * server port and device, learnt from its connect and its message. */
+static void
+test_log_who_window(void)
+{
+	struct tui_model *m = tui_model_new();
+	const char *l;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	m->clients_sort = 2;
+	feed_text(m, "{\"event\":\"connect\",\"id\":7,\"fd\":9,"
+	    "\"peer\":\"10.0.0.5\",\"peer_port\":4100,\"port\":5000}");
+	CHECK(tui_model_client(m, 7) == NULL);
+	feed_text(m, "{\"event\":\"message\",\"id\":7,\"device\":"
+	    "\"02:00:00:00:00:77\",\"text\":\"hi\"}");
+	l = feed_text(m, "{\"event\":\"file-start\",\"id\":7,\"name\":"
+	    "\"f.bin\",\"size\":10}");
+	CHECK(strstr(l, "#7    10.0.0.5:4100 on 5000 02:00:00:00:00:77  "
+	    "file f.bin started") != NULL);
+	l = feed_text(m, "{\"event\":\"disconnect\",\"id\":7,\"peer\":"
+	    "\"10.0.0.5\",\"peer_port\":4100,\"reason\":\"bye\"}");
+	CHECK(strstr(l, "on 5000 02:00:00:00:00:77  disconnected") != NULL);
+	/* Attached late: the disconnect alone says who (a new server
+	 * gives id 7 out again: its connect forgets the old one). */
+	feed_text(m, "{\"event\":\"connect\",\"id\":7,\"peer\":"
+	    "\"10.0.0.6\",\"peer_port\":1,\"port\":5001}");
+	l = feed_text(m, "{\"event\":\"disconnect\",\"id\":7,\"peer\":"
+	    "\"10.0.0.6\",\"peer_port\":1,\"port\":5001,\"device\":"
+	    "\"02:00:00:00:00:99\",\"reason\":\"bye\"}");
+	CHECK(strstr(l, "#7    10.0.0.6:1 on 5001 02:00:00:00:00:99  "
+	    "disconnected") != NULL);
+	tui_model_free(m);
+}
+
+/* The Log filter's smart case: lower case matches any case, a capital
+ * only its own. */
+static void
+test_smart_case(void)
+{
+	const char *s = "Mixed Alpha and ALPHA";
+
+	CHECK(tui_dash_find(s, "alpha") == s + 6);
+	CHECK(tui_dash_find(s, "Alpha") == s + 6);
+	CHECK(tui_dash_find(s, "ALPHA") == s + 16);
+	CHECK(tui_dash_find(s, "aLpha") == NULL);
+	CHECK(tui_dash_find(s, "mixed a") == s);
+	CHECK(tui_dash_find(s, "") == s);
+	CHECK(tui_dash_find(s, "beta") == NULL);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "age_words", test_age_words },
 	{ "clock_phase", test_clock_phase },
 	{ "clock_never_back", test_clock_never_back },
 	{ "clock_whole_seconds", test_clock_whole_seconds },
+	{ "log_level", test_log_level },
+	{ "log_who_window", test_log_who_window },
+	{ "smart_case", test_smart_case },
 };
 
 int
