@@ -97,6 +97,9 @@ static const char *const help_lines[] = {
 	"/                 filter the log as typed (Esc: undo)",
 	"p                 pause or resume the log",
 	"s                 sort clients: connected, id, peer, in, out",
+	"s, <, >, r, /     in Sensors: sort by next, previous column, reverse;",
+	"                  filter on device or channel",
+	"w, Enter          in Sensors: window 1m/10m/1h; chart (Esc: back)",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q            quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
@@ -118,6 +121,12 @@ draw(void *arg, int h, int w)
 
 	memset(d->at, 0, sizeof(d->at));	/* panes not drawn: no clicks */
 	tui_dash_draw_header(d, w);
+	if (tui_dash_draw_chart(d, top, h - 1 - top, w)) {
+		draw_footer(d, h - 1, w);
+		if (d->mode == M_HELP)
+			draw_help(d, h, w);
+		return;
+	}
 	if (h >= 34 && w >= 100) {
 		ch = (h - 3) * 35 / 100;
 		bh = (h - 3 - ch) / 2;
@@ -169,7 +178,8 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	tui_dash_request(d, json_pack("{s:s}", "cmd", "status"));
 	tui_dash_fetch_window(d, d->first_row, d->shown);
-	tui_dash_request(d, json_pack("{s:s}", "cmd", "sensors"));
+	tui_dash_request(d, json_pack("{s:s,s:i}", "cmd", "sensors",
+	    "window", tui_dash_sensors_window(d)));
 	tui_loop_redraw(&d->loop);
 }
 
@@ -206,7 +216,7 @@ move_sel(struct tui_dash *d, long delta)
 }
 
 /* Panes that filter their own rows; "/" elsewhere filters the log. */
-static const int filters_own[P_COUNT] = { [P_LOG] = 1 };
+static const int filters_own[P_COUNT] = { [P_LOG] = 1, [P_SENSORS] = 1 };
 
 void
 tui_dash_prompt(struct tui_dash *d, int mode)

@@ -52,6 +52,15 @@ struct tui_dash {
 	size_t			 shown;		/* client rows the pane shows */
 	int			 fetching;	/* a window asked for */
 	int64_t			 fetch_ns;	/* when */
+	struct {			/* Sensors (tui_dash_sensors.c) */
+		int		 window;	/* index: 1 min, 10 min, 1 h */
+		int		 sort;		/* column */
+		int		 reverse;
+		int		 chart;		/* the selected one's, open */
+		size_t		 sel;		/* row */
+		char		 dev[18];	/* the selected sensor */
+		char		 chan[64];
+	} sv;
 };
 
 /* Send a request to the server (tui_dash.c); NULL (json_pack refused
@@ -88,5 +97,12 @@ void tui_dash_fetch_window(struct tui_dash *d, size_t first, size_t rows);
 void tui_dash_draw_xfers(struct tui_dash *d, int y, int x, int h, int w);
 void tui_dash_draw_sensors(struct tui_dash *d, int y, int x, int h, int w);
 void tui_dash_draw_log(struct tui_dash *d, int y, int x, int h, int w);
+
+/* Sensors: the window asked for (60, 600 or 3600 s); the selected
+ * sensor (NULL: none shown); its chart over h x w from row y, when open
+ * (tui_dash_chart.c): 1 when it drew. */
+int tui_dash_sensors_window(const struct tui_dash *d);
+const struct tui_sensor *tui_dash_sensor_selected(struct tui_dash *d);
+int tui_dash_draw_chart(struct tui_dash *d, int y, int h, int w);
 
 #endif

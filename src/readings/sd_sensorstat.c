@@ -270,13 +270,18 @@ double
 sd_sensor_rate(const struct sd_sensor *s, int64_t now_ns)
 {
 	const struct sd_sensor_bucket *b;
-	uint32_t now = (uint32_t)(now_ns / 1000000000), p;
+	uint32_t now = (uint32_t)(now_ns / 1000000000), p, first = 0;
 	uint64_t n = 0;
 
+	/* Whole seconds only; a sensor heard for less than ten of them
+	 * is counted over those it was heard in, not over ten. */
 	for (p = now - 10; p != now; p++) {
 		b = &s->hist[0][p % SD_SENSOR_BUCKETS];
-		if (b->period == p)
-			n += b->n;
+		if (b->period != p)
+			continue;
+		if (n == 0)
+			first = p;
+		n += b->n;
 	}
-	return (double)n / 10;
+	return n == 0 ? 0 : (double)n / (now - first);
 }

@@ -93,7 +93,8 @@ int sd_sensor_step(int window);
 uint64_t sd_sensor_history(const struct sd_sensor *s, int w, int64_t now_ns,
     struct sd_sensor_point out[SD_SENSOR_BUCKETS], double *lo, double *hi);
 
-/* Readings a second over the last ten whole seconds. */
+/* Readings a second over the last ten whole seconds (over fewer when
+ * the first reading in them came later). */
 double sd_sensor_rate(const struct sd_sensor *s, int64_t now_ns);
 
 #endif

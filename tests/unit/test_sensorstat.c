@@ -121,6 +121,8 @@ test_interval_and_rate(void)
 	    s->interval_ns < S / 4 + S / 100);
 	CHECK(sd_sensor_rate(s, T0 + 20 * S) == 8);
 	CHECK(sd_sensor_rate(s, T0 + 40 * S) == 0);
+	/* Heard for two seconds only: eight a second, not 1.6. */
+	CHECK(sd_sensor_rate(s, T0 + 2 * S) == 8);
 	sd_sensors_free(t);
 }
 
