@@ -180,7 +180,10 @@ tui_dash_draw_chart(struct tui_dash *d, int y, int h, int w)
 	const char *bar = d->loop.term.utf8 ? "\xe2\x94\x82" : "|";
 	int r;
 
-	if (!d->sv.chart || d->pane != P_SENSORS)
+	/* A click elsewhere took the focus: the chart is closed. */
+	if (d->pane != P_SENSORS)
+		d->sv.chart = 0;
+	if (!d->sv.chart)
 		return 0;
 	for (r = 0; r < h; r++)
 		tui_fill(y + r, 0, w);

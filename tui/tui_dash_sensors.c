@@ -425,7 +425,7 @@ sel_move(struct tui_dash *d, long delta)
 	sel_set(d, &r, v < 0 ? 0 : (size_t)v);
 }
 
-/* Keys while the chart is open: it takes them all but help. */
+/* Keys while the chart is open: it takes them all but help and F10. */
 static int
 chart_key(struct tui_dash *d, int ch)
 {
@@ -436,6 +436,7 @@ chart_key(struct tui_dash *d, int ch)
 		return TUI_REDRAW;
 	case '?':
 	case KEY_F(1):
+	case KEY_F(10):
 		return TUI_DASH_NOT_MINE;
 	case 'w':
 		d->sv.window = (d->sv.window + 1) % NWINDOWS;

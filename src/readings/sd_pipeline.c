@@ -116,7 +116,7 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 	p->total++;
 	/* Kept by the time it came (a device's clock may be anything). */
 	sd_sensors_note(p->sensors, r->dev, r->chan, r->chan_len, r->value,
-	    ts, p->now != 0 ? p->now : ts);
+	    ts, p->now != 0 ? p->now : sd_now_ns());
 	return SD_OK;
 }
 
