@@ -116,6 +116,9 @@ static const char *const help_lines[] = {
 	"p                 pause or resume the log",
 	"s                 sort clients: connected, id, peer, in, out",
 	"T                 theme: default, light (light terminals), mono",
+	"s, <, >, r, /     in Sensors: sort by next, previous column, reverse;",
+	"                  filter on device or channel",
+	"w, Enter          in Sensors: window 1m/10m/1h; chart (Esc: back)",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q, ^C        quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
@@ -137,6 +140,12 @@ draw(void *arg, int h, int w)
 
 	memset(d->at, 0, sizeof(d->at));	/* panes not drawn: no clicks */
 	tui_dash_draw_header(d, w);
+	if (tui_dash_draw_chart(d, top, h - 1 - top, w)) {
+		draw_footer(d, h - 1, w);
+		if (d->mode == M_HELP)
+			draw_help(d, h, w);
+		return;
+	}
 	if (h >= 34 && w >= 100) {
 		ch = (h - 3) * 35 / 100;
 		bh = (h - 3 - ch) / 2;
@@ -188,7 +197,8 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	tui_dash_request(d, json_pack("{s:s}", "cmd", "status"));
 	tui_dash_fetch_window(d, d->first_row, d->shown);
-	tui_dash_request(d, json_pack("{s:s}", "cmd", "sensors"));
+	tui_dash_request(d, json_pack("{s:s,s:i}", "cmd", "sensors",
+	    "window", tui_dash_sensors_window(d)));
 	tui_loop_redraw(&d->loop);
 }
 
@@ -225,7 +235,7 @@ move_sel(struct tui_dash *d, long delta)
 }
 
 /* Panes that filter their own rows; "/" elsewhere filters the log. */
-static const int filters_own[P_COUNT] = { [P_LOG] = 1 };
+static const int filters_own[P_COUNT] = { [P_LOG] = 1, [P_SENSORS] = 1 };
 
 void
 tui_dash_prompt(struct tui_dash *d, int mode)
@@ -392,6 +402,17 @@ conf_apply(struct tui_dash *d)
 		if (pane_names[i] != NULL &&
 		    strcmp(pane_names[i], c->pane) == 0)
 			d->bottom = i;
+	for (i = 0; i < TUI_DASH_SENSOR_COLS; i++)
+		if (strcmp(tui_dash_sensor_cols[i], c->sensors_sort) == 0)
+			d->sv.sort = i;
+	d->sv.reverse = c->sensors_reverse != 0;
+	for (i = 2; i >= 0; i--) {	/* 1 min unless it names another */
+		d->sv.window = i;
+		if (tui_dash_sensors_window(d) == c->window)
+			break;
+	}
+	if (i < 0)
+		d->sv.window = 0;
 	snprintf(d->filter[P_LOG], sizeof(d->filter[0]), "%s",
 	    c->filter_log);
 	snprintf(d->filter[P_CLIENTS], sizeof(d->filter[0]), "%s",
@@ -409,6 +430,10 @@ conf_save(struct tui_dash *d)
 	if (d->conf_path[0] == '\0')
 		return;
 	snprintf(c->sort, sizeof(c->sort), "%s", tui_model_sorts[d->sort]);
+	snprintf(c->sensors_sort, sizeof(c->sensors_sort), "%s",
+	    tui_dash_sensor_cols[d->sv.sort % TUI_DASH_SENSOR_COLS]);
+	c->sensors_reverse = d->sv.reverse;
+	c->window = tui_dash_sensors_window(d);
 	snprintf(c->pane, sizeof(c->pane), "%s", pane_names[d->bottom] ?
 	    pane_names[d->bottom] : "log");
 	snprintf(c->filter_log, sizeof(c->filter_log), "%s",

@@ -67,6 +67,15 @@ struct tui_dash {
 	uint64_t		 log_seen;
 	uint64_t		 log_drawn;
 	uint64_t		 log_top, log_bot;
+	struct {			/* Sensors (tui_dash_sensors.c) */
+		int		 window;	/* index: 1 min, 10 min, 1 h */
+		int		 sort;		/* column */
+		int		 reverse;
+		int		 chart;		/* the selected one's, open */
+		size_t		 sel;		/* row */
+		char		 dev[18];	/* the selected sensor */
+		char		 chan[64];
+	} sv;
 };
 
 /* Send a request to the server (tui_dash.c); NULL (json_pack refused
@@ -76,6 +85,10 @@ void tui_dash_request(struct tui_dash *d, json_t *req);
 /* Remember where pane p was drawn, for the mouse. */
 void tui_dash_pane_at(struct tui_dash *d, int p, int y, int x, int h,
     int w);
+
+/* The Sensors table's sort columns (tui_dash_sensors.c). */
+#define TUI_DASH_SENSOR_COLS	5
+extern const char *const tui_dash_sensor_cols[TUI_DASH_SENSOR_COLS];
 
 /* How long B (kick-and-block) refuses a client's address and device. */
 #define TUI_DASH_BLOCK_SECS	600
@@ -111,5 +124,12 @@ void tui_dash_fetch_window(struct tui_dash *d, size_t first, size_t rows);
 void tui_dash_draw_xfers(struct tui_dash *d, int y, int x, int h, int w);
 void tui_dash_draw_sensors(struct tui_dash *d, int y, int x, int h, int w);
 void tui_dash_draw_log(struct tui_dash *d, int y, int x, int h, int w);
+
+/* Sensors: the window asked for (60, 600 or 3600 s); the selected
+ * sensor (NULL: none shown); its chart over h x w from row y, when open
+ * (tui_dash_chart.c): 1 when it drew. */
+int tui_dash_sensors_window(const struct tui_dash *d);
+const struct tui_sensor *tui_dash_sensor_selected(struct tui_dash *d);
+int tui_dash_draw_chart(struct tui_dash *d, int y, int h, int w);
 
 #endif

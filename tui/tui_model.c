@@ -446,46 +446,86 @@ feed_status(struct tui_model *m, json_t *st)
 	m->have_status = 1;
 }
 
-static void
-feed_sensors(struct tui_model *m, json_t *a)
+int64_t
+tui_sensor_age(const struct tui_sensor *s, int64_t now_ns)
 {
-	struct tui_sensor *s;
-	const char *dev;
-	json_t *o;
+	int64_t ms = s->age_ms + (now_ns - s->seen_ns) / 1000000;
+
+	return ms < 0 ? 0 : ms / 1000;
+}
+
+int
+tui_sensor_silent(const struct tui_sensor *s, int64_t now_ns)
+{
+	int64_t ms = s->age_ms + (now_ns - s->seen_ns) / 1000000;
+	int64_t lim = 3 * s->interval_ms;
+
+	return s->interval_ms > 0 && ms > (lim > 2000 ? lim : 2000);
+}
+
+/* A bucket of the history: [min, max, last], or null for none. */
+static void
+feed_spoint(struct tui_spoint *p, json_t *v)
+{
+	memset(p, 0, sizeof(*p));
+	if (!json_is_array(v) || json_array_size(v) != 3)
+		return;
+	p->lo = json_number_value(json_array_get(v, 0));
+	p->hi = json_number_value(json_array_get(v, 1));
+	p->last = json_number_value(json_array_get(v, 2));
+	p->has = 1;
+}
+
+static void
+feed_sensor(struct tui_sensor *s, json_t *o, int64_t now)
+{
+	json_t *h = json_object_get(o, "history");
+	size_t i, n = json_array_size(h);
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->device, sizeof(s->device), "%s", jstr(o, "device"));
+	snprintf(s->channel, sizeof(s->channel), "%s", jstr(o, "channel"));
+	s->value = json_number_value(json_object_get(o, "value"));
+	s->have = json_is_number(json_object_get(o, "min"));
+	s->min = json_number_value(json_object_get(o, "min"));
+	s->max = json_number_value(json_object_get(o, "max"));
+	s->count = (uint64_t)jint(o, "count");
+	s->rate = json_number_value(json_object_get(o, "rate"));
+	s->age_ms = jint(o, "age_ms");
+	s->interval_ms = jint(o, "interval_ms");
+	s->seen_ns = now;
+	/* The newest buckets, right-aligned: a shorter history is older
+	 * gaps. */
+	if (n > TUI_HIST)
+		n = TUI_HIST;
+	for (i = 0; i < n; i++)
+		feed_spoint(&s->hist[TUI_HIST - n + i],
+		    json_array_get(h, json_array_size(h) - n + i));
+}
+
+/* The server's sensors replace the model's: it keeps them, bounded. */
+static void
+feed_sensors(struct tui_model *m, json_t *msg, json_t *a)
+{
 	size_t i, k;
 	int64_t now = tui_now_ns();
-	/* Per second, whatever the dashboard's refresh is. */
-	double dt = m->sensors_ns && now > m->sensors_ns ?
-	    (double)(now - m->sensors_ns) / 1e9 : 1;
+	json_t *w = json_object_get(msg, "window");
 
 	m->sensors_ns = now;
-	json_array_foreach(a, i, o) {
-		dev = jstr(o, "device");
-		for (k = 0; k < m->nsensors; k++) {
-			if (strcmp(m->sensors[k].device, dev) == 0)
+	m->sensors_window = json_is_integer(w) ? (int)json_integer_value(w) :
+	    60;
+	m->nsensors = 0;
+	m->nsensor_devs = 0;
+	for (i = 0; i < json_array_size(a) && i < TUI_SENSORS_MAX; i++) {
+		feed_sensor(&m->sensors[i], json_array_get(a, i), now);
+		m->nsensors++;
+		for (k = 0; k < i; k++) {
+			if (strcmp(m->sensors[k].device,
+			    m->sensors[i].device) == 0)
 				break;
 		}
-		if (k == m->nsensors) {
-			if (m->nsensors == TUI_SENSORS_MAX)
-				continue;
-			s = &m->sensors[m->nsensors++];
-			memset(s, 0, sizeof(*s));
-			snprintf(s->device, sizeof(s->device), "%s", dev);
-			s->prev_count = (uint64_t)jint(o, "count");
-		}
-		s = &m->sensors[k];
-		s->value = json_real_value(json_object_get(o, "value"));
-		s->count = (uint64_t)jint(o, "count");
-		/* The server may have forgotten and re-learned the device. */
-		s->rate = s->count >= s->prev_count ?
-		    (double)(s->count - s->prev_count) / dt : 0;
-		s->prev_count = s->count;
-		if (s->nhist == TUI_HIST) {
-			memmove(s->hist, s->hist + 1,
-			    (TUI_HIST - 1) * sizeof(s->hist[0]));
-			s->nhist--;
-		}
-		s->hist[s->nhist++] = s->value;
+		if (k == i)
+			m->nsensor_devs++;
 	}
 }
 
@@ -686,7 +726,7 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 		feed_clients(m, msg, v);
 	v = json_object_get(msg, "sensors");
 	if (json_is_array(v))
-		feed_sensors(m, v);
+		feed_sensors(m, msg, v);
 	v = json_object_get(msg, "error");
 	if (json_is_string(v)) {
 		seq = m->log_seq;

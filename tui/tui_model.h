@@ -61,14 +61,25 @@ struct tui_xfer {
 	char		 reason[64];
 };
 
+/* A bucket of a sensor's history: has == 0 is no data (a gap). */
+struct tui_spoint {
+	double		 lo, hi, last;
+	int		 has;
+};
+
+/* A sensor, a (device, channel) pair, as the last answer had it. */
 struct tui_sensor {
 	char		 device[18];
+	char		 channel[64];	/* "" for none (legacy) */
 	double		 value;
+	double		 min, max;	/* over the window, when have */
+	int		 have;
 	uint64_t	 count;
-	uint64_t	 prev_count;
 	double		 rate;
-	double		 hist[TUI_HIST];
-	int		 nhist;
+	int64_t		 age_ms;	/* at seen_ns */
+	int64_t		 seen_ns;
+	int64_t		 interval_ms;	/* 0: not known */
+	struct tui_spoint hist[TUI_HIST];	/* oldest first */
 };
 
 /* The server's uptime now, in whole seconds: the last snapshot's figure
@@ -125,6 +136,8 @@ struct tui_model {
 
 	struct tui_sensor sensors[TUI_SENSORS_MAX];
 	size_t		 nsensors;
+	size_t		 nsensor_devs;	/* distinct devices among them */
+	int		 sensors_window;	/* s the history covers */
 	int64_t		 sensors_ns;	/* when the last sensors came */
 
 	char		 log[TUI_LOG_MAX][TUI_LOG_LEN];
@@ -162,6 +175,12 @@ enum { TUI_LV_INFO, TUI_LV_WARNING, TUI_LV_ERROR };
 int tui_model_log_level(const struct tui_model *m, size_t i);
 
 struct tui_client *tui_model_client(struct tui_model *m, uint32_t id);
+
+/* Seconds since sensor s's last reading, now; and whether it has been
+ * silent for longer than about three of its usual intervals (never
+ * less than 2 s: the answers come once a second). */
+int64_t tui_sensor_age(const struct tui_sensor *s, int64_t now_ns);
+int tui_sensor_silent(const struct tui_sensor *s, int64_t now_ns);
 
 /* The sort keys of the clients request ("sort"), in the order the
  * dashboard cycles them: connected, id, peer, in, out. */

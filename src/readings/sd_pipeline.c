@@ -25,9 +25,7 @@ struct sd_pipeline {
 	struct sd_sink	*sinks[SD_SINKS_MAX];
 	size_t		 nsinks;
 	int64_t		 now;		/* receipt time of this read */
-	struct sd_device_stat *devs;	/* SD_DEVICES_MAX */
-	size_t		 ndevs;
-	size_t		 dev_hint;	/* last one found */
+	struct sd_sensors *sensors;
 	uint64_t	 backlog;	/* largest, at the last check */
 	uint64_t	 added;		/* bytes appended since */
 };
@@ -43,8 +41,8 @@ sd_pipeline_new(const char *dir, const char *measurement, const char *field,
 		return NULL;
 	}
 	p->lp = sd_lp_writer_new(measurement, field, device_tag);
-	p->devs = calloc(SD_DEVICES_MAX, sizeof(*p->devs));
-	if (p->lp == NULL || p->devs == NULL) {
+	p->sensors = sd_sensors_new();
+	if (p->lp == NULL || p->sensors == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
@@ -54,7 +52,7 @@ sd_pipeline_new(const char *dir, const char *measurement, const char *field,
 	return p;
 fail:
 	sd_lp_writer_free(p->lp);
-	free(p->devs);
+	sd_sensors_free(p->sensors);
 	free(p);
 	return NULL;
 }
@@ -70,49 +68,14 @@ sd_pipeline_free(struct sd_pipeline *p)
 		p->sinks[i]->ops->free(p->sinks[i]);
 	sd_spool_free(p->spool);
 	sd_lp_writer_free(p->lp);
-	free(p->devs);
+	sd_sensors_free(p->sensors);
 	free(p);
 }
 
-/* Keep the device's latest value. Devices mostly send in runs, so the
- * last one found is tried first; a full table forgets the device heard
- * from least recently. */
-static void
-pipeline_note_device(struct sd_pipeline *p, const struct sd_reading_in *r,
-    int64_t ts)
+const struct sd_sensors *
+sd_pipeline_sensors(const struct sd_pipeline *p)
 {
-	struct sd_device_stat *d = NULL;
-	size_t i, old = 0;
-
-	if (p->devs == NULL)
-		return;
-	if (p->dev_hint < p->ndevs &&
-	    memcmp(p->devs[p->dev_hint].dev, r->dev, SD_MAC_LEN) == 0)
-		d = &p->devs[p->dev_hint];
-	for (i = 0; d == NULL && i < p->ndevs; i++) {
-		if (memcmp(p->devs[i].dev, r->dev, SD_MAC_LEN) == 0) {
-			d = &p->devs[i];
-			p->dev_hint = i;
-		} else if (p->devs[i].last_ns < p->devs[old].last_ns)
-			old = i;
-	}
-	if (d == NULL) {
-		i = p->ndevs < SD_DEVICES_MAX ? p->ndevs++ : old;
-		d = &p->devs[i];
-		memset(d, 0, sizeof(*d));
-		memcpy(d->dev, r->dev, SD_MAC_LEN);
-		p->dev_hint = i;
-	}
-	d->value = r->value;
-	d->count++;
-	d->last_ns = ts;
-}
-
-const struct sd_device_stat *
-sd_pipeline_devices(const struct sd_pipeline *p, size_t *n)
-{
-	*n = p->ndevs;
-	return p->devs;
+	return p->sensors;
 }
 
 int
@@ -151,7 +114,9 @@ sd_pipeline_submit(struct sd_pipeline *p, const struct sd_reading_in *r,
 	p->added += n;
 	p->count++;
 	p->total++;
-	pipeline_note_device(p, r, ts);
+	/* Kept by the time it came (a device's clock may be anything). */
+	sd_sensors_note(p->sensors, r->dev, r->chan, r->chan_len, r->value,
+	    ts, p->now != 0 ? p->now : sd_now_ns());
 	return SD_OK;
 }
 

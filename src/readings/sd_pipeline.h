@@ -15,6 +15,7 @@
 
 #include "sd_lineproto.h"
 #include "sd_proto.h"
+#include "sd_sensorstat.h"
 #include "sd_util.h"
 
 struct sd_pipeline;
@@ -99,19 +100,9 @@ void sd_pipeline_check(struct sd_pipeline *p);
 /* Once a second: everysec fsync, delivery rates. */
 void sd_pipeline_tick(struct sd_pipeline *p);
 
-/* The latest reading of each device (at most SD_DEVICES_MAX, the
- * least recently heard dropped first), for the dashboard's Sensors. */
-#define SD_DEVICES_MAX	1024
-
-struct sd_device_stat {
-	uint8_t		 dev[SD_MAC_LEN];
-	double		 value;
-	uint64_t	 count;
-	int64_t		 last_ns;
-};
-
-const struct sd_device_stat *sd_pipeline_devices(const struct sd_pipeline *p,
-    size_t *n);
+/* Each sensor, a (device, channel) pair, with its last value and
+ * history (sd_sensorstat.h), for the dashboard and `ctl sensors`. */
+const struct sd_sensors *sd_pipeline_sensors(const struct sd_pipeline *p);
 
 /* Readings stored since the last call, and in all. */
 uint64_t sd_pipeline_take_count(struct sd_pipeline *p);

@@ -26,6 +26,7 @@
 #include "sd_conn.h"
 #include "sd_ctl.h"
 #include "sd_err.h"
+#include "sd_esc.h"
 #include "sd_files.h"
 #include "sd_history.h"
 #include "sd_pipeline.h"
@@ -644,23 +645,87 @@ ctl_request(struct ctl_client *cc, json_t *req)
 	return sd_ctl_answer(srv, req);
 }
 
+/* A channel as JSON text: bytes that are not UTF-8 read '?' (the
+ * store keeps them as they came). */
 static json_t *
-ctl_sensors(struct sd_server *srv)
+ctl_chan(const struct sd_sensor *s)
 {
-	const struct sd_device_stat *d;
-	json_t *a = json_array();
-	char mac[18];
-	size_t i, n;
+	char clean[SD_SENSOR_CHAN_MAX + 1];
+	json_t *v = json_stringn(s->chan, s->chan_len);
+	size_t i, k;
 
-	d = sd_pipeline_devices(srv->pipe, &n);
-	for (i = 0; i < n; i++) {
-		sd_proto_mac_str(d[i].dev, mac);
-		json_array_append_new(a, json_pack("{s:s,s:f,s:I,s:I}",
-		    "device", mac, "value", d[i].value,
-		    "count", (json_int_t)d[i].count,
-		    "last", (json_int_t)d[i].last_ns));
+	if (v != NULL)
+		return v;
+	for (i = 0; i < s->chan_len; i += k) {
+		if (sd_esc_utf8(s->chan + i, s->chan_len - i, &k) < 0) {
+			k = 1;
+			clean[i] = '?';
+		} else
+			memcpy(clean + i, s->chan + i, k);
 	}
-	return json_pack("{s:b,s:o}", "ok", 1, "sensors", a);
+	return json_stringn_nocheck(clean, s->chan_len);
+}
+
+/* The window's buckets, oldest first: [min, max, last], or null for
+ * one with no data. */
+static json_t *
+ctl_history(const struct sd_sensor_point *pt)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; a != NULL && i < SD_SENSOR_BUCKETS; i++)
+		json_array_append_new(a, pt[i].n == 0 ? json_null() :
+		    json_pack("[f,f,f]", pt[i].min, pt[i].max, pt[i].last));
+	return a;
+}
+
+/* One sensor: its last reading, min and max over the window (null
+ * without data in it), its interval, and the window's history when
+ * one was asked for. */
+static json_t *
+ctl_sensor(const struct sd_sensor *s, int w, int hist, int64_t now)
+{
+	struct sd_sensor_point pt[SD_SENSOR_BUCKETS];
+	double lo = 0, hi = 0;
+	int have = sd_sensor_history(s, w, now, pt, &lo, &hi) > 0;
+	char mac[18];
+	json_t *o;
+
+	sd_proto_mac_str(s->dev, mac);
+	o = json_pack("{s:s,s:o,s:f,s:I,s:I,s:o,s:o,s:I,s:I,s:f}",
+	    "device", mac, "channel", ctl_chan(s), "value", s->value,
+	    "count", (json_int_t)s->count, "last", (json_int_t)s->last_ns,
+	    "min", have ? json_real(lo) : json_null(),
+	    "max", have ? json_real(hi) : json_null(),
+	    "interval_ms", (json_int_t)(s->interval_ns / 1000000),
+	    "age_ms", (json_int_t)((now - s->recv_ns) / 1000000),
+	    "rate", sd_sensor_rate(s, now));
+	if (o != NULL && hist)
+		json_object_set_new(o, "history", ctl_history(pt));
+	return o;
+}
+
+/* Every sensor (device, channel); with "window" (60, 600 or 3600 s)
+ * the history over it, SD_SENSOR_BUCKETS buckets of "step" s. */
+static json_t *
+ctl_sensors(struct sd_server *srv, json_t *req)
+{
+	const struct sd_sensors *t = sd_pipeline_sensors(srv->pipe);
+	json_t *win = json_object_get(req, "window");
+	json_t *a = json_array();
+	int w = sd_sensor_window(json_is_integer(win) ?
+	    (long)json_integer_value(win) : 60);
+	int64_t now = sd_now_ns();
+	size_t i;
+
+	for (i = 0; i < sd_sensors_count(t); i++)
+		json_array_append_new(a, ctl_sensor(sd_sensors_get(t, i), w,
+		    win != NULL, now));
+	return json_pack("{s:b,s:o,s:i,s:i,s:i,s:I}", "ok", 1, "sensors", a,
+	    "window", sd_sensor_step(w) * SD_SENSOR_BUCKETS,
+	    "step", sd_sensor_step(w), "max", SD_SENSORS_MAX,
+	    "forgotten", (json_int_t)sd_sensors_forgotten(t));
 }
 
 /* block {id, secs (600)}: kick the client and refuse its address and
@@ -706,7 +771,7 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 		return ctl_is_window(req) ? ctl_clients_window(srv, req) :
 		    ctl_clients(srv);
 	if (strcmp(cmd, "sensors") == 0)
-		return ctl_sensors(srv);
+		return ctl_sensors(srv, req);
 	if (strcmp(cmd, "kick") == 0) {
 		if (sd_server_kick(srv, (uint32_t)id) != SD_OK)
 			return ctl_error("no such client");

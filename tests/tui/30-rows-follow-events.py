@@ -86,14 +86,14 @@ def sensor_rate():
     d = sdtmux.Dashboard(120, 40, extra=["--refresh", "3"]).start()
     d.wait_ready()
     s = d.connect()
-    rx = re.compile(re.escape(sdtmux.DEV_STR) + r" .* (\d+)/s")
+    rx = re.compile(re.escape(sdtmux.DEV_STR) + r" .* (\d+(?:\.\d)?)/s")
     seen = []
 
     def shown(ls):
         for l in ls:
             m = rx.search(l)
-            if m and "Sensors" not in l and int(m.group(1)) > 0:
-                seen.append(int(m.group(1)))
+            if m and "Sensors" not in l and float(m.group(1)) > 0:
+                seen.append(float(m.group(1)))
                 return True
         return False
 
@@ -110,7 +110,7 @@ def sensor_rate():
             nxt += 0.1
         time.sleep(max(0.0, min(0.05, nxt - time.monotonic())))
     check(4 <= seen[0] <= 20, "--refresh 3 with 10 readings a second: the "
-          "rate shown is %d/s, expected about 10/s:\n%s"
+          "rate shown is %g/s, expected about 10/s:\n%s"
           % (seen[0], d.dump()))
     s.close()
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The dashboard's settings outlive it, in
 $XDG_CONFIG_HOME/sockdeck/dashboard.conf: a sort, a log filter, the pane
-shown under the clients at 80x24 and a theme (`T`) chosen in one run are
-there in the next. The light theme draws the header on blue (the default
+shown under the clients at 80x24, the Sensors window and a theme (`T`)
+chosen in one run are there in the next. The light theme draws the header on blue (the default
 on cyan). A file of garbage (and a value not known) is skipped: the next
 dashboard starts with the defaults."""
 import os
@@ -38,7 +38,9 @@ def test():
     d.type("bravo")
     d.keys("Enter")
     d.wait_for("filter: bravo")
-    d.keys("Tab")
+    d.keys("Tab", "Tab", "w")
+    d.wait_for("10 min", what="the Sensors window after w")
+    d.keys("BTab")
     d.wait_until(lambda ls: sdtmux.log_title(ls) is None
                  and any("Transfers" in l for l in ls),
                  "Transfers under the clients")
@@ -49,7 +51,8 @@ def test():
     check(d.wait_exit() == 0, "exit status after q")
     c = conf(home)
     for k, v in (("sort", "peer"), ("filter_log", "bravo"),
-                 ("pane", "transfers"), ("theme", "light")):
+                 ("pane", "transfers"), ("theme", "light"),
+                 ("window", "600")):
         check(c.get(k) == v, "dashboard.conf %s = %r, expected %r (%r)"
               % (k, c.get(k), v, c))
 
@@ -61,7 +64,9 @@ def test():
           + d.dump(lines))
     check(header_bg(d) == ["44"], "the light theme not kept: %r"
           % header_bg(d))
-    d.keys("Tab", "Tab", "Tab")
+    d.keys("Tab", "Tab")
+    d.wait_for("10 min", what="the Sensors window kept")
+    d.keys("Tab")
     d.wait_for("filter: bravo", what="the log filter kept")
     d.keys("q")
     check(d.wait_exit() == 0, "exit status after q")

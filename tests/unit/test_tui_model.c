@@ -232,6 +232,66 @@ test_smart_case(void)
 	CHECK(tui_dash_find(s, "beta") == NULL);
 }
 
+/* A sensors answer: one sensor per (device, channel), devices counted
+ * once, the history's nulls kept as gaps (not the last value again),
+ * silence by about three intervals and never under 2 s. */
+static void
+test_sensors_by_channel(void)
+{
+	struct tui_model *m = tui_model_new();
+	json_t *hist = json_array(), *msg;
+	const struct tui_sensor *s;
+	int i;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	for (i = 0; i < 60; i++)
+		json_array_append_new(hist, i == 57 ? json_pack("[f,f,f]",
+		    1.0, 5.0, 3.0) : json_null());
+	msg = json_pack("{s:b,s:i,s:[{s:s,s:s,s:f,s:f,s:f,s:I,s:I,s:o},"
+	    "{s:s,s:s,s:f,s:n,s:n,s:I,s:I},{s:s,s:s,s:f,s:I,s:I}]}",
+	    "ok", 1, "window", 600, "sensors",
+	    "device", "aa:bb:cc:dd:ee:ff", "channel", "temp", "value", 3.0,
+	    "min", 1.0, "max", 5.0, "interval_ms", (json_int_t)1000,
+	    "age_ms", (json_int_t)2500, "history", hist,
+	    "device", "aa:bb:cc:dd:ee:ff", "channel", "hum", "value", 4.0,
+	    "min", "max", "interval_ms", (json_int_t)100,
+	    "age_ms", (json_int_t)1500,
+	    "device", "02:00:00:00:00:02", "channel", "", "value", 7.5,
+	    "interval_ms", (json_int_t)0, "age_ms", (json_int_t)99000);
+	CHECK(msg != NULL);
+	tui_model_feed(m, msg);
+	CHECK_EQ(m->nsensors, 3);
+	CHECK_EQ(m->nsensor_devs, 2);
+	CHECK_EQ(m->sensors_window, 600);
+	s = &m->sensors[0];
+	CHECK(strcmp(s->channel, "temp") == 0 && s->have && s->min == 1 &&
+	    s->max == 5);
+	CHECK(s->hist[57].has && s->hist[57].lo == 1 && s->hist[57].hi == 5 &&
+	    s->hist[57].last == 3);
+	CHECK(!s->hist[56].has && !s->hist[58].has && !s->hist[59].has);
+	CHECK(!tui_sensor_silent(s, s->seen_ns));	/* 2.5 s < 3 s */
+	CHECK(tui_sensor_silent(s, s->seen_ns + 600 * MS));
+	CHECK(!m->sensors[1].have);
+	/* 3 x 100 ms is under the 2 s floor: 1.5 s is not silent yet. */
+	CHECK(!tui_sensor_silent(&m->sensors[1], m->sensors[1].seen_ns));
+	CHECK(tui_sensor_silent(&m->sensors[1], m->sensors[1].seen_ns +
+	    600 * MS));
+	/* No interval yet: never called silent. */
+	CHECK(!tui_sensor_silent(&m->sensors[2], m->sensors[2].seen_ns));
+	CHECK_EQ(tui_sensor_age(&m->sensors[2], m->sensors[2].seen_ns), 99);
+	json_decref(msg);
+	/* The next answer replaces the rows: a forgotten sensor goes. */
+	msg = json_pack("{s:b,s:[{s:s,s:s,s:f}]}", "ok", 1, "sensors",
+	    "device", "02:00:00:00:00:02", "channel", "", "value", 8.0);
+	tui_model_feed(m, msg);
+	CHECK_EQ(m->nsensors, 1);
+	CHECK_EQ(m->nsensor_devs, 1);
+	json_decref(msg);
+	tui_model_free(m);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "age_words", test_age_words },
 	{ "clock_phase", test_clock_phase },
@@ -240,6 +300,7 @@ static const struct sd_test_case cases[] = {
 	{ "log_level", test_log_level },
 	{ "log_who_window", test_log_who_window },
 	{ "smart_case", test_smart_case },
+	{ "sensors_by_channel", test_sensors_by_channel },
 };
 
 int
