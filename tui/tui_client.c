@@ -384,8 +384,8 @@ draw(void *arg, int h, int w)
 	switch (t->mode) {
 	case M_HELP:
 		draw_bar(t, w);
-		tui_help(&t->loop.term, h, w, help_lines,
-		    sizeof(help_lines) / sizeof(help_lines[0]));
+		(void)tui_help(&t->loop.term, h, w, help_lines,
+		    sizeof(help_lines) / sizeof(help_lines[0]), 0);
 		curs_set(0);
 		break;
 	case M_FILE:

@@ -100,7 +100,8 @@ draw_footer(struct tui_dash *d, int y, int w)
 static const char *const help_lines[] = {
 	"sockdeckd dashboard keys",
 	"",
-	"F1, ?             this help (any key closes it)",
+	"F1, ?             this help (Up/Down scroll it where it does not",
+	"                  fit; any other key closes it)",
 	"Tab, Shift-Tab    next, previous pane",
 	"Up/Down, k/j      move the selection, scroll",
 	"K                 in Clients: disconnect the selected (asks first)",
@@ -127,8 +128,8 @@ static const char *const help_lines[] = {
 static void
 draw_help(struct tui_dash *d, int h, int w)
 {
-	tui_help(&d->loop.term, h, w, help_lines,
-	    sizeof(help_lines) / sizeof(help_lines[0]));
+	d->help_off = tui_help(&d->loop.term, h, w, help_lines,
+	    sizeof(help_lines) / sizeof(help_lines[0]), d->help_off);
 }
 
 /* The whole screen, h x w (the loop has checked it fits). */
@@ -567,6 +568,37 @@ mouse(struct tui_dash *d)
 	return TUI_REDRAW;
 }
 
+/* In the help: the arrows and pages scroll it where it does not fit;
+ * any other key closes it. */
+static int
+key_help(struct tui_dash *d, int ch)
+{
+	size_t n = sizeof(help_lines) / sizeof(help_lines[0]);
+
+	if ((int)n + 4 <= LINES)
+		ch = 0;		/* it all shows: any key closes */
+	switch (ch) {
+	case KEY_DOWN:
+	case 'j':
+		d->help_off++;
+		break;
+	case KEY_UP:
+	case 'k':
+		d->help_off--;
+		break;
+	case KEY_NPAGE:
+		d->help_off += 10;
+		break;
+	case KEY_PPAGE:
+		d->help_off -= 10;
+		break;
+	default:
+		d->mode = M_NORMAL;
+		d->help_off = 0;
+	}
+	return TUI_REDRAW;
+}
+
 /* The loop's key hook: keys come as bytes (getch), so code is implied
  * by the value (KEY_* codes are above any byte). */
 static int
@@ -580,8 +612,7 @@ key(void *arg, int code, wint_t wch)
 		return mouse(d);
 	switch (d->mode) {
 	case M_HELP:
-		d->mode = M_NORMAL;
-		return TUI_REDRAW;
+		return key_help(d, ch);
 	case M_KICK:
 	case M_BLOCK:
 	case M_QUIT:

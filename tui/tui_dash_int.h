@@ -40,6 +40,7 @@ struct tui_dash {
 	int			 sort;
 	int			 paused;
 	int			 term_gone;	/* the terminal hung up */
+	int			 help_off;	/* the help's first line */
 	struct tui_conf		 conf;		/* as loaded, then saved */
 	char			 conf_path[4096];	/* "": none */
 	/* Each pane's filter, live as it is typed; filter_was is the one

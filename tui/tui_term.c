@@ -401,20 +401,35 @@ tui_keybar(const struct tui_term *t, int y, int w,
 	}
 }
 
-void
+int
 tui_help(const struct tui_term *t, int h, int w, const char *const *lines,
-    size_t n)
+    size_t n, int off)
 {
-	int bw = 72, bh = (int)n + 4, y = (h - bh) / 2, x = (w - bw) / 2;
+	int bw = 72, bh = (int)n + 4, y, x, rows, more;
+	char title[64];
 	size_t i;
 
-	if (y < 0)
-		y = 0;
+	/* Taller than the screen: a window of the lines, scrolled by off
+	 * (kept in range here), and the title says where it is. */
+	if (bh > h)
+		bh = h;
+	rows = bh - 4;
+	more = (int)n - rows > 0 ? (int)n - rows : 0;
+	off = off < 0 ? 0 : (off > more ? more : off);
+	y = (h - bh) / 2;
+	x = (w - bw) / 2;
 	if (x < 0)
 		x = 0;
 	for (i = 0; i < (size_t)bh && y + (int)i < h; i++)
 		tui_fill(y + (int)i, x, bw);
-	tui_box(t, y, x, bh, bw, "Help", 1);
-	for (i = 0; i < n; i++)
-		tui_put(y + 2 + (int)i, x + 2, bw - 4, lines[i]);
+	if (more > 0)
+		snprintf(title, sizeof(title), "Help %d-%zu of %zu %s", off + 1,
+		    (size_t)(off + rows), n, t->utf8 ? "\xe2\x86\x91\xe2"
+		    "\x86\x93 scroll" : "(Up/Down scroll)");
+	else
+		snprintf(title, sizeof(title), "Help");
+	tui_box(t, y, x, bh, bw, title, 1);
+	for (i = 0; i < (size_t)rows && (size_t)off + i < n; i++)
+		tui_put(y + 2 + (int)i, x + 2, bw - 4, lines[(size_t)off + i]);
+	return off;
 }

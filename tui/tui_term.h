@@ -87,8 +87,10 @@ void tui_bar(const struct tui_term *t, double f, char *buf, size_t w);
 void tui_keybar(const struct tui_term *t, int y, int w,
     const char *const (*keys)[2], size_t n);
 
-/* A centred box titled Help with lines in it. */
-void tui_help(const struct tui_term *t, int h, int w,
-    const char *const *lines, size_t n);
+/* A centred box titled Help with lines in it, from line off when they
+ * do not all fit (the title then says which it shows); returns off as
+ * drawn, kept in range. */
+int tui_help(const struct tui_term *t, int h, int w,
+    const char *const *lines, size_t n, int off);
 
 #endif

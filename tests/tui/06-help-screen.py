@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """`?` opens the help screen titled `Help` listing every key; any key
-closes it; F1 opens it too."""
+closes it; F1 opens it too. At 80x24, where it does not fit, its title
+says which lines it shows (`Help 1-20 of N`), Down and PgDn scroll it to
+its last line (the quit keys) and another key closes it."""
 import re
 
 import sdtmux
@@ -65,6 +67,23 @@ def test():
                  and "Clients (0)" in "\n".join(ls),
                  "the help to close on a key (space)")
     check(d.pane_dead()[0] is False, "the dashboard exited")
+
+    d.resize(80, 24)
+    d.wait_until(lambda ls: len(ls) == 24, "the pane at 80x24")
+    d.keys("?")
+    lines = d.wait_until(lambda ls: any(re.search(r"Help 1-20 of \d+", l)
+                                        for l in ls),
+                         "`Help 1-20 of N` at 80x24")
+    check(not any("quit: stop the server" in l for l in lines),
+          "the last lines shown before scrolling:\n" + d.dump(lines))
+    d.keys("Down")
+    d.wait_until(lambda ls: any("Help 2-21 of" in l for l in ls),
+                 "Down scrolls the help by a line")
+    d.keys("NPage")
+    d.wait_until(lambda ls: any("quit: stop the server" in l for l in ls),
+                 "PgDn shows the help's last lines")
+    d.keys("x")
+    d.wait_until(lambda ls: not help_open(ls), "x closes the help")
 
 
 sdtmux.run(test)
