@@ -90,13 +90,15 @@ static const char *const help_lines[] = {
 	"Tab, Shift-Tab    next, previous pane",
 	"Up/Down, k/j      move the selection, scroll",
 	"K                 in Clients: disconnect the selected (asks first)",
+	"Enter             in Clients: the client in full (Esc, q: back)",
 	"PgUp/PgDn, ^B/^F  a page up, down",
 	"Home/End, g/G     top, bottom (End follows the log again)",
 	"b                 broadcast a text to every client",
 	"m                 send a text to the selected client",
-	"/                 filter the log as typed (Esc: undo)",
+	"/                 filter log or Clients as typed (Esc: undo)",
 	"p                 pause or resume the log",
-	"s                 sort clients: connected, id, peer, in, out",
+	"s, >, <           sort clients by the next, previous column",
+	"r                 reverse the client order (or click a heading)",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q            quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
@@ -118,7 +120,9 @@ draw(void *arg, int h, int w)
 
 	memset(d->at, 0, sizeof(d->at));	/* panes not drawn: no clicks */
 	tui_dash_draw_header(d, w);
-	if (h >= 34 && w >= 100) {
+	if (d->detail != 0)
+		tui_dash_draw_detail(d, top, h - 1 - top, w);
+	else if (h >= 34 && w >= 100) {
 		ch = (h - 3) * 35 / 100;
 		bh = (h - 3 - ch) / 2;
 		half = w / 2;
@@ -170,6 +174,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	tui_dash_request(d, json_pack("{s:s}", "cmd", "status"));
 	tui_dash_fetch_window(d, d->first_row, d->shown);
 	tui_dash_request(d, json_pack("{s:s}", "cmd", "sensors"));
+	tui_dash_detail_fetch(d);
 	tui_loop_redraw(&d->loop);
 }
 
@@ -186,7 +191,7 @@ next_pane(struct tui_dash *d, int step)
 static void
 move_sel(struct tui_dash *d, long delta)
 {
-	size_t n = d->m->clients_total;
+	size_t n = d->m->clients_match;
 	struct tui_client *c;
 	long v;
 
@@ -206,7 +211,7 @@ move_sel(struct tui_dash *d, long delta)
 }
 
 /* Panes that filter their own rows; "/" elsewhere filters the log. */
-static const int filters_own[P_COUNT] = { [P_LOG] = 1 };
+static const int filters_own[P_COUNT] = { [P_CLIENTS] = 1, [P_LOG] = 1 };
 
 void
 tui_dash_prompt(struct tui_dash *d, int mode)
@@ -329,7 +334,8 @@ key_normal(struct tui_dash *d, int ch)
 	};
 	int h = LINES, r;
 
-	r = pane_key[d->pane](d, ch);
+	r = d->detail != 0 ? tui_dash_detail_key(d, ch) :
+	    pane_key[d->pane](d, ch);
 	if (r != TUI_DASH_NOT_MINE)
 		return r;
 
@@ -382,9 +388,10 @@ key_normal(struct tui_dash *d, int ch)
 		d->paused_seq = d->m->log_seq;
 		break;
 	case 's':
-		d->sort = (d->sort + 1) % 5;
-		tui_dash_sync_sel(d);
-		break;
+	case '<':
+	case '>':
+	case 'r':
+		return tui_dash_clients_sort(d, ch);
 	case 'q':
 	case KEY_F(10):
 		/* Attached, quitting detaches: nothing to ask. */
@@ -435,6 +442,8 @@ mouse(struct tui_dash *d)
 		return TUI_REDRAW;
 	}
 	row = me.y - d->at[p].y - 2;
+	if (row == -1 && (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return tui_dash_clients_click_head(d, me.x);
 	tui_dash_sync_sel(d);
 	if (row >= 0 &&
 	    tui_dash_shown_row(d, d->first_row + (size_t)row) != NULL) {
