@@ -45,9 +45,10 @@ tui_dash_sync_sel(struct tui_dash *d)
 {
 	struct tui_model *m = d->m;
 	struct tui_client *c;
+	int mine = window_mine(d);
 	size_t i;
 
-	for (i = 0; window_mine(d) && i < m->nclients_rows; i++) {
+	for (i = 0; mine && i < m->nclients_rows; i++) {
 		if (m->clients[i].id == d->sel_id && d->sel_id != 0) {
 			d->sel = m->clients_off + i;
 			return;
@@ -55,7 +56,7 @@ tui_dash_sync_sel(struct tui_dash *d)
 	}
 	if (d->sel >= m->clients_match)
 		d->sel = m->clients_match ? m->clients_match - 1 : 0;
-	c = window_mine(d) ? tui_model_row(m, d->sel) : NULL;
+	c = mine ? tui_model_row(m, d->sel) : NULL;
 	d->sel_id = c != NULL ? c->id : 0;
 }
 

@@ -241,44 +241,50 @@ ctl_status(struct sd_server *srv)
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
 
-/*
- * What a connection is doing, in a few words, for the dashboard's state
- * column and the filter: never empty. Returns its rank, the order the
- * "state" sort puts it in (held back and busy ones first).
- */
+/* Where a connection's state goes in the "state" sort: held back and
+ * busy ones first (see ctl_client_state). */
+enum {
+	CTL_ST_PAUSED, CTL_ST_RECEIVING, CTL_ST_READING, CTL_ST_SENDING,
+	CTL_ST_CLOSING, CTL_ST_IDLE, CTL_ST_NEW
+};
+
 static int
+ctl_state_rank(const struct sd_conn *c)
+{
+	if ((c->holds & ~(unsigned)SD_HOLD_TURN) != 0)
+		return CTL_ST_PAUSED;
+	if (c->state != SD_CONN_OPEN)
+		return CTL_ST_CLOSING;
+	if (c->xfer != NULL || c->lxfer != NULL)
+		return CTL_ST_RECEIVING;
+	if (c->frame_start_ns != 0)
+		return CTL_ST_READING;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return CTL_ST_SENDING;
+	return c->frames_in == 0 ? CTL_ST_NEW : CTL_ST_IDLE;
+}
+
+/* What a connection is doing, in a few words, for the dashboard's state
+ * column and the filter: never empty. */
+static void
 ctl_client_state(const struct sd_conn *c, char *buf, size_t len)
 {
+	static const char *const names[] = { "paused", "receiving",
+	    "reading", "sending", "closing", "idle", "new" };
 	const struct sd_xfer *x = c->xfer != NULL ? c->xfer : c->lxfer;
 	unsigned held = c->holds & ~(unsigned)SD_HOLD_TURN;
+	int rank = ctl_state_rank(c);
 	char pct[16] = "";
 
 	if (x != NULL && x->size > 0)
 		snprintf(pct, sizeof(pct), " %u%%", (unsigned)(x->done >=
 		    x->size ? 100 : x->done * 100 / x->size));
-	if (held != 0) {
+	if (rank == CTL_ST_PAUSED)
 		snprintf(buf, len, "paused (%s)%s", held & SD_HOLD_DISK ?
 		    "disk" : held & SD_HOLD_SPOOL ? "spool" : "rate", pct);
-		return 0;
-	}
-	if (c->state != SD_CONN_OPEN) {
-		snprintf(buf, len, "closing");
-		return 4;
-	}
-	if (x != NULL) {
-		snprintf(buf, len, "receiving%s", pct);
-		return 1;
-	}
-	if (c->frame_start_ns != 0) {
-		snprintf(buf, len, "reading");
-		return 2;
-	}
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
-		snprintf(buf, len, "sending");
-		return 3;
-	}
-	snprintf(buf, len, "%s", c->frames_in == 0 ? "new" : "idle");
-	return c->frames_in == 0 ? 6 : 5;
+	else
+		snprintf(buf, len, "%s%s", names[rank],
+		    rank == CTL_ST_RECEIVING ? pct : "");
 }
 
 static json_t *
@@ -364,7 +370,6 @@ ctl_match(const struct sd_conn *c, const char *f)
 static int
 ctl_cmp_key(const struct sd_conn *x, const struct sd_conn *y, int key)
 {
-	char s[48];
 	int r;
 
 	switch (key) {
@@ -388,8 +393,7 @@ ctl_cmp_key(const struct sd_conn *x, const struct sd_conn *y, int key)
 	case 8:
 		return CTL_CMP(y->last_active_ns, x->last_active_ns);
 	case 9:
-		r = ctl_client_state(x, s, sizeof(s));
-		return CTL_CMP(r, ctl_client_state(y, s, sizeof(s)));
+		return CTL_CMP(ctl_state_rank(x), ctl_state_rank(y));
 	default:
 		return 0;
 	}
