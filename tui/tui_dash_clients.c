@@ -284,7 +284,6 @@ draw_heads(struct tui_dash *d, const struct lcol *l, int y, int w)
 	int x = 3, n, hw, marked;
 
 	d->nhead = 0;
-	d->head_y = y;
 	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
 	for (; l->col >= 0 && x < w - 1; l++) {
 		n = l->w > 0 ? l->w : w - 1 - x;
@@ -307,24 +306,23 @@ draw_heads(struct tui_dash *d, const struct lcol *l, int y, int w)
 	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);
 }
 
-/* "Clients (54) - 9/54 - sort: peer ^", with the filter and how many
- * it matched while there is one. */
+/* "Clients (54) - 9/54 - sort: peer ^", then the filter and how many
+ * it matched while there is one (last: a long one is what is cut). */
 static void
 clients_title(struct tui_dash *d, char *buf, size_t len)
 {
 	struct tui_model *m = d->m;
 	const char *sep = d->loop.term.utf8 ? " \xe2\x94\x80 " : " - ";
 	const char *f = d->filter[P_CLIENTS];
-	char filt[96] = "";
+	char filt[128] = "";
 
 	if (f[0] != '\0')
-		snprintf(filt, sizeof(filt), "%sfilter: %.20s%s (%zu of %zu)",
-		    sep, f, strlen(f) > 20 ? "..." : "", m->clients_match,
-		    m->clients_total);
-	snprintf(buf, len, "Clients (%zu)%s%zu/%zu%s%ssort: %s %s",
+		snprintf(filt, sizeof(filt), "%sfilter (%zu of %zu): %s", sep,
+		    m->clients_match, m->clients_total, f);
+	snprintf(buf, len, "Clients (%zu)%s%zu/%zu%ssort: %s %s%s",
 	    m->clients_total, sep, m->clients_match ? d->sel + 1 : 0,
-	    m->clients_match, filt, sep, tui_model_sorts[d->sort],
-	    sort_mark(d));
+	    m->clients_match, sep, tui_model_sorts[d->sort], sort_mark(d),
+	    filt);
 }
 
 void

@@ -56,7 +56,7 @@ struct tui_dash {
 	struct {			/* client headings, for clicks */
 		int		 x, w, sort;
 	} head[16];
-	int			 nhead, head_y;
+	int			 nhead;
 	uint32_t		 detail;	/* client in full view, or 0 */
 	size_t			 detail_back;	/* its log scrolled up */
 };

@@ -2,7 +2,7 @@
 """The client table's title shows the selection's place (`2/5`), and
 `/` with Clients focused filters the clients as typed (by address,
 device, name or state, in any case), the title saying how many matched
-(`1 of 5`); Esc on the prompt puts the whole table back."""
+(`filter (1 of 5): TEXT`); Esc on the prompt puts the whole table back."""
 import re
 
 import sdpeer
@@ -45,8 +45,8 @@ def test():
         sdtmux.client_row(ls, ports[3]) is not None and
         all(sdtmux.client_row(ls, p) is None for p in ports[:3]),
         "as typed: only the client of device ...:13, `1/1`, `1 of 5`")
-    check("filter: 00:00:13" in title(lines), "the filter in the title: %r"
-          % title(lines))
+    check("filter (1 of 5): 00:00:13" in title(lines), "the filter in the "
+          "title: %r" % title(lines))
     d.keys("Escape")
     d.wait_until(lambda ls: "filter" not in title(ls) and
                  all(sdtmux.client_row(ls, p) is not None for p in ports),
