@@ -60,7 +60,10 @@ readings(struct tui_dash *d, const struct tui_client *c, char *buf,
 static size_t
 fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128])
 {
-	int64_t now = tui_now_ns();
+	/* A client that went: its times as they were then. */
+	int64_t gone = d->m->detail_gone_ns;
+	int64_t now = gone != 0 ? gone : tui_now_ns();
+	const char *ago = gone != 0 ? "before it went" : "ago";
 	char a[32], b[32];
 	size_t n = 0;
 
@@ -82,10 +85,10 @@ fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128])
 	FIELD("state", "%s", d->m->detail_gone[0] ? "gone" : c->state);
 	tui_fmt_clock(c->connected_ns, a, sizeof(a));
 	tui_fmt_dur((now - c->connected_ns) / 1000000000, b, sizeof(b));
-	FIELD("connected", "%s, %s ago", a, b);
+	FIELD("connected", gone != 0 ? "%s, for %s" : "%s, %s ago", a, b);
 	tui_fmt_age(c->last_ns ? (now - c->last_ns) / 1000000000 : 0, a,
 	    sizeof(a));
-	FIELD("last active", "%s ago", a);
+	FIELD("last active", "%s %s", a, ago);
 	tui_fmt_bytes((double)c->bytes_in, a, sizeof(a));
 	tui_fmt_bytes((double)c->bytes_out, b, sizeof(b));
 	FIELD("bytes", "%s in, %s out", a, b);

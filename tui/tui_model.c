@@ -155,6 +155,7 @@ tui_model_detail(struct tui_model *m, uint32_t id)
 	m->detail_id = id;
 	m->detail_have = c != NULL;
 	m->detail_gone[0] = '\0';
+	m->detail_gone_ns = 0;
 	if (c != NULL)
 		m->detail = *c;
 }
@@ -528,10 +529,12 @@ feed_event(struct tui_model *m, json_t *o)
 	else if (strcmp(ev, "disconnect") == 0) {
 		tui_model_log(m, "%s  %sdisconnected (%s)", when, who,
 		    jstr(o, "reason"));
-		if (id != 0 && id == m->detail_id)
+		if (id != 0 && id == m->detail_id) {
 			snprintf(m->detail_gone, sizeof(m->detail_gone),
 			    "disconnected at %s (%.100s)", when,
 			    jstr(o, "reason"));
+			m->detail_gone_ns = ns;
+		}
 		feed_disconnect(m, c);
 	} else if (strcmp(ev, "message") == 0) {
 		if (c != NULL) {

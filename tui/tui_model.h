@@ -118,6 +118,7 @@ struct tui_model {
 	int		 detail_have;
 	struct tui_client detail;
 	char		 detail_gone[160];
+	int64_t		 detail_gone_ns;	/* when it went, or 0 */
 
 	struct tui_xfer	 xfers[TUI_XFERS_MAX];
 	size_t		 nxfers;

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A client that disconnects while its detail view is open: the view
 stays, says `disconnected at HH:MM:SS (why)` and `gone`, keeps its last
-known fields, and its log has the disconnect line; Esc goes back to a
-table without it. The dashboard does not crash."""
+known fields (how long it was connected: `for DURATION`), and its log
+has the disconnect line; Esc goes back to a table without it. The
+dashboard does not crash."""
 import re
 
 import sdpeer
@@ -31,6 +32,8 @@ def test():
     text = "\n".join(lines)
     check("gone" in text, "`gone` in the view:\n" + d.dump())
     check("127.0.0.1:%d" % port in text, "its last known fields stay")
+    check(re.search(r"connected +\d\d:\d\d:\d\d, for \d", text),
+          "its connection time, as it was when it went:\n" + d.dump())
     check(re.search(r"#%d\b.* disconnect" % cid, text),
           "the disconnect line in its log:\n" + d.dump())
     d.keys("Escape")
