@@ -135,7 +135,7 @@ tui_dash_draw_detail(struct tui_dash *d, int y, int h, int w)
 	static const char *match[TUI_LOG_MAX];
 	char f[DETAIL_FIELDS][2][128], title[96], line[300];
 	const struct tui_client *c = &m->detail;
-	int r = y + 1, half = (w - 2) / 2, rows;
+	int r = y + 1, half = (w - 2) / 2, rows, x;
 	size_t n, i, nl, first;
 
 	snprintf(title, sizeof(title), "Client #%u%s%s", d->detail,
@@ -152,9 +152,9 @@ tui_dash_draw_detail(struct tui_dash *d, int y, int h, int w)
 	}
 	n = fields(d, c, f);
 	for (i = 0; i < n && r + (int)(i / 2) < y + h - 1; i++) {
-		snprintf(line, sizeof(line), "%-12s %s", f[i][0], f[i][1]);
-		tui_put(r + (int)(i / 2), 2 + (int)(i % 2) * half,
-		    half - 2, line);
+		x = 2 + (int)(i % 2) * half;
+		tui_put(r + (int)(i / 2), x, 12, f[i][0]);
+		tui_put(r + (int)(i / 2), x + 13, half - 15, f[i][1]);
 	}
 	r += (int)((n + 1) / 2) + 1;
 	nl = own_log(d, match);
