@@ -39,10 +39,11 @@ ctlcli_usage(FILE *fp)
 	fputs(
 "usage: sockdeckd ctl [--control PATH | --data-dir DIR] [--json] COMMAND\n"
 "       (options go before COMMAND; --json may also follow status,\n"
-"       clients, kick and events)\n"
+"       clients, client, kick and events)\n"
 "\n"
 "  status              the server, its ports, addresses and totals\n"
 "  clients             the connected clients\n"
+"  client ID           every field of client ID\n"
 "  broadcast TEXT...   send TEXT to every client\n"
 "  send ID TEXT...     send TEXT to client ID\n"
 "  kick ID             disconnect client ID\n"
@@ -297,6 +298,37 @@ print_clients(json_t *r, int json)
 	return 0;
 }
 
+/* One client, a field a line: scalars as they are, the transfer as
+ * name, bytes and size. */
+static int
+print_client(json_t *r, int json)
+{
+	json_t *c = json_object_get(r, "client"), *v, *x;
+	const char *k;
+	char buf[256];
+
+	if (json)
+		return print_json(r, json);
+	if (ctlcli_failed(r))
+		return 1;
+	json_object_foreach(c, k, v) {
+		x = json_object_get(v, "name");
+		if (json_is_object(v))
+			printf("%-13s %s %lld/%lld\n", k, ctlcli_s(x, buf,
+			    sizeof(buf)), json_integer_value(json_object_get(v,
+			    "bytes")), json_integer_value(json_object_get(v,
+			    "size")));
+		else if (json_is_integer(v))
+			printf("%-13s %lld\n", k, json_integer_value(v));
+		else if (json_is_boolean(v))
+			printf("%-13s %s\n", k, json_is_true(v) ? "yes" : "no");
+		else
+			printf("%-13s %s\n", k, json_is_null(v) ? "-" :
+			    ctlcli_s(v, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
 static int
 print_done(json_t *r, int json)
 {
@@ -393,7 +425,8 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 			goto usage;
 		return req;
 	}
-	if (strcmp(cmd, "send") == 0 || strcmp(cmd, "kick") == 0) {
+	if (strcmp(cmd, "send") == 0 || strcmp(cmd, "kick") == 0 ||
+	    strcmp(cmd, "client") == 0) {
 		want = strcmp(cmd, "send") == 0 ? 3 : 2;
 		first = 2;
 		if (argc < 2 || sd_parse_u64(argv[1], 1, UINT32_MAX, &id))
@@ -402,7 +435,8 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 	if (strcmp(cmd, "broadcast") == 0)
 		want = 2;
 	if (argc < want || (want == 1 && argc != 1) ||
-	    (strcmp(cmd, "kick") == 0 && argc != 2))
+	    ((strcmp(cmd, "kick") == 0 || strcmp(cmd, "client") == 0) &&
+	    argc != 2))
 		goto usage;
 	if (strcmp(cmd, "broadcast") == 0 || strcmp(cmd, "send") == 0) {
 		text = sd_join_words(argv + first, argc - first);
@@ -413,11 +447,13 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 		*print = print_status;
 	else if (strcmp(cmd, "clients") == 0)
 		*print = print_clients;
+	else if (strcmp(cmd, "client") == 0)
+		*print = print_client;
 	else if (strcmp(cmd, "events") == 0) {
 		*print = print_events;
 		cmd = "subscribe";
 	} else if (strcmp(cmd, "broadcast") && strcmp(cmd, "send") &&
-	    strcmp(cmd, "kick"))
+	    strcmp(cmd, "kick") && strcmp(cmd, "client"))
 		goto usage;
 	req = json_pack("{s:s}", "cmd", cmd);
 	if (id != 0)

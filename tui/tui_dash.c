@@ -107,19 +107,20 @@ static const char *const help_lines[] = {
 	"K                 in Clients: disconnect the selected (asks first)",
 	"B                 in Clients: disconnect it and refuse its address",
 	"                  and device for 10 minutes (asks first)",
+	"Enter             in Clients: the client in full (Esc, q: back)",
 	"PgUp/PgDn, ^B/^F  a page up, down",
 	"Home/End, g/G     top, bottom (End follows the log again)",
 	"b                 broadcast a text to every client",
 	"m                 send a text to the selected client",
-	"/                 filter the log as typed, smart case (Esc: undo)",
+	"/                 filter the focused pane (Log, Clients, Sensors)",
+	"                  as typed; the Log in smart case (Esc: undo)",
 	"n, N              in Log: next, previous match (no filter: error)",
 	"F                 in Log: follow again, as less (so does End)",
 	"p                 pause or resume the log",
-	"s                 sort clients: connected, id, peer, in, out",
-	"T                 theme: default, light (light terminals), mono",
-	"s, <, >, r, /     in Sensors: sort by next, previous column, reverse;",
-	"                  filter on device or channel",
+	"s, >, <, r        sort the focused table (Clients, Sensors) by the",
+	"                  next, previous column; reverse (or click a head)",
 	"w, Enter          in Sensors: window 1m/10m/1h; chart (Esc: back)",
+	"T                 theme: default, light (light terminals), mono",
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q, ^C        quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
@@ -147,7 +148,9 @@ draw(void *arg, int h, int w)
 			draw_help(d, h, w);
 		return;
 	}
-	if (h >= 34 && w >= 100) {
+	if (d->detail != 0)
+		tui_dash_draw_detail(d, top, h - 1 - top, w);
+	else if (h >= 34 && w >= 100) {
 		ch = (h - 3) * 35 / 100;
 		bh = (h - 3 - ch) / 2;
 		half = w / 2;
@@ -200,6 +203,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	tui_dash_fetch_window(d, d->first_row, d->shown);
 	tui_dash_request(d, json_pack("{s:s,s:i}", "cmd", "sensors",
 	    "window", tui_dash_sensors_window(d)));
+	tui_dash_detail_fetch(d);
 	tui_loop_redraw(&d->loop);
 }
 
@@ -216,7 +220,7 @@ next_pane(struct tui_dash *d, int step)
 static void
 move_sel(struct tui_dash *d, long delta)
 {
-	size_t n = d->m->clients_total;
+	size_t n = d->m->clients_match;
 	struct tui_client *c;
 	long v;
 
@@ -236,7 +240,9 @@ move_sel(struct tui_dash *d, long delta)
 }
 
 /* Panes that filter their own rows; "/" elsewhere filters the log. */
-static const int filters_own[P_COUNT] = { [P_LOG] = 1, [P_SENSORS] = 1 };
+static const int filters_own[P_COUNT] = {
+	[P_CLIENTS] = 1, [P_LOG] = 1, [P_SENSORS] = 1,
+};
 
 void
 tui_dash_prompt(struct tui_dash *d, int mode)
@@ -399,6 +405,7 @@ conf_apply(struct tui_dash *d)
 	for (i = 0; i < TUI_SORTS; i++)
 		if (strcmp(tui_model_sorts[i], c->sort) == 0)
 			d->sort = i;
+	d->sort_rev = c->reverse != 0;
 	for (i = 0; i < P_COUNT; i++)
 		if (pane_names[i] != NULL &&
 		    strcmp(pane_names[i], c->pane) == 0)
@@ -431,6 +438,7 @@ conf_save(struct tui_dash *d)
 	if (d->conf_path[0] == '\0')
 		return;
 	snprintf(c->sort, sizeof(c->sort), "%s", tui_model_sorts[d->sort]);
+	c->reverse = d->sort_rev;
 	snprintf(c->sensors_sort, sizeof(c->sensors_sort), "%s",
 	    tui_dash_sensor_cols[d->sv.sort % TUI_DASH_SENSOR_COLS]);
 	c->sensors_reverse = d->sv.reverse;
@@ -456,7 +464,8 @@ key_normal(struct tui_dash *d, int ch)
 	};
 	int h = LINES, r;
 
-	r = pane_key[d->pane](d, ch);
+	r = d->detail != 0 ? tui_dash_detail_key(d, ch) :
+	    pane_key[d->pane](d, ch);
 	if (r != TUI_DASH_NOT_MINE)
 		return r;
 
@@ -509,9 +518,10 @@ key_normal(struct tui_dash *d, int ch)
 		d->paused_seq = d->m->log_seq;
 		break;
 	case 's':
-		d->sort = (d->sort + 1) % 5;
-		tui_dash_sync_sel(d);
-		break;
+	case '<':
+	case '>':
+	case 'r':
+		return tui_dash_clients_sort(d, ch);
 	case 'T':
 		next_theme(d);
 		return TUI_CLEAR;
@@ -559,6 +569,8 @@ mouse(struct tui_dash *d)
 		return TUI_REDRAW;
 	}
 	row = me.y - d->at[p].y - 2;
+	if (row == -1 && (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return tui_dash_clients_click_head(d, me.x);
 	tui_dash_sync_sel(d);
 	if (row >= 0 &&
 	    tui_dash_shown_row(d, d->first_row + (size_t)row) != NULL) {

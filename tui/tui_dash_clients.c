@@ -9,6 +9,34 @@
 
 #include "tui_dash_int.h"
 
+/* The clients filter as the window request carries it: text that is
+ * not UTF-8 (a Latin-1 terminal) with '?' for its high bytes, so the
+ * request can be sent and its answer recognised. */
+static void
+sent_filter(struct tui_dash *d, char *buf, size_t len)
+{
+	json_t *s = json_string(d->filter[P_CLIENTS]);
+	size_t i;
+
+	snprintf(buf, len, "%s", d->filter[P_CLIENTS]);
+	for (i = 0; s == NULL && buf[i] != '\0'; i++)
+		if ((unsigned char)buf[i] >= 0x80)
+			buf[i] = '?';
+	json_decref(s);
+}
+
+/* Whether the model's window is in the order and filter shown. */
+static int
+window_mine(struct tui_dash *d)
+{
+	struct tui_model *m = d->m;
+	char f[64];
+
+	sent_filter(d, f, sizeof(f));
+	return m->clients_sort == d->sort && m->clients_rev == d->sort_rev &&
+	    strcmp(m->clients_filter, f) == 0;
+}
+
 /* Find the selected client again by its id where the window holds it
  * (rows move as clients come and go), so a key or a click acts on the
  * row the operator sees; else keep the place. */
@@ -17,18 +45,18 @@ tui_dash_sync_sel(struct tui_dash *d)
 {
 	struct tui_model *m = d->m;
 	struct tui_client *c;
+	int mine = window_mine(d);
 	size_t i;
 
-	for (i = 0; m->clients_sort == d->sort && i < m->nclients_rows;
-	    i++) {
+	for (i = 0; mine && i < m->nclients_rows; i++) {
 		if (m->clients[i].id == d->sel_id && d->sel_id != 0) {
 			d->sel = m->clients_off + i;
 			return;
 		}
 	}
-	if (d->sel >= m->clients_total)
-		d->sel = m->clients_total ? m->clients_total - 1 : 0;
-	c = m->clients_sort == d->sort ? tui_model_row(m, d->sel) : NULL;
+	if (d->sel >= m->clients_match)
+		d->sel = m->clients_match ? m->clients_match - 1 : 0;
+	c = mine ? tui_model_row(m, d->sel) : NULL;
 	d->sel_id = c != NULL ? c->id : 0;
 }
 
@@ -37,7 +65,7 @@ tui_dash_sync_sel(struct tui_dash *d)
 struct tui_client *
 tui_dash_shown_row(struct tui_dash *d, size_t i)
 {
-	if (d->m->clients_sort != d->sort)
+	if (!window_mine(d))
 		return NULL;
 	return tui_model_row(d->m, i);
 }
@@ -49,14 +77,20 @@ tui_dash_fetch_window(struct tui_dash *d, size_t first, size_t rows)
 {
 	size_t off = first > rows ? first - rows : 0;
 	size_t lim = 3 * rows + 1;
+	json_t *req;
+	char f[64];
 
 	if (lim > TUI_WINDOW_MAX)
 		lim = TUI_WINDOW_MAX;
 	d->fetching = 1;
 	d->fetch_ns = tui_now_ns();
-	tui_dash_request(d, json_pack("{s:s,s:s,s:I,s:I}", "cmd", "clients",
-	    "sort", tui_model_sorts[d->sort], "offset", (json_int_t)off,
-	    "limit", (json_int_t)lim));
+	req = json_pack("{s:s,s:s,s:b,s:I,s:I}", "cmd", "clients", "sort",
+	    tui_model_sorts[d->sort], "reverse", d->sort_rev, "offset",
+	    (json_int_t)off, "limit", (json_int_t)lim);
+	sent_filter(d, f, sizeof(f));
+	if (req != NULL && f[0] != '\0')
+		json_object_set_new(req, "filter", json_string(f));
+	tui_dash_request(d, req);
 }
 
 /* Before drawing rows first .. first + rows: ask for them when the
@@ -73,80 +107,253 @@ want_window(struct tui_dash *d, size_t first, size_t rows)
 		return;
 	if (d->fetching && now - d->fetch_ns < 2000000000)
 		return;
-	if (m->clients_sort != d->sort || m->clients_stale ||
+	if (!window_mine(d) || m->clients_stale ||
 	    first < m->clients_off ||
-	    (first + rows > end && end < m->clients_total))
+	    (first + rows > end && end < m->clients_match))
 		tui_dash_fetch_window(d, first, rows);
+}
+
+/* The table's columns; a layout picks some, each with a width. */
+enum {
+	C_ID, C_FD, C_PEER, C_PORT, C_DEV, C_NAME, C_PROTO, C_SINCE, C_CONN,
+	C_IN, C_OUT, C_FIN, C_FOUT, C_LAST, C_STATE
+};
+
+static const struct {
+	const char	*head;
+	int		 right;		/* numbers align right */
+	int		 sort;		/* its key in tui_model_sorts, or -1 */
+} cols[] = {
+	[C_ID] = { "id", 0, 1 },
+	[C_FD] = { "fd", 0, -1 },
+	[C_PEER] = { "peer", 0, 2 },
+	[C_PORT] = { "port", 0, 5 },
+	[C_DEV] = { "device", 0, 6 },
+	[C_NAME] = { "name", 0, 7 },
+	[C_PROTO] = { "proto", 0, -1 },
+	[C_SINCE] = { "since", 0, 0 },
+	[C_CONN] = { "connected", 0, 0 },
+	[C_IN] = { "in", 1, 3 },
+	[C_OUT] = { "out", 1, 4 },
+	[C_FIN] = { "frames in", 1, -1 },
+	[C_FOUT] = { "frames out", 1, -1 },
+	[C_LAST] = { "last", 1, 8 },
+	[C_STATE] = { "state", 0, 9 },
+};
+
+/* Which columns at which width: the seed's four fields (fd, address,
+ * port, connect time) are in every one; the last column takes the
+ * rest of the line. */
+struct lcol {
+	int	 col, w;
+};
+#define LAYOUT_END	{ -1, 0 }
+static const struct lcol lay80[] = {
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_DEV, 17 },
+	{ C_SINCE, 8 }, { C_STATE, 0 }, LAYOUT_END
+};
+static const struct lcol lay100[] = {
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_PORT, 6 },
+	{ C_DEV, 17 }, { C_SINCE, 8 }, { C_IN, 8 }, { C_OUT, 8 },
+	{ C_STATE, 0 }, LAYOUT_END
+};
+static const struct lcol lay120[] = {
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_PORT, 6 },
+	{ C_DEV, 17 }, { C_PROTO, 6 }, { C_SINCE, 8 }, { C_IN, 8 },
+	{ C_OUT, 8 }, { C_LAST, 6 }, { C_STATE, 0 }, LAYOUT_END
+};
+static const struct lcol lay200[] = {
+	{ C_ID, 6 }, { C_FD, 5 }, { C_PEER, 40 }, { C_PORT, 6 },
+	{ C_DEV, 17 }, { C_NAME, 16 }, { C_PROTO, 6 }, { C_CONN, 19 },
+	{ C_IN, 9 }, { C_OUT, 9 }, { C_FIN, 9 }, { C_FOUT, 10 },
+	{ C_LAST, 6 }, { C_STATE, 0 }, LAYOUT_END
+};
+
+static const struct lcol *
+layout(int w)
+{
+	if (w >= 200)
+		return lay200;
+	if (w >= 120)
+		return lay120;
+	return w >= 100 ? lay100 : lay80;
+}
+
+/* Sort keys whose first rows are the largest: the marker points down
+ * for them unless reversed. */
+static int
+sort_desc(int k)
+{
+	return k == 3 || k == 4;
+}
+
+/* The sorted column's marker: which way its values go down the
+ * table. */
+static const char *
+sort_mark(struct tui_dash *d)
+{
+	int down = sort_desc(d->sort) != d->sort_rev;
+
+	if (d->loop.term.utf8)
+		return down ? "\xe2\x96\xbc" : "\xe2\x96\xb2";
+	return down ? "v" : "^";
+}
+
+/* Column col of client c as text. */
+static void
+cell(const struct tui_client *c, int col, int64_t now, char *buf,
+    size_t len)
+{
+	char a[32], b[32];
+
+	switch (col) {
+	case C_ID:
+		snprintf(buf, len, "%u", c->id);
+		break;
+	case C_FD:
+		snprintf(buf, len, "%d", c->fd);
+		break;
+	case C_PEER:
+		snprintf(buf, len, strchr(c->peer, ':') ? "[%s]:%d" : "%s:%d",
+		    c->peer, c->peer_port);
+		break;
+	case C_PORT:
+		snprintf(buf, len, "%d", c->port);
+		break;
+	case C_DEV:
+	case C_NAME:
+		snprintf(buf, len, "%s", col == C_DEV ? c->device : c->name);
+		break;
+	case C_PROTO:
+		snprintf(buf, len, "%s", c->proto);
+		break;
+	case C_SINCE:
+	case C_CONN:
+		tui_fmt_clock(c->connected_ns, a, sizeof(a));
+		tui_fmt_dur((now - c->connected_ns) / 1000000000, b,
+		    sizeof(b));
+		snprintf(buf, len, col == C_SINCE ? "%s" : "%s (%s)", a, b);
+		break;
+	case C_IN:
+	case C_OUT:
+		tui_fmt_bytes((double)(col == C_IN ? c->bytes_in :
+		    c->bytes_out), buf, len);
+		break;
+	case C_FIN:
+	case C_FOUT:
+		snprintf(buf, len, "%llu", (unsigned long long)(col == C_FIN ?
+		    c->frames_in : c->frames_out));
+		break;
+	case C_LAST:
+		tui_fmt_age(c->last_ns ? (now - c->last_ns) / 1000000000 : 0,
+		    buf, len);
+		break;
+	default:
+		snprintf(buf, len, "%s", c->state[0] ? c->state : "new");
+		break;
+	}
+}
+
+/* A row of the table into line. */
+static void
+row_text(const struct lcol *l, const struct tui_client *c, int sel,
+    int64_t now, char *line, size_t len)
+{
+	char v[96];
+	size_t o;
+
+	o = (size_t)snprintf(line, len, "%s ", sel ? ">" : " ");
+	for (; l->col >= 0 && o < len; l++) {
+		cell(c, l->col, now, v, sizeof(v));
+		if (l->w == 0)
+			o += (size_t)snprintf(line + o, len - o, "%s", v);
+		else
+			o += (size_t)snprintf(line + o, len - o,
+			    cols[l->col].right ? "%*.*s " : "%-*.*s ", l->w,
+			    l->w, v);
+	}
+}
+
+/* The headings, the sorted one marked (numbers' to the right, over
+ * them); where each is, for clicks. */
+static void
+draw_heads(struct tui_dash *d, const struct lcol *l, int y, int w)
+{
+	const char *name;
+	char head[48];
+	int x = 3, n, hw, marked;
+
+	d->nhead = 0;
+	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
+	for (; l->col >= 0 && x < w - 1; l++) {
+		n = l->w > 0 ? l->w : w - 1 - x;
+		if (n > w - 1 - x)
+			n = w - 1 - x;
+		name = cols[l->col].head;
+		marked = cols[l->col].sort == d->sort;
+		snprintf(head, sizeof(head), "%s%s%s", name, marked ? " " : "",
+		    marked ? sort_mark(d) : "");
+		hw = (int)strlen(name) + (marked ? 2 : 0);
+		tui_put(y, cols[l->col].right && hw < n ? x + n - hw : x, n,
+		    head);
+		if (d->nhead < (int)(sizeof(d->head) / sizeof(d->head[0]))) {
+			d->head[d->nhead].x = x;
+			d->head[d->nhead].w = n + 1;
+			d->head[d->nhead++].sort = cols[l->col].sort;
+		}
+		x += n + 1;
+	}
+	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);
+}
+
+/* "Clients (54) - 9/54 - sort: peer ^", then the filter and how many
+ * it matched while there is one (last: a long one is what is cut). */
+static void
+clients_title(struct tui_dash *d, char *buf, size_t len)
+{
+	struct tui_model *m = d->m;
+	const char *sep = d->loop.term.utf8 ? " \xe2\x94\x80 " : " - ";
+	const char *f = d->filter[P_CLIENTS];
+	char filt[128] = "", blocked[48] = "";
+
+	if (f[0] != '\0')
+		snprintf(filt, sizeof(filt), "%sfilter (%zu of %zu): %s", sep,
+		    m->clients_match, m->clients_total, f);
+	/* Kick-and-block: what is refused, counted where clients are. */
+	if (m->nblocked > 0)
+		snprintf(blocked, sizeof(blocked), "%s%zu blocked", sep,
+		    m->nblocked);
+	snprintf(buf, len, "Clients (%zu)%s%zu/%zu%ssort: %s %s%s%s",
+	    m->clients_total, sep, m->clients_match ? d->sel + 1 : 0,
+	    m->clients_match, sep, tui_model_sorts[d->sort], sort_mark(d),
+	    blocked, filt);
 }
 
 void
 tui_dash_draw_clients(struct tui_dash *d, int y, int h, int w)
 {
 	struct tui_model *m = d->m;
+	const struct lcol *l = layout(w);
 	struct tui_client *c;
-	char title[96], line[512], peer[64], when[16], dur[32], in[16],
-	    out[16], last[16];
+	char title[256], line[512];
 	int64_t now = tui_now_ns();
 	size_t i, rows = h > 3 ? (size_t)h - 3 : 0, first;
-	int wide = w >= 120;
 
 	first = d->sel >= rows ? d->sel - rows + 1 : 0;
 	d->shown = rows;
 	want_window(d, first, rows);
 	tui_dash_sync_sel(d);
-	snprintf(title, sizeof(title), "Clients (%zu) \xe2\x94\x80 sort: %s",
-	    m->clients_total, tui_model_sorts[d->sort]);
-	if (!d->loop.term.utf8)
-		snprintf(title, sizeof(title), "Clients (%zu) - sort: %s",
-		    m->clients_total, tui_model_sorts[d->sort]);
-	/* Kick-and-block: what is refused, counted where clients are. */
-	if (m->nblocked > 0)
-		snprintf(title + strlen(title), sizeof(title) - strlen(title),
-		    " %s %zu blocked", d->loop.term.utf8 ? "\xe2\x94\x80" :
-		    "-", m->nblocked);
+	clients_title(d, title, sizeof(title));
 	tui_box(&d->loop.term, y, 0, h, w, title, d->pane == P_CLIENTS);
-	d->at[P_CLIENTS].y = y;
-	d->at[P_CLIENTS].x = 0;
-	d->at[P_CLIENTS].h = h;
-	d->at[P_CLIENTS].w = w;
-	if (wide)
-		snprintf(line, sizeof(line), "  %-5s %-4s %-21s %-5s %-17s "
-		    "%-6s %-19s %8s %8s %5s  %s", "id", "fd", "peer", "port",
-		    "device", "proto", "connected", "in", "out", "last",
-		    "state");
-	else
-		snprintf(line, sizeof(line), "  %-5s %-22s %-17s %-18s %s",
-		    "id", "peer", "device", "connected", "state");
-	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
-	tui_put(y + 1, 1, w - 2, line);
-	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);
+	tui_dash_pane_at(d, P_CLIENTS, y, 0, h, w);
+	draw_heads(d, l, y + 1, w);
 	first = d->sel >= rows ? d->sel - rows + 1 : 0;
 	d->first_row = first;
-	for (i = 0; i < rows && first + i < m->clients_total; i++) {
+	for (i = 0; i < rows && first + i < m->clients_match; i++) {
 		c = tui_dash_shown_row(d, first + i);
 		if (c == NULL)
 			continue;	/* asked for: drawn when it comes */
-		snprintf(peer, sizeof(peer), strchr(c->peer, ':') ?
-		    "[%s]:%d" : "%s:%d", c->peer, c->peer_port);
-		tui_fmt_clock(c->connected_ns, when, sizeof(when));
-		tui_fmt_dur((now - c->connected_ns) / 1000000000, dur,
-		    sizeof(dur));
-		tui_fmt_bytes((double)c->bytes_in, in, sizeof(in));
-		tui_fmt_bytes((double)c->bytes_out, out, sizeof(out));
-		tui_fmt_age(c->last_ns ? (now - c->last_ns) / 1000000000 : 0,
-		    last, sizeof(last));
-		snprintf(when + strlen(when), sizeof(when) - strlen(when),
-		    "%s", "");
-		if (wide)
-			snprintf(line, sizeof(line), "%s %-5u %-4d %-21s %-5d "
-			    "%-17s %-6s %s (%s) %8s %8s %5s  %s",
-			    first + i == d->sel ? ">" : " ", c->id, c->fd,
-			    peer, c->port, c->device, c->proto, when, dur, in,
-			    out, last, c->state);
-		else
-			snprintf(line, sizeof(line), "%s %-5u %-22s %-17s "
-			    "%s (%s)  %s", first + i == d->sel ? ">" : " ",
-			    c->id, peer, c->device, when, dur, c->state);
+		row_text(l, c, first + i == d->sel, now, line, sizeof(line));
 		if (first + i == d->sel && d->pane == P_CLIENTS)
 			attron(A_REVERSE);
 		tui_fill(y + 2 + (int)i, 1, w - 2);
@@ -156,9 +363,59 @@ tui_dash_draw_clients(struct tui_dash *d, int y, int h, int w)
 	}
 }
 
+/* s and >: the next sort key; <: the one before; r: reversed. A new
+ * key starts in its own direction. */
+int
+tui_dash_clients_sort(struct tui_dash *d, int ch)
+{
+	switch (ch) {
+	case 's':
+	case '>':
+		d->sort = (d->sort + 1) % TUI_SORTS;
+		d->sort_rev = 0;
+		break;
+	case '<':
+		d->sort = (d->sort + TUI_SORTS - 1) % TUI_SORTS;
+		d->sort_rev = 0;
+		break;
+	case 'r':
+		d->sort_rev = !d->sort_rev;
+		break;
+	default:
+		return TUI_DASH_NOT_MINE;
+	}
+	tui_dash_sync_sel(d);
+	return TUI_REDRAW;
+}
+
+/* A click on a heading sorts by its column; on the sorted one, the
+ * other way. */
+int
+tui_dash_clients_click_head(struct tui_dash *d, int x)
+{
+	int i;
+
+	for (i = 0; i < d->nhead; i++) {
+		if (x < d->head[i].x || x >= d->head[i].x + d->head[i].w ||
+		    d->head[i].sort < 0)
+			continue;
+		if (d->head[i].sort == d->sort)
+			d->sort_rev = !d->sort_rev;
+		else {
+			d->sort = d->head[i].sort;
+			d->sort_rev = 0;
+		}
+		tui_dash_sync_sel(d);
+		break;
+	}
+	return TUI_REDRAW;
+}
+
 int
 tui_dash_clients_key(struct tui_dash *d, int ch)
 {
+	struct tui_client *c;
+
 	switch (ch) {
 	case 'K':
 		/* Not k: that is up, and one slip would ask to drop a
@@ -167,6 +424,14 @@ tui_dash_clients_key(struct tui_dash *d, int ch)
 		return TUI_REDRAW;
 	case 'B':
 		tui_dash_prompt(d, M_BLOCK);
+		return TUI_REDRAW;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		tui_dash_sync_sel(d);
+		c = tui_dash_shown_row(d, d->sel);
+		if (c != NULL)
+			tui_dash_detail_open(d, c->id);
 		return TUI_REDRAW;
 	default:
 		return TUI_DASH_NOT_MINE;

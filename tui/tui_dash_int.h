@@ -77,6 +77,13 @@ struct tui_dash {
 		char		 dev[18];	/* the selected sensor */
 		char		 chan[64];
 	} sv;
+	int			 sort_rev;	/* the client order reversed */
+	struct {			/* client headings, for clicks */
+		int		 x, w, sort;
+	} head[16];
+	int			 nhead;
+	uint32_t		 detail;	/* client in full view, or 0 */
+	size_t			 detail_back;	/* its log scrolled up */
 };
 
 /* Send a request to the server (tui_dash.c); NULL (json_pack refused
@@ -119,6 +126,16 @@ void tui_dash_draw_clients(struct tui_dash *d, int y, int h, int w);
 void tui_dash_sync_sel(struct tui_dash *d);
 struct tui_client *tui_dash_shown_row(struct tui_dash *d, size_t i);
 void tui_dash_fetch_window(struct tui_dash *d, size_t first, size_t rows);
+/* s, <, >, r: the client order; a click at column x of the headings. */
+int tui_dash_clients_sort(struct tui_dash *d, int ch);
+int tui_dash_clients_click_head(struct tui_dash *d, int x);
+
+/* tui_dash_detail.c: one client in full, below the header, while
+ * d->detail is set; its keys come first. */
+void tui_dash_detail_open(struct tui_dash *d, uint32_t id);
+void tui_dash_detail_fetch(struct tui_dash *d);
+void tui_dash_draw_detail(struct tui_dash *d, int y, int h, int w);
+int tui_dash_detail_key(struct tui_dash *d, int ch);
 
 /* tui_dash_xfers.c, tui_dash_sensors.c, tui_dash_log.c: the other
  * panes, at y, x, h x w. */

@@ -191,6 +191,23 @@ who_learn(struct tui_model *m, const struct tui_client *c, json_t *o,
 	return w;
 }
 
+/* The fields the detail view shows beyond the table's: name, auth,
+ * frames and the transfer x (or NULL). */
+static void
+client_more(struct tui_client *c, json_t *o, json_t *x)
+{
+	const char *s[] = { jstr(o, "name"), jstr(o, "auth"),
+	    jstr(x, "name") };
+
+	snprintf(c->name, sizeof(c->name), "%s", s[0]);
+	snprintf(c->auth, sizeof(c->auth), "%s", s[1]);
+	snprintf(c->xname, sizeof(c->xname), "%s", s[2]);
+	c->frames_in = (uint64_t)jint(o, "frames_in");
+	c->frames_out = (uint64_t)jint(o, "frames_out");
+	c->xbytes = (uint64_t)jint(x, "bytes");
+	c->xsize = (uint64_t)jint(x, "size");
+}
+
 static void
 client_from_json(struct tui_client *c, json_t *o)
 {
@@ -207,7 +224,12 @@ client_from_json(struct tui_client *c, json_t *o)
 	c->last_ns = parse_time(jstr(o, "last_active"));
 	c->bytes_in = (uint64_t)jint(o, "bytes_in");
 	c->bytes_out = (uint64_t)jint(o, "bytes_out");
-	c->state[0] = '\0';
+	client_more(c, o, x);
+	/* The server's word for what it does; an older server's rows
+	 * say what the transfer and paused flag tell. */
+	snprintf(c->state, sizeof(c->state), "%s", jstr(o, "state"));
+	if (c->state[0] != '\0')
+		return;
 	if (json_is_object(x) && jint(x, "size") > 0)
 		snprintf(c->state, sizeof(c->state), "file %lld%%",
 		    jint(x, "bytes") * 100 / jint(x, "size"));
@@ -215,8 +237,22 @@ client_from_json(struct tui_client *c, json_t *o)
 		snprintf(c->state, sizeof(c->state), "paused");
 }
 
+void
+tui_model_detail(struct tui_model *m, uint32_t id)
+{
+	struct tui_client *c = id != 0 ? tui_model_client(m, id) : NULL;
+
+	m->detail_id = id;
+	m->detail_have = c != NULL;
+	m->detail_gone[0] = '\0';
+	m->detail_gone_ns = 0;
+	if (c != NULL)
+		m->detail = *c;
+}
+
 const char *const tui_model_sorts[TUI_SORTS] = {
-	"connected", "id", "peer", "in", "out"
+	"connected", "id", "peer", "in", "out", "port", "device", "name",
+	"last", "state"
 };
 
 struct tui_client *
@@ -253,6 +289,11 @@ feed_clients(struct tui_model *m, json_t *msg, json_t *a)
 	for (k = 0; k < TUI_SORTS; k++)
 		if (strcmp(sort, tui_model_sorts[k]) == 0)
 			m->clients_sort = k;
+	m->clients_rev = json_is_true(json_object_get(msg, "reverse"));
+	snprintf(m->clients_filter, sizeof(m->clients_filter), "%s",
+	    jstr(msg, "filter"));
+	m->clients_match = json_is_integer(json_object_get(msg, "matched")) ?
+	    (size_t)jint(msg, "matched") : m->clients_total;
 	m->clients_stale = 0;
 }
 
@@ -267,6 +308,10 @@ feed_connect(struct tui_model *m, json_t *o, uint32_t id, int64_t ns)
 	if (tui_model_client(m, id) != NULL)
 		return;
 	m->clients_total++;
+	if (m->clients_filter[0] == '\0')
+		m->clients_match++;
+	if (m->clients_filter[0] != '\0' || m->clients_rev)
+		return;		/* its place is the server's to say */
 	if (m->clients_sort > 1 || m->nclients_rows == TUI_WINDOW_MAX ||
 	    m->clients_off + m->nclients_rows + 1 != m->clients_total)
 		return;
@@ -278,6 +323,7 @@ feed_connect(struct tui_model *m, json_t *o, uint32_t id, int64_t ns)
 	c->peer_port = (int)jint(o, "peer_port");
 	c->port = (int)jint(o, "port");
 	snprintf(c->proto, sizeof(c->proto), "legacy");
+	snprintf(c->state, sizeof(c->state), "new");	/* no frame yet */
 	c->connected_ns = c->last_ns = ns;
 }
 
@@ -290,6 +336,9 @@ feed_disconnect(struct tui_model *m, struct tui_client *c)
 	m->clients_stale = 1;
 	if (m->clients_total > 0)
 		m->clients_total--;
+	if (m->clients_match > 0 &&
+	    (c != NULL || m->clients_filter[0] == '\0'))
+		m->clients_match--;
 	if (c == NULL)
 		return;
 	i = (size_t)(c - m->clients);
@@ -625,6 +674,12 @@ feed_event(struct tui_model *m, json_t *o)
 	else if (strcmp(ev, "disconnect") == 0) {
 		tui_model_log(m, "%s  %sdisconnected (%s)", when, who,
 		    jstr(o, "reason"));
+		if (id != 0 && id == m->detail_id) {
+			snprintf(m->detail_gone, sizeof(m->detail_gone),
+			    "disconnected at %s (%.100s)", when,
+			    jstr(o, "reason"));
+			m->detail_gone_ns = ns;
+		}
 		feed_disconnect(m, c);
 	} else if (strcmp(ev, "message") == 0) {
 		if (c != NULL) {
@@ -727,8 +782,21 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 	v = json_object_get(msg, "sensors");
 	if (json_is_array(v))
 		feed_sensors(m, msg, v);
+	v = json_object_get(msg, "client");
+	if (json_is_object(v) && m->detail_id != 0 &&
+	    (uint32_t)jint(v, "id") == m->detail_id) {
+		client_from_json(&m->detail, v);
+		m->detail_have = 1;
+	}
 	v = json_object_get(msg, "error");
-	if (json_is_string(v)) {
+	if (json_is_string(v) && m->detail_id != 0 &&
+	    jint(msg, "id") == (long long)m->detail_id) {
+		/* The client the detail view asked about is gone (it went
+		 * before the view opened, or its event was missed). */
+		if (m->detail_gone[0] == '\0')
+			snprintf(m->detail_gone, sizeof(m->detail_gone),
+			    "disconnected");
+	} else if (json_is_string(v)) {
 		seq = m->log_seq;
 		tui_model_log(m, "error: %s", json_string_value(v));
 		log_mark(m, seq, TUI_LV_ERROR);

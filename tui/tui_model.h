@@ -15,7 +15,7 @@
 #define TUI_LOG_MAX	2000
 #define TUI_LOG_LEN	200
 #define TUI_WINDOW_MAX	256	/* client rows held: a window of the table */
-#define TUI_SORTS	5
+#define TUI_SORTS	10
 #define TUI_XFERS_MAX	32
 #define TUI_SENSORS_MAX	256
 #define TUI_HIST	60
@@ -34,7 +34,14 @@ struct tui_client {
 	int64_t		 last_ns;
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
-	char		 state[40];
+	char		 state[48];
+	char		 name[64];	/* from HELLO */
+	char		 auth[12];
+	uint64_t	 frames_in;
+	uint64_t	 frames_out;
+	char		 xname[64];	/* its transfer, "" when none */
+	uint64_t	 xbytes;
+	uint64_t	 xsize;
 };
 
 /* What the log says of a client (address, server port, device), kept
@@ -129,7 +136,18 @@ struct tui_model {
 	size_t		 clients_off;
 	size_t		 clients_total;
 	int		 clients_sort;	/* index in tui_model_sorts */
+	int		 clients_rev;	/* the order reversed */
+	char		 clients_filter[64];	/* the rows it matched */
+	size_t		 clients_match;	/* places in that order */
 	int		 clients_stale;	/* clients came or went since */
+
+	/* One client in full, for the detail view: the last answer
+	 * about detail_id, and why it went (empty while connected). */
+	uint32_t	 detail_id;
+	int		 detail_have;
+	struct tui_client detail;
+	char		 detail_gone[160];
+	int64_t		 detail_gone_ns;	/* when it went, or 0 */
 
 	struct tui_xfer	 xfers[TUI_XFERS_MAX];
 	size_t		 nxfers;
@@ -181,9 +199,13 @@ struct tui_client *tui_model_client(struct tui_model *m, uint32_t id);
  * less than 2 s: the answers come once a second). */
 int64_t tui_sensor_age(const struct tui_sensor *s, int64_t now_ns);
 int tui_sensor_silent(const struct tui_sensor *s, int64_t now_ns);
+/* The detail view follows client id (0: none): what the window knows
+ * of it now, the rest from the server's "client" answers. */
+void tui_model_detail(struct tui_model *m, uint32_t id);
 
 /* The sort keys of the clients request ("sort"), in the order the
- * dashboard cycles them: connected, id, peer, in, out. */
+ * dashboard cycles them: connected, id, peer, in, out, port, device,
+ * name, last, state. */
 extern const char *const tui_model_sorts[TUI_SORTS];
 
 /* The client row at place i of the order, or NULL when the window does

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -277,11 +278,57 @@ ctl_status(struct sd_server *srv)
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
 
+/* Where a connection's state goes in the "state" sort: held back and
+ * busy ones first (see ctl_client_state). */
+enum {
+	CTL_ST_PAUSED, CTL_ST_RECEIVING, CTL_ST_READING, CTL_ST_SENDING,
+	CTL_ST_CLOSING, CTL_ST_IDLE, CTL_ST_NEW
+};
+
+static int
+ctl_state_rank(const struct sd_conn *c)
+{
+	if ((c->holds & ~(unsigned)SD_HOLD_TURN) != 0)
+		return CTL_ST_PAUSED;
+	if (c->state != SD_CONN_OPEN)
+		return CTL_ST_CLOSING;
+	if (c->xfer != NULL || c->lxfer != NULL)
+		return CTL_ST_RECEIVING;
+	if (c->frame_start_ns != 0)
+		return CTL_ST_READING;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return CTL_ST_SENDING;
+	return c->frames_in == 0 ? CTL_ST_NEW : CTL_ST_IDLE;
+}
+
+/* What a connection is doing, in a few words, for the dashboard's state
+ * column and the filter: never empty. */
+static void
+ctl_client_state(const struct sd_conn *c, char *buf, size_t len)
+{
+	static const char *const names[] = { "paused", "receiving",
+	    "reading", "sending", "closing", "idle", "new" };
+	const struct sd_xfer *x = c->xfer != NULL ? c->xfer : c->lxfer;
+	unsigned held = c->holds & ~(unsigned)SD_HOLD_TURN;
+	int rank = ctl_state_rank(c);
+	char pct[16] = "";
+
+	if (x != NULL && x->size > 0)
+		snprintf(pct, sizeof(pct), " %u%%", (unsigned)(x->done >=
+		    x->size ? 100 : x->done * 100 / x->size));
+	if (rank == CTL_ST_PAUSED)
+		snprintf(buf, len, "paused (%s)%s", held & SD_HOLD_DISK ?
+		    "disk" : held & SD_HOLD_SPOOL ? "spool" : "rate", pct);
+	else
+		snprintf(buf, len, "%s%s", names[rank],
+		    rank == CTL_ST_RECEIVING ? pct : "");
+}
+
 static json_t *
 ctl_client_json(const struct sd_conn *c)
 {
 	const struct sd_xfer *x = c->xfer != NULL ? c->xfer : c->lxfer;
-	char dev[18];
+	char dev[18], state[48];
 	json_t *o;
 
 	sd_conn_device(c, dev);
@@ -302,6 +349,10 @@ ctl_client_json(const struct sd_conn *c)
 	json_object_set_new(o, "transfer", x == NULL ? json_null() :
 	    json_pack("{s:s,s:I,s:I}", "name", x->name,
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));
+	ctl_client_state(c, state, sizeof(state));
+	json_object_set_new(o, "state", json_string(state));
+	json_object_set_new(o, "auth", json_string(c->srv->cfg->token ==
+	    NULL ? "none" : c->authed ? "token" : "no token"));
 	return o;
 }
 
@@ -319,15 +370,71 @@ ctl_clients(struct sd_server *srv)
 /* The dashboard's sort keys, in its order; connected and id are the
  * registry's own order (ids grow, new connections go last). */
 static const char *const ctl_sort_names[] = {
-	"connected", "id", "peer", "in", "out"
+	"connected", "id", "peer", "in", "out", "port", "device", "name",
+	"last", "state"
 };
 #define CTL_SORTS	(sizeof(ctl_sort_names) / sizeof(ctl_sort_names[0]))
+#define CTL_FILTER_MAX	64		/* bytes of a window's filter */
 
-/* How a windowed clients request orders, and which way. */
+/* How a windowed clients request orders, which way, and which rows. */
 struct ctl_order {
-	int	 key;		/* index in ctl_sort_names */
-	int	 dir;		/* 1 as the key says, -1 reversed */
+	int		 key;		/* index in ctl_sort_names */
+	int		 dir;		/* 1 as the key says, -1 reversed */
+	const char	*filter;	/* only the rows it matches, or NULL */
 };
+
+/* Whether c is a row of filter f: a part, in any case, of its address
+ * and port, device, name or state (a few short strings: bounded). */
+static int
+ctl_match(const struct sd_conn *c, const char *f)
+{
+	char peer[64], dev[18], state[48];
+
+	if (f == NULL)
+		return 1;
+	snprintf(peer, sizeof(peer), strchr(c->peer, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", c->peer, (unsigned)c->peer_port);
+	sd_conn_device(c, dev);
+	ctl_client_state(c, state, sizeof(state));
+	return strcasestr(peer, f) != NULL || strcasestr(dev, f) != NULL ||
+	    strcasestr(c->name, f) != NULL || strcasestr(state, f) != NULL;
+}
+
+#define CTL_CMP(a, b)	(((a) > (b)) - ((a) < (b)))
+
+/* Compare by the key alone (0 for a tie): bytes and last activity put
+ * the most (the latest) first, devices and names the unknown last. */
+static int
+ctl_cmp_key(const struct sd_conn *x, const struct sd_conn *y, int key)
+{
+	int r;
+
+	switch (key) {
+	case 2:
+		r = strcmp(x->peer, y->peer);
+		return r != 0 ? r : CTL_CMP(x->peer_port, y->peer_port);
+	case 3:
+		return CTL_CMP(y->bytes_in, x->bytes_in);
+	case 4:
+		return CTL_CMP(y->bytes_out, x->bytes_out);
+	case 5:
+		return CTL_CMP(x->port, y->port);
+	case 6:
+		if (x->has_dev != y->has_dev)
+			return x->has_dev ? -1 : 1;
+		return x->has_dev ? memcmp(x->dev, y->dev, SD_MAC_LEN) : 0;
+	case 7:
+		if ((x->name[0] == '\0') != (y->name[0] == '\0'))
+			return x->name[0] != '\0' ? -1 : 1;
+		return strcasecmp(x->name, y->name);
+	case 8:
+		return CTL_CMP(y->last_active_ns, x->last_active_ns);
+	case 9:
+		return CTL_CMP(ctl_state_rank(x), ctl_state_rank(y));
+	default:
+		return 0;
+	}
+}
 
 /* Compare two connections by key (ties by id: a total order). */
 static int
@@ -336,20 +443,11 @@ ctl_cmp(const void *a, const void *b, void *arg)
 	const struct sd_conn *x = *(struct sd_conn *const *)a;
 	const struct sd_conn *y = *(struct sd_conn *const *)b;
 	const struct ctl_order *o = arg;
-	int r = 0;
+	int r = ctl_cmp_key(x, y, o->key);
 
-	if (o->key == 2) {
-		r = strcmp(x->peer, y->peer);
-		if (r == 0)
-			r = (x->peer_port > y->peer_port) -
-			    (x->peer_port < y->peer_port);
-	} else if (o->key == 3)
-		r = (x->bytes_in < y->bytes_in) - (x->bytes_in > y->bytes_in);
-	else if (o->key == 4)
-		r = (x->bytes_out < y->bytes_out) -
-		    (x->bytes_out > y->bytes_out);
+	r = CTL_CMP(r, 0);
 	if (r == 0)
-		r = (x->id > y->id) - (x->id < y->id);
+		r = CTL_CMP(x->id, y->id);
 	return r * o->dir;
 }
 
@@ -375,8 +473,9 @@ ctl_heap_down(struct sd_conn **heap, size_t n, size_t i, struct ctl_order *o)
 	}
 }
 
-/* The m first connections by o, in heap (unsorted): one pass over the
- * registry, m pointers, O(n log m). Returns how many (at most m). */
+/* The m first connections by o (of its filter), in heap (unsorted):
+ * one pass over the registry, m pointers, O(n log m). Returns how many
+ * (at most m). */
 static size_t
 ctl_select(struct sd_server *srv, struct sd_conn **heap, size_t m,
     struct ctl_order *o)
@@ -385,6 +484,8 @@ ctl_select(struct sd_server *srv, struct sd_conn **heap, size_t m,
 	size_t n = 0, i;
 
 	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (!ctl_match(c, o->filter))
+			continue;
 		if (n < m) {
 			heap[n++] = c;
 			if (n == m)
@@ -398,42 +499,63 @@ ctl_select(struct sd_server *srv, struct sd_conn **heap, size_t m,
 	return n;
 }
 
-/* Rows off .. off + lim of the registry in its own order, walked from
- * the nearer end: no sort at all. */
+/* The connection after c in the registry's order (dir 1) or before. */
+static struct sd_conn *
+ctl_step(struct sd_conn *c, int dir)
+{
+	return dir > 0 ? TAILQ_NEXT(c, entry) :
+	    TAILQ_PREV(c, sd_conn_list, entry);
+}
+
+/* Rows off .. off + lim of the registry in its own order (or reversed),
+ * walked from the nearer end: no sort at all. With a filter, the rows
+ * it matches up to the window's end: one pass at most. */
 static void
-ctl_window_plain(struct sd_server *srv, size_t off, size_t lim, json_t *a)
+ctl_window_plain(struct sd_server *srv, const struct ctl_order *o,
+    size_t off, size_t lim, json_t *a)
 {
 	struct sd_conn *c;
-	size_t i = 0, n = srv->nconns;
+	size_t i = 0, n = srv->nconns, at;
 
+	c = o->dir > 0 ? TAILQ_FIRST(&srv->conns) :
+	    TAILQ_LAST(&srv->conns, sd_conn_list);
+	if (o->filter != NULL) {
+		for (; c != NULL && i < off + lim; c = ctl_step(c, o->dir)) {
+			if (ctl_match(c, o->filter) && i++ >= off)
+				json_array_append_new(a, ctl_client_json(c));
+		}
+		return;
+	}
 	if (off >= n)
 		return;
-	if (off <= n - off) {
+	at = o->dir > 0 ? off : n - 1 - off;	/* its registry place */
+	if (at <= n - 1 - at) {
 		c = TAILQ_FIRST(&srv->conns);
-		for (; c != NULL && i < off; i++)
+		for (; c != NULL && i < at; i++)
 			c = TAILQ_NEXT(c, entry);
 	} else {
 		c = TAILQ_LAST(&srv->conns, sd_conn_list);
-		for (i = n - 1; c != NULL && i > off; i--)
+		for (i = n - 1; c != NULL && i > at; i--)
 			c = TAILQ_PREV(c, sd_conn_list, entry);
 	}
-	for (i = 0; c != NULL && i < lim; i++, c = TAILQ_NEXT(c, entry))
+	for (i = 0; c != NULL && i < lim; i++, c = ctl_step(c, o->dir))
 		json_array_append_new(a, ctl_client_json(c));
 }
 
 /*
- * Rows off .. off + lim by a sort key. The rows before the window (or,
- * when it is nearer the end, those from it on) are selected with a
- * bounded heap: never a copy of the table, at most min(off + lim,
- * n - off) pointers, and only the selected ones are sorted.
+ * Rows off .. off + lim of the n (those of the filter) by a sort key.
+ * The rows before the window (or, when it is nearer the end, those from
+ * it on) are selected with a bounded heap: never a copy of the table,
+ * at most min(off + lim, n - off) pointers, and only the selected ones
+ * are sorted.
  */
 static int
-ctl_window_sorted(struct sd_server *srv, int key, size_t off, size_t lim,
-    json_t *a)
+ctl_window_sorted(struct sd_server *srv, struct ctl_order *o, size_t n,
+    size_t off, size_t lim, json_t *a)
 {
-	struct ctl_order o = { key, 1 };
 	struct sd_conn **heap;
-	size_t n = srv->nconns, m, got, first, i;
+	size_t m, got, first, i;
+	int dir = o->dir;
 
 	if (off >= n || lim == 0)
 		return SD_OK;
@@ -443,31 +565,40 @@ ctl_window_sorted(struct sd_server *srv, int key, size_t off, size_t lim,
 	} else {
 		m = n - off;		/* the last m, found reversed */
 		first = 0;
-		o.dir = -1;
+		o->dir = -dir;
 	}
 	heap = malloc(m * sizeof(*heap));
 	if (heap == NULL)
 		return SD_ERR_NOMEM;
-	got = ctl_select(srv, heap, m, &o);
-	o.dir = 1;
-	qsort_r(heap, got, sizeof(*heap), ctl_cmp, &o);
+	got = ctl_select(srv, heap, m, o);
+	o->dir = dir;
+	qsort_r(heap, got, sizeof(*heap), ctl_cmp, o);
 	for (i = first; i < got && i < first + lim; i++)
 		json_array_append_new(a, ctl_client_json(heap[i]));
 	free(heap);
 	return SD_OK;
 }
 
-/* {"cmd":"clients","sort":KEY,"offset":N,"limit":K}: the total and K
- * rows from the N-th in that order (the dashboard's window). */
+/* The connections filter f matches (one pass). */
+static size_t
+ctl_count(struct sd_server *srv, const char *f)
+{
+	struct sd_conn *c;
+	size_t n = 0;
+
+	TAILQ_FOREACH(c, &srv->conns, entry)
+		n += ctl_match(c, f);
+	return n;
+}
+
+/* A window request's "sort", "reverse" and "filter" into o; NULL, or
+ * the refusal. */
 static json_t *
-ctl_clients_window(struct sd_server *srv, json_t *req)
+ctl_window_order(json_t *req, struct ctl_order *o)
 {
 	const char *sort = json_string_value(json_object_get(req, "sort"));
-	json_t *joff = json_object_get(req, "offset");
-	json_t *jlim = json_object_get(req, "limit");
-	json_int_t off = json_integer_value(joff);
-	json_int_t lim = json_integer_value(jlim);
-	json_t *a;
+	json_t *rev = json_object_get(req, "reverse");
+	json_t *f = json_object_get(req, "filter");
 	size_t key = 0;
 
 	if (sort != NULL) {
@@ -475,26 +606,83 @@ ctl_clients_window(struct sd_server *srv, json_t *req)
 			if (strcmp(sort, ctl_sort_names[key]) == 0)
 				break;
 		if (key == CTL_SORTS)
-			return ctl_error("\"sort\": connected, id, peer, in "
-			    "or out");
+			return ctl_error("\"sort\": connected, id, peer, in, "
+			    "out, port, device, name, last or state");
 	}
+	if (rev != NULL && !json_is_boolean(rev))
+		return ctl_error("\"reverse\" must be true or false");
+	if (f != NULL && (!json_is_string(f) ||
+	    json_string_length(f) > CTL_FILTER_MAX))
+		return ctl_error("\"filter\" must be a string of at most 64 "
+		    "bytes");
+	o->key = (int)key;
+	o->dir = json_is_true(rev) ? -1 : 1;
+	o->filter = f != NULL && json_string_value(f)[0] != '\0' ?
+	    json_string_value(f) : NULL;
+	return NULL;
+}
+
+/* {"cmd":"clients","sort":KEY,"reverse":B,"filter":F,"offset":N,
+ * "limit":K}: the total, the rows F matches, and K of them from the
+ * N-th in that order (the dashboard's window). */
+static json_t *
+ctl_clients_window(struct sd_server *srv, json_t *req)
+{
+	json_t *joff = json_object_get(req, "offset");
+	json_t *jlim = json_object_get(req, "limit");
+	json_int_t off = json_integer_value(joff);
+	json_int_t lim = json_integer_value(jlim);
+	struct ctl_order o;
+	json_t *a, *r;
+	size_t n;
+
+	if ((r = ctl_window_order(req, &o)) != NULL)
+		return r;
 	if ((joff != NULL && (!json_is_integer(joff) || off < 0)) ||
 	    (jlim != NULL && (!json_is_integer(jlim) || lim < 0)))
 		return ctl_error("\"offset\" and \"limit\" must be whole "
 		    "numbers, 0 or more");
 	if (jlim == NULL || lim > CTL_WINDOW_MAX)
 		lim = CTL_WINDOW_MAX;
+	n = o.filter != NULL ? ctl_count(srv, o.filter) : srv->nconns;
+	if ((size_t)off > n)
+		off = (json_int_t)n;
 	a = json_array();
-	if (key < 2)
-		ctl_window_plain(srv, (size_t)off, (size_t)lim, a);
-	else if (ctl_window_sorted(srv, (int)key, (size_t)off, (size_t)lim,
+	if (o.key < 2)
+		ctl_window_plain(srv, &o, (size_t)off, (size_t)lim, a);
+	else if (ctl_window_sorted(srv, &o, n, (size_t)off, (size_t)lim,
 	    a) != SD_OK) {
 		json_decref(a);
 		return ctl_error("out of memory");
 	}
-	return json_pack("{s:b,s:I,s:I,s:s,s:o}", "ok", 1,
-	    "total", (json_int_t)srv->nconns, "offset", off,
-	    "sort", ctl_sort_names[key], "clients", a);
+	r = json_pack("{s:b,s:I,s:I,s:I,s:s,s:b,s:o}", "ok", 1,
+	    "total", (json_int_t)srv->nconns, "matched", (json_int_t)n,
+	    "offset", off, "sort", ctl_sort_names[o.key], "reverse",
+	    o.dir < 0, "clients", a);
+	if (o.filter != NULL)
+		json_object_set_new(r, "filter", json_string(o.filter));
+	return r;
+}
+
+/* {"cmd":"client","id":N}: every field of one client, or an error
+ * that names the id (the dashboard's detail view learns it is gone). */
+static json_t *
+ctl_client_one(struct sd_server *srv, json_t *req)
+{
+	json_t *jid = json_object_get(req, "id");
+	struct sd_conn *c = NULL;
+	json_t *r;
+
+	if (json_is_integer(jid) && json_integer_value(jid) > 0 &&
+	    json_integer_value(jid) <= UINT32_MAX)
+		c = sd_conn_find(srv, (uint32_t)json_integer_value(jid));
+	if (c != NULL)
+		return json_pack("{s:b,s:o}", "ok", 1, "client",
+		    ctl_client_json(c));
+	r = ctl_error("no such client");
+	if (json_is_integer(jid))
+		json_object_set(r, "id", jid);
+	return r;
 }
 
 /* Whether a clients request asks for a window rather than all. */
@@ -502,6 +690,8 @@ static int
 ctl_is_window(json_t *req)
 {
 	return json_object_get(req, "sort") != NULL ||
+	    json_object_get(req, "reverse") != NULL ||
+	    json_object_get(req, "filter") != NULL ||
 	    json_object_get(req, "offset") != NULL ||
 	    json_object_get(req, "limit") != NULL;
 }
@@ -772,6 +962,8 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 		    ctl_clients(srv);
 	if (strcmp(cmd, "sensors") == 0)
 		return ctl_sensors(srv, req);
+	if (strcmp(cmd, "client") == 0)
+		return ctl_client_one(srv, req);
 	if (strcmp(cmd, "kick") == 0) {
 		if (sd_server_kick(srv, (uint32_t)id) != SD_OK)
 			return ctl_error("no such client");

@@ -54,16 +54,6 @@ def wait_clients(srv, n, timeout=30.0):
         time.sleep(0.05)
 
 
-def sort_key(name):
-    return {
-        "connected": lambda c: (c["connected_ns"], c["id"]),
-        "id": lambda c: c["id"],
-        "peer": lambda c: (c["peer"], c["peer_port"], c["id"]),
-        "in": lambda c: (-c["bytes_in"], c["id"]),
-        "out": lambda c: (-c["bytes_out"], c["id"]),
-    }[name]
-
-
 def check_windows(srv, socks):
     # Some traffic so "in" and "out" differ between clients.
     for i in range(0, 60):
@@ -74,7 +64,7 @@ def check_windows(srv, socks):
     full = srv.ctl({"cmd": "clients"}, timeout=30)["clients"]
     n = len(full)
     for key in ("connected", "id", "peer", "in", "out"):
-        want = sorted(full, key=sort_key(key))
+        want = sorted(full, key=sdpeer.client_sort_key(key))
         for off in (0, 1, n // 2 - 3, n - 40, n - 5, n, n + 10):
             r = srv.ctl({"cmd": "clients", "sort": key, "offset": off,
                          "limit": 25})

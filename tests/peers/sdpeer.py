@@ -784,6 +784,22 @@ def ctl(path, req, timeout=10.0):
         c.close()
 
 
+def client_sort_key(name):
+    """The order of the clients window's sort key `name` (sockdeckd(1),
+    CONTROL SOCKET) as a key for sorted() over `clients` rows (the keys
+    that hold still: not last or state)."""
+    return {
+        "connected": lambda c: (c["connected_ns"], c["id"]),
+        "id": lambda c: c["id"],
+        "peer": lambda c: (c["peer"], c["peer_port"], c["id"]),
+        "in": lambda c: (-c["bytes_in"], c["id"]),
+        "out": lambda c: (-c["bytes_out"], c["id"]),
+        "port": lambda c: (c["port"], c["id"]),
+        "device": lambda c: (c["device"] == "", c["device"], c["id"]),
+        "name": lambda c: (c["name"] == "", c["name"].lower(), c["id"]),
+    }[name]
+
+
 # ------------------------------------------------------------- readings
 
 LINE_RE = re.compile(r"^sensor,Mac-Address=([0-9a-f:]{17})(,channel=(\S+))?"

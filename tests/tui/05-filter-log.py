@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """`/` opens `Filter log: `; after Enter the Log shows only the lines holding
 the text and its title says `filter: TEXT`; `/` opens on the filter in
-force, and ^U then Enter clears it."""
+force, and ^U then Enter clears it. (With Clients focused, `/` filters
+the clients: the Log is focused first.)"""
+import re
+
 import sdpeer
 import sdtmux
 import sdwire
@@ -24,6 +27,8 @@ def test():
     d.wait_until(lambda ls: all(log_has(ls, "%s reporting" % w)
                                 for w in WORDS),
                  "all four messages in the Log")
+    d.keys("BTab")
+    d.wait_for(re.compile(r"\[Log\b"), what="the Log focused by Shift-Tab")
     d.keys("/")
     d.wait_for("Filter log:", what="the `Filter log: ` prompt")
     d.type("bravo")

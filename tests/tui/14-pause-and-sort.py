@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`p` pauses the Log (its title says `paused`; new lines wait) and `p`
-resumes it; `s` cycles the client sort: connected, id, peer, in, out."""
+resumes it; `s` cycles the client sort: connected, id, peer, in, out,
+port, device, name, last, state."""
 import re
 
 import sdpeer
@@ -8,7 +9,8 @@ import sdtmux
 import sdwire
 from sdtmux import check
 
-ORDER = ["connected", "id", "peer", "in", "out", "connected"]
+ORDER = ["connected", "id", "peer", "in", "out", "port", "device", "name",
+         "last", "state", "connected"]
 
 
 def log_has(lines, text):

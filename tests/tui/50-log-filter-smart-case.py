@@ -36,6 +36,7 @@ def test():
         s.sendall(sdwire.legacy_msg(sdpeer.DEV, t))
     sdpeer.recv_until_quiet(s, quiet=0.3, timeout=5)
     d.wait_until(lambda ls: shown(ls) == TEXTS, "the three messages")
+    d.keys("BTab")                   # the Log, where / filters lines
     filtered(d, "alpha", TEXTS)
     filtered(d, "Alpha", ["Mixed Alpha one"])
     filtered(d, "ALPHA", ["LOUD ALPHA three"])

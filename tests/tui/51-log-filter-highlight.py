@@ -24,6 +24,7 @@ def run(env, what, w=120, h=40):
     s.sendall(sdwire.legacy_msg(sdpeer.DEV, TEXT))
     sdpeer.recv_until_quiet(s, quiet=0.3, timeout=5)
     d.wait_for("Clients (1)", what="%s: the client" % what)
+    d.keys("BTab")                   # the Log, where / filters lines
     d.keys("/")
     d.type("bravo")
     d.keys("Enter")

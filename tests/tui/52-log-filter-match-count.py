@@ -24,6 +24,7 @@ def test():
     d.wait_for("BRAVO three", what="the messages in the Log")
     check(not re.search(r"match", title(d.screen())),
           "a count without a filter: %r" % title(d.last))
+    d.keys("BTab")                   # the Log, where / filters lines
     d.keys("/")
     d.type("bravo")
     d.wait_until(lambda ls: "filter: bravo (3 matches)" in title(ls),

@@ -41,6 +41,7 @@ def test():
     d.wait_for("not mine", what="the other device's message")
     d.wait_until(lambda ls: "Clients (%d)" % N in "\n".join(ls),
                  "the target gone")
+    d.keys("BTab")                   # the Log, where / filters lines
     d.keys("/")
     d.type(MAC)
     d.keys("Enter")

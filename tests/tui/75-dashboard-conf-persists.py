@@ -34,11 +34,11 @@ def test():
           % header_bg(d))
     d.keys("s", "s")
     d.wait_for("sort: peer")
-    d.keys("/")
+    d.keys("BTab", "/")               # the Log's filter
     d.type("bravo")
     d.keys("Enter")
     d.wait_for("filter: bravo")
-    d.keys("Tab", "Tab", "w")
+    d.keys("BTab", "w")
     d.wait_for("10 min", what="the Sensors window after w")
     d.keys("BTab")
     d.wait_until(lambda ls: sdtmux.log_title(ls) is None

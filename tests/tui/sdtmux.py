@@ -786,6 +786,39 @@ def log_title(lines):
     return None if i is None else lines[i]
 
 
+def clients_title(lines):
+    """The Clients box's title line, or None."""
+    i = title_line(lines, "Clients")
+    return None if i is None else lines[i]
+
+
+def client_row(lines, peer_port):
+    """The Clients row of the connection from 127.0.0.1:peer_port, or
+    None."""
+    needle = "127.0.0.1:%d " % peer_port
+    for l in clients_rows(lines):
+        if needle in l:
+            return l
+    return None
+
+
+def client_order(lines, ports):
+    """The peer ports among ports (connections from 127.0.0.1) in the
+    order their Clients rows show."""
+    got = []
+    for r in clients_rows(lines):
+        for p in ports:
+            if "127.0.0.1:%d " % p in r:
+                got.append(p)
+    return got
+
+
+def click(t, x, y):
+    """A left click at column x, line y (0-based), as xterm sends it in
+    its SGR mode (which tmux passes on)."""
+    t.type("\x1b[<0;%d;%dM\x1b[<0;%d;%dm" % (x + 1, y + 1, x + 1, y + 1))
+
+
 def transfers_rows(lines):
     """Lines of the band holding Transfers (and Sensors beside it at
     120x40): after the Transfers title, before the Log title."""
