@@ -152,7 +152,9 @@ ctlcli_exchange(struct ctlcli *c, json_t *req, int (*print)(json_t *, int),
 		    sd_mono_ns() + (int64_t)c->timeout * 1000000000);
 		if (st != SD_OK)
 			break;
-		resp = json_loads(c->line, 0, NULL);
+		/* A peer's text may hold NUL (\u0000); printed, it is
+		 * escaped by length (ctlcli_s), never cut there. */
+		resp = json_loads(c->line, JSON_ALLOW_NUL, NULL);
 		if (resp == NULL)
 			continue;
 		rc = print(resp, json);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sd_esc.h"
 #include "tui_fmt.h"
 #include "tui_model.h"
 
@@ -17,6 +18,20 @@ jstr(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s != NULL ? s : "";
+}
+
+/* A peer's text under key, escaped by its length (sd_esc_text) into
+ * buf: a NUL in it shows as \x00 rather than ending it there. */
+static const char *
+jtext(json_t *o, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		return "";
+	sd_esc_text(json_string_value(v), json_string_length(v), buf, len, 0,
+	    NULL);
+	return buf;
 }
 
 static long long
@@ -654,7 +669,7 @@ feed_event(struct tui_model *m, json_t *o)
 {
 	const char *ev = jstr(o, "event"), *t = jstr(o, "time");
 	struct tui_client *c;
-	char who[128] = "", when[16] = "";
+	char who[128] = "", when[16] = "", text[512];
 	uint32_t id = (uint32_t)jint(o, "id");
 	int64_t ns = parse_time(t);
 	time_t sec = (time_t)(ns / 1000000000);
@@ -688,7 +703,7 @@ feed_event(struct tui_model *m, json_t *o)
 			c->last_ns = ns;
 		}
 		tui_model_log(m, "%s  %smessage  \"%.100s\"", when, who,
-		    jstr(o, "text"));
+		    jtext(o, "text", text, sizeof(text)));
 	} else if (strcmp(ev, "hello") == 0) {
 		if (c != NULL) {
 			snprintf(c->proto, sizeof(c->proto), "ext");
@@ -714,10 +729,11 @@ feed_event(struct tui_model *m, json_t *o)
 		    jstr(o, "addr"), jint(o, "port"), jstr(o, "reason"));
 	} else if (strcmp(ev, "broadcast") == 0)
 		tui_model_log(m, "%s  broadcast \"%.100s\" to %lld clients",
-		    when, jstr(o, "text"), jint(o, "clients"));
+		    when, jtext(o, "text", text, sizeof(text)),
+		    jint(o, "clients"));
 	else if (strcmp(ev, "send") == 0)
 		tui_model_log(m, "%s  %ssent \"%.100s\"", when, who,
-		    jstr(o, "text"));
+		    jtext(o, "text", text, sizeof(text)));
 	else if (strcmp(ev, "readings") != 0)
 		tui_model_log(m, "%s  %s%s  %s%s%s %s", when, who, ev,
 		    jstr(o, "name"), json_object_get(o, "state") ? " " : "",

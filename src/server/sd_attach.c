@@ -54,7 +54,10 @@ attach_read_cb(struct bufferevent *bev, void *arg)
 		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 		if (line == NULL)
 			break;
-		msg = json_loadb(line, n, 0, NULL);
+		/* A peer's text may hold NUL (\u0000): jansson refuses
+		 * the whole line without JSON_ALLOW_NUL, and with it the
+		 * history the subscription answers with. */
+		msg = json_loadb(line, n, JSON_ALLOW_NUL, NULL);
 		free(line);
 		if (msg != NULL) {
 			a->cbs.msg(msg, a->cbs.arg);
