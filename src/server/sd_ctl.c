@@ -50,6 +50,7 @@ struct ctl_client {
 	int			 sub;		/* subscription, 0 if none */
 	int			 dead;		/* freed from the loop soon */
 	int			 streaming;	/* a clients answer going out */
+	int			 paused;	/* answers unread: not read */
 	size_t			 nrows;		/* its rows written so far */
 	struct sd_conn_cursor	 cur;		/* its next connection */
 	struct evbuffer		*held;		/* events meanwhile, or NULL */
@@ -124,12 +125,21 @@ ctl_client_kill(struct ctl_client *cc)
 		cc->dead = 2;		/* freed with the others at exit */
 }
 
-/* Send one JSON value as a line, and release it. */
+/* Send one JSON value as a line, and release it. A client whose
+ * answers pile up unread past CTL_OUT_MAX is cut off (ctl_read_cb stops
+ * reading its requests well before). */
 static void
 ctl_send(struct ctl_client *cc, json_t *v)
 {
-	char *s = sd_json_dumps(v);
+	char *s;
 
+	if (evbuffer_get_length(bufferevent_get_output(cc->bev)) >
+	    CTL_OUT_MAX) {
+		json_decref(v);
+		ctl_client_kill(cc);
+		return;
+	}
+	s = sd_json_dumps(v);
 	json_decref(v);
 	if (s == NULL)
 		return;
@@ -730,7 +740,8 @@ ctl_stream_more(struct ctl_client *cc)
 	}
 }
 
-/* The control client took some output: more rows. */
+/* The control client took some output: more rows, or its next
+ * requests once its answers are read. */
 static void
 ctl_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -739,6 +750,10 @@ ctl_write_cb(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (!cc->dead && cc->streaming)
 		ctl_stream_more(cc);
+	else if (!cc->dead && cc->paused) {
+		cc->paused = 0;
+		ctl_yield(cc);
+	}
 }
 
 /*
@@ -810,7 +825,11 @@ ctl_subscribe(struct ctl_client *cc, json_t *req)
 	json_int_t n = json_integer_value(json_object_get(req, "history"));
 	json_t *answer = json_pack("{s:b}", "ok", 1);
 
-	if (cc->sub <= 0)
+	/* The history comes with the first subscription only: asked
+	 * again, the events since are on the stream already. */
+	if (cc->sub > 0)
+		n = 0;
+	else
 		cc->sub = sd_events_subscribe(srv->events, ctl_event_cb, cc);
 	if (n > 0 && answer != NULL)
 		json_object_set_new(answer, "history",
@@ -996,7 +1015,7 @@ ctl_turn_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (cc->dead || cc->streaming)
+	if (cc->dead || cc->streaming || cc->paused)
 		return;
 	bufferevent_enable(cc->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(cc->bev)) > 0)
@@ -1058,8 +1077,18 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if (resp != NULL)
 			ctl_send(cc, resp);
-		if (cc->streaming)
+		if (cc->dead || cc->streaming)
 			return;		/* the rest once it is out */
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    CTL_STREAM_HIGH) {
+			/* Requests that cost more to answer than the client
+			 * reads (a history each, say) wait until it has read
+			 * most of it: its output stays bounded, the loop
+			 * free. */
+			cc->paused = 1;
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
 	}
 	if (evbuffer_get_length(in) > CTL_LINE_MAX)
 		ctl_client_kill(cc);
