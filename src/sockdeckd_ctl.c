@@ -229,6 +229,28 @@ print_json(json_t *r, int json)
 #define CTLCLI_S(o, key, buf)	ctlcli_s(json_object_get(o, key), buf, \
 	sizeof(buf))
 
+/* "rates over 5s: messages 40.0/s  readings 0.0/s  in ... out ...". */
+static void
+print_rates(json_t *v)
+{
+	static const char *const f[][3] = {
+		{ "messages", "messages", "/s" },
+		{ "readings", "  readings", "/s" },
+		{ "bytes_in", "  in", " B/s" },
+		{ "bytes_out", "  out", " B/s" },
+	};
+	size_t i;
+
+	if (!json_is_object(v))
+		return;		/* an older server */
+	printf("rates over %llds: ",
+	    json_integer_value(json_object_get(v, "window")));
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		printf("%s %.1f%s", f[i][1],
+		    json_number_value(json_object_get(v, f[i][0])), f[i][2]);
+	printf("\n");
+}
+
 static int
 print_status(json_t *r, int json)
 {
@@ -265,6 +287,7 @@ print_status(json_t *r, int json)
 	    json_integer_value(json_object_get(v, "readings")),
 	    json_integer_value(json_object_get(v, "bytes_in")),
 	    json_integer_value(json_object_get(v, "bytes_out")));
+	print_rates(json_object_get(st, "rates"));
 	return 0;
 }
 
@@ -279,8 +302,9 @@ print_clients(json_t *r, int json)
 		return print_json(r, json);
 	if (ctlcli_failed(r))
 		return 1;
-	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s\n", "ID",
-	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT");
+	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s %8s\n", "ID",
+	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT",
+	    "RATE");
 	json_array_foreach(json_object_get(r, "clients"), i, v) {
 		CTLCLI_S(v, "peer", ip);
 		/* One column "ip:port" ("[v6]:port"), as people read it. */
@@ -288,14 +312,15 @@ print_clients(json_t *r, int json)
 		    "[%s]:%lld" : "%s:%lld", ip,
 		    json_integer_value(json_object_get(v, "peer_port")));
 		printf("%-6lld %-5lld %-39s %-5lld %-17s %-6s %-24s "
-		    "%10lld %10lld\n",
+		    "%10lld %10lld %6.1f/s\n",
 		    json_integer_value(json_object_get(v, "id")),
 		    json_integer_value(json_object_get(v, "fd")), peer,
 		    json_integer_value(json_object_get(v, "port")),
 		    CTLCLI_S(v, "device", dev), CTLCLI_S(v, "proto", proto),
 		    CTLCLI_S(v, "connected", when),
 		    json_integer_value(json_object_get(v, "bytes_in")),
-		    json_integer_value(json_object_get(v, "bytes_out")));
+		    json_integer_value(json_object_get(v, "bytes_out")),
+		    json_number_value(json_object_get(v, "rate")));
 	}
 	return 0;
 }

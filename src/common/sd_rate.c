@@ -8,11 +8,11 @@
 
 #define NS	1000000000LL
 
-/* Second s's slot (s may be before the epoch of the clock, in tests). */
-static uint32_t *
-rate_slot(struct sd_rate *r, int64_t s)
+/* Second s's slot (s may be before the clock's epoch, in tests). */
+static int
+rate_idx(int64_t s)
 {
-	return &r->slot[(s % SD_RATE_SLOTS + SD_RATE_SLOTS) % SD_RATE_SLOTS];
+	return (int)((s % SD_RATE_SLOTS + SD_RATE_SLOTS) % SD_RATE_SLOTS);
 }
 
 /* The second of now, never before the newest one counted: a clock
@@ -36,7 +36,7 @@ rate_advance(struct sd_rate *r, int64_t sec)
 		memset(r->slot, 0, sizeof(r->slot));
 	else {
 		for (s = r->sec + 1; s <= sec; s++)
-			*rate_slot(r, s) = 0;
+			r->slot[rate_idx(s)] = 0;
 	}
 	r->sec = sec;
 }
@@ -55,17 +55,16 @@ sd_rate_add(struct sd_rate *r, int64_t now, uint64_t n)
 	uint32_t *v;
 
 	rate_advance(r, rate_sec(r, now));
-	v = rate_slot(r, r->sec);
+	v = &r->slot[rate_idx(r->sec)];
 	*v = n >= UINT32_MAX - *v ? UINT32_MAX : *v + (uint32_t)n;
 }
 
 double
-sd_rate_get(struct sd_rate *r, int64_t now)
+sd_rate_get(const struct sd_rate *r, int64_t now)
 {
 	int64_t sec = rate_sec(r, now), s, lo;
 	uint64_t sum = 0;
 
-	rate_advance(r, sec);
 	/* The first second counting covered whole: a part of one would
 	 * read as a burst, or as a lull, for a second. */
 	lo = r->start / NS + (r->start % NS != 0);
@@ -73,7 +72,11 @@ sd_rate_get(struct sd_rate *r, int64_t now)
 		lo = sec - SD_RATE_WINDOW;
 	if (lo >= sec)
 		return 0;
-	for (s = lo; s < sec; s++)
-		sum += *rate_slot(r, s);
+	/* Seconds after the newest slot came and went without a count;
+	 * slots older than the ring's reach hold other seconds. */
+	for (s = lo; s < sec; s++) {
+		if (s <= r->sec && s > r->sec - SD_RATE_SLOTS)
+			sum += r->slot[rate_idx(s)];
+	}
 	return (double)sum / (double)(sec - lo);
 }

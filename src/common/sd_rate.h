@@ -41,6 +41,6 @@ void sd_rate_add(struct sd_rate *r, int64_t now, uint64_t n);
 
 /* The rate a second at now, over the last whole seconds of the window
  * (see above). */
-double sd_rate_get(struct sd_rate *r, int64_t now);
+double sd_rate_get(const struct sd_rate *r, int64_t now);
 
 #endif

@@ -153,6 +153,29 @@ ctl_time(int64_t ns)
 	return json_string(buf);
 }
 
+/* A rate as JSON, to a tenth. */
+static json_t *
+ctl_rate(const struct sd_rate *r, int64_t now)
+{
+	return json_real((double)(int64_t)(sd_rate_get(r, now) * 10 + 0.5) /
+	    10);
+}
+
+/* The totals a second over the window (sd_rate): what the dashboard's
+ * header shows. */
+static json_t *
+ctl_status_rates(struct sd_server *srv)
+{
+	const struct sd_rates *r = &srv->rates;
+	int64_t now = sd_mono_ns();
+
+	return json_pack("{s:i,s:o,s:o,s:o,s:o}", "window", SD_RATE_WINDOW,
+	    "messages", ctl_rate(&r->messages, now),
+	    "readings", ctl_rate(&r->readings, now),
+	    "bytes_in", ctl_rate(&r->bytes_in, now),
+	    "bytes_out", ctl_rate(&r->bytes_out, now));
+}
+
 static json_t *
 ctl_status_ports(struct sd_server *srv)
 {
@@ -266,6 +289,7 @@ ctl_status(struct sd_server *srv)
 	    "bytes_out", (json_int_t)t->bytes_out,
 	    "bad_frames", (json_int_t)t->bad_frames,
 	    "connections", (json_int_t)t->connections));
+	json_object_set_new(st, "rates", ctl_status_rates(srv));
 	json_object_set_new(st, "store", json_pack("{s:s,s:I,s:b}", "state",
 	    sd_pipeline_failing(srv->pipe) ? "failing" :
 	    sd_pipeline_behind(srv->pipe) ? "behind" : "ok", "pending",
@@ -346,6 +370,7 @@ ctl_client_json(const struct sd_conn *c)
 	json_object_set_new(o, "last_active", ctl_time(c->last_active_ns));
 	json_object_set_new(o, "paused",
 	    json_boolean((c->holds & ~(unsigned)SD_HOLD_TURN) != 0));
+	json_object_set_new(o, "rate", ctl_rate(&c->rate, sd_mono_ns()));
 	json_object_set_new(o, "transfer", x == NULL ? json_null() :
 	    json_pack("{s:s,s:I,s:I}", "name", x->name,
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));

@@ -297,6 +297,10 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	srv->events = events;
 	srv->started_ns = sd_now_ns();
 	srv->started_mono = sd_mono_ns();
+	sd_rate_init(&srv->rates.messages, srv->started_mono);
+	sd_rate_init(&srv->rates.readings, srv->started_mono);
+	sd_rate_init(&srv->rates.bytes_in, srv->started_mono);
+	sd_rate_init(&srv->rates.bytes_out, srv->started_mono);
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->dead);
 	TAILQ_INIT(&srv->acks);
