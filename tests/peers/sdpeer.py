@@ -331,6 +331,21 @@ class Server:
     def control(self, timeout=10.0):
         return Control(self.control_path, timeout=timeout)
 
+    def wait_transfer(self, pred, what, ended=False, timeout=10.0):
+        """The first entry of the transfer account ({"cmd":"transfers"}:
+        in flight, or ended when ended) for which pred holds, asked
+        every 50 ms; fails after timeout with the last answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self.ctl({"cmd": "transfers"})
+            for t in r.get("ended" if ended else "transfers", []):
+                if pred(t):
+                    return t
+            if time.monotonic() > deadline:
+                fail("%s: not within %.1fs; transfers: %s"
+                     % (what, timeout, json.dumps(r)[-1500:]))
+            time.sleep(0.05)
+
     # readings
     def readings_lines(self):
         # While the server runs its spool writer may be in the middle of a
