@@ -686,7 +686,7 @@ files_ended(struct sd_files *fs, struct xfer *x, enum sd_xfer_state end,
 		return;
 	files_info(fs, x, sd_mono_ns(), wall, &t);
 	t.state = end;
-	t.why = why;
+	t.why = end == SD_XS_STORED ? NULL : why;
 	t.ended_ns = wall;
 	t.rate = 0;
 	sd_xferlog_add(&fs->ended, &t);

@@ -78,7 +78,8 @@ def stalled_then_stored():
     check(got.startswith(b"file upload successful"), "answer %r" % got)
     t = srv.wait_transfer(mine(cid), "stored", ended=True)
     check(t["state"] == "stored" and t["bytes"] == SIZE and
-          t["percent"] == 100 and t["ended_ns"] >= t["started_ns"],
+          t["percent"] == 100 and t["ended_ns"] >= t["started_ns"] and
+          "reason" not in t,
           "ended: %r" % t)
     check(len(srv.find_events("file-stall", lambda e: e.get("id") ==
                               cid)) == 2, "file-stall events: %r" %

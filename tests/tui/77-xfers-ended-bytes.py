@@ -3,7 +3,7 @@
 really came, not its size: an extension upload cancelled after 300000 of
 1000000 bytes reads `300.0 kB of 1.0 MB cancelled`, a legacy upload cut
 by a disconnect after 120000 of 500000 `120.0 kB of 500.0 kB
-disconnected`; one stored reads its size."""
+disconnected`; one stored reads its size. `attach` shows the same."""
 import os
 
 import sdpeer
@@ -58,6 +58,16 @@ def test():
     check(any("cancelled" in r for r in rows(lines)),
           "the cancelled one went from the pane:\n" + d.dump(lines))
     s.close()
+
+    a = sdtmux.Dashboard(120, 40, args=["attach", "--data-dir",
+                                        d.dir]).start()
+    a.wait_until(lambda ls: any("300.0 kB of 1.0 MB cancelled" in r
+                                for r in rows(ls)) and
+                 any("120.0 kB of 500.0 kB disconnected" in r
+                     for r in rows(ls)),
+                 "attached: the same ended transfers and bytes")
+    a.keys("q")
+    check(a.wait_exit() == 0, "attach exit status")
 
 
 sdtmux.run(test)
