@@ -39,11 +39,12 @@ ctlcli_usage(FILE *fp)
 	fputs(
 "usage: sockdeckd ctl [--control PATH | --data-dir DIR] [--json] COMMAND\n"
 "       (options go before COMMAND; --json may also follow status,\n"
-"       clients, client, kick and events)\n"
+"       clients, client, transfers, kick and events)\n"
 "\n"
 "  status              the server, its ports, addresses and totals\n"
 "  clients             the connected clients\n"
 "  client ID           every field of client ID\n"
+"  transfers           files in flight and those that ended lately\n"
 "  broadcast TEXT...   send TEXT to every client\n"
 "  send ID TEXT...     send TEXT to client ID\n"
 "  kick ID             disconnect client ID\n"
@@ -225,9 +226,45 @@ print_json(json_t *r, int json)
 	return ctlcli_failed(r);
 }
 
+/* Whether r is printed already, as JSON (--json) or as its error:
+ * then *rc is the status to exit with. */
+static int
+ctlcli_printed(json_t *r, int json, int *rc)
+{
+	if (json)
+		*rc = print_json(r, json);
+	else if (ctlcli_failed(r))
+		*rc = 1;
+	else
+		return 0;
+	return 1;
+}
+
 /* Field key of o as an escaped string (buf holds it). */
 #define CTLCLI_S(o, key, buf)	ctlcli_s(json_object_get(o, key), buf, \
 	sizeof(buf))
+
+/* "rates over 5s: messages 40.0/s  readings 0.0/s  in ... out ...". */
+static void
+print_rates(json_t *v)
+{
+	static const char *const f[][3] = {
+		{ "messages", "messages", "/s" },
+		{ "readings", "  readings", "/s" },
+		{ "bytes_in", "  in", " B/s" },
+		{ "bytes_out", "  out", " B/s" },
+	};
+	size_t i;
+
+	if (!json_is_object(v))
+		return;		/* an older server */
+	printf("rates over %llds: ",
+	    json_integer_value(json_object_get(v, "window")));
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		printf("%s %.1f%s", f[i][1],
+		    json_number_value(json_object_get(v, f[i][0])), f[i][2]);
+	printf("\n");
+}
 
 static int
 print_status(json_t *r, int json)
@@ -235,11 +272,10 @@ print_status(json_t *r, int json)
 	json_t *st = json_object_get(r, "status"), *v;
 	char a[256], b[256], c[256];
 	size_t i;
+	int rc;
 
-	if (json)
-		return print_json(r, json);
-	if (ctlcli_failed(r))
-		return 1;
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
 	printf("sockdeckd %s  pid %lld  up %llds  clients %lld\n",
 	    CTLCLI_S(st, "version", a),
 	    json_integer_value(json_object_get(st, "pid")),
@@ -265,6 +301,7 @@ print_status(json_t *r, int json)
 	    json_integer_value(json_object_get(v, "readings")),
 	    json_integer_value(json_object_get(v, "bytes_in")),
 	    json_integer_value(json_object_get(v, "bytes_out")));
+	print_rates(json_object_get(st, "rates"));
 	return 0;
 }
 
@@ -274,13 +311,13 @@ print_clients(json_t *r, int json)
 	char ip[128], dev[128], proto[64], when[64], peer[160];
 	json_t *v;
 	size_t i;
+	int rc;
 
-	if (json)
-		return print_json(r, json);
-	if (ctlcli_failed(r))
-		return 1;
-	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s\n", "ID",
-	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT");
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
+	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s %8s\n", "ID",
+	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT",
+	    "RATE");
 	json_array_foreach(json_object_get(r, "clients"), i, v) {
 		CTLCLI_S(v, "peer", ip);
 		/* One column "ip:port" ("[v6]:port"), as people read it. */
@@ -288,14 +325,15 @@ print_clients(json_t *r, int json)
 		    "[%s]:%lld" : "%s:%lld", ip,
 		    json_integer_value(json_object_get(v, "peer_port")));
 		printf("%-6lld %-5lld %-39s %-5lld %-17s %-6s %-24s "
-		    "%10lld %10lld\n",
+		    "%10lld %10lld %6.1f/s\n",
 		    json_integer_value(json_object_get(v, "id")),
 		    json_integer_value(json_object_get(v, "fd")), peer,
 		    json_integer_value(json_object_get(v, "port")),
 		    CTLCLI_S(v, "device", dev), CTLCLI_S(v, "proto", proto),
 		    CTLCLI_S(v, "connected", when),
 		    json_integer_value(json_object_get(v, "bytes_in")),
-		    json_integer_value(json_object_get(v, "bytes_out")));
+		    json_integer_value(json_object_get(v, "bytes_out")),
+		    json_number_value(json_object_get(v, "rate")));
 	}
 	return 0;
 }
@@ -308,11 +346,10 @@ print_client(json_t *r, int json)
 	json_t *c = json_object_get(r, "client"), *v, *x;
 	const char *k;
 	char buf[256];
+	int rc;
 
-	if (json)
-		return print_json(r, json);
-	if (ctlcli_failed(r))
-		return 1;
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
 	json_object_foreach(c, k, v) {
 		x = json_object_get(v, "name");
 		if (json_is_object(v))
@@ -331,13 +368,70 @@ print_client(json_t *r, int json)
 	return 0;
 }
 
+/* A transfer's row: id, client, state, percent, bytes, size, rate (in
+ * flight) or when it ended, seconds since its last byte, name; an
+ * ended one's reason after its name. */
+static void
+print_xfer(json_t *v, int ended)
+{
+	char st[64], name[1024], why[640], when[64];
+
+	CTLCLI_S(v, "state", st);
+	CTLCLI_S(v, "name", name);
+	printf("%-6lld %-6lld %-12s %3lld%% %12lld %12lld ",
+	    json_integer_value(json_object_get(v, "id")),
+	    json_integer_value(json_object_get(v, "client")), st,
+	    json_integer_value(json_object_get(v, "percent")),
+	    json_integer_value(json_object_get(v, "bytes")),
+	    json_integer_value(json_object_get(v, "size")));
+	if (ended)
+		printf("%-24s ", CTLCLI_S(v, "ended", when));
+	else
+		printf("%10.1f ", json_number_value(json_object_get(v,
+		    "rate")));
+	printf("%6llds %s", json_integer_value(json_object_get(v, "idle_ms")) /
+	    1000, name);
+	if (json_object_get(v, "reason") != NULL)
+		printf("%s%s", ended ? ": " : " (for ", CTLCLI_S(v, "reason",
+		    why));
+	printf("%s\n", !ended && json_object_get(v, "reason") ? ")" : "");
+}
+
+/* The files in flight, then those that ended lately, newest first. */
+static int
+print_transfers(json_t *r, int json)
+{
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
+	printf("in flight: %lld (rates over %llds, stalled after %llds "
+	    "without a byte)\n", json_integer_value(json_object_get(r,
+	    "active")), json_integer_value(json_object_get(r, "window")),
+	    json_integer_value(json_object_get(r, "stall_seconds")));
+	printf("%-6s %-6s %-12s %4s %12s %12s %10s %7s %s\n", "ID", "CLIENT",
+	    "STATE", "DONE", "BYTES", "SIZE", "RATE B/s", "IDLE", "NAME");
+	json_array_foreach(json_object_get(r, "transfers"), i, v)
+		print_xfer(v, 0);
+	printf("ended lately: %zu\n", json_array_size(json_object_get(r,
+	    "ended")));
+	printf("%-6s %-6s %-12s %4s %12s %12s %-24s %7s %s\n", "ID",
+	    "CLIENT", "STATE", "DONE", "BYTES", "SIZE", "ENDED", "IDLE",
+	    "NAME");
+	json_array_foreach(json_object_get(r, "ended"), i, v)
+		print_xfer(v, 1);
+	return 0;
+}
+
 static int
 print_done(json_t *r, int json)
 {
-	if (json)
-		return print_json(r, json);
-	if (ctlcli_failed(r))
-		return 1;
+	int rc;
+
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
 	if (json_object_get(r, "clients") != NULL)
 		printf("sent to %lld clients\n",
 		    json_integer_value(json_object_get(r, "clients")));
@@ -350,11 +444,10 @@ print_blocks(json_t *r, int json)
 	char kind[64], key[160];
 	json_t *v;
 	size_t i;
+	int rc;
 
-	if (json)
-		return print_json(r, json);
-	if (ctlcli_failed(r))
-		return 1;
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
 	printf("%-8s %-40s %s\n", "KIND", "KEY", "LEFT");
 	json_array_foreach(json_object_get(r, "blocks"), i, v)
 		printf("%-8s %-40s %llds\n", CTLCLI_S(v, "kind", kind),
@@ -451,6 +544,8 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 		*print = print_clients;
 	else if (strcmp(cmd, "client") == 0)
 		*print = print_client;
+	else if (strcmp(cmd, "transfers") == 0)
+		*print = print_transfers;
 	else if (strcmp(cmd, "events") == 0) {
 		*print = print_events;
 		cmd = "subscribe";

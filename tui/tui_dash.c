@@ -124,6 +124,11 @@ static const char *const help_lines[] = {
 	"mouse             click: focus a pane, pick a client; wheel: scroll",
 	"F10, q, ^C        quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
+	"",
+	"Rates (the header, Clients' rate, Transfers) are the server's, each",
+	"smoothed over the last 5 s (whole seconds): a steady stream reads",
+	"steady. A file with no byte for --stall-seconds reads stalled, with",
+	"since when; an ended one, the bytes that really came.",
 };
 
 static void
@@ -141,6 +146,7 @@ draw(void *arg, int h, int w)
 	int top = 2, ch, bh, half;
 
 	memset(d->at, 0, sizeof(d->at));	/* panes not drawn: no clicks */
+	tui_dash_xfers_fetch(d, 0);
 	tui_dash_draw_header(d, w);
 	if (tui_dash_draw_chart(d, top, h - 1 - top, w)) {
 		draw_footer(d, h - 1, w);
@@ -201,6 +207,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	tui_dash_request(d, json_pack("{s:s}", "cmd", "status"));
 	tui_dash_fetch_window(d, d->first_row, d->shown);
+	tui_dash_xfers_fetch(d, 1);
 	tui_dash_request(d, json_pack("{s:s,s:i}", "cmd", "sensors",
 	    "window", tui_dash_sensors_window(d)));
 	tui_dash_detail_fetch(d);

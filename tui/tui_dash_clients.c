@@ -116,7 +116,7 @@ want_window(struct tui_dash *d, size_t first, size_t rows)
 /* The table's columns; a layout picks some, each with a width. */
 enum {
 	C_ID, C_FD, C_PEER, C_PORT, C_DEV, C_NAME, C_PROTO, C_SINCE, C_CONN,
-	C_IN, C_OUT, C_FIN, C_FOUT, C_LAST, C_STATE
+	C_IN, C_OUT, C_FIN, C_FOUT, C_LAST, C_RATE, C_STATE
 };
 
 static const struct {
@@ -138,12 +138,14 @@ static const struct {
 	[C_FIN] = { "frames in", 1, -1 },
 	[C_FOUT] = { "frames out", 1, -1 },
 	[C_LAST] = { "last", 1, 8 },
+	[C_RATE] = { "rate", 1, -1 },
 	[C_STATE] = { "state", 0, 9 },
 };
 
 /* Which columns at which width: the seed's four fields (fd, address,
- * port, connect time) are in every one; the last column takes the
- * rest of the line. */
+ * port, connect time) are in every one; the last column, the state,
+ * takes the rest of the line, at least 16 columns in each layout
+ * ("stalled 100% 59m" whole). */
 struct lcol {
 	int	 col, w;
 };
@@ -153,6 +155,11 @@ static const struct lcol lay80[] = {
 	{ C_SINCE, 8 }, { C_STATE, 0 }, LAYOUT_END
 };
 static const struct lcol lay100[] = {
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_DEV, 17 },
+	{ C_SINCE, 8 }, { C_IN, 8 }, { C_OUT, 8 }, { C_STATE, 0 },
+	LAYOUT_END
+};
+static const struct lcol lay110[] = {
 	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_PORT, 6 },
 	{ C_DEV, 17 }, { C_SINCE, 8 }, { C_IN, 8 }, { C_OUT, 8 },
 	{ C_STATE, 0 }, LAYOUT_END
@@ -162,11 +169,17 @@ static const struct lcol lay120[] = {
 	{ C_DEV, 17 }, { C_PROTO, 6 }, { C_SINCE, 8 }, { C_IN, 8 },
 	{ C_OUT, 8 }, { C_LAST, 6 }, { C_STATE, 0 }, LAYOUT_END
 };
+static const struct lcol lay140[] = {
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_PORT, 6 },
+	{ C_DEV, 17 }, { C_PROTO, 6 }, { C_SINCE, 8 }, { C_IN, 8 },
+	{ C_OUT, 8 }, { C_LAST, 6 }, { C_RATE, 7 }, { C_STATE, 0 },
+	LAYOUT_END
+};
 static const struct lcol lay200[] = {
 	{ C_ID, 6 }, { C_FD, 5 }, { C_PEER, 40 }, { C_PORT, 6 },
 	{ C_DEV, 17 }, { C_NAME, 16 }, { C_PROTO, 6 }, { C_CONN, 19 },
 	{ C_IN, 9 }, { C_OUT, 9 }, { C_FIN, 9 }, { C_FOUT, 10 },
-	{ C_LAST, 6 }, { C_STATE, 0 }, LAYOUT_END
+	{ C_LAST, 6 }, { C_RATE, 7 }, { C_STATE, 0 }, LAYOUT_END
 };
 
 static const struct lcol *
@@ -174,8 +187,12 @@ layout(int w)
 {
 	if (w >= 200)
 		return lay200;
+	if (w >= 140)
+		return lay140;
 	if (w >= 120)
 		return lay120;
+	if (w >= 110)
+		return lay110;
 	return w >= 100 ? lay100 : lay80;
 }
 
@@ -247,6 +264,9 @@ cell(const struct tui_client *c, int col, int64_t now, char *buf,
 	case C_LAST:
 		tui_fmt_age(c->last_ns ? (now - c->last_ns) / 1000000000 : 0,
 		    buf, len);
+		break;
+	case C_RATE:
+		tui_fmt_rate(c->rate, buf, len);
 		break;
 	default:
 		snprintf(buf, len, "%s", c->state[0] ? c->state : "new");

@@ -95,6 +95,8 @@ fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128])
 	FIELD("frames", "%llu in, %llu out",
 	    (unsigned long long)c->frames_in,
 	    (unsigned long long)c->frames_out);
+	tui_fmt_rate(c->rate, a, sizeof(a));
+	FIELD("rate", "%s over 5 s", a);	/* messages and readings */
 	if (c->xname[0] != '\0')
 		FIELD("transfer", "%s %llu/%llu bytes", c->xname,
 		    (unsigned long long)c->xbytes,

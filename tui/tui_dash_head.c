@@ -1,6 +1,7 @@
 /*
  * tui_dash_head.c: the dashboard's two header lines: the server,
- * its ports and rates on the first; on the second what needs the operator
+ * its ports and rates (the server's, smoothed over its window) on the
+ * first; on the second what needs the operator
  * (a server gone, failed ports, sinks, a full spool), never cut.
  */
 #include <stdio.h>
@@ -116,45 +117,57 @@ ports_short(const char *ports, char *buf, size_t len)
 	snprintf(buf, len, "%.*s,+%zu", (int)(comma - ports), ports, runs);
 }
 
+/* The first line at width w, the ports as given: 140 columns and more
+ * have the messages rate too, 120 the long words, 80 the short. Every
+ * rate is the server's, over its window. */
+static void
+header_line(struct tui_dash *d, int w, const char *ports, char *line,
+    size_t len)
+{
+	struct tui_model *m = d->m;
+	char up[32], in[32], out[32], rd[32], msg[32];
+	const char *ver = m->version[0] ? m->version : "?";
+
+	tui_fmt_dur(d->drawn_up, up, sizeof(up));
+	tui_fmt_bytes(m->in_rate, in, sizeof(in));
+	tui_fmt_bytes(m->out_rate, out, sizeof(out));
+	tui_fmt_rate(m->readings_rate, rd, sizeof(rd));
+	tui_fmt_rate(m->messages_rate, msg, sizeof(msg));
+	if (w >= 120)
+		snprintf(line, len, " sockdeckd %s%s  up %s  ports %s (%d/%d "
+		    "listening)  clients %d  in %s/s  out %s/s  readings "
+		    "%s%s%s",
+		    ver, d->attached[0] ? "  attached" : "", up, ports,
+		    m->nlistening, m->nports, (int)m->clients_total, in, out,
+		    rd, w >= 140 ? "  messages " : "", w >= 140 ? msg : "");
+	else	/* 80 columns: the same, said shorter */
+		snprintf(line, len, " sockdeckd %s%s up %s ports %s %d/%d "
+		    "clients %d in %s/s rd %s", ver, d->attached[0] ?
+		    " attached" : "", up, ports, m->nlistening, m->nports,
+		    (int)m->clients_total, in, rd);
+}
+
 /* The two header lines. */
 void
 tui_dash_draw_header(struct tui_dash *d, int w)
 {
 	struct tui_model *m = d->m;
-	char up[32], in[32], out[32], line[512], ports[64];
-	int pass;
+	char line[512], ports[64];
 
 	d->drawn_up = tui_model_uptime(m, tui_now_ns());
-	tui_fmt_dur(d->drawn_up, up, sizeof(up));
-	tui_fmt_bytes(m->in_rate, in, sizeof(in));
-	tui_fmt_bytes(m->out_rate, out, sizeof(out));
 	snprintf(ports, sizeof(ports), "%s", m->ports);
 	/* No figures of a server that is not there. */
-	if (d->gone[0] != '\0') {
+	if (d->gone[0] != '\0')
 		snprintf(line, sizeof(line), " sockdeckd %s%s  server gone",
 		    m->version[0] ? m->version : "?",
 		    d->attached[0] ? "  attached" : "");
-	}
-	for (pass = d->gone[0] != '\0' ? 2 : 0; pass < 2; pass++) {
-		if (w >= 120)
-			snprintf(line, sizeof(line), " sockdeckd %s%s  up %s  "
-			    "ports %s (%d/%d listening)  clients %d  in %s/s"
-			    "  out %s/s  readings %.0f/s",
-			    m->version[0] ? m->version : "?",
-			    d->attached[0] ? "  attached" : "", up, ports,
-			    m->nlistening, m->nports, (int)m->clients_total,
-			    in, out, m->readings_rate);
-		else	/* 80 columns: the same, said shorter */
-			snprintf(line, sizeof(line), " sockdeckd %s%s up %s "
-			    "ports %s %d/%d clients %d in %s/s rd %.0f/s",
-			    m->version[0] ? m->version : "?",
-			    d->attached[0] ? " attached" : "", up, ports,
-			    m->nlistening, m->nports, (int)m->clients_total,
-			    in, m->readings_rate);
+	else {
+		header_line(d, w, ports, line, sizeof(line));
 		/* A long port list gives way, never the numbers. */
-		if (strlen(line) <= (size_t)w)
-			break;
-		ports_short(m->ports, ports, sizeof(ports));
+		if (strlen(line) > (size_t)w) {
+			ports_short(m->ports, ports, sizeof(ports));
+			header_line(d, w, ports, line, sizeof(line));
+		}
 	}
 	tui_attr_on(&d->loop.term, TUI_C_HEADER, A_REVERSE);
 	tui_fill(0, 0, w);

@@ -58,6 +58,7 @@ struct tui_dash {
 	size_t			 shown;		/* client rows the pane shows */
 	int			 fetching;	/* a window asked for */
 	int64_t			 fetch_ns;	/* when */
+	int64_t			 xfers_ns;	/* transfers last asked for */
 	/* The Log pane's place, by line number (model's log_seq counts):
 	 * n/N's current match (number + 1, 0 none), brought into view
 	 * once; the lines there were when it last followed (what is new
@@ -136,6 +137,10 @@ void tui_dash_detail_open(struct tui_dash *d, uint32_t id);
 void tui_dash_detail_fetch(struct tui_dash *d);
 void tui_dash_draw_detail(struct tui_dash *d, int y, int h, int w);
 int tui_dash_detail_key(struct tui_dash *d, int ch);
+
+/* tui_dash_xfers.c: ask for the server's transfers (polled: the
+ * refresh's; else only when file events came, at most 4 a second). */
+void tui_dash_xfers_fetch(struct tui_dash *d, int polled);
 
 /* tui_dash_xfers.c, tui_dash_sensors.c, tui_dash_log.c: the other
  * panes, at y, x, h x w. */

@@ -54,6 +54,19 @@ tui_fmt_age(int64_t s, char *buf, size_t len)
 }
 
 void
+tui_fmt_rate(double r, char *buf, size_t len)
+{
+	if (!(r > 0))
+		snprintf(buf, len, "0/s");
+	else if (r < 9.95)
+		snprintf(buf, len, "%.1f/s", r);
+	else if (r < 100000)
+		snprintf(buf, len, "%.0f/s", r);
+	else
+		snprintf(buf, len, "%.0fk/s", r / 1000);
+}
+
+void
 tui_fmt_clock(int64_t ns, char *buf, size_t len)
 {
 	time_t sec = (time_t)(ns / 1000000000);

@@ -18,6 +18,10 @@ void tui_fmt_clock(int64_t ns, char *buf, size_t len);
  * the larger is one digit, else the larger alone. */
 void tui_fmt_age(int64_t s, char *buf, size_t len);
 
+/* A count a second as the header and the client table show it: "40/s",
+ * "0.2/s" (a tenth below 10), "120k/s" (in thousands from 100000). */
+void tui_fmt_rate(double r, char *buf, size_t len);
+
 /* Wall-clock time in ns. */
 int64_t tui_now_ns(void);
 

@@ -82,9 +82,7 @@ tui_model_restart(struct tui_model *m)
 	m->uptime_ms = m->uptime_ns = m->uptime_shown = 0;
 	m->ports[0] = '\0';
 	m->nlistening = m->nports = m->nclients = 0;
-	m->bytes_in = m->bytes_out = m->readings = 0;
-	m->in_rate = m->out_rate = m->readings_rate = 0;
-	m->status_ns = 0;
+	m->in_rate = m->out_rate = m->readings_rate = m->messages_rate = 0;
 	m->naddrs = 0;
 	m->failed[0] = m->sinks[0] = m->sinks_short[0] = '\0';
 	m->messages = 0;
@@ -92,7 +90,8 @@ tui_model_restart(struct tui_model *m)
 	m->store[0] = '\0';
 	m->nclients_rows = m->clients_off = m->clients_total = 0;
 	m->clients_stale = 1;
-	m->nxfers = 0;
+	m->nxfers = m->nxfers_live = m->xfers_active = 0;
+	m->xfers_stale = 1;
 	m->nsensors = 0;
 	m->sensors_ns = 0;
 }
@@ -239,6 +238,7 @@ client_from_json(struct tui_client *c, json_t *o)
 	c->last_ns = parse_time(jstr(o, "last_active"));
 	c->bytes_in = (uint64_t)jint(o, "bytes_in");
 	c->bytes_out = (uint64_t)jint(o, "bytes_out");
+	c->rate = json_number_value(json_object_get(o, "rate"));
 	client_more(c, o, x);
 	/* The server's word for what it does; an older server's rows
 	 * say what the transfer and paused flag tell. */
@@ -460,28 +460,27 @@ feed_addrs(struct tui_model *m, json_t *a)
 	}
 }
 
+/* The server's rates over its window, as they are: a figure worked out
+ * here from two snapshots would be as good as their timing (a steady
+ * 40/s read 80/s and 0/s by turns). */
+static void
+feed_rates(struct tui_model *m, json_t *r)
+{
+	m->in_rate = json_number_value(json_object_get(r, "bytes_in"));
+	m->out_rate = json_number_value(json_object_get(r, "bytes_out"));
+	m->readings_rate = json_number_value(json_object_get(r, "readings"));
+	m->messages_rate = json_number_value(json_object_get(r, "messages"));
+	m->rate_window = (int)jint(r, "window");
+}
+
 static void
 feed_status(struct tui_model *m, json_t *st)
 {
 	json_t *t = json_object_get(st, "totals"), *v;
 	int64_t now = tui_now_ns();
-	double dt = m->status_ns ? (double)(now - m->status_ns) / 1e9 : 0;
-	uint64_t in = (uint64_t)jint(t, "bytes_in");
-	uint64_t out = (uint64_t)jint(t, "bytes_out");
-	uint64_t rd = (uint64_t)jint(t, "readings");
 	size_t i, o = 0;
 
-	if (dt > 0.2) {
-		m->in_rate = (double)(in - m->bytes_in) / dt;
-		m->out_rate = (double)(out - m->bytes_out) / dt;
-		m->readings_rate = (double)(rd - m->readings) / dt;
-	}
-	if (dt > 0.2 || m->status_ns == 0) {
-		m->bytes_in = in;
-		m->bytes_out = out;
-		m->readings = rd;
-		m->status_ns = now;
-	}
+	feed_rates(m, json_object_get(st, "rates"));
 	snprintf(m->version, sizeof(m->version), "%s", jstr(st, "version"));
 	/* Whole seconds from a server without uptime_ms: the clock turns
 	 * up to a second late, but still every second. */
@@ -593,57 +592,51 @@ feed_sensors(struct tui_model *m, json_t *msg, json_t *a)
 	}
 }
 
-static struct tui_xfer *
-xfer_find(struct tui_model *m, uint32_t id, const char *name, int create)
+/* One transfer of the account; ended says which list it came in. */
+static void
+feed_xfer(struct tui_xfer *x, json_t *o, int ended, int64_t now)
 {
-	struct tui_xfer *x;
-	size_t i;
+	char buf[512];
 
-	for (i = m->nxfers; i-- > 0;) {
-		x = &m->xfers[i];
-		if (x->id == id && strcmp(x->name, name) == 0)
-			return x;
-	}
-	if (!create)
-		return NULL;
-	if (m->nxfers == TUI_XFERS_MAX) {
-		memmove(m->xfers, m->xfers + 1,
-		    (TUI_XFERS_MAX - 1) * sizeof(m->xfers[0]));
-		m->nxfers--;
-	}
-	x = &m->xfers[m->nxfers++];
 	memset(x, 0, sizeof(*x));
-	x->id = id;
-	snprintf(x->name, sizeof(x->name), "%s", name);
-	x->start_ns = tui_now_ns();
-	return x;
+	x->id = (uint64_t)jint(o, "id");
+	x->client = (uint32_t)jint(o, "client");
+	snprintf(x->name, sizeof(x->name), "%s", jtext(o, "name", buf,
+	    sizeof(buf)));
+	x->bytes = (uint64_t)jint(o, "bytes");
+	x->size = (uint64_t)jint(o, "size");
+	x->offset = (uint64_t)jint(o, "offset");
+	x->rate = json_number_value(json_object_get(o, "rate"));
+	snprintf(x->state, sizeof(x->state), "%s", jstr(o, "state"));
+	snprintf(x->reason, sizeof(x->reason), "%s", jtext(o, "reason", buf,
+	    sizeof(buf)));
+	x->idle_ms = jint(o, "idle_ms");
+	x->seen_ns = now;
+	x->ended = ended;
 }
 
+/* The server's transfers replace the model's: those in flight first
+ * (TUI_XFERS_LIVE at most), the ended ones, newest first, after. */
 static void
-feed_file_event(struct tui_model *m, const char *ev, json_t *o)
+feed_xfers(struct tui_model *m, json_t *msg)
 {
-	struct tui_xfer *x;
+	json_t *live = json_object_get(msg, "transfers");
+	json_t *ended = json_object_get(msg, "ended");
+	int64_t now = tui_now_ns();
+	size_t i;
 
-	x = xfer_find(m, (uint32_t)jint(o, "id"), jstr(o, "name"),
-	    strcmp(ev, "file-start") == 0 || strcmp(ev, "file-progress") == 0);
-	if (x == NULL)
-		return;
-	if (json_object_get(o, "size") != NULL)
-		x->size = (uint64_t)jint(o, "size");
-	if (strcmp(ev, "file-progress") == 0)
-		x->bytes = (uint64_t)jint(o, "bytes");
-	else if (strcmp(ev, "file-start") == 0) {
-		x->bytes = (uint64_t)jint(o, "offset");
-		x->state = TUI_XFER_ACTIVE;
-	} else if (strcmp(ev, "file-done") == 0) {
-		x->bytes = x->size;
-		x->state = TUI_XFER_DONE;
-		x->end_ns = tui_now_ns();
-	} else {
-		x->state = TUI_XFER_FAILED;
-		x->end_ns = tui_now_ns();
-		snprintf(x->reason, sizeof(x->reason), "%s", jstr(o, "reason"));
-	}
+	m->nxfers = 0;
+	for (i = 0; i < json_array_size(live) && i < TUI_XFERS_LIVE; i++)
+		feed_xfer(&m->xfers[m->nxfers++], json_array_get(live, i), 0,
+		    now);
+	m->nxfers_live = m->nxfers;
+	for (i = 0; i < json_array_size(ended) &&
+	    m->nxfers < TUI_XFERS_MAX; i++)
+		feed_xfer(&m->xfers[m->nxfers++], json_array_get(ended, i), 1,
+		    now);
+	m->xfers_active = (size_t)jint(msg, "active");
+	m->stall_seconds = (int)jint(msg, "stall_seconds");
+	m->xfers_stale = 0;
 }
 
 /* The start of a log line about a client: its id (aligned), address,
@@ -661,6 +654,36 @@ log_who(const struct tui_who *w, char *who, size_t len)
 		snprintf(port, sizeof(port), " on %d", w->port);
 	snprintf(who, len, "#%-4u%s%s%s%s  ", w->id, peer, port,
 	    w->device[0] != '\0' ? " " : "", w->device);
+}
+
+/* A file event's log line, with the bytes the server says came. */
+static void
+feed_file_log(struct tui_model *m, const char *ev, json_t *o,
+    const char *when, const char *who)
+{
+	char name[512], why[512], got[16], size[16];
+	const char *st = jstr(o, "state");
+
+	jtext(o, "name", name, sizeof(name));
+	jtext(o, "reason", why, sizeof(why));
+	tui_fmt_bytes((double)jint(o, "bytes"), got, sizeof(got));
+	tui_fmt_bytes((double)jint(o, "size"), size, sizeof(size));
+	if (strcmp(ev, "file-start") == 0)
+		tui_model_log(m, "%s  %sfile %s started (%lld bytes)", when,
+		    who, name, jint(o, "size"));
+	else if (strcmp(ev, "file-done") == 0)
+		tui_model_log(m, "%s  %sfile %s stored (%lld bytes)", when,
+		    who, name, jint(o, "size"));
+	else if (strcmp(ev, "file-failed") == 0)
+		tui_model_log(m, "%s  %sfile %s %s at %s of %s: %s", when, who,
+		    name, st[0] != '\0' ? st : "failed", got, size, why);
+	else if (strcmp(ev, "file-stall") == 0 && strcmp(st, "stalled") == 0)
+		tui_model_log(m, "%s  %sfile %s stalled at %s of %s: no byte "
+		    "for %llds", when, who, name, got, size, jint(o, "window"));
+	else if (strcmp(ev, "file-stall") == 0)
+		tui_model_log(m, "%s  %sfile %s receiving again at %s of %s, "
+		    "after %llds", when, who, name, got, size, jint(o,
+		    "window"));
 }
 
 /* Turn an event into its log line, and into rows where it adds some. */
@@ -713,16 +736,8 @@ feed_event(struct tui_model *m, json_t *o)
 		tui_model_log(m, "%s  %shello \"%s\"", when, who,
 		    jstr(o, "name"));
 	} else if (strncmp(ev, "file-", 5) == 0) {
-		feed_file_event(m, ev, o);
-		if (strcmp(ev, "file-start") == 0)
-			tui_model_log(m, "%s  %sfile %s started (%lld bytes)",
-			    when, who, jstr(o, "name"), jint(o, "size"));
-		else if (strcmp(ev, "file-done") == 0)
-			tui_model_log(m, "%s  %sfile %s stored (%lld bytes)",
-			    when, who, jstr(o, "name"), jint(o, "size"));
-		else if (strcmp(ev, "file-failed") == 0)
-			tui_model_log(m, "%s  %sfile %s failed: %s", when, who,
-			    jstr(o, "name"), jstr(o, "reason"));
+		m->xfers_stale = 1;	/* the account says the rest */
+		feed_file_log(m, ev, o, when, who);
 	} else if (strcmp(ev, "listen") == 0 ||
 	    strcmp(ev, "listen-failed") == 0) {
 		tui_model_log(m, "%s  %s %s port %lld %s", when, ev,
@@ -798,6 +813,8 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 	v = json_object_get(msg, "sensors");
 	if (json_is_array(v))
 		feed_sensors(m, msg, v);
+	if (json_is_array(json_object_get(msg, "transfers")))
+		feed_xfers(m, msg);
 	v = json_object_get(msg, "client");
 	if (json_is_object(v) && m->detail_id != 0 &&
 	    (uint32_t)jint(v, "id") == m->detail_id) {

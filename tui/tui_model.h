@@ -16,7 +16,8 @@
 #define TUI_LOG_LEN	200
 #define TUI_WINDOW_MAX	256	/* client rows held: a window of the table */
 #define TUI_SORTS	10
-#define TUI_XFERS_MAX	32
+#define TUI_XFERS_MAX	48	/* transfers held: in flight, then ended */
+#define TUI_XFERS_LIVE	32	/* of them in flight at most */
 #define TUI_SENSORS_MAX	256
 #define TUI_HIST	60
 #define TUI_ADDRS_MAX	16
@@ -42,6 +43,7 @@ struct tui_client {
 	char		 xname[64];	/* its transfer, "" when none */
 	uint64_t	 xbytes;
 	uint64_t	 xsize;
+	double		 rate;		/* messages and readings a second */
 };
 
 /* What the log says of a client (address, server port, device), kept
@@ -55,17 +57,21 @@ struct tui_who {
 	char		 device[18];
 };
 
-enum { TUI_XFER_ACTIVE, TUI_XFER_DONE, TUI_XFER_FAILED };
-
+/* A transfer as the server's account has it (its "transfers" answer):
+ * every figure is the server's, none is worked out here. */
 struct tui_xfer {
-	uint32_t	 id;
+	uint64_t	 id;
+	uint32_t	 client;
 	char		 name[128];
-	uint64_t	 bytes;
+	uint64_t	 bytes;		/* what really came */
 	uint64_t	 size;
-	int64_t		 start_ns;
-	int64_t		 end_ns;
-	int		 state;
-	char		 reason[64];
+	uint64_t	 offset;	/* resumed from */
+	double		 rate;		/* bytes a second, smoothed */
+	char		 state[16];	/* receiving, stalled, ... stored */
+	char		 reason[96];
+	int64_t		 idle_ms;	/* since its last byte, at seen_ns */
+	int64_t		 seen_ns;	/* when the answer came */
+	int		 ended;
 };
 
 /* A bucket of a sensor's history: has == 0 is no data (a gap). */
@@ -107,13 +113,12 @@ struct tui_model {
 	int		 nlistening;
 	int		 nports;
 	int		 nclients;
-	uint64_t	 bytes_in;
-	uint64_t	 bytes_out;
-	uint64_t	 readings;
+	/* The server's rates over its window (status "rates"). */
 	double		 in_rate;
 	double		 out_rate;
 	double		 readings_rate;
-	int64_t		 status_ns;	/* when the last status came */
+	double		 messages_rate;
+	int		 rate_window;	/* seconds */
 	/* The addresses a port listens on, each "ADDR IF" (and
 	 * "(loopback)"): the header shows as many as fit. */
 	char		 addrs[TUI_ADDRS_MAX][80];
@@ -149,8 +154,14 @@ struct tui_model {
 	char		 detail_gone[160];
 	int64_t		 detail_gone_ns;	/* when it went, or 0 */
 
+	/* The last transfers answer: the first nxfers_live in flight, the
+	 * ended ones after them; xfers_active counts all in flight. */
 	struct tui_xfer	 xfers[TUI_XFERS_MAX];
 	size_t		 nxfers;
+	size_t		 nxfers_live;
+	size_t		 xfers_active;
+	int		 stall_seconds;
+	int		 xfers_stale;	/* a file event came since */
 
 	struct tui_sensor sensors[TUI_SENSORS_MAX];
 	size_t		 nsensors;
@@ -176,8 +187,8 @@ void tui_model_free(struct tui_model *m);
  * sensors start afresh; the log and the newest event's time stay. */
 void tui_model_restart(struct tui_model *m);
 
-/* Take one message: an event, or an answer to status, clients or
- * sensors. Returns 1 when something visible changed. */
+/* Take one message: an event, or an answer to status, clients,
+ * transfers or sensors. Returns 1 when something visible changed. */
 int tui_model_feed(struct tui_model *m, json_t *msg);
 
 /* Add a line of our own to the log (a request's outcome). */

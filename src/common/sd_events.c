@@ -50,8 +50,10 @@ static const struct {
 	    F_OFFSET },
 	[SD_EV_FILE_PROGRESS] = { "file-progress", F_ID | F_NAME | F_BYTES |
 	    F_SIZE },
-	[SD_EV_FILE_DONE] = { "file-done", F_ID | F_NAME | F_SIZE | F_XXH3 },
-	[SD_EV_FILE_FAILED] = { "file-failed", F_ID | F_NAME | F_REASON },
+	[SD_EV_FILE_DONE] = { "file-done", F_ID | F_NAME | F_BYTES | F_SIZE |
+	    F_XXH3 },
+	[SD_EV_FILE_FAILED] = { "file-failed", F_ID | F_NAME | F_BYTES |
+	    F_SIZE | F_STATE | F_REASON },
 	[SD_EV_READINGS] = { "readings", F_COUNT | F_TOTAL },
 	[SD_EV_BROADCAST] = { "broadcast", F_TEXT | F_CLIENTS },
 	[SD_EV_KICK] = { "kick", F_ID | F_REASON },
@@ -65,6 +67,8 @@ static const struct {
 	[SD_EV_SUPPRESSED] = { "suppressed", F_ID | F_NAME | F_COUNT |
 	    F_WINDOW | F_REASON },
 	[SD_EV_SEND] = { "send", F_ID | F_DEVICE | F_TEXT },
+	[SD_EV_FILE_STALL] = { "file-stall", F_ID | F_NAME | F_BYTES | F_SIZE |
+	    F_STATE | F_WINDOW },
 };
 
 struct sd_events *
@@ -171,6 +175,9 @@ ev_kind_level(const struct sd_event *ev)
 	case SD_EV_DROP:
 	case SD_EV_SUPPRESSED:
 		return SD_LV_WARNING;
+	case SD_EV_FILE_STALL:
+		return ev->state != NULL && strcmp(ev->state, "stalled") == 0 ?
+		    SD_LV_WARNING : SD_LV_INFO;
 	case SD_EV_SINK:
 	case SD_EV_STORE:
 		if (ev->state == NULL || strcmp(ev->state, "ok") == 0)

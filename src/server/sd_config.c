@@ -153,6 +153,9 @@ const struct sd_config_opt sd_config_opts[] = {
 	{ "frame-timeout", 0, SD_CONFIG_U64, .at = AT(frame_timeout),
 	  .max = 86400, .def = "30", .arg = "SECS",
 	  .help = "drop a client whose frame lingers (30)" },
+	{ "stall-seconds", 0, SD_CONFIG_U64, .at = AT(stall_seconds),
+	  .min = 1, .max = 86400, .def = "10", .arg = "SECS",
+	  .help = "a file with no bytes this long is stalled (10)" },
 	/* Sets device_rate and device_rate_secs. */
 	{ "device-rate", 0, SD_CONFIG_FUNC, .parse = parse_rate, .def = "0",
 	  .want = "a size per minute, or SIZE/SECS (1 to 3600)",

@@ -196,6 +196,7 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	c->port = lst->port;
 	c->connected_ns = c->last_active_ns = sd_now_ns();
 	c->active_ns = sd_mono_ns();
+	sd_rate_init(&c->rate, c->active_ns);
 	c->deadline_ev = evtimer_new(srv->base, conn_deadline_cb, c);
 	if (c->deadline_ev == NULL)
 		goto fail_bev;
@@ -487,6 +488,7 @@ sd_conn_write(struct sd_conn *c, const void *p, size_t len)
 	c->bytes_out += len;
 	c->frames_out++;
 	c->srv->totals.bytes_out += len;
+	sd_rate_add(&c->srv->rates.bytes_out, sd_mono_ns(), len);
 	return SD_OK;
 }
 
@@ -613,14 +615,13 @@ conn_frame_clock(struct sd_conn *c, int64_t now)
  * used up, the connection closes, a stage behind it pauses it or the
  * turn's budget b is spent. */
 static void
-conn_process(struct sd_conn *c, struct conn_budget *b)
+conn_parse(struct sd_conn *c, struct conn_budget *b, int64_t now)
 {
 	static const uint8_t none[1];
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
 	struct sd_frame f;
 	enum sd_dec_ev ev;
-	int64_t now = sd_mono_ns();
 	size_t off, used, len, fed = 0;
 
 	/* A body's end is reported on the call after its last byte: a
@@ -660,6 +661,39 @@ conn_process(struct sd_conn *c, struct conn_budget *b)
 	}
 	conn_frame_clock(c, now);
 	conn_rate(c, fed, now);
+}
+
+/* What a turn of c brought, into the rates: the server's, and c's
+ * messages and readings. Once a turn, not once a frame: a flood's
+ * frames cost no more than they did. */
+static void
+conn_count(struct sd_conn *c, const struct sd_totals *was, int64_t now)
+{
+	const struct sd_totals *t = &c->srv->totals;
+	struct sd_rates *r = &c->srv->rates;
+	uint64_t msgs = t->messages - was->messages;
+	uint64_t rds = t->readings - was->readings;
+
+	if (msgs > 0)
+		sd_rate_add(&r->messages, now, msgs);
+	if (rds > 0)
+		sd_rate_add(&r->readings, now, rds);
+	if (t->bytes_in > was->bytes_in)
+		sd_rate_add(&r->bytes_in, now, t->bytes_in - was->bytes_in);
+	if (msgs + rds > 0)
+		sd_rate_add(&c->rate, now, msgs + rds);
+}
+
+/* Parse what c has buffered, within b, and count what it brought (c
+ * may be closed after: it is freed only from the loop). */
+static void
+conn_process(struct sd_conn *c, struct conn_budget *b)
+{
+	struct sd_totals was = c->srv->totals;
+	int64_t now = sd_mono_ns();
+
+	conn_parse(c, b, now);
+	conn_count(c, &was, now);
 }
 
 /* libevent 2.1 reads at most 4 KiB a turn of the loop (2.2 makes it

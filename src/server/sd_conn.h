@@ -20,6 +20,7 @@
 #include "sd_evrate.h"
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
+#include "sd_rate.h"
 
 struct bufferevent;
 struct event;
@@ -70,6 +71,7 @@ struct sd_conn {
 	uint64_t		 bytes_out;
 	uint64_t		 frames_in;
 	uint64_t		 frames_out;
+	struct sd_rate		 rate;		/* messages and readings */
 	struct sd_proto_dec	 dec;
 	struct sd_xfer		*xfer;		/* extension transfer offered */
 	struct sd_xfer		*lxfer;		/* legacy file being received */

@@ -26,6 +26,7 @@
 #include "sd_block.h"
 #include "sd_conn.h"
 #include "sd_ctl.h"
+#include "sd_ctl_xfers.h"
 #include "sd_err.h"
 #include "sd_esc.h"
 #include "sd_files.h"
@@ -163,6 +164,29 @@ ctl_time(int64_t ns)
 	return json_string(buf);
 }
 
+/* A rate as JSON, to a tenth. */
+static json_t *
+ctl_rate(const struct sd_rate *r, int64_t now)
+{
+	return json_real((double)(int64_t)(sd_rate_get(r, now) * 10 + 0.5) /
+	    10);
+}
+
+/* The totals a second over the window (sd_rate): what the dashboard's
+ * header shows. */
+static json_t *
+ctl_status_rates(struct sd_server *srv)
+{
+	const struct sd_rates *r = &srv->rates;
+	int64_t now = sd_mono_ns();
+
+	return json_pack("{s:i,s:o,s:o,s:o,s:o}", "window", SD_RATE_WINDOW,
+	    "messages", ctl_rate(&r->messages, now),
+	    "readings", ctl_rate(&r->readings, now),
+	    "bytes_in", ctl_rate(&r->bytes_in, now),
+	    "bytes_out", ctl_rate(&r->bytes_out, now));
+}
+
 static json_t *
 ctl_status_ports(struct sd_server *srv)
 {
@@ -276,6 +300,7 @@ ctl_status(struct sd_server *srv)
 	    "bytes_out", (json_int_t)t->bytes_out,
 	    "bad_frames", (json_int_t)t->bad_frames,
 	    "connections", (json_int_t)t->connections));
+	json_object_set_new(st, "rates", ctl_status_rates(srv));
 	json_object_set_new(st, "store", json_pack("{s:s,s:I,s:b}", "state",
 	    sd_pipeline_failing(srv->pipe) ? "failing" :
 	    sd_pipeline_behind(srv->pipe) ? "behind" : "ok", "pending",
@@ -291,8 +316,8 @@ ctl_status(struct sd_server *srv)
 /* Where a connection's state goes in the "state" sort: held back and
  * busy ones first (see ctl_client_state). */
 enum {
-	CTL_ST_PAUSED, CTL_ST_RECEIVING, CTL_ST_READING, CTL_ST_SENDING,
-	CTL_ST_CLOSING, CTL_ST_IDLE, CTL_ST_NEW
+	CTL_ST_PAUSED, CTL_ST_STALLED, CTL_ST_RECEIVING, CTL_ST_READING,
+	CTL_ST_SENDING, CTL_ST_CLOSING, CTL_ST_IDLE, CTL_ST_NEW
 };
 
 static int
@@ -302,6 +327,9 @@ ctl_state_rank(const struct sd_conn *c)
 		return CTL_ST_PAUSED;
 	if (c->state != SD_CONN_OPEN)
 		return CTL_ST_CLOSING;
+	if ((c->xfer != NULL && c->xfer->stalled) ||
+	    (c->lxfer != NULL && c->lxfer->stalled))
+		return CTL_ST_STALLED;
 	if (c->xfer != NULL || c->lxfer != NULL)
 		return CTL_ST_RECEIVING;
 	if (c->frame_start_ns != 0)
@@ -311,17 +339,35 @@ ctl_state_rank(const struct sd_conn *c)
 	return c->frames_in == 0 ? CTL_ST_NEW : CTL_ST_IDLE;
 }
 
+/* An age in at most 3 characters ("12s", "5m", "2h", "3d"): a stalled
+ * client's state stays whole in the table's narrowest column. */
+static void
+ctl_age(int64_t ns, char *buf, size_t len)
+{
+	long long s = ns > 0 ? (long long)(ns / 1000000000) : 0;
+
+	if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh", s / 3600);
+	else
+		snprintf(buf, len, "%lldd", s / 86400 > 99 ? 99 : s / 86400);
+}
+
 /* What a connection is doing, in a few words, for the dashboard's state
- * column and the filter: never empty. */
+ * column and the filter: never empty. A stalled file says since when
+ * ("stalled 41% 12s"). */
 static void
 ctl_client_state(const struct sd_conn *c, char *buf, size_t len)
 {
-	static const char *const names[] = { "paused", "receiving",
-	    "reading", "sending", "closing", "idle", "new" };
+	static const char *const names[] = { "paused", "stalled",
+	    "receiving", "reading", "sending", "closing", "idle", "new" };
 	const struct sd_xfer *x = c->xfer != NULL ? c->xfer : c->lxfer;
 	unsigned held = c->holds & ~(unsigned)SD_HOLD_TURN;
 	int rank = ctl_state_rank(c);
-	char pct[16] = "";
+	char pct[16] = "", age[8];
 
 	if (x != NULL && x->size > 0)
 		snprintf(pct, sizeof(pct), " %u%%", (unsigned)(x->done >=
@@ -329,7 +375,10 @@ ctl_client_state(const struct sd_conn *c, char *buf, size_t len)
 	if (rank == CTL_ST_PAUSED)
 		snprintf(buf, len, "paused (%s)%s", held & SD_HOLD_DISK ?
 		    "disk" : held & SD_HOLD_SPOOL ? "spool" : "rate", pct);
-	else
+	else if (rank == CTL_ST_STALLED) {
+		ctl_age(sd_mono_ns() - x->last_ns, age, sizeof(age));
+		snprintf(buf, len, "stalled%s %s", pct, age);
+	} else
 		snprintf(buf, len, "%s%s", names[rank],
 		    rank == CTL_ST_RECEIVING ? pct : "");
 }
@@ -356,6 +405,7 @@ ctl_client_json(const struct sd_conn *c)
 	json_object_set_new(o, "last_active", ctl_time(c->last_active_ns));
 	json_object_set_new(o, "paused",
 	    json_boolean((c->holds & ~(unsigned)SD_HOLD_TURN) != 0));
+	json_object_set_new(o, "rate", ctl_rate(&c->rate, sd_mono_ns()));
 	json_object_set_new(o, "transfer", x == NULL ? json_null() :
 	    json_pack("{s:s,s:I,s:I}", "name", x->name,
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));
@@ -981,6 +1031,8 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 		    ctl_clients(srv);
 	if (strcmp(cmd, "sensors") == 0)
 		return ctl_sensors(srv, req);
+	if (strcmp(cmd, "transfers") == 0)
+		return sd_ctl_xfers(srv, req);
 	if (strcmp(cmd, "client") == 0)
 		return ctl_client_one(srv, req);
 	if (strcmp(cmd, "kick") == 0) {

@@ -20,6 +20,7 @@
 #include "sd_events.h"
 #include "sd_files.h"
 #include "sd_files_name.h"
+#include "sd_rate.h"
 
 #define SD_NAME_MAX		200	/* bytes of a stored name */
 #define SD_NAME_BUF		(SD_NAME_MAX + 64)	/* with a suffix */
@@ -54,6 +55,11 @@ struct xfer {
 	int			 waiting;	/* its sender is paused */
 	int			 finishing;	/* moving into place */
 	uint64_t		 fin_hash;
+	uint64_t		 id;		/* in the account */
+	uint64_t		 offset;	/* resumed from */
+	int64_t			 started_ns;	/* wall clock */
+	int64_t			 quiet_from;	/* mono: silence counts from */
+	struct sd_rate		 rate;		/* bytes a second */
 };
 
 struct sd_files {
@@ -66,15 +72,19 @@ struct sd_files {
 	TAILQ_HEAD(, xfer)	 parked;
 	size_t			 active;
 	size_t			 nparked;
+	int64_t			 stall_ns;	/* --stall-seconds */
+	uint64_t		 next_id;	/* the account's */
+	struct sd_xferlog	 ended;
 };
 
 static void
 files_event(struct sd_files *fs, enum sd_ev_kind kind, const struct xfer *x,
-    const char *reason)
+    const char *state, const char *reason)
 {
 	struct sd_event e = { .kind = kind };
 
 	e.id = x->pub.client;
+	e.state = state;
 	e.name = x->pub.name;
 	e.size = x->pub.size;
 	e.bytes = x->pub.done;
@@ -104,6 +114,7 @@ files_remove_stale(struct sd_files *fs)
 		if (unlink(path) != 0)
 			continue;
 		e.name = de->d_name;
+		e.state = sd_xfer_state_name(SD_XS_FAILED);
 		e.reason = "partial file of an earlier run removed";
 		sd_events_fire(fs->events, &e);
 	}
@@ -128,7 +139,7 @@ files_mkdir(const char *dir, char err[SD_ERR_LEN])
 struct sd_files *
 sd_files_new(const char *dir, struct event_base *base,
     struct sd_events *events, const struct sd_files_cbs *cbs,
-    char err[SD_ERR_LEN])
+    uint64_t stall_secs, char err[SD_ERR_LEN])
 {
 	struct sd_files *fs = calloc(1, sizeof(*fs));
 
@@ -151,6 +162,7 @@ sd_files_new(const char *dir, struct event_base *base,
 	}
 	fs->events = events;
 	fs->cbs = *cbs;
+	fs->stall_ns = (int64_t)stall_secs * 1000000000;
 	TAILQ_INIT(&fs->xfers);
 	TAILQ_INIT(&fs->parked);
 	files_remove_stale(fs);
@@ -338,6 +350,22 @@ xfer_new(struct sd_files *fs, uint32_t client)
 	return x;
 }
 
+/* x begins, or begins again (resumed): a new entry of the account from
+ * the bytes it holds, and its start event. */
+static void
+files_begin(struct sd_files *fs, struct xfer *x)
+{
+	int64_t now = sd_mono_ns();
+
+	x->id = ++fs->next_id;
+	x->offset = x->pub.done;
+	x->started_ns = sd_now_ns();
+	x->pub.last_ns = x->quiet_from = now;
+	x->pub.stalled = 0;
+	sd_rate_init(&x->rate, now);
+	files_event(fs, SD_EV_FILE_START, x, NULL, NULL);
+}
+
 /* Whether need more bytes fit on the files filesystem with the margin
  * to spare; SD_ERR_INVAL with err when not. A filesystem that cannot
  * say is let be: a write that fails still ends the transfer. */
@@ -361,8 +389,9 @@ files_room(struct sd_files *fs, uint64_t need, char err[SD_ERR_LEN])
 }
 
 int
-sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
-    uint64_t size, struct sd_xfer **out, char err[SD_ERR_LEN])
+sd_files_begin_legacy(struct sd_files *fs, uint32_t client,
+    const uint8_t *dev, uint8_t ext, uint64_t size, struct sd_xfer **out,
+    char err[SD_ERR_LEN])
 {
 	const char *suffix = sd_proto_ext_name(ext);
 	char want[64], stamp[32];
@@ -383,11 +412,12 @@ sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
 	}
 	x->pub.legacy = 1;
 	x->pub.size = size;
+	memcpy(x->pub.dev, dev, SD_MAC_LEN);
 	if (files_create(fs, x, want, err) != SD_OK) {
 		xfer_free(fs, x, 0);
 		return SD_ERR_INVAL;
 	}
-	files_event(fs, SD_EV_FILE_START, x, NULL);
+	files_begin(fs, x);
 	*out = &x->pub;
 	return SD_OK;
 }
@@ -462,7 +492,7 @@ files_resume(struct sd_files *fs, struct xfer *x,
 	x->parked = 0;
 	files_own(x, who, xfer_id);
 	fs->active++;
-	files_event(fs, SD_EV_FILE_START, x, NULL);
+	files_begin(fs, x);
 	return SD_OK;
 }
 
@@ -511,9 +541,34 @@ sd_files_offer(struct sd_files *fs, const struct sd_files_peer *who,
 		xfer_free(fs, x, 0);
 		return SD_ERR_INVAL;
 	}
-	files_event(fs, SD_EV_FILE_START, x, NULL);
+	files_begin(fs, x);
 	*out = &x->pub;
 	return SD_OK;
+}
+
+/* The silence x's stall is judged by: since its last byte, or since
+ * the server last held its sender back. */
+static int64_t
+files_quiet_since(const struct xfer *x)
+{
+	return x->pub.last_ns > x->quiet_from ? x->pub.last_ns : x->quiet_from;
+}
+
+/* x stalls (on), or bytes come again: its flag, and one event each way
+ * (window: the stall time, then how long it brought nothing). */
+static void
+files_stall(struct sd_files *fs, struct xfer *x, int on, int64_t now)
+{
+	struct sd_event e = { .kind = SD_EV_FILE_STALL };
+
+	x->pub.stalled = on;
+	e.id = x->pub.client;
+	e.name = x->pub.name;
+	e.size = x->pub.size;
+	e.bytes = x->pub.done;
+	e.state = sd_xfer_state_name(on ? SD_XS_STALLED : SD_XS_RECEIVING);
+	e.window = (uint64_t)((now - files_quiet_since(x)) / 1000000000);
+	sd_events_fire(fs->events, &e);
 }
 
 int
@@ -532,9 +587,13 @@ sd_files_write(struct sd_files *fs, struct sd_xfer *pub, const void *p,
 	x->queued += n;
 	x->pub.done += n;
 	now = sd_mono_ns();
+	if (x->pub.stalled)
+		files_stall(fs, x, 0, now);
+	x->pub.last_ns = now;
+	sd_rate_add(&x->rate, now, n);
 	if (now - x->last_progress >= SD_PROGRESS_NS) {
 		x->last_progress = now;
-		files_event(fs, SD_EV_FILE_PROGRESS, x, NULL);
+		files_event(fs, SD_EV_FILE_PROGRESS, x, NULL, NULL);
 	}
 	return SD_OK;
 }
@@ -568,6 +627,71 @@ files_wake(struct sd_files *fs)
 	}
 }
 
+/* Why x waits on the server (its bytes on the disk queue, or its
+ * connection held), or NULL. */
+static const char *
+files_held(struct sd_files *fs, const struct xfer *x)
+{
+	if (x->waiting)
+		return "disk";
+	return fs->cbs.held != NULL ? fs->cbs.held(x->pub.client,
+	    fs->cbs.arg) : NULL;
+}
+
+/* What the account says of x, in flight, at now (mono) and wall. */
+static void
+files_info(struct sd_files *fs, const struct xfer *x, int64_t now,
+    int64_t wall, struct sd_xfer_info *t)
+{
+	static const uint8_t none[SD_MAC_LEN];
+
+	memset(t, 0, sizeof(*t));
+	t->id = x->id;
+	t->client = x->pub.client;
+	memcpy(t->dev, x->pub.dev, SD_MAC_LEN);
+	t->has_dev = memcmp(x->pub.dev, none, SD_MAC_LEN) != 0;
+	t->legacy = x->pub.legacy;
+	t->name = x->pub.name;
+	t->size = x->pub.size;
+	t->bytes = x->pub.done;
+	t->offset = x->offset;
+	t->written = x->pub.done - x->queued;
+	t->rate = sd_rate_get(&x->rate, now);
+	t->started_ns = x->started_ns;
+	t->last_ns = wall - (now - x->pub.last_ns);
+	t->why = x->finishing ? NULL : files_held(fs, x);
+	t->state = SD_XS_RECEIVING;
+	if (x->finishing)
+		t->state = SD_XS_STORING;
+	else if (t->why != NULL)
+		t->state = SD_XS_WAITING;
+	else if (x->pub.stalled)
+		t->state = SD_XS_STALLED;
+}
+
+/* x, in flight, ended as end (why): into the account's ring, and a
+ * file-failed event with its bytes unless it was stored. A parked one
+ * ended when its sender went. */
+static void
+files_ended(struct sd_files *fs, struct xfer *x, enum sd_xfer_state end,
+    const char *why)
+{
+	struct sd_xfer_info t;
+	int64_t wall = sd_now_ns();
+
+	if (end != SD_XS_STORED)
+		files_event(fs, SD_EV_FILE_FAILED, x, sd_xfer_state_name(end),
+		    why);
+	if (x->pub.client == 0)
+		return;
+	files_info(fs, x, sd_mono_ns(), wall, &t);
+	t.state = end;
+	t.why = end == SD_XS_STORED ? NULL : why;
+	t.ended_ns = wall;
+	t.rate = 0;
+	sd_xferlog_add(&fs->ended, &t);
+}
+
 static void
 files_result(struct sd_files *fs, struct xfer *x, int status,
     const char *why)
@@ -576,12 +700,13 @@ files_result(struct sd_files *fs, struct xfer *x, int status,
 	    x->pub.legacy, status, x->pub.done, x->fin_hash, x->pub.name };
 	struct sd_event e = { .kind = SD_EV_FILE_DONE };
 
-	if (status != SD_FILE_OK)
-		files_event(fs, SD_EV_FILE_FAILED, x, why);
-	else {
+	files_ended(fs, x, status == SD_FILE_OK ? SD_XS_STORED : SD_XS_FAILED,
+	    why);
+	if (status == SD_FILE_OK) {
 		e.id = x->pub.client;
 		e.name = x->pub.name;
 		e.size = x->pub.done;
+		e.bytes = x->pub.done;
 		e.xxh3 = x->fin_hash;
 		e.has_xxh3 = x->hash != NULL;
 		sd_events_fire(fs->events, &e);
@@ -659,7 +784,7 @@ files_write_failed(struct sd_files *fs, struct xfer *x, int err,
 		    SD_DQ_REOPEN ? "resume" : "write", strerror(err));
 	if (x->pub.client != 0)
 		fs->cbs.failed(x->pub.client, &x->pub, why, fs->cbs.arg);
-	sd_files_abort(fs, &x->pub, why);
+	sd_files_abort(fs, &x->pub, SD_XS_FAILED, why);
 }
 
 /* The disk queue's answers, on the loop. */
@@ -723,16 +848,16 @@ files_park_bound(struct sd_files *fs, struct xfer *x)
 
 	y = files_parked_over(fs, x, 0, SD_FILES_PARKED_DEV);
 	if (y != NULL)
-		sd_files_abort(fs, &y->pub, "evicted: too many parked "
-		    "transfers of this device");
+		sd_files_abort(fs, &y->pub, SD_XS_FAILED, "evicted: too "
+		    "many parked transfers of this device");
 	y = files_parked_over(fs, x, 1, SD_FILES_PARKED_PEER);
 	if (y != NULL)
-		sd_files_abort(fs, &y->pub, "evicted: too many parked "
-		    "transfers from this address");
+		sd_files_abort(fs, &y->pub, SD_XS_FAILED, "evicted: too "
+		    "many parked transfers from this address");
 	y = TAILQ_FIRST(&fs->parked);
 	if (fs->nparked > SD_FILES_PARKED_ALL && y != NULL)
-		sd_files_abort(fs, &y->pub, "evicted: too many parked "
-		    "transfers");
+		sd_files_abort(fs, &y->pub, SD_XS_FAILED, "evicted: too "
+		    "many parked transfers");
 }
 
 void
@@ -742,12 +867,12 @@ sd_files_detach(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
 	char why[SD_ERR_LEN];
 
 	if (pub->legacy) {
-		sd_files_abort(fs, pub, reason);
+		sd_files_abort(fs, pub, SD_XS_DISCONNECTED, reason);
 		return;
 	}
 	snprintf(why, sizeof(why), "%s; resumable from byte %llu", reason,
 	    (unsigned long long)pub->done);
-	files_event(fs, SD_EV_FILE_FAILED, x, why);
+	files_ended(fs, x, SD_XS_DISCONNECTED, why);
 	pub->client = 0;
 	x->waiting = 0;
 	fs->active--;
@@ -762,11 +887,12 @@ sd_files_detach(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
 }
 
 void
-sd_files_abort(struct sd_files *fs, struct sd_xfer *pub, const char *reason)
+sd_files_abort(struct sd_files *fs, struct sd_xfer *pub,
+    enum sd_xfer_state end, const char *reason)
 {
 	struct xfer *x = (struct xfer *)pub;
 
-	files_event(fs, SD_EV_FILE_FAILED, x, reason);
+	files_ended(fs, x, end, reason);
 	xfer_free(fs, x, 1);
 }
 
@@ -786,4 +912,49 @@ size_t
 sd_files_active(const struct sd_files *fs)
 {
 	return fs->active;
+}
+
+void
+sd_files_tick(struct sd_files *fs)
+{
+	int64_t now = sd_mono_ns();
+	struct xfer *x;
+
+	TAILQ_FOREACH(x, &fs->xfers, entry) {
+		if (x->pub.client == 0 || x->finishing || x->pub.stalled)
+			continue;
+		/* Held back by the server, it is not the sender's silence:
+		 * the clock starts again once it is read again. */
+		if (files_held(fs, x) != NULL)
+			x->quiet_from = now;
+		else if (now - files_quiet_since(x) >= fs->stall_ns)
+			files_stall(fs, x, 1, now);
+	}
+}
+
+size_t
+sd_files_list(struct sd_files *fs, size_t limit, sd_files_info_cb cb,
+    void *arg)
+{
+	int64_t now = sd_mono_ns(), wall = sd_now_ns();
+	struct sd_xfer_info t;
+	struct xfer *x;
+	size_t n = 0;
+
+	TAILQ_FOREACH(x, &fs->xfers, entry) {
+		if (n == limit)
+			break;
+		if (x->pub.client == 0)
+			continue;
+		files_info(fs, x, now, wall, &t);
+		cb(&t, arg);
+		n++;
+	}
+	return fs->active;
+}
+
+const struct sd_xferlog *
+sd_files_ended(const struct sd_files *fs)
+{
+	return &fs->ended;
 }

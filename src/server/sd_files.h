@@ -14,7 +14,13 @@
  * cannot be resumed and are removed at start.
  *
  * The store owns every struct sd_xfer; a connection only borrows the one
- * it is feeding. Start, progress, done and failure go out as events.
+ * it is feeding. Start, progress, stalls, done and failure go out as
+ * events, with the bytes that really came.
+ *
+ * It keeps the transfer account too (sd_xferlog.h): each file in
+ * flight with its bytes, rate and state, a transfer that brings no
+ * byte for the stall time (while the server does not hold its sender
+ * back) marked stalled, and the ones that ended lately.
  */
 #ifndef SD_FILES_H
 #define SD_FILES_H
@@ -24,6 +30,7 @@
 
 #include "sd_proto.h"
 #include "sd_util.h"
+#include "sd_xferlog.h"
 
 struct sd_events;
 struct sd_files;
@@ -41,8 +48,10 @@ struct sd_xfer {
 	uint8_t		 dev[SD_MAC_LEN];
 	uint64_t	 key;
 	uint64_t	 size;
-	uint64_t	 done;		/* bytes written */
+	uint64_t	 done;		/* bytes received (queued to write) */
 	char		*name;		/* final name, no directory */
+	int		 stalled;	/* no byte for the stall time */
+	int64_t		 last_ns;	/* its last byte (or start), mono */
 };
 
 /* How a transfer ended (sd_files_finish). */
@@ -66,20 +75,27 @@ struct sd_files_cbs {
 		    const char *why, void *arg);
 	/* The answer to sd_files_finish(). */
 	void	(*finished)(const struct sd_files_result *r, void *arg);
+	/* Why the server does not read client now ("disk", "spool",
+	 * "rate"), or NULL: its silence is then not a stall. */
+	const char *(*held)(uint32_t client, void *arg);
 	void	*arg;
 };
 
 struct event_base;
 
+/* The store of files in dir; a transfer with no byte for stall_secs is
+ * stalled. */
 struct sd_files *sd_files_new(const char *dir, struct event_base *base,
     struct sd_events *events, const struct sd_files_cbs *cbs,
-    char err[SD_ERR_LEN]);
+    uint64_t stall_secs, char err[SD_ERR_LEN]);
 void sd_files_free(struct sd_files *fs);
 
-/* A legacy upload from client id of size bytes with extension code ext;
- * SD_ERR_INVAL with err when it cannot be stored (as for an offer). */
-int sd_files_begin_legacy(struct sd_files *fs, uint32_t client, uint8_t ext,
-    uint64_t size, struct sd_xfer **out, char err[SD_ERR_LEN]);
+/* A legacy upload from client id (device dev) of size bytes with
+ * extension code ext; SD_ERR_INVAL with err when it cannot be stored (as
+ * for an offer). */
+int sd_files_begin_legacy(struct sd_files *fs, uint32_t client,
+    const uint8_t *dev, uint8_t ext, uint64_t size, struct sd_xfer **out,
+    char err[SD_ERR_LEN]);
 
 /* Who offers a file. */
 struct sd_files_peer {
@@ -129,12 +145,25 @@ void sd_files_finish(struct sd_files *fs, struct sd_xfer *x, uint64_t size,
 void sd_files_detach(struct sd_files *fs, struct sd_xfer *x,
     const char *reason);
 
-/* Give up on x (cancelled, write error): remove its .part and free it. */
+/* Give up on x: remove its .part and free it; the account says it ended
+ * end (SD_XS_CANCELLED, _FAILED, _DISCONNECTED) for reason. */
 void sd_files_abort(struct sd_files *fs, struct sd_xfer *x,
-    const char *reason);
+    enum sd_xfer_state end, const char *reason);
 
 /* Drop interrupted transfers nobody resumed for an hour. */
 void sd_files_expire(struct sd_files *fs);
+
+/* Once a second: mark the transfers in flight that brought no byte for
+ * the stall time, and are not held back, stalled (an event each). */
+void sd_files_tick(struct sd_files *fs);
+
+/* The account: each transfer in flight, oldest first, at most limit of
+ * them, through cb (t lives for the call); returns how many are in
+ * flight. The ended ones: sd_files_ended(). */
+typedef void (*sd_files_info_cb)(const struct sd_xfer_info *t, void *arg);
+size_t sd_files_list(struct sd_files *fs, size_t limit, sd_files_info_cb cb,
+    void *arg);
+const struct sd_xferlog *sd_files_ended(const struct sd_files *fs);
 
 
 /* The transfer a client is feeding, for the registry; 0 when none. */

@@ -72,8 +72,8 @@ file_legacy_begin(struct sd_conn *c, const struct sd_frame *f)
 		memcpy(c->dev, f->u.lfile.dev, SD_MAC_LEN);
 		c->has_dev = 1;
 	}
-	if (sd_files_begin_legacy(c->srv->files, c->id, f->u.lfile.ext,
-	    f->u.lfile.size, &c->lxfer, err) != SD_OK) {
+	if (sd_files_begin_legacy(c->srv->files, c->id, f->u.lfile.dev,
+	    f->u.lfile.ext, f->u.lfile.size, &c->lxfer, err) != SD_OK) {
 		file_legacy_say(c, "file upload failed: ", err);
 		c->lxfer = NULL;
 	}
@@ -138,7 +138,8 @@ file_chunk(struct sd_conn *c, const struct sd_file_chunk *k,
 	if (x == NULL)
 		return no_transfer(out, k->xfer);
 	if (k->offset != x->done || k->len > x->size - x->done) {
-		sd_files_abort(c->srv->files, x, "chunk out of order");
+		sd_files_abort(c->srv->files, x, SD_XS_FAILED,
+		    "chunk out of order");
 		c->xfer = NULL;
 		return sd_handle_say(out, SD_H_ERROR, SD_EC_OFFSET, k->xfer,
 		    "chunk is not the next part of the file");
@@ -173,7 +174,8 @@ file_cancel(struct sd_conn *c, const struct sd_file_cancel *k,
 		return no_transfer(out, k->xfer);
 	snprintf(name, sizeof(name), "%s", x->name);
 	done = x->done;
-	sd_files_abort(c->srv->files, x, "cancelled by the client");
+	sd_files_abort(c->srv->files, x, SD_XS_CANCELLED,
+	    "cancelled by the client");
 	c->xfer = NULL;
 	file_result(c, k->xfer, SD_FILE_CANCELLED, done, 0, name);
 	return SD_H_OK;
@@ -231,7 +233,7 @@ sd_handle_file_data(struct sd_conn *c, const struct sd_frame *f)
 	}
 	snprintf(why, sizeof(why), "cannot write: %s", err);
 	file_forget(c, x, why);
-	sd_files_abort(c->srv->files, x, why);
+	sd_files_abort(c->srv->files, x, SD_XS_FAILED, why);
 }
 
 void
@@ -290,6 +292,20 @@ file_finished(const struct sd_files_result *r, void *arg)
 		    r->name);
 }
 
+/* Why the server does not read the sender of a file now, or NULL: its
+ * silence is then not a stall. */
+static const char *
+file_held(uint32_t client, void *arg)
+{
+	struct sd_conn *c = sd_conn_find(arg, client);
+	unsigned held = c != NULL ? c->holds & ~(unsigned)SD_HOLD_TURN : 0;
+
+	if (held == 0)
+		return NULL;
+	return held & SD_HOLD_DISK ? "disk" : held & SD_HOLD_SPOOL ?
+	    "spool" : "rate";
+}
+
 const struct sd_files_cbs sd_handle_file_cbs = {
-	file_drained, file_failed, file_finished, NULL
+	file_drained, file_failed, file_finished, file_held, NULL
 };

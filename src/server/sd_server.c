@@ -30,7 +30,7 @@
 #define SD_FLUSH_MS	20	/* legacy readings reach the disk within */
 
 /* Once a second: reading counts, a failing store retried, stale
- * interrupted transfers dropped. */
+ * interrupted transfers dropped, stalled ones marked. */
 static void
 server_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -46,6 +46,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 		sd_events_fire(srv->events, &e);
 	}
 	sd_files_expire(srv->files);
+	sd_files_tick(srv->files);
 	sd_pipeline_tick(srv->pipe);
 	sd_evrates_tick(&srv->evrates);
 }
@@ -297,6 +298,10 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	srv->events = events;
 	srv->started_ns = sd_now_ns();
 	srv->started_mono = sd_mono_ns();
+	sd_rate_init(&srv->rates.messages, srv->started_mono);
+	sd_rate_init(&srv->rates.readings, srv->started_mono);
+	sd_rate_init(&srv->rates.bytes_in, srv->started_mono);
+	sd_rate_init(&srv->rates.bytes_out, srv->started_mono);
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->dead);
 	TAILQ_INIT(&srv->acks);
@@ -332,7 +337,8 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
 	fcbs = sd_handle_file_cbs;
 	fcbs.arg = srv;
-	srv->files = sd_files_new(dir, base, events, &fcbs, err);
+	srv->files = sd_files_new(dir, base, events, &fcbs,
+	    cfg->stall_seconds, err);
 	if (srv->files == NULL)
 		goto fail;
 	snprintf(dir, sizeof(dir), "%s/sensors", cfg->data_dir);

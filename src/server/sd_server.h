@@ -23,6 +23,7 @@
 #include "sd_config.h"
 #include "sd_events.h"
 #include "sd_evrate.h"
+#include "sd_rate.h"
 #include "sd_util.h"
 
 struct event_base;
@@ -40,6 +41,16 @@ struct sd_totals {
 	uint64_t	 bytes_out;
 	uint64_t	 bad_frames;
 	uint64_t	 connections;
+};
+
+/* The totals a second, over the last SD_RATE_WINDOW whole seconds: the
+ * figures status gives, the dashboard shows and ctl prints, so they
+ * agree. Counted once a turn of a connection, not per frame. */
+struct sd_rates {
+	struct sd_rate	 messages;
+	struct sd_rate	 readings;
+	struct sd_rate	 bytes_in;
+	struct sd_rate	 bytes_out;
 };
 
 TAILQ_HEAD(sd_conn_list, sd_conn);
@@ -73,6 +84,7 @@ struct sd_server {
 	struct sd_files		*files;
 	struct sd_pipeline	*pipe;
 	struct sd_totals	 totals;
+	struct sd_rates		 rates;
 	struct sd_throttle	*hello_fails;	/* refused HELLOs by address */
 	struct sd_throttle	*dev_bytes;	/* --device-rate, by device */
 	int64_t			 started_ns;

@@ -331,6 +331,21 @@ class Server:
     def control(self, timeout=10.0):
         return Control(self.control_path, timeout=timeout)
 
+    def wait_transfer(self, pred, what, ended=False, timeout=10.0):
+        """The first entry of the transfer account ({"cmd":"transfers"}:
+        in flight, or ended when ended) for which pred holds, asked
+        every 50 ms; fails after timeout with the last answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self.ctl({"cmd": "transfers"})
+            for t in r.get("ended" if ended else "transfers", []):
+                if pred(t):
+                    return t
+            if time.monotonic() > deadline:
+                fail("%s: not within %.1fs; transfers: %s"
+                     % (what, timeout, json.dumps(r)[-1500:]))
+            time.sleep(0.05)
+
     # readings
     def readings_lines(self):
         # While the server runs its spool writer may be in the middle of a
@@ -718,6 +733,55 @@ class Flood:
         for t in self._threads:
             t.join(30)
         return sum(self.sent)
+
+
+class Steady:
+    """A thread that sends frame(i) on sock n times a second, on a
+    schedule (a late send is made up at once, so the rate holds whatever
+    a send costs), and reads and drops what comes back, until stop().
+    For tests of the server's rates (139, tui 78)."""
+
+    def __init__(self, sock, n, frame):
+        self.sock, self.n, self.frame = sock, n, frame
+        self.sent = 0
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._send, daemon=True),
+                         threading.Thread(target=self._drain, daemon=True)]
+
+    def _send(self):
+        t0 = time.monotonic()
+        while not self._stop.is_set():
+            due = t0 + self.sent / self.n
+            if due > time.monotonic():
+                time.sleep(due - time.monotonic())
+                continue
+            try:
+                self.sock.sendall(self.frame(self.sent))
+            except OSError:
+                return
+            self.sent += 1
+
+    def _drain(self):
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                if not self.sock.recv(65536):
+                    return
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+    def start(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join(10)
+        return self.sent
 
 
 # -------------------------------------------------------------- control

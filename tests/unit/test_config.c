@@ -50,6 +50,7 @@ static const struct sample samples[] = {
 	{ "out-buffer", "8k", { NULL } },
 	{ "idle-timeout", "61", { NULL } },
 	{ "frame-timeout", "10", { NULL } },
+	{ "stall-seconds", "3", { NULL } },
 	{ "device-rate", "1k/30", { NULL } },
 	{ "keepalive", "0", { NULL } },
 	{ "shutdown-timeout", "9", { NULL } },
