@@ -470,6 +470,32 @@ sd_server_kick(struct sd_server *srv, uint32_t id)
 	return SD_OK;
 }
 
+/*
+ * A block takes effect at once: the other connections from the blocked
+ * address, and those whose frames named a blocked device, close as a new
+ * one would be closed. Operator-driven and bounded by --max-clients.
+ */
+static void
+server_close_blocked(struct sd_server *srv, const char *key)
+{
+	struct sd_conn *c, *next;
+	char k[64];
+	int64_t now = sd_mono_ns();
+
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == SD_CONN_DEAD)
+			continue;
+		if (sd_admit_peer_key(c->peer, k, sizeof(k)) != SD_OK)
+			snprintf(k, sizeof(k), "%s", c->peer);
+		if (strcmp(k, key) == 0)
+			sd_conn_close(c, "address blocked");
+		else if (c->has_dev &&
+		    sd_block_has_device(srv->blocks, c->dev, now))
+			sd_conn_close(c, "device blocked");
+	}
+}
+
 int
 sd_server_block(struct sd_server *srv, uint32_t id, int64_t secs)
 {
@@ -492,6 +518,7 @@ sd_server_block(struct sd_server *srv, uint32_t id, int64_t secs)
 	e.reason = why;
 	sd_events_fire(srv->events, &e);
 	sd_conn_close(c, "kicked and blocked by the operator");
+	server_close_blocked(srv, key);
 	return SD_OK;
 }
 

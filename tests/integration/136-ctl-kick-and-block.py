@@ -19,17 +19,12 @@ from sdpeer import check
 OTHER = sdwire.mac("02:00:00:00:00:01")
 
 
-def answered(s, dev, text):
-    s.sendall(sdwire.legacy_msg(dev, text))
-    return text.encode() in sdpeer.recv_until_quiet(s, quiet=0.3, timeout=5)
-
-
 def test():
     srv = sdpeer.Server(nports=1, extra=["--reply-format",
                                          sdpeer.ECHO_FMT]).start()
     port = srv.ports[0]
     a = srv.connect()
-    check(answered(a, sdpeer.DEV, "hello"), "no answer before the block")
+    check(sdpeer.answered(a, sdpeer.DEV, "hello"), "no answer before the block")
     aid = srv.client_event(a)["id"]
 
     r = srv.ctl({"cmd": "block", "id": aid, "secs": 0})
@@ -52,7 +47,7 @@ def test():
     srv.wait_event("drop", lambda e: e.get("reason") == "address blocked")
 
     c = sdpeer.connect_from("127.0.0.2", port)
-    check(answered(c, OTHER, "other device"),
+    check(sdpeer.answered(c, OTHER, "other device"),
           "another address and device not answered")
     c.sendall(sdwire.legacy_msg(sdpeer.DEV, "the blocked device"))
     sdpeer.expect_eof(c, what="a frame naming the blocked device")
@@ -66,7 +61,7 @@ def test():
                                    "127.0.0.1"])
     check(rc == 0, "ctl unblock: %r %r" % (out, err))
     d = sdpeer.connect(port)
-    check(answered(d, OTHER, "unblocked"), "the address still refused after"
+    check(sdpeer.answered(d, OTHER, "unblocked"), "the address still refused after"
           " unblock")
     rc, out, err = sdpeer.run_cli(["ctl", "--data-dir", srv.dir, "unblock",
                                    "127.0.0.1"])
@@ -74,7 +69,7 @@ def test():
 
     time.sleep(3.2)
     e = sdpeer.connect_from("127.0.0.3", port)
-    check(answered(e, sdpeer.DEV, "after the time"),
+    check(sdpeer.answered(e, sdpeer.DEV, "after the time"),
           "the device still refused once its 3 s were up")
     check(srv.ctl({"cmd": "blocks"})["blocks"] == [],
           "blocks left after their time")

@@ -511,6 +511,13 @@ def recv_exact_or_partial(sock, n, timeout=10.0):
     return bytes(buf)
 
 
+def answered(sock, dev, text):
+    """Send a legacy message from dev and say whether its echo came back
+    (a server run with ECHO_FMT)."""
+    sock.sendall(sdwire.legacy_msg(dev, text))
+    return text.encode() in recv_until_quiet(sock, quiet=0.3, timeout=5)
+
+
 def recv_until_quiet(sock, quiet=0.3, timeout=5.0):
     """Whatever arrives until nothing came for `quiet` seconds (or EOF, or
     the overall timeout)."""
