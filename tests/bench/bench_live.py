@@ -9,7 +9,8 @@ end), the same probes in both windows, on the same server:
           between header changes (the header holds the uptime clock
           and the rates, so a live one changes every second); the
           window's start and end count as changes
-  keys    `send-keys ?` (opens the help screen, `?` again closes it;
+  keys    `send-keys ?` (opens the help screen, titled [Help], `?`
+          again closes it;
           50 to 250 ms apart, at random),
           then capture-pane as fast as it answers until the screen
           shows the change: the seconds from send-keys to the change
@@ -23,7 +24,9 @@ end), the same probes in both windows, on the same server:
           against an idle sd_benchsrv at the same time (the floor)
 
 Each window starts once the header's clock shows 2 s (the flood's once
-its first MiB is in the spool) and lasts `seconds`, and until every
+its first MiB is in the spool and the server's rate window, `rates`
+in ctl status, has passed: the header shows that smoothed rate) and
+lasts `seconds`, and until every
 probe has its samples (`seconds` more at most); a key or request with
 no answer within 15 s, or when the window ends, counts as the time
 waited (unanswered, in the figures); a quiet client's message still
@@ -53,7 +56,7 @@ HEADER_EVERY = 0.05     # seconds between captures of the header
 TIMEOUT = 15.0          # a key, request or message unanswered by then
 ECHO_RATE = 100         # quiet client's round trips a second
 FLOOD_COUNT = 10 ** 12  # readings per connection: never reached
-HELP_TEXT = "this help (any key closes it)"
+HELP_TEXT = "[Help]"     # the help screen's title
 
 
 def pct(xs, q):
@@ -245,8 +248,17 @@ class CtlProbe(Probe):
                                   st["totals"]["readings"]))
 
 
-# The header's readings rate, as the dashboard draws it at 120 columns.
-RATE_RE = re.compile(r" readings (\d+)/s")
+# The header's readings rate, as the dashboard draws it at 120 columns
+# (tui_fmt_rate: "3.5/s", "812/s", "5442k/s").
+RATE_RE = re.compile(r" readings (\d+(?:\.\d)?)(k?)/s")
+
+
+def shown_rate(header):
+    """The readings a second a header line shows, or None."""
+    m = RATE_RE.search(header)
+    if m is None:
+        return None
+    return float(m.group(1)) * (1000 if m.group(2) else 1)
 
 
 def window(srv, watch, seconds, keys, ctls, floor_port=None):
@@ -284,8 +296,8 @@ def window(srv, watch, seconds, keys, ctls, floor_port=None):
     rate = ((rd[-1][1] - rd[0][1]) / (rd[-1][0] - rd[0][0])
             if len(rd) > 1 and rd[-1][0] > rd[0][0] else None)
     snaps = [t for t, _ in watch.snaps if t0 <= t <= t1]
-    shown = [int(m.group(1)) for t, h in watch.snaps if t0 <= t <= t1
-             for m in [RATE_RE.search(h)] if m]
+    shown = [r for t, h in watch.snaps if t0 <= t <= t1
+             for r in [shown_rate(h)] if r is not None]
     return dict(seconds=t1 - t0,
                 header=longest_interval(watch.snaps, t0, t1),
                 header_gap=max([b - a for a, b in zip(snaps, snaps[1:])]
@@ -349,6 +361,9 @@ def live_run(conns, seconds, keys, ctls):
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
         wait_flood(srv, flood)
+        # The header's rate is the server's, smoothed over its window:
+        # the flood fills that window before the one measured starts.
+        time.sleep(srv.status()["rates"]["window"])
         busy = window(srv, watch, seconds, keys, ctls, floor.port)
         if flood.poll() is not None:
             raise B.BenchError("the flood's sd_loadgen exited (status %s) "
