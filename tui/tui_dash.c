@@ -240,6 +240,9 @@ move_sel(struct tui_dash *d, long delta)
 	} else if (d->pane == P_LOG) {
 		v = (long)d->log_back - delta;
 		d->log_back = v < 0 ? 0 : (size_t)v;
+	} else if (d->pane == P_SENSORS) {
+		/* Its drawing keeps the selection in view: move that. */
+		tui_dash_sensors_move(d, delta);
 	} else {
 		v = (long)d->scroll[d->pane] + delta;
 		d->scroll[d->pane] = v < 0 ? 0 : (size_t)v;

@@ -109,6 +109,8 @@ extern const char *const tui_dash_sensor_cols[TUI_DASH_SENSOR_COLS];
 int tui_dash_clients_key(struct tui_dash *d, int ch);
 int tui_dash_xfers_key(struct tui_dash *d, int ch);
 int tui_dash_sensors_key(struct tui_dash *d, int ch);
+/* Move the Sensors selection by delta rows (the wheel, the pages). */
+void tui_dash_sensors_move(struct tui_dash *d, long delta);
 int tui_dash_log_key(struct tui_dash *d, int ch);
 
 /* Where needle is in hay, smart case (as vim's and less's): all lower

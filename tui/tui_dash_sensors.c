@@ -416,8 +416,8 @@ refetch(struct tui_dash *d)
 		    "window", tui_dash_sensors_window(d)));
 }
 
-static void
-sel_move(struct tui_dash *d, long delta)
+void
+tui_dash_sensors_move(struct tui_dash *d, long delta)
 {
 	struct srows r;
 	long v;
@@ -446,11 +446,11 @@ chart_key(struct tui_dash *d, int ch)
 		return TUI_REDRAW;
 	case KEY_UP:
 	case 'k':
-		sel_move(d, -1);
+		tui_dash_sensors_move(d, -1);
 		return TUI_REDRAW;
 	case KEY_DOWN:
 	case 'j':
-		sel_move(d, 1);
+		tui_dash_sensors_move(d, 1);
 		return TUI_REDRAW;
 	}
 	return TUI_OK;
@@ -478,30 +478,32 @@ tui_dash_sensors_key(struct tui_dash *d, int ch)
 		break;
 	case KEY_UP:
 	case 'k':
-		sel_move(d, -1);
+		tui_dash_sensors_move(d, -1);
 		break;
 	case KEY_DOWN:
 	case 'j':
-		sel_move(d, 1);
+		tui_dash_sensors_move(d, 1);
 		break;
 	case KEY_PPAGE:
-		sel_move(d, -10);
+	case 2:				/* ^B */
+		tui_dash_sensors_move(d, -10);
 		break;
 	case KEY_NPAGE:
-		sel_move(d, 10);
+	case 6:				/* ^F */
+		tui_dash_sensors_move(d, 10);
 		break;
 	case KEY_HOME:
 	case 'g':
-		sel_move(d, -TUI_SENSORS_MAX);
+		tui_dash_sensors_move(d, -TUI_SENSORS_MAX);
 		break;
 	case KEY_END:
 	case 'G':
-		sel_move(d, TUI_SENSORS_MAX);
+		tui_dash_sensors_move(d, TUI_SENSORS_MAX);
 		break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-		sel_move(d, 0);
+		tui_dash_sensors_move(d, 0);
 		d->sv.chart = d->m->nsensors > 0;
 		break;
 	default:

@@ -100,38 +100,91 @@ xfer_ended(struct tui_dash *d, const struct tui_xfer *t, int w, char *line,
 	    t->client, tail);
 }
 
+/* How many entries from the first fit in rows lines: two a file in
+ * flight, one an ended one. */
+static size_t
+xfers_fit(const struct tui_model *m, size_t first, size_t rows)
+{
+	size_t i, k = 0;
+
+	for (i = first; i < m->nxfers; i++) {
+		k += i < m->nxfers_live ? 2 : 1;
+		if (k > rows)
+			break;
+	}
+	return i - first;
+}
+
+/* The first entry of the last full page: scrolling stops there. */
+static size_t
+xfers_last_top(const struct tui_model *m, size_t rows)
+{
+	size_t i = m->nxfers, k = 0, need;
+
+	while (i > 0) {
+		need = i - 1 < m->nxfers_live ? 2 : 1;
+		if (k + need > rows)
+			break;
+		k += need;
+		i--;
+	}
+	if (i == m->nxfers)		/* not even the last fits */
+		return m->nxfers > 0 ? m->nxfers - 1 : 0;
+	return i;
+}
+
+/* A file in flight in two lines: name, client, bar and percent; then
+ * what it does. */
+static void
+xfer_live(struct tui_dash *d, const struct tui_xfer *t, int y, int x, int w)
+{
+	char line[512], b[256];
+	int room = w - 40 > 40 ? 40 : (w - 40 < 6 ? 6 : w - 40);
+	int stalled = strcmp(t->state, "stalled") == 0;
+
+	tui_bar(&d->loop.term, (double)xfer_pct(t) / 100, b, (size_t)room);
+	snprintf(line, sizeof(line), "%-24.24s #%-4u %s %3u%%", t->name,
+	    t->client, b, xfer_pct(t));
+	tui_put(y, x, w - 2, line);
+	xfer_doing(t, tui_now_ns(), line, sizeof(line));
+	if (stalled)
+		tui_attr_on(&d->loop.term, TUI_C_WARN, A_BOLD);
+	tui_put(y + 1, x, w - 2, line);
+	if (stalled)
+		tui_attr_off(&d->loop.term, TUI_C_WARN, A_BOLD);
+}
+
 void
 tui_dash_draw_xfers(struct tui_dash *d, int y, int x, int h, int w)
 {
 	struct tui_model *m = d->m;
-	struct tui_xfer *t;
-	char line[512], b[256], title[64];
-	int room = w - 40 > 40 ? 40 : (w - 40 < 6 ? 6 : w - 40);
-	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0;
-	int64_t now = tui_now_ns();
+	const struct tui_xfer *t;
+	char line[512], title[96];
+	size_t i, rows = h > 2 ? (size_t)h - 2 : 0, k = 0, n;
+	size_t *top = &d->scroll[P_XFERS];
 
-	snprintf(title, sizeof(title), "Transfers (%zu in flight)",
-	    m->xfers_active);
+	/* Files in flight first, the newest ended ones after; scrolled by
+	 * whole entries, never past the last. */
+	if (*top > xfers_last_top(m, rows))
+		*top = xfers_last_top(m, rows);
+	n = xfers_fit(m, *top, rows);
+	if (*top > 0 || *top + n < m->nxfers)
+		snprintf(title, sizeof(title), "Transfers (%zu in flight)%s"
+		    "%zu-%zu/%zu", m->xfers_active, d->loop.term.utf8 ?
+		    " \xe2\x94\x80 " : " - ", *top + (n > 0), *top + n,
+		    m->nxfers);
+	else
+		snprintf(title, sizeof(title), "Transfers (%zu in flight)",
+		    m->xfers_active);
 	tui_box(&d->loop.term, y, x, h, w, title, d->pane == P_XFERS);
 	tui_dash_pane_at(d, P_XFERS, y, x, h, w);
-	/* Files in flight first, two lines each: name, client, bar and
-	 * percent; then what it does. The newest ended ones after. */
-	for (i = 0; i < m->nxfers_live && k + 1 < rows; i++) {
+	for (i = *top; i < *top + n; i++) {
 		t = &m->xfers[i];
-		tui_bar(&d->loop.term, (double)xfer_pct(t) / 100, b,
-		    (size_t)room);
-		snprintf(line, sizeof(line), "%-24.24s #%-4u %s %3u%%",
-		    t->name, t->client, b, xfer_pct(t));
-		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
-		xfer_doing(t, now, line, sizeof(line));
-		if (strcmp(t->state, "stalled") == 0)
-			tui_attr_on(&d->loop.term, TUI_C_WARN, A_BOLD);
-		tui_put(y + 1 + (int)k++, x + 1, w - 2, line);
-		if (strcmp(t->state, "stalled") == 0)
-			tui_attr_off(&d->loop.term, TUI_C_WARN, A_BOLD);
-	}
-	for (i = m->nxfers_live; i < m->nxfers && k < rows; i++) {
-		t = &m->xfers[i];
+		if (i < m->nxfers_live) {
+			xfer_live(d, t, y + 1 + (int)k, x + 1, w);
+			k += 2;
+			continue;
+		}
 		xfer_ended(d, t, w, line, sizeof(line));
 		if (strcmp(t->state, "stored") != 0)
 			tui_attr_on(&d->loop.term, TUI_C_BAD, A_BOLD);

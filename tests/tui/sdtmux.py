@@ -819,6 +819,11 @@ def click(t, x, y):
     t.type("\x1b[<0;%d;%dM\x1b[<0;%d;%dm" % (x + 1, y + 1, x + 1, y + 1))
 
 
+def wheel(t, x, y, down=True):
+    """A turn of the mouse wheel at column x, line y (0-based), SGR."""
+    t.type("\x1b[<%d;%d;%dM" % (65 if down else 64, x + 1, y + 1))
+
+
 def transfers_rows(lines):
     """Lines of the band holding Transfers (and Sensors beside it at
     120x40): after the Transfers title, before the Log title."""
