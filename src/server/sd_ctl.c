@@ -724,6 +724,19 @@ ctl_clients_window(struct sd_server *srv, json_t *req)
 	return r;
 }
 
+/* A request's client "id": 0 (no client has it) unless an integer a
+ * client id can be, so that 2^32 + 1 does not name client 1. */
+static uint32_t
+ctl_id(json_t *req)
+{
+	json_t *jid = json_object_get(req, "id");
+
+	if (!json_is_integer(jid) || json_integer_value(jid) < 1 ||
+	    json_integer_value(jid) > UINT32_MAX)
+		return 0;
+	return (uint32_t)json_integer_value(jid);
+}
+
 /* {"cmd":"client","id":N}: every field of one client, or an error
  * that names the id (the dashboard's detail view learns it is gone). */
 static json_t *
@@ -733,9 +746,8 @@ ctl_client_one(struct sd_server *srv, json_t *req)
 	struct sd_conn *c = NULL;
 	json_t *r;
 
-	if (json_is_integer(jid) && json_integer_value(jid) > 0 &&
-	    json_integer_value(jid) <= UINT32_MAX)
-		c = sd_conn_find(srv, (uint32_t)json_integer_value(jid));
+	if (ctl_id(req) != 0)
+		c = sd_conn_find(srv, ctl_id(req));
 	if (c != NULL)
 		return json_pack("{s:b,s:o}", "ok", 1, "client",
 		    ctl_client_json(c));
@@ -993,7 +1005,6 @@ static json_t *
 ctl_block(struct sd_server *srv, const char *cmd, json_t *req)
 {
 	json_t *v = json_object_get(req, "secs");
-	json_int_t id = json_integer_value(json_object_get(req, "id"));
 	json_int_t secs = v != NULL ? json_integer_value(v) : 600;
 	const char *key;
 
@@ -1010,7 +1021,7 @@ ctl_block(struct sd_server *srv, const char *cmd, json_t *req)
 		return ctl_error("\"secs\" must be a number");
 	if (secs < 1 || secs > 7 * 86400)
 		return ctl_error("\"secs\": 1 to 604800");
-	if (sd_server_block(srv, (uint32_t)id, secs) != SD_OK)
+	if (sd_server_block(srv, ctl_id(req), secs) != SD_OK)
 		return ctl_error("no such client");
 	return json_pack("{s:b}", "ok", 1);
 }
@@ -1020,7 +1031,6 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 	json_t *text = json_object_get(req, "text");
-	json_int_t id = json_integer_value(json_object_get(req, "id"));
 
 	if (cmd == NULL)
 		return ctl_error("request has no \"cmd\"");
@@ -1036,7 +1046,7 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 	if (strcmp(cmd, "client") == 0)
 		return ctl_client_one(srv, req);
 	if (strcmp(cmd, "kick") == 0) {
-		if (sd_server_kick(srv, (uint32_t)id) != SD_OK)
+		if (sd_server_kick(srv, ctl_id(req)) != SD_OK)
 			return ctl_error("no such client");
 		return json_pack("{s:b}", "ok", 1);
 	}
@@ -1051,7 +1061,7 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 		return json_pack("{s:b,s:i}", "ok", 1, "clients",
 		    sd_server_broadcast(srv, json_string_value(text),
 		    json_string_length(text)));
-	if (sd_server_send(srv, (uint32_t)id, json_string_value(text),
+	if (sd_server_send(srv, ctl_id(req), json_string_value(text),
 	    json_string_length(text)) != SD_OK)
 		return ctl_error("no such client");
 	return json_pack("{s:b}", "ok", 1);
