@@ -34,37 +34,53 @@ tui_dash_detail_fetch(struct tui_dash *d)
 	    (json_int_t)d->detail));
 }
 
-/* The last readings of the client's device, as the Sensors pane has
- * them. */
+/* The last reading of each of the device's channels, as many as fit
+ * in cols columns (and len bytes), then how many more: never a value
+ * cut in the middle. */
 static void
 readings(struct tui_dash *d, const struct tui_client *c, char *buf,
-    size_t len)
+    size_t len, int cols)
 {
 	struct tui_model *m = d->m;
-	size_t i, o = 0;
+	const struct tui_sensor *s;
+	char one[128];
+	size_t i, o = 0, more = 0;
+	size_t cap = cols > 0 && (size_t)cols < len ? (size_t)cols : len - 1;
+	int k;
 
 	buf[0] = '\0';
-	for (i = 0; c->device[0] != '\0' && i < m->nsensors && o < len;
-	    i++) {
-		if (strcmp(m->sensors[i].device, c->device) != 0)
+	for (i = 0; c->device[0] != '\0' && i < m->nsensors; i++) {
+		s = &m->sensors[i];
+		if (strcmp(s->device, c->device) != 0)
 			continue;
-		o += (size_t)snprintf(buf + o, len - o, "%s%g (%llu so far)",
-		    o ? ", " : "", m->sensors[i].value,
-		    (unsigned long long)m->sensors[i].count);
+		k = snprintf(one, sizeof(one), "%s%s%s%g (%llu so far)",
+		    o ? ", " : "", s->channel, s->channel[0] ? " " : "",
+		    s->value, (unsigned long long)s->count);
+		/* Room kept for ", +N more". */
+		if (more > 0 || k < 0 || o + (size_t)k + 11 > cap) {
+			more++;
+			continue;
+		}
+		memcpy(buf + o, one, (size_t)k + 1);
+		o += (size_t)k;
 	}
-	if (buf[0] == '\0')
+	if (more > 0)
+		snprintf(buf + o, len - o, "%s+%zu more", o ? ", " : "", more);
+	else if (o == 0)
 		snprintf(buf, len, "none");
 }
 
-/* The fields as label and value, in the order shown. */
+/* The fields as label and value, in the order shown; a value gets cols
+ * columns. */
 static size_t
-fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128])
+fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128],
+    int cols)
 {
 	/* A client that went: its times as they were then. */
 	int64_t gone = d->m->detail_gone_ns;
 	int64_t now = gone != 0 ? gone : tui_now_ns();
 	const char *ago = gone != 0 ? "before it went" : "ago";
-	char a[32], b[32];
+	char a[32], b[32], r[128];
 	size_t n = 0;
 
 #define FIELD(label, ...) do {						\
@@ -103,8 +119,8 @@ fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128])
 		    (unsigned long long)c->xsize);
 	else
 		FIELD("transfer", "none");
-	readings(d, c, b, sizeof(b));
-	FIELD("readings", "%s", b);
+	readings(d, c, r, sizeof(r), cols);
+	FIELD("readings", "%s", r);
 #undef FIELD
 	return n;
 }
@@ -152,7 +168,7 @@ tui_dash_draw_detail(struct tui_dash *d, int y, int h, int w)
 		tui_put(r++, 2, w - 4, "asking the server...");
 		return;
 	}
-	n = fields(d, c, f);
+	n = fields(d, c, f, half - 15);
 	for (i = 0; i < n && r + (int)(i / 2) < y + h - 1; i++) {
 		x = 2 + (int)(i % 2) * half;
 		tui_put(r + (int)(i / 2), x, 12, f[i][0]);

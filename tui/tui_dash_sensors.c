@@ -290,18 +290,24 @@ draw_heads(struct tui_dash *d, int y, int x, int w)
 	const char *mark = d->loop.term.utf8 ? (d->sv.reverse ?
 	    "\xe2\x96\xbc" : "\xe2\x96\xb2") : (d->sv.reverse ? "v" : "^");
 	char h[SC_COUNT][16], line[256];
-	int i;
+	int i, x2[SC_COUNT];
 
-	for (i = 0; i < SC_COUNT; i++)
+	/* printf pads by bytes: the mark's extra bytes (one column, three
+	 * bytes in UTF-8) widen its field so the columns stay over theirs. */
+	for (i = 0; i < SC_COUNT; i++) {
 		snprintf(h[i], sizeof(h[i]), "%s%s", tui_dash_sensor_cols[i],
 		    i == d->sv.sort ? mark : "");
+		x2[i] = i == d->sv.sort ? (int)strlen(mark) - 1 : 0;
+	}
 	if (wide_rows(w + 2))
-		snprintf(line, sizeof(line), "%-17s %-8s %8s %8s %8s %7s "
-		    "%6s  history", h[0], h[1], h[2], "min", "max", h[3],
+		snprintf(line, sizeof(line), "%-*s %-*s %*s %8s %8s %*s "
+		    "%*s  history", 17 + x2[0], h[0], 8 + x2[1], h[1],
+		    8 + x2[2], h[2], "min", "max", 7 + x2[3], h[3], 6 + x2[4],
 		    h[4]);
 	else
-		snprintf(line, sizeof(line), "%-17s %-8s %8s %7s %6s  history",
-		    h[0], h[1], h[2], h[3], h[4]);
+		snprintf(line, sizeof(line), "%-*s %-*s %*s %*s %*s  history",
+		    17 + x2[0], h[0], 8 + x2[1], h[1], 8 + x2[2], h[2],
+		    7 + x2[3], h[3], 6 + x2[4], h[4]);
 	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
 	tui_put(y, x, w, line);
 	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);

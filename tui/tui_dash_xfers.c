@@ -139,12 +139,14 @@ static void
 xfer_live(struct tui_dash *d, const struct tui_xfer *t, int y, int x, int w)
 {
 	char line[512], b[256];
-	int room = w - 40 > 40 ? 40 : (w - 40 < 6 ? 6 : w - 40);
+	int room = w - 45 > 40 ? 40 : (w - 45 < 6 ? 6 : w - 45);
 	int stalled = strcmp(t->state, "stalled") == 0;
 
 	tui_bar(&d->loop.term, (double)xfer_pct(t) / 100, b, (size_t)room);
-	snprintf(line, sizeof(line), "%-24.24s #%-4u %s %3u%%", t->name,
-	    t->client, b, xfer_pct(t));
+	/* Under the ended ones' mark and its space, so "#N" lines up. */
+	snprintf(line, sizeof(line), "%s%-24.24s #%-4u %s %3u%%",
+	    d->loop.term.utf8 ? "  " : "     ", t->name, t->client, b,
+	    xfer_pct(t));
 	tui_put(y, x, w - 2, line);
 	xfer_doing(t, tui_now_ns(), line, sizeof(line));
 	if (stalled)
