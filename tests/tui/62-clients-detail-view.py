@@ -15,16 +15,6 @@ from sdtmux import check
 DEV = "02:00:00:00:00:42"
 
 
-def field(lines, label):
-    """The value after label in the detail view (below the header)."""
-    for l in lines[2:]:
-        m = re.search(r"\b%s +(\S.*?)(?: {2,}|\u2502|$)" % re.escape(label),
-                      l)
-        if m:
-            return m.group(1)
-    return None
-
-
 def test():
     d = sdtmux.Dashboard(120, 40).start()
     d.wait_ready()
@@ -45,7 +35,7 @@ def test():
                  .lstrip("\u2502x| ").startswith(">"), "it is selected")
     d.keys("Enter")
     lines = d.wait_for("Client #%d" % c["id"], what="the detail view")
-    lines = d.wait_until(lambda ls: field(ls, "name") == "boiler-3",
+    lines = d.wait_until(lambda ls: sdtmux.detail_field(ls, "name") == "boiler-3",
                          "the fields of #%d" % c["id"])
     want = {
         "fd": str(c["fd"]),
@@ -57,14 +47,14 @@ def test():
         "transfer": "none",
     }
     for k, v in want.items():
-        check(field(lines, k) == v, "%s: %r, want %r" % (k, field(lines, k),
+        check(sdtmux.detail_field(lines, k) == v, "%s: %r, want %r" % (k, sdtmux.detail_field(lines, k),
                                                          v))
     for k in ("state", "connected", "last active", "bytes", "frames"):
-        check(field(lines, k), "no %r field" % k)
-    check(re.match(r"\d+ in, \d+ out", field(lines, "frames")),
-          "frames: %r" % field(lines, "frames"))
+        check(sdtmux.detail_field(lines, k), "no %r field" % k)
+    check(re.match(r"\d+ in, \d+ out", sdtmux.detail_field(lines, "frames")),
+          "frames: %r" % sdtmux.detail_field(lines, "frames"))
     s.sendall(sdwire.legacy_sensor(sdwire.mac(DEV), 21.5))
-    lines = d.wait_until(lambda ls: (field(ls, "readings") or "")
+    lines = d.wait_until(lambda ls: (sdtmux.detail_field(ls, "readings") or "")
                          .startswith("21.5"), "its device's reading 21.5")
     text = "\n".join(lines)
     check("pressure ok" in text, "its message in its log:\n" + d.dump())

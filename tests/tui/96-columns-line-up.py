@@ -22,15 +22,6 @@ CHANS = [b"temperature", b"humidity", b"pressure", b"flow", b"level",
          b"voltage"]
 
 
-def field(lines, label):
-    for l in lines[2:]:
-        m = re.search(r"\b%s +(\S.*?)(?: {2,}|\u2502|$)" % re.escape(label),
-                      l)
-        if m:
-            return m.group(1)
-    return None
-
-
 def sensors_heads_line_up(d):
     sdsensors.focus(d)
     ls = d.wait_until(lambda ls: len(sdsensors.rows(ls)) >= 2,
@@ -86,9 +77,9 @@ def test():
     d.wait_for(re.compile(r"\[Clients \("), what="Clients focused")
     d.keys("Enter")             # "many", the first row, is selected
     ls = d.wait_until(lambda ls: "Client #%d" % c["id"] in "\n".join(ls)
-                      and field(ls, "readings") not in (None, "none"),
+                      and sdtmux.detail_field(ls, "readings") not in (None, "none"),
                       "the detail view with readings")
-    r = field(ls, "readings")
+    r = sdtmux.detail_field(ls, "readings")
     items = r.split(", ")
     check(re.fullmatch(r"\+\d+ more", items[-1]) is not None,
           "six long channels all fit in the field? %r" % r)

@@ -819,6 +819,17 @@ def click(t, x, y):
     t.type("\x1b[<0;%d;%dM\x1b[<0;%d;%dm" % (x + 1, y + 1, x + 1, y + 1))
 
 
+def detail_field(lines, label):
+    """The value after label in the dashboard's client detail view
+    (below the header), or None."""
+    for l in lines[2:]:
+        m = re.search(r"\b%s +(\S.*?)(?: {2,}|\u2502|$)" % re.escape(label),
+                      l)
+        if m:
+            return m.group(1)
+    return None
+
+
 def wheel(t, x, y, down=True):
     """A turn of the mouse wheel at column x, line y (0-based), SGR."""
     t.type("\x1b[<%d;%d;%dM" % (65 if down else 64, x + 1, y + 1))
