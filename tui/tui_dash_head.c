@@ -117,34 +117,48 @@ ports_short(const char *ports, char *buf, size_t len)
 	snprintf(buf, len, "%.*s,+%zu", (int)(comma - ports), ports, runs);
 }
 
-/* The first line at width w, the ports as given: 140 columns and more
- * have the messages rate too, 120 the long words, 80 the short. Every
- * rate is the server's, over its window. */
+/* What the first line may leave out where it is short, in order: the
+ * words before the figures, never a figure. */
+enum {
+	HL_ALL,			/* name, version, ports as given */
+	HL_NO_VERSION,		/* "sockdeckd" without its version */
+	HL_NO_PORTS,		/* and the ports only as N/M listening */
+	HL_NO_NAME		/* and no name: "attached" and figures */
+};
+
+/* The first line at width w, the ports as given, leaving out what lvl
+ * says: 140 columns and more have the messages rate too, 120 the long
+ * words, 80 the short. Every rate is the server's, over its window. */
 static void
-header_line(struct tui_dash *d, int w, const char *ports, char *line,
-    size_t len)
+header_line(struct tui_dash *d, int w, const char *ports, int lvl,
+    char *line, size_t len)
 {
 	struct tui_model *m = d->m;
-	char up[32], in[32], out[32], rd[32], msg[32];
+	char up[32], in[32], out[32], rd[32], msg[32], name[48];
 	const char *ver = m->version[0] ? m->version : "?";
+	const char *sep = w >= 120 ? "  " : " ";
 
 	tui_fmt_dur(d->drawn_up, up, sizeof(up));
 	tui_fmt_bytes(m->in_rate, in, sizeof(in));
 	tui_fmt_bytes(m->out_rate, out, sizeof(out));
 	tui_fmt_rate(m->readings_rate, rd, sizeof(rd));
 	tui_fmt_rate(m->messages_rate, msg, sizeof(msg));
+	snprintf(name, sizeof(name), "%s%s%s%s%s",
+	    lvl < HL_NO_NAME ? " sockdeckd" : "",
+	    lvl < HL_NO_VERSION ? " " : "", lvl < HL_NO_VERSION ? ver : "",
+	    d->attached[0] ? sep : "", d->attached[0] ? "attached" : "");
+	if (lvl >= HL_NO_PORTS)
+		ports = "";
 	if (w >= 120)
-		snprintf(line, len, " sockdeckd %s%s  up %s  ports %s (%d/%d "
-		    "listening)  clients %d  in %s/s  out %s/s  readings "
-		    "%s%s%s",
-		    ver, d->attached[0] ? "  attached" : "", up, ports,
-		    m->nlistening, m->nports, (int)m->clients_total, in, out,
-		    rd, w >= 140 ? "  messages " : "", w >= 140 ? msg : "");
+		snprintf(line, len, "%s  up %s  ports %s%s(%d/%d listening)  "
+		    "clients %d  in %s/s  out %s/s  readings %s%s%s", name, up,
+		    ports, ports[0] ? " " : "", m->nlistening, m->nports,
+		    (int)m->clients_total, in, out, rd,
+		    w >= 140 ? "  messages " : "", w >= 140 ? msg : "");
 	else	/* 80 columns: the same, said shorter */
-		snprintf(line, len, " sockdeckd %s%s up %s ports %s %d/%d "
-		    "clients %d in %s/s rd %s", ver, d->attached[0] ?
-		    " attached" : "", up, ports, m->nlistening, m->nports,
-		    (int)m->clients_total, in, rd);
+		snprintf(line, len, "%s up %s ports %s%s%d/%d clients %d in "
+		    "%s/s rd %s", name, up, ports, ports[0] ? " " : "",
+		    m->nlistening, m->nports, (int)m->clients_total, in, rd);
 }
 
 /* The two header lines. */
@@ -153,6 +167,7 @@ tui_dash_draw_header(struct tui_dash *d, int w)
 {
 	struct tui_model *m = d->m;
 	char line[512], ports[64];
+	int lvl;
 
 	d->drawn_up = tui_model_uptime(m, tui_now_ns());
 	snprintf(ports, sizeof(ports), "%s", m->ports);
@@ -162,12 +177,16 @@ tui_dash_draw_header(struct tui_dash *d, int w)
 		    m->version[0] ? m->version : "?",
 		    d->attached[0] ? "  attached" : "");
 	else {
-		header_line(d, w, ports, line, sizeof(line));
-		/* A long port list gives way, never the numbers. */
+		lvl = HL_ALL;
+		header_line(d, w, ports, lvl, line, sizeof(line));
+		/* A long port list gives way, then the words before the
+		 * figures, never a figure. */
 		if (strlen(line) > (size_t)w) {
 			ports_short(m->ports, ports, sizeof(ports));
-			header_line(d, w, ports, line, sizeof(line));
+			header_line(d, w, ports, lvl, line, sizeof(line));
 		}
+		while (strlen(line) > (size_t)w && lvl < HL_NO_NAME)
+			header_line(d, w, ports, ++lvl, line, sizeof(line));
 	}
 	tui_attr_on(&d->loop.term, TUI_C_HEADER, A_REVERSE);
 	tui_fill(0, 0, w);
