@@ -283,25 +283,55 @@ wide_rows(int w)
 	return w - 2 >= 78;
 }
 
-/* The column heads, the sorted one marked. */
+/* The columns before the sparkline, as draw_row() lays them out, each
+ * followed by a space: their heads are drawn, and clicked, by this. */
+static const struct scol {
+	const char	*head;		/* NULL: the sort's name */
+	int		 sort;		/* SC_*, or -1: not a sort */
+	int		 w;
+	int		 right;		/* numbers: aligned right */
+	int		 wide;		/* only where min and max show */
+} scols[] = {
+	{ NULL, SC_DEVICE, 17, 0, 0 },
+	{ NULL, SC_CHANNEL, 8, 0, 0 },
+	{ NULL, SC_VALUE, 8, 1, 0 },
+	{ "min", -1, 8, 1, 1 },
+	{ "max", -1, 8, 1, 1 },
+	{ NULL, SC_RATE, 7, 1, 0 },
+	{ NULL, SC_AGE, 6, 1, 0 },
+};
+#define NSCOLS		(int)(sizeof(scols) / sizeof(scols[0]))
+
+/* The column heads, the sorted one marked: padded by the columns they
+ * take, as the UTF-8 mark is one column in three bytes. */
 static void
 draw_heads(struct tui_dash *d, int y, int x, int w)
 {
 	const char *mark = d->loop.term.utf8 ? (d->sv.reverse ?
 	    "\xe2\x96\xbc" : "\xe2\x96\xb2") : (d->sv.reverse ? "v" : "^");
-	char h[SC_COUNT][16], line[256];
-	int i;
+	const struct scol *c;
+	const char *name;
+	char line[256];
+	size_t o = 0;
+	int i, pad, wide = wide_rows(w + 2);
 
-	for (i = 0; i < SC_COUNT; i++)
-		snprintf(h[i], sizeof(h[i]), "%s%s", tui_dash_sensor_cols[i],
-		    i == d->sv.sort ? mark : "");
-	if (wide_rows(w + 2))
-		snprintf(line, sizeof(line), "%-17s %-8s %8s %8s %8s %7s "
-		    "%6s  history", h[0], h[1], h[2], "min", "max", h[3],
-		    h[4]);
-	else
-		snprintf(line, sizeof(line), "%-17s %-8s %8s %7s %6s  history",
-		    h[0], h[1], h[2], h[3], h[4]);
+	for (i = 0; i < NSCOLS; i++) {
+		c = &scols[i];
+		if (c->wide && !wide)
+			continue;
+		name = c->sort >= 0 ? tui_dash_sensor_cols[c->sort] : c->head;
+		pad = c->w - (int)strlen(name) - (c->sort == d->sv.sort);
+		if (pad < 0)
+			pad = 0;
+		if (c->right)
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    "%*s", pad, "");
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
+		    name, c->sort == d->sv.sort ? mark : "");
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%*s ",
+		    c->right ? 0 : pad, "");
+	}
+	snprintf(line + o, sizeof(line) - o, " history");
 	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
 	tui_put(y, x, w, line);
 	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);

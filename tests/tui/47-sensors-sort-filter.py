@@ -2,7 +2,8 @@
 """Sensors sorts by device, channel, value, rate or age (`s` or `>`
 next, `<` previous, `r` reverses, the sorted column's head marked) and
 filters with `/` on device or channel, live, case-insensitive, the
-title saying how many rows match (issue 16)."""
+title saying how many rows match (issue 16). The heads stay over their
+columns whichever carries the mark (one column, three bytes in UTF-8)."""
 import re
 
 import sdsensors
@@ -38,6 +39,12 @@ def test():
                           "%r" % (want, key))
         check(re.search(mark, head(ls)), "%s not marked: %r"
               % (mark, head(ls)))
+        # each head over its column, whichever carries the mark
+        col = sdsensors.heads(ls)[1]
+        at = [head(ls).find(w, col) - col for w in ("channel", "history")]
+        check(at == [18, sdsensors.FIXED_WIDE], "heads not over their "
+              "columns (channel at %d, history at %d):\n%s"
+              % (at[0], at[1], head(ls)))
 
     by_value = [("beta", "ff"), ("gamma", "ff"), ("alpha", "ff"),
                 ("beta", "02")]
