@@ -437,6 +437,27 @@ tui_dash_draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 	}
 }
 
+/* A click at column x of the heads (0: the pane's first inside) sorts
+ * by that column; on the sorted one, the other way, as in Clients. */
+int
+tui_dash_sensors_click_head(struct tui_dash *d, int x)
+{
+	int i, at = 0, wide = wide_rows(d->at[P_SENSORS].w);
+
+	for (i = 0; i < NSCOLS; i++) {
+		if (scols[i].wide && !wide)
+			continue;
+		if (x >= at && x <= at + scols[i].w && scols[i].sort >= 0) {
+			d->sv.reverse = scols[i].sort == d->sv.sort ?
+			    !d->sv.reverse : 0;
+			d->sv.sort = scols[i].sort;
+			break;
+		}
+		at += scols[i].w + 1;
+	}
+	return TUI_REDRAW;
+}
+
 /* Ask for the sensors now (the window changed). */
 static void
 refetch(struct tui_dash *d)

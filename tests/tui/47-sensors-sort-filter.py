@@ -18,11 +18,6 @@ def chans(ls):
     return [(r["channel"], r["device"][-2:]) for r in sdsensors.rows(ls)]
 
 
-def head(ls):
-    h = sdsensors.heads(ls)
-    return ls[h[0]] if h else ""
-
-
 def test():
     d = sdtmux.Dashboard(100, 30).start()
     d.wait_ready()
@@ -37,14 +32,14 @@ def test():
             d.keys(key)
         ls = d.wait_until(lambda ls: chans(ls) == want, "rows %r after "
                           "%r" % (want, key))
-        check(re.search(mark, head(ls)), "%s not marked: %r"
-              % (mark, head(ls)))
+        head = sdsensors.head_line(ls)
+        check(re.search(mark, head), "%s not marked: %r" % (mark, head))
         # each head over its column, whichever carries the mark
         col = sdsensors.heads(ls)[1]
-        at = [head(ls).find(w, col) - col for w in ("channel", "history")]
+        at = [head.find(w, col) - col for w in ("channel", "history")]
         check(at == [18, sdsensors.FIXED_WIDE], "heads not over their "
               "columns (channel at %d, history at %d):\n%s"
-              % (at[0], at[1], head(ls)))
+              % (at[0], at[1], head))
 
     by_value = [("beta", "ff"), ("gamma", "ff"), ("alpha", "ff"),
                 ("beta", "02")]
@@ -55,7 +50,8 @@ def test():
     sorted_by(">", by_value, r"value[▲^]")
     sorted_by("r", by_value[::-1], r"value[▼v]")
     d.keys("<")
-    d.wait_until(lambda ls: re.search(r"channel[▼v]", head(ls)),
+    d.wait_until(lambda ls: re.search(r"channel[▼v]",
+                                      sdsensors.head_line(ls)),
                  "`<` back to channel")
     # the filter: live, on channel or device, any case
     d.keys("/")
