@@ -121,7 +121,8 @@ static const char *const help_lines[] = {
 	"                  next, previous column; reverse (or click a head)",
 	"w, Enter          in Sensors: window 1m/10m/1h; chart (Esc: back)",
 	"T                 theme: default, light (light terminals), mono",
-	"mouse             click: focus a pane, pick a client; wheel: scroll",
+	"mouse             click: focus a pane, pick a client, sort by a",
+	"                  head (again: reversed); wheel: scroll",
 	"F10, q, ^C        quit: stop the server (asks first while clients",
 	"                  are connected); attached: detach, the server runs",
 	"",
@@ -545,12 +546,12 @@ key_normal(struct tui_dash *d, int ch)
 }
 
 /* A click focuses the pane under it; in Clients it selects the row;
- * the wheel scrolls. */
+ * on a heading of Clients or Sensors it sorts; the wheel scrolls. */
 static int
 mouse(struct tui_dash *d)
 {
 	MEVENT me;
-	int p, row;
+	int p, row, head;
 
 	/* Panes not drawn (a terminal too small) take no clicks. */
 	if (getmouse(&me) != OK || d->mode != M_NORMAL || !d->loop.fits)
@@ -574,12 +575,15 @@ mouse(struct tui_dash *d)
 		return TUI_REDRAW;
 	}
 	d->pane = p;
-	if (p != P_CLIENTS) {
+	if (p != P_CLIENTS)
 		d->bottom = p;
-		return TUI_REDRAW;
-	}
 	row = me.y - d->at[p].y - 2;
-	if (row == -1 && (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+	head = row == -1 && (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED));
+	if (head && p == P_SENSORS)
+		return tui_dash_sensors_click_head(d, me.x - d->at[p].x - 1);
+	if (p != P_CLIENTS)
+		return TUI_REDRAW;
+	if (head)
 		return tui_dash_clients_click_head(d, me.x);
 	tui_dash_sync_sel(d);
 	if (row >= 0 &&

@@ -111,6 +111,9 @@ int tui_dash_xfers_key(struct tui_dash *d, int ch);
 int tui_dash_sensors_key(struct tui_dash *d, int ch);
 /* Move the Sensors selection by delta rows (the wheel, the pages). */
 void tui_dash_sensors_move(struct tui_dash *d, long delta);
+/* A click at column x of the Sensors heads, counted from the pane's
+ * first column inside its border. */
+int tui_dash_sensors_click_head(struct tui_dash *d, int x);
 int tui_dash_log_key(struct tui_dash *d, int ch);
 
 /* Where needle is in hay, smart case (as vim's and less's): all lower

@@ -283,31 +283,55 @@ wide_rows(int w)
 	return w - 2 >= 78;
 }
 
-/* The column heads, the sorted one marked. */
+/* The columns before the sparkline, as draw_row() lays them out, each
+ * followed by a space: their heads are drawn, and clicked, by this. */
+static const struct scol {
+	const char	*head;		/* NULL: the sort's name */
+	int		 sort;		/* SC_*, or -1: not a sort */
+	int		 w;
+	int		 right;		/* numbers: aligned right */
+	int		 wide;		/* only where min and max show */
+} scols[] = {
+	{ NULL, SC_DEVICE, 17, 0, 0 },
+	{ NULL, SC_CHANNEL, 8, 0, 0 },
+	{ NULL, SC_VALUE, 8, 1, 0 },
+	{ "min", -1, 8, 1, 1 },
+	{ "max", -1, 8, 1, 1 },
+	{ NULL, SC_RATE, 7, 1, 0 },
+	{ NULL, SC_AGE, 6, 1, 0 },
+};
+#define NSCOLS		(int)(sizeof(scols) / sizeof(scols[0]))
+
+/* The column heads, the sorted one marked: padded by the columns they
+ * take, as the UTF-8 mark is one column in three bytes. */
 static void
 draw_heads(struct tui_dash *d, int y, int x, int w)
 {
 	const char *mark = d->loop.term.utf8 ? (d->sv.reverse ?
 	    "\xe2\x96\xbc" : "\xe2\x96\xb2") : (d->sv.reverse ? "v" : "^");
-	char h[SC_COUNT][16], line[256];
-	int i, x2[SC_COUNT];
+	const struct scol *c;
+	const char *name;
+	char line[256];
+	size_t o = 0;
+	int i, pad, wide = wide_rows(w + 2);
 
-	/* printf pads by bytes: the mark's extra bytes (one column, three
-	 * bytes in UTF-8) widen its field so the columns stay over theirs. */
-	for (i = 0; i < SC_COUNT; i++) {
-		snprintf(h[i], sizeof(h[i]), "%s%s", tui_dash_sensor_cols[i],
-		    i == d->sv.sort ? mark : "");
-		x2[i] = i == d->sv.sort ? (int)strlen(mark) - 1 : 0;
+	for (i = 0; i < NSCOLS; i++) {
+		c = &scols[i];
+		if (c->wide && !wide)
+			continue;
+		name = c->sort >= 0 ? tui_dash_sensor_cols[c->sort] : c->head;
+		pad = c->w - (int)strlen(name) - (c->sort == d->sv.sort);
+		if (pad < 0)
+			pad = 0;
+		if (c->right)
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    "%*s", pad, "");
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
+		    name, c->sort == d->sv.sort ? mark : "");
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%*s ",
+		    c->right ? 0 : pad, "");
 	}
-	if (wide_rows(w + 2))
-		snprintf(line, sizeof(line), "%-*s %-*s %*s %8s %8s %*s "
-		    "%*s  history", 17 + x2[0], h[0], 8 + x2[1], h[1],
-		    8 + x2[2], h[2], "min", "max", 7 + x2[3], h[3], 6 + x2[4],
-		    h[4]);
-	else
-		snprintf(line, sizeof(line), "%-*s %-*s %*s %*s %*s  history",
-		    17 + x2[0], h[0], 8 + x2[1], h[1], 8 + x2[2], h[2],
-		    7 + x2[3], h[3], 6 + x2[4], h[4]);
+	snprintf(line + o, sizeof(line) - o, " history");
 	tui_attr_on(&d->loop.term, TUI_C_TITLE, A_BOLD);
 	tui_put(y, x, w, line);
 	tui_attr_off(&d->loop.term, TUI_C_TITLE, A_BOLD);
@@ -411,6 +435,27 @@ tui_dash_draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 		if (d->pane == P_SENSORS && *top + i == sel)
 			attroff(A_REVERSE);
 	}
+}
+
+/* A click at column x of the heads (0: the pane's first inside) sorts
+ * by that column; on the sorted one, the other way, as in Clients. */
+int
+tui_dash_sensors_click_head(struct tui_dash *d, int x)
+{
+	int i, at = 0, wide = wide_rows(d->at[P_SENSORS].w);
+
+	for (i = 0; i < NSCOLS; i++) {
+		if (scols[i].wide && !wide)
+			continue;
+		if (x >= at && x <= at + scols[i].w && scols[i].sort >= 0) {
+			d->sv.reverse = scols[i].sort == d->sv.sort ?
+			    !d->sv.reverse : 0;
+			d->sv.sort = scols[i].sort;
+			break;
+		}
+		at += scols[i].w + 1;
+	}
+	return TUI_REDRAW;
 }
 
 /* Ask for the sensors now (the window changed). */

@@ -2,7 +2,8 @@
 """Sensors sorts by device, channel, value, rate or age (`s` or `>`
 next, `<` previous, `r` reverses, the sorted column's head marked) and
 filters with `/` on device or channel, live, case-insensitive, the
-title saying how many rows match (issue 16)."""
+title saying how many rows match (issue 16). The heads stay over their
+columns whichever carries the mark (one column, three bytes in UTF-8)."""
 import re
 
 import sdsensors
@@ -15,11 +16,6 @@ DEV2 = "02:00:00:00:00:02"
 
 def chans(ls):
     return [(r["channel"], r["device"][-2:]) for r in sdsensors.rows(ls)]
-
-
-def head(ls):
-    h = sdsensors.heads(ls)
-    return ls[h[0]] if h else ""
 
 
 def test():
@@ -36,8 +32,14 @@ def test():
             d.keys(key)
         ls = d.wait_until(lambda ls: chans(ls) == want, "rows %r after "
                           "%r" % (want, key))
-        check(re.search(mark, head(ls)), "%s not marked: %r"
-              % (mark, head(ls)))
+        head = sdsensors.head_line(ls)
+        check(re.search(mark, head), "%s not marked: %r" % (mark, head))
+        # each head over its column, whichever carries the mark
+        col = sdsensors.heads(ls)[1]
+        at = [head.find(w, col) - col for w in ("channel", "history")]
+        check(at == [18, sdsensors.FIXED_WIDE], "heads not over their "
+              "columns (channel at %d, history at %d):\n%s"
+              % (at[0], at[1], head))
 
     by_value = [("beta", "ff"), ("gamma", "ff"), ("alpha", "ff"),
                 ("beta", "02")]
@@ -48,7 +50,8 @@ def test():
     sorted_by(">", by_value, r"value[▲^]")
     sorted_by("r", by_value[::-1], r"value[▼v]")
     d.keys("<")
-    d.wait_until(lambda ls: re.search(r"channel[▼v]", head(ls)),
+    d.wait_until(lambda ls: re.search(r"channel[▼v]",
+                                      sdsensors.head_line(ls)),
                  "`<` back to channel")
     # the filter: live, on channel or device, any case
     d.keys("/")

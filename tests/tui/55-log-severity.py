@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Each Log line has the level of the server's event (its JSON `level`):
 errors (a bad frame, a HELLO with a refused token and the disconnect
-after it) are red and marked `E` before the time, warnings (a connection
+after it, an InfluxDB sink failing on a closed port once a reading is
+sent) are red and marked `E` before the time, warnings (a connection
 dropped for --max-clients) are yellow and marked `W`, connects and
 messages are neither. Under NO_COLOR=1 the marks still say it, and the
 errors are bold."""
@@ -13,6 +14,7 @@ import sdwire
 from sdtmux import check
 
 STAMP = r"\d\d:\d\d:\d\d\.\d{3}"
+SINK = "sink  influx failing"          # the log's; line 2 has no "sink"
 
 
 def gutter(lines, pat):
@@ -37,13 +39,19 @@ def line_attrs(esc, needle):
 
 def run(env, colour):
     what = "colour" if colour else "NO_COLOR"
+    dead = sdpeer.free_ports(1)[0]
     d = sdtmux.Dashboard(120, 40, env=env,
                          extra=["--token", "sesame",
-                                "--max-clients", "2"]).start()
+                                "--max-clients", "2",
+                                "--influx-url", "http://127.0.0.1:%d" % dead,
+                                "--influx-db", "sd",
+                                "--influx-flush-ms", "100"]).start()
     d.wait_ready()
     a = d.connect()
     a.sendall(sdwire.legacy_msg(sdpeer.DEV, "all is well"))
     sdpeer.recv_until_quiet(a, quiet=0.3, timeout=5)
+    a.sendall(sdwire.legacy_sensor(sdpeer.DEV, 1.5))   # InfluxDB is down
+    d.wait_for(SINK, what="%s: the sink's failing line" % what, timeout=20)
     b = d.connect()
     b.sendall(b"\xff" * 64)
     d.wait_for("bad-frame", what="%s: the bad-frame line" % what)
@@ -59,7 +67,7 @@ def run(env, colour):
                        "disconnect" % what)
     want = [("connected", "  "), ('message  "all is well"', "  "),
             ("bad-frame", " E"), ("too many clients", " W"),
-            (r"disconnected \(token refused\)", " E")]
+            (r"disconnected \(token refused\)", " E"), (SINK, " E")]
     for pat, mark in want:
         got = gutter(lines, pat)
         check(got == mark, "%s: the line %r is marked %r, not %r:\n%s"
@@ -67,14 +75,18 @@ def run(env, colour):
     esc = d.screen(escapes=True)
     err, warn = line_attrs(esc, "bad-frame"), line_attrs(esc,
                                                         "too many clients")
-    info = line_attrs(esc, "all is well")
+    info, sink = line_attrs(esc, "all is well"), line_attrs(esc, SINK)
     if colour:
         check("31" in err and "33" in warn,
               "colour: the error is %r (not red) or the warning %r (not "
               "yellow)" % (sorted(err), sorted(warn)))
+        check("31" in sink, "colour: the sink's failing line is %r, not "
+              "red" % sorted(sink))
         check(not {"31", "33"} & info, "colour: the message line is "
               "coloured %r" % sorted(info))
     else:
+        check("1" in sink, "NO_COLOR: the sink's failing line is %r, not "
+              "bold" % sorted(sink))
         check("1" in err and not sdtmux.colour_sgrs(esc),
               "NO_COLOR: the error line is %r (not bold), or colours on "
               "screen %r" % (sorted(err), sdtmux.colour_sgrs(esc)[:5]))

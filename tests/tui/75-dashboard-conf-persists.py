@@ -2,9 +2,11 @@
 """The dashboard's settings outlive it, in
 $XDG_CONFIG_HOME/sockdeck/dashboard.conf: a sort, a log filter, the pane
 shown under the clients at 80x24, the Sensors window and a theme (`T`)
-chosen in one run are there in the next. The light theme draws the header on blue (the default
-on cyan). A file of garbage (and a value not known) is skipped: the next
-dashboard starts with the defaults."""
+chosen in one run are there in the next. The light theme draws the
+header on blue (the default on cyan); `T` again gives mono, which draws
+no colour at all (the default draws some), and is kept too; then `T`
+comes round to the default. A file of garbage (and a value not known) is
+skipped: the next dashboard starts with the defaults."""
 import os
 import re
 
@@ -26,12 +28,18 @@ def header_bg(d):
     return [c for c in codes if c in ("44", "46")]
 
 
+def colours(d):
+    """The colour SGRs on the screen."""
+    return sdtmux.colour_sgrs(d.screen(escapes=True))
+
+
 def test():
     home = sdtmux.mkdtemp("sdconf-")
     d = sdtmux.Dashboard(80, 24, config_home=home).start()
     d.wait_ready()
     check(header_bg(d) == ["46"], "default theme: header background %r"
           % header_bg(d))
+    check(colours(d), "the default theme draws no colour")
     d.keys("s", "s")
     d.wait_for("sort: peer")
     d.keys("BTab", "/")               # the Log's filter
@@ -68,6 +76,24 @@ def test():
     d.wait_for("10 min", what="the Sensors window kept")
     d.keys("Tab")
     d.wait_for("filter: bravo", what="the log filter kept")
+    d.keys("T")
+    d.wait_until(lambda ls: not colours(d), "mono after T: no colour")
+    # Sensors shown: wait_ready looks for its probe in a Log unfiltered
+    d.keys("BTab")
+    d.wait_for("[Sensors (", what="Sensors focused")
+    d.keys("q")
+    check(d.wait_exit() == 0, "exit status after q")
+    check(conf(home).get("theme") == "mono", "dashboard.conf theme = %r, "
+          "expected 'mono'" % conf(home).get("theme"))
+
+    d = sdtmux.Dashboard(80, 24, config_home=home).start()
+    d.wait_ready()
+    d.wait_for("Sensors (", what="Sensors under the clients")
+    check(not colours(d), "the mono theme not kept: colours %r"
+          % colours(d)[:5])
+    d.keys("T")
+    d.wait_until(lambda ls: header_bg(d) == ["46"],
+                 "T after mono: the default theme's cyan header")
     d.keys("q")
     check(d.wait_exit() == 0, "exit status after q")
 

@@ -78,6 +78,12 @@ def heads(lines):
     return None
 
 
+def head_line(lines):
+    """The heads row of the Sensors pane, or ''."""
+    h = heads(lines)
+    return lines[h[0]] if h else ""
+
+
 def rows(lines):
     """The Sensors rows on screen: dicts of device, channel, value, min,
     max (None when not shown), rate, age, silent (the `~` marker) and
