@@ -266,6 +266,20 @@ print_rates(json_t *v)
 	printf("\n");
 }
 
+/* The TLS handshakes, when the server has TLS ports. */
+static void
+print_tls(json_t *v)
+{
+	if (!json_is_object(v))
+		return;
+	printf("tls handshakes %lld  failed %lld (timed out %lld)  "
+	    "under way %lld\n",
+	    json_integer_value(json_object_get(v, "handshakes")),
+	    json_integer_value(json_object_get(v, "failed")),
+	    json_integer_value(json_object_get(v, "timeouts")),
+	    json_integer_value(json_object_get(v, "handshaking")));
+}
+
 static int
 print_status(json_t *r, int json)
 {
@@ -282,9 +296,10 @@ print_status(json_t *r, int json)
 	    json_integer_value(json_object_get(st, "uptime")),
 	    json_integer_value(json_object_get(st, "clients")));
 	json_array_foreach(json_object_get(st, "ports"), i, v)
-		printf("port %5lld  %-16s %s%s%s\n",
+		printf("port %5lld  %-16s %s%s%s%s\n",
 		    json_integer_value(json_object_get(v, "port")),
 		    CTLCLI_S(v, "addr", a), CTLCLI_S(v, "state", b),
+		    json_is_true(json_object_get(v, "tls")) ? " tls" : "",
 		    json_object_get(v, "reason") ? ": " : "",
 		    json_object_get(v, "reason") ? CTLCLI_S(v, "reason", c) :
 		    "");
@@ -302,6 +317,7 @@ print_status(json_t *r, int json)
 	    json_integer_value(json_object_get(v, "bytes_in")),
 	    json_integer_value(json_object_get(v, "bytes_out")));
 	print_rates(json_object_get(st, "rates"));
+	print_tls(json_object_get(st, "tls"));
 	return 0;
 }
 
