@@ -39,9 +39,7 @@ def plain_exact(srv, port, what):
 
 def test():
     pki = sdtls.Pki()
-    plain, tls = sdpeer.free_ports(2)
-    srv = sdpeer.Server(ports=[plain, tls],
-                        extra=pki.server_args([tls])).start()
+    srv, plain, tls = sdtls.server(pki)
     p1, pev = plain_exact(srv, plain, "before TLS")
 
     # openssl s_client: the vector over TLS, the original's reply

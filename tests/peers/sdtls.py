@@ -7,7 +7,7 @@ a test dependency (tools/deps): when it is missing the test fails, it
 is not skipped.
 
     pki = sdtls.Pki()
-    srv = sdpeer.Server(nports=2, extra=pki.server_args(srv_port)).start()
+    srv, plain, port = sdtls.server(pki, "--tls-handshake-timeout", "1")
     s = sdtls.connect(port, pki)            # Python's ssl module
     out, err = sdtls.s_client(port, pki, data, until)  # openssl s_client
 
@@ -86,6 +86,17 @@ class Pki:
         return (["--tls-ports", ",".join(str(p) for p in tls_ports),
                  "--tls-cert", self.chain, "--tls-key", self.key]
                 + list(more))
+
+
+def server(pki, *more, plain=True, **kw):
+    """A started sockdeckd with a TLS port (pki's certificate) and, unless
+    plain is False, a plain port before it; more: its other arguments,
+    kw: sdpeer.Server's. (the Server, the plain port or None, the TLS
+    port)"""
+    ports = sdpeer.free_ports(2 if plain else 1)
+    srv = sdpeer.Server(ports=ports, extra=pki.server_args(ports[-1:],
+                                                          *more), **kw)
+    return srv.start(), ports[0] if plain else None, ports[-1]
 
 
 def context(pki, minimum=None, maximum=None):
