@@ -1051,6 +1051,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			e.reason = sd_err_str(f.err);
 			sd_events_fire(c->srv->events, &e);
 		}
+		/* A peer that ended its TLS session in order is
+		 * answered in kind. */
+		if (c->tls)
+			sd_tls_close_notify(c->bev);
 		sd_conn_close(c, "closed by peer");
 	}
 }

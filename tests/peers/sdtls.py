@@ -110,11 +110,14 @@ def context(pki, minimum=None, maximum=None):
     return ctx
 
 
-def connect(port, pki, timeout=10.0, ctx=None, **kw):
-    """A TLS connection to 127.0.0.1:port, the handshake done."""
+def connect(port, pki, timeout=10.0, ctx=None, ragged=True, **kw):
+    """A TLS connection to 127.0.0.1:port, the handshake done. With
+    ragged False, an end of stream without close_notify is an error
+    (ssl.SSLEOFError), not b"" as an orderly end is."""
     s = sdpeer.connect(port, timeout=timeout)
     ctx = ctx or context(pki, **kw)
-    return ctx.wrap_socket(s, server_hostname="127.0.0.1")
+    return ctx.wrap_socket(s, server_hostname="127.0.0.1",
+                           suppress_ragged_eofs=ragged)
 
 
 def client_hello(pki):
