@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sd_err.h"
 #include "sd_esc.h"
@@ -53,20 +54,28 @@ tls_no_passphrase(char *buf, int size, int rw, void *arg)
 	return 0;
 }
 
-/* SD_OK when path opens for reading, or err names opt and why not
- * (OpenSSL's own message for a missing file is less plain). */
+/* SD_OK when path is a regular file that opens for reading, or err
+ * names opt and why not (OpenSSL's words for a missing file or a
+ * directory are less plain). */
 static int
 tls_readable(const char *opt, const char *path, char err[SD_ERR_LEN])
 {
 	FILE *fp = fopen(path, "r");
+	struct stat st;
+	const char *why = NULL;
 
-	if (fp == NULL) {
-		snprintf(err, SD_ERR_LEN, "--%s %.200s: %s", opt, path,
-		    strerror(errno));
-		return SD_ERR_INVAL;
-	}
-	fclose(fp);
-	return SD_OK;
+	if (fp == NULL)
+		why = strerror(errno);
+	else if (fstat(fileno(fp), &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	if (fp != NULL)
+		fclose(fp);
+	if (why == NULL)
+		return SD_OK;
+	snprintf(err, SD_ERR_LEN, "--%s %.200s: %s", opt, path, why);
+	return SD_ERR_INVAL;
 }
 
 /* The certificate with its chain, and its key. */
@@ -90,8 +99,8 @@ tls_ctx_files(SSL_CTX *ctx, const struct sd_config *cfg,
 	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
 		tls_queue_reason(why, sizeof(why));
 		snprintf(err, SD_ERR_LEN, "--tls-key %.120s: not the "
-		    "certificate's PEM private key (%.60s)", cfg->tls_key,
-		    why);
+		    "certificate's unencrypted PEM key (%.60s)",
+		    cfg->tls_key, why);
 		return SD_ERR_INVAL;
 	}
 	return SD_OK;
