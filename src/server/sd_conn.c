@@ -216,10 +216,17 @@ conn_register(struct sd_conn *c)
 	sd_events_fire(srv->events, &e);
 }
 
-/* A TLS connection holds its place on the handshakes list meanwhile. */
+/* A TLS connection holds its place on the handshakes list meanwhile.
+ * Its handshake starts with the peer's first bytes: a bufferevent is
+ * made able to write, and a socket that can be written would have
+ * libevent try the handshake at once, OpenSSL taking its buffers (34
+ * KiB) for a peer that may never speak. libevent waits for the socket
+ * itself when the handshake has something to send. */
 static void
 conn_handshake_start(struct sd_conn *c)
 {
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
 	c->state = SD_CONN_HANDSHAKE;
 	TAILQ_INSERT_TAIL(&c->srv->handshakes, c, entry);
 	c->srv->nhandshakes++;
@@ -245,6 +252,7 @@ conn_handshake_done(struct sd_conn *c)
 	c->srv->totals.tls_handshakes++;
 	sd_tls_session(c->bev, c->tls_version, c->tls_cipher);
 	sd_prio_bev(c->bev, SD_PRIO_CLIENT);
+	bufferevent_enable(c->bev, EV_WRITE);
 	c->active_ns = sd_mono_ns();
 	conn_register(c);
 	conn_deadline_arm(c, c->active_ns);
@@ -326,11 +334,12 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	    (ev_ssize_t)cfg->out_buffer);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SD_CONN_HIGH_WATER);
 	conn_deadline_arm(c, c->active_ns);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (c->tls)
 		conn_handshake_start(c);
-	else
+	else {
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 		conn_register(c);
+	}
 	return c;
 fail_bev:
 	bufferevent_free(c->bev);
