@@ -125,6 +125,11 @@ tls_ctx_params(SSL_CTX *ctx, const struct sd_config *cfg,
 	 * devices cost their SSL, not 34 KiB of buffers each. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_default_passwd_cb(ctx, tls_no_passphrase);
+	/* TLS 1.3 sends its session tickets after the handshake: a device
+	 * that only writes (readings) never reads them, and its close with
+	 * them unread is a reset that drops what it sent last. Nothing is
+	 * sent that a device did not ask for, as on a plain port. */
+	SSL_CTX_set_num_tickets(ctx, 0);
 	if (SSL_CTX_set_min_proto_version(ctx, min) != 1) {
 		tls_queue_reason(why, sizeof(why));
 		snprintf(err, SD_ERR_LEN, "--tls-min-version: %.100s", why);

@@ -24,6 +24,7 @@ import tempfile
 import time
 
 import sdpeer
+import sdwire
 from sdpeer import check, fail
 
 
@@ -168,6 +169,17 @@ def s_client(port, pki, data, until, args=(), timeout=10.0, quiet=0.3):
         p.kill()
         _, err = p.communicate(timeout=10)
     return bytes(got), err.decode("utf-8", "replace")
+
+
+def finish_file(srv, s, xfer, data, name, what, timeout=30.0):
+    """FILE_END for data, sent as transfer xfer: FILE_RESULT status 0,
+    and the file stored under name holds data."""
+    s.sendall(sdwire.file_end(xfer, len(data), sdwire.xxh3_64(data)))
+    r = sdwire.parse_file_result(sdpeer.expect_frame(
+        s, sdwire.T_FILE_RESULT, timeout=timeout))
+    check(r["status"] == 0, "%s: FILE_RESULT %r" % (what, r))
+    with open(os.path.join(srv.files_dir, name), "rb") as f:
+        check(f.read() == data, "%s: %s stored differs" % (what, name))
 
 
 def status(srv):
