@@ -85,21 +85,6 @@ def legacy_off(pki):
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 
 
-def quietly(fn):
-    try:
-        fn()
-    except (OSError, sdpeer.TestFailure):
-        pass
-
-
-def recv_some(s, t=0.3):
-    s.settimeout(t)
-    try:
-        return s.recv(1 << 16)
-    except OSError:
-        return b""
-
-
 def ext_session(tls, pki, key):
     s = sdtls.connect(tls, pki)
     try:
@@ -107,11 +92,11 @@ def ext_session(tls, pki, key):
                   sdwire.msg(1, b"hello") + sdwire.ping(7) +
                   sdwire.sensor_batch(1, sdpeer.DEV, [(0, 1.5, b"")]) +
                   sdwire.file_offer(1, len(DATA), key, b"f.bin"))
-        recv_some(s)
+        sdpeer.recv_some(s)
         s.sendall(sdwire.file_chunk(1, 0, DATA) +
                   sdwire.file_end(1, len(DATA), sdwire.xxh3_64(DATA)) +
                   sdwire.frame(0x53ff, b"??"))
-        recv_some(s)
+        sdpeer.recv_some(s)
     finally:
         s.close()
 
@@ -122,7 +107,7 @@ def legacy_session(tls, pki):
         s.sendall(sdwire.legacy_msg(sdpeer.DEV, "one") +
                   sdwire.legacy_file(sdpeer.DEV, 1, DATA) +
                   sdwire.legacy_msg(sdpeer.DEV, "two"))
-        recv_some(s, 0.5)
+        sdpeer.recv_some(s, 0.5)
     finally:
         s.close()
 
@@ -132,8 +117,8 @@ def faults(pki, n):
         pki, env={"SD_FAULT_CLOSE_WRITE": str(n)})
     idle = [sdtls.connect(tls, pki) for _ in range(2)]
     for i in range(3):
-        quietly(lambda: ext_session(tls, pki, 1000 * n + i))
-        quietly(lambda: legacy_session(tls, pki))
+        sdpeer.quietly(lambda: ext_session(tls, pki, 1000 * n + i))
+        sdpeer.quietly(lambda: legacy_session(tls, pki))
         check(srv.ctl({"cmd": "broadcast", "text": "all"}).get("ok"),
               "run %d: broadcast" % n)
     time.sleep(0.1)

@@ -126,9 +126,8 @@ def test():
                        lambda p: sdtls.connect(p, pki))):
         s = conn(port)
         ev = srv.client_event(s)
-        s.sendall(sdwire.legacy_msg(sdpeer.DEV, "after"))
-        sdpeer.expect_bytes(s, sdpeer.reply_for(ev["fd"], "after"),
-                            what="port %d after the dirty closes" % port)
+        sdpeer.legacy_reply(s, ev["fd"], "after", "port %d after the "
+                            "dirty closes" % port)
         s.close()
     st = sdtls.status(srv)["tls"]
     check(st["failed"] == 0 and st["handshakes"] == 8, "status %r" % st)

@@ -68,9 +68,8 @@ def test():
     s = sdtls.connect(tls, pki)
     ev = srv.client_event(s)
     time.sleep(2.5)
-    s.sendall(sdwire.legacy_msg(sdpeer.DEV, "still here"))
-    sdpeer.expect_bytes(s, sdpeer.reply_for(ev["fd"], "still here"),
-                        what="a TLS client after the handshake deadline")
+    sdpeer.legacy_reply(s, ev["fd"], "still here",
+                        "a TLS client after the handshake deadline")
     check(sdtls.status(srv)["tls"]["timeouts"] == 3, "a finished "
           "handshake timed out")
     for c in (s, silent, half, whole):

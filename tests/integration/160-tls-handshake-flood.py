@@ -10,7 +10,6 @@ import time
 
 import sdpeer
 import sdtls
-import sdwire
 from sdpeer import check
 
 N_SILENT, N_HALF, N_WHOLE = 100, 50, 50
@@ -48,17 +47,13 @@ def test():
     ev = srv.client_event(p)
 
     def plain_answer():
-        p.sendall(sdwire.legacy_msg(sdpeer.DEV, "under flood"))
-        sdpeer.expect_bytes(p, sdpeer.reply_for(ev["fd"], "under flood"),
-                            what="plain reply under the flood")
+        sdpeer.legacy_reply(p, ev["fd"], "under flood", "plain reply")
     timed("plain port's answer", plain_answer, 1.0)
     s = timed("a TLS handshake", lambda: sdtls.connect(tls, pki), 2.0)
     tev = srv.client_event(s)
 
     def tls_answer():
-        s.sendall(sdwire.legacy_msg(sdpeer.DEV, "tls"))
-        sdpeer.expect_bytes(s, sdpeer.reply_for(tev["fd"], "tls"),
-                            what="TLS reply under the flood")
+        sdpeer.legacy_reply(s, tev["fd"], "tls", "TLS reply")
     timed("TLS port's answer", tls_answer, 1.0)
     st = timed("ctl status", lambda: sdtls.status(srv), 1.0)
     check(st["clients"] == 2 and st["tls"]["handshaking"] == N,

@@ -46,9 +46,8 @@ def device_rate(pki):
     check(paused, "a TLS device over --device-rate was never paused")
     p = srv.connect(plain)
     pev = srv.client_event(p)
-    p.sendall(sdwire.legacy_msg(sdpeer.DEV, "meanwhile"))
-    sdpeer.expect_bytes(p, sdpeer.reply_for(pev["fd"], "meanwhile"),
-                        timeout=2, what="a plain client beside it")
+    sdpeer.legacy_reply(p, pev["fd"], "meanwhile",
+                        "a plain client beside it", timeout=2)
     wait_readings(srv, n, "device over its rate")
     took = time.monotonic() - t0
     sdpeer.log("1 MiB at 256 KiB/s over TLS: %.1f s" % took)
@@ -102,9 +101,8 @@ def turns(pki):
     worst = 0
     for i in range(20):
         t0 = time.monotonic()
-        p.sendall(sdwire.legacy_msg(sdpeer.DEV, "ping %d" % i))
-        sdpeer.expect_bytes(p, sdpeer.reply_for(pev["fd"], "ping %d" % i),
-                            what="a plain client beside TLS floods")
+        sdpeer.legacy_reply(p, pev["fd"], "ping %d" % i,
+                            "a plain client beside TLS floods")
         worst = max(worst, time.monotonic() - t0)
         time.sleep(0.05)
     stop.set()

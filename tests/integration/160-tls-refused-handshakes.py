@@ -93,8 +93,7 @@ def default_min(pki):
     # the plain port is untouched, the TLS port serves a good client
     p = srv.connect(plain)
     ev = srv.client_event(p)
-    p.sendall(HI)
-    sdpeer.expect_bytes(p, sdpeer.reply_for(ev["fd"], "hi"), what="plain")
+    sdpeer.legacy_reply(p, ev["fd"], "hi", "plain")
     s = sdtls.connect(tls, pki)
     ev = srv.client_event(s)
     check(ev["tls"]["cipher"] in ("ECDHE-ECDSA-AES128-GCM-SHA256",
@@ -102,8 +101,7 @@ def default_min(pki):
                                   "TLS_AES_128_GCM_SHA256",
                                   "TLS_CHACHA20_POLY1305_SHA256"),
           "cipher %r" % ev["tls"])
-    s.sendall(HI)
-    sdpeer.expect_bytes(s, sdpeer.reply_for(ev["fd"], "hi"), what="TLS")
+    sdpeer.legacy_reply(s, ev["fd"], "hi", "TLS")
     s.close()
     p.close()
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
