@@ -355,20 +355,23 @@ print_clients(json_t *r, int json)
 }
 
 /* One client, a field a line: scalars as they are, the transfer as
- * name, bytes and size. */
+ * name, bytes and size, TLS as version and cipher. */
 static int
 print_client(json_t *r, int json)
 {
 	json_t *c = json_object_get(r, "client"), *v, *x;
 	const char *k;
-	char buf[256];
+	char buf[256], buf2[256];
 	int rc;
 
 	if (ctlcli_printed(r, json, &rc))
 		return rc;
 	json_object_foreach(c, k, v) {
 		x = json_object_get(v, "name");
-		if (json_is_object(v))
+		if (json_is_object(v) && json_object_get(v, "version"))
+			printf("%-13s %s %s\n", k, CTLCLI_S(v, "version", buf),
+			    CTLCLI_S(v, "cipher", buf2));
+		else if (json_is_object(v))
 			printf("%-13s %s %lld/%lld\n", k, ctlcli_s(x, buf,
 			    sizeof(buf)), json_integer_value(json_object_get(v,
 			    "bytes")), json_integer_value(json_object_get(v,

@@ -4,9 +4,9 @@ over TLS and reads the original v2.9 server's exact reply
 (`[<fd> socket] message return success`, nothing more), the bytes a
 plain port of the same server answers, byte for byte, while the TLS port
 runs; a legacy file over TLS gets `file upload successful!!`. The
-connect event and `ctl clients` carry the version and cipher Python's
-ssl module agreed on (none on the plain port); status marks the TLS port
-and counts the handshakes."""
+connect event, `ctl clients` and `ctl client` (JSON and text) carry the
+version and cipher Python's ssl module agreed on (none on the plain
+port); status marks the TLS port and counts the handshakes."""
 import ssl
 
 import sdpeer
@@ -76,6 +76,16 @@ def test():
           "ctl clients tls of a plain client %r" % rows[pev["id"]])
     one = srv.ctl({"cmd": "client", "id": cev["id"]})["client"]
     check(one.get("tls") == cev["tls"], "ctl client tls %r" % one)
+    for cid, want in ((cev["id"], "tls           %s %s\n" % (
+            s.version(), s.cipher()[0])), (pev["id"], "tls           no\n")):
+        rc, out, err = sdpeer.run_cli(["ctl", "--data-dir", srv.dir,
+                                       "client", str(cid)])
+        check(rc == 0 and want in out, "ctl client %d: %r, no line %r"
+              % (cid, out, want))
+    rc, out, err = sdpeer.run_cli(["ctl", "--data-dir", srv.dir, "status"])
+    check(rc == 0 and "tls handshakes 2  failed 0 (timed out 0)  under "
+          "way 0\n" in out and (" %d  127.0.0.1        listening tls\n"
+                                % tls) in out, "ctl status: %r" % out)
 
     # the plain port, with a TLS session open: still the same bytes
     p1.sendall(HI)
