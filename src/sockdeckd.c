@@ -25,6 +25,7 @@
 #include "sd_hlog.h"
 #include "sd_prio.h"
 #include "sd_server.h"
+#include "sd_tls.h"
 #include "tui_dash.h"
 #include "tui_term.h"
 #include "sockdeckd_ctl.h"
@@ -399,7 +400,7 @@ out:
 /* Run the server until it is told to stop; the exit status. With
  * dashboard set, the dashboard shows it instead of the headless log. */
 static int
-run(const struct sd_config *cfg, int dashboard)
+run(const struct sd_config *cfg, struct sd_tls *tls, int dashboard)
 {
 	struct event_base *base = sd_prio_base_new();
 	struct sd_events *bus = sd_events_new();
@@ -442,7 +443,7 @@ run(const struct sd_config *cfg, int dashboard)
 		rc = 2;
 		goto out;
 	}
-	if (sd_server_new(base, cfg, bus, &srv, err) != SD_OK) {
+	if (sd_server_new(base, cfg, tls, bus, &srv, err) != SD_OK) {
 		tui_dash_free(f.dash);
 		f.dash = NULL;
 		fprintf(stderr, "sockdeckd: %s\n", err);
@@ -496,6 +497,7 @@ int
 main(int argc, char **argv)
 {
 	struct sd_config cfg;
+	struct sd_tls *tls = NULL;
 	char err[SD_ERR_LEN];
 	int rc;
 
@@ -525,8 +527,16 @@ main(int argc, char **argv)
 		sd_config_done(&cfg);
 		return 2;
 	}
-	rc = run(&cfg, !cfg.headless && isatty(STDOUT_FILENO) &&
+	/* A certificate or key that cannot serve is a bad setting too,
+	 * found before a port opens. */
+	if (sd_tls_new(&cfg, &tls, err) != SD_OK) {
+		fprintf(stderr, "sockdeckd: %s\n", err);
+		sd_config_done(&cfg);
+		return 2;
+	}
+	rc = run(&cfg, tls, !cfg.headless && isatty(STDOUT_FILENO) &&
 	    isatty(STDIN_FILENO));
+	sd_tls_free(tls);
 	sd_config_done(&cfg);
 	return rc;
 }

@@ -266,6 +266,20 @@ print_rates(json_t *v)
 	printf("\n");
 }
 
+/* The TLS handshakes, when the server has TLS ports. */
+static void
+print_tls(json_t *v)
+{
+	if (!json_is_object(v))
+		return;
+	printf("tls handshakes %lld  failed %lld (timed out %lld)  "
+	    "under way %lld\n",
+	    json_integer_value(json_object_get(v, "handshakes")),
+	    json_integer_value(json_object_get(v, "failed")),
+	    json_integer_value(json_object_get(v, "timeouts")),
+	    json_integer_value(json_object_get(v, "handshaking")));
+}
+
 static int
 print_status(json_t *r, int json)
 {
@@ -282,9 +296,10 @@ print_status(json_t *r, int json)
 	    json_integer_value(json_object_get(st, "uptime")),
 	    json_integer_value(json_object_get(st, "clients")));
 	json_array_foreach(json_object_get(st, "ports"), i, v)
-		printf("port %5lld  %-16s %s%s%s\n",
+		printf("port %5lld  %-16s %s%s%s%s\n",
 		    json_integer_value(json_object_get(v, "port")),
 		    CTLCLI_S(v, "addr", a), CTLCLI_S(v, "state", b),
+		    json_is_true(json_object_get(v, "tls")) ? " tls" : "",
 		    json_object_get(v, "reason") ? ": " : "",
 		    json_object_get(v, "reason") ? CTLCLI_S(v, "reason", c) :
 		    "");
@@ -302,6 +317,7 @@ print_status(json_t *r, int json)
 	    json_integer_value(json_object_get(v, "bytes_in")),
 	    json_integer_value(json_object_get(v, "bytes_out")));
 	print_rates(json_object_get(st, "rates"));
+	print_tls(json_object_get(st, "tls"));
 	return 0;
 }
 
@@ -339,20 +355,23 @@ print_clients(json_t *r, int json)
 }
 
 /* One client, a field a line: scalars as they are, the transfer as
- * name, bytes and size. */
+ * name, bytes and size, TLS as version and cipher. */
 static int
 print_client(json_t *r, int json)
 {
 	json_t *c = json_object_get(r, "client"), *v, *x;
 	const char *k;
-	char buf[256];
+	char buf[256], buf2[256];
 	int rc;
 
 	if (ctlcli_printed(r, json, &rc))
 		return rc;
 	json_object_foreach(c, k, v) {
 		x = json_object_get(v, "name");
-		if (json_is_object(v))
+		if (json_is_object(v) && json_object_get(v, "version"))
+			printf("%-13s %s %s\n", k, CTLCLI_S(v, "version", buf),
+			    CTLCLI_S(v, "cipher", buf2));
+		else if (json_is_object(v))
 			printf("%-13s %s %lld/%lld\n", k, ctlcli_s(x, buf,
 			    sizeof(buf)), json_integer_value(json_object_get(v,
 			    "bytes")), json_integer_value(json_object_get(v,

@@ -33,6 +33,7 @@ enum {
 	F_OFFSET = 1 << 11, F_COUNT = 1 << 12, F_TOTAL = 1 << 13,
 	F_XXH3 = 1 << 14, F_ODD = 1 << 15, F_VERSION = 1 << 16,
 	F_CLIENTS = 1 << 17, F_STATE = 1 << 18, F_WINDOW = 1 << 19,
+	F_TLS = 1 << 20,
 };
 
 static const struct {
@@ -41,7 +42,7 @@ static const struct {
 } sd_ev_info[SD_EV_COUNT] = {
 	[SD_EV_LISTEN] = { "listen", F_PORT | F_ADDR },
 	[SD_EV_LISTEN_FAILED] = { "listen-failed", F_PORT | F_ADDR | F_REASON },
-	[SD_EV_CONNECT] = { "connect", F_ID | F_FD | F_PEER | F_PORT },
+	[SD_EV_CONNECT] = { "connect", F_ID | F_FD | F_PEER | F_PORT | F_TLS },
 	[SD_EV_DISCONNECT] = { "disconnect", F_ID | F_PEER | F_PORT |
 	    F_DEVICE | F_REASON },
 	[SD_EV_HELLO] = { "hello", F_ID | F_NAME | F_DEVICE | F_VERSION },
@@ -58,7 +59,7 @@ static const struct {
 	[SD_EV_BROADCAST] = { "broadcast", F_TEXT | F_CLIENTS },
 	[SD_EV_KICK] = { "kick", F_ID | F_REASON },
 	[SD_EV_BAD_FRAME] = { "bad-frame", F_ID | F_REASON },
-	[SD_EV_DROP] = { "drop", F_ID | F_PEER | F_REASON },
+	[SD_EV_DROP] = { "drop", F_ID | F_PEER | F_PORT | F_REASON },
 	[SD_EV_ERROR] = { "error", F_ID | F_REASON },
 	[SD_EV_SHUTDOWN] = { "shutdown", F_REASON },
 	[SD_EV_STORE] = { "store", F_STATE | F_BYTES | F_REASON },
@@ -289,6 +290,12 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 		at = text_num(buf, len, at, "window", ev->window);
 	if ((f & F_ODD) && ev->odd)
 		at = text_str(buf, len, at, "odd", "true", 4);
+	if ((f & F_TLS) && ev->tls_version && ev->tls_cipher) {
+		at = text_str(buf, len, at, "tls", ev->tls_version,
+		    strlen(ev->tls_version));
+		at = text_str(buf, len, at, "cipher", ev->tls_cipher,
+		    strlen(ev->tls_cipher));
+	}
 	if ((f & F_STATE) && ev->state)
 		at = text_str(buf, len, at, "state", ev->state,
 		    strlen(ev->state));
@@ -412,6 +419,9 @@ sd_event_obj(const struct sd_event *ev)
 		    json_integer((json_int_t)ev->window));
 	if ((f & F_ODD) && ev->odd)
 		json_object_set_new(o, "odd", json_true());
+	if ((f & F_TLS) && ev->tls_version && ev->tls_cipher)
+		json_object_set_new(o, "tls", json_pack("{s:s,s:s}",
+		    "version", ev->tls_version, "cipher", ev->tls_cipher));
 	if ((f & F_STATE) && ev->state)
 		json_str(o, "state", ev->state);
 	if ((f & F_TEXT) && ev->text)

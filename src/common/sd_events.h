@@ -80,6 +80,8 @@ struct sd_event {
 	int		 version;
 	int		 clients;
 	uint64_t	 window;	/* seconds (suppressed) */
+	const char	*tls_version;	/* "TLSv1.3"; NULL: not TLS */
+	const char	*tls_cipher;
 	enum sd_ev_level level;		/* SD_LV_KIND: by kind and state */
 };
 

@@ -49,6 +49,9 @@ static const struct sd_config_name fsync_modes[] = {
 	{ "always", SD_FSYNC_ALWAYS }, { "everysec", SD_FSYNC_EVERYSEC },
 	{ "no", SD_FSYNC_NO }, { NULL, 0 }
 };
+static const struct sd_config_name tls_versions[] = {
+	{ "1.2", 12 }, { "1.3", 13 }, { NULL, 0 }
+};
 static const struct sd_config_name kafka_formats[] = {
 	{ "json", SD_KAFKA_JSON }, { "raw", SD_KAFKA_RAW },
 	{ "influx", SD_KAFKA_INFLUX }, { NULL, 0 }
@@ -167,6 +170,30 @@ const struct sd_config_opt sd_config_opts[] = {
 	{ "shutdown-timeout", 0, SD_CONFIG_U64, .at = AT(shutdown_timeout),
 	  .max = 3600, .def = "5", .arg = "SECS",
 	  .help = "time transfers get to finish (5)" },
+	{ "tls-ports", 0, SD_CONFIG_PORTS, .at = AT(tls_ports),
+	  .cnt = AT(ntls_ports), .arg = "LIST", .help = "ports of --ports "
+	  "that speak only TLS", .want = "ports and ranges from 1 "
+	  "to 65535, e.g. 5443,6000-6001" },
+	{ "tls-cert", 0, SD_CONFIG_STR, .at = AT(tls_cert), .min = 1,
+	  .max = 4095, .want = "a file name of 1 to 4095 bytes",
+	  .arg = "FILE", .help = " PEM: the certificate, then its chain" },
+	{ "tls-key", 0, SD_CONFIG_STR, .at = AT(tls_key), .min = 1,
+	  .max = 4095, .want = "a file name of 1 to 4095 bytes",
+	  .arg = "FILE", .help = " PEM: its private key, no passphrase" },
+	{ "tls-min-version", 0, SD_CONFIG_ENUM, .at = AT(tls_min_version),
+	  .names = tls_versions, .def = "1.2", .arg = "VER",
+	  .help = " the oldest TLS taken: 1.2 or 1.3 (1.2)" },
+	{ "tls-ciphers", 0, SD_CONFIG_STR, .at = AT(tls_ciphers), .min = 1,
+	  .max = 1024, .want = "an OpenSSL cipher list of 1 to 1024 bytes",
+	  .arg = "LIST", .help = " TLS 1.2 ciphers, as openssl-ciphers(1) "
+	  "takes" },
+	{ "tls-ciphersuites", 0, SD_CONFIG_STR, .at = AT(tls_ciphersuites),
+	  .min = 1, .max = 1024, .want = "OpenSSL cipher suites of 1 to "
+	  "1024 bytes", .arg = "LIST", .help = "TLS 1.3 suites, "
+	  "colon-separated" },
+	{ "tls-handshake-timeout", 0, SD_CONFIG_U64,
+	  .at = AT(tls_handshake_timeout), .min = 1, .max = 600, .def = "10",
+	  .arg = "SECS", .help = "close a handshake not done by then (10)" },
 	{ "measurement", 0, SD_CONFIG_STR, .at = AT(pipe.measurement),
 	  .min = 1, .max = SD_CONFIG_MAX_NAME, .want = LP_NAME,
 	  .check = check_measurement, .def = "sensor", .arg = "NAME",
@@ -850,6 +877,36 @@ sd_config_load_file(struct sd_config *cfg, const char *path,
 	return SD_OK;
 }
 
+/* TLS ports are ports the server listens on, with a certificate. */
+static int
+config_check_tls(const struct sd_config *cfg, char err[SD_ERR_LEN])
+{
+	size_t i;
+
+	if (cfg->ntls_ports > 0 && (cfg->tls_cert == NULL ||
+	    cfg->tls_key == NULL)) {
+		snprintf(err, SD_ERR_LEN, "--tls-ports needs --tls-cert and "
+		    "--tls-key");
+		return SD_ERR_INVAL;
+	}
+	for (i = 0; i < cfg->ntls_ports; i++) {
+		if (bsearch(&cfg->tls_ports[i], cfg->ports, cfg->nports,
+		    sizeof(*cfg->ports), cmp_port) == NULL) {
+			snprintf(err, SD_ERR_LEN, "--tls-ports: %u is not one "
+			    "of --ports", (unsigned)cfg->tls_ports[i]);
+			return SD_ERR_INVAL;
+		}
+	}
+	return SD_OK;
+}
+
+int
+sd_config_tls_port(const struct sd_config *cfg, uint16_t port)
+{
+	return cfg->ntls_ports > 0 && bsearch(&port, cfg->tls_ports,
+	    cfg->ntls_ports, sizeof(port), cmp_port) != NULL;
+}
+
 /* Settings that only make sense together. */
 static int
 sd_config_check(const struct sd_config *cfg, char err[SD_ERR_LEN])
@@ -875,7 +932,7 @@ sd_config_check(const struct sd_config *cfg, char err[SD_ERR_LEN])
 		    "--influx-token go together");
 		return SD_ERR_INVAL;
 	}
-	return SD_OK;
+	return config_check_tls(cfg, err);
 }
 
 /* Make err safe for a terminal: it quotes bytes of the file and the

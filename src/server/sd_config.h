@@ -54,6 +54,15 @@ struct sd_config {
 	uint64_t	 device_rate_secs;	/* ... in this many seconds */
 	uint64_t	 keepalive;	/* seconds, 0: off */
 	uint64_t	 shutdown_timeout;
+	/* TLS on some of the ports (sd_tls) */
+	uint16_t	*tls_ports;	/* sorted, unique, each in ports */
+	size_t		 ntls_ports;
+	char		*tls_cert;	/* PEM: the certificate, then chain */
+	char		*tls_key;	/* PEM private key, no passphrase */
+	int		 tls_min_version;	/* 12 or 13: TLS 1.2, 1.3 */
+	char		*tls_ciphers;	/* TLS <= 1.2, OpenSSL's syntax */
+	char		*tls_ciphersuites;	/* TLS 1.3 */
+	uint64_t	 tls_handshake_timeout;	/* seconds */
 	/* What the readings take: names, tags, the spool and its sinks. */
 	struct sd_pipeline_opts		pipe;
 	struct sd_sink_influx_opts	influx;
@@ -138,6 +147,9 @@ void sd_config_done(struct sd_config *cfg);
  */
 int sd_config_parse(struct sd_config *cfg, int argc, char **argv,
     char err[SD_ERR_LEN]);
+
+/* Whether port is one of --tls-ports. */
+int sd_config_tls_port(const struct sd_config *cfg, uint16_t port);
 
 /* Parse "5000-5009,6000" into a sorted unique list. */
 int sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n);

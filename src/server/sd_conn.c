@@ -1,8 +1,10 @@
 /*
- * sd_conn.c: a client connection on a bufferevent (so an OpenSSL
- * bufferevent can take its place without touching the rest).
+ * sd_conn.c: a client connection on a bufferevent: a socket one on a
+ * plain port, an OpenSSL one (sd_tls) on a TLS port, the rest the same.
  * Input is fed to the decoder chain by chain, straight from libevent's
- * buffers; every decoded event goes to sd_handle_event().
+ * buffers; every decoded event goes to sd_handle_event(). What touches
+ * the socket itself is plain-only (conn_read_more) or holds for both
+ * (socket options, shutdown() at close).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include "sd_proto_enc.h"
 #include "sd_server.h"
 #include "sd_throttle.h"
+#include "sd_tls.h"
 
 #define SD_CONN_MAX_READ	(256u << 10)	/* per read() */
 #define SD_CONN_HIGH_WATER	(512u << 10)	/* unparsed input */
@@ -49,6 +52,8 @@ static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_handshake_failed(struct sd_conn *c, const char *why,
+    int timeout);
 
 /* Decoder caps from the server's limits. */
 static void
@@ -93,8 +98,9 @@ conn_peer(struct sd_conn *c, const struct sockaddr *sa)
 }
 
 /*
- * One timer per connection stands for three deadlines, whichever is
- * first: no whole frame for --idle-timeout (bytes of garbage or of a
+ * One timer per connection stands for three deadlines (or, while a TLS
+ * handshake is under way, for --tls-handshake-timeout alone), whichever
+ * is first: no whole frame for --idle-timeout (bytes of garbage or of a
  * header do not count, so a trickle cannot keep a connection), a frame
  * begun and not finished within --frame-timeout (bytes of a file body
  * count as progress), and a drain whose peer does not read its last
@@ -109,6 +115,10 @@ conn_deadline(const struct sd_conn *c, const char **why)
 	int64_t sec = 1000000000, at = INT64_MAX, frame;
 
 	frame = (int64_t)(cfg->frame_timeout ? cfg->frame_timeout : 30) * sec;
+	if (c->state == SD_CONN_HANDSHAKE) {
+		*why = "handshake timeout";
+		return c->active_ns + (int64_t)cfg->tls_handshake_timeout * sec;
+	}
 	if (c->state == SD_CONN_DRAINING) {
 		*why = "drain timeout";
 		return c->drain_start_ns + frame;
@@ -165,6 +175,10 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		conn_deadline_arm(c, now);
 		return;
 	}
+	if (c->state == SD_CONN_HANDSHAKE) {
+		conn_handshake_failed(c, why, 1);
+		return;
+	}
 	e.id = c->id;
 	e.reason = why;
 	sd_events_fire(c->srv->events, &e);
@@ -172,12 +186,112 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	sd_conn_close(c, why);
 }
 
+/* c joins the registry as a client: an id (given in order, so the
+ * registry's order is the ids'), the counts, and its connect event (with
+ * its TLS version and cipher on a TLS port). */
+static void
+conn_register(struct sd_conn *c)
+{
+	struct sd_server *srv = c->srv;
+	struct sd_event e = { .kind = SD_EV_CONNECT };
+
+	c->state = SD_CONN_OPEN;
+	c->id = ++srv->next_id;
+	sd_evrate_init(&c->evrate, c->id);
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	c->hnext = srv->byid[c->id & srv->byid_mask];
+	srv->byid[c->id & srv->byid_mask] = c;
+	srv->nconns++;
+	srv->totals.connections++;
+	c->lst->clients++;
+	e.id = c->id;
+	e.fd = c->fd;
+	e.peer = c->peer;
+	e.peer_port = c->peer_port;
+	e.port = c->port;
+	if (c->tls) {
+		e.tls_version = c->tls_version;
+		e.tls_cipher = c->tls_cipher;
+	}
+	sd_events_fire(srv->events, &e);
+}
+
+/* A TLS connection holds its place on the handshakes list meanwhile.
+ * Its handshake starts with the peer's first bytes: a bufferevent is
+ * made able to write, and a socket that can be written would have
+ * libevent try the handshake at once, OpenSSL taking its buffers (34
+ * KiB) for a peer that may never speak. libevent waits for the socket
+ * itself when the handshake has something to send. */
+static void
+conn_handshake_start(struct sd_conn *c)
+{
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+	c->state = SD_CONN_HANDSHAKE;
+	TAILQ_INSERT_TAIL(&c->srv->handshakes, c, entry);
+	c->srv->nhandshakes++;
+	c->lst->handshakes++;
+}
+
+/* Take c off the handshakes list. */
+static void
+conn_handshake_end(struct sd_conn *c)
+{
+	TAILQ_REMOVE(&c->srv->handshakes, c, entry);
+	c->srv->nhandshakes--;
+	c->lst->handshakes--;
+}
+
+/* The handshake is done: c becomes a client, its idle clock starting
+ * now. libevent gave the session's events new priorities, as it made
+ * them afresh: c's own are set again. */
+static void
+conn_handshake_done(struct sd_conn *c)
+{
+	conn_handshake_end(c);
+	c->srv->totals.tls_handshakes++;
+	sd_tls_session(c->bev, c->tls_version, c->tls_cipher);
+	sd_prio_bev(c->bev, SD_PRIO_CLIENT);
+	bufferevent_enable(c->bev, EV_WRITE);
+	c->active_ns = sd_mono_ns();
+	conn_register(c);
+	conn_deadline_arm(c, c->active_ns);
+}
+
+/*
+ * A handshake that did not finish (OpenSSL refused it, the peer left,
+ * or its time ran out): counted, said in one drop event summarised with
+ * the other failed handshakes (a scan or a flood of them is a few
+ * lines), and closed. It was never a client: no disconnect follows.
+ */
+static void
+conn_handshake_failed(struct sd_conn *c, const char *why, int timeout)
+{
+	struct sd_server *srv = c->srv;
+	struct sd_event e = { .kind = SD_EV_DROP };
+	char reason[SD_ERR_LEN];
+
+	srv->totals.tls_failed++;
+	if (timeout) {
+		srv->totals.tls_timeouts++;
+		snprintf(reason, sizeof(reason), "TLS %s (%llu s)", why,
+		    (unsigned long long)srv->cfg->tls_handshake_timeout);
+	} else
+		snprintf(reason, sizeof(reason), "TLS handshake failed: %s",
+		    why);
+	e.peer = c->peer;
+	e.peer_port = c->peer_port;
+	e.port = c->port;
+	e.reason = reason;
+	sd_evrate_fire(&srv->evrates, &srv->tls_rate, &e);
+	sd_conn_close(c, reason);
+}
+
 struct sd_conn *
 sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
     const struct sockaddr *sa, int salen)
 {
 	const struct sd_config *cfg = srv->cfg;
-	struct sd_event e = { .kind = SD_EV_CONNECT };
 	struct sd_proto_limits lim;
 	struct sd_conn *c;
 
@@ -185,14 +299,18 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		goto fail;
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->tls = lst->tls;
+	if (c->tls)
+		c->bev = sd_tls_bev_new(srv->tls, srv->base, fd);
+	else
+		c->bev = bufferevent_socket_new(srv->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail_free;
 	c->srv = srv;
 	c->lst = lst;
 	c->fd = fd;
-	c->id = ++srv->next_id;
-	sd_evrate_init(&c->evrate, c->id);
+	c->state = c->tls ? SD_CONN_HANDSHAKE : SD_CONN_OPEN;
 	c->port = lst->port;
 	c->connected_ns = c->last_active_ns = sd_now_ns();
 	c->active_ns = sd_mono_ns();
@@ -216,20 +334,12 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	    (ev_ssize_t)cfg->out_buffer);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SD_CONN_HIGH_WATER);
 	conn_deadline_arm(c, c->active_ns);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-
-	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-	c->hnext = srv->byid[c->id & srv->byid_mask];
-	srv->byid[c->id & srv->byid_mask] = c;
-	srv->nconns++;
-	srv->totals.connections++;
-	lst->clients++;
-	e.id = c->id;
-	e.fd = fd;
-	e.peer = c->peer;
-	e.peer_port = c->peer_port;
-	e.port = c->port;
-	sd_events_fire(srv->events, &e);
+	if (c->tls)
+		conn_handshake_start(c);
+	else {
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+		conn_register(c);
+	}
 	return c;
 fail_bev:
 	bufferevent_free(c->bev);
@@ -364,6 +474,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	struct sd_server *srv = c->srv;
 	struct sd_event e = { .kind = SD_EV_DISCONNECT };
 	struct sd_conn_cursor *cur;
+	enum sd_conn_state was = c->state;
 	char dev[18];
 
 	if (c->state == SD_CONN_DEAD)
@@ -387,11 +498,15 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 		if (cur->at == c)
 			conn_cursor_at(cur, TAILQ_NEXT(c, entry));
 	}
-	conn_unhash(c);
-	TAILQ_REMOVE(&srv->conns, c, entry);
+	if (was == SD_CONN_HANDSHAKE)
+		conn_handshake_end(c);
+	else {
+		conn_unhash(c);
+		TAILQ_REMOVE(&srv->conns, c, entry);
+		srv->nconns--;
+		c->lst->clients--;
+	}
 	TAILQ_INSERT_TAIL(&srv->dead, c, entry);
-	srv->nconns--;
-	c->lst->clients--;
 	sd_evrate_done(&srv->evrates, &c->evrate);
 	sd_admit_release(srv->admit, c->peer);
 	if (c->resume_ev != NULL)
@@ -406,6 +521,9 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	/* The peer hears the close now, not when the reaper runs. */
 	shutdown(c->fd, SHUT_RDWR);
+	event_active(srv->reap, EV_TIMEOUT, 0);
+	if (was == SD_CONN_HANDSHAKE)
+		return;
 	e.id = c->id;
 	e.peer = c->peer;
 	e.peer_port = c->peer_port;
@@ -416,7 +534,16 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	e.reason = reason;
 	e.level = c->close_level;
 	sd_events_fire(srv->events, &e);
-	event_active(srv->reap, EV_TIMEOUT, 0);
+}
+
+/* The output of a draining c is out: a TLS session ends in order
+ * (close_notify), then c closes saying why. */
+static void
+conn_drained(struct sd_conn *c, const char *reason)
+{
+	if (c->tls)
+		sd_tls_close_notify(c->bev);
+	sd_conn_close(c, reason);
 }
 
 void
@@ -432,7 +559,7 @@ sd_conn_drain(struct sd_conn *c, const char *reason)
 	conn_deadline_arm(c, c->drain_start_ns);
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		sd_conn_close(c, reason);
+		conn_drained(c, reason);
 }
 
 #ifdef SD_FAULT_INJECTION
@@ -797,7 +924,7 @@ conn_turn(struct sd_conn *c, int more)
 
 	sd_pipeline_stamp(c->srv->pipe);
 	conn_process(c, &b);
-	if (more)
+	if (more && !c->tls)
 		conn_read_more(c, &b);
 	if (c->state != SD_CONN_OPEN)
 		return;
@@ -879,8 +1006,23 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->state == SD_CONN_DRAINING)
-		sd_conn_close(c, c->drain_reason != NULL ? c->drain_reason :
+		conn_drained(c, c->drain_reason != NULL ? c->drain_reason :
 		    "refused");
+}
+
+/* Why c's bufferevent failed: errno's words, or on a TLS port
+ * OpenSSL's when it said something. */
+static void
+conn_error_reason(struct sd_conn *c, int err, short what, char *buf,
+    size_t len)
+{
+	const char *def = (what & BEV_EVENT_EOF) ? "closed by the peer" :
+	    err != 0 ? strerror(err) : "connection error";
+
+	if (c->tls)
+		sd_tls_reason(c->bev, def, buf, len);
+	else
+		snprintf(buf, len, "%s", def);
 }
 
 static void
@@ -889,10 +1031,20 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct sd_conn *c = arg;
 	struct sd_event e = { .kind = SD_EV_DROP };
 	char why[SD_ERR_LEN];
+	int err = errno;
 
 	(void)bev;
+	if (c->state == SD_CONN_HANDSHAKE) {
+		if (what & BEV_EVENT_CONNECTED)
+			conn_handshake_done(c);
+		else if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
+			conn_error_reason(c, err, what, why, sizeof(why));
+			conn_handshake_failed(c, why, 0);
+		}
+		return;
+	}
 	if (what & BEV_EVENT_ERROR) {
-		snprintf(why, sizeof(why), "%s", strerror(errno));
+		conn_error_reason(c, err, what, why, sizeof(why));
 		c->close_level = SD_LV_WARNING;
 		sd_conn_close(c, why);
 		return;
@@ -908,6 +1060,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			e.reason = sd_err_str(f.err);
 			sd_events_fire(c->srv->events, &e);
 		}
+		/* A peer that ended its TLS session in order is
+		 * answered in kind. */
+		if (c->tls)
+			sd_tls_close_notify(c->bev);
 		sd_conn_close(c, "closed by peer");
 	}
 }

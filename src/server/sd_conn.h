@@ -9,6 +9,14 @@
  * event: a callback that still holds a closed connection (or its
  * buffers) never touches freed memory; code that may have closed it
  * checks sd_conn_dead() before acting on it again.
+ *
+ * On a TLS port (sd_tls) a connection is first a handshake: it holds
+ * its place (the clients' caps count it) on the server's handshakes
+ * list, with no id, no registry row and no events, until its handshake
+ * is done (then it joins the registry as any client does, its connect
+ * event saying the version and cipher) or fails or runs out of
+ * --tls-handshake-timeout (then one drop event says why, summarised
+ * with the others, and it is closed).
  */
 #ifndef SD_CONN_H
 #define SD_CONN_H
@@ -21,6 +29,7 @@
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
 #include "sd_rate.h"
+#include "sd_tls.h"
 
 struct bufferevent;
 struct event;
@@ -38,6 +47,7 @@ enum sd_hold {
 };
 
 enum sd_conn_state {
+	SD_CONN_HANDSHAKE,	/* TLS handshake under way: no client yet */
 	SD_CONN_OPEN,		/* reading and answering */
 	SD_CONN_DRAINING,	/* no more reading; closes once output is out */
 	SD_CONN_DEAD		/* closed, waiting to be freed */
@@ -54,6 +64,9 @@ struct sd_conn {
 	char			 peer[INET6_ADDRSTRLEN];
 	uint16_t		 peer_port;
 	uint16_t		 port;		/* the server's port */
+	int			 tls;		/* on a TLS port */
+	char			 tls_version[SD_TLS_VERSION_LEN];
+	char			 tls_cipher[SD_TLS_CIPHER_LEN];
 	int64_t			 connected_ns;
 	int64_t			 last_active_ns;	/* wall clock */
 	int64_t			 active_ns;	/* last whole frame, mono */
@@ -102,7 +115,8 @@ struct sd_conn *sd_conn_new(struct sd_server *srv, struct sd_listener *lst,
     int fd, const struct sockaddr *sa, int salen);
 
 /* Close now (output not yet sent is dropped), say why, and free the
- * connection from the loop. */
+ * connection from the loop. A handshake that never made a client is
+ * closed without a word: its caller said why. */
 void sd_conn_close(struct sd_conn *c, const char *reason);
 
 /* The open (or draining) connection with id, or NULL: for answers that

@@ -196,9 +196,10 @@ ctl_status_ports(struct sd_server *srv)
 
 	for (i = 0; i < sd_server_nports(srv); i++) {
 		sd_server_port(srv, i, &st);
-		p = json_pack("{s:i,s:s,s:s,s:i}", "port", st.port, "addr",
-		    st.addr, "state", st.listening ? "listening" : "failed",
-		    "clients", (json_int_t)st.clients);
+		p = json_pack("{s:i,s:s,s:s,s:i,s:b}", "port", st.port,
+		    "addr", st.addr, "state", st.listening ? "listening" :
+		    "failed", "clients", (json_int_t)st.clients, "tls",
+		    st.tls);
 		if (st.reason != NULL)
 			json_object_set_new(p, "reason",
 			    json_string(st.reason));
@@ -271,6 +272,22 @@ ctl_status_addrs(struct sd_server *srv)
 	return a;
 }
 
+/* The TLS handshakes: under way, done, failed (of which timed out);
+ * null without a TLS port. */
+static json_t *
+ctl_status_tls(struct sd_server *srv)
+{
+	const struct sd_totals *t = &srv->totals;
+
+	if (srv->tls == NULL)
+		return json_null();
+	return json_pack("{s:I,s:I,s:I,s:I}",
+	    "handshaking", (json_int_t)srv->nhandshakes,
+	    "handshakes", (json_int_t)t->tls_handshakes,
+	    "failed", (json_int_t)t->tls_failed,
+	    "timeouts", (json_int_t)t->tls_timeouts);
+}
+
 static json_t *
 ctl_status(struct sd_server *srv)
 {
@@ -310,6 +327,7 @@ ctl_status(struct sd_server *srv)
 	json_object_set_new(st, "blocked", sd_block_json(srv->blocks,
 	    sd_mono_ns()));
 	json_object_set_new(st, "sinks", ctl_status_sinks(srv));
+	json_object_set_new(st, "tls", ctl_status_tls(srv));
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
 
@@ -413,6 +431,9 @@ ctl_client_json(const struct sd_conn *c)
 	json_object_set_new(o, "state", json_string(state));
 	json_object_set_new(o, "auth", json_string(c->srv->cfg->token ==
 	    NULL ? "none" : c->authed ? "token" : "no token"));
+	json_object_set_new(o, "tls", !c->tls ? json_false() :
+	    json_pack("{s:s,s:s}", "version", c->tls_version, "cipher",
+	    c->tls_cipher));
 	return o;
 }
 

@@ -20,6 +20,8 @@ struct hist_event {
 	char		 text[SD_HISTORY_TEXT];
 	char		 reason[128];
 	char		 state[24];
+	char		 tls_version[16];
+	char		 tls_cipher[64];
 };
 
 struct sd_history {
@@ -60,6 +62,10 @@ history_cb(const struct sd_event *ev, void *arg)
 	hist_str(&e->ev.name, ev->name, e->name, sizeof(e->name));
 	hist_str(&e->ev.reason, ev->reason, e->reason, sizeof(e->reason));
 	hist_str(&e->ev.state, ev->state, e->state, sizeof(e->state));
+	hist_str(&e->ev.tls_version, ev->tls_version, e->tls_version,
+	    sizeof(e->tls_version));
+	hist_str(&e->ev.tls_cipher, ev->tls_cipher, e->tls_cipher,
+	    sizeof(e->tls_cipher));
 	/* A text is bytes, not a C string: copied by its length. */
 	if (ev->text != NULL) {
 		e->ev.text_len = ev->text_len < sizeof(e->text) ?

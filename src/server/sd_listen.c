@@ -23,7 +23,8 @@
 
 #define SD_BACKLOG	4096	/* the kernel caps it at somaxconn */
 
-/* Clients on l's port, over every address it listens on. */
+/* Clients on l's port, over every address it listens on, with the TLS
+ * handshakes that hold a place. */
 static uint32_t
 listen_port_clients(const struct sd_listener *l)
 {
@@ -33,7 +34,8 @@ listen_port_clients(const struct sd_listener *l)
 
 	for (i = 0; i < srv->nlisteners; i++) {
 		if (srv->listeners[i].port == l->port)
-			n += srv->listeners[i].clients;
+			n += srv->listeners[i].clients +
+			    srv->listeners[i].handshakes;
 	}
 	return n;
 }
@@ -46,7 +48,7 @@ listen_refuse(struct sd_listener *l)
 
 	if (l->srv->stopping)
 		return "shutting down";
-	if (l->srv->nconns >= cfg->max_clients)
+	if (l->srv->nconns + l->srv->nhandshakes >= cfg->max_clients)
 		return "too many clients";
 	if (cfg->max_clients_per_port != 0 &&
 	    listen_port_clients(l) >= cfg->max_clients_per_port)
@@ -200,6 +202,7 @@ sd_listen_open(struct sd_listener *l, struct sd_server *srv)
 	l->srv = srv;
 	l->listening = 0;
 	l->legacy = sd_admit_legacy(srv->cfg, l->port);
+	l->tls = srv->tls != NULL && sd_config_tls_port(srv->cfg, l->port);
 	if (listen_socket(l, &fd) != SD_OK)
 		goto fail;
 	/* Backlog 0: the socket listens already, with SD_BACKLOG; -1

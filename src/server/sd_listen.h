@@ -22,7 +22,9 @@ struct sd_listener {
 	int			 listening;
 	char			 reason[SD_ERR_LEN];
 	uint32_t		 clients;
+	uint32_t		 handshakes;	/* TLS ones, not clients yet */
 	int			 legacy;	/* takes legacy frames */
+	int			 tls;		/* speaks TLS (sd_tls) */
 };
 
 /* Open l (port and addr set by the caller); on failure l->reason says

@@ -26,6 +26,7 @@
 #include "sd_sink_kafka.h"
 #include "sd_spool.h"
 #include "sd_throttle.h"
+#include "sd_tls.h"
 
 #define SD_FLUSH_MS	20	/* legacy readings reach the disk within */
 
@@ -281,7 +282,8 @@ server_say_holds(struct sd_server *srv)
 
 int
 sd_server_new(struct event_base *base, const struct sd_config *cfg,
-    struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN])
+    struct sd_tls *tls, struct sd_events *events, struct sd_server **out,
+    char err[SD_ERR_LEN])
 {
 	struct timeval sec = { 1, 0 }, flush = { 0, SD_FLUSH_MS * 1000 };
 	struct sd_files_cbs fcbs;
@@ -295,6 +297,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	}
 	srv->base = base;
 	srv->cfg = cfg;
+	srv->tls = tls;
 	srv->events = events;
 	srv->started_ns = sd_now_ns();
 	srv->started_mono = sd_mono_ns();
@@ -303,6 +306,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	sd_rate_init(&srv->rates.bytes_in, srv->started_mono);
 	sd_rate_init(&srv->rates.bytes_out, srv->started_mono);
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->handshakes);
 	TAILQ_INIT(&srv->dead);
 	TAILQ_INIT(&srv->acks);
 	TAILQ_INIT(&srv->spool_held);
@@ -326,6 +330,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	sd_prio_event(srv->reap, SD_PRIO_CLIENT);	/* as hlog's turn */
 	sd_evrates_init(&srv->evrates, events);
 	sd_evrate_init(&srv->accept_rate, 0);
+	sd_evrate_init(&srv->tls_rate, 0);
 	srv->admit = sd_admit_new(cfg->max_clients);
 	srv->blocks = calloc(1, sizeof(*srv->blocks));
 	if (srv->reap == NULL || srv->admit == NULL || srv->blocks == NULL) {
@@ -373,6 +378,16 @@ fail:
 	return SD_ERR_INVAL;
 }
 
+/* Close the TLS handshakes under way (stopping: none is waited for). */
+static void
+server_close_handshakes(struct sd_server *srv)
+{
+	struct sd_conn *c;
+
+	while ((c = TAILQ_FIRST(&srv->handshakes)) != NULL)
+		sd_conn_close(c, "server shutting down");
+}
+
 void
 sd_server_free(struct sd_server *srv)
 {
@@ -381,6 +396,7 @@ sd_server_free(struct sd_server *srv)
 
 	if (srv == NULL)
 		return;
+	server_close_handshakes(srv);
 	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
 		sd_conn_close(c, "server stopped");
 	sd_conn_free_dead(srv);
@@ -391,6 +407,7 @@ sd_server_free(struct sd_server *srv)
 		sd_listen_close(&srv->listeners[i]);
 	free(srv->listeners);
 	sd_evrate_done(&srv->evrates, &srv->accept_rate);
+	sd_evrate_done(&srv->evrates, &srv->tls_rate);
 	sd_admit_free(srv->admit);
 	free(srv->blocks);
 	if (srv->tick != NULL)
@@ -482,6 +499,14 @@ server_close_blocked(struct sd_server *srv, const char *key)
 	char k[64];
 	int64_t now = sd_mono_ns();
 
+	/* A handshake from the address would become a client of it. */
+	for (c = TAILQ_FIRST(&srv->handshakes); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (sd_admit_peer_key(c->peer, k, sizeof(k)) != SD_OK)
+			snprintf(k, sizeof(k), "%s", c->peer);
+		if (strcmp(k, key) == 0)
+			sd_conn_close(c, "address blocked");
+	}
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == SD_CONN_DEAD)
@@ -570,6 +595,7 @@ sd_server_shutdown(struct sd_server *srv, const char *reason)
 	sd_events_fire(srv->events, &e);
 	for (i = 0; i < srv->nlisteners; i++)
 		sd_listen_stop(&srv->listeners[i]);
+	server_close_handshakes(srv);
 	/* Clients with nothing in flight go now, after their output. */
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -609,4 +635,5 @@ sd_server_port(const struct sd_server *srv, size_t i,
 	st->listening = l->listening;
 	st->reason = l->listening ? NULL : l->reason;
 	st->clients = l->clients;
+	st->tls = l->tls;
 }

@@ -32,6 +32,7 @@ struct sd_conn;
 struct sd_files;
 struct sd_pipeline;
 struct sd_listener;
+struct sd_tls;
 
 struct sd_totals {
 	uint64_t	 messages;
@@ -41,6 +42,9 @@ struct sd_totals {
 	uint64_t	 bytes_out;
 	uint64_t	 bad_frames;
 	uint64_t	 connections;
+	uint64_t	 tls_handshakes;	/* done: became clients */
+	uint64_t	 tls_failed;	/* refused, cut or timed out */
+	uint64_t	 tls_timeouts;	/* of those, out of time */
 };
 
 /* The totals a second, over the last SD_RATE_WINDOW whole seconds: the
@@ -70,6 +74,10 @@ struct sd_server {
 	struct sd_listener	*listeners;	/* array */
 	size_t			 nlisteners;
 	struct sd_conn_list	 conns;
+	struct sd_conn_list	 handshakes;	/* TLS, not clients yet */
+	size_t			 nhandshakes;
+	struct sd_tls		*tls;		/* NULL: no TLS port */
+	struct sd_evrate	 tls_rate;	/* failed handshakes */
 	struct sd_conn_list	 dead;		/* closed, to be freed */
 	struct sd_conn_list	 acks;		/* batches not on disk yet,
 						   by ack_need (ackq) */
@@ -101,17 +109,19 @@ struct sd_server {
 	struct sd_blocks	*blocks;	/* kick-and-block */
 };
 
-/* Create the core on base: open the data directories, the listeners
- * (a port that fails is reported and skipped), the file store and the
- * pipeline. SD_OK, or an error with err filled in (for instance no port
- * could be opened). */
 /* Create the data directory, files/ and sensors/ (0750) when missing,
  * and check that each is a directory of this user that group and others
  * cannot write to; err says what is wrong and how to fix it. */
 int sd_server_check_dirs(const struct sd_config *cfg, char err[SD_ERR_LEN]);
 
+/* Create the core on base: open the data directories, the listeners
+ * (a port that fails is reported and skipped), the file store and the
+ * pipeline; tls (sd_tls_new's, or NULL) serves the TLS ports and must
+ * outlive the server. SD_OK, or an error with err filled in (for
+ * instance no port could be opened). */
 int sd_server_new(struct event_base *base, const struct sd_config *cfg,
-    struct sd_events *events, struct sd_server **out, char err[SD_ERR_LEN]);
+    struct sd_tls *tls, struct sd_events *events, struct sd_server **out,
+    char err[SD_ERR_LEN]);
 
 /* Close everything and free the server; flushes the pipeline. */
 void sd_server_free(struct sd_server *srv);
@@ -137,6 +147,7 @@ struct sd_port_status {
 	int		 listening;
 	const char	*reason;	/* why it failed */
 	uint32_t	 clients;
+	int		 tls;		/* a TLS port */
 };
 
 size_t sd_server_nports(const struct sd_server *srv);

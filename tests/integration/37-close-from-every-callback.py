@@ -21,22 +21,6 @@ RUNS = range(1, 15)
 DATA = bytes(range(256)) * 64
 
 
-def quietly(fn):
-    """Run one client's script; the server may close it at any step."""
-    try:
-        fn()
-    except (OSError, sdpeer.TestFailure):
-        pass
-
-
-def recv_some(s, t=0.3):
-    s.settimeout(t)
-    try:
-        return s.recv(1 << 16)
-    except OSError:
-        return b""
-
-
 def ext_session(srv, key):
     s = srv.connect()
     try:
@@ -45,10 +29,10 @@ def ext_session(srv, key):
         s.sendall(sdwire.ping(7))
         s.sendall(sdwire.sensor_batch(1, sdpeer.DEV, [(0, 1.5, b""), (0, 2.5, b"a")]))
         s.sendall(sdwire.file_offer(1, len(DATA), key, b"f.bin"))
-        recv_some(s)
+        sdpeer.recv_some(s)
         s.sendall(sdwire.file_chunk(1, 0, DATA))
         s.sendall(sdwire.file_end(1, len(DATA), sdwire.xxh3_64(DATA)))
-        recv_some(s)
+        sdpeer.recv_some(s)
         s.sendall(sdwire.file_offer(2, len(DATA), key + 1, b"g.bin"))
         s.sendall(sdwire.file_chunk(2, 5, DATA[:10]))     # out of order
         s.sendall(sdwire.file_offer(3, len(DATA), key + 2, b"h.bin"))
@@ -56,7 +40,7 @@ def ext_session(srv, key):
         s.sendall(sdwire.frame(0x53ff, b"??"))             # unknown type
         s.sendall(sdwire.file_offer(4, len(DATA), key + 3, b"p.bin"))
         s.sendall(sdwire.file_chunk(4, 0, DATA[:100]))    # then parked
-        recv_some(s)
+        sdpeer.recv_some(s)
     finally:
         s.close()
 
@@ -66,10 +50,10 @@ def resume_session(srv, key):
     try:
         s.sendall(sdwire.hello(sdpeer.DEV, b"fault"))
         s.sendall(sdwire.file_offer(5, len(DATA), key + 3, b"p.bin"))
-        recv_some(s)
+        sdpeer.recv_some(s)
         s.sendall(sdwire.file_chunk(5, 100, DATA[100:]))
         s.sendall(sdwire.file_end(5, len(DATA), sdwire.xxh3_64(DATA)))
-        recv_some(s)
+        sdpeer.recv_some(s)
     finally:
         s.close()
 
@@ -82,7 +66,7 @@ def legacy_session(srv):
         s.sendall(sdwire.legacy_file(sdpeer.DEV, 1, DATA))
         s.sendall(b"\x99" * 40)                           # garbage
         s.sendall(sdwire.legacy_msg(sdpeer.DEV, "two"))
-        recv_some(s, 0.5)
+        sdpeer.recv_some(s, 0.5)
     finally:
         s.close()
 
@@ -92,9 +76,9 @@ def one_run(n):
     try:
         idle = [srv.connect() for _ in range(3)]
         for i in range(3):
-            quietly(lambda: ext_session(srv, 1000 * n + 10 * i))
-            quietly(lambda: resume_session(srv, 1000 * n + 10 * i))
-            quietly(lambda: legacy_session(srv))
+            sdpeer.quietly(lambda: ext_session(srv, 1000 * n + 10 * i))
+            sdpeer.quietly(lambda: resume_session(srv, 1000 * n + 10 * i))
+            sdpeer.quietly(lambda: legacy_session(srv))
             r = srv.ctl({"cmd": "broadcast", "text": "all %d" % i})
             check(r.get("ok"), "broadcast %d in run %d: %r" % (i, n, r))
         time.sleep(0.1)          # the flush timer's ACKs and store results

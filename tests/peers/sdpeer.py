@@ -518,6 +518,31 @@ def answered(sock, dev, text):
     return text.encode() in recv_until_quiet(sock, quiet=0.3, timeout=5)
 
 
+def legacy_reply(sock, fd, text, what="reply", timeout=10.0):
+    """Send a legacy message of text from DEV on sock, whose connect event
+    said fd: the default reply (REPLY_FMT) comes."""
+    sock.sendall(sdwire.legacy_msg(DEV, text))
+    expect_bytes(sock, reply_for(fd, text), timeout, what)
+
+
+def quietly(fn):
+    """Run one client's script; the server may close it at any step."""
+    try:
+        fn()
+    except (OSError, TestFailure):
+        pass
+
+
+def recv_some(sock, t=0.3):
+    """What one recv brings within t seconds (b"" on a timeout or an
+    error)."""
+    sock.settimeout(t)
+    try:
+        return sock.recv(1 << 16)
+    except OSError:
+        return b""
+
+
 def recv_until_quiet(sock, quiet=0.3, timeout=5.0):
     """Whatever arrives until nothing came for `quiet` seconds (or EOF, or
     the overall timeout)."""

@@ -1,0 +1,61 @@
+/*
+ * sd_tls.h: TLS on the ports of --tls-ports, through OpenSSL and
+ * libevent's OpenSSL bufferevents.
+ *
+ * One context (SSL_CTX) is built at start from --tls-cert, --tls-key,
+ * --tls-min-version, --tls-ciphers and --tls-ciphersuites, and checked
+ * there: a file that cannot be read, a key that is not the
+ * certificate's or a cipher list OpenSSL refuses stops the start. It
+ * takes no compression and no renegotiation, and a peer that closes
+ * without close_notify (a device losing power) is an end of stream, not
+ * an error. Each connection on a TLS port gets an SSL of its own inside
+ * its bufferevent, which owns it (freed with the bufferevent).
+ */
+#ifndef SD_TLS_H
+#define SD_TLS_H
+
+#include <stddef.h>
+
+#include "sd_config.h"
+#include "sd_util.h"
+
+struct bufferevent;
+struct event_base;
+struct sd_tls;
+
+/* A negotiated session, for clients and events: "TLSv1.3" and
+ * "TLS_AES_256_GCM_SHA384". */
+#define SD_TLS_VERSION_LEN	16
+#define SD_TLS_CIPHER_LEN	64
+
+/*
+ * Build the context for cfg's TLS ports: SD_OK with *out set (NULL when
+ * cfg names no TLS port), or SD_ERR_INVAL / SD_ERR_NOMEM with err
+ * naming the option and OpenSSL's reason. Freed by sd_tls_free().
+ */
+int sd_tls_new(const struct sd_config *cfg, struct sd_tls **out,
+    char err[SD_ERR_LEN]);
+void sd_tls_free(struct sd_tls *t);
+
+/* A bufferevent that accepts a TLS handshake on fd and owns fd and its
+ * SSL (BEV_OPT_CLOSE_ON_FREE), with dirty shutdowns allowed; NULL out
+ * of memory (fd is then left open). */
+struct bufferevent *sd_tls_bev_new(struct sd_tls *t, struct event_base *base,
+    int fd);
+
+/* The version and cipher a finished handshake agreed on. */
+void sd_tls_session(struct bufferevent *bev, char version[SD_TLS_VERSION_LEN],
+    char cipher[SD_TLS_CIPHER_LEN]);
+
+/* Why the TLS layer of bev failed, in OpenSSL's words ("wrong version
+ * number", "no shared cipher"): the first error it recorded, or what
+ * is passed as def when it recorded none. Takes bev's errors. */
+void sd_tls_reason(struct bufferevent *bev, const char *def, char *buf,
+    size_t len);
+
+/* Say close_notify: all that was queued for the peer is out and the
+ * server ends the session in order. Never blocks; when the socket
+ * cannot take the alert now, it is not sent. */
+void sd_tls_close_notify(struct bufferevent *bev);
+
+#endif

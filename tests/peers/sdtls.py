@@ -1,0 +1,203 @@
+"""sdtls: TLS for the integration tests (the 160-tls-* scripts).
+
+A test's certificates are made at test time by the `openssl` command in
+a temporary directory: a CA, and a server certificate for 127.0.0.1
+signed by it (EC P-256: quick to make and to sign with). The command is
+a test dependency (tools/deps): when it is missing the test fails, it
+is not skipped.
+
+    pki = sdtls.Pki()
+    srv, plain, port = sdtls.server(pki, "--tls-handshake-timeout", "1")
+    s = sdtls.connect(port, pki)            # Python's ssl module
+    out, err = sdtls.s_client(port, pki, data, until)  # openssl s_client
+
+Peers of their own: they know TLS from OpenSSL and Python, not from the
+server's code.
+"""
+import atexit
+import os
+import select
+import shutil
+import ssl
+import subprocess
+import tempfile
+import time
+
+import sdpeer
+import sdwire
+from sdpeer import check, fail
+
+
+def openssl():
+    """The openssl command's path; a failure, not a skip, without it."""
+    path = shutil.which("openssl")
+    if path is None:
+        fail("the openssl command is missing (tools/deps installs it)")
+    return path
+
+
+def run_openssl(args, cwd):
+    p = subprocess.run([openssl()] + args, cwd=cwd, capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode == 0, "openssl %s: %s" % (" ".join(args),
+                                                 p.stderr[-500:]))
+
+
+class Pki:
+    """A CA and a server certificate signed by it, in a temp directory:
+    ca (the CA's certificate), cert (the server's), chain (the server's
+    then the CA's: what --tls-cert takes), key (the server's key), and
+    other_key (a key that is not the certificate's)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sdtls-")
+        atexit.register(shutil.rmtree, self.dir, True)
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes"]
+        run_openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out",
+                    "ca.pem", "-days", "2", "-subj", "/CN=sockdeck test CA"],
+                    self.dir)
+        run_openssl(["req"] + ec + ["-keyout", "server.key", "-out",
+                    "server.csr", "-subj", "/CN=127.0.0.1"], self.dir)
+        with open(os.path.join(self.dir, "ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        run_openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem",
+                     "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                     "server.pem", "-days", "2", "-extfile", "ext"],
+                    self.dir)
+        run_openssl(["genpkey", "-algorithm", "EC", "-pkeyopt",
+                     "ec_paramgen_curve:prime256v1", "-out", "other.key"],
+                    self.dir)
+        self.ca = self.path("ca.pem")
+        self.cert = self.path("server.pem")
+        self.key = self.path("server.key")
+        self.other_key = self.path("other.key")
+        self.chain = self.path("chain.pem")
+        with open(self.chain, "w") as out:
+            for n in (self.cert, self.ca):
+                with open(n) as f:
+                    out.write(f.read())
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def server_args(self, tls_ports, *more):
+        """--tls-ports (a list of ports), --tls-cert (the chain) and
+        --tls-key, and more arguments after."""
+        return (["--tls-ports", ",".join(str(p) for p in tls_ports),
+                 "--tls-cert", self.chain, "--tls-key", self.key]
+                + list(more))
+
+
+def server(pki, *more, plain=True, **kw):
+    """A started sockdeckd with a TLS port (pki's certificate) and, unless
+    plain is False, a plain port before it; more: its other arguments,
+    kw: sdpeer.Server's. (the Server, the plain port or None, the TLS
+    port)"""
+    ports = sdpeer.free_ports(2 if plain else 1)
+    srv = sdpeer.Server(ports=ports, extra=pki.server_args(ports[-1:],
+                                                          *more), **kw)
+    return srv.start(), ports[0] if plain else None, ports[-1]
+
+
+def context(pki, minimum=None, maximum=None):
+    """A client context that trusts pki's CA and checks the name."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(pki.ca)
+    if minimum is not None:
+        ctx.minimum_version = minimum
+    if maximum is not None:
+        ctx.maximum_version = maximum
+    return ctx
+
+
+def connect(port, pki, timeout=10.0, ctx=None, ragged=True, **kw):
+    """A TLS connection to 127.0.0.1:port, the handshake done. With
+    ragged False, an end of stream without close_notify is an error
+    (ssl.SSLEOFError), not b"" as an orderly end is."""
+    s = sdpeer.connect(port, timeout=timeout)
+    ctx = ctx or context(pki, **kw)
+    return ctx.wrap_socket(s, server_hostname="127.0.0.1",
+                           suppress_ragged_eofs=ragged)
+
+
+def client_hello(pki):
+    """The bytes of a ClientHello Python would send, made in memory."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = context(pki).wrap_bio(inc, out, server_hostname="127.0.0.1")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = out.read()
+    check(len(hello) > 100, "a ClientHello of %d bytes" % len(hello))
+    return hello
+
+
+def s_client(port, pki, data, until, args=(), timeout=10.0, quiet=0.3):
+    """Run `openssl s_client -quiet` to 127.0.0.1:port, trusting pki's CA
+    and checking the address, write data to it and read what it prints
+    until until(bytes so far) holds, and quiet seconds more (so that a
+    byte too many shows); or until EOF or timeout. Then stop it. (the
+    bytes, its stderr)"""
+    argv = [openssl(), "s_client", "-connect", "127.0.0.1:%d" % port,
+            "-quiet", "-CAfile", pki.ca, "-verify_return_error",
+            "-verify_ip", "127.0.0.1"] + list(args)
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    got = bytearray()
+    try:
+        p.stdin.write(data)
+        p.stdin.flush()
+        deadline = time.monotonic() + timeout
+        done = False
+        while True:
+            if not done and until(bytes(got)):
+                done = True
+                deadline = time.monotonic() + quiet
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            r, _, _ = select.select([p.stdout], [], [], left)
+            if not r:
+                break
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        p.kill()
+        _, err = p.communicate(timeout=10)
+    return bytes(got), err.decode("utf-8", "replace")
+
+
+def finish_file(srv, s, xfer, data, name, what, timeout=30.0):
+    """FILE_END for data, sent as transfer xfer: FILE_RESULT status 0,
+    and the file stored under name holds data."""
+    s.sendall(sdwire.file_end(xfer, len(data), sdwire.xxh3_64(data)))
+    r = sdwire.parse_file_result(sdpeer.expect_frame(
+        s, sdwire.T_FILE_RESULT, timeout=timeout))
+    check(r["status"] == 0, "%s: FILE_RESULT %r" % (what, r))
+    with open(os.path.join(srv.files_dir, name), "rb") as f:
+        check(f.read() == data, "%s: %s stored differs" % (what, name))
+
+
+def status(srv):
+    """The server's status answer (ctl status)."""
+    r = srv.ctl({"cmd": "status"})
+    check(r.get("ok"), "status refused: %r" % r)
+    return r["status"]
+
+
+def wait_tls(srv, key, n, timeout=10.0):
+    """Wait until status tls[key] reaches n; the tls object."""
+    deadline = time.monotonic() + timeout
+    while True:
+        t = status(srv).get("tls")
+        check(isinstance(t, dict), "status has no tls object: %r" % (t,))
+        if t.get(key, 0) >= n:
+            return t
+        if time.monotonic() > deadline:
+            fail("status tls %s stayed %r, not %d, for %.1fs: %r"
+                 % (key, t.get(key), n, timeout, t))
+        time.sleep(0.05)
