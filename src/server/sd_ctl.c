@@ -830,11 +830,11 @@ ctl_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct ctl_client *cc = arg;
 
-	(void)bev;
 	if (!cc->dead && cc->streaming)
 		ctl_stream_more(cc);
 	else if (!cc->dead && cc->paused) {
 		cc->paused = 0;
+		bufferevent_setwatermark(bev, EV_WRITE, CTL_STREAM_LOW, 0);
 		ctl_yield(cc);
 	}
 }
@@ -1144,12 +1144,10 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		served++;
 		req = json_loadb(line, n, 0, &jerr);
 		free(line);
-		if (!json_is_object(req)) {
-			json_decref(req);
-			ctl_send(cc, ctl_error("not a JSON object"));
-			continue;
-		}
-		resp = ctl_request(cc, req);
+		if (!json_is_object(req))
+			resp = ctl_error("not a JSON object");
+		else
+			resp = ctl_request(cc, req);
 		seq = json_object_get(req, "seq");
 		if (seq != NULL && resp != NULL)
 			json_object_set(resp, "seq", seq);
@@ -1158,6 +1156,8 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 			json_decref(resp);
 			return;
 		}
+		/* An error answers like any other: it too can be left
+		 * unread, and pause the client or cut it off. */
 		if (resp != NULL)
 			ctl_send(cc, resp);
 		if (cc->dead || cc->streaming)
@@ -1170,6 +1170,12 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 			 * free. */
 			cc->paused = 1;
 			bufferevent_disable(bev, EV_READ);
+			/* Read again once it is under half the bound, not
+			 * only at CTL_STREAM_LOW: events keep coming to a
+			 * subscriber, and its output might never get so
+			 * low. */
+			bufferevent_setwatermark(bev, EV_WRITE,
+			    CTL_STREAM_HIGH / 2, 0);
 			return;
 		}
 	}

@@ -19,16 +19,20 @@ from sdpeer import check
 PUSH_SECONDS = 2.0
 TAKEN_MAX = 2 << 20     # socket buffers both ways, with room to spare
 PAD = "p" * 1000        # requests of 1 kB: the bytes taken tell
+JUNK_MAX = 512 << 10    # 3-byte lines, 40-byte errors: 64 KiB of errors
+                        # is 5 kB of lines, the rest socket buffers
 
 
-def push(path):
-    """Send status requests without reading for PUSH_SECONDS; the socket
-    and how many bytes of requests the server let in."""
+def push(path, req=None):
+    """Send requests (status ones by default) without reading for
+    PUSH_SECONDS; the socket and how many bytes of requests the server
+    let in."""
     h = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     h.connect(path)
     h.setblocking(False)
-    req = b"".join(json.dumps({"cmd": "status", "seq": i, "pad": PAD})
-                   .encode() + b"\n" for i in range(2000))
+    req = req or b"".join(json.dumps({"cmd": "status", "seq": i,
+                                      "pad": PAD}).encode() + b"\n"
+                          for i in range(2000))
     taken, sent_reqs, pending = 0, 0, b""
     end = time.monotonic() + PUSH_SECONDS
     while time.monotonic() < end and taken < 4 * TAKEN_MAX:
@@ -85,6 +89,18 @@ def test():
     seqs = read_answers(h, nreq)
     check(len(seqs) == nreq, "%d answers to %d requests" % (len(seqs), nreq))
     check(seqs == [i % 2000 for i in range(nreq)], "answers out of order")
+    h.close()
+
+    # Lines that are no JSON object are answered with an error, and an
+    # error left unread pauses the client like any other answer (before,
+    # those were read on until 8 MiB of errors cut the client off).
+    h, taken, nreq, part = push(srv.control_path, b"[]\n" * 100000)
+    sdpeer.log("junk: the server took %d bytes (%d lines)" % (taken, nreq))
+    check(taken < JUNK_MAX, "the server took %d bytes of junk lines from "
+          "a client that reads no answer" % taken)
+    seqs = read_answers(h, nreq)
+    check(len(seqs) == nreq, "%d errors to %d junk lines" % (len(seqs),
+                                                            nreq))
     h.close()
 
     c = srv.control()
