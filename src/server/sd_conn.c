@@ -318,7 +318,10 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	c->deadline_ev = evtimer_new(srv->base, conn_deadline_cb, c);
 	if (c->deadline_ev == NULL)
 		goto fail_bev;
-	sd_prio_bev(c->bev, SD_PRIO_CLIENT);
+	/* A handshake costs the server a signature: a flood of them waits
+	 * in BULK behind the clients' traffic (conn_handshake_done puts a
+	 * client where the others are). */
+	sd_prio_bev(c->bev, c->tls ? SD_PRIO_BULK : SD_PRIO_CLIENT);
 	sd_prio_event(c->deadline_ev, SD_PRIO_CLIENT);
 	conn_peer(c, sa);
 	conn_limits(cfg, &lim);
