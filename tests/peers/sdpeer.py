@@ -163,6 +163,9 @@ class Server:
                  with_bind=True, expect_listen=None, data_dir=None, env=None):
         self.env = dict(env or {})
         self.ports = list(ports) if ports is not None else free_ports(nports)
+        # Ports chosen here may be taken by a test beside this one before
+        # the server binds them: then start() tries others.
+        self._auto_ports = ports is None and expect_listen is None
         self.extra = list(extra)
         self.with_ports = with_ports
         self.with_bind = with_bind
@@ -211,6 +214,47 @@ class Server:
         return a + self.extra
 
     def start(self, wait=True, timeout=10.0):
+        for _ in range(4):
+            self._spawn()
+            if not wait:
+                return self
+            if not (self._auto_ports and self._port_taken(timeout)):
+                break
+            log("a port was taken before the server bound it: new ports")
+            self.proc.kill()
+            self.proc.wait()
+            for t in self._threads:
+                t.join(5)
+            with self._cond:
+                self.events, self.raw_lines, self.stderr_lines = [], [], []
+            self.ports = free_ports(len(self.ports))
+            self.expect_listen = list(self.ports)
+        for p in self.expect_listen:
+            self.wait_event("listen", lambda e, p=p: e.get("port") == p,
+                            timeout=timeout)
+        return self
+
+    def _port_taken(self, timeout):
+        """Wait until every port listens (False) or one could not be bound
+        for being in use (True)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while time.monotonic() < deadline:
+                evs = self.events
+                if any(e.get("event") == "listen-failed" and
+                       "in use" in str(e.get("reason", "")) for e in evs):
+                    return True
+                up = {e.get("port") for e in evs if e.get("event") ==
+                      "listen"}
+                if all(p in up for p in self.expect_listen):
+                    return False
+                if (self.proc.poll() is not None
+                        and not self._threads[0].is_alive()):
+                    return False
+                self._cond.wait(0.1)
+        return False
+
+    def _spawn(self):
         argv = self.argv()
         log("starting: " + " ".join(argv))
         env = dict(os.environ, **self.env) if self.env else None
@@ -223,11 +267,6 @@ class Server:
         t1.start()
         t2.start()
         self._threads = [t1, t2]
-        if wait:
-            for p in self.expect_listen:
-                self.wait_event("listen", lambda e, p=p: e.get("port") == p,
-                                timeout=timeout)
-        return self
 
     def _read_stdout(self):
         for line in self.proc.stdout:
