@@ -16,6 +16,7 @@
 
 #include "sd_client.h"
 #include "sd_err.h"
+#include "sd_synth.h"
 #include "sd_util.h"
 #include "sockdeck_tui.h"
 
@@ -279,8 +280,8 @@ send_due(struct job *j)
 	uint64_t seq;
 
 	if (j->rate > 0)
-		due = (long)((double)(sd_mono_ns() - j->start_ns) / 1e9 *
-		    j->rate) + 1;
+		due = (long)sd_synth_due_total(j->start_ns, sd_mono_ns(),
+		    j->rate);
 	if (due > j->total)
 		due = j->total;
 	while (j->sent < due) {

@@ -22,15 +22,23 @@ sd_synth_init(struct sd_synth *s, enum sd_synth_shape shape, double base,
 }
 
 uint64_t
-sd_synth_due(const struct sd_synth *s, int64_t now_ns, uint64_t max)
+sd_synth_due_total(int64_t start_ns, int64_t now_ns, double rate)
 {
-	double want = (double)(now_ns - s->start_ns) / 1e9 * s->rate;
-	uint64_t due;
+	double want = (double)(now_ns - start_ns) / 1e9 * rate;
 
-	/* The first reading goes at once, the next ones at the rate. */
+	/* The first reading goes at once, reading i at i / rate s; half a
+	 * period of slack, so a timer of period 1 / rate that fires a
+	 * little early sends one then, not none and then two. */
 	if (!(want >= 0) || want > 1e18)
 		return 0;
-	due = (uint64_t)want + 1;
+	return (uint64_t)(want + 0.5) + 1;
+}
+
+uint64_t
+sd_synth_due(const struct sd_synth *s, int64_t now_ns, uint64_t max)
+{
+	uint64_t due = sd_synth_due_total(s->start_ns, now_ns, s->rate);
+
 	if (due <= s->n)
 		return 0;
 	due -= s->n;

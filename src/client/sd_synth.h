@@ -31,6 +31,11 @@ struct sd_synth {
 void sd_synth_init(struct sd_synth *s, enum sd_synth_shape shape,
     double base, double rate, int64_t now_ns);
 
+/* How many readings of a stream started at start_ns are due by now_ns
+ * in all: the first at once, reading i at i / rate s (rate > 0), with
+ * half a period of slack for a timer's jitter. */
+uint64_t sd_synth_due_total(int64_t start_ns, int64_t now_ns, double rate);
+
 /* How many readings are due by now_ns that were not made yet, at most
  * max (a stalled loop catches up in bounded steps). */
 uint64_t sd_synth_due(const struct sd_synth *s, int64_t now_ns,

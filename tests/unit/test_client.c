@@ -36,8 +36,14 @@ test_stream_due(void)
 	/* The first reading is due at once, then one per 100 ms. */
 	CHECK_EQ(sd_synth_due(&s, 5 * SEC, 1000), 1);
 	sd_synth_next(&s);
-	CHECK_EQ(sd_synth_due(&s, 5 * SEC + SEC / 20, 1000), 0);
+	CHECK_EQ(sd_synth_due(&s, 5 * SEC + SEC / 25, 1000), 0);
 	CHECK_EQ(sd_synth_due(&s, 6 * SEC, 1000), 10);
+	/* A tick a little early still sends its reading (CI saw gaps of
+	 * 0 and 100 ms at 20 a second from ticks 1 ms early). */
+	CHECK_EQ(sd_synth_due_total(5 * SEC, 5 * SEC + SEC / 20 - 1000000,
+	    20), 2);
+	CHECK_EQ(sd_synth_due_total(5 * SEC, 5 * SEC + SEC / 10 - 4000000,
+	    20), 3);
 	for (n = 0; n < 10; n++)
 		CHECK(sd_synth_next(&s) == 20);
 	CHECK_EQ(sd_synth_due(&s, 6 * SEC, 1000), 0);
