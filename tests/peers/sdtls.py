@@ -81,6 +81,57 @@ class Pki:
     def path(self, name):
         return os.path.join(self.dir, name)
 
+    def leaf(self, name, subject, san=None, ca="ca", expired=False,
+             client=False):
+        """A key and a certificate signed by the CA ca ("ca": this Pki's;
+        another name: a CA of that name made by another_ca()), subject
+        like "/CN=dev-1", san like "URI:urn:dev:1,DNS:dev1" or None;
+        expired: valid only in 2020 (made with `openssl ca`, which takes
+        dates); client: extendedKeyUsage clientAuth, else serverAuth.
+        (the certificate's path, the key's path)"""
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes"]
+        key, csr, pem = name + ".key", name + ".csr", name + ".pem"
+        run_openssl(["req"] + ec + ["-keyout", key, "-out", csr, "-subj",
+                                    subject], self.dir)
+        ext = name + ".ext"
+        with open(self.path(ext), "w") as f:
+            f.write("basicConstraints=CA:FALSE\n")
+            f.write("extendedKeyUsage=%s\n"
+                    % ("clientAuth" if client else "serverAuth"))
+            if san:
+                f.write("subjectAltName=%s\n" % san)
+        if not expired:
+            run_openssl(["x509", "-req", "-in", csr, "-CA", ca + ".pem",
+                         "-CAkey", ca + ".key", "-CAcreateserial", "-out",
+                         pem, "-days", "2", "-extfile", ext], self.dir)
+        else:
+            db = name + ".db"
+            open(self.path(db), "w").close()
+            with open(self.path(name + ".cnf"), "w") as f:
+                f.write("[ca]\ndefault_ca=d\n[d]\ndatabase=%s\n"
+                        "new_certs_dir=.\nserial=%s.srl\n"
+                        "default_md=sha256\npolicy=p\n"
+                        "unique_subject=no\n[p]\ncommonName=supplied\n"
+                        % (db, name))
+            with open(self.path(name + ".srl"), "w") as f:
+                f.write("1000\n")
+            run_openssl(["ca", "-batch", "-config", name + ".cnf", "-cert",
+                         ca + ".pem", "-keyfile", ca + ".key", "-in", csr,
+                         "-out", pem, "-startdate", "20200101000000Z",
+                         "-enddate", "20200102000000Z", "-extfile", ext,
+                         "-notext"], self.dir)
+        return self.path(pem), self.path(key)
+
+    def another_ca(self, name):
+        """A second CA, name.pem and name.key, that nothing trusts unless
+        told to: its path."""
+        run_openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                     name + ".key", "-out", name + ".pem", "-days", "2",
+                     "-subj", "/CN=sockdeck other CA " + name], self.dir)
+        return self.path(name + ".pem")
+
     def server_args(self, tls_ports, *more):
         """--tls-ports (a list of ports), --tls-cert (the chain) and
         --tls-key, and more arguments after."""
