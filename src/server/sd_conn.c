@@ -458,6 +458,8 @@ sd_conn_free_dead(struct sd_server *srv)
 		bufferevent_free(c->bev);
 		sd_proto_dec_done(&c->dec);
 		free(c->drain_reason);
+		free(c->tls_identity);
+		free(c->tls_subject);
 		free(c);
 	}
 }

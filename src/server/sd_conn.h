@@ -67,6 +67,12 @@ struct sd_conn {
 	int			 tls;		/* on a TLS port */
 	char			 tls_version[SD_TLS_VERSION_LEN];
 	char			 tls_cipher[SD_TLS_CIPHER_LEN];
+	/* A verified client certificate (mutual TLS), NULL without one:
+	 * its identity as --tls-identity takes it ("sha256:HEX" for the
+	 * fingerprint, else the CN, URI or DNS name) and its subject,
+	 * both as the certificate has them (escape before showing). */
+	char			*tls_identity;
+	char			*tls_subject;
 	int64_t			 connected_ns;
 	int64_t			 last_active_ns;	/* wall clock */
 	int64_t			 active_ns;	/* last whole frame, mono */
