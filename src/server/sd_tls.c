@@ -15,43 +15,21 @@
 #include "sd_err.h"
 #include "sd_esc.h"
 #include "sd_tls.h"
-
-/* The errors libevent keeps of one bufferevent (its NUM_ERRORS). */
-#define TLS_BEV_ERRORS	8
+#include "sd_tlsutil.h"
 
 struct sd_tls {
 	SSL_CTX		*ctx;
 };
-
-/* OpenSSL's words for error e, or NULL when it has none. */
-static const char *
-tls_words(unsigned long e)
-{
-	if (e == 0 || ERR_GET_LIB(e) == 0)
-		return NULL;
-	return ERR_reason_error_string(e);
-}
 
 /* Why the last OpenSSL call failed: the first error of the thread's
  * queue, which is emptied. */
 static void
 tls_queue_reason(char *buf, size_t len)
 {
-	const char *r = tls_words(ERR_peek_error());
+	const char *r = sd_tlsu_words(ERR_peek_error());
 
 	snprintf(buf, len, "%s", r != NULL ? r : "refused by OpenSSL");
 	ERR_clear_error();
-}
-
-/* An encrypted key is refused, never asked for at the terminal. */
-static int
-tls_no_passphrase(char *buf, int size, int rw, void *arg)
-{
-	(void)buf;
-	(void)size;
-	(void)rw;
-	(void)arg;
-	return 0;
 }
 
 /* SD_OK when path is a regular file that opens for reading, or err
@@ -124,7 +102,7 @@ tls_ctx_params(SSL_CTX *ctx, const struct sd_config *cfg,
 	/* An idle session gives its buffers back: thousands of quiet
 	 * devices cost their SSL, not 34 KiB of buffers each. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_default_passwd_cb(ctx, tls_no_passphrase);
+	SSL_CTX_set_default_passwd_cb(ctx, sd_tlsu_no_passphrase);
 	/* TLS 1.3 sends its session tickets after the handshake: a device
 	 * that only writes (readings) never reads them, and its close with
 	 * them unread is a reset that drops what it sent last. Nothing is
@@ -156,7 +134,6 @@ int
 sd_tls_new(const struct sd_config *cfg, struct sd_tls **out,
     char err[SD_ERR_LEN])
 {
-	char raw[SD_ERR_LEN];
 	struct sd_tls *t;
 	int rc = SD_ERR_NOMEM;
 
@@ -183,9 +160,7 @@ out_free:
 	free(t);
 out:
 	/* File names and cipher lists may hold any byte. */
-	memcpy(raw, err, SD_ERR_LEN);
-	raw[SD_ERR_LEN - 1] = '\0';
-	sd_esc_text(raw, strlen(raw), err, SD_ERR_LEN, 0, NULL);
+	sd_tlsu_esc_err(err);
 	return rc;
 }
 
@@ -226,36 +201,17 @@ sd_tls_session(struct bufferevent *bev, char version[SD_TLS_VERSION_LEN],
 	snprintf(cipher, SD_TLS_CIPHER_LEN, "%s", c != NULL ? c : "?");
 }
 
-/* libevent hands a bufferevent's errors back last first, after the
- * SSL_get_error() code of the failed call (not an OpenSSL error: its
- * library is 0): the first error OpenSSL queued is the last one taken
- * that has a library. */
 void
 sd_tls_reason(struct bufferevent *bev, const char *def, char *buf,
     size_t len)
 {
-	const char *r = NULL, *w;
-	unsigned long e;
-	int n;
+	const char *r = sd_tlsu_bev_reason(bev);
 
-	for (n = 0; n < TLS_BEV_ERRORS; n++) {
-		e = bufferevent_get_openssl_error(bev);
-		if (e == 0)
-			break;
-		w = tls_words(e);
-		if (w != NULL)
-			r = w;
-	}
 	snprintf(buf, len, "%s", r != NULL ? r : def);
 }
 
 void
 sd_tls_close_notify(struct bufferevent *bev)
 {
-	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-
-	if (ssl == NULL)
-		return;
-	SSL_shutdown(ssl);
-	ERR_clear_error();
+	sd_tlsu_close_notify(bev);
 }
