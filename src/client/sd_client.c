@@ -24,6 +24,7 @@
 #include "sd_err.h"
 #include "sd_proto_dec.h"
 #include "sd_proto_enc.h"
+#include "sd_tlsutil.h"
 
 #define CL_CHUNK	(256u << 10)	/* file bytes per chunk */
 #define CL_HIGH		(1u << 20)	/* stop reading the file past this */
@@ -58,6 +59,8 @@ struct sd_client {
 	enum sd_client_state	 state;
 	struct sd_proto_dec	 dec;
 	int			 welcomed;
+	int			 tls_up;	/* tls_info holds */
+	struct sd_ctls_info	 tls_info;
 	uint32_t		 max_chunk;
 	uint32_t		 next_id;
 	uint64_t		 next_seq;
@@ -123,6 +126,7 @@ cl_disconnect(struct sd_client *c, const char *reason, int retry)
 		bufferevent_free(c->bev);
 		c->bev = NULL;
 	}
+	c->tls_up = 0;
 	evtimer_del(c->timer);
 	evtimer_del(c->retry);
 	sd_proto_dec_done(&c->dec);
@@ -299,6 +303,11 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		evtimer_del(c->timer);
+		/* Over TLS: the handshake is done, the certificate checked. */
+		if (c->opts.tls != NULL) {
+			sd_ctls_info(c->opts.tls, bev, &c->tls_info);
+			c->tls_up = 1;
+		}
 		/* An extension client is connected once WELCOME comes. */
 		if (c->opts.legacy) {
 			c->backoff = 0;
@@ -312,6 +321,13 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	dnserr = bufferevent_socket_get_dns_error(bev);
+	/* A handshake that failed says why, in one line. */
+	if (c->opts.tls != NULL && dnserr == 0 &&
+	    sd_ctls_reason(bev, why + 5, sizeof(why) - 5)) {
+		memcpy(why, "TLS: ", 5);
+		cl_drop(c, why);
+		return;
+	}
 	if (dnserr != 0)
 		snprintf(why, sizeof(why), "host not found (%s)",
 		    evutil_gai_strerror(dnserr));
@@ -415,7 +431,8 @@ sd_client_connect(struct sd_client *c, const char *host, int port)
 	numeric = evutil_getaddrinfo(host, NULL, &hints, &ai) == 0;
 	if (ai != NULL)
 		evutil_freeaddrinfo(ai);
-	c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = c->opts.tls != NULL ? sd_ctls_bev_new(c->opts.tls, c->base,
+	    host) : bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		return SD_ERR_NOMEM;
 	sd_proto_dec_init(&c->dec, NULL);
@@ -446,6 +463,8 @@ sd_client_close(struct sd_client *c, int graceful)
 		return;
 	if (graceful && evbuffer_get_length(bufferevent_get_output(c->bev)))
 		cl_set_state(c, SD_CLIENT_CLOSING, NULL);
+	if (c->tls_up)
+		sd_tlsu_close_notify(c->bev);
 	cl_disconnect(c, "disconnected", 0);
 }
 
@@ -461,6 +480,12 @@ enum sd_client_state
 sd_client_state(const struct sd_client *c)
 {
 	return c->state;
+}
+
+const struct sd_ctls_info *
+sd_client_tls(const struct sd_client *c)
+{
+	return c->tls_up ? &c->tls_info : NULL;
 }
 
 size_t
