@@ -14,37 +14,10 @@ from sdpeer import check, sockdeck
 HOSTILE = "evil\x1b[31mred\u202egnp.exe"
 
 
-def server(pki, cert, key):
-    chain = cert + ".chain"
-    with open(chain, "w") as out:
-        for n in (cert, pki.ca):
-            with open(n) as f:
-                out.write(f.read())
-    ports = sdpeer.free_ports(1)
-    srv = sdpeer.Server(ports=ports, extra=[
-        "--tls-ports", str(ports[0]), "--tls-cert", chain, "--tls-key", key])
-    return srv.start(), ports[0]
-
-
-def hostile_leaf(pki):
-    """A leaf for 127.0.0.1 whose CN is HOSTILE (UTF-8, ESC and U+202E)."""
-    sdtls.run_openssl(["req", "-utf8", "-newkey", "ec", "-pkeyopt",
-                       "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                       "evil.key", "-out", "evil.csr", "-subj",
-                       "/CN=" + HOSTILE], pki.dir)
-    with open(pki.path("evil.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\n")
-    sdtls.run_openssl(["x509", "-req", "-in", "evil.csr", "-CA", "ca.pem",
-                       "-CAkey", "ca.key", "-CAcreateserial", "-out",
-                       "evil.pem", "-days", "2", "-extfile", "evil.ext"],
-                      pki.dir)
-    return pki.path("evil.pem"), pki.path("evil.key")
-
-
 def test():
     pki = sdtls.Pki()
     cert, key = pki.leaf("other", "/CN=other", san="DNS:other.example")
-    srv, port = server(pki, cert, key)
+    srv, port = sdtls.leaf_server(pki, cert, key)
     for host, why in (("127.0.0.1", "IP address mismatch"),
                       ("localhost", "hostname mismatch")):
         r = sockdeck("--tls", "--tls-ca", pki.ca, "send",
@@ -65,8 +38,8 @@ def test():
           "--tls-insecure is still TLS: %r" % ev)
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 
-    cert, key = hostile_leaf(pki)
-    srv, port = server(pki, cert, key)
+    cert, key = sdtls.utf8_leaf(pki, "evil", HOSTILE)
+    srv, port = sdtls.leaf_server(pki, cert, key)
     r = sockdeck("--tls", "--tls-ca", pki.ca, "-v", "send",
                  "127.0.0.1:%d" % port, "hi")
     check(r.returncode == 0, "hostile CN: %r" % (r,))
