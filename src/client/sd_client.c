@@ -294,12 +294,23 @@ cl_say_hello(struct sd_client *c)
 		cl_write(c, buf, n);
 }
 
+/* Whether bev's socket is connected to its peer. */
+static int
+cl_sock_connected(struct bufferevent *bev)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = bufferevent_getfd(bev);
+
+	return fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
 static void
 cl_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct sd_client *c = arg;
 	char why[SD_ERR_LEN];
-	int dnserr;
+	int dnserr, err = errno;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		evtimer_del(c->timer);
@@ -316,7 +327,10 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 			cl_say_hello(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
+	/* Over TLS a connect that failed comes as the end of the stream
+	 * the handshake was to run on (libevent: a dirty shutdown). */
+	if ((what & BEV_EVENT_EOF) && (c->opts.tls == NULL || c->tls_up ||
+	    cl_sock_connected(bev))) {
 		cl_drop(c, "closed by the server");
 		return;
 	}
@@ -332,17 +346,26 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 		snprintf(why, sizeof(why), "host not found (%s)",
 		    evutil_gai_strerror(dnserr));
 	else
-		snprintf(why, sizeof(why), "%s", errno == ECONNREFUSED ?
-		    "connection refused" : strerror(errno));
+		snprintf(why, sizeof(why), "%s", err == ECONNREFUSED ?
+		    "connection refused" : strerror(err));
 	cl_drop(c, why);
 }
 
 static void
 cl_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct sd_client *c = arg;
+
 	(void)fd;
 	(void)what;
-	cl_drop(arg, "connect timed out");
+	/* Connected, and the handshake never ended: most likely a port
+	 * that does not speak TLS and waits for a frame of its own. */
+	if (c->opts.tls != NULL && c->bev != NULL &&
+	    cl_sock_connected(c->bev)) {
+		cl_drop(c, "TLS: handshake timed out (is it a TLS port?)");
+		return;
+	}
+	cl_drop(c, "connect timed out");
 }
 
 static void

@@ -3,7 +3,8 @@
 reply with --tls-ca (by address and by name), and -v says the version,
 cipher, the server's CN and the expiry on stderr; --legacy over TLS gets
 the original's reply; send-file is stored and verified; sensor readings
-are acknowledged. Without --tls-ca the test CA is not trusted: one line
+are acknowledged. --tls to a plain port says the handshake timed out
+and asks whether it is a TLS port; a refused connect says so. Without --tls-ca the test CA is not trusted: one line
 naming the target and the verify reason, status 1. The --tls-* options
 without --tls, a missing CA file, a certificate without its key or with
 another key: status 2 and one line naming the option and the file."""
@@ -74,6 +75,21 @@ def test():
     one_line(r, "other CA")
     check(r.returncode == 1 and "certificate verify failed" in r.stderr,
           "another CA: %r" % (r,))
+
+    # a plain port waits for a frame: the handshake never ends
+    r = sockdeck("--tls", "--tls-ca", pki.ca, "--timeout", "1", "send",
+                 "127.0.0.1:%d" % plain, "hi")
+    one_line(r, "plain port")
+    check(r.returncode == 1 and r.stderr == "sockdeck: 127.0.0.1:%d: TLS: "
+          "handshake timed out (is it a TLS port?)\n" % plain,
+          "--tls to a plain port: %r" % (r,))
+    # a refused connect is said as without TLS (libevent reports it as
+    # the end of the stream the handshake was to run on)
+    nobody = sdpeer.free_port()
+    r = sockdeck("--tls", "--tls-ca", pki.ca, "send",
+                 "127.0.0.1:%d" % nobody, "hi")
+    check(r.returncode == 1 and r.stderr == "sockdeck: 127.0.0.1:%d: "
+          "connection refused\n" % nobody, "--tls, refused: %r" % (r,))
 
     # the options alone are no TLS; bad files stop before connecting
     for args, want in (
