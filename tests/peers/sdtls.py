@@ -233,6 +233,19 @@ def finish_file(srv, s, xfer, data, name, what, timeout=30.0):
         check(f.read() == data, "%s: %s stored differs" % (what, name))
 
 
+def start_refused(d, args, want, what):
+    """sockdeckd with args (data in d) refuses to start: exit status 2,
+    one line on stderr with want in it, and no port opened."""
+    rc, out, err = sdpeer.run_cli(["--headless", "--log-format", "json",
+                                   "--data-dir", d, "--bind",
+                                   "127.0.0.1"] + args, timeout=10)
+    check(rc == 2, "%s: exit status %r (stderr %r)" % (what, rc, err))
+    lines = err.strip().splitlines()
+    check(len(lines) == 1 and want in lines[0], "%s: stderr %r, expected "
+          "one line with %r" % (what, err, want))
+    check('"listen"' not in out, "%s: a port opened: %r" % (what, out))
+
+
 def status(srv):
     """The server's status answer (ctl status)."""
     r = srv.ctl({"cmd": "status"})
