@@ -85,15 +85,15 @@ class Pki:
              client=False):
         """A key and a certificate signed by the CA ca ("ca": this Pki's;
         another name: a CA of that name made by another_ca()), subject
-        like "/CN=dev-1", san like "URI:urn:dev:1,DNS:dev1" or None;
+        like "/CN=dev-1" (UTF-8), san like "URI:urn:dev:1,DNS:dev1" or None;
         expired: valid only in 2020 (made with `openssl ca`, which takes
         dates); client: extendedKeyUsage clientAuth, else serverAuth.
         (the certificate's path, the key's path)"""
         ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
               "-nodes"]
         key, csr, pem = name + ".key", name + ".csr", name + ".pem"
-        run_openssl(["req"] + ec + ["-keyout", key, "-out", csr, "-subj",
-                                    subject], self.dir)
+        run_openssl(["req"] + ec + ["-utf8", "-keyout", key, "-out", csr,
+                                    "-subj", subject], self.dir)
         ext = name + ".ext"
         with open(self.path(ext), "w") as f:
             f.write("basicConstraints=CA:FALSE\n")
