@@ -206,16 +206,26 @@ who_learn(struct tui_model *m, const struct tui_client *c, json_t *o,
 }
 
 /* The fields the detail view shows beyond the table's: name, auth,
+ * TLS (its session, a client certificate's identity and subject),
  * frames and the transfer x (or NULL). */
 static void
 client_more(struct tui_client *c, json_t *o, json_t *x)
 {
+	json_t *t = json_object_get(o, "tls");
 	const char *s[] = { jstr(o, "name"), jstr(o, "auth"),
 	    jstr(x, "name") };
 
 	snprintf(c->name, sizeof(c->name), "%s", s[0]);
 	snprintf(c->auth, sizeof(c->auth), "%s", s[1]);
 	snprintf(c->xname, sizeof(c->xname), "%s", s[2]);
+	c->tls[0] = '\0';
+	if (json_is_object(t))
+		snprintf(c->tls, sizeof(c->tls), "%s %s", jstr(t, "version"),
+		    jstr(t, "cipher"));
+	snprintf(c->tls_identity, sizeof(c->tls_identity), "%s",
+	    jstr(t, "identity"));
+	snprintf(c->tls_subject, sizeof(c->tls_subject), "%s",
+	    jstr(t, "subject"));
 	c->frames_in = (uint64_t)jint(o, "frames_in");
 	c->frames_out = (uint64_t)jint(o, "frames_out");
 	c->xbytes = (uint64_t)jint(x, "bytes");
