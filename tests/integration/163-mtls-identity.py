@@ -10,7 +10,8 @@ with no identity, and so is one whose certificate lacks the chosen field
 (its subject shown). With it, a certificate lacking the field is refused
 (drop event, counted in status tls.client_cert_failed). openssl s_client
 with -cert/-key is a peer too. A TLS 1.2 client offering its last
-session is not resumed: a full handshake, the identity kept."""
+session is not resumed: a full handshake, the identity kept. A field
+too long to be an identity is none; a long subject is cut."""
 import hashlib
 import ssl
 
@@ -165,6 +166,38 @@ def no_resumption(pki, leaf):
     check(srv.stop() == 0, "no_resumption: exit status not 0")
 
 
+def long_fields(pki):
+    """A URI of 300 bytes is no identity (an identity is compared whole,
+    never cut): admitted without one when not required, refused when
+    required. A subject of 10 OUs of 60 bytes is cut to 511 bytes."""
+    uri = "urn:x:" + "u" * 294
+    ous = "".join("/OU=%02d%s" % (i, "o" * 58) for i in range(10))
+    leaf = pki.leaf("long", "/CN=long" + ous, san="URI:" + uri,
+                    client=True)
+    for req in (False, True):
+        args = ["--tls-client-ca", pki.ca, "--tls-identity", "uri"]
+        srv, _, port = sdtls.server(pki, *(args + (
+            ["--tls-require-client-cert"] if req else [])), plain=False)
+        m = srv.mark()
+        try:
+            s = sdtls.connect(port, pki, ctx=cert_ctx(pki, *leaf))
+        except (ssl.SSLError, ConnectionResetError):
+            s = None
+        if req:
+            e = srv.wait_event("drop", since=m)
+            check(e.get("reason") == "TLS handshake failed: client "
+                  "certificate has no usable URI", "required: %r" % e)
+        else:
+            ev = srv.client_event(s)
+            t = ev["tls"]
+            check("identity" not in t and len(t["subject"]) == 511 and
+                  t["subject"].startswith("OU=09oo"), "long: %r" % t)
+            sdpeer.legacy_reply(s, ev["fd"], "hi", "a long subject")
+        if s is not None:
+            s.close()
+        check(srv.stop() == 0, "long fields: exit status not 0")
+
+
 def test():
     pki = sdtls.Pki()
     leaf = pki.leaf("dev1", "/CN=dev-1/O=Acme Devices",
@@ -176,6 +209,7 @@ def test():
     optional(pki, leaf, bare)
     required_lacking(pki, leaf, bare)
     no_resumption(pki, leaf)
+    long_fields(pki)
 
 
 sdpeer.run(test)
