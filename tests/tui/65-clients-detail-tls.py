@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The client detail view of a TLS client says its version and cipher
 (`tls`), and with a client certificate (--tls-client-ca) the
-certificate's subject and its identity; a hostile CN (ESC, a bidi
+certificate's subject and its identity; its connect line in the log
+says "connected over TLSv1.3 as IDENTITY"; a hostile CN (ESC, a bidi
 override) is shown escaped. A plain client's says `tls  no`."""
 import sdpeer
 import sdtls
@@ -45,6 +46,9 @@ def test():
           "cert subject: %r" % subj)
     check(sdtmux.detail_field(lines, "auth") == "certificate",
           "auth: %r" % sdtmux.detail_field(lines, "auth"))
+    want = "connected over %s as dev-7 \\x1b[31mX\\u{202e}" % s.version()
+    check(want in "\n".join(lines), "its log lacks %r:\n%s"
+          % (want, d.dump(lines)))
     d.keys("Escape")
     p = sdpeer.connect(plain)
     d.wait_for("Clients (2)")
