@@ -528,7 +528,8 @@ struct ctl_order {
 };
 
 /* Whether c is a row of filter f: a part, in any case, of its address
- * and port, device, name or state (a few short strings: bounded). */
+ * and port, device, name, state or client certificate's identity (a
+ * few short strings: bounded). */
 static int
 ctl_match(const struct sd_conn *c, const char *f)
 {
@@ -541,7 +542,8 @@ ctl_match(const struct sd_conn *c, const char *f)
 	sd_conn_device(c, dev);
 	ctl_client_state(c, state, sizeof(state));
 	return strcasestr(peer, f) != NULL || strcasestr(dev, f) != NULL ||
-	    strcasestr(c->name, f) != NULL || strcasestr(state, f) != NULL;
+	    strcasestr(c->name, f) != NULL || strcasestr(state, f) != NULL ||
+	    (c->tls_identity != NULL && strcasestr(c->tls_identity, f) != NULL);
 }
 
 #define CTL_CMP(a, b)	(((a) > (b)) - ((a) < (b)))

@@ -9,9 +9,10 @@ which `openssl x509 -fingerprint -sha256` agrees with. Without
 with no identity, and so is one whose certificate lacks the chosen field
 (its subject shown). With it, a certificate lacking the field is refused
 (drop event, counted in status tls.client_cert_failed). openssl s_client
-with -cert/-key is a peer too. A TLS 1.2 client offering its last
-session is not resumed: a full handshake, the identity kept. A field
-too long to be an identity is none; a long subject is cut."""
+with -cert/-key is a peer too. A clients window's filter matches the
+identity. A TLS 1.2 client offering its last session is not resumed: a
+full handshake, the identity kept. A field too long to be an identity
+is none; a long subject is cut."""
 import hashlib
 import ssl
 
@@ -107,6 +108,10 @@ def optional(pki, leaf, bare):
     shown(srv, b, "CN=bare", None, "no URI, not required")
     g = sdtls.connect(port, pki, ctx=cert_ctx(pki, *leaf))
     shown(srv, g, SUBJECT, "urn:sockdeck:dev:1", "URI")
+    r = srv.ctl({"cmd": "clients", "filter": "URN:SOCKDECK"})
+    check([c["tls"].get("identity") for c in r["clients"]] ==
+          ["urn:sockdeck:dev:1"] and r["matched"] == 1,
+          "filter by identity: %r" % r)
     m = srv.mark()
     got, err = sdtls.s_client(port, pki, b"", lambda b: False, timeout=2,
                               args=["-cert", leaf[0], "-key", leaf[1]])
@@ -146,7 +151,8 @@ def required_lacking(pki, leaf, bare):
 
 
 def no_resumption(pki, leaf):
-    """A TLS 1.2 client offering its last session's id or ticket gets a
+    """A clients window's filter matches the identity. A TLS 1.2 client
+offering its last session's id or ticket gets a
     full handshake: its certificate is verified again and it keeps its
     identity."""
     srv, _, port = sdtls.server(pki, "--tls-client-ca", pki.ca,
