@@ -200,6 +200,9 @@ tls_ctx_client_ca(SSL_CTX *ctx, const struct sd_config *cfg,
 		mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
 	SSL_CTX_set_verify(ctx, mode, NULL);
 	SSL_CTX_set_verify_depth(ctx, TLS_VERIFY_DEPTH);
+	/* Reading PEM to its end may leave an error queued that the first
+	 * failed handshake would otherwise be blamed for. */
+	ERR_clear_error();
 	return SD_OK;
 }
 
