@@ -212,7 +212,7 @@ sd_ctls_reason(struct bufferevent *bev, char *buf, size_t len)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
 	long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
-	const char *r = sd_tlsu_bev_reason(bev);
+	const char *r = sd_tlsu_bev_reason(bev, NULL);
 
 	if (v != X509_V_OK) {
 		snprintf(buf, len, "certificate verify failed: %s",

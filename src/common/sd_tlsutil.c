@@ -11,7 +11,7 @@
 #include "sd_tlsutil.h"
 
 /* The errors libevent keeps of one bufferevent (its NUM_ERRORS). */
-#define TLSU_BEV_ERRORS	8
+#define TLSU_BEV_ERRORS	3
 
 const char *
 sd_tlsu_words(unsigned long e)
@@ -36,10 +36,10 @@ sd_tlsu_no_passphrase(char *buf, int size, int rw, void *arg)
  * library is 0): the first error OpenSSL queued is the last one taken
  * that has a library. */
 const char *
-sd_tlsu_bev_reason(struct bufferevent *bev)
+sd_tlsu_bev_reason(struct bufferevent *bev, unsigned long *first)
 {
 	const char *r = NULL, *w;
-	unsigned long e;
+	unsigned long e, f = 0;
 	int n;
 
 	for (n = 0; n < TLSU_BEV_ERRORS; n++) {
@@ -47,9 +47,13 @@ sd_tlsu_bev_reason(struct bufferevent *bev)
 		if (e == 0)
 			break;
 		w = sd_tlsu_words(e);
-		if (w != NULL)
+		if (w != NULL) {
 			r = w;
+			f = e;
+		}
 	}
+	if (first != NULL)
+		*first = f;
 	return r;
 }
 

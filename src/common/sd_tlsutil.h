@@ -22,8 +22,10 @@ const char *sd_tlsu_words(unsigned long e);
 int sd_tlsu_no_passphrase(char *buf, int size, int rw, void *arg);
 
 /* Why the TLS layer of bev failed, in OpenSSL's words, or NULL when it
- * recorded nothing with words. Takes bev's errors. */
-const char *sd_tlsu_bev_reason(struct bufferevent *bev);
+ * recorded nothing with words; *first (may be NULL) is then the error
+ * they are for, else 0. Takes bev's errors. */
+const char *sd_tlsu_bev_reason(struct bufferevent *bev,
+    unsigned long *first);
 
 /* Say close_notify if the socket takes it now; never blocks. */
 void sd_tlsu_close_notify(struct bufferevent *bev);
