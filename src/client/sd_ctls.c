@@ -58,9 +58,12 @@ ctls_files(SSL_CTX *ctx, const struct sd_ctls_opts *o, char err[SD_ERR_LEN])
 		if (SSL_CTX_load_verify_locations(ctx, o->ca, NULL) != 1)
 			return ctls_file_err("tls-ca", o->ca, "no PEM CA "
 			    "certificate", err);
-	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-		return ctls_file_err("tls-ca", "(the system's)", "cannot "
-		    "load", err);
+	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		snprintf(err, SD_ERR_LEN, "--tls: the system's CAs cannot be "
+		    "loaded (give --tls-ca)");
+		ERR_clear_error();
+		return SD_ERR_INVAL;
+	}
 	if (o->cert == NULL)
 		return SD_OK;
 	if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1)
