@@ -3,13 +3,14 @@
 reply with --tls-ca (by address and by name), and -v says the version,
 cipher, the server's CN and the expiry on stderr; --legacy over TLS gets
 the original's reply; send-file is stored and verified; sensor readings
-are acknowledged. --tls to a plain port says the handshake timed out
+are acknowledged, and legacy ones (unacknowledged) all stored. --tls to a plain port says the handshake timed out
 and asks whether it is a TLS port; a refused connect says so. Without --tls-ca the test CA is not trusted: one line
 naming the target and the verify reason, status 1. The --tls-* options
 without --tls, a missing CA file, a certificate without its key or with
 another key: status 2 and one line naming the option and the file."""
 import os
 import tempfile
+import time
 
 import sdpeer
 import sdtls
@@ -60,6 +61,21 @@ def test():
                  "--channel", "tls")
     check(r.returncode == 0 and "100 readings acknowledged" in r.stdout,
           "sensor over TLS: %r" % (r,))
+
+    # legacy readings have no acknowledgement: all of them must be out
+    # of the TLS layer before the client closes
+    r = sockdeck(*tls, "--legacy", "sensor", ip, "7.25", "--count", "300")
+    check(r.returncode == 0 and "300 readings sent" in r.stdout,
+          "legacy sensor over TLS: %r" % (r,))
+    deadline = time.monotonic() + 10
+    while True:
+        got = [sdpeer.parse_reading(l) for l in srv.readings_lines()]
+        got = [g for g in got if g["device"] == DEV and g["value"] == 7.25]
+        if len(got) == 300 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    check(len(got) == 300, "legacy readings over TLS stored: %d of 300"
+          % len(got))
 
     # the test CA is no system CA
     r = sockdeck("--tls", "send", ip, "hi")
