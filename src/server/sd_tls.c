@@ -259,6 +259,16 @@ sd_tls_session(struct bufferevent *bev, char version[SD_TLS_VERSION_LEN],
 	snprintf(cipher, SD_TLS_CIPHER_LEN, "%s", c != NULL ? c : "?");
 }
 
+int
+sd_tls_hello_seen(struct bufferevent *bev)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	/* The server's state leaves TLS_ST_BEFORE once a ClientHello was
+	 * read whole. */
+	return ssl != NULL && SSL_get_state(ssl) != TLS_ST_BEFORE;
+}
+
 /* A client certificate that did not verify is named by the
  * verification's own words ("certificate has expired"), not OpenSSL's
  * "certificate verify failed". */
