@@ -152,8 +152,12 @@ on_state(enum sd_client_state st, const char *reason, void *arg)
 {
 	struct ui *u = arg;
 	const char *file = sd_client_file_name(u->cl);
+	const struct sd_ctls_info *tls = sd_client_tls(u->cl);
 	char target[SD_RECENT_LEN];
 
+	tui_client_tls(u->tui, tls != NULL ? tls->version : NULL,
+	    tls != NULL ? tls->subject : NULL, tls != NULL ? tls->expires :
+	    NULL, tls != NULL && tls->insecure);
 	tui_client_state(u->tui, sd_client_state_name(st), reason,
 	    u->legacy ? "legacy" : "ext/1");
 	if (st == SD_CLIENT_CONNECTED) {

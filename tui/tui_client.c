@@ -55,6 +55,10 @@ struct tui_client {
 	char			 state[16];
 	char			 reason[256];
 	char			 proto[16];
+	char			 tls_version[16];	/* "": plain */
+	char			 tls_subject[256];
+	char			 tls_expires[16];
+	int			 tls_insecure;
 	int64_t			 since_ns;	/* connected at */
 	uint64_t		 sent, recv;	/* messages */
 	/* The conversation: a ring of CONV_MAX entries. */
@@ -169,7 +173,50 @@ draw_header(struct tui_client *t, int w)
 	tui_attr_off(&t->loop.term, TUI_C_HEADER, A_REVERSE);
 }
 
-/* Row 1: Server and Port, editable after ^O, and the last reason. */
+/* Put s at column *x of the bar, at most w - *x columns (whole: s fits
+ * whole or not at all), with a space after; *x moves past it. */
+static void
+bar_part(int *x, int w, const char *s, int whole)
+{
+	int n = tui_width(s, strlen(s));
+
+	if (*x >= w || (whole && *x + n > w))
+		return;
+	tui_put(1, *x, w - *x, s);
+	*x += n + 1;
+}
+
+/* The TLS session where the reason goes: the lock and the version,
+ * INSECURE in the error colour (the word stays without colours), the
+ * server's subject, its expiry. The expiry goes first when room is
+ * short, then the subject is cut: what is encrypted and whether it is
+ * verified always shows. */
+static void
+draw_tls(struct tui_client *t, int x, int w)
+{
+	char s[300];
+	int sub;
+
+	snprintf(s, sizeof(s), "%s %s", t->loop.term.utf8 ?
+	    "\xf0\x9f\x94\x92" : "[lock]", t->tls_version);
+	bar_part(&x, w, s, 1);
+	if (t->tls_insecure) {
+		tui_attr_on(&t->loop.term, TUI_C_BAD, A_BOLD);
+		bar_part(&x, w, "INSECURE", 1);
+		tui_attr_off(&t->loop.term, TUI_C_BAD, A_BOLD);
+	}
+	snprintf(s, sizeof(s), "until %s", t->tls_expires);
+	sub = tui_width(t->tls_subject, strlen(t->tls_subject));
+	/* The whole subject and the expiry, or what fits of the subject. */
+	if (x + sub + 1 + (int)strlen(s) <= w) {
+		bar_part(&x, w, t->tls_subject, 1);
+		bar_part(&x, w, s, 1);
+	} else if (w - x >= 4)
+		bar_part(&x, w, t->tls_subject, 0);
+}
+
+/* Row 1: Server and Port, editable after ^O, and the last reason (or
+ * once connected over TLS, the session). */
 static void
 draw_bar(struct tui_client *t, int w)
 {
@@ -187,6 +234,8 @@ draw_bar(struct tui_client *t, int w)
 		tui_put(1, BAR_REASON, w - BAR_REASON, t->reason);
 		tui_attr_off(&t->loop.term, TUI_C_BAD, A_BOLD);
 	}
+	else if (strcmp(t->state, "connected") == 0 && t->tls_version[0])
+		draw_tls(t, BAR_REASON, w);
 	if (!editing) {
 		snprintf(port, sizeof(port), "%d", t->port);
 		tui_put(1, BAR_HOST, BAR_HOST_W, t->host[0] ? t->host : "-");
@@ -788,7 +837,7 @@ void
 tui_client_state(struct tui_client *t, const char *state,
     const char *reason, const char *proto)
 {
-	char line[400];
+	char line[700];
 	int was = strcmp(t->state, "connected") == 0;
 
 	snprintf(t->state, sizeof(t->state), "%s", state);
@@ -797,8 +846,15 @@ tui_client_state(struct tui_client *t, const char *state,
 	if (strcmp(state, "connected") == 0) {
 		t->since_ns = tui_now_ns();
 		t->reason[0] = '\0';
-		snprintf(line, sizeof(line), "connected to %s:%d (%s)",
-		    t->host, t->port, t->proto);
+		if (t->tls_version[0])
+			snprintf(line, sizeof(line), "connected to %s:%d "
+			    "(%s, %s%s, server %s, certificate until %s)",
+			    t->host, t->port, t->proto, t->tls_version,
+			    t->tls_insecure ? " INSECURE: not verified" : "",
+			    t->tls_subject, t->tls_expires);
+		else
+			snprintf(line, sizeof(line), "connected to %s:%d (%s)",
+			    t->host, t->port, t->proto);
 		conv_addf(t, TUI_SAY_INFO, line);
 	} else if (reason != NULL) {
 		snprintf(t->reason, sizeof(t->reason), "%s", reason);
@@ -808,6 +864,20 @@ tui_client_state(struct tui_client *t, const char *state,
 		 * is an error; a connection that ended is news. */
 		conv_addf(t, was ? TUI_SAY_INFO : TUI_SAY_ERROR, line);
 	}
+	tui_loop_redraw(&t->loop);
+}
+
+void
+tui_client_tls(struct tui_client *t, const char *version,
+    const char *subject, const char *expires, int insecure)
+{
+	snprintf(t->tls_version, sizeof(t->tls_version), "%s",
+	    version != NULL ? version : "");
+	snprintf(t->tls_subject, sizeof(t->tls_subject), "%s",
+	    subject != NULL ? subject : "");
+	snprintf(t->tls_expires, sizeof(t->tls_expires), "%s",
+	    expires != NULL ? expires : "");
+	t->tls_insecure = insecure;
 	tui_loop_redraw(&t->loop);
 }
 

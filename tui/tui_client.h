@@ -73,6 +73,14 @@ void tui_client_free(struct tui_client *t);
 void tui_client_state(struct tui_client *t, const char *state,
     const char *reason, const char *proto);
 
+/* The connection's TLS session, shown in the connection bar once
+ * connected: version ("TLSv1.3"; NULL: plain TCP), the server
+ * certificate's subject and expiry date (peer text: escaped when
+ * drawn), and whether nothing was verified (--tls-insecure). Call it
+ * before tui_client_state() says connected. */
+void tui_client_tls(struct tui_client *t, const char *version,
+    const char *subject, const char *expires, int insecure);
+
 /* Where the connection goes (shown in the header and the bar). */
 void tui_client_target(struct tui_client *t, const char *host, int port);
 

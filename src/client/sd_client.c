@@ -24,6 +24,7 @@
 #include "sd_err.h"
 #include "sd_proto_dec.h"
 #include "sd_proto_enc.h"
+#include "sd_tlsutil.h"
 
 #define CL_CHUNK	(256u << 10)	/* file bytes per chunk */
 #define CL_HIGH		(1u << 20)	/* stop reading the file past this */
@@ -58,6 +59,8 @@ struct sd_client {
 	enum sd_client_state	 state;
 	struct sd_proto_dec	 dec;
 	int			 welcomed;
+	int			 tls_up;	/* tls_info holds */
+	struct sd_ctls_info	 tls_info;
 	uint32_t		 max_chunk;
 	uint32_t		 next_id;
 	uint64_t		 next_seq;
@@ -123,6 +126,7 @@ cl_disconnect(struct sd_client *c, const char *reason, int retry)
 		bufferevent_free(c->bev);
 		c->bev = NULL;
 	}
+	c->tls_up = 0;
 	evtimer_del(c->timer);
 	evtimer_del(c->retry);
 	sd_proto_dec_done(&c->dec);
@@ -290,15 +294,31 @@ cl_say_hello(struct sd_client *c)
 		cl_write(c, buf, n);
 }
 
+/* Whether bev's socket is connected to its peer. */
+static int
+cl_sock_connected(struct bufferevent *bev)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = bufferevent_getfd(bev);
+
+	return fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
 static void
 cl_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct sd_client *c = arg;
 	char why[SD_ERR_LEN];
-	int dnserr;
+	int dnserr, err = errno;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		evtimer_del(c->timer);
+		/* Over TLS: the handshake is done, the certificate checked. */
+		if (c->opts.tls != NULL) {
+			sd_ctls_info(c->opts.tls, bev, &c->tls_info);
+			c->tls_up = 1;
+		}
 		/* An extension client is connected once WELCOME comes. */
 		if (c->opts.legacy) {
 			c->backoff = 0;
@@ -307,26 +327,45 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 			cl_say_hello(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF) {
+	/* Over TLS a connect that failed comes as the end of the stream
+	 * the handshake was to run on (libevent: a dirty shutdown). */
+	if ((what & BEV_EVENT_EOF) && (c->opts.tls == NULL || c->tls_up ||
+	    cl_sock_connected(bev))) {
 		cl_drop(c, "closed by the server");
 		return;
 	}
 	dnserr = bufferevent_socket_get_dns_error(bev);
+	/* A handshake that failed says why, in one line. */
+	if (c->opts.tls != NULL && dnserr == 0 &&
+	    sd_ctls_reason(bev, why + 5, sizeof(why) - 5)) {
+		memcpy(why, "TLS: ", 5);
+		cl_drop(c, why);
+		return;
+	}
 	if (dnserr != 0)
 		snprintf(why, sizeof(why), "host not found (%s)",
 		    evutil_gai_strerror(dnserr));
 	else
-		snprintf(why, sizeof(why), "%s", errno == ECONNREFUSED ?
-		    "connection refused" : strerror(errno));
+		snprintf(why, sizeof(why), "%s", err == ECONNREFUSED ?
+		    "connection refused" : strerror(err));
 	cl_drop(c, why);
 }
 
 static void
 cl_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct sd_client *c = arg;
+
 	(void)fd;
 	(void)what;
-	cl_drop(arg, "connect timed out");
+	/* Connected, and the handshake never ended: most likely a port
+	 * that does not speak TLS and waits for a frame of its own. */
+	if (c->opts.tls != NULL && c->bev != NULL &&
+	    cl_sock_connected(c->bev)) {
+		cl_drop(c, "TLS: handshake timed out (is it a TLS port?)");
+		return;
+	}
+	cl_drop(c, "connect timed out");
 }
 
 static void
@@ -415,7 +454,8 @@ sd_client_connect(struct sd_client *c, const char *host, int port)
 	numeric = evutil_getaddrinfo(host, NULL, &hints, &ai) == 0;
 	if (ai != NULL)
 		evutil_freeaddrinfo(ai);
-	c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = c->opts.tls != NULL ? sd_ctls_bev_new(c->opts.tls, c->base,
+	    host) : bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		return SD_ERR_NOMEM;
 	sd_proto_dec_init(&c->dec, NULL);
@@ -446,6 +486,8 @@ sd_client_close(struct sd_client *c, int graceful)
 		return;
 	if (graceful && evbuffer_get_length(bufferevent_get_output(c->bev)))
 		cl_set_state(c, SD_CLIENT_CLOSING, NULL);
+	if (c->tls_up)
+		sd_tlsu_close_notify(c->bev);
 	cl_disconnect(c, "disconnected", 0);
 }
 
@@ -461,6 +503,12 @@ enum sd_client_state
 sd_client_state(const struct sd_client *c)
 {
 	return c->state;
+}
+
+const struct sd_ctls_info *
+sd_client_tls(const struct sd_client *c)
+{
+	return c->tls_up ? &c->tls_info : NULL;
 }
 
 size_t

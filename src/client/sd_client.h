@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sd_ctls.h"
 #include "sd_proto.h"
 #include "sd_util.h"
 
@@ -56,6 +57,7 @@ struct sd_client_opts {
 	const char	*token;		/* sent in HELLO; NULL: none */
 	unsigned	 timeout;	/* connect timeout, seconds */
 	int		 reconnect;	/* after a drop, with backoff */
+	struct sd_ctls	*tls;		/* NULL: plain TCP; not owned */
 };
 
 struct sd_client *sd_client_new(struct event_base *base,
@@ -74,6 +76,10 @@ void sd_client_close(struct sd_client *c, int graceful);
 void sd_client_set_reconnect(struct sd_client *c, int on);
 
 enum sd_client_state sd_client_state(const struct sd_client *c);
+
+/* The TLS session of the connection (its handshake done), or NULL
+ * (plain, or not connected). */
+const struct sd_ctls_info *sd_client_tls(const struct sd_client *c);
 const char *sd_client_state_name(enum sd_client_state st);
 
 /* Send a message; *id is its MSG id (0 for legacy). */

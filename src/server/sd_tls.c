@@ -18,9 +18,7 @@
 #include "sd_err.h"
 #include "sd_esc.h"
 #include "sd_tls.h"
-
-/* The errors libevent keeps of one bufferevent (its NUM_ERRORS). */
-#define TLS_BEV_ERRORS	3
+#include "sd_tlsutil.h"
 
 /* A client's chain: its certificate, intermediates and the CA. */
 #define TLS_VERIFY_DEPTH	4
@@ -31,35 +29,15 @@ struct sd_tls {
 	int		 require;	/* --tls-require-client-cert */
 };
 
-/* OpenSSL's words for error e, or NULL when it has none. */
-static const char *
-tls_words(unsigned long e)
-{
-	if (e == 0 || ERR_GET_LIB(e) == 0)
-		return NULL;
-	return ERR_reason_error_string(e);
-}
-
 /* Why the last OpenSSL call failed: the first error of the thread's
  * queue, which is emptied. */
 static void
 tls_queue_reason(char *buf, size_t len)
 {
-	const char *r = tls_words(ERR_peek_error());
+	const char *r = sd_tlsu_words(ERR_peek_error());
 
 	snprintf(buf, len, "%s", r != NULL ? r : "refused by OpenSSL");
 	ERR_clear_error();
-}
-
-/* An encrypted key is refused, never asked for at the terminal. */
-static int
-tls_no_passphrase(char *buf, int size, int rw, void *arg)
-{
-	(void)buf;
-	(void)size;
-	(void)rw;
-	(void)arg;
-	return 0;
 }
 
 /* SD_OK when path is a regular file that opens for reading, or err
@@ -133,7 +111,7 @@ tls_ctx_params(SSL_CTX *ctx, const struct sd_config *cfg,
 	/* An idle session gives its buffers back: thousands of quiet
 	 * devices cost their SSL, not 34 KiB of buffers each. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_default_passwd_cb(ctx, tls_no_passphrase);
+	SSL_CTX_set_default_passwd_cb(ctx, sd_tlsu_no_passphrase);
 	/* TLS 1.3 sends its session tickets after the handshake: a device
 	 * that only writes (readings) never reads them, and its close with
 	 * them unread is a reset that drops what it sent last. Nothing is
@@ -210,7 +188,6 @@ int
 sd_tls_new(const struct sd_config *cfg, struct sd_tls **out,
     char err[SD_ERR_LEN])
 {
-	char raw[SD_ERR_LEN];
 	struct sd_tls *t;
 	int rc = SD_ERR_NOMEM;
 
@@ -241,9 +218,7 @@ out_free:
 	free(t);
 out:
 	/* File names and cipher lists may hold any byte. */
-	memcpy(raw, err, SD_ERR_LEN);
-	raw[SD_ERR_LEN - 1] = '\0';
-	sd_esc_text(raw, strlen(raw), err, SD_ERR_LEN, 0, NULL);
+	sd_tlsu_esc_err(err);
 	return rc;
 }
 
@@ -294,32 +269,18 @@ sd_tls_hello_seen(struct bufferevent *bev)
 	return ssl != NULL && SSL_get_state(ssl) != TLS_ST_BEFORE;
 }
 
-/* libevent hands a bufferevent's errors back last first, after the
- * SSL_get_error() code of the failed call (not an OpenSSL error: its
- * library is 0): the first error OpenSSL queued is the last one taken
- * that has a library. A client certificate that did not verify is
- * named by the verification's own words ("certificate has expired"),
- * not OpenSSL's "certificate verify failed". */
+/* A client certificate that did not verify is named by the
+ * verification's own words ("certificate has expired"), not OpenSSL's
+ * "certificate verify failed". */
 int
 sd_tls_reason(struct bufferevent *bev, const char *def, char *buf,
     size_t len)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-	const char *r = NULL, *w;
-	unsigned long e, first = 0;
+	unsigned long first = 0;
+	const char *r = sd_tlsu_bev_reason(bev, &first);
 	long vr = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
-	int n;
 
-	for (n = 0; n < TLS_BEV_ERRORS; n++) {
-		e = bufferevent_get_openssl_error(bev);
-		if (e == 0)
-			break;
-		w = tls_words(e);
-		if (w != NULL) {
-			r = w;
-			first = e;
-		}
-	}
 	if (vr != X509_V_OK) {
 		snprintf(buf, len, "%s", X509_verify_cert_error_string(vr));
 		return 1;
@@ -475,10 +436,5 @@ sd_tls_peer(struct sd_tls *t, struct bufferevent *bev, char **identity,
 void
 sd_tls_close_notify(struct bufferevent *bev)
 {
-	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-
-	if (ssl == NULL)
-		return;
-	SSL_shutdown(ssl);
-	ERR_clear_error();
+	sd_tlsu_close_notify(bev);
 }

@@ -265,3 +265,35 @@ def wait_tls(srv, key, n, timeout=10.0):
             fail("status tls %s stayed %r, not %d, for %.1fs: %r"
                  % (key, t.get(key), n, timeout, t))
         time.sleep(0.05)
+
+
+def utf8_leaf(pki, name, cn, san="IP:127.0.0.1"):
+    """A server certificate signed by pki's CA whose CN is cn, any UTF-8
+    text (ESC, bidi controls: what a hostile server may put there), for
+    san. (the certificate's path, the key's path)"""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+          "-nodes"]
+    run_openssl(["req", "-utf8"] + ec + ["-keyout", name + ".key", "-out",
+                                         name + ".csr", "-subj", "/CN=" + cn],
+                pki.dir)
+    with open(pki.path(name + ".ext"), "w") as f:
+        f.write("subjectAltName=%s\n" % san)
+    run_openssl(["x509", "-req", "-in", name + ".csr", "-CA", "ca.pem",
+                 "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                 name + ".pem", "-days", "2", "-extfile", name + ".ext"],
+                pki.dir)
+    return pki.path(name + ".pem"), pki.path(name + ".key")
+
+
+def leaf_server(pki, cert, key, port=None):
+    """A started sockdeckd whose one port (port, or a free one) is TLS
+    with cert (and pki's CA after it) and key. (the Server, the port)"""
+    chain = cert + ".chain"
+    with open(chain, "w") as out:
+        for n in (cert, pki.ca):
+            with open(n) as f:
+                out.write(f.read())
+    ports = [port] if port else sdpeer.free_ports(1)
+    srv = sdpeer.Server(ports=ports, extra=[
+        "--tls-ports", str(ports[0]), "--tls-cert", chain, "--tls-key", key])
+    return srv.start(), ports[0]
