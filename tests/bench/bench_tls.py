@@ -70,6 +70,10 @@ class Stunnel:
                                         key=pki.key))
         self.proc = None
 
+    @property
+    def pid(self):
+        return self.proc.pid
+
     def log_tail(self):
         try:
             with open(os.path.join(self.dir, "stunnel.log"), "rb") as f:
@@ -129,16 +133,26 @@ class SServer:
 def pairs(P, fmt, progress, what, unit, sides):
     """P["runs"] pairs of runs, each side first in every other pair.
     sides: two (label, run function, info dict) for sockdeck and its
-    baseline. (sockdeck's figures, the baseline's)"""
+    baseline; a run function returns (its figure, CPU time per unit in
+    ns). (sockdeck's figures, the baseline's, sockdeck's CPU times, the
+    baseline's)"""
     out = ([], [])
     for i in range(P["runs"]):
         order = (0, 1) if i % 2 == 0 else (1, 0)
         for k in order:
             out[k].append(sides[k][1]())
         progress("%s, run %d/%d: %s" % (what, i + 1, P["runs"], ", ".join(
-            "%s %s (%s)" % (label, fmt(got[-1], unit), fmt_tls(info))
+            "%s %s, %.0f ns CPU each (%s)" % (
+                label, fmt(got[-1][0], unit), got[-1][1], fmt_tls(info))
             for (label, _, info), got in zip(sides, out))))
-    return out
+    return ([x[0] for x in out[0]], [x[0] for x in out[1]],
+            [x[1] for x in out[0]], [x[1] for x in out[1]])
+
+
+def ingest(conns, total, info, **kw):
+    """(readings/s, CPU ns a reading: the server's, plus the proxy's)."""
+    r = B.ingest_sockdeckd(conns, total, info=info, **kw)
+    return r[0], r[2] + info.get("proxy_cpu_ns", 0)
 
 
 def sc_tls_ingest(P, tmp, Row, fmt, progress):
@@ -147,15 +161,18 @@ def sc_tls_ingest(P, tmp, Row, fmt, progress):
     conns = 8
     total = P["ingest"] // conns * conns
     info, plain_info = {}, {"tls": "plain TCP"}
-    ours, plain = pairs(P, fmt, progress, "tls-ingest", "readings/s", (
-        ("TLS", lambda: B.ingest_sockdeckd(conns, total, tls=pki(),
-                                           info=info)[0], info),
-        ("plain", lambda: B.ingest_sockdeckd(conns, total)[0], plain_info)))
+    ours, plain, cpu, plain_cpu = pairs(
+        P, fmt, progress, "tls-ingest", "readings/s", (
+            ("TLS", lambda: ingest(conns, total, info, tls=pki()), info),
+            ("plain", lambda: ingest(conns, total, plain_info),
+             plain_info)))
     note = ("%d readings a run, %s; the spool holds every one, "
             "fsync'ed, when the clock stops" % (total, fmt_tls(info)))
     return [Row("tls-ingest", "%d conns -> spool, TLS" % conns,
                 "readings/s", ours, "the same over plain TCP", plain,
-                (">=", 0.7), note=note)]
+                (">=", 0.7), note=note),
+            Row("tls-ingest", "  server CPU per reading", "ns", cpu,
+                "the same over plain TCP", plain_cpu, higher=False)]
 
 
 def sc_tls_vs_stunnel(P, tmp, Row, fmt, progress):
@@ -168,18 +185,22 @@ def sc_tls_vs_stunnel(P, tmp, Row, fmt, progress):
 
     def via(srv):
         return Stunnel(srv.port, pki()).start()
-    ours, st = pairs(P, fmt, progress, "tls-vs-stunnel", "readings/s", (
-        ("sockdeckd TLS", lambda: B.ingest_sockdeckd(
-            conns, total, tls=pki(), info=info)[0], info),
-        ("stunnel4 -> plain sockdeckd", lambda: B.ingest_sockdeckd(
-            conns, total, via=via, info=st_info)[0], st_info)))
+    ours, st, cpu, st_cpu = pairs(
+        P, fmt, progress, "tls-vs-stunnel", "readings/s", (
+            ("sockdeckd TLS", lambda: ingest(conns, total, info, tls=pki()),
+             info),
+            ("stunnel4 -> plain sockdeckd",
+             lambda: ingest(conns, total, st_info, via=via), st_info)))
     note = ("%d readings a run; sockdeckd's TLS: %s; stunnel4's: %s "
             "(TCP_NODELAY both ways, its default threads); every reading "
             "in the spool either way" % (total, fmt_tls(info),
                                          fmt_tls(st_info)))
     return [Row("tls-vs-stunnel", "%d conns -> spool, TLS" % conns,
                 "readings/s", ours, "stunnel4 -> plain sockdeckd", st,
-                (">=", 1.5), note=note)]
+                (">=", 1.5), note=note),
+            Row("tls-vs-stunnel", "  CPU per reading, every server process",
+                "ns", cpu, "stunnel4 + plain sockdeckd", st_cpu,
+                higher=False)]
 
 
 def cores():
@@ -191,16 +212,20 @@ def cores():
     return mine[0], (mine[1] if len(mine) > 1 else None)
 
 
-def handshakes(port, seconds, client_core, info):
+def handshakes(srv, seconds, client_core, info):
+    """(handshakes/s, the server's CPU ns a handshake) from srv (.port,
+    .pid) in a window of seconds."""
     pin = (["taskset", "-c", str(client_core)]
            if client_core is not None else [])
-    r = B.loadgen("handshake", port, HS_CONNS, tls=True, seconds=seconds,
-                  prefix=pin, timeout=seconds + 120)
+    cpu0 = B.cpu_seconds(srv.pid)
+    r = B.loadgen("handshake", srv.port, HS_CONNS, tls=True,
+                  seconds=seconds, prefix=pin, timeout=seconds + 120)
+    cpu = B.cpu_seconds(srv.pid) - cpu0
     info.update(r)
     if r["acked"] == 0:
         raise B.BenchError("no TLS handshake completed in %.0f s on port %d"
-                           % (seconds, port))
-    return r["acked"] / r["seconds"]
+                           % (seconds, srv.port))
+    return r["acked"] / r["seconds"], cpu * 1e9 / r["acked"]
 
 
 HS_CONNS = 8
@@ -220,19 +245,19 @@ def sc_tls_handshakes(P, tmp, Row, fmt, progress):
     def sockdeckd():
         srv = B.Sockdeckd(tls=pki(), prefix=pin).start()
         try:
-            return handshakes(srv.port, secs, cli_core, info)
+            return handshakes(srv, secs, cli_core, info)
         finally:
             srv.stop()
 
     def s_server():
         ss = SServer(pki(), prefix=pin).start()
         try:
-            return handshakes(ss.port, secs, cli_core, s_info)
+            return handshakes(ss, secs, cli_core, s_info)
         finally:
             ss.stop()
-    ours, base = pairs(P, fmt, progress, "tls-handshakes", "handshakes/s",
-                       (("sockdeckd", sockdeckd, info),
-                        ("s_server", s_server, s_info)))
+    ours, base, cpu, base_cpu = pairs(
+        P, fmt, progress, "tls-handshakes", "handshakes/s",
+        (("sockdeckd", sockdeckd, info), ("s_server", s_server, s_info)))
     note = ("%.0f s windows; servers on core %d (taskset), the load "
             "generator on %s; sockdeckd: %s, s_server: %s; the load "
             "generator sends close_notify and closes once each handshake "
@@ -245,4 +270,7 @@ def sc_tls_handshakes(P, tmp, Row, fmt, progress):
                 s_info["latency_us"]["p50"] / 1e3))
     return [Row("tls-handshakes", "%d conns, server on 1 core" % HS_CONNS,
                 "handshakes/s", ours, "openssl s_server, on 1 core", base,
-                (">=", 0.8), note=note)]
+                (">=", 0.8), note=note),
+            Row("tls-handshakes", "  server CPU per handshake", "us",
+                [c / 1e3 for c in cpu], "openssl s_server",
+                [c / 1e3 for c in base_cpu], higher=False)]

@@ -875,8 +875,10 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
     dashboard must have drawn during the run (DashWatch.check). tls: an
     sdtls.Pki, the server's port TLS and the load generator's too; via:
     a function of the started server that returns a started TLS proxy in
-    front of it (.port, .stop()), the load generator's target (--tls);
-    info: a dict that gets the load generator's JSON object."""
+    front of it (.port, .pid, .stop()), the load generator's target
+    (--tls); info: a dict that gets the load generator's JSON object and,
+    with via, "proxy_cpu_ns": the proxy's CPU time per reading over the
+    same span as the server's."""
     # With no sink a reading is delivered once stored, and the spool
     # keeps --spool-retain bytes of delivered ones (1G): room for every
     # line of the run, or the oldest segments go before they are read.
@@ -897,6 +899,7 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
             watch.wait_drawn()
             watch.start()
         cpu0 = cpu_seconds(srv.pid)
+        pcpu0 = cpu_seconds(proxy.pid) if proxy else None
         r = loadgen("legacy", proxy.port if proxy else srv.port, conns,
                     per, tls=bool(tls or proxy))
         if info is not None:
@@ -908,6 +911,8 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
                              % (r.get("acked"), n))
         t_end, rd = wait_spool_lines(srv, n)
         cpu = (cpu_seconds(srv.pid) - cpu0) * 1e9 / n if n else None
+        if proxy is not None and info is not None and n:
+            info["proxy_cpu_ns"] = (cpu_seconds(proxy.pid) - pcpu0) * 1e9 / n
         secs = r["seconds"] + (t_end - t_exit)
         if watch is not None:
             watch.stop()
