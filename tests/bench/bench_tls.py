@@ -32,7 +32,10 @@ def pki():
 
 
 def fmt_tls(info):
-    return info.get("tls") or "?"
+    """What a load generator's connections spoke (its JSON's "tls")."""
+    if "tls" not in info:
+        return "?"
+    return info["tls"] or "plain TCP"
 
 
 # -------------------------------------------------------------- stunnel
@@ -160,7 +163,7 @@ def sc_tls_ingest(P, tmp, Row, fmt, progress):
     TCP, both into sockdeckd --fsync everysec, verified in the spool."""
     conns = 8
     total = P["ingest"] // conns * conns
-    info, plain_info = {}, {"tls": "plain TCP"}
+    info, plain_info = {}, {}
     ours, plain, cpu, plain_cpu = pairs(
         P, fmt, progress, "tls-ingest", "readings/s", (
             ("TLS", lambda: ingest(conns, total, info, tls=pki()), info),
@@ -231,6 +234,11 @@ def handshakes(srv, seconds, client_core, info):
 HS_CONNS = 8
 
 
+def client_us(r):
+    """The load generator's CPU microseconds per handshake."""
+    return r["cpu_seconds"] * 1e6 / max(1, r["acked"])
+
+
 def sc_tls_handshakes(P, tmp, Row, fmt, progress):
     """Full handshakes a second from 8 connections at a time, each closed
     once its handshake is done: sockdeckd pinned to one core beside
@@ -262,12 +270,18 @@ def sc_tls_handshakes(P, tmp, Row, fmt, progress):
             "generator on %s; sockdeckd: %s, s_server: %s; the load "
             "generator sends close_notify and closes once each handshake "
             "is done; s_server serves one connection at a time, "
-            "sockdeckd all %d at once; handshake p50 in the last "
-            "window: sockdeckd %.1f ms, s_server %.1f ms" % (
+            "sockdeckd all %d at once; in the last windows, handshake "
+            "p50 sockdeckd %.1f ms, s_server %.1f ms, and the load "
+            "generator's own CPU time per handshake %.0f us and %.0f us "
+            "(%.0f%% and %.0f%% of its core; a server's CPU row below is "
+            "its cost whatever limited the rate)" % (
                 secs, srv_core, "core %d" % cli_core if cli_core is not None
                 else "any core", fmt_tls(info), fmt_tls(s_info), HS_CONNS,
                 info["latency_us"]["p50"] / 1e3,
-                s_info["latency_us"]["p50"] / 1e3))
+                s_info["latency_us"]["p50"] / 1e3,
+                client_us(info), client_us(s_info),
+                100 * info["cpu_seconds"] / info["seconds"],
+                100 * s_info["cpu_seconds"] / s_info["seconds"]))
     return [Row("tls-handshakes", "%d conns, server on 1 core" % HS_CONNS,
                 "handshakes/s", ours, "openssl s_server, on 1 core", base,
                 (">=", 0.8), note=note),

@@ -871,8 +871,14 @@ report(const struct opts *o, const struct conn *cs, double secs,
     double connect_secs, long open)
 {
 	uint64_t sent = 0, acked = 0;
+	struct rusage ru;
+	double cpu;
 	long i;
 
+	/* Its own CPU time: whether the load generator was the limit. */
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	for (i = 0; i < o->conns; i++) {
 		sent += cs[i].sent;
 		acked += cs[i].acked;
@@ -885,14 +891,14 @@ report(const struct opts *o, const struct conn *cs, double secs,
 		    "\"acked_per_s\":%.1f,\"connect_seconds\":%.6f,"
 		    "\"latency_us\":{\"n\":%llu,\"p50\":%.1f,\"p90\":%.1f,"
 		    "\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f},"
-		    "\"open\":%ld,\"tls\":\"%s\"}\n",
+		    "\"open\":%ld,\"tls\":\"%s\",\"cpu_seconds\":%.3f}\n",
 		    mode_names[o->mode], o->conns, (unsigned long long)sent,
 		    (unsigned long long)acked, secs, (double)sent / secs,
 		    (double)acked / secs, connect_secs,
 		    (unsigned long long)hist_n, hist_quantile(0.5),
 		    hist_quantile(0.9), hist_quantile(0.99),
 		    hist_quantile(0.999), (double)hist_max / 1e3,
-		    o->mode == M_IDLE ? open : o->conns, tls_said);
+		    o->mode == M_IDLE ? open : o->conns, tls_said, cpu);
 	fprintf(stderr, "%s: %ld conns, %llu sent, %llu acked in %.3f s: "
 	    "%.0f/s; latency p50 %.1f us p99 %.1f us\n", mode_names[o->mode],
 	    o->conns, (unsigned long long)sent, (unsigned long long)acked,

@@ -562,7 +562,8 @@ def loadgen(mode, port, conns=1, count=None, timeout=600.0, many_fds=False,
     finally:
         stop_proc(p)
     r = parse_loadgen(out.decode("utf-8", "replace"),
-                      err.decode("utf-8", "replace"), p.returncode, argv)
+                      err.decode("utf-8", "replace"), p.returncode,
+                      argv[len(kw.get("prefix", ())):])
     r["wall"] = time.monotonic() - t0
     return r
 
