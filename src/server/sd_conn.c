@@ -33,6 +33,7 @@
 #include "sd_tls.h"
 
 #define SD_CONN_MAX_READ	(256u << 10)	/* per read() */
+#define SD_CONN_TLS_READ	16384		/* a TLS record's plaintext */
 #define SD_CONN_HIGH_WATER	(512u << 10)	/* unparsed input */
 #define SD_CONN_LIBEVENT_READ	4096		/* libevent 2.1 a turn */
 /* A connection's turn of the loop: what is parsed and handled in one
@@ -358,7 +359,12 @@ sd_conn_new(struct sd_server *srv, struct sd_listener *lst, int fd,
 	conn_sockopts(fd, cfg);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
-	bufferevent_set_max_single_read(c->bev, SD_CONN_MAX_READ);
+	/* libevent's TLS bufferevent reads one record a callback into space
+	 * reserved for the whole maximum: 256 KiB asked per 16 KiB record
+	 * is a fresh chain from the top of the heap (brk, page faults) each
+	 * time the parser has drained the last one. */
+	bufferevent_set_max_single_read(c->bev, c->tls ? SD_CONN_TLS_READ :
+	    SD_CONN_MAX_READ);
 	/* All it may have pending in one write (libevent's 16 KiB would
 	 * take a turn of the clients' priority per 16 KiB, and a control
 	 * client's broadcasts, one a turn, would outpace it). */

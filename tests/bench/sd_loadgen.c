@@ -14,10 +14,18 @@
  *           one at a time, each on a connection drawn at random from
  *           the whole set: one JSON line of their times, and how many
  *           connections are still open (none closed, none readable)
+ *   handshake  TLS only: connect, complete the handshake, send
+ *           close_notify and close, over and over on each of the N
+ *           connections, for --seconds: handshakes/s and their times
  *
- * at a total --rate or flat out. Latencies (echo round trips, batch to
- * ack) go into log-linear buckets, HdrHistogram style: 64 sub-buckets
- * per power of two, about 1.5% precision, no samples kept.
+ * at a total --rate or flat out. With --tls every connection speaks TLS
+ * (OpenSSL, a context of its own: no session is ever resumed), and its
+ * handshake completes before the clock starts (but in handshake mode);
+ * the server's certificate is not verified unless --tls-ca names a CA
+ * file, so the figures measure the server, not the client's checks.
+ * Latencies (echo round trips, batch to ack, handshakes) go into
+ * log-linear buckets, HdrHistogram style: 64 sub-buckets per power of
+ * two, about 1.5% precision, no samples kept.
  *
  * Usage: see usage() below. With --json it prints one JSON object on
  * stdout when done (idle: when ready); a summary goes to stderr.
@@ -37,6 +45,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/ssl.h>
+
 #include "sd_err.h"
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
@@ -54,11 +66,14 @@
 #define IP_BIND_ADDRESS_NO_PORT	24
 #endif
 
-enum mode { M_LEGACY, M_EXT, M_ECHO, M_MQTT, M_LINES, M_IDLE };
+enum mode { M_LEGACY, M_EXT, M_ECHO, M_MQTT, M_LINES, M_IDLE,
+	M_HANDSHAKE };
 static const char *const mode_names[] = { "legacy", "ext", "echo", "mqtt",
-	"lines", "idle" };
+	"lines", "idle", "handshake" };
 
-enum cstate { C_CONNECTING, C_HANDSHAKE, C_SENDING, C_BARRIER, C_DONE };
+/* C_TLS: TCP is up, the TLS handshake under way (--tls only). */
+enum cstate { C_CONNECTING, C_TLS, C_HANDSHAKE, C_SENDING, C_BARRIER,
+	C_DONE };
 
 struct conn {
 	int		 fd;
@@ -71,6 +86,9 @@ struct conn {
 	char		 in[IN_CAP];	/* reply bytes (echo, barrier) */
 	size_t		 in_len;
 	int64_t		 t_req;		/* echo: request sent at */
+	int64_t		 t_open;	/* handshake: connect started at */
+	SSL		*ssl;		/* --tls: the connection's */
+	short		 want;		/* --tls, C_TLS: POLLIN or POLLOUT */
 	int64_t		*t_batch;	/* ext: batch seq -> sent at */
 	struct sd_proto_dec *dec;
 };
@@ -88,7 +106,14 @@ struct opts {
 	socklen_t	 salen;
 	unsigned	 sources;	/* 127.0.0.2 + i % sources (0: any) */
 	long		 first;		/* index of the first connection */
+	int		 tls;
+	const char	*tls_ca;	/* verify the server against it */
+	double		 seconds;	/* handshake: the window */
 };
+
+static SSL_CTX *tls_ctx;
+static int64_t window_end;		/* handshake: the window's end */
+static char tls_said[160];		/* version, cipher, group */
 
 static uint64_t hist[HIST_N];
 static uint64_t hist_n, hist_max;
@@ -167,9 +192,10 @@ static void
 usage(void)
 {
 	fputs(
-"usage: sd_loadgen [--mode legacy|ext|echo|mqtt|lines|idle] [--conns N]\n"
-"                  [--count N] [--rate R] [--batch B] [--payload N]\n"
-"                  [--hold S] [--sources N] [--first I] [--json]\n"
+"usage: sd_loadgen [--mode legacy|ext|echo|mqtt|lines|idle|handshake]\n"
+"                  [--conns N] [--count N] [--rate R] [--batch B]\n"
+"                  [--payload N] [--hold S] [--sources N] [--first I]\n"
+"                  [--tls] [--tls-ca FILE] [--seconds S] [--json]\n"
 "                  HOST PORT\n"
 "  --count N    messages per connection (readings, ext batches of B\n"
 "               readings, round trips, packets, lines)\n"
@@ -181,7 +207,11 @@ usage(void)
 "               connect, so N x 28,000 fit the ephemeral ports (an IPv4\n"
 "               target on loopback)\n"
 "  --first I    number the connections from I (devices, sources): for\n"
-"               several load generators on one server\n",
+"               several load generators on one server\n"
+"  --tls        speak TLS (not with idle), each handshake done before\n"
+"               the clock starts; the server is not verified unless\n"
+"  --tls-ca F   names a CA file to verify it against\n"
+"  --seconds S  handshake: how long to go on (5)\n",
 	    stderr);
 	exit(2);
 }
@@ -191,6 +221,94 @@ die(const char *what)
 {
 	fprintf(stderr, "sd_loadgen: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* A TLS failure: OpenSSL's reason (or errno's), and out. */
+static void
+tls_die(const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char buf[256];
+
+	if (e != 0)
+		ERR_error_string_n(e, buf, sizeof(buf));
+	fprintf(stderr, "sd_loadgen: %s: %s\n", what, e != 0 ? buf :
+	    strerror(errno));
+	exit(1);
+}
+
+/* The client context: no session cache (every handshake is a full
+ * one), partial writes from a buffer that moves (out_room compacts). */
+static void
+tls_init(const struct opts *o)
+{
+	tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (tls_ctx == NULL)
+		tls_die("SSL_CTX_new");
+	SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (o->tls_ca == NULL) {
+		SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+		return;
+	}
+	if (SSL_CTX_load_verify_locations(tls_ctx, o->tls_ca, NULL) != 1)
+		tls_die(o->tls_ca);
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
+}
+
+/* What the first handshake agreed on, for the report. */
+static void
+tls_note(SSL *ssl)
+{
+	int nid = (int)SSL_get_negotiated_group(ssl);
+	const char *group = nid > 0 ? OBJ_nid2sn(nid) : NULL;
+
+	if (tls_said[0] != '\0')
+		return;
+	snprintf(tls_said, sizeof(tls_said), "%s %s %s", SSL_get_version(ssl),
+	    SSL_get_cipher_name(ssl), group != NULL ? group : "?");
+}
+
+/* Bytes from c: > 0, 0 at its end, -1 with errno (EAGAIN: none yet). */
+static ssize_t
+conn_recv(struct conn *c, void *buf, size_t n)
+{
+	int r, e;
+
+	if (c->ssl == NULL)
+		return recv(c->fd, buf, n, MSG_DONTWAIT);
+	r = SSL_read(c->ssl, buf, (int)n);
+	if (r > 0)
+		return r;
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		errno = EAGAIN;
+	else if (e == SSL_ERROR_ZERO_RETURN ||
+	    (e == SSL_ERROR_SYSCALL && errno == 0))
+		return 0;
+	else if (e != SSL_ERROR_SYSCALL)
+		errno = EPROTO;
+	return -1;
+}
+
+/* Bytes to c: how many went, or -1 with errno (EAGAIN: none fit). */
+static ssize_t
+conn_send(struct conn *c, const void *buf, size_t n)
+{
+	int r, e;
+
+	if (c->ssl == NULL)
+		return send(c->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	r = SSL_write(c->ssl, buf, (int)n);
+	if (r > 0)
+		return r;
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		errno = EAGAIN;
+	else if (e != SSL_ERROR_SYSCALL)
+		errno = EPROTO;
+	return -1;
 }
 
 /* Room in c's output buffer, after compacting what was written. */
@@ -450,21 +568,26 @@ static void
 on_readable(const struct opts *o, struct conn *c, int64_t now)
 {
 	uint8_t buf[65536];
-	ssize_t r = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	ssize_t r;
 
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-		fprintf(stderr, "sd_loadgen: connection %d closed by the "
-		    "server\n", c->fd);
-		exit(1);
-	}
-	if (r <= 0)
-		return;
-	if (o->mode == M_EXT)
-		read_ext(o, c, buf, (size_t)r, now);
-	else if (o->mode == M_MQTT)
-		read_mqtt(o, c, buf, (size_t)r);
-	else if (o->mode != M_LINES)
-		read_text(o, c, buf, (size_t)r, now);
+	/* TLS: a record read may leave whole ones in OpenSSL's buffer,
+	 * which poll(2) cannot see. */
+	do {
+		r = conn_recv(c, buf, sizeof(buf));
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			fprintf(stderr, "sd_loadgen: connection %d closed by "
+			    "the server\n", c->fd);
+			exit(1);
+		}
+		if (r <= 0)
+			return;
+		if (o->mode == M_EXT)
+			read_ext(o, c, buf, (size_t)r, now);
+		else if (o->mode == M_MQTT)
+			read_mqtt(o, c, buf, (size_t)r);
+		else if (o->mode != M_LINES)
+			read_text(o, c, buf, (size_t)r, now);
+	} while (c->ssl != NULL && SSL_pending(c->ssl) > 0);
 }
 
 static void
@@ -474,8 +597,7 @@ on_writable(const struct opts *o, struct conn *c)
 
 	if (c->out_off == c->out_len)
 		return;
-	w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	w = conn_send(c, c->out + c->out_off, c->out_len - c->out_off);
 	if (w < 0 && errno != EAGAIN && errno != EINTR)
 		die("send");
 	if (w > 0)
@@ -558,14 +680,15 @@ conn_open(const struct opts *o, struct conn *c, long i)
 	    errno != EINPROGRESS)
 		die("connect");
 	c->st = C_CONNECTING;
+	c->t_open = now_ns();
 	c->dev[0] = 0x02;
 	c->dev[2] = (uint8_t)((o->first + i) >> 24);
 	c->dev[3] = (uint8_t)((o->first + i) >> 16);
 	c->dev[4] = (uint8_t)((o->first + i) >> 8);
 	c->dev[5] = (uint8_t)(o->first + i);
-	if (o->mode != M_IDLE && c->out == NULL)
+	if (o->mode != M_IDLE && o->mode != M_HANDSHAKE && c->out == NULL)
 		c->out = malloc(OUT_CAP);
-	if (o->mode != M_IDLE && c->out == NULL)
+	if (o->mode != M_IDLE && o->mode != M_HANDSHAKE && c->out == NULL)
 		die("malloc");
 }
 
@@ -580,7 +703,60 @@ conn_connected(const struct opts *o, struct conn *c, long i)
 		errno = err;
 		die("connect");
 	}
-	handshake(o, c, i);
+	if (!o->tls) {
+		handshake(o, c, i);
+		return;
+	}
+	c->ssl = SSL_new(tls_ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+		tls_die("SSL_new");
+	SSL_set_connect_state(c->ssl);
+	c->st = C_TLS;
+	c->want = POLLOUT;
+}
+
+/* Handshake mode: c's handshake is done (counted while the window is
+ * open); close_notify, close, and connect again. */
+static void
+tls_again(const struct opts *o, struct conn *c, long i, int64_t now)
+{
+	if (now <= window_end) {
+		hist_add(now - c->t_open);
+		c->sent++;
+		c->acked++;
+	}
+	SSL_shutdown(c->ssl);		/* sends close_notify, waits not */
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	close(c->fd);
+	c->fd = -1;
+	if (now < window_end)
+		conn_open(o, c, i);
+	else
+		c->st = C_DONE;
+}
+
+/* Go on with c's TLS handshake; once done, the mode's first words. */
+static void
+tls_step(const struct opts *o, struct conn *c, long i, int64_t now)
+{
+	int r = SSL_connect(c->ssl), e;
+
+	if (r == 1) {
+		tls_note(c->ssl);
+		if (o->mode == M_HANDSHAKE)
+			tls_again(o, c, i, now);
+		else
+			handshake(o, c, i);
+		return;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ)
+		c->want = POLLIN;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		c->want = POLLOUT;
+	else
+		tls_die("TLS handshake");
 }
 
 static void
@@ -618,19 +794,23 @@ parse(int argc, char **argv, struct opts *o)
 	int i, m, port;
 
 	*o = (struct opts){ M_LEGACY, 8, 1000, 0, 100, 16, -1, 0, { 0 }, 0, 0,
-	    0 };
+	    0, 0, NULL, 5 };
 	for (i = 1; i < argc - 2; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			o->json = 1;
 			continue;
 		}
+		if (strcmp(argv[i], "--tls") == 0) {
+			o->tls = 1;
+			continue;
+		}
 		if (i + 1 >= argc - 2)
 			usage();
 		if (strcmp(argv[i], "--mode") == 0) {
-			for (m = 0; m <= M_IDLE; m++)
+			for (m = 0; m <= M_HANDSHAKE; m++)
 				if (strcmp(argv[i + 1], mode_names[m]) == 0)
 					break;
-			if (m > M_IDLE)
+			if (m > M_HANDSHAKE)
 				usage();
 			o->mode = (enum mode)m;
 		} else if (strcmp(argv[i], "--conns") == 0)
@@ -649,12 +829,20 @@ parse(int argc, char **argv, struct opts *o)
 			o->sources = (unsigned)num(argv[i + 1], 1);
 		else if (strcmp(argv[i], "--first") == 0)
 			o->first = (long)num(argv[i + 1], 0);
+		else if (strcmp(argv[i], "--tls-ca") == 0)
+			o->tls_ca = argv[i + 1];
+		else if (strcmp(argv[i], "--seconds") == 0)
+			o->seconds = num(argv[i + 1], 0.001);
 		else
 			usage();
 		i++;
 	}
 	if (i != argc - 2 || o->payload > 500 || o->batch > 2000 ||
 	    o->sources > SOURCE_MAX)
+		usage();
+	/* idle's round trips on demand speak plain TCP only. */
+	if ((o->tls_ca != NULL && !o->tls) || (o->tls && o->mode == M_IDLE) ||
+	    (o->mode == M_HANDSHAKE && !o->tls))
 		usage();
 	port = (int)num(argv[argc - 1], 1);
 	if (inet_pton(AF_INET, argv[argc - 2], &s4->sin_addr) == 1) {
@@ -683,8 +871,14 @@ report(const struct opts *o, const struct conn *cs, double secs,
     double connect_secs, long open)
 {
 	uint64_t sent = 0, acked = 0;
+	struct rusage ru;
+	double cpu;
 	long i;
 
+	/* Its own CPU time: whether the load generator was the limit. */
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	for (i = 0; i < o->conns; i++) {
 		sent += cs[i].sent;
 		acked += cs[i].acked;
@@ -697,14 +891,14 @@ report(const struct opts *o, const struct conn *cs, double secs,
 		    "\"acked_per_s\":%.1f,\"connect_seconds\":%.6f,"
 		    "\"latency_us\":{\"n\":%llu,\"p50\":%.1f,\"p90\":%.1f,"
 		    "\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f},"
-		    "\"open\":%ld}\n",
+		    "\"open\":%ld,\"tls\":\"%s\",\"cpu_seconds\":%.3f}\n",
 		    mode_names[o->mode], o->conns, (unsigned long long)sent,
 		    (unsigned long long)acked, secs, (double)sent / secs,
 		    (double)acked / secs, connect_secs,
 		    (unsigned long long)hist_n, hist_quantile(0.5),
 		    hist_quantile(0.9), hist_quantile(0.99),
 		    hist_quantile(0.999), (double)hist_max / 1e3,
-		    o->mode == M_IDLE ? open : o->conns);
+		    o->mode == M_IDLE ? open : o->conns, tls_said, cpu);
 	fprintf(stderr, "%s: %ld conns, %llu sent, %llu acked in %.3f s: "
 	    "%.0f/s; latency p50 %.1f us p99 %.1f us\n", mode_names[o->mode],
 	    o->conns, (unsigned long long)sent, (unsigned long long)acked,
@@ -728,6 +922,7 @@ conns_free(struct conn *cs, long n, int reset)
 			setsockopt(cs[i].fd, SOL_SOCKET, SO_LINGER, &lg,
 			    sizeof(lg));
 		}
+		SSL_free(cs[i].ssl);
 		if (cs[i].fd > 0)
 			close(cs[i].fd);
 		free(cs[i].out);
@@ -876,7 +1071,10 @@ turn(const struct opts *o, struct conn *cs, struct pollfd *pfd, long n,
 		ev = c->st == C_CONNECTING ? POLLOUT : POLLIN;
 		if (c->st != C_CONNECTING && c->out_off < c->out_len)
 			ev |= POLLOUT;
-		pfd[i].fd = c->st == C_DONE && o->mode == M_IDLE ? -1 : c->fd;
+		if (c->st == C_TLS)
+			ev = c->want;
+		pfd[i].fd = c->st == C_DONE && (o->mode == M_IDLE ||
+		    o->mode == M_HANDSHAKE) ? -1 : c->fd;
 		pfd[i].events = ev;
 		pfd[i].revents = 0;
 	}
@@ -886,6 +1084,12 @@ turn(const struct opts *o, struct conn *cs, struct pollfd *pfd, long n,
 	for (i = 0; i < n; i++) {
 		struct conn *c = &cs[i];
 
+		if (c->st == C_TLS) {
+			if (pfd[i].revents != 0)
+				tls_step(o, c, i, now);
+			done += c->st == C_DONE;
+			continue;
+		}
 		if (pfd[i].revents & (POLLERR | POLLHUP) &&
 		    c->st == C_CONNECTING)
 			conn_connected(o, c, i);
@@ -894,11 +1098,27 @@ turn(const struct opts *o, struct conn *cs, struct pollfd *pfd, long n,
 		else if (pfd[i].revents & POLLOUT)
 			on_writable(o, c);
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    c->st != C_CONNECTING)
+		    c->st != C_CONNECTING && c->st != C_TLS)
 			on_readable(o, c, now);
 		done += c->st == C_DONE;
 	}
 	return done;
+}
+
+/* Handshake mode: --conns connections, each reconnecting as soon as
+ * its handshake is done, for --seconds from t0. */
+static void
+handshakes(const struct opts *o, struct conn *cs, struct pollfd *pfd,
+    int64_t t0)
+{
+	long i;
+
+	window_end = t0 + (int64_t)(o->seconds * 1e9);
+	for (i = 0; i < o->conns; i++)
+		conn_open(o, &cs[i], i);
+	while (turn(o, cs, pfd, o->conns, 0) < o->conns)
+		;
+	report(o, cs, (double)(window_end - t0) / 1e9, 0, o->conns);
 }
 
 /* How many connections are past connecting and their handshake. */
@@ -924,12 +1144,18 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	parse(argc, argv, &o);
 	raise_fd_limit(o.conns);
+	if (o.tls)
+		tls_init(&o);
 	cs = calloc((size_t)o.conns, sizeof(*cs));
 	pfd = calloc((size_t)o.conns, sizeof(*pfd));
 	if (cs == NULL || pfd == NULL)
 		die("calloc");
 	last = o.conns - 1;
 	t0 = now_ns();
+	if (o.mode == M_HANDSHAKE) {
+		handshakes(&o, cs, pfd, t0);
+		goto out;
+	}
 	/* Connect, at most 128 at a time so the listen queue keeps up. */
 	while (ready(cs, opened) < o.conns) {
 		while (opened < o.conns && opened - ready(cs, opened) < 128) {
@@ -962,5 +1188,6 @@ main(int argc, char **argv)
 out:
 	conns_free(cs, o.conns, o.mode != M_LINES);
 	free(pfd);
+	SSL_CTX_free(tls_ctx);
 	return 0;
 }

@@ -323,16 +323,20 @@ class Sockdeckd:
     socket.
 
     dashboard=True runs it instead in a private tmux server's 120x40
-    pane, with its dashboard on."""
+    pane, with its dashboard on. tls: an sdtls.Pki whose certificate its
+    port serves, TLS only; prefix: words before the command (taskset)."""
 
     def __init__(self, extra=(), dashboard=False, many_fds=False,
-                 idle_timeout=True):
+                 idle_timeout=True, tls=None, prefix=()):
         self.port = free_port()
         self.ports = [self.port]
         self.dir = tempdir("sockdeckd-")
         self.extra = list(extra)
         if idle_timeout:
             self.extra = ["--idle-timeout", "0"] + self.extra
+        if tls is not None:
+            self.extra += tls.server_args([self.port])
+        self.prefix = list(prefix)
         self.dashboard = dashboard
         self.many_fds = many_fds
         self.proc = None
@@ -356,7 +360,8 @@ class Sockdeckd:
         # Every simulated device comes from HOST: no per-address cap.
         # sd_loadgen knows a reply by its text (echo, the barrier): the
         # first version's answer, which echoes it.
-        return [need_binary("src/sockdeckd"), "--ports", str(self.port),
+        return self.prefix + [need_binary("src/sockdeckd"), "--ports",
+                              str(self.port),
                 "--bind", HOST, "--data-dir", self.dir,
                 "--max-clients-per-ip", "0",
                 "--reply-format", "[{fd} socket] return data => {text}"
@@ -508,15 +513,18 @@ def readline(proc, timeout, what):
 # ---------------------------------------------------------- sd_loadgen
 
 def loadgen_argv(mode, port, conns=1, count=None, rate=None, batch=None,
-                 payload=None, hold=None, sources=None, first=None):
-    a = [need_binary("tests/bench/sd_loadgen"), "--mode", mode,
-         "--conns", str(conns)]
+                 payload=None, hold=None, sources=None, first=None,
+                 tls=False, seconds=None, prefix=()):
+    a = list(prefix) + [need_binary("tests/bench/sd_loadgen"), "--mode",
+                        mode, "--conns", str(conns)]
     for flag, v in (("--count", count), ("--rate", rate),
                     ("--batch", batch), ("--payload", payload),
                     ("--hold", hold), ("--sources", sources),
-                    ("--first", first)):
+                    ("--first", first), ("--seconds", seconds)):
         if v is not None:
             a += [flag, str(v)]
+    if tls:
+        a.append("--tls")
     return a + ["--json", HOST, str(port)]
 
 
@@ -554,7 +562,8 @@ def loadgen(mode, port, conns=1, count=None, timeout=600.0, many_fds=False,
     finally:
         stop_proc(p)
     r = parse_loadgen(out.decode("utf-8", "replace"),
-                      err.decode("utf-8", "replace"), p.returncode, argv)
+                      err.decode("utf-8", "replace"), p.returncode,
+                      argv[len(kw.get("prefix", ())):])
     r["wall"] = time.monotonic() - t0
     return r
 
@@ -852,7 +861,8 @@ DASH_MIN_SECONDS = 3.0
 LINE_ROOM = 96          # spool bytes a reading may take (69 measured)
 
 
-def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
+def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
+                     via=None, info=None):
     """Legacy sensor frames from `conns` connections into a fresh
     sockdeckd (spool only unless extra adds a sink), --fsync everysec.
     Returns (readings/s, spool bytes per reading, server CPU ns per
@@ -863,7 +873,13 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
     (as dd conv=fdatasync's file); the CPU time is the server's over the
     same span, every thread. A spool that holds another number of lines
     than the load generator sent is a BenchError. With dashboard, the
-    dashboard must have drawn during the run (DashWatch.check)."""
+    dashboard must have drawn during the run (DashWatch.check). tls: an
+    sdtls.Pki, the server's port TLS and the load generator's too; via:
+    a function of the started server that returns a started TLS proxy in
+    front of it (.port, .pid, .stop()), the load generator's target
+    (--tls); info: a dict that gets the load generator's JSON object and,
+    with via, "proxy_cpu_ns": the proxy's CPU time per reading over the
+    same span as the server's."""
     # With no sink a reading is delivered once stored, and the spool
     # keeps --spool-retain bytes of delivered ones (1G): room for every
     # line of the run, or the oldest segments go before they are read.
@@ -874,15 +890,21 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
         raise BenchError("%d MiB free for a spool of up to %d MiB (set "
                          "TMPDIR)" % (free >> 20, room >> 20))
     srv = Sockdeckd(["--fsync", "everysec", "--spool-retain", str(room)]
-                    + list(extra), dashboard=dashboard).start()
-    watch, redraws = None, None
+                    + list(extra), dashboard=dashboard, tls=tls).start()
+    watch, redraws, proxy = None, None, None
     try:
+        if via is not None:
+            proxy = via(srv)
         if dashboard:
             watch = DashWatch(srv)
             watch.wait_drawn()
             watch.start()
         cpu0 = cpu_seconds(srv.pid)
-        r = loadgen("legacy", srv.port, conns, per)
+        pcpu0 = cpu_seconds(proxy.pid) if proxy else None
+        r = loadgen("legacy", proxy.port if proxy else srv.port, conns,
+                    per, tls=bool(tls or proxy))
+        if info is not None:
+            info.update(r)
         t_exit = time.monotonic()
         n = r["sent"]
         if r.get("acked", n) < n:
@@ -890,6 +912,8 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
                              % (r.get("acked"), n))
         t_end, rd = wait_spool_lines(srv, n)
         cpu = (cpu_seconds(srv.pid) - cpu0) * 1e9 / n if n else None
+        if proxy is not None and info is not None and n:
+            info["proxy_cpu_ns"] = (cpu_seconds(proxy.pid) - pcpu0) * 1e9 / n
         secs = r["seconds"] + (t_end - t_exit)
         if watch is not None:
             watch.stop()
@@ -899,6 +923,8 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False):
     finally:
         if watch is not None:
             watch.stop()
+        if proxy is not None:
+            proxy.stop()
         srv.stop()
 
 

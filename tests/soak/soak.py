@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A hostile-peer soak: N seconds of random hostile behaviour from many
 connections against one sockdeckd ($SOCKDECKD, normally the ASan+UBSan
-build), with kills and restarts on the same data directory, an InfluxDB
+build) on two plain ports and a TLS one (its certificate made at start
+by the openssl command, sdtls.Pki), with kills and restarts on the same data directory, an InfluxDB
 sink that is down part of the time and, as root, a disk-full window on a
 small tmpfs. Standard library only; uses tests/peers (sdpeer, sdwire,
 sdinflux).
@@ -18,8 +19,9 @@ reproduces the mix and the schedule, not the exact interleaving.
 Invariants, checked about once a second and reported with the seed: the
 server is alive (except while it is killed on purpose); its descriptor
 count and RSS stay under fixed bounds; a well-behaved client gets a
-legacy message reply and an extension PING answered, and `ctl status`
-answers, each within --latency seconds (1 s); no sanitizer report on its
+legacy message reply and an extension PING answered, a TLS handshake
+and a legacy message over it answered, and `ctl status` answers, each
+within --latency seconds (1 s); no sanitizer report on its
 stderr. After the run: every acknowledged reading is in the spool and,
 when the sink came back, was delivered to it.
 
@@ -30,7 +32,14 @@ acknowledged a SENSOR_BATCH sent after that round trip (the spool writes
 in order, so that write took the legacy lines with it) or exited cleanly
 on SIGTERM. Legacy readings read by a process that was then killed
 before either are counted as `legacy at risk`, not checked: the legacy
-protocol has no acknowledgement.
+protocol has no acknowledgement. Legacy readings over TLS are accounted
+the same way.
+
+TLS behaviours: handshake floods (full handshakes closed at once, by a
+FIN, an RST or close_notify), half handshakes (a ClientHello cut short,
+or one whole and never the client's Finished, then closed or held until
+the server's handshake deadline, 2 s here, closes it: not closed within
+15 s fails the run), and legacy readings over TLS.
 
 The well-behaved client connects from 127.0.0.2, the hostile ones from
 127.0.0.1 (a per-address cap applies to them, not to it). The server's
@@ -61,6 +70,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "peers"))
 
 import sdinflux  # noqa: E402
 import sdpeer  # noqa: E402
+import sdtls  # noqa: E402
 import sdwire  # noqa: E402
 
 PROBE_DEV = sdwire.mac("02:5f:00:00:00:01")
@@ -70,6 +80,8 @@ T0 = 1700000000000000000              # extension reading timestamps
 FD_MAX = 256                          # server descriptors, at any time
 RSS_MAX_MIB = 384                     # server VmRSS, at any time
 BLOBS = (4096, 65536, 1 << 20)        # upload sizes (hash computed once)
+TLS_DEADLINE = 2                      # --tls-handshake-timeout, seconds
+HALF_HELD_MAX = 15.0                  # a held half handshake closed by now
 
 BEHAVIOURS = {
     # name: weight
@@ -84,6 +96,9 @@ BEHAVIOURS = {
     "readings-ext": 3,
     "readings-legacy": 3,
     "upload": 1,
+    "tls-handshake-flood": 1,
+    "tls-half-handshake": 2,
+    "tls-readings-legacy": 2,
 }
 
 
@@ -249,7 +264,13 @@ class Soak:
         self.mnt = None
         self.sink = None
         self.fillers = []                 # disk-full threads
-        self.ports = sdpeer.free_ports(2)
+        # Two plain ports and a TLS one, last.
+        self.ports = sdpeer.free_ports(3)
+        self.plain_ports = self.ports[:2]
+        self.tls_port = self.ports[2]
+        self.pki = sdtls.Pki()
+        self.tls_ctx = sdtls.context(self.pki)
+        self.client_hello = sdtls.client_hello(self.pki)
         # ASan keeps 256 MiB of freed memory in quarantine by default, so
         # the RSS bound would measure the quarantine, not the server.
         asan = os.environ.get("ASAN_OPTIONS", "")
@@ -313,6 +334,8 @@ class Soak:
     def extra(self):
         # Replies are known by the text they echo.
         a = ["--spool-max", "16M", "--reply-format", sdpeer.ECHO_FMT]
+        a += self.pki.server_args([self.tls_port], "--tls-handshake-timeout",
+                                  str(TLS_DEADLINE))
         if self.sink is not None:
             a += ["--influx-url", self.sink.url, "--influx-db", "soak",
                   "--influx-flush-ms", "200"]
@@ -343,10 +366,28 @@ class Soak:
 
     def connect(self, rcvbuf=None, timeout=3.0):
         try:
-            return sdpeer.connect(random.choice(self.ports),
+            return sdpeer.connect(random.choice(self.plain_ports),
                                   timeout=timeout, rcvbuf=rcvbuf)
         except OSError as e:
             time.sleep(0.05)      # refused while the server restarts
+            raise Cut("connect: %s" % e)
+
+    def tls_connect(self, timeout=5.0):
+        """A TLS connection to the TLS port, the handshake done (the
+        server's certificate verified)."""
+        s = self.connect_tcp_tls(timeout)
+        try:
+            return self.tls_ctx.wrap_socket(s, server_hostname="127.0.0.1")
+        except OSError as e:        # ssl.SSLError too
+            s.close()
+            raise Cut("TLS handshake: %s" % e)
+
+    def connect_tcp_tls(self, timeout=5.0):
+        """A plain TCP connection to the TLS port."""
+        try:
+            return sdpeer.connect(self.tls_port, timeout=timeout)
+        except OSError as e:
+            time.sleep(0.05)
             raise Cut("connect: %s" % e)
 
     def hello(self, s, dev, name=b"soak"):
@@ -519,7 +560,7 @@ class Soak:
                 return
             s = self.connect()
             try:
-                w = self.hello(s, dev)
+                self.hello(s, dev)
                 key = rng.getrandbits(64)
                 s.sendall(sdwire.file_offer(1, 4096, key, b"od.bin"))
                 sdpeer.recv_frame(s, 3.0)
@@ -571,11 +612,11 @@ class Soak:
         finally:
             quiet_close(s, rng) if rng.random() < 0.3 else s.close()
 
-    def b_readings_legacy(self, rng):
+    def b_readings_legacy(self, rng, tls=False):
         """Legacy readings, then a message whose reply proves the server
-        read them, then a clean close."""
+        read them, then a clean close; tls: over TLS."""
         g1 = self.gen
-        s = self.connect()
+        s = self.tls_connect() if tls else self.connect()
         try:
             dev = sdwire.mac(LEGACY_PREFIX + "%02x" % rng.randrange(256))
             n = self.take_budget(rng.randint(1, 500))
@@ -595,6 +636,71 @@ class Soak:
                     self.legacy_at_risk += len(vals)
         finally:
             s.close()
+
+    def b_tls_readings_legacy(self, rng):
+        """Legacy readings over TLS, accounted as the plain ones."""
+        self.b_readings_legacy(rng, tls=True)
+
+    def b_tls_handshake_flood(self, rng):
+        """Full handshakes, each connection closed as soon as it is up:
+        an RST, a FIN without close_notify, or close_notify then FIN."""
+        for _ in range(rng.randint(5, 30)):
+            if self.stop.is_set():
+                return
+            s = self.tls_connect()
+            how = rng.random()
+            if how < 0.3:
+                rst_close(s)
+                continue
+            if how < 0.6:
+                try:
+                    s = s.unwrap()
+                except OSError:
+                    pass
+            s.close()
+
+    def b_tls_half_handshake(self, rng):
+        """A handshake that stops mid-way: part of a ClientHello, or all
+        of it and the server's answer read but no Finished; then closed
+        at once or held until the server's deadline closes it."""
+        s = self.connect_tcp_tls()
+        try:
+            hello = self.client_hello
+            if rng.random() < 0.5:
+                s.sendall(hello[:rng.randint(1, len(hello) - 1)])
+            else:
+                s.sendall(hello)
+                s.settimeout(5.0)
+                if not s.recv(65536):
+                    raise Cut("no ServerHello")
+            if rng.random() < 0.5:
+                quiet_close(s, rng)
+                return
+            self.hold_until_closed(s)
+        finally:
+            s.close()
+
+    def hold_until_closed(self, s):
+        """Wait for the server to close a half handshake (its deadline);
+        not closed within HALF_HELD_MAX fails the run."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < HALF_HELD_MAX:
+            if self.stop.is_set():
+                return
+            s.settimeout(0.5)
+            try:
+                if not s.recv(65536):
+                    self.count("tls half held to deadline")
+                    return
+            except socket.timeout:
+                continue
+            except OSError:         # a reset: closed too
+                self.count("tls half held to deadline")
+                return
+        with self.lock:
+            gen = self.gen
+        self.fail("a half TLS handshake held %.0f s by server process %d "
+                  "(deadline %d s)" % (HALF_HELD_MAX, gen, TLS_DEADLINE))
 
     def b_upload(self, rng, name=None, size=None):
         """An extension upload to its end; the FILE_RESULT status."""
@@ -694,6 +800,22 @@ class Soak:
         finally:
             s.close()
 
+    def probe_tls(self, deadline):
+        """A TLS handshake and a legacy message over it, answered."""
+        n = next(self.ids)
+        text = b"tls-probe-%d" % n
+        s = probe_connect(self.tls_port, self.args.latency)
+        try:
+            t = self.tls_ctx.wrap_socket(s, server_hostname="127.0.0.1")
+        except OSError:
+            s.close()
+            raise
+        try:
+            t.sendall(sdwire.legacy_msg(PROBE_DEV, text))
+            return recv_until(t, text, deadline) is not None or "no reply"
+        finally:
+            t.close()
+
     def probe_ping(self, deadline):
         if self.probe_ext is None:
             s = probe_connect(self.ports[0], self.args.latency)
@@ -747,6 +869,7 @@ class Soak:
                 self.fail("sanitizer report: %s" % "\n".join(bad[:5]))
             self.probes += 1
             self.timed("legacy message", self.probe_legacy)
+            self.timed("TLS message", self.probe_tls)
             if not self.timed("extension PING", self.probe_ping):
                 self.drop_probe()
             self.timed("ctl status", self.probe_ctl)
