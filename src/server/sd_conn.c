@@ -1073,6 +1073,18 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+const char *
+sd_conn_auth(const struct sd_conn *c)
+{
+	if (c->reg_seen)
+		return "registry";
+	if (c->tls_identity != NULL)
+		return "certificate";
+	if (c->authed)
+		return "token";
+	return c->srv->cfg->token != NULL ? "no token" : "none";
+}
+
 void
 sd_conn_device(const struct sd_conn *c, char buf[18])
 {

@@ -34,6 +34,7 @@
 #include "sd_pipeline.h"
 #include "sd_prio.h"
 #include "sd_proto.h"
+#include "sd_registry.h"
 #include "sd_server.h"
 #include "sd_sink.h"
 
@@ -272,6 +273,18 @@ ctl_status_addrs(struct sd_server *srv)
 	return a;
 }
 
+/* The registry's devices and what it refused; null without one. */
+static json_t *
+ctl_status_registry(struct sd_server *srv)
+{
+	if (srv->registry == NULL)
+		return json_null();
+	return json_pack("{s:I,s:I,s:I}",
+	    "devices", (json_int_t)srv->registry->ndevs,
+	    "refused", (json_int_t)srv->totals.reg_refused,
+	    "mac_mismatch", (json_int_t)srv->totals.reg_mismatch);
+}
+
 /* The TLS handshakes: under way, done, failed (of which timed out);
  * null without a TLS port. */
 static json_t *
@@ -328,6 +341,7 @@ ctl_status(struct sd_server *srv)
 	    sd_mono_ns()));
 	json_object_set_new(st, "sinks", ctl_status_sinks(srv));
 	json_object_set_new(st, "tls", ctl_status_tls(srv));
+	json_object_set_new(st, "registry", ctl_status_registry(srv));
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
 
@@ -429,8 +443,9 @@ ctl_client_json(const struct sd_conn *c)
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));
 	ctl_client_state(c, state, sizeof(state));
 	json_object_set_new(o, "state", json_string(state));
-	json_object_set_new(o, "auth", json_string(c->srv->cfg->token ==
-	    NULL ? "none" : c->authed ? "token" : "no token"));
+	json_object_set_new(o, "auth", json_string(sd_conn_auth(c)));
+	json_object_set_new(o, "device_name", c->reg_seen ?
+	    json_string(c->reg_name) : json_null());
 	json_object_set_new(o, "tls", !c->tls ? json_false() :
 	    json_pack("{s:s,s:s}", "version", c->tls_version, "cipher",
 	    c->tls_cipher));
