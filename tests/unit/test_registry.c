@@ -8,8 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sd_config.h"
+#include "sd_conn.h"
 #include "sd_err.h"
+#include "sd_handle.h"
 #include "sd_registry.h"
+#include "sd_server.h"
 #include "sd_test.h"
 
 #define H64 "9f86d081884c7d659a2feaa0c55ad015" \
@@ -310,6 +314,95 @@ test_load(void)
 	CHECK_EQ(sd_registry_load("/tmp", &reg, err), SD_ERR_INVAL);
 }
 
+/* c, admitted under sample, under reg (NULL: sample's): SD_OK, or the
+ * verdict's words in why. */
+static int
+recheck(struct sd_conn *c, const char *text, const char **why)
+{
+	static struct sd_config cfg;
+	static struct sd_server srv;
+	int rc;
+
+	srv.cfg = &cfg;
+	srv.registry = parse(text != NULL ? text : sample);
+	c->srv = &srv;
+	*why = "";
+	rc = sd_handle_registry_recheck(c, why);
+	sd_registry_free(srv.registry);
+	srv.registry = NULL;
+	return rc;
+}
+
+/* What a reload does to each client (sd_server_set_registry): kept
+ * while its device, address and credential still hold, else closed
+ * with the reason. */
+static void
+test_recheck(void)
+{
+	static const char revoked[] = "00-11-22-33-44-57 meter - 127.0.0.1 "
+	    "revoked\n";
+	static const char moved[] = "00-11-22-33-44-57 meter2 - 10.0.0.0/8 "
+	    "enabled\n";
+	static const char renamed[] = "00-11-22-33-44-57 meter2 - any "
+	    "enabled\n";
+	static const char rotated[] = "00:11:22:33:44:55 pump-7 token-sha256:"
+	    "0f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	    " any enabled\n";
+	static const char recert[] = "00:11:22:33:44:58 cam cert:CN%20cam2 "
+	    "any enabled\n";
+	struct sd_conn c;
+	const char *why;
+
+	/* A legacy meter on its address. */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.peer, sizeof(c.peer), "127.0.0.1");
+	c.reg_seen = 1;
+	memcpy(c.reg_mac, MAC_C, 6);
+	CHECK_EQ(recheck(&c, NULL, &why), SD_OK);
+	CHECK_EQ(recheck(&c, revoked, &why), SD_ERR_INVAL);
+	CHECK(strcmp(why, "device revoked") == 0);
+	CHECK_EQ(recheck(&c, moved, &why), SD_ERR_INVAL);
+	CHECK(strcmp(why, "address not allowed for this device") == 0);
+	CHECK_EQ(recheck(&c, "# nobody\n", &why), SD_ERR_INVAL);
+	CHECK(strcmp(why, "unknown device") == 0);
+	CHECK_EQ(recheck(&c, renamed, &why), SD_OK);
+	CHECK(strcmp(c.reg_name, "meter2") == 0);
+	/* A token device bound by its HELLO: its token must still be. */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.peer, sizeof(c.peer), "10.1.2.3");
+	c.reg_seen = c.reg_bound = c.has_reg_sha = 1;
+	memcpy(c.reg_mac, MAC_A, 6);
+	CHECK_EQ(sd_registry_sha256("test", 4, c.reg_sha), SD_OK);
+	CHECK_EQ(recheck(&c, NULL, &why), SD_OK);
+	CHECK_EQ(recheck(&c, rotated, &why), SD_ERR_INVAL);
+	CHECK(strcmp(why, "token refused") == 0);
+	/* A certificate device: its certificate must still be. */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.peer, sizeof(c.peer), "10.1.2.3");
+	c.reg_seen = c.reg_bound = 1;
+	c.tls_identity = (char *)"CN cam%";
+	memcpy(c.reg_mac, MAC_D, 6);
+	CHECK_EQ(recheck(&c, NULL, &why), SD_OK);
+	CHECK_EQ(recheck(&c, recert, &why), SD_ERR_INVAL);
+	CHECK(strcmp(why, "certificate not the device's") == 0);
+	/* From before any registry: no device yet stays; a device is held
+	 * to its legacy admission (a token device must HELLO again). */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.peer, sizeof(c.peer), "127.0.0.1");
+	CHECK_EQ(recheck(&c, NULL, &why), SD_OK);
+	c.has_dev = 1;
+	memcpy(c.dev, MAC_A, 6);
+	CHECK_EQ(recheck(&c, NULL, &why), SD_ERR_INVAL);
+	CHECK(strcmp(why, "address not allowed for this device") == 0);
+	snprintf(c.peer, sizeof(c.peer), "10.9.9.9");
+	CHECK_EQ(recheck(&c, NULL, &why), SD_ERR_INVAL);
+	CHECK(strcmp(why, "device has a token: HELLO with it") == 0);
+	memcpy(c.dev, MAC_C, 6);
+	snprintf(c.peer, sizeof(c.peer), "127.0.0.1");
+	CHECK_EQ(recheck(&c, NULL, &why), SD_OK);
+	CHECK(c.reg_seen && strcmp(c.reg_name, "meter") == 0);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "parse_valid", test_parse_valid },
 	{ "parse_errors", test_parse_errors },
@@ -318,6 +411,7 @@ static const struct sd_test_case cases[] = {
 	{ "admit_cert", test_admit_cert },
 	{ "format", test_format },
 	{ "load", test_load },
+	{ "recheck", test_recheck },
 };
 
 int
