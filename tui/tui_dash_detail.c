@@ -97,7 +97,9 @@ fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128],
 	FIELD("name", "%s", c->name[0] ? c->name : "-");
 	FIELD("protocol", "%s", strcmp(c->proto, "ext") == 0 ? "extension" :
 	    c->proto);
-	FIELD("auth", "%s", c->auth[0] ? c->auth : "-");
+	/* With a registry, the device it was admitted as. */
+	FIELD("auth", "%s%s%s", c->auth[0] ? c->auth : "-",
+	    c->device_name[0] ? " " : "", c->device_name);
 	FIELD("state", "%s", d->m->detail_gone[0] ? "gone" : c->state);
 	tui_fmt_clock(c->connected_ns, a, sizeof(a));
 	tui_fmt_dur((now - c->connected_ns) / 1000000000, b, sizeof(b));

@@ -38,6 +38,7 @@ struct tui_client {
 	char		 state[48];
 	char		 name[64];	/* from HELLO */
 	char		 auth[12];
+	char		 device_name[64];	/* its registry name, or "" */
 	uint64_t	 frames_in;
 	uint64_t	 frames_out;
 	char		 xname[64];	/* its transfer, "" when none */
