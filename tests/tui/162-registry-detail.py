@@ -21,12 +21,7 @@ def test():
     sdpeer.expect_frame(s, sdwire.T_WELCOME)
     d.wait_for("Clients (1)")
     port = s.getsockname()[1]
-    d.wait_until(lambda ls: sdtmux.client_row(ls, port) is not None,
-                 "the row of the client")
-    d.keys("Down")
-    d.wait_until(lambda ls: (sdtmux.client_row(ls, port) or "")
-                 .lstrip("\u2502x| ").startswith(">"), "it is selected")
-    d.keys("Enter")
+    sdtmux.open_detail(d, port)
     lines = d.wait_until(lambda ls: sdtmux.detail_field(ls, "name") ==
                          "boiler", "the detail view")
     check(sdtmux.detail_field(lines, "auth") == "registry pump-7",
