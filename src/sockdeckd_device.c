@@ -445,8 +445,11 @@ dev_state(const struct dev_opts *o, char **argv, int enable)
 		goto out;
 	}
 	d->enabled = enable;
-	if (sd_registry_format(d, line, sizeof(line)) == SD_OK)
-		next = dev_replace(text, len, d->line, line);
+	if (sd_registry_format(d, line, sizeof(line)) != SD_OK) {
+		dev_err("%s: its line would be over 4095 bytes", argv[1]);
+		goto out;
+	}
+	next = dev_replace(text, len, d->line, line);
 	if (next != NULL)
 		rc = dev_commit(o->file, next);
 	if (rc == 0)
