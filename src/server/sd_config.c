@@ -312,8 +312,8 @@ sd_config_usage(FILE *fp)
 	    "       sockdeckd attach [--control PATH | --data-dir DIR] "
 	    "[--timeout SECS]\n"
 	    "                        [--owner USER] [--refresh SECS]\n"
-	    "       sockdeckd device [--devices FILE | --config FILE] "
-	    "add|list|revoke|enable ...\n"
+	    "       sockdeckd device [--devices FILE | --config FILE]\n"
+	    "                        add|list|revoke|enable ...\n"
 	    "\n", fp);
 	for (i = 0; i < NOPTS; i++) {
 		if (!(sd_config_opts[i].flags & SD_CONFIG_HELP_ABOVE))

@@ -12,7 +12,6 @@
 #include "sd_handle.h"
 #include "sd_listen.h"
 #include "sd_proto_enc.h"
-#include "sd_registry.h"
 #include "sd_server.h"
 #include "sd_throttle.h"
 

@@ -32,6 +32,7 @@ struct sd_conn;
 struct sd_files;
 struct sd_pipeline;
 struct sd_listener;
+struct sd_registry;
 struct sd_tls;
 
 struct sd_totals {
