@@ -84,6 +84,8 @@ struct sd_event {
 	const char	*tls_cipher;
 	const char	*auth;		/* how the client is identified */
 	const char	*device_name;	/* its registry name, or NULL */
+	const char	*tls_identity;	/* a client certificate's, or NULL */
+	const char	*tls_subject;	/* its subject, or NULL */
 	enum sd_ev_level level;		/* SD_LV_KIND: by kind and state */
 };
 

@@ -187,8 +187,10 @@ int sd_conn_send_error(struct sd_conn *c, uint16_t code, uint16_t ref_type,
 void sd_conn_hold(struct sd_conn *c, enum sd_hold why);
 void sd_conn_release(struct sd_conn *c, enum sd_hold why);
 
-/* How c was identified: "registry", "certificate", "token", "none"
- * (or "no token", when --token is set and c has not said it). */
+/* How c was identified: "registry" (--devices admitted it), else by a
+ * client certificate, --token, both, or not at all: "certificate",
+ * "certificate, token", "certificate, no token", "token", "no token",
+ * "none". */
 const char *sd_conn_auth(const struct sd_conn *c);
 
 /* The device id as text, or "" when none was seen. */
