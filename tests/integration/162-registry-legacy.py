@@ -68,12 +68,7 @@ def test():
         check(reason.startswith(why), "%s: reason %r" % (what, reason))
     # The admitted connection is still served; an unknown device on it
     # closes it.
-    s.sendall(sdwire.legacy_msg(L1, "still"))
-    sdpeer.expect_bytes(s, sdpeer.reply_for(ev["fd"], "still"),
-                        what="L1 again")
-    s.sendall(sdwire.legacy_msg(X, "x"))
-    check(sdpeer.expect_eof(s, what="unknown after L1") == b"",
-          "answered an unknown device")
+    sdreg.served_then_cut(s, ev["fd"], L1, "still", X, "L1, then X")
     st = sdreg.status(srv)
     check(st == {"devices": 6, "refused": 6, "mac_mismatch": 0},
           "status registry %r" % st)

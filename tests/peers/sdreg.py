@@ -63,6 +63,17 @@ def refused_legacy(srv, frame, what):
     return d.get("reason", "")
 
 
+def served_then_cut(s, fd, dev, text, other, what):
+    """A legacy message text from dev on s (its connect event said fd)
+    gets the original's reply; one from other then closes s, no byte
+    back."""
+    s.sendall(sdwire.legacy_msg(dev, text))
+    sdpeer.expect_bytes(s, sdpeer.reply_for(fd, text), what=what)
+    s.sendall(sdwire.legacy_msg(other, "x"))
+    check(sdpeer.expect_eof(s, what=what) == b"",
+          "%s: answered the frame after" % what)
+
+
 def status(srv):
     """ctl status's registry object."""
     return srv.ctl({"cmd": "status"})["status"]["registry"]
