@@ -114,7 +114,7 @@ sd_proto_mac_str(const uint8_t mac[SD_MAC_LEN], char buf[18])
 	    mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
-static int
+int
 sd_proto_hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -327,4 +327,7 @@ void sd_proto_mac_str(const uint8_t mac[SD_MAC_LEN], char buf[18]);
 /* Parse "aa:bb:cc:dd:ee:ff" (or '-' separated); SD_OK or SD_ERR_INVAL. */
 int sd_proto_mac_parse(const char *s, uint8_t mac[SD_MAC_LEN]);
 
+/* The value of a hex digit (either case), or -1. */
+int sd_proto_hexval(char c);
+
 #endif

@@ -25,11 +25,13 @@
 #include "sd_events.h"
 #include "sd_hlog.h"
 #include "sd_prio.h"
+#include "sd_registry.h"
 #include "sd_server.h"
 #include "sd_tls.h"
 #include "tui_dash.h"
 #include "tui_term.h"
 #include "sockdeckd_ctl.h"
+#include "sockdeckd_device.h"
 
 /* A dashboard and what it talks to: the core in process, or a control
  * socket. */
@@ -399,9 +401,11 @@ out:
 }
 
 /* Run the server until it is told to stop; the exit status. With
- * dashboard set, the dashboard shows it instead of the headless log. */
+ * dashboard set, the dashboard shows it instead of the headless log.
+ * The server takes reg (the registry, or NULL). */
 static int
-run(const struct sd_config *cfg, struct sd_tls *tls, int dashboard)
+run(const struct sd_config *cfg, struct sd_tls *tls,
+    struct sd_registry *reg, int dashboard)
 {
 	struct event_base *base = sd_prio_base_new();
 	struct sd_events *bus = sd_events_new();
@@ -450,6 +454,8 @@ run(const struct sd_config *cfg, struct sd_tls *tls, int dashboard)
 		fprintf(stderr, "sockdeckd: %s\n", err);
 		goto out;
 	}
+	sd_server_set_registry(srv, reg);
+	reg = NULL;
 	f.srv = srv;
 	ctl = sd_ctl_new(srv, sd_config_control_path(cfg, path, sizeof(path)),
 	    err);
@@ -487,6 +493,7 @@ out:
 		event_free(sighup);
 	sd_ctl_free(ctl);
 	sd_server_free(srv);
+	sd_registry_free(reg);
 	sd_hlog_stop(&hlog, bus);
 	sd_events_free(bus);
 	if (base != NULL)
@@ -499,6 +506,7 @@ main(int argc, char **argv)
 {
 	struct sd_config cfg;
 	struct sd_tls *tls = NULL;
+	struct sd_registry *reg = NULL;
 	char err[SD_ERR_LEN];
 	int rc;
 
@@ -519,6 +527,8 @@ main(int argc, char **argv)
 		return sockdeckd_ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "attach") == 0)
 		return attach_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "device") == 0)
+		return sockdeckd_device_main(argc - 1, argv + 1);
 	if (sd_config_init(&cfg) != SD_OK) {
 		fprintf(stderr, "sockdeckd: out of memory\n");
 		return 1;
@@ -544,7 +554,17 @@ main(int argc, char **argv)
 		sd_config_done(&cfg);
 		return 2;
 	}
-	rc = run(&cfg, tls, !cfg.headless && isatty(STDOUT_FILENO) &&
+	/* So is a registry that does not parse: its file and line. */
+	if (cfg.devices != NULL &&
+	    sd_registry_load(cfg.devices, &reg, err) != SD_OK) {
+		fputs("sockdeckd: ", stderr);
+		sd_put_text(stderr, err, strlen(err));
+		fputs("\n", stderr);
+		sd_tls_free(tls);
+		sd_config_done(&cfg);
+		return 2;
+	}
+	rc = run(&cfg, tls, reg, !cfg.headless && isatty(STDOUT_FILENO) &&
 	    isatty(STDIN_FILENO));
 	sd_tls_free(tls);
 	sd_config_done(&cfg);

@@ -287,6 +287,18 @@ print_tls(json_t *v)
 	    json_integer_value(json_object_get(v, "throttled")));
 }
 
+/* The device registry, when the server has one. */
+static void
+print_registry(json_t *v)
+{
+	if (!json_is_object(v))
+		return;
+	printf("registry devices %lld  refused %lld  mac mismatch %lld\n",
+	    json_integer_value(json_object_get(v, "devices")),
+	    json_integer_value(json_object_get(v, "refused")),
+	    json_integer_value(json_object_get(v, "mac_mismatch")));
+}
+
 static int
 print_status(json_t *r, int json)
 {
@@ -325,6 +337,7 @@ print_status(json_t *r, int json)
 	    json_integer_value(json_object_get(v, "bytes_out")));
 	print_rates(json_object_get(st, "rates"));
 	print_tls(json_object_get(st, "tls"));
+	print_registry(json_object_get(st, "registry"));
 	return 0;
 }
 

@@ -97,7 +97,9 @@ fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128],
 	FIELD("name", "%s", c->name[0] ? c->name : "-");
 	FIELD("protocol", "%s", strcmp(c->proto, "ext") == 0 ? "extension" :
 	    c->proto);
-	FIELD("auth", "%s", c->auth[0] ? c->auth : "-");
+	/* With a registry, the device it was admitted as. */
+	FIELD("auth", "%s%s%s", c->auth[0] ? c->auth : "-",
+	    c->device_name[0] ? " " : "", c->device_name);
 	FIELD("tls", "%s", c->tls[0] ? c->tls : "no");
 	if (c->tls_subject[0] != '\0') {
 		FIELD("cert subject", "%s", c->tls_subject);

@@ -205,19 +205,20 @@ who_learn(struct tui_model *m, const struct tui_client *c, json_t *o,
 	return w;
 }
 
-/* The fields the detail view shows beyond the table's: name, auth,
- * TLS (its session, a client certificate's identity and subject),
- * frames and the transfer x (or NULL). */
+/* The fields the detail view shows beyond the table's: name, auth
+ * (and registry name), TLS (its session, a client certificate's
+ * identity and subject), frames and the transfer x (or NULL). */
 static void
 client_more(struct tui_client *c, json_t *o, json_t *x)
 {
 	json_t *t = json_object_get(o, "tls");
 	const char *s[] = { jstr(o, "name"), jstr(o, "auth"),
-	    jstr(x, "name") };
+	    jstr(x, "name"), jstr(o, "device_name") };
 
 	snprintf(c->name, sizeof(c->name), "%s", s[0]);
 	snprintf(c->auth, sizeof(c->auth), "%s", s[1]);
 	snprintf(c->xname, sizeof(c->xname), "%s", s[2]);
+	snprintf(c->device_name, sizeof(c->device_name), "%s", s[3]);
 	c->tls[0] = '\0';
 	if (json_is_object(t))
 		snprintf(c->tls, sizeof(c->tls), "%s %s", jstr(t, "version"),

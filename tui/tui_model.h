@@ -38,6 +38,7 @@ struct tui_client {
 	char		 state[48];
 	char		 name[64];	/* from HELLO */
 	char		 auth[24];	/* none, token, certificate, ... */
+	char		 device_name[64];	/* its registry name, or "" */
 	char		 tls[96];	/* "TLSv1.3 CIPHER", "" when plain */
 	char		 tls_identity[128];	/* a client certificate's */
 	char		 tls_subject[128];	/* its subject (may be cut) */

@@ -33,7 +33,7 @@ enum {
 	F_OFFSET = 1 << 11, F_COUNT = 1 << 12, F_TOTAL = 1 << 13,
 	F_XXH3 = 1 << 14, F_ODD = 1 << 15, F_VERSION = 1 << 16,
 	F_CLIENTS = 1 << 17, F_STATE = 1 << 18, F_WINDOW = 1 << 19,
-	F_TLS = 1 << 20,
+	F_TLS = 1 << 20, F_AUTH = 1 << 21,
 };
 
 static const struct {
@@ -45,7 +45,8 @@ static const struct {
 	[SD_EV_CONNECT] = { "connect", F_ID | F_FD | F_PEER | F_PORT | F_TLS },
 	[SD_EV_DISCONNECT] = { "disconnect", F_ID | F_PEER | F_PORT |
 	    F_DEVICE | F_REASON },
-	[SD_EV_HELLO] = { "hello", F_ID | F_NAME | F_DEVICE | F_VERSION },
+	[SD_EV_HELLO] = { "hello", F_ID | F_NAME | F_DEVICE | F_VERSION |
+	    F_AUTH },
 	[SD_EV_MESSAGE] = { "message", F_ID | F_DEVICE | F_TEXT | F_ODD },
 	[SD_EV_FILE_START] = { "file-start", F_ID | F_NAME | F_SIZE |
 	    F_OFFSET },
@@ -269,6 +270,11 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 		at = text_str(buf, len, at, "name", ev->name, strlen(ev->name));
 	if ((f & F_VERSION) && ev->version)
 		at = text_num(buf, len, at, "version", (uint64_t)ev->version);
+	if ((f & F_AUTH) && ev->auth)
+		at = text_str(buf, len, at, "auth", ev->auth, strlen(ev->auth));
+	if ((f & F_AUTH) && ev->device_name)
+		at = text_str(buf, len, at, "device_name", ev->device_name,
+		    strlen(ev->device_name));
 	if ((f & F_OFFSET) && ev->offset)
 		at = text_num(buf, len, at, "offset", ev->offset);
 	if (f & F_BYTES)
@@ -413,6 +419,10 @@ sd_event_obj(const struct sd_event *ev)
 		json_str(o, "name", ev->name);
 	if ((f & F_VERSION) && ev->version)
 		json_object_set_new(o, "version", json_integer(ev->version));
+	if ((f & F_AUTH) && ev->auth)
+		json_str(o, "auth", ev->auth);
+	if ((f & F_AUTH) && ev->device_name)
+		json_str(o, "device_name", ev->device_name);
 	if ((f & F_OFFSET) && ev->offset)
 		json_object_set_new(o, "offset",
 		    json_integer((json_int_t)ev->offset));

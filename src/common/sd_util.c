@@ -189,6 +189,24 @@ sd_fd_spare_low(int fd)
 }
 
 int
+sd_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen)
 {
 	const unsigned char *a = u, *b = s;

@@ -44,6 +44,10 @@ int sd_fd_spare_low(int fd);
 
 /* Whether the peer's bytes u equal the secret s, in a time that depends
  * on the secret's length only. */
+/* Write all n bytes of buf to fd (again after EINTR and short
+ * writes): 0, or the errno of the write that failed. */
+int sd_write_all(int fd, const void *buf, size_t n);
+
 int sd_secret_equal(const void *u, size_t ulen, const void *s, size_t slen);
 
 /* Format a count with thousands separators ("41,745"). */

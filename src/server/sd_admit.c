@@ -223,6 +223,22 @@ admit_match(const struct sd_admit_rule *r, const uint8_t key[16])
 	return (r->addr[whole] & m) == (key[whole] & m);
 }
 
+int
+sd_admit_rules_match(const struct sd_admit_rule *rules, size_t n,
+    const char *peer)
+{
+	uint8_t key[16];
+	size_t i;
+
+	if (admit_key_str(peer, key) != SD_OK)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (admit_match(&rules[i], key))
+			return 1;
+	}
+	return 0;
+}
+
 const char *
 sd_admit_check(const struct sd_config *cfg, const struct sockaddr *sa,
     uint16_t port)

@@ -41,6 +41,11 @@ int sd_admit_parse(const char *list, struct sd_admit_rule **rules,
 int sd_admit_parse_legacy(const char *v, struct sd_admit_rule **rules,
     size_t *n);
 
+/* Whether peer (a numeric address as text) is inside one of the n
+ * rules' prefixes, whatever their ports: 1 or 0 (0 for non-numeric). */
+int sd_admit_rules_match(const struct sd_admit_rule *rules, size_t n,
+    const char *peer);
+
 /* Why an address may not connect to port (a static string), or NULL
  * when it may. */
 const char *sd_admit_check(const struct sd_config *cfg,

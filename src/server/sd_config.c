@@ -124,6 +124,10 @@ const struct sd_config_opt sd_config_opts[] = {
 	{ "token", 0, SD_CONFIG_STR, .at = AT(token), .min = 1, .max = 255,
 	  .want = "a token of 1 to 255 bytes", .arg = "TOKEN",
 	  .help = "extension clients must say it in HELLO" },
+	{ "devices", 0, SD_CONFIG_STR, .at = AT(devices), .min = 1,
+	  .max = 4095, .want = "a file name of 1 to 4095 bytes",
+	  .arg = "FILE", .help = "the device registry: who may speak, with "
+	  "what\ntoken or certificate, from where (not with\n--token)" },
 	{ "max-clients", 0, SD_CONFIG_U64, .at = AT(max_clients), .min = 1,
 	  .max = U32, .def = "10000", .arg = "N",
 	  .help = "clients on all ports (10000)" },
@@ -323,6 +327,8 @@ sd_config_usage(FILE *fp)
 	    "       sockdeckd attach [--control PATH | --data-dir DIR] "
 	    "[--timeout SECS]\n"
 	    "                        [--owner USER] [--refresh SECS]\n"
+	    "       sockdeckd device [--devices FILE | --config FILE]\n"
+	    "                        add|list|revoke|enable ...\n"
 	    "\n", fp);
 	for (i = 0; i < NOPTS; i++) {
 		if (!(sd_config_opts[i].flags & SD_CONFIG_HELP_ABOVE))
@@ -955,6 +961,13 @@ sd_config_check(const struct sd_config *cfg, char err[SD_ERR_LEN])
 	    cfg->influx.token == NULL)) {
 		snprintf(err, SD_ERR_LEN, "--influx-org, --influx-bucket and "
 		    "--influx-token go together");
+		return SD_ERR_INVAL;
+	}
+	/* One way to admit devices: a shared token beside a registry
+	 * would let any holder of the token be every device. */
+	if (cfg->token != NULL && cfg->devices != NULL) {
+		snprintf(err, SD_ERR_LEN, "--token and --devices do not go "
+		    "together: the registry gives each device its token");
 		return SD_ERR_INVAL;
 	}
 	return config_check_tls(cfg, err);

@@ -35,6 +35,7 @@ struct sd_config {
 	char		*file_reply_format;
 	char		*server_name;
 	char		*token;		/* HELLO must carry it, when set */
+	char		*devices;	/* the registry's file (sd_registry) */
 	uint64_t	 max_clients;
 	uint64_t	 max_clients_per_port;	/* 0: no per-port cap */
 	uint64_t	 max_clients_per_ip;	/* 0: no per-address cap */

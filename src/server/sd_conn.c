@@ -1114,6 +1114,19 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+const char *
+sd_conn_auth(const struct sd_conn *c)
+{
+	int token = c->srv->cfg->token != NULL;
+
+	if (c->reg_seen)
+		return "registry";
+	if (c->tls_identity != NULL)
+		return !token ? "certificate" : c->authed ?
+		    "certificate, token" : "certificate, no token";
+	return !token ? "none" : c->authed ? "token" : "no token";
+}
+
 void
 sd_conn_device(const struct sd_conn *c, char buf[18])
 {

@@ -86,6 +86,17 @@ struct sd_conn {
 	int			 hello;		/* said HELLO (once only) */
 	int			 authed;	/* presented --token */
 	char			 name[64];	/* from HELLO */
+	/* With a registry (sd_handle_reg): the device last admitted, its
+	 * name, and whether the connection is bound to it (a HELLO or a
+	 * certificate proved it: no other device may be named). Copies,
+	 * since a reload swaps the registry. */
+	int			 reg_seen;	/* a frame was admitted */
+	int			 reg_bound;
+	uint32_t		 reg_gen;	/* srv->reg_gen it was for */
+	uint8_t			 reg_mac[SD_MAC_LEN];
+	char			 reg_name[64];
+	int			 has_reg_sha;	/* HELLO's token's SHA-256 */
+	uint8_t			 reg_sha[32];
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 frames_in;
@@ -175,6 +186,12 @@ int sd_conn_send_error(struct sd_conn *c, uint16_t code, uint16_t ref_type,
  * again once no stage holds it. */
 void sd_conn_hold(struct sd_conn *c, enum sd_hold why);
 void sd_conn_release(struct sd_conn *c, enum sd_hold why);
+
+/* How c was identified: "registry" (--devices admitted it), else by a
+ * client certificate, --token, both, or not at all: "certificate",
+ * "certificate, token", "certificate, no token", "token", "no token",
+ * "none". */
+const char *sd_conn_auth(const struct sd_conn *c);
 
 /* The device id as text, or "" when none was seen. */
 void sd_conn_device(const struct sd_conn *c, char buf[18]);

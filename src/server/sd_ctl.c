@@ -34,6 +34,7 @@
 #include "sd_pipeline.h"
 #include "sd_prio.h"
 #include "sd_proto.h"
+#include "sd_registry.h"
 #include "sd_server.h"
 #include "sd_sink.h"
 
@@ -272,6 +273,18 @@ ctl_status_addrs(struct sd_server *srv)
 	return a;
 }
 
+/* The registry's devices and what it refused; null without one. */
+static json_t *
+ctl_status_registry(struct sd_server *srv)
+{
+	if (srv->registry == NULL)
+		return json_null();
+	return json_pack("{s:I,s:I,s:I}",
+	    "devices", (json_int_t)srv->registry->ndevs,
+	    "refused", (json_int_t)srv->totals.reg_refused,
+	    "mac_mismatch", (json_int_t)srv->totals.reg_mismatch);
+}
+
 /* The TLS handshakes: under way, done, failed (of which timed out, of
  * which the client's certificate was why), and connections refused at
  * accept for their address's failed handshakes; null without a TLS
@@ -332,6 +345,7 @@ ctl_status(struct sd_server *srv)
 	    sd_mono_ns()));
 	json_object_set_new(st, "sinks", ctl_status_sinks(srv));
 	json_object_set_new(st, "tls", ctl_status_tls(srv));
+	json_object_set_new(st, "registry", ctl_status_registry(srv));
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
 
@@ -432,19 +446,6 @@ ctl_bytes(const char *p, size_t n)
 	return json_stringn_nocheck(clean, n);
 }
 
-/* How c is identified: by a client certificate (mutual TLS), by
- * --token, both, or not at all. */
-static const char *
-ctl_client_auth(const struct sd_conn *c)
-{
-	int token = c->srv->cfg->token != NULL;
-
-	if (c->tls_identity != NULL)
-		return !token ? "certificate" : c->authed ?
-		    "certificate, token" : "certificate, no token";
-	return !token ? "none" : c->authed ? "token" : "no token";
-}
-
 /* false on a plain port; else the session, and a client certificate's
  * subject and identity (absent without one, as in its events). */
 static json_t *
@@ -495,7 +496,9 @@ ctl_client_json(const struct sd_conn *c)
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));
 	ctl_client_state(c, state, sizeof(state));
 	json_object_set_new(o, "state", json_string(state));
-	json_object_set_new(o, "auth", json_string(ctl_client_auth(c)));
+	json_object_set_new(o, "auth", json_string(sd_conn_auth(c)));
+	json_object_set_new(o, "device_name", c->reg_seen ?
+	    json_string(c->reg_name) : json_null());
 	json_object_set_new(o, "tls", ctl_client_tls(c));
 	return o;
 }

@@ -99,23 +99,6 @@ dq_job_free(struct sd_diskq *q, struct dq_job *j)
 	free(j);
 }
 
-static int
-dq_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Close f's descriptor, if it has one; 0 or an errno. */
 static int
 dq_close_fd(struct sd_diskq_file *f)
@@ -178,7 +161,7 @@ dq_run(struct dq_job *j)
 
 	switch (j->done.op) {
 	case SD_DQ_WRITE:
-		err = f->poisoned ? EIO : dq_write_all(f->fd, j->data, j->len);
+		err = f->poisoned ? EIO : sd_write_all(f->fd, j->data, j->len);
 		if (err != 0)
 			f->poisoned = 1;
 		break;

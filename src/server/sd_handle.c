@@ -121,6 +121,8 @@ handle_hello(struct sd_conn *c, const struct sd_frame *f,
 	e.name = c->name;
 	e.device = dev;
 	e.version = h->version;
+	e.auth = sd_conn_auth(c);
+	e.device_name = c->reg_seen ? c->reg_name : NULL;
 	sd_events_fire(c->srv->events, &e);
 	return SD_H_OK;
 }
@@ -184,13 +186,8 @@ handle_no_legacy(struct sd_conn *c, struct sd_hout *out)
 	    nolegacy);
 }
 
-/* Frames this connection may not send at all: legacy frames on a port
- * without legacy (--legacy off), and with --token, extension frames
- * before HELLO (refused as a wrong token is; the legacy protocol, which
- * has no HELLO, is not affected). */
-/* The device a frame names, or NULL. */
-static const uint8_t *
-handle_frame_dev(const struct sd_frame *f)
+const uint8_t *
+sd_handle_frame_dev(const struct sd_frame *f)
 {
 	switch (f->kind) {
 	case SD_K_LEGACY_MSG:
@@ -217,7 +214,7 @@ handle_dev_blocked(struct sd_conn *c, const struct sd_frame *f)
 	struct sd_blocks *b = c->srv->blocks;
 	const uint8_t *dev;
 
-	if (b->ndev == 0 || (dev = handle_frame_dev(f)) == NULL)
+	if (b->ndev == 0 || (dev = sd_handle_frame_dev(f)) == NULL)
 		return 0;
 	if (c->block_gen == b->gen &&
 	    memcmp(c->block_dev, dev, SD_MAC_LEN) == 0)
@@ -229,24 +226,34 @@ handle_dev_blocked(struct sd_conn *c, const struct sd_frame *f)
 	return 0;
 }
 
+/* Frames this connection may not send at all: legacy frames on a port
+ * without legacy (--legacy off); with --token or --devices, extension
+ * frames before HELLO (refused as a wrong token is; the legacy
+ * protocol, which has no HELLO, is not affected); with --devices, a
+ * frame the registry does not admit (sd_handle_reg.c). */
 static enum sd_hres
 handle_gate(struct sd_conn *c, const struct sd_frame *f,
     struct sd_hout *out)
 {
+	const struct sd_server *srv = c->srv;
+
 	if (handle_is_legacy(f) && !c->lst->legacy)
 		return handle_no_legacy(c, out);
 	if (handle_dev_blocked(c, f)) {
 		sd_handle_say(out, SD_H_CLOSE, 0, 0, "device blocked");
 		return SD_H_CLOSE;
 	}
-	if (c->ext || c->srv->cfg->token == NULL || handle_is_legacy(f) ||
-	    f->kind == SD_K_HELLO)
-		return SD_H_OK;
-	c->ext = 1;		/* it speaks frames: the answer is one */
-	sd_handle_say(out, SD_H_REFUSE, SD_EC_AUTH, 0,
-	    "HELLO with the token first");
-	out->reason = "extension frame before HELLO";
-	return SD_H_REFUSE;
+	if (!c->ext && (srv->cfg->token != NULL || srv->registry != NULL) &&
+	    !handle_is_legacy(f) && f->kind != SD_K_HELLO) {
+		c->ext = 1;	/* it speaks frames: the answer is one */
+		sd_handle_say(out, SD_H_REFUSE, SD_EC_AUTH, 0,
+		    "HELLO with the token first");
+		out->reason = "extension frame before HELLO";
+		return SD_H_REFUSE;
+	}
+	if (srv->registry != NULL)
+		return sd_handle_registry(c, f, out);
+	return SD_H_OK;
 }
 
 enum sd_hres

@@ -42,6 +42,18 @@ enum sd_hres sd_handle_say(struct sd_hout *out, enum sd_hres res,
 void sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
     const struct sd_frame *f);
 
+/* The device frame f names (HELLO, a batch, legacy frames), or NULL. */
+const uint8_t *sd_handle_frame_dev(const struct sd_frame *f);
+
+/* sd_handle_reg.c */
+/* With a registry: whether c may send f (SD_H_OK), or the refusal. */
+enum sd_hres sd_handle_registry(struct sd_conn *c, const struct sd_frame *f,
+    struct sd_hout *out);
+
+/* Whether c, admitted before, still is by srv's registry: SD_OK, or
+ * SD_ERR_INVAL with why (a static string). */
+int sd_handle_registry_recheck(struct sd_conn *c, const char **why);
+
 /* sd_handle_msg.c */
 enum sd_hres sd_handle_msg(struct sd_conn *c, const struct sd_frame *f,
     struct sd_hout *out);

@@ -21,6 +21,7 @@
 #include "sd_listen.h"
 #include "sd_pipeline.h"
 #include "sd_prio.h"
+#include "sd_registry.h"
 #include "sd_server.h"
 #include "sd_sink_influx.h"
 #include "sd_sink_kafka.h"
@@ -427,7 +428,34 @@ sd_server_free(struct sd_server *srv)
 	free(srv->hello_fails);
 	free(srv->tls_fails);
 	free(srv->dev_bytes);
+	sd_registry_free(srv->registry);
 	free(srv);
+}
+
+size_t
+sd_server_set_registry(struct sd_server *srv, struct sd_registry *reg)
+{
+	struct sd_registry *old = srv->registry;
+	struct sd_conn *c, *next;
+	char why[SD_ERR_LEN];
+	const char *what;
+	size_t closed = 0;
+
+	srv->registry = reg;
+	srv->reg_gen++;
+	sd_registry_free(old);
+	/* Closing takes c out of the list: walk with its successor. */
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == SD_CONN_DEAD ||
+		    sd_handle_registry_recheck(c, &what) == SD_OK)
+			continue;
+		snprintf(why, sizeof(why), "revoked at reload: %s", what);
+		c->close_level = SD_LV_ERROR;
+		sd_conn_close(c, why);
+		closed++;
+	}
+	return closed;
 }
 
 int

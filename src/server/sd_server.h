@@ -32,6 +32,7 @@ struct sd_conn;
 struct sd_files;
 struct sd_pipeline;
 struct sd_listener;
+struct sd_registry;
 struct sd_tls;
 
 struct sd_totals {
@@ -45,6 +46,9 @@ struct sd_totals {
 	uint64_t	 tls_handshakes;	/* done: became clients */
 	uint64_t	 tls_failed;	/* refused, cut, timed out, closed */
 	uint64_t	 tls_timeouts;	/* of those, out of time */
+	uint64_t	 reg_refused;	/* frames the registry refused */
+	uint64_t	 reg_mismatch;	/* naming another device than the
+					   connection's */
 	uint64_t	 tls_cert_failed;	/* of those, client's cert */
 	uint64_t	 tls_throttled;	/* refused at accept: tls_fails */
 };
@@ -117,6 +121,8 @@ struct sd_server {
 	struct sd_evrate	 accept_rate;	/* refusals at accept */
 	struct sd_admit		*admit;		/* clients per address */
 	struct sd_blocks	*blocks;	/* kick-and-block */
+	struct sd_registry	*registry;	/* --devices, or NULL */
+	uint32_t		 reg_gen;	/* one more each swap */
 };
 
 /* Create the data directory, files/ and sensors/ (0750) when missing,
@@ -145,6 +151,14 @@ int sd_server_kick(struct sd_server *srv, uint32_t id);
  * for secs seconds: SD_OK, or SD_ERR_INVAL when there is no such
  * client. */
 int sd_server_block(struct sd_server *srv, uint32_t id, int64_t secs);
+
+/* Put reg (sd_registry_load's, or NULL for none) in force, taking
+ * it, and free the one before. Every client is looked at again: one
+ * whose device is now unknown, revoked, not allowed from its address
+ * or not proved by its credential is closed ("revoked at reload: "
+ * and why, one disconnect event each). Returns how many were closed. */
+size_t sd_server_set_registry(struct sd_server *srv,
+    struct sd_registry *reg);
 
 /* Stop accepting; let transfers finish for the shutdown timeout, then
  * close every client, flush and break the loop. */

@@ -28,12 +28,7 @@ def test():
     c = [x for x in d.ctl({"cmd": "clients"})["clients"]
          if x["name"] == "boiler-3"][0]
     port = s.getsockname()[1]
-    d.wait_until(lambda ls: sdtmux.client_row(ls, port) is not None,
-                 "the row of the client")
-    d.keys("Down")
-    d.wait_until(lambda ls: (sdtmux.client_row(ls, port) or "")
-                 .lstrip("\u2502x| ").startswith(">"), "it is selected")
-    d.keys("Enter")
+    sdtmux.open_detail(d, port)
     lines = d.wait_for("Client #%d" % c["id"], what="the detail view")
     lines = d.wait_until(lambda ls: sdtmux.detail_field(ls, "name") == "boiler-3",
                          "the fields of #%d" % c["id"])

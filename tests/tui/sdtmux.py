@@ -802,6 +802,17 @@ def client_row(lines, peer_port):
     return None
 
 
+def open_detail(d, peer_port):
+    """Select the only client (from 127.0.0.1:peer_port) of dashboard d
+    with Down, and open its detail view with Enter."""
+    d.wait_until(lambda ls: client_row(ls, peer_port) is not None,
+                 "the row of the client")
+    d.keys("Down")
+    d.wait_until(lambda ls: (client_row(ls, peer_port) or "")
+                 .lstrip("\u2502x| ").startswith(">"), "it is selected")
+    d.keys("Enter")
+
+
 def client_order(lines, ports):
     """The peer ports among ports (connections from 127.0.0.1) in the
     order their Clients rows show."""

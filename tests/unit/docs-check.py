@@ -14,6 +14,9 @@ def main():
                               text=True, check=True).stdout
     ctlhelp = subprocess.run([binary, "ctl", "--help"], capture_output=True,
                              text=True, check=True).stdout
+    devhelp = subprocess.run([binary, "device", "--help"],
+                             capture_output=True, text=True,
+                             check=True).stdout
     with open(root + "/man/sockdeckd.1") as f:
         man = f.read().replace("\\-", "-")
     with open(root + "/README.md") as f:
@@ -23,14 +26,20 @@ def main():
     man_opts = set(re.findall(r"^\.B[IR]? --([a-z][a-z-]+)", man, re.M))
     for o in sorted(help_opts - set(re.findall(r"--([a-z][a-z-]+)", man))):
         bad.append("--%s is in --help but not in sockdeckd(1)" % o)
-    # ctl's own options are in ctl --help.
-    ctl_opts = set(re.findall(r"--([a-z][a-z-]+)", ctlhelp))
+    # ctl's and device's own options are in their --help.
+    ctl_opts = set(re.findall(r"--([a-z][a-z-]+)", ctlhelp + devhelp))
     for o in sorted(man_opts - help_opts - ctl_opts):
         bad.append("--%s is documented in sockdeckd(1) but not in --help"
                    % o)
     for cmd in re.findall(r"^  ([a-z]+) ", ctlhelp, re.M):
         if not re.search(r"^\.BI? %s\b" % cmd, man, re.M):
             bad.append("ctl %s is not in sockdeckd(1)" % cmd)
+    for cmd in re.findall(r"^  ([a-z]+) ", devhelp, re.M):
+        if "sockdeckd device " + cmd not in man:
+            bad.append("device %s is not in sockdeckd(1)" % cmd)
+    for o in sorted(set(re.findall(r"--([a-z][a-z-]+)", devhelp)) -
+                    set(re.findall(r"--([a-z][a-z-]+)", man))):
+        bad.append("device --%s is not in sockdeckd(1)" % o)
     if "meson test" not in readme or "tools/check" not in readme:
         bad.append("README lost its test commands")
     # The client: every option of sockdeck --help is in sockdeck(1).

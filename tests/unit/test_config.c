@@ -41,6 +41,7 @@ static const struct sample samples[] = {
 	{ "file-reply-format", "F {name} {size}", { NULL } },
 	{ "server-name", "srv", { NULL } },
 	{ "token", "tok", { NULL } },
+	{ "devices", "/tmp/sd-devices", { NULL } },
 	{ "max-clients", "7", { NULL } },
 	{ "max-clients-per-port", "3", { NULL } },
 	{ "max-clients-per-ip", "5", { NULL } },
@@ -431,9 +432,9 @@ test_cli_and_file(void)
 	}
 }
 
-/* --help names the subcommands (ctl, attach) in its usage lines and has
- * a line for each row (but those named above), in the table's order,
- * within 80 columns. */
+/* --help names the subcommands (ctl, attach, device) in its usage
+ * lines and has a line for each row (but those named above), in the
+ * table's order, within 80 columns. */
 static void
 test_help(void)
 {
@@ -449,6 +450,7 @@ test_help(void)
 	fclose(fp);
 	CHECK(strstr(text, "\n       sockdeckd ctl [") != NULL);
 	CHECK(strstr(text, "\n       sockdeckd attach [") != NULL);
+	CHECK(strstr(text, "\n       sockdeckd device [") != NULL);
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		CHECK(strlen(line) <= 80);
