@@ -34,6 +34,7 @@
 #include "sd_pipeline.h"
 #include "sd_prio.h"
 #include "sd_proto.h"
+#include "sd_reload.h"
 #include "sd_server.h"
 #include "sd_sink.h"
 
@@ -1071,6 +1072,9 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 			return ctl_error("no such client");
 		return json_pack("{s:b}", "ok", 1);
 	}
+	if (strcmp(cmd, "reload") == 0)
+		return srv->reload != NULL ? sd_reload_run(srv->reload) :
+		    ctl_error("this server cannot reload");
 	if (strcmp(cmd, "block") == 0 || strcmp(cmd, "unblock") == 0 ||
 	    strcmp(cmd, "blocks") == 0)
 		return ctl_block(srv, cmd, req);

@@ -16,6 +16,11 @@
 #include "sd_esc.h"
 #include "sd_tls.h"
 
+/* A certificate, chain or key file is read on the event loop when a
+ * reload asks: it must be small. */
+#define SD_TLS_FILE_MAX		(4 << 20)
+#define SD_TLS_FILE_MAX_STR	"4 MiB"
+
 /* The errors libevent keeps of one bufferevent (its NUM_ERRORS). */
 #define TLS_BEV_ERRORS	8
 
@@ -70,6 +75,8 @@ tls_readable(const char *opt, const char *path, char err[SD_ERR_LEN])
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
+	else if (st.st_size > SD_TLS_FILE_MAX)
+		why = "larger than " SD_TLS_FILE_MAX_STR;
 	if (fp != NULL)
 		fclose(fp);
 	if (why == NULL)
@@ -187,6 +194,21 @@ out:
 	raw[SD_ERR_LEN - 1] = '\0';
 	sd_esc_text(raw, strlen(raw), err, SD_ERR_LEN, 0, NULL);
 	return rc;
+}
+
+int
+sd_tls_cert_digest(const struct sd_tls *t, unsigned char out[32])
+{
+	X509 *x = t != NULL ? SSL_CTX_get0_certificate(t->ctx) : NULL;
+	unsigned n = 0;
+
+	memset(out, 0, 32);
+	if (x == NULL || X509_digest(x, EVP_sha256(), out, &n) != 1 ||
+	    n != 32) {
+		ERR_clear_error();
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
 }
 
 void
