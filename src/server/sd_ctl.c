@@ -199,7 +199,8 @@ ctl_status_ports(struct sd_server *srv)
 		sd_server_port(srv, i, &st);
 		p = json_pack("{s:i,s:s,s:s,s:i,s:b}", "port", st.port,
 		    "addr", st.addr, "state", st.listening ? "listening" :
-		    "failed", "clients", (json_int_t)st.clients, "tls",
+		    st.removed ? "removed" : "failed",
+		    "clients", (json_int_t)st.clients, "tls",
 		    st.tls);
 		if (st.reason != NULL)
 			json_object_set_new(p, "reason",

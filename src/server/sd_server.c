@@ -671,4 +671,5 @@ sd_server_port(const struct sd_server *srv, size_t i,
 	st->reason = l->listening ? NULL : l->reason;
 	st->clients = l->clients;
 	st->tls = l->tls;
+	st->removed = l->removed;
 }

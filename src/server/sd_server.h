@@ -153,6 +153,7 @@ struct sd_port_status {
 	const char	*reason;	/* why it failed */
 	uint32_t	 clients;
 	int		 tls;		/* a TLS port */
+	int		 removed;	/* by a reload; kept for its clients */
 };
 
 size_t sd_server_nports(const struct sd_server *srv);
