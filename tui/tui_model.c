@@ -494,7 +494,9 @@ feed_status(struct tui_model *m, json_t *st)
 	m->nblocked = json_array_size(json_object_get(st, "blocked"));
 	m->failed[0] = '\0';
 	json_array_foreach(json_object_get(st, "ports"), i, v) {
+		/* A port a reload removed is not a failure. */
 		if (strcmp(jstr(v, "state"), "listening") == 0 ||
+		    strcmp(jstr(v, "state"), "removed") == 0 ||
 		    o >= sizeof(m->failed))
 			continue;
 		o += (size_t)snprintf(m->failed + o, sizeof(m->failed) - o,
