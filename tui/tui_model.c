@@ -751,6 +751,10 @@ feed_event(struct tui_model *m, json_t *o)
 	else if (strcmp(ev, "send") == 0)
 		tui_model_log(m, "%s  %ssent \"%.100s\"", when, who,
 		    jtext(o, "text", text, sizeof(text)));
+	else if (strcmp(ev, "reload") == 0)	/* what changed, or why not */
+		tui_model_log(m, "%s  reload %s: %.400s", when,
+		    jstr(o, "state"), jtext(o, json_object_get(o, "reason") ?
+		    "reason" : "text", text, sizeof(text)));
 	else if (strcmp(ev, "readings") != 0)
 		tui_model_log(m, "%s  %s%s  %s%s%s %s", when, who, ev,
 		    jstr(o, "name"), json_object_get(o, "state") ? " " : "",
