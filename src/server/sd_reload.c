@@ -364,6 +364,11 @@ reload_apply(struct sd_reload *r, struct sd_config *n, struct sd_tls *t,
 	if (r->hlog != NULL)
 		r->hlog->json = n->log_json;
 	srv->dev_bytes->window = (int64_t)n->device_rate_secs * 1000000000;
+	/* No TLS port any more: a handshake still under way would end
+	 * with no context to check its peer against. */
+	while (t == NULL && !TAILQ_EMPTY(&srv->handshakes))
+		sd_conn_close(TAILQ_FIRST(&srv->handshakes),
+		    "TLS turned off (reload)");
 	reload_close_ports(srv, ans);
 	reload_open_ports(srv, ans);
 	/*

@@ -92,7 +92,21 @@ def test():
     check(r.get("changed") == ["tls-ports"] and r.get("opened") == [p2] and
           r.get("closed") == [p2], "reload of tls-ports: %r" % r)
     t = sdtls.connect(p2, pki)
-    answered(t, srv.client_event(t)["fd"], "over TLS now")
+    fd_t = srv.client_event(t)["fd"]
+    answered(t, fd_t, "over TLS now")
+
+    # TLS off again: a handshake under way is closed, a session made
+    # stays; p2 speaks plain to the next connection.
+    half = sdpeer.connect(p2)
+    sdtls.wait_tls(srv, "handshaking", 1)
+    write_conf(conf, "ports = %d,%d\nallow = 127.0.0.1\n%s" % (p2, p3, tls))
+    r = reload(srv)
+    check(r.get("changed") == ["tls-ports"], "TLS off: %r" % r)
+    sdpeer.expect_eof(half, what="a handshake when TLS went off")
+    answered(t, fd_t, "a TLS session after TLS went off")
+    s = srv.connect(p2)
+    answered(s, srv.client_event(s)["fd"], "plain again")
+    s.close()
     t.close()
     stays.close()
     # Once its last client is gone, the removed listener goes too.
