@@ -244,6 +244,9 @@ ctlcli_printed(json_t *r, int json, int *rc)
 }
 
 /* Field key of o as an escaped string (buf holds it). */
+/* A certificate's subject escaped: each byte may become \\xNN. */
+#define CTLCLI_CERT_LEN	(4 * 512 + 1)
+
 #define CTLCLI_S(o, key, buf)	ctlcli_s(json_object_get(o, key), buf, \
 	sizeof(buf))
 
@@ -281,6 +284,10 @@ print_tls(json_t *v)
 	    json_integer_value(json_object_get(v, "failed")),
 	    json_integer_value(json_object_get(v, "timeouts")),
 	    json_integer_value(json_object_get(v, "handshaking")));
+	printf("tls client certificates refused %lld  refused at accept "
+	    "(failed handshakes) %lld\n",
+	    json_integer_value(json_object_get(v, "client_cert_failed")),
+	    json_integer_value(json_object_get(v, "throttled")));
 }
 
 static int
@@ -324,19 +331,38 @@ print_status(json_t *r, int json)
 	return 0;
 }
 
+/* A client's TLS column: "-" on a plain port, else its version and,
+ * with a client certificate, its identity and subject (escaped). */
+static const char *
+print_client_tls(json_t *t, char *buf, size_t len)
+{
+	char v[64], id[CTLCLI_CERT_LEN], sub[CTLCLI_CERT_LEN];
+
+	if (!json_is_object(t))
+		return "-";
+	CTLCLI_S(t, "version", v);
+	if (!json_is_string(json_object_get(t, "subject")))
+		snprintf(buf, len, "%s", v);
+	else
+		snprintf(buf, len, "%s %s \"%s\"", v,
+		    CTLCLI_S(t, "identity", id), CTLCLI_S(t, "subject", sub));
+	return buf;
+}
+
 static int
 print_clients(json_t *r, int json)
 {
 	char ip[128], dev[128], proto[64], when[64], peer[160];
+	char tls[3 * CTLCLI_CERT_LEN];
 	json_t *v;
 	size_t i;
 	int rc;
 
 	if (ctlcli_printed(r, json, &rc))
 		return rc;
-	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s %8s\n", "ID",
-	    "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN", "OUT",
-	    "RATE");
+	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s %8s %s\n",
+	    "ID", "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN",
+	    "OUT", "RATE", "TLS");
 	json_array_foreach(json_object_get(r, "clients"), i, v) {
 		CTLCLI_S(v, "peer", ip);
 		/* One column "ip:port" ("[v6]:port"), as people read it. */
@@ -344,7 +370,7 @@ print_clients(json_t *r, int json)
 		    "[%s]:%lld" : "%s:%lld", ip,
 		    json_integer_value(json_object_get(v, "peer_port")));
 		printf("%-6lld %-5lld %-39s %-5lld %-17s %-6s %-24s "
-		    "%10lld %10lld %6.1f/s\n",
+		    "%10lld %10lld %6.1f/s %s\n",
 		    json_integer_value(json_object_get(v, "id")),
 		    json_integer_value(json_object_get(v, "fd")), peer,
 		    json_integer_value(json_object_get(v, "port")),
@@ -352,29 +378,36 @@ print_clients(json_t *r, int json)
 		    CTLCLI_S(v, "connected", when),
 		    json_integer_value(json_object_get(v, "bytes_in")),
 		    json_integer_value(json_object_get(v, "bytes_out")),
-		    json_number_value(json_object_get(v, "rate")));
+		    json_number_value(json_object_get(v, "rate")),
+		    print_client_tls(json_object_get(v, "tls"), tls,
+		    sizeof(tls)));
 	}
 	return 0;
 }
 
 /* One client, a field a line: scalars as they are, the transfer as
- * name, bytes and size, TLS as version and cipher. */
+ * name, bytes and size, TLS as version and cipher, then a client
+ * certificate's subject and identity a line each (escaped). */
 static int
 print_client(json_t *r, int json)
 {
 	json_t *c = json_object_get(r, "client"), *v, *x;
 	const char *k;
-	char buf[256], buf2[256];
+	char buf[CTLCLI_CERT_LEN], buf2[256];
 	int rc;
 
 	if (ctlcli_printed(r, json, &rc))
 		return rc;
 	json_object_foreach(c, k, v) {
 		x = json_object_get(v, "name");
-		if (json_is_object(v) && json_object_get(v, "version"))
+		if (json_is_object(v) && json_object_get(v, "version")) {
 			printf("%-13s %s %s\n", k, CTLCLI_S(v, "version", buf),
 			    CTLCLI_S(v, "cipher", buf2));
-		else if (json_is_object(v))
+			printf("%-13s %s\n", "tls subject",
+			    CTLCLI_S(v, "subject", buf));
+			printf("%-13s %s\n", "tls identity",
+			    CTLCLI_S(v, "identity", buf));
+		} else if (json_is_object(v))
 			printf("%-13s %s %lld/%lld\n", k, ctlcli_s(x, buf,
 			    sizeof(buf)), json_integer_value(json_object_get(v,
 			    "bytes")), json_integer_value(json_object_get(v,

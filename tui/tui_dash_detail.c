@@ -11,7 +11,7 @@
 
 #include "tui_dash_int.h"
 
-#define DETAIL_FIELDS	20
+#define DETAIL_FIELDS	24
 
 void
 tui_dash_detail_open(struct tui_dash *d, uint32_t id)
@@ -98,6 +98,12 @@ fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128],
 	FIELD("protocol", "%s", strcmp(c->proto, "ext") == 0 ? "extension" :
 	    c->proto);
 	FIELD("auth", "%s", c->auth[0] ? c->auth : "-");
+	FIELD("tls", "%s", c->tls[0] ? c->tls : "no");
+	if (c->tls_subject[0] != '\0') {
+		FIELD("cert subject", "%s", c->tls_subject);
+		FIELD("identity", "%s", c->tls_identity[0] ?
+		    c->tls_identity : "-");
+	}
 	FIELD("state", "%s", d->m->detail_gone[0] ? "gone" : c->state);
 	tui_fmt_clock(c->connected_ns, a, sizeof(a));
 	tui_fmt_dur((now - c->connected_ns) / 1000000000, b, sizeof(b));

@@ -206,16 +206,26 @@ who_learn(struct tui_model *m, const struct tui_client *c, json_t *o,
 }
 
 /* The fields the detail view shows beyond the table's: name, auth,
+ * TLS (its session, a client certificate's identity and subject),
  * frames and the transfer x (or NULL). */
 static void
 client_more(struct tui_client *c, json_t *o, json_t *x)
 {
+	json_t *t = json_object_get(o, "tls");
 	const char *s[] = { jstr(o, "name"), jstr(o, "auth"),
 	    jstr(x, "name") };
 
 	snprintf(c->name, sizeof(c->name), "%s", s[0]);
 	snprintf(c->auth, sizeof(c->auth), "%s", s[1]);
 	snprintf(c->xname, sizeof(c->xname), "%s", s[2]);
+	c->tls[0] = '\0';
+	if (json_is_object(t))
+		snprintf(c->tls, sizeof(c->tls), "%s %s", jstr(t, "version"),
+		    jstr(t, "cipher"));
+	snprintf(c->tls_identity, sizeof(c->tls_identity), "%s",
+	    jstr(t, "identity"));
+	snprintf(c->tls_subject, sizeof(c->tls_subject), "%s",
+	    jstr(t, "subject"));
 	c->frames_in = (uint64_t)jint(o, "frames_in");
 	c->frames_out = (uint64_t)jint(o, "frames_out");
 	c->xbytes = (uint64_t)jint(x, "bytes");
@@ -689,6 +699,30 @@ feed_file_log(struct tui_model *m, const char *ev, json_t *o,
 }
 
 /* Turn an event into its log line, and into rows where it adds some. */
+/* "connected", and on a TLS port "over TLSv1.3", with a client
+ * certificate "as IDENTITY" (its subject without one): how the client
+ * is identified, as the log says it. */
+static void
+log_connect(struct tui_model *m, json_t *o, const char *when,
+    const char *who)
+{
+	json_t *t = json_object_get(o, "tls");
+	char id[160];
+
+	if (!json_is_object(t))
+		tui_model_log(m, "%s  %sconnected", when, who);
+	else if (json_object_get(t, "identity") != NULL)
+		tui_model_log(m, "%s  %sconnected over %.16s as %s", when, who,
+		    jstr(t, "version"), jtext(t, "identity", id, sizeof(id)));
+	else if (json_object_get(t, "subject") != NULL)
+		tui_model_log(m, "%s  %sconnected over %.16s as \"%s\"", when,
+		    who, jstr(t, "version"), jtext(t, "subject", id,
+		    sizeof(id)));
+	else
+		tui_model_log(m, "%s  %sconnected over %.16s", when, who,
+		    jstr(t, "version"));
+}
+
 static void
 feed_event(struct tui_model *m, json_t *o)
 {
@@ -710,7 +744,7 @@ feed_event(struct tui_model *m, json_t *o)
 		log_who(who_learn(m, c, o, id, strcmp(ev, "connect") == 0),
 		    who, sizeof(who));
 	if (strcmp(ev, "connect") == 0)
-		tui_model_log(m, "%s  %sconnected", when, who);
+		log_connect(m, o, when, who);
 	else if (strcmp(ev, "disconnect") == 0) {
 		tui_model_log(m, "%s  %sdisconnected (%s)", when, who,
 		    jstr(o, "reason"));

@@ -37,7 +37,10 @@ struct tui_client {
 	uint64_t	 bytes_out;
 	char		 state[48];
 	char		 name[64];	/* from HELLO */
-	char		 auth[12];
+	char		 auth[24];	/* none, token, certificate, ... */
+	char		 tls[96];	/* "TLSv1.3 CIPHER", "" when plain */
+	char		 tls_identity[128];	/* a client certificate's */
+	char		 tls_subject[128];	/* its subject (may be cut) */
 	uint64_t	 frames_in;
 	uint64_t	 frames_out;
 	char		 xname[64];	/* its transfer, "" when none */

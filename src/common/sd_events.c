@@ -297,6 +297,12 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 		at = text_str(buf, len, at, "cipher", ev->tls_cipher,
 		    strlen(ev->tls_cipher));
 	}
+	if ((f & F_TLS) && ev->tls_subject)
+		at = text_str(buf, len, at, "subject", ev->tls_subject,
+		    strlen(ev->tls_subject));
+	if ((f & F_TLS) && ev->tls_identity)
+		at = text_str(buf, len, at, "identity", ev->tls_identity,
+		    strlen(ev->tls_identity));
 	if ((f & F_STATE) && ev->state)
 		at = text_str(buf, len, at, "state", ev->state,
 		    strlen(ev->state));
@@ -346,6 +352,21 @@ static void
 json_str(json_t *o, const char *key, const char *s)
 {
 	json_bytes(o, key, s, strlen(s));
+}
+
+/* A TLS client's session, and its certificate's subject and identity
+ * when it gave one (a peer's bytes: json_str keeps any of them). */
+static json_t *
+event_tls_obj(const struct sd_event *ev)
+{
+	json_t *t = json_pack("{s:s,s:s}", "version", ev->tls_version,
+	    "cipher", ev->tls_cipher);
+
+	if (t != NULL && ev->tls_subject != NULL)
+		json_str(t, "subject", ev->tls_subject);
+	if (t != NULL && ev->tls_identity != NULL)
+		json_str(t, "identity", ev->tls_identity);
+	return t;
 }
 
 char *
@@ -421,8 +442,7 @@ sd_event_obj(const struct sd_event *ev)
 	if ((f & F_ODD) && ev->odd)
 		json_object_set_new(o, "odd", json_true());
 	if ((f & F_TLS) && ev->tls_version && ev->tls_cipher)
-		json_object_set_new(o, "tls", json_pack("{s:s,s:s}",
-		    "version", ev->tls_version, "cipher", ev->tls_cipher));
+		json_object_set_new(o, "tls", event_tls_obj(ev));
 	if ((f & F_STATE) && ev->state)
 		json_str(o, "state", ev->state);
 	if ((f & F_TEXT) && ev->text)

@@ -83,6 +83,8 @@ struct sd_event {
 	uint64_t	 window;	/* seconds (suppressed) */
 	const char	*tls_version;	/* "TLSv1.3"; NULL: not TLS */
 	const char	*tls_cipher;
+	const char	*tls_identity;	/* a client certificate's, or NULL */
+	const char	*tls_subject;	/* its subject, or NULL */
 	enum sd_ev_level level;		/* SD_LV_KIND: by kind and state */
 };
 

@@ -52,6 +52,10 @@ static const struct sd_config_name fsync_modes[] = {
 static const struct sd_config_name tls_versions[] = {
 	{ "1.2", 12 }, { "1.3", 13 }, { NULL, 0 }
 };
+static const struct sd_config_name tls_ids[] = {
+	{ "fingerprint", SD_TLS_ID_FINGERPRINT }, { "cn", SD_TLS_ID_CN },
+	{ "uri", SD_TLS_ID_URI }, { "dns", SD_TLS_ID_DNS }, { NULL, 0 }
+};
 static const struct sd_config_name kafka_formats[] = {
 	{ "json", SD_KAFKA_JSON }, { "raw", SD_KAFKA_RAW },
 	{ "influx", SD_KAFKA_INFLUX }, { NULL, 0 }
@@ -196,6 +200,17 @@ const struct sd_config_opt sd_config_opts[] = {
 	{ "tls-handshake-timeout", 0, SD_CONFIG_U64,
 	  .at = AT(tls_handshake_timeout), .min = 1, .max = 600, .def = "10",
 	  .arg = "SECS", .help = "close a handshake not done by then (10)" },
+	{ "tls-client-ca", 0, SD_CONFIG_STR, .at = AT(tls_client_ca),
+	  .min = 1, .max = 4095, .want = "a file name of 1 to 4095 bytes",
+	  .arg = "FILE", .help = "PEM CAs: ask clients for a certificate "
+	  "they\nsigned, refuse one they did not" },
+	{ "tls-require-client-cert", 0, SD_CONFIG_FLAG,
+	  .at = AT(tls_require_client_cert),
+	  .help = "refuse a client without such a certificate" },
+	{ "tls-identity", 0, SD_CONFIG_ENUM, .at = AT(tls_identity),
+	  .names = tls_ids, .def = "fingerprint", .arg = "FIELD",
+	  .help = "a certificate's identity: cn, uri, dns or\nfingerprint "
+	  "(fingerprint)" },
 	{ "measurement", 0, SD_CONFIG_STR, .at = AT(pipe.measurement),
 	  .min = 1, .max = SD_CONFIG_MAX_NAME, .want = LP_NAME,
 	  .check = check_measurement, .def = "sensor", .arg = "NAME",
@@ -1025,6 +1040,16 @@ config_check_tls(const struct sd_config *cfg, char err[SD_ERR_LEN])
 	    cfg->tls_key == NULL)) {
 		snprintf(err, SD_ERR_LEN, "--tls-ports needs --tls-cert and "
 		    "--tls-key");
+		return SD_ERR_INVAL;
+	}
+	if (cfg->tls_client_ca == NULL && (cfg->tls_require_client_cert ||
+	    cfg->tls_identity != SD_TLS_ID_FINGERPRINT)) {
+		snprintf(err, SD_ERR_LEN, "--tls-require-client-cert and "
+		    "--tls-identity need --tls-client-ca");
+		return SD_ERR_INVAL;
+	}
+	if (cfg->tls_client_ca != NULL && cfg->ntls_ports == 0) {
+		snprintf(err, SD_ERR_LEN, "--tls-client-ca needs --tls-ports");
 		return SD_ERR_INVAL;
 	}
 	for (i = 0; i < cfg->ntls_ports; i++) {

@@ -63,10 +63,21 @@ struct sd_config {
 	char		*tls_ciphers;	/* TLS <= 1.2, OpenSSL's syntax */
 	char		*tls_ciphersuites;	/* TLS 1.3 */
 	uint64_t	 tls_handshake_timeout;	/* seconds */
+	char		*tls_client_ca;	/* PEM CAs: ask for client certs */
+	int		 tls_require_client_cert;
+	int		 tls_identity;	/* SD_TLS_ID_*: a cert's identity */
 	/* What the readings take: names, tags, the spool and its sinks. */
 	struct sd_pipeline_opts		pipe;
 	struct sd_sink_influx_opts	influx;
 	struct sd_sink_kafka_opts	kafka;
+};
+
+/* What of a client certificate is its identity (--tls-identity). */
+enum sd_tls_id {
+	SD_TLS_ID_FINGERPRINT,	/* "sha256:" and the DER's digest in hex */
+	SD_TLS_ID_CN,		/* the subject's commonName */
+	SD_TLS_ID_URI,		/* the first subjectAltName URI */
+	SD_TLS_ID_DNS		/* the first subjectAltName DNS name */
 };
 
 /* What an option takes, and how it lands in struct sd_config. */

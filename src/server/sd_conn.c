@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_files.h"
@@ -52,8 +53,15 @@ static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
+/* How a handshake failed (conn_handshake_failed). */
+enum conn_hs_fail {
+	CONN_HS_REFUSED,	/* by OpenSSL, or the peer left */
+	CONN_HS_TIMEOUT,	/* --tls-handshake-timeout */
+	CONN_HS_CERT		/* the client's certificate */
+};
+
 static void conn_handshake_failed(struct sd_conn *c, const char *why,
-    int timeout);
+    enum conn_hs_fail how);
 
 /* Decoder caps from the server's limits. */
 static void
@@ -176,7 +184,7 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (c->state == SD_CONN_HANDSHAKE) {
-		conn_handshake_failed(c, why, 1);
+		conn_handshake_failed(c, why, CONN_HS_TIMEOUT);
 		return;
 	}
 	e.id = c->id;
@@ -212,6 +220,8 @@ conn_register(struct sd_conn *c)
 	if (c->tls) {
 		e.tls_version = c->tls_version;
 		e.tls_cipher = c->tls_cipher;
+		e.tls_identity = c->tls_identity;
+		e.tls_subject = c->tls_subject;
 	}
 	sd_events_fire(srv->events, &e);
 }
@@ -243,11 +253,19 @@ conn_handshake_end(struct sd_conn *c)
 }
 
 /* The handshake is done: c becomes a client, its idle clock starting
- * now. libevent gave the session's events new priorities, as it made
+ * now, unless its certificate lacks the identity a required one must
+ * have. libevent gave the session's events new priorities, as it made
  * them afresh: c's own are set again. */
 static void
 conn_handshake_done(struct sd_conn *c)
 {
+	const char *refused = sd_tls_peer(c->srv->tls, c->bev,
+	    &c->tls_identity, &c->tls_subject);
+
+	if (refused != NULL) {
+		conn_handshake_failed(c, refused, CONN_HS_CERT);
+		return;
+	}
 	conn_handshake_end(c);
 	c->srv->totals.tls_handshakes++;
 	sd_tls_session(c->bev, c->tls_version, c->tls_cipher);
@@ -259,26 +277,34 @@ conn_handshake_done(struct sd_conn *c)
 }
 
 /*
- * A handshake that did not finish (OpenSSL refused it, the peer left,
- * or its time ran out): counted, said in one drop event summarised with
- * the other failed handshakes (a scan or a flood of them is a few
- * lines), and closed. It was never a client: no disconnect follows.
+ * A handshake that did not finish (OpenSSL refused it, the client's
+ * certificate did not do, the peer left, or its time ran out): counted
+ * against its address (too many and the address is refused at accept
+ * for the rest of the window: each costs the server a signature), said
+ * in one drop event summarised with the other failed handshakes (a
+ * scan or a flood of them is a few lines), and closed (sd_conn_close
+ * counts it failed). It was never a client: no disconnect follows.
  */
 static void
-conn_handshake_failed(struct sd_conn *c, const char *why, int timeout)
+conn_handshake_failed(struct sd_conn *c, const char *why,
+    enum conn_hs_fail how)
 {
 	struct sd_server *srv = c->srv;
 	struct sd_event e = { .kind = SD_EV_DROP };
-	char reason[SD_ERR_LEN];
+	char reason[SD_ERR_LEN], key[SD_THROTTLE_KEY];
 
-	srv->totals.tls_failed++;
-	if (timeout) {
+	if (how == CONN_HS_TIMEOUT) {
 		srv->totals.tls_timeouts++;
 		snprintf(reason, sizeof(reason), "TLS %s (%llu s)", why,
 		    (unsigned long long)srv->cfg->tls_handshake_timeout);
 	} else
 		snprintf(reason, sizeof(reason), "TLS handshake failed: %s",
 		    why);
+	if (how == CONN_HS_CERT)
+		srv->totals.tls_cert_failed++;
+	if (sd_admit_peer_key(c->peer, key, sizeof(key)) != SD_OK)
+		snprintf(key, sizeof(key), "%s", c->peer);
+	sd_throttle_add(srv->tls_fails, key, 1, sd_mono_ns());
 	e.peer = c->peer;
 	e.peer_port = c->peer_port;
 	e.port = c->port;
@@ -503,9 +529,12 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 		if (cur->at == c)
 			conn_cursor_at(cur, TAILQ_NEXT(c, entry));
 	}
-	if (was == SD_CONN_HANDSHAKE)
+	/* Every handshake that made no client is counted once here, the
+	 * server's own closes (shutdown, a block) too. */
+	if (was == SD_CONN_HANDSHAKE) {
 		conn_handshake_end(c);
-	else {
+		srv->totals.tls_failed++;
+	} else {
 		conn_unhash(c);
 		TAILQ_REMOVE(&srv->conns, c, entry);
 		srv->nconns--;
@@ -1016,8 +1045,9 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 }
 
 /* Why c's bufferevent failed: errno's words, or on a TLS port
- * OpenSSL's when it said something. */
-static void
+ * OpenSSL's when it said something. Returns 1 when the client's
+ * certificate was why (sd_tls_reason). */
+static int
 conn_error_reason(struct sd_conn *c, int err, short what, char *buf,
     size_t len)
 {
@@ -1025,9 +1055,9 @@ conn_error_reason(struct sd_conn *c, int err, short what, char *buf,
 	    err != 0 ? strerror(err) : "connection error";
 
 	if (c->tls)
-		sd_tls_reason(c->bev, def, buf, len);
-	else
-		snprintf(buf, len, "%s", def);
+		return sd_tls_reason(c->bev, def, buf, len);
+	snprintf(buf, len, "%s", def);
+	return 0;
 }
 
 static void
@@ -1036,6 +1066,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct sd_conn *c = arg;
 	struct sd_event e = { .kind = SD_EV_DROP };
 	char why[SD_ERR_LEN];
+	enum conn_hs_fail how;
 	int err = errno;
 
 	(void)bev;
@@ -1043,8 +1074,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (what & BEV_EVENT_CONNECTED)
 			conn_handshake_done(c);
 		else if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
-			conn_error_reason(c, err, what, why, sizeof(why));
-			conn_handshake_failed(c, why, 0);
+			how = conn_error_reason(c, err, what, why,
+			    sizeof(why)) ? CONN_HS_CERT : CONN_HS_REFUSED;
+			conn_handshake_failed(c, why, how);
 		}
 		return;
 	}

@@ -274,8 +274,10 @@ ctl_status_addrs(struct sd_server *srv)
 	return a;
 }
 
-/* The TLS handshakes: under way, done, failed (of which timed out);
- * null without a TLS port. */
+/* The TLS handshakes: under way, done, failed (of which timed out, of
+ * which the client's certificate was why), and connections refused at
+ * accept for their address's failed handshakes; null without a TLS
+ * port. */
 static json_t *
 ctl_status_tls(struct sd_server *srv)
 {
@@ -283,11 +285,13 @@ ctl_status_tls(struct sd_server *srv)
 
 	if (srv->tls == NULL)
 		return json_null();
-	return json_pack("{s:I,s:I,s:I,s:I}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "handshaking", (json_int_t)srv->nhandshakes,
 	    "handshakes", (json_int_t)t->tls_handshakes,
 	    "failed", (json_int_t)t->tls_failed,
-	    "timeouts", (json_int_t)t->tls_timeouts);
+	    "timeouts", (json_int_t)t->tls_timeouts,
+	    "client_cert_failed", (json_int_t)t->tls_cert_failed,
+	    "throttled", (json_int_t)t->tls_throttled);
 }
 
 static json_t *
@@ -403,6 +407,68 @@ ctl_client_state(const struct sd_conn *c, char *buf, size_t len)
 		    rank == CTL_ST_RECEIVING ? pct : "");
 }
 
+/* A peer's bytes as JSON text (at most CTL_BYTES_MAX of them): bytes
+ * that are not UTF-8 read '?' (a channel is stored as it came; a
+ * certificate's subject is shown, not compared). */
+#define CTL_BYTES_MAX	SD_TLS_SUBJECT_LEN
+_Static_assert(SD_SENSOR_CHAN_MAX <= CTL_BYTES_MAX, "a channel fits");
+static json_t *
+ctl_bytes(const char *p, size_t n)
+{
+	char clean[CTL_BYTES_MAX];
+	json_t *v;
+	size_t i, k;
+
+	if (n > sizeof(clean))
+		n = sizeof(clean);
+	v = json_stringn(p, n);
+	if (v != NULL)
+		return v;
+	for (i = 0; i < n; i += k) {
+		if (sd_esc_utf8(p + i, n - i, &k) < 0) {
+			k = 1;
+			clean[i] = '?';
+		} else
+			memcpy(clean + i, p + i, k);
+	}
+	return json_stringn_nocheck(clean, n);
+}
+
+/* How c is identified: by a client certificate (mutual TLS), by
+ * --token, both, or not at all. */
+static const char *
+ctl_client_auth(const struct sd_conn *c)
+{
+	int token = c->srv->cfg->token != NULL;
+
+	if (c->tls_identity != NULL)
+		return !token ? "certificate" : c->authed ?
+		    "certificate, token" : "certificate, no token";
+	return !token ? "none" : c->authed ? "token" : "no token";
+}
+
+/* false on a plain port; else the session, and a client certificate's
+ * subject and identity (absent without one, as in its events). */
+static json_t *
+ctl_client_tls(const struct sd_conn *c)
+{
+	json_t *t;
+
+	if (!c->tls)
+		return json_false();
+	t = json_pack("{s:s,s:s}", "version", c->tls_version, "cipher",
+	    c->tls_cipher);
+	if (t == NULL)
+		return NULL;
+	if (c->tls_subject != NULL)
+		json_object_set_new(t, "subject", ctl_bytes(c->tls_subject,
+		    strlen(c->tls_subject)));
+	if (c->tls_identity != NULL)
+		json_object_set_new(t, "identity", ctl_bytes(c->tls_identity,
+		    strlen(c->tls_identity)));
+	return t;
+}
+
 static json_t *
 ctl_client_json(const struct sd_conn *c)
 {
@@ -431,11 +497,8 @@ ctl_client_json(const struct sd_conn *c)
 	    "bytes", (json_int_t)x->done, "size", (json_int_t)x->size));
 	ctl_client_state(c, state, sizeof(state));
 	json_object_set_new(o, "state", json_string(state));
-	json_object_set_new(o, "auth", json_string(c->srv->cfg->token ==
-	    NULL ? "none" : c->authed ? "token" : "no token"));
-	json_object_set_new(o, "tls", !c->tls ? json_false() :
-	    json_pack("{s:s,s:s}", "version", c->tls_version, "cipher",
-	    c->tls_cipher));
+	json_object_set_new(o, "auth", json_string(ctl_client_auth(c)));
+	json_object_set_new(o, "tls", ctl_client_tls(c));
 	return o;
 }
 
@@ -467,7 +530,8 @@ struct ctl_order {
 };
 
 /* Whether c is a row of filter f: a part, in any case, of its address
- * and port, device, name or state (a few short strings: bounded). */
+ * and port, device, name, state or client certificate's identity (a
+ * few short strings: bounded). */
 static int
 ctl_match(const struct sd_conn *c, const char *f)
 {
@@ -480,7 +544,8 @@ ctl_match(const struct sd_conn *c, const char *f)
 	sd_conn_device(c, dev);
 	ctl_client_state(c, state, sizeof(state));
 	return strcasestr(peer, f) != NULL || strcasestr(dev, f) != NULL ||
-	    strcasestr(c->name, f) != NULL || strcasestr(state, f) != NULL;
+	    strcasestr(c->name, f) != NULL || strcasestr(state, f) != NULL ||
+	    (c->tls_identity != NULL && strcasestr(c->tls_identity, f) != NULL);
 }
 
 #define CTL_CMP(a, b)	(((a) > (b)) - ((a) < (b)))
@@ -939,27 +1004,6 @@ ctl_request(struct ctl_client *cc, json_t *req)
 	return sd_ctl_answer(srv, req);
 }
 
-/* A channel as JSON text: bytes that are not UTF-8 read '?' (the
- * store keeps them as they came). */
-static json_t *
-ctl_chan(const struct sd_sensor *s)
-{
-	char clean[SD_SENSOR_CHAN_MAX + 1];
-	json_t *v = json_stringn(s->chan, s->chan_len);
-	size_t i, k;
-
-	if (v != NULL)
-		return v;
-	for (i = 0; i < s->chan_len; i += k) {
-		if (sd_esc_utf8(s->chan + i, s->chan_len - i, &k) < 0) {
-			k = 1;
-			clean[i] = '?';
-		} else
-			memcpy(clean + i, s->chan + i, k);
-	}
-	return json_stringn_nocheck(clean, s->chan_len);
-}
-
 /* The window's buckets, oldest first: [min, max, last], or null for
  * one with no data. */
 static json_t *
@@ -988,7 +1032,8 @@ ctl_sensor(const struct sd_sensor *s, int w, int hist, int64_t now)
 
 	sd_proto_mac_str(s->dev, mac);
 	o = json_pack("{s:s,s:o,s:f,s:I,s:I,s:o,s:o,s:I,s:I,s:f}",
-	    "device", mac, "channel", ctl_chan(s), "value", s->value,
+	    "device", mac, "channel", ctl_bytes(s->chan, s->chan_len),
+	    "value", s->value,
 	    "count", (json_int_t)s->count, "last", (json_int_t)s->last_ns,
 	    "min", have ? json_real(lo) : json_null(),
 	    "max", have ? json_real(hi) : json_null(),

@@ -22,6 +22,8 @@ struct hist_event {
 	char		 state[24];
 	char		 tls_version[16];
 	char		 tls_cipher[64];
+	char		 tls_identity[96];	/* a fingerprint is 71 */
+	char		 tls_subject[256];
 };
 
 struct sd_history {
@@ -66,6 +68,10 @@ history_cb(const struct sd_event *ev, void *arg)
 	    sizeof(e->tls_version));
 	hist_str(&e->ev.tls_cipher, ev->tls_cipher, e->tls_cipher,
 	    sizeof(e->tls_cipher));
+	hist_str(&e->ev.tls_identity, ev->tls_identity, e->tls_identity,
+	    sizeof(e->tls_identity));
+	hist_str(&e->ev.tls_subject, ev->tls_subject, e->tls_subject,
+	    sizeof(e->tls_subject));
 	/* A text is bytes, not a C string: copied by its length. */
 	if (ev->text != NULL) {
 		e->ev.text_len = ev->text_len < sizeof(e->text) ?

@@ -20,6 +20,7 @@
 #include "sd_listen.h"
 #include "sd_prio.h"
 #include "sd_server.h"
+#include "sd_throttle.h"
 
 #define SD_BACKLOG	4096	/* the kernel caps it at somaxconn */
 
@@ -74,6 +75,26 @@ listen_peer(const struct sockaddr *sa, char *buf, size_t len,
 	    SD_OK : SD_ERR_INVAL;
 }
 
+/* Whether sa's address failed too many TLS handshakes lately: a TLS
+ * port refuses it before a byte is read (counted). */
+static int
+listen_tls_throttled(struct sd_listener *l, const struct sockaddr *sa)
+{
+	struct sd_server *srv = l->srv;
+	char peer[INET6_ADDRSTRLEN], key[SD_THROTTLE_KEY];
+	uint16_t port;
+
+	if (!l->tls || listen_peer(sa, peer, sizeof(peer), &port) != SD_OK)
+		return 0;
+	if (sd_admit_peer_key(peer, key, sizeof(key)) != SD_OK)
+		snprintf(key, sizeof(key), "%s", peer);
+	if (sd_throttle_count(srv->tls_fails, key, sd_mono_ns()) <
+	    SD_TLS_FAIL_MAX)
+		return 0;
+	srv->totals.tls_throttled++;
+	return 1;
+}
+
 /* Whether the operator blocked sa's address (kick-and-block). */
 static int
 listen_blocked(struct sd_server *srv, const struct sockaddr *sa)
@@ -107,6 +128,8 @@ listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
 		why = sd_admit_check(l->srv->cfg, sa, l->port);
 	if (why == NULL && listen_blocked(l->srv, sa))
 		why = "address blocked";
+	if (why == NULL && listen_tls_throttled(l, sa))
+		why = "too many failed TLS handshakes";
 	if (why == NULL)
 		sd_admit_take(l->srv->admit, sa,
 		    l->srv->cfg->max_clients_per_ip, &why);

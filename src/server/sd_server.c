@@ -351,12 +351,15 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 		goto fail;
 	}
 	srv->hello_fails = malloc(sizeof(*srv->hello_fails));
+	srv->tls_fails = malloc(sizeof(*srv->tls_fails));
 	srv->dev_bytes = malloc(sizeof(*srv->dev_bytes));
-	if (srv->hello_fails == NULL || srv->dev_bytes == NULL) {
+	if (srv->hello_fails == NULL || srv->tls_fails == NULL ||
+	    srv->dev_bytes == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto fail;
 	}
 	sd_throttle_init(srv->hello_fails, SD_HELLO_FAIL_WINDOW);
+	sd_throttle_init(srv->tls_fails, SD_TLS_FAIL_WINDOW);
 	sd_throttle_init(srv->dev_bytes,
 	    (int64_t)cfg->device_rate_secs * 1000000000);
 	srv->reap = event_new(base, -1, 0, server_reap_cb, srv);
@@ -457,6 +460,7 @@ sd_server_free(struct sd_server *srv)
 	sd_history_free(srv->history);
 	sd_files_free(srv->files);
 	free(srv->hello_fails);
+	free(srv->tls_fails);
 	free(srv->dev_bytes);
 	free(srv);
 }

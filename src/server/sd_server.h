@@ -44,8 +44,10 @@ struct sd_totals {
 	uint64_t	 bad_frames;
 	uint64_t	 connections;
 	uint64_t	 tls_handshakes;	/* done: became clients */
-	uint64_t	 tls_failed;	/* refused, cut or timed out */
+	uint64_t	 tls_failed;	/* refused, cut, timed out, closed */
 	uint64_t	 tls_timeouts;	/* of those, out of time */
+	uint64_t	 tls_cert_failed;	/* of those, client's cert */
+	uint64_t	 tls_throttled;	/* refused at accept: tls_fails */
 };
 
 /* The totals a second, over the last SD_RATE_WINDOW whole seconds: the
@@ -66,6 +68,13 @@ struct sd_throttle;
  * its is refused unheard until the window ends (no token guessing). */
 #define SD_HELLO_FAIL_MAX	10
 #define SD_HELLO_FAIL_WINDOW	(60 * INT64_C(1000000000))
+
+/* Failed TLS handshakes an address may make in a window before its
+ * connections to TLS ports are refused at accept until the window
+ * ends: each costs the server a signature, and a wrong certificate
+ * tried again and again is a guess. Generous for devices retrying. */
+#define SD_TLS_FAIL_MAX		30
+#define SD_TLS_FAIL_WINDOW	(60 * INT64_C(1000000000))
 
 struct sd_server {
 	struct event_base	*base;
@@ -99,6 +108,7 @@ struct sd_server {
 	struct sd_totals	 totals;
 	struct sd_rates		 rates;
 	struct sd_throttle	*hello_fails;	/* refused HELLOs by address */
+	struct sd_throttle	*tls_fails;	/* failed handshakes, too */
 	struct sd_throttle	*dev_bytes;	/* --device-rate, by device */
 	int64_t			 started_ns;
 	int64_t			 started_mono;

@@ -3,14 +3,17 @@
  * sd_tls.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sd_err.h"
 #include "sd_esc.h"
@@ -22,10 +25,15 @@
 #define SD_TLS_FILE_MAX_STR	"4 MiB"
 
 /* The errors libevent keeps of one bufferevent (its NUM_ERRORS). */
-#define TLS_BEV_ERRORS	8
+#define TLS_BEV_ERRORS	3
+
+/* A client's chain: its certificate, intermediates and the CA. */
+#define TLS_VERIFY_DEPTH	4
 
 struct sd_tls {
 	SSL_CTX		*ctx;
+	int		 identity;	/* SD_TLS_ID_* */
+	int		 require;	/* --tls-require-client-cert */
 };
 
 /* OpenSSL's words for error e, or NULL when it has none. */
@@ -61,24 +69,25 @@ tls_no_passphrase(char *buf, int size, int rw, void *arg)
 
 /* SD_OK when path is a regular file that opens for reading, or err
  * names opt and why not (OpenSSL's words for a missing file or a
- * directory are less plain). */
+ * directory are less plain). Opened without blocking: a FIFO would wait
+ * for a writer, and the server would never start. */
 static int
 tls_readable(const char *opt, const char *path, char err[SD_ERR_LEN])
 {
-	FILE *fp = fopen(path, "r");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 	const char *why = NULL;
 
-	if (fp == NULL)
+	if (fd < 0)
 		why = strerror(errno);
-	else if (fstat(fileno(fp), &st) != 0)
+	else if (fstat(fd, &st) != 0)
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
 	else if (st.st_size > SD_TLS_FILE_MAX)
 		why = "larger than " SD_TLS_FILE_MAX_STR;
-	if (fp != NULL)
-		fclose(fp);
+	if (fd >= 0)
+		close(fd);
 	if (why == NULL)
 		return SD_OK;
 	snprintf(err, SD_ERR_LEN, "--%s %.200s: %s", opt, path, why);
@@ -137,6 +146,13 @@ tls_ctx_params(SSL_CTX *ctx, const struct sd_config *cfg,
 	 * them unread is a reset that drops what it sent last. Nothing is
 	 * sent that a device did not ask for, as on a plain port. */
 	SSL_CTX_set_num_tickets(ctx, 0);
+	/* Every connection does a full handshake: a resumed session would
+	 * skip the client certificate's verification, and the server
+	 * would not know the identity it was made for (TLS 1.2's session
+	 * cache and tickets; TLS 1.3 gets no ticket above). A device
+	 * reconnects seldom; the handshake is what it costs. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	if (SSL_CTX_set_min_proto_version(ctx, min) != 1) {
 		tls_queue_reason(why, sizeof(why));
 		snprintf(err, SD_ERR_LEN, "--tls-min-version: %.100s", why);
@@ -156,6 +172,44 @@ tls_ctx_params(SSL_CTX *ctx, const struct sd_config *cfg,
 		    "%.100s", cfg->tls_ciphersuites, why);
 		return SD_ERR_INVAL;
 	}
+	return SD_OK;
+}
+
+/* Mutual TLS (--tls-client-ca): the CAs a client's certificate must
+ * chain to, named to clients in the CertificateRequest so that one
+ * with several certificates picks the right one. A client with a
+ * certificate that does not verify is refused; one without is refused
+ * only with --tls-require-client-cert. */
+static int
+tls_ctx_client_ca(SSL_CTX *ctx, const struct sd_config *cfg,
+    char err[SD_ERR_LEN])
+{
+	STACK_OF(X509_NAME) *names;
+	char why[SD_ERR_LEN];
+	int mode = SSL_VERIFY_PEER;
+
+	if (cfg->tls_client_ca == NULL)
+		return SD_OK;
+	if (tls_readable("tls-client-ca", cfg->tls_client_ca, err) != SD_OK)
+		return SD_ERR_INVAL;
+	names = SSL_load_client_CA_file(cfg->tls_client_ca);
+	if (names == NULL || sk_X509_NAME_num(names) == 0 ||
+	    SSL_CTX_load_verify_locations(ctx, cfg->tls_client_ca,
+	    NULL) != 1) {
+		tls_queue_reason(why, sizeof(why));
+		snprintf(err, SD_ERR_LEN, "--tls-client-ca %.120s: not PEM "
+		    "CA certificates (%.60s)", cfg->tls_client_ca, why);
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		return SD_ERR_INVAL;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	if (cfg->tls_require_client_cert)
+		mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	SSL_CTX_set_verify(ctx, mode, NULL);
+	SSL_CTX_set_verify_depth(ctx, TLS_VERIFY_DEPTH);
+	/* Reading PEM to its end may leave an error queued that the first
+	 * failed handshake would otherwise be blamed for. */
+	ERR_clear_error();
 	return SD_OK;
 }
 
@@ -180,8 +234,12 @@ sd_tls_new(const struct sd_config *cfg, struct sd_tls **out,
 	rc = tls_ctx_params(t->ctx, cfg, err);
 	if (rc == SD_OK)
 		rc = tls_ctx_files(t->ctx, cfg, err);
+	if (rc == SD_OK)
+		rc = tls_ctx_client_ca(t->ctx, cfg, err);
 	if (rc != SD_OK)
 		goto out_ctx;
+	t->identity = cfg->tls_identity;
+	t->require = cfg->tls_require_client_cert;
 	*out = t;
 	return SD_OK;
 out_ctx:
@@ -251,13 +309,17 @@ sd_tls_session(struct bufferevent *bev, char version[SD_TLS_VERSION_LEN],
 /* libevent hands a bufferevent's errors back last first, after the
  * SSL_get_error() code of the failed call (not an OpenSSL error: its
  * library is 0): the first error OpenSSL queued is the last one taken
- * that has a library. */
-void
+ * that has a library. A client certificate that did not verify is
+ * named by the verification's own words ("certificate has expired"),
+ * not OpenSSL's "certificate verify failed". */
+int
 sd_tls_reason(struct bufferevent *bev, const char *def, char *buf,
     size_t len)
 {
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
 	const char *r = NULL, *w;
-	unsigned long e;
+	unsigned long e, first = 0;
+	long vr = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
 	int n;
 
 	for (n = 0; n < TLS_BEV_ERRORS; n++) {
@@ -265,10 +327,161 @@ sd_tls_reason(struct bufferevent *bev, const char *def, char *buf,
 		if (e == 0)
 			break;
 		w = tls_words(e);
-		if (w != NULL)
+		if (w != NULL) {
 			r = w;
+			first = e;
+		}
+	}
+	if (vr != X509_V_OK) {
+		snprintf(buf, len, "%s", X509_verify_cert_error_string(vr));
+		return 1;
 	}
 	snprintf(buf, len, "%s", r != NULL ? r : def);
+	return first != 0 && ERR_GET_LIB(first) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(first) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE;
+}
+
+/* A copy of the n bytes of a certificate's field, or NULL when it is
+ * empty, longer than SD_TLS_IDENTITY_LEN or holds a NUL (an identity
+ * is compared whole: a cut or a NUL would make it another's). */
+static char *
+tls_field_dup(const unsigned char *p, int n)
+{
+	char *s;
+
+	if (p == NULL || n <= 0 || n >= SD_TLS_IDENTITY_LEN ||
+	    memchr(p, '\0', (size_t)n) != NULL)
+		return NULL;
+	s = malloc((size_t)n + 1);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, p, (size_t)n);
+	s[n] = '\0';
+	return s;
+}
+
+/* The subject's first commonName, as UTF-8. */
+static char *
+tls_peer_cn(X509 *cert)
+{
+	const X509_NAME *name = X509_get_subject_name(cert);
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	unsigned char *u = NULL;
+	char *s;
+	int n;
+
+	if (i < 0)
+		return NULL;
+	n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(
+	    X509_NAME_get_entry(name, i)));
+	s = n > 0 ? tls_field_dup(u, n) : NULL;
+	OPENSSL_free(u);
+	return s;
+}
+
+/* The first subjectAltName of type (GEN_URI, GEN_DNS); not a later
+ * one when the first is unusable. */
+static char *
+tls_peer_san(X509 *cert, int type)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name,
+	    NULL, NULL);
+	const GENERAL_NAME *g;
+	char *s = NULL;
+	int i;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type != type)
+			continue;
+		/* uniformResourceIdentifier and dNSName: IA5Strings. */
+		s = tls_field_dup(ASN1_STRING_get0_data(g->d.ia5),
+		    ASN1_STRING_length(g->d.ia5));
+		break;
+	}
+	GENERAL_NAMES_free(gens);
+	return s;
+}
+
+/* "sha256:" and the certificate's (DER) SHA-256 in lowercase hex. */
+static char *
+tls_peer_fingerprint(X509 *cert)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	char *s;
+
+	if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32)
+		return NULL;
+	s = malloc(sizeof("sha256:") + 2 * n);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, "sha256:", 7);
+	for (i = 0; i < n; i++)
+		snprintf(s + 7 + 2 * i, 3, "%02x", md[i]);
+	return s;
+}
+
+/* The subject as one RFC 2253 line, cut at SD_TLS_SUBJECT_LEN. UTF-8
+ * is kept as it is (a name in any script stays readable); controls come
+ * escaped by OpenSSL, and every byte is escaped again where shown. */
+static char *
+tls_peer_subject(X509 *cert)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = malloc(SD_TLS_SUBJECT_LEN);
+	int n = -1;
+
+	if (b != NULL && s != NULL && X509_NAME_print_ex(b,
+	    X509_get_subject_name(cert), 0,
+	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+		n = BIO_read(b, s, SD_TLS_SUBJECT_LEN - 1);
+	BIO_free(b);
+	if (s != NULL && n >= 0)
+		s[n] = '\0';
+	else {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+const char *
+sd_tls_peer(struct sd_tls *t, struct bufferevent *bev, char **identity,
+    char **subject)
+{
+	static const char *const lacks[] = {
+		[SD_TLS_ID_FINGERPRINT] = "client certificate: no fingerprint",
+		[SD_TLS_ID_CN] = "client certificate has no usable CN",
+		[SD_TLS_ID_URI] = "client certificate has no usable URI",
+		[SD_TLS_ID_DNS] = "client certificate has no usable DNS name"
+	};
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	X509 *cert = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+
+	*identity = *subject = NULL;
+	/* Without --tls-client-ca nothing was asked for, nor verified. */
+	if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK ||
+	    !(SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER))
+		return NULL;
+	*subject = tls_peer_subject(cert);
+	switch (t->identity) {
+	case SD_TLS_ID_CN:
+		*identity = tls_peer_cn(cert);
+		break;
+	case SD_TLS_ID_URI:
+		*identity = tls_peer_san(cert, GEN_URI);
+		break;
+	case SD_TLS_ID_DNS:
+		*identity = tls_peer_san(cert, GEN_DNS);
+		break;
+	default:
+		*identity = tls_peer_fingerprint(cert);
+		break;
+	}
+	if (*identity == NULL && t->require)
+		return lacks[t->identity];
+	return NULL;
 }
 
 void

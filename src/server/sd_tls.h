@@ -3,9 +3,12 @@
  * libevent's OpenSSL bufferevents.
  *
  * One context (SSL_CTX) is built at start from --tls-cert, --tls-key,
- * --tls-min-version, --tls-ciphers and --tls-ciphersuites, and checked
- * there: a file that cannot be read, a key that is not the
- * certificate's or a cipher list OpenSSL refuses stops the start. It
+ * --tls-min-version, --tls-ciphers, --tls-ciphersuites and, for mutual
+ * TLS, --tls-client-ca, --tls-require-client-cert and --tls-identity,
+ * and checked there: a file that cannot be read, a key that is not the
+ * certificate's or a cipher list OpenSSL refuses stops the start.
+ * Everything it needs is built here from the config, so a new context
+ * is a whole new configuration. No session is ever resumed. It
  * takes no compression and no renegotiation, and a peer that closes
  * without close_notify (a device losing power) is an end of stream, not
  * an error. Each connection on a TLS port gets an SSL of its own inside
@@ -32,6 +35,10 @@ struct sd_tls;
  * "TLS_AES_256_GCM_SHA384". */
 #define SD_TLS_VERSION_LEN	16
 #define SD_TLS_CIPHER_LEN	64
+/* A client certificate's identity (a longer field is none) and its
+ * subject (a longer one is cut). */
+#define SD_TLS_IDENTITY_LEN	256
+#define SD_TLS_SUBJECT_LEN	512
 
 /*
  * Build the context for cfg's TLS ports: SD_OK with *out set (NULL when
@@ -58,10 +65,25 @@ void sd_tls_session(struct bufferevent *bev, char version[SD_TLS_VERSION_LEN],
     char cipher[SD_TLS_CIPHER_LEN]);
 
 /* Why the TLS layer of bev failed, in OpenSSL's words ("wrong version
- * number", "no shared cipher"): the first error it recorded, or what
- * is passed as def when it recorded none. Takes bev's errors. */
-void sd_tls_reason(struct bufferevent *bev, const char *def, char *buf,
+ * number", "no shared cipher", "certificate has expired"): the first
+ * error it recorded, or what is passed as def when it recorded none.
+ * Takes bev's errors. Returns 1 when the client's certificate was the
+ * reason (missing when required, or not verified), else 0. */
+int sd_tls_reason(struct bufferevent *bev, const char *def, char *buf,
     size_t len);
+
+/*
+ * After a handshake with --tls-client-ca: the verified client
+ * certificate's identity as --tls-identity takes it and its subject
+ * (RFC 2253, one line), each malloc'd for the caller, or NULL (no
+ * certificate, or out of memory). Both hold the certificate's bytes:
+ * escape them before showing. Returns NULL, or why the client is
+ * refused: with --tls-require-client-cert, a certificate that lacks
+ * the identity's field (without it, such a client is admitted with no
+ * identity, as one without a certificate is).
+ */
+const char *sd_tls_peer(struct sd_tls *t, struct bufferevent *bev,
+    char **identity, char **subject);
 
 /* Say close_notify: all that was queued for the peer is out and the
  * server ends the session in order. Never blocks; when the socket

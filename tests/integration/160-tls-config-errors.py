@@ -14,18 +14,6 @@ import sdtls
 from sdpeer import check
 
 
-def refused(d, args, want, what):
-    """sockdeckd with args (data in d) refuses to start, saying want."""
-    rc, out, err = sdpeer.run_cli(["--headless", "--log-format", "json",
-                                   "--data-dir", d, "--bind",
-                                   "127.0.0.1"] + args)
-    check(rc == 2, "%s: exit status %r (stderr %r)" % (what, rc, err))
-    lines = err.strip().splitlines()
-    check(len(lines) == 1 and want in lines[0], "%s: stderr %r, expected "
-          "one line with %r" % (what, err, want))
-    check('"listen"' not in out, "%s: a port opened: %r" % (what, out))
-
-
 def test():
     pki = sdtls.Pki()
     enc = pki.path("enc.key")
@@ -66,7 +54,7 @@ def test():
     ]
     srv = sdpeer.Server(ports=[plain, tls], extra=["--config", conf])
     for args, want, what in cases:
-        refused(srv.dir, ports + args, want, what)
+        sdtls.start_refused(srv.dir, ports + args, want, what)
 
     # the same settings in a config file
     with open(conf, "w") as f:

@@ -65,7 +65,8 @@ def test():
         c.close()
     st = sdtls.wait_tls(srv, "timeouts", N)
     check(st == {"handshaking": 0, "handshakes": 1, "failed": N,
-                 "timeouts": N}, "status after the deadline: %r" % st)
+                 "timeouts": N, "client_cert_failed": 0, "throttled": 0},
+          "status after the deadline: %r" % st)
     sup = srv.wait_event("suppressed", lambda e: e.get("name") == "drop",
                          timeout=15)
     drops = srv.find_events("drop", lambda e: e.get("reason") == REASON)

@@ -85,15 +85,15 @@ class Pki:
              client=False):
         """A key and a certificate signed by the CA ca ("ca": this Pki's;
         another name: a CA of that name made by another_ca()), subject
-        like "/CN=dev-1", san like "URI:urn:dev:1,DNS:dev1" or None;
+        like "/CN=dev-1" (UTF-8), san like "URI:urn:dev:1,DNS:dev1" or None;
         expired: valid only in 2020 (made with `openssl ca`, which takes
         dates); client: extendedKeyUsage clientAuth, else serverAuth.
         (the certificate's path, the key's path)"""
         ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
               "-nodes"]
         key, csr, pem = name + ".key", name + ".csr", name + ".pem"
-        run_openssl(["req"] + ec + ["-keyout", key, "-out", csr, "-subj",
-                                    subject], self.dir)
+        run_openssl(["req"] + ec + ["-utf8", "-keyout", key, "-out", csr,
+                                    "-subj", subject], self.dir)
         ext = name + ".ext"
         with open(self.path(ext), "w") as f:
             f.write("basicConstraints=CA:FALSE\n")
@@ -231,6 +231,19 @@ def finish_file(srv, s, xfer, data, name, what, timeout=30.0):
     check(r["status"] == 0, "%s: FILE_RESULT %r" % (what, r))
     with open(os.path.join(srv.files_dir, name), "rb") as f:
         check(f.read() == data, "%s: %s stored differs" % (what, name))
+
+
+def start_refused(d, args, want, what):
+    """sockdeckd with args (data in d) refuses to start: exit status 2,
+    one line on stderr with want in it, and no port opened."""
+    rc, out, err = sdpeer.run_cli(["--headless", "--log-format", "json",
+                                   "--data-dir", d, "--bind",
+                                   "127.0.0.1"] + args, timeout=10)
+    check(rc == 2, "%s: exit status %r (stderr %r)" % (what, rc, err))
+    lines = err.strip().splitlines()
+    check(len(lines) == 1 and want in lines[0], "%s: stderr %r, expected "
+          "one line with %r" % (what, err, want))
+    check('"listen"' not in out, "%s: a port opened: %r" % (what, out))
 
 
 def status(srv):

@@ -16,7 +16,7 @@
 #include "sd_spool.h"
 #include "sd_test.h"
 
-#define MAX_CTX	3
+#define MAX_CTX	5
 
 /* A value for each option, and what it needs beside it to be valid. */
 struct sample {
@@ -26,6 +26,8 @@ struct sample {
 };
 
 #define URL	"--influx-url=http://h"
+#define TLS	"--ports=6000-6001", "--tls-ports=6001", "--tls-cert=/c.pem", \
+	"--tls-key=/k.pem"
 static const struct sample samples[] = {
 	{ "ports", "6000-6001", { NULL } },
 	{ "bind", "127.0.0.1", { NULL } },
@@ -62,6 +64,9 @@ static const struct sample samples[] = {
 	{ "tls-ciphers", "ECDHE+AESGCM", { NULL } },
 	{ "tls-ciphersuites", "TLS_AES_128_GCM_SHA256", { NULL } },
 	{ "tls-handshake-timeout", "3", { NULL } },
+	{ "tls-client-ca", "/tmp/ca.pem", { TLS } },
+	{ "tls-require-client-cert", "true", { TLS, "--tls-client-ca=/a" } },
+	{ "tls-identity", "uri", { TLS, "--tls-client-ca=/a" } },
 	{ "measurement", "m", { NULL } },
 	{ "field", "f", { NULL } },
 	{ "device-tag", "mac", { NULL } },
