@@ -186,22 +186,31 @@ reload_named(json_t *a, const char *name)
 	return 0;
 }
 
-/* The new TLS context, built and checked; a certificate whose bytes
- * changed under the same name counts as tls-cert changed. */
+/* Name opt in changed when digest says the old and the new contexts'
+ * files differ (and both have one: else another option says it). */
+static void
+reload_digests(json_t *changed, const char *opt, const struct sd_tls *old,
+    const struct sd_tls *new, int (*digest)(const struct sd_tls *,
+    unsigned char[32]))
+{
+	unsigned char was[32], now[32];
+
+	if (digest(old, was) == SD_OK && digest(new, now) == SD_OK &&
+	    memcmp(was, now, sizeof(was)) != 0 && !reload_named(changed, opt))
+		json_array_append_new(changed, json_string(opt));
+}
+
+/* The new TLS context, built and checked; a certificate or client CA
+ * whose bytes changed under the same name counts as changed. */
 static int
 reload_tls(struct sd_reload *r, const struct sd_config *n, json_t *changed,
     struct sd_tls **out, char err[SD_ERR_LEN])
 {
-	unsigned char was[32], now[32];
-
 	if (sd_tls_new(n, out, err) != SD_OK)
 		return SD_ERR_INVAL;
-	/* Without a context before or after, tls-ports says it. */
-	if (sd_tls_cert_digest(r->tls, was) == SD_OK &&
-	    sd_tls_cert_digest(*out, now) == SD_OK &&
-	    memcmp(was, now, sizeof(was)) != 0 &&
-	    !reload_named(changed, "tls-cert"))
-		json_array_append_new(changed, json_string("tls-cert"));
+	reload_digests(changed, "tls-cert", r->tls, *out, sd_tls_cert_digest);
+	reload_digests(changed, "tls-client-ca", r->tls, *out,
+	    sd_tls_ca_digest);
 	return SD_OK;
 }
 

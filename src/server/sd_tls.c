@@ -269,6 +269,35 @@ sd_tls_cert_digest(const struct sd_tls *t, unsigned char out[32])
 	return SD_OK;
 }
 
+int
+sd_tls_ca_digest(const struct sd_tls *t, unsigned char out[32])
+{
+	STACK_OF(X509_OBJECT) *objs;
+	unsigned char one[32];
+	EVP_MD_CTX *md;
+	X509 *x;
+	unsigned n = 0;
+	int i, got = 0;
+
+	memset(out, 0, 32);
+	if (t == NULL || (md = EVP_MD_CTX_new()) == NULL)
+		return SD_ERR_INVAL;
+	objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(t->ctx));
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (i = 0; objs != NULL && i < sk_X509_OBJECT_num(objs); i++) {
+		x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (x == NULL || X509_digest(x, EVP_sha256(), one, &n) != 1)
+			continue;
+		EVP_DigestUpdate(md, one, n);
+		got = 1;
+	}
+	if (got)
+		EVP_DigestFinal_ex(md, out, &n);
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return got ? SD_OK : SD_ERR_INVAL;
+}
+
 void
 sd_tls_free(struct sd_tls *t)
 {

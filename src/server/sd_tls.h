@@ -54,6 +54,11 @@ void sd_tls_free(struct sd_tls *t);
  * zeroed (t NULL). */
 int sd_tls_cert_digest(const struct sd_tls *t, unsigned char out[32]);
 
+/* A SHA-256 over the client CAs of --tls-client-ca that t trusts (the
+ * same CAs give the same digest): SD_OK, or an error with out zeroed
+ * (t NULL, or no client CA). */
+int sd_tls_ca_digest(const struct sd_tls *t, unsigned char out[32]);
+
 /* A bufferevent that accepts a TLS handshake on fd and owns fd and its
  * SSL (BEV_OPT_CLOSE_ON_FREE), with dirty shutdowns allowed; NULL out
  * of memory (fd is then left open). */
