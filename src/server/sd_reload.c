@@ -381,10 +381,10 @@ reload_apply(struct sd_reload *r, struct sd_config *n, struct sd_tls *t,
 	reload_close_ports(srv, ans);
 	reload_open_ports(srv, ans);
 	/*
-	 * DEVICE REGISTRY (issue 18): swap in the registry loaded before
-	 * (sd_registry: load it in sd_reload_run beside reload_tls, so a
-	 * registry that fails to load changes nothing; here swap it, which
-	 * disconnects the devices revoked), and add what it disconnected.
+	 * DEVICE REGISTRY (issue 18): swap in the registry loaded in
+	 * sd_reload_run (so one that fails to load changes nothing); the
+	 * swap disconnects the devices revoked: add them to
+	 * "disconnected" below.
 	 */
 	json_object_set_new(ans, "disconnected",
 	    json_integer(reload_disconnect(srv)));
@@ -470,6 +470,8 @@ sd_reload_run(struct sd_reload *r)
 	    reload_tls(r, n, json_object_get(ans, "changed"), &t,
 	    err) != SD_OK)
 		goto fail;
+	/* DEVICE REGISTRY (issue 18): load --devices here, on failure
+	 * sd_tls_free(t) and goto fail; swap it in reload_apply. */
 	reload_apply(r, n, t, ans);
 	reload_event(r, ans, NULL);
 	return ans;
