@@ -16,8 +16,15 @@
  *   sockdeckd.log of a lost terminal). Those are the restart settings
  *   below: a new settings struct gets copies of the running values, so
  *   srv->cfg never says what is not in force;
- * - the admission table and the id table are sized from --max-clients
- *   at start: a larger value after a reload works, with longer probes;
+ * - the id table is sized from --max-clients at start: a larger value
+ *   after a reload works, with longer chains; the per-address table
+ *   (--max-clients-per-ip) keeps its start size too, and refuses the
+ *   addresses it has no room for ("too many client addresses") until
+ *   a restart (sockdeckd(1) says so);
+ * - the TLS context: connections hold their SSL (which holds its
+ *   SSL_CTX), not struct sd_tls; a handshake that ends after a reload
+ *   is checked against srv->tls, the new one, and when a reload leaves
+ *   none the handshakes under way are closed;
  * - nothing keeps a pointer into a replaced settings struct: it is freed
  *   at once.
  *
