@@ -279,8 +279,10 @@ conn_handshake_done(struct sd_conn *c)
 /*
  * A handshake that did not finish (OpenSSL refused it, the client's
  * certificate did not do, the peer left, or its time ran out): counted
- * against its address (too many and the address is refused at accept
- * for the rest of the window: each costs the server a signature), said
+ * against its address once its ClientHello came (too many and the
+ * address is refused at accept for the rest of the window: each costs
+ * the server a signature; a TCP health check that connects and leaves
+ * costs none and is not counted), said
  * in one drop event summarised with the other failed handshakes (a
  * scan or a flood of them is a few lines), and closed (sd_conn_close
  * counts it failed). It was never a client: no disconnect follows.
@@ -304,7 +306,8 @@ conn_handshake_failed(struct sd_conn *c, const char *why,
 		srv->totals.tls_cert_failed++;
 	if (sd_admit_peer_key(c->peer, key, sizeof(key)) != SD_OK)
 		snprintf(key, sizeof(key), "%s", c->peer);
-	sd_throttle_add(srv->tls_fails, key, 1, sd_mono_ns());
+	if (sd_tls_hello_seen(c->bev))
+		sd_throttle_add(srv->tls_fails, key, 1, sd_mono_ns());
 	e.peer = c->peer;
 	e.peer_port = c->peer_port;
 	e.port = c->port;

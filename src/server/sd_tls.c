@@ -335,6 +335,16 @@ sd_tls_session(struct bufferevent *bev, char version[SD_TLS_VERSION_LEN],
 	snprintf(cipher, SD_TLS_CIPHER_LEN, "%s", c != NULL ? c : "?");
 }
 
+int
+sd_tls_hello_seen(struct bufferevent *bev)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	/* The server's state leaves TLS_ST_BEFORE once a ClientHello was
+	 * read whole. */
+	return ssl != NULL && SSL_get_state(ssl) != TLS_ST_BEFORE;
+}
+
 /* libevent hands a bufferevent's errors back last first, after the
  * SSL_get_error() code of the failed call (not an OpenSSL error: its
  * library is 0): the first error OpenSSL queued is the last one taken

@@ -95,4 +95,8 @@ const char *sd_tls_peer(struct sd_tls *t, struct bufferevent *bev,
  * cannot take the alert now, it is not sent. */
 void sd_tls_close_notify(struct bufferevent *bev);
 
+/* Whether the peer's ClientHello came whole: a peer that left before
+ * (a TCP health check, a port scan) cost the server no signature. */
+int sd_tls_hello_seen(struct bufferevent *bev);
+
 #endif
