@@ -26,6 +26,7 @@
 #include "sd_hlog.h"
 #include "sd_prio.h"
 #include "sd_registry.h"
+#include "sd_reload.h"
 #include "sd_server.h"
 #include "sd_tls.h"
 #include "tui_dash.h"
@@ -50,6 +51,7 @@ struct front {
 	const struct sd_config	*cfg;
 	struct sd_events	*bus;
 	struct sd_hlog		*hlog;
+	int			 hup_reloads;	/* started headless */
 };
 
 /* The terminal is gone and --keep-on-hangup says the server stays: the
@@ -75,9 +77,13 @@ front_headless(struct front *f)
 	snprintf(path, sizeof(path), "%s/sockdeckd.log", f->cfg->data_dir);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
-	if (fd >= 0)
-		sd_hlog_start(f->hlog, f->base, f->bus, fd,
-		    f->cfg->log_json);
+	if (fd < 0)
+		return;
+	/* The log format in force: a reload may have changed it. */
+	sd_hlog_start(f->hlog, f->base, f->bus, fd, f->srv != NULL ?
+	    f->srv->cfg->log_json : f->cfg->log_json);
+	if (f->srv != NULL)
+		sd_reload_set_hlog(f->srv->reload, f->hlog);
 }
 
 static void
@@ -196,13 +202,19 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	    sig == SIGHUP ? "SIGHUP" : "SIGTERM");
 }
 
-/* SIGHUP: the terminal went away. With --keep-on-hangup the server
+/* SIGHUP: started headless, reload the settings (the event says how it
+ * went). Else the terminal went away: with --keep-on-hangup the server
  * stays (headless from now on); else it stops as on SIGTERM. */
 static void
 sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct front *f = arg;
 
+	if (f->hup_reloads) {
+		if (f->srv->reload != NULL)
+			json_decref(sd_reload_run(f->srv->reload));
+		return;
+	}
 	if (!f->cfg->keep_on_hangup) {
 		signal_cb(sig, what, f->srv);
 		return;
@@ -402,16 +414,18 @@ out:
 
 /* Run the server until it is told to stop; the exit status. With
  * dashboard set, the dashboard shows it instead of the headless log.
- * The server takes reg (the registry, or NULL). */
+ * tls is run's to free, the server takes reg (the registry, or NULL);
+ * argc and argv are kept for reloads. */
 static int
 run(const struct sd_config *cfg, struct sd_tls *tls,
-    struct sd_registry *reg, int dashboard)
+    struct sd_registry *reg, int dashboard, int argc, char **argv)
 {
 	struct event_base *base = sd_prio_base_new();
 	struct sd_events *bus = sd_events_new();
 	struct sd_hlog hlog = { 0 };
 	struct sd_server *srv = NULL;
 	struct sd_ctl *ctl = NULL;
+	struct sd_reload *reload = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	struct front f = { 0 };
 	struct tui_link link = { &f, local_request, local_quit };
@@ -457,6 +471,18 @@ run(const struct sd_config *cfg, struct sd_tls *tls,
 	sd_server_set_registry(srv, reg);
 	reg = NULL;
 	f.srv = srv;
+	/* From here the reload module holds the TLS context in force. */
+	reload = sd_reload_new(srv, argc, argv, cfg, tls, dashboard ? NULL :
+	    &hlog);
+	if (reload == NULL) {
+		tui_dash_free(f.dash);
+		f.dash = NULL;
+		fprintf(stderr, "sockdeckd: out of memory\n");
+		goto out;
+	}
+	srv->reload = reload;
+	tls = NULL;
+	f.hup_reloads = !dashboard;
 	ctl = sd_ctl_new(srv, sd_config_control_path(cfg, path, sizeof(path)),
 	    err);
 	if (ctl == NULL) {
@@ -468,7 +494,8 @@ run(const struct sd_config *cfg, struct sd_tls *tls,
 	sigint = evsignal_new(base, SIGINT, sigint_cb, &f);
 	sigterm = evsignal_new(base, SIGTERM, signal_cb, srv);
 	/* The terminal (or the SSH session) went away: shut down in order
-	 * rather than die with readings still in memory. */
+	 * rather than die with readings still in memory. Headless, it is
+	 * the daemon's usual "reload" (systemd's ExecReload). */
 	sighup = evsignal_new(base, SIGHUP, sighup_cb, &f);
 	if (sigint == NULL || sigterm == NULL || sighup == NULL) {
 		fprintf(stderr, "sockdeckd: out of memory\n");
@@ -494,6 +521,8 @@ out:
 	sd_ctl_free(ctl);
 	sd_server_free(srv);
 	sd_registry_free(reg);
+	sd_reload_free(reload);	/* srv->cfg may be its */
+	sd_tls_free(tls);
 	sd_hlog_stop(&hlog, bus);
 	sd_events_free(bus);
 	if (base != NULL)
@@ -565,8 +594,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rc = run(&cfg, tls, reg, !cfg.headless && isatty(STDOUT_FILENO) &&
-	    isatty(STDIN_FILENO));
-	sd_tls_free(tls);
+	    isatty(STDIN_FILENO), argc, argv);
 	sd_config_done(&cfg);
 	return rc;
 }

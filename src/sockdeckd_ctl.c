@@ -39,7 +39,7 @@ ctlcli_usage(FILE *fp)
 	fputs(
 "usage: sockdeckd ctl [--control PATH | --data-dir DIR] [--json] COMMAND\n"
 "       (options go before COMMAND; --json may also follow status,\n"
-"       clients, client, transfers, kick and events)\n"
+"       clients, client, transfers, kick, reload and events)\n"
 "\n"
 "  status              the server, its ports, addresses and totals\n"
 "  clients             the connected clients\n"
@@ -53,6 +53,9 @@ ctlcli_usage(FILE *fp)
 "  unblock KEY         lift the block on an address or a device\n"
 "  blocks              what is blocked, and for how long yet\n"
 "  events              print events as they happen (JSON lines)\n"
+"  reload              read the settings, the config file and the TLS\n"
+"                      files again and apply them; print what changed\n"
+"                      (exit 1, nothing changed, when one fails)\n"
 "\n"
 "  --control PATH      the control socket (DATA_DIR/control.sock)\n"
 "  -d, --data-dir DIR  the server's data directory (./sockdeck-data)\n"
@@ -546,6 +549,53 @@ ctlcli_block_request(int argc, char **argv, int (**print)(json_t *, int))
 	return req;
 }
 
+/* The items of r's array key, one line each: "LABEL: ITEM". */
+static void
+print_reload_list(json_t *r, const char *key, const char *label)
+{
+	char s[SD_ERR_LEN], why[SD_ERR_LEN];
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, key), i, v) {
+		if (json_is_string(v))
+			printf("%s: %s\n", label, ctlcli_s(v, s, sizeof(s)));
+		else if (json_is_integer(v))
+			printf("%s: %lld\n", label, json_integer_value(v));
+		else
+			printf("%s: %lld %s (%s)\n", label,
+			    json_integer_value(json_object_get(v, "port")),
+			    CTLCLI_S(v, "addr", s), CTLCLI_S(v, "reason", why));
+	}
+}
+
+/* What a reload changed, a line an item; "nothing changed". */
+static int
+print_reload(json_t *r, int json)
+{
+	static const char *const keys[][2] = {
+		{ "changed", "changed" }, { "restart", "needs a restart" },
+		{ "opened", "opened" }, { "closed", "closed" },
+		{ "failed", "failed to open" },
+	};
+	json_int_t gone;
+	size_t i, n = 0;
+	int rc;
+
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		print_reload_list(r, keys[i][0], keys[i][1]);
+		n += json_array_size(json_object_get(r, keys[i][0]));
+	}
+	gone = json_integer_value(json_object_get(r, "disconnected"));
+	if (gone > 0)
+		printf("disconnected: %lld\n", (long long)gone);
+	if (n == 0 && gone == 0)
+		printf("nothing changed\n");
+	return 0;
+}
+
 /* Events: the first answer acknowledges; then one line per event, until
  * the server goes away. */
 static int
@@ -611,6 +661,8 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 		*print = print_client;
 	else if (strcmp(cmd, "transfers") == 0)
 		*print = print_transfers;
+	else if (strcmp(cmd, "reload") == 0)
+		*print = print_reload;
 	else if (strcmp(cmd, "events") == 0) {
 		*print = print_events;
 		cmd = "subscribe";

@@ -78,6 +78,11 @@ draw_footer(struct tui_dash *d, int y, int w)
 			    "", c ? c->device : "");
 			break;
 		}
+		case M_RELOAD:
+			snprintf(prompt, sizeof(prompt), "Reload the "
+			    "settings, the config file and the TLS files? "
+			    "(y/n)");
+			break;
 		default:
 			/* The clients asked about may leave while it asks. */
 			snprintf(prompt, sizeof(prompt), "Stop the server and "
@@ -121,6 +126,8 @@ static const char *const help_lines[] = {
 	"                  next, previous column; reverse (or click a head)",
 	"w, Enter          in Sensors: window 1m/10m/1h; chart (Esc: back)",
 	"T                 theme: default, light (light terminals), mono",
+	"R                 reload the settings (asks first; the log's",
+	"                  reload line says what changed, or why not)",
 	"mouse             click: focus a pane, pick a client, sort by a",
 	"                  head (again: reversed); wheel: scroll",
 	"F10, q, ^C        quit: stop the server (asks first while clients",
@@ -536,6 +543,9 @@ key_normal(struct tui_dash *d, int ch)
 	case 'T':
 		next_theme(d);
 		return TUI_CLEAR;
+	case 'R':
+		d->mode = M_RELOAD;
+		break;
 	case 'q':
 	case KEY_F(10):
 		return ask_quit(d);
@@ -642,8 +652,16 @@ key(void *arg, int code, wint_t wch)
 	case M_KICK:
 	case M_BLOCK:
 	case M_QUIT:
+	case M_RELOAD:
 		if ((ch == 'y' || ch == 'Y') && d->mode == M_QUIT)
 			return want_quit(d);
+		if ((ch == 'y' || ch == 'Y') && d->mode == M_RELOAD) {
+			/* The answer is the reload event, in the log. */
+			tui_dash_request(d, json_pack("{s:s}", "cmd",
+			    "reload"));
+			d->mode = M_NORMAL;
+			return TUI_REDRAW;
+		}
 		if (ch == 'y' || ch == 'Y')
 			tui_dash_request(d, json_pack("{s:s,s:I,s:I}", "cmd",
 			    d->mode == M_BLOCK ? "block" : "kick", "id",

@@ -18,7 +18,7 @@
 
 enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
 enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT,
-    M_BLOCK };
+    M_BLOCK, M_RELOAD };
 
 struct tui_dash {
 	struct event_base	*base;

@@ -505,7 +505,9 @@ feed_status(struct tui_model *m, json_t *st)
 	m->nblocked = json_array_size(json_object_get(st, "blocked"));
 	m->failed[0] = '\0';
 	json_array_foreach(json_object_get(st, "ports"), i, v) {
+		/* A port a reload removed is not a failure. */
 		if (strcmp(jstr(v, "state"), "listening") == 0 ||
+		    strcmp(jstr(v, "state"), "removed") == 0 ||
 		    o >= sizeof(m->failed))
 			continue;
 		o += (size_t)snprintf(m->failed + o, sizeof(m->failed) - o,
@@ -784,6 +786,10 @@ feed_event(struct tui_model *m, json_t *o)
 	else if (strcmp(ev, "send") == 0)
 		tui_model_log(m, "%s  %ssent \"%.100s\"", when, who,
 		    jtext(o, "text", text, sizeof(text)));
+	else if (strcmp(ev, "reload") == 0)	/* what changed, or why not */
+		tui_model_log(m, "%s  reload %s: %.400s", when,
+		    jstr(o, "state"), jtext(o, json_object_get(o, "reason") ?
+		    "reason" : "text", text, sizeof(text)));
 	else if (strcmp(ev, "readings") != 0)
 		tui_model_log(m, "%s  %s%s  %s%s%s %s", when, who, ev,
 		    jstr(o, "name"), json_object_get(o, "state") ? " " : "",

@@ -169,6 +169,8 @@ const struct sd_config_opt sd_config_opts[] = {
 	  .help = "a file with no bytes this long is stalled (10)" },
 	/* Sets device_rate and device_rate_secs. */
 	{ "device-rate", 0, SD_CONFIG_FUNC, .parse = parse_rate, .def = "0",
+	  .at = AT(device_rate), .len = AT(device_rate_secs) +
+	  sizeof(uint64_t) - AT(device_rate),
 	  .want = "a size per minute, or SIZE/SECS (1 to 3600)",
 	  .arg = "SIZE[/SECS]", .help = "bytes a device may send a minute "
 	  "(or\nSECS) before it is read no more (0: any)" },
@@ -226,6 +228,8 @@ const struct sd_config_opt sd_config_opts[] = {
 	  .help = "InfluxDB tag of the device (Mac-Address)" },
 	/* Sets pipe.tag_port and pipe.tag_peer. */
 	{ "extra-tags", 0, SD_CONFIG_FUNC, .parse = parse_extra_tags,
+	  .at = AT(pipe.tag_port), .len = AT(pipe.tag_peer) + sizeof(int) -
+	  AT(pipe.tag_port),
 	  .want = "port, peer or port,peer", .arg = "LIST",
 	  .help = "add port and/or peer tags to each reading" },
 	{ "spool-max", 0, SD_CONFIG_SIZE, .at = AT(pipe.spool_max),
@@ -813,6 +817,140 @@ sd_config_done(struct sd_config *cfg)
 	for (i = 0; i < NOPTS; i++)
 		config_free_value(cfg, &sd_config_opts[i]);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* The size of one element of a list row, and 0 for other rows. */
+static size_t
+config_elem_size(const struct sd_config_opt *o)
+{
+	if (o->type == SD_CONFIG_PORTS)
+		return sizeof(uint16_t);
+	if (o->type == SD_CONFIG_RULES)
+		return sizeof(struct sd_admit_rule);
+	return 0;
+}
+
+/* Two rules alike, field by field (their padding is not set). */
+static int
+config_same_rule(const struct sd_admit_rule *a, const struct sd_admit_rule *b)
+{
+	return memcmp(a->addr, b->addr, sizeof(a->addr)) == 0 &&
+	    a->bits == b->bits && a->lo == b->lo && a->hi == b->hi &&
+	    a->on == b->on;
+}
+
+/* Lists of strings, ports or rules alike. */
+static int
+config_same_list(const char *a, const char *b, const struct sd_config_opt *o)
+{
+	size_t n = *(const size_t *)(a + o->cnt), i;
+	const void *x = *(void *const *)(a + o->at);
+	const void *y = *(void *const *)(b + o->at);
+
+	if (n != *(const size_t *)(b + o->cnt))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (o->type == SD_CONFIG_STRS ? strcmp(((char *const *)x)[i],
+		    ((char *const *)y)[i]) != 0 : o->type == SD_CONFIG_RULES ?
+		    !config_same_rule((const struct sd_admit_rule *)x + i,
+		    (const struct sd_admit_rule *)y + i) :
+		    ((const uint16_t *)x)[i] != ((const uint16_t *)y)[i])
+			return 0;
+	}
+	return 1;
+}
+
+int
+sd_config_same(const struct sd_config *a, const struct sd_config *b,
+    const struct sd_config_opt *o)
+{
+	const char *x = (const char *)a, *y = (const char *)b;
+	const char *s, *t;
+
+	switch (o->type) {
+	case SD_CONFIG_FLAG:
+	case SD_CONFIG_ENUM:
+		return *(const int *)(x + o->at) == *(const int *)(y + o->at);
+	case SD_CONFIG_U64:
+	case SD_CONFIG_SIZE:
+	case SD_CONFIG_AGE:
+		return *(const uint64_t *)(x + o->at) ==
+		    *(const uint64_t *)(y + o->at);
+	case SD_CONFIG_STR:
+		s = *(char *const *)(x + o->at);
+		t = *(char *const *)(y + o->at);
+		return s == t || (s != NULL && t != NULL && strcmp(s, t) == 0);
+	case SD_CONFIG_STRS:
+	case SD_CONFIG_PORTS:
+	case SD_CONFIG_RULES:
+		return config_same_list(x, y, o);
+	case SD_CONFIG_FUNC:
+		return memcmp(x + o->at, y + o->at, o->len) == 0;
+	default:
+		return 1;
+	}
+}
+
+/* A copy of src's list for o into dst (its own freed first). */
+static int
+config_copy_list(char *dst, const char *src, const struct sd_config_opt *o)
+{
+	size_t n = *(const size_t *)(src + o->cnt), i;
+	const void *from = *(void *const *)(src + o->at);
+	void *to;
+
+	config_free_value((struct sd_config *)dst, o);
+	*(size_t *)(dst + o->cnt) = 0;
+	if (n == 0)
+		return SD_OK;
+	if (o->type != SD_CONFIG_STRS) {
+		to = malloc(n * config_elem_size(o));
+		if (to == NULL)
+			return SD_ERR_NOMEM;
+		memcpy(to, from, n * config_elem_size(o));
+		*(void **)(dst + o->at) = to;
+		*(size_t *)(dst + o->cnt) = n;
+		return SD_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (add_str((char ***)(dst + o->at), (size_t *)(dst + o->cnt),
+		    ((char *const *)from)[i]) != SD_OK)
+			return SD_ERR_NOMEM;
+	}
+	return SD_OK;
+}
+
+int
+sd_config_copy(struct sd_config *dst, const struct sd_config *src,
+    const struct sd_config_opt *o)
+{
+	char *x = (char *)dst;
+	const char *y = (const char *)src;
+
+	switch (o->type) {
+	case SD_CONFIG_FLAG:
+	case SD_CONFIG_ENUM:
+		*(int *)(x + o->at) = *(const int *)(y + o->at);
+		return SD_OK;
+	case SD_CONFIG_U64:
+	case SD_CONFIG_SIZE:
+	case SD_CONFIG_AGE:
+		*(uint64_t *)(x + o->at) = *(const uint64_t *)(y + o->at);
+		return SD_OK;
+	case SD_CONFIG_STR:
+		config_free_value(dst, o);
+		return *(char *const *)(y + o->at) == NULL ? SD_OK :
+		    set_str((char **)(x + o->at), *(char *const *)(y + o->at));
+	case SD_CONFIG_STRS:
+	case SD_CONFIG_PORTS:
+	case SD_CONFIG_RULES:
+		return config_copy_list(x, y, o);
+	case SD_CONFIG_FUNC:
+		memcpy(x + o->at, y + o->at, o->len);
+		return SD_OK;
+	default:
+		return SD_OK;
+	}
 }
 
 struct ini_ctx {

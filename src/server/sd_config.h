@@ -127,6 +127,7 @@ struct sd_config_opt {
 	int		(*rules)(const char *v, struct sd_admit_rule **r,
 			    size_t *n);	/* RULES: append v's rules */
 	int		(*parse)(struct sd_config *cfg, const char *v);
+	size_t		 len;		/* FUNC: the bytes at at it sets */
 };
 
 /* The table, in --help order. */
@@ -147,6 +148,15 @@ int sd_config_in_file(const struct sd_config_opt *o);
 int sd_config_set(struct sd_config *cfg, const struct sd_config_opt *o,
     const char *v, char err[SD_ERR_LEN]);
 
+/* Whether a and b hold the same value of o (a reload's "changed"). */
+int sd_config_same(const struct sd_config *a, const struct sd_config *b,
+    const struct sd_config_opt *o);
+
+/* Give dst a copy of src's value of o, freeing dst's: SD_OK or
+ * SD_ERR_NOMEM (dst's value is then the empty one). */
+int sd_config_copy(struct sd_config *dst, const struct sd_config *src,
+    const struct sd_config_opt *o);
+
 /* Fill in the defaults (every row's def, and the host name). */
 int sd_config_init(struct sd_config *cfg);
 void sd_config_done(struct sd_config *cfg);
@@ -159,6 +169,11 @@ void sd_config_done(struct sd_config *cfg);
  */
 int sd_config_parse(struct sd_config *cfg, int argc, char **argv,
     char err[SD_ERR_LEN]);
+
+/* The addresses to listen on: --bind's, or every IPv4 and IPv6 one. */
+#define SD_NADDRS(cfg)	((cfg)->nbinds ? (cfg)->nbinds : 2)
+#define SD_ADDR(cfg, j)	((cfg)->nbinds ? (cfg)->binds[j] : \
+	(j) == 0 ? "0.0.0.0" : "::")
 
 /* Whether port is one of --tls-ports. */
 int sd_config_tls_port(const struct sd_config *cfg, uint16_t port);

@@ -35,6 +35,7 @@
 #include "sd_prio.h"
 #include "sd_proto.h"
 #include "sd_registry.h"
+#include "sd_reload.h"
 #include "sd_server.h"
 #include "sd_sink.h"
 
@@ -199,7 +200,8 @@ ctl_status_ports(struct sd_server *srv)
 		sd_server_port(srv, i, &st);
 		p = json_pack("{s:i,s:s,s:s,s:i,s:b}", "port", st.port,
 		    "addr", st.addr, "state", st.listening ? "listening" :
-		    "failed", "clients", (json_int_t)st.clients, "tls",
+		    st.removed ? "removed" : "failed",
+		    "clients", (json_int_t)st.clients, "tls",
 		    st.tls);
 		if (st.reason != NULL)
 			json_object_set_new(p, "reason",
@@ -1119,6 +1121,9 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 			return ctl_error("no such client");
 		return json_pack("{s:b}", "ok", 1);
 	}
+	if (strcmp(cmd, "reload") == 0)
+		return srv->reload != NULL ? sd_reload_run(srv->reload) :
+		    ctl_error("this server cannot reload");
 	if (strcmp(cmd, "block") == 0 || strcmp(cmd, "unblock") == 0 ||
 	    strcmp(cmd, "blocks") == 0)
 		return ctl_block(srv, cmd, req);

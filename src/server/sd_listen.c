@@ -34,9 +34,9 @@ listen_port_clients(const struct sd_listener *l)
 	size_t i;
 
 	for (i = 0; i < srv->nlisteners; i++) {
-		if (srv->listeners[i].port == l->port)
-			n += srv->listeners[i].clients +
-			    srv->listeners[i].handshakes;
+		if (srv->listeners[i]->port == l->port)
+			n += srv->listeners[i]->clients +
+			    srv->listeners[i]->handshakes;
 	}
 	return n;
 }

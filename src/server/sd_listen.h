@@ -25,6 +25,8 @@ struct sd_listener {
 	uint32_t		 handshakes;	/* TLS ones, not clients yet */
 	int			 legacy;	/* takes legacy frames */
 	int			 tls;		/* speaks TLS (sd_tls) */
+	int			 removed;	/* by a reload: closed, kept
+						   while it has clients */
 };
 
 /* Open l (port and addr set by the caller); on failure l->reason says

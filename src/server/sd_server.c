@@ -51,6 +51,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	sd_files_tick(srv->files);
 	sd_pipeline_tick(srv->pipe);
 	sd_evrates_tick(&srv->evrates);
+	sd_server_sweep_listeners(srv);
 }
 
 /* Say when the store starts failing and when it recovers. */
@@ -183,37 +184,69 @@ sd_server_check_dirs(const struct sd_config *cfg, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
+int
+sd_server_listen_one(struct sd_server *srv, uint16_t port, const char *addr,
+    const char **reason)
+{
+	struct sd_listener *l, **grown;
+
+	grown = realloc(srv->listeners, (srv->nlisteners + 1) *
+	    sizeof(*grown));
+	if (grown == NULL) {
+		*reason = "out of memory";
+		return SD_ERR_NOMEM;
+	}
+	srv->listeners = grown;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		*reason = "out of memory";
+		return SD_ERR_NOMEM;
+	}
+	srv->listeners[srv->nlisteners++] = l;
+	l->port = port;
+	snprintf(l->addr, sizeof(l->addr), "%s", addr);
+	*reason = l->reason;
+	return sd_listen_open(l, srv);
+}
+
 /* One listener per port and address; SD_OK when any opened. */
 static int
 server_listen(struct sd_server *srv, char err[SD_ERR_LEN])
 {
 	const struct sd_config *cfg = srv->cfg;
-	static const char *const any[] = { "0.0.0.0", "::" };
-	const char *const *addrs = cfg->nbinds ? (const char *const *)
-	    cfg->binds : any;
-	size_t naddrs = cfg->nbinds ? cfg->nbinds : 2, i, j, ok = 0;
-	struct sd_listener *l;
+	const char *why = "no port";
+	size_t i, j, ok = 0;
 
-	srv->listeners = calloc(cfg->nports * naddrs, sizeof(*l));
-	if (srv->listeners == NULL) {
-		snprintf(err, SD_ERR_LEN, "out of memory");
-		return SD_ERR_NOMEM;
-	}
 	for (i = 0; i < cfg->nports; i++) {
-		for (j = 0; j < naddrs; j++) {
-			l = &srv->listeners[srv->nlisteners++];
-			l->port = cfg->ports[i];
-			snprintf(l->addr, sizeof(l->addr), "%s", addrs[j]);
-			if (sd_listen_open(l, srv) == SD_OK)
+		for (j = 0; j < SD_NADDRS(cfg); j++) {
+			if (sd_server_listen_one(srv, cfg->ports[i],
+			    SD_ADDR(cfg, j), &why) == SD_OK)
 				ok++;
 		}
 	}
 	if (ok == 0) {
 		snprintf(err, SD_ERR_LEN, "no port could be opened (%.200s)",
-		    srv->listeners[0].reason);
+		    srv->nlisteners > 0 ? srv->listeners[0]->reason : why);
 		return SD_ERR_INVAL;
 	}
 	return SD_OK;
+}
+
+void
+sd_server_sweep_listeners(struct sd_server *srv)
+{
+	struct sd_listener *l;
+	size_t i, n = 0;
+
+	for (i = 0; i < srv->nlisteners; i++) {
+		l = srv->listeners[i];
+		if (l->removed && l->clients == 0 && l->handshakes == 0) {
+			sd_listen_close(l);
+			free(l);
+		} else
+			srv->listeners[n++] = l;
+	}
+	srv->nlisteners = n;
 }
 
 /* The sinks the configuration names. */
@@ -407,8 +440,10 @@ sd_server_free(struct sd_server *srv)
 	sd_conn_table_free(srv);
 	if (srv->reap != NULL)
 		event_free(srv->reap);
-	for (i = 0; i < srv->nlisteners; i++)
-		sd_listen_close(&srv->listeners[i]);
+	for (i = 0; i < srv->nlisteners; i++) {
+		sd_listen_close(srv->listeners[i]);
+		free(srv->listeners[i]);
+	}
 	free(srv->listeners);
 	sd_evrate_done(&srv->evrates, &srv->accept_rate);
 	sd_evrate_done(&srv->evrates, &srv->tls_rate);
@@ -626,7 +661,7 @@ sd_server_shutdown(struct sd_server *srv, const char *reason)
 	e.reason = reason;
 	sd_events_fire(srv->events, &e);
 	for (i = 0; i < srv->nlisteners; i++)
-		sd_listen_stop(&srv->listeners[i]);
+		sd_listen_stop(srv->listeners[i]);
 	server_close_handshakes(srv);
 	/* Clients with nothing in flight go now, after their output. */
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
@@ -660,7 +695,7 @@ void
 sd_server_port(const struct sd_server *srv, size_t i,
     struct sd_port_status *st)
 {
-	const struct sd_listener *l = &srv->listeners[i];
+	const struct sd_listener *l = srv->listeners[i];
 
 	st->port = l->port;
 	st->addr = l->addr;
@@ -668,4 +703,5 @@ sd_server_port(const struct sd_server *srv, size_t i,
 	st->reason = l->listening ? NULL : l->reason;
 	st->clients = l->clients;
 	st->tls = l->tls;
+	st->removed = l->removed;
 }

@@ -34,6 +34,7 @@ struct sd_pipeline;
 struct sd_listener;
 struct sd_registry;
 struct sd_tls;
+struct sd_reload;
 
 struct sd_totals {
 	uint64_t	 messages;
@@ -84,8 +85,12 @@ struct sd_server {
 	const struct sd_config	*cfg;
 	struct sd_events	*events;
 	struct sd_history	*history;	/* for attach */
-	struct sd_listener	*listeners;	/* array */
+	/* Each listener is allocated alone: connections point to theirs,
+	 * and a reload adds and removes some. A removed one (port gone
+	 * from --ports) stays, closed, until its last client ends. */
+	struct sd_listener	**listeners;
 	size_t			 nlisteners;
+	struct sd_reload	*reload;	/* set by main; NULL: none */
 	struct sd_conn_list	 conns;
 	struct sd_conn_list	 handshakes;	/* TLS, not clients yet */
 	size_t			 nhandshakes;
@@ -172,9 +177,18 @@ struct sd_port_status {
 	const char	*reason;	/* why it failed */
 	uint32_t	 clients;
 	int		 tls;		/* a TLS port */
+	int		 removed;	/* by a reload; kept for its clients */
 };
 
 size_t sd_server_nports(const struct sd_server *srv);
+
+/* Open a listener on port at addr (in srv->listeners): SD_OK, or an
+ * error with the listener kept, its reason set (shown in status). */
+int sd_server_listen_one(struct sd_server *srv, uint16_t port,
+    const char *addr, const char **reason);
+
+/* Free the removed listeners whose last connection ended. */
+void sd_server_sweep_listeners(struct sd_server *srv);
 void sd_server_port(const struct sd_server *srv, size_t i,
     struct sd_port_status *st);
 

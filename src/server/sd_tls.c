@@ -20,6 +20,11 @@
 #include "sd_tls.h"
 #include "sd_tlsutil.h"
 
+/* A certificate, chain or key file is read on the event loop when a
+ * reload asks: it must be small. */
+#define SD_TLS_FILE_MAX		(4 << 20)
+#define SD_TLS_FILE_MAX_STR	"4 MiB"
+
 /* A client's chain: its certificate, intermediates and the CA. */
 #define TLS_VERIFY_DEPTH	4
 
@@ -57,6 +62,8 @@ tls_readable(const char *opt, const char *path, char err[SD_ERR_LEN])
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
+	else if (st.st_size > SD_TLS_FILE_MAX)
+		why = "larger than " SD_TLS_FILE_MAX_STR;
 	if (fd >= 0)
 		close(fd);
 	if (why == NULL)
@@ -220,6 +227,50 @@ out:
 	/* File names and cipher lists may hold any byte. */
 	sd_tlsu_esc_err(err);
 	return rc;
+}
+
+int
+sd_tls_cert_digest(const struct sd_tls *t, unsigned char out[32])
+{
+	X509 *x = t != NULL ? SSL_CTX_get0_certificate(t->ctx) : NULL;
+	unsigned n = 0;
+
+	memset(out, 0, 32);
+	if (x == NULL || X509_digest(x, EVP_sha256(), out, &n) != 1 ||
+	    n != 32) {
+		ERR_clear_error();
+		return SD_ERR_INVAL;
+	}
+	return SD_OK;
+}
+
+int
+sd_tls_ca_digest(const struct sd_tls *t, unsigned char out[32])
+{
+	STACK_OF(X509_OBJECT) *objs;
+	unsigned char one[32];
+	EVP_MD_CTX *md;
+	X509 *x;
+	unsigned n = 0;
+	int i, got = 0;
+
+	memset(out, 0, 32);
+	if (t == NULL || (md = EVP_MD_CTX_new()) == NULL)
+		return SD_ERR_INVAL;
+	objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(t->ctx));
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (i = 0; objs != NULL && i < sk_X509_OBJECT_num(objs); i++) {
+		x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (x == NULL || X509_digest(x, EVP_sha256(), one, &n) != 1)
+			continue;
+		EVP_DigestUpdate(md, one, n);
+		got = 1;
+	}
+	if (got)
+		EVP_DigestFinal_ex(md, out, &n);
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return got ? SD_OK : SD_ERR_INVAL;
 }
 
 void

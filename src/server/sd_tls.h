@@ -12,7 +12,12 @@
  * takes no compression and no renegotiation, and a peer that closes
  * without close_notify (a device losing power) is an end of stream, not
  * an error. Each connection on a TLS port gets an SSL of its own inside
- * its bufferevent, which owns it (freed with the bufferevent).
+ * its bufferevent, which owns it (freed with the bufferevent). The SSL
+ * holds a reference to its SSL_CTX: a reload frees the old struct
+ * sd_tls while sessions made from it go on (nothing of a connection
+ * points into struct sd_tls itself; a handshake that ends after a
+ * reload is checked against the new one's settings). Files over 4 MiB
+ * are refused: a reload reads them on the event loop.
  */
 #ifndef SD_TLS_H
 #define SD_TLS_H
@@ -43,6 +48,16 @@ struct sd_tls;
 int sd_tls_new(const struct sd_config *cfg, struct sd_tls **out,
     char err[SD_ERR_LEN]);
 void sd_tls_free(struct sd_tls *t);
+
+/* The SHA-256 of the certificate t serves (a reload compares them: the
+ * same path may hold a new certificate): SD_OK, or an error with out
+ * zeroed (t NULL). */
+int sd_tls_cert_digest(const struct sd_tls *t, unsigned char out[32]);
+
+/* A SHA-256 over the client CAs of --tls-client-ca that t trusts (the
+ * same CAs give the same digest): SD_OK, or an error with out zeroed
+ * (t NULL, or no client CA). */
+int sd_tls_ca_digest(const struct sd_tls *t, unsigned char out[32]);
 
 /* A bufferevent that accepts a TLS handshake on fd and owns fd and its
  * SSL (BEV_OPT_CLOSE_ON_FREE), with dirty shutdowns allowed; NULL out

@@ -511,6 +511,62 @@ test_config_forms(void)
 	unlink(path);
 }
 
+/* A reload's view of a row: sd_config_same tells a sample's value from
+ * the default as the test's own comparison does, and sd_config_copy
+ * gives the default the sample's value, a copy that outlives the
+ * sample's settings. */
+static void
+check_same_copy(const struct sd_config_opt *o, const struct sample *s)
+{
+	struct sd_config def, cli;
+	char err[SD_ERR_LEN], arg[128];
+
+	snprintf(arg, sizeof(arg), "--%s=%s", o->name, s->value);
+	if (o->type == SD_CONFIG_FLAG)
+		snprintf(arg, sizeof(arg), "--%s", o->name);
+	CHECK_EQ(parse_with(&cli, s, arg, NULL, err), SD_OK);
+	CHECK_EQ(sd_config_init(&def), SD_OK);
+	if (sd_config_same(&cli, &def, o))
+		fprintf(stderr, "--%s %s: the same as the default\n",
+		    o->name, s->value);
+	CHECK(!sd_config_same(&cli, &def, o));
+	CHECK(sd_config_same(&cli, &cli, o));
+	CHECK_EQ(sd_config_copy(&def, &cli, o), SD_OK);
+	CHECK(sd_config_same(&cli, &def, o));
+	CHECK(row_same(&cli, &def, o));
+	sd_config_done(&cli);
+	sd_config_done(&def);	/* freed once: the copy is its own */
+}
+
+static void
+test_same_copy(void)
+{
+	const struct sd_config_opt *o;
+	struct sd_config a, b;
+	char err[SD_ERR_LEN];
+	size_t i, j;
+
+	for (i = 0; i < sd_config_nopts; i++) {
+		o = &sd_config_opts[i];
+		for (j = 0; j < NSAMPLES; j++) {
+			if (strcmp(samples[j].name, o->name) == 0)
+				check_same_copy(o, &samples[j]);
+		}
+	}
+	/* Lists of the same length differ by their items. */
+	CHECK_EQ(parse_with(&a, &samples[0], "--allow=10.0.0.0/8", NULL,
+	    err), SD_OK);
+	CHECK_EQ(parse_with(&b, &samples[0], "--allow=10.0.0.0/9", NULL,
+	    err), SD_OK);
+	CHECK(!sd_config_same(&a, &b, sd_config_find("allow")));
+	sd_config_done(&b);
+	CHECK_EQ(parse_with(&b, &samples[0], "--allow=10.0.0.0/8@5000", NULL,
+	    err), SD_OK);
+	CHECK(!sd_config_same(&a, &b, sd_config_find("allow")));
+	sd_config_done(&b);
+	sd_config_done(&a);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "rows", test_rows },
 	{ "defaults", test_defaults },
@@ -518,6 +574,7 @@ static const struct sd_test_case cases[] = {
 	{ "cli_and_file", test_cli_and_file },
 	{ "help", test_help },
 	{ "config_forms", test_config_forms },
+	{ "same_copy", test_same_copy },
 };
 
 int
