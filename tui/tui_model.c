@@ -609,20 +609,17 @@ feed_sensors(struct tui_model *m, json_t *msg, json_t *a)
 static void
 feed_xfer(struct tui_xfer *x, json_t *o, int ended, int64_t now)
 {
-	char buf[512];
-
 	memset(x, 0, sizeof(*x));
 	x->id = (uint64_t)jint(o, "id");
 	x->client = (uint32_t)jint(o, "client");
-	snprintf(x->name, sizeof(x->name), "%s", jtext(o, "name", buf,
-	    sizeof(buf)));
+	/* Escaped straight into the field: sd_esc_text never cuts an escape. */
+	jtext(o, "name", x->name, sizeof(x->name));
 	x->bytes = (uint64_t)jint(o, "bytes");
 	x->size = (uint64_t)jint(o, "size");
 	x->offset = (uint64_t)jint(o, "offset");
 	x->rate = json_number_value(json_object_get(o, "rate"));
 	snprintf(x->state, sizeof(x->state), "%s", jstr(o, "state"));
-	snprintf(x->reason, sizeof(x->reason), "%s", jtext(o, "reason", buf,
-	    sizeof(buf)));
+	jtext(o, "reason", x->reason, sizeof(x->reason));
 	x->idle_ms = jint(o, "idle_ms");
 	x->seen_ns = now;
 	x->ended = ended;
