@@ -2,8 +2,9 @@
 """`--keep-on-hangup`: the dashboard's terminal goes away (the tmux
 server is killed, as when an ssh session drops), with the SIGHUP a
 hang-up sends and under setsid(1) where none comes, and the server stays:
-  - over 3 s it uses under 1% of a CPU (a hung-up terminal read on would
-    spin);
+  - over 3 s it uses under 10% of a CPU (a hung-up terminal read on
+    would spin at ~100%; idle, a sanitized build on a loaded machine has
+    been seen near 1%, so the bar sits well between the two);
   - its client is still answered and the control socket answers;
   - the events go on in DATA_DIR/sockdeckd.log, headless;
   - SIGTERM then stops it.
@@ -29,8 +30,8 @@ def one(detached):
     t0 = sdtmux.cpu_seconds(pid)
     time.sleep(3)
     used = sdtmux.cpu_seconds(pid) - t0
-    check(used < 0.03, "%s: %.2f s of CPU in 3 s after the terminal went "
-          "away (1%% is 0.03)" % (what, used))
+    check(used < 0.3, "%s: %.2f s of CPU in 3 s after the terminal went "
+          "away (10%% is 0.3)" % (what, used))
     c.sendall(sdwire.legacy_msg(sdpeer.DEV, b"after hangup"))
     got = sdpeer.recv_until_quiet(c, quiet=0.3, timeout=5)
     check(b"after hangup" in got, "%s: the client is not answered: %r"
