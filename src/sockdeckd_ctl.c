@@ -362,10 +362,27 @@ print_client_tls(json_t *t, char *buf, size_t len)
 	return buf;
 }
 
+/* How client v is identified, in a word (the dashboard's): its
+ * registry name (escaped into buf), cert, token, or "-" for none. */
+static const char *
+print_client_ident(json_t *v, char *buf, size_t len)
+{
+	const char *auth = json_string_value(json_object_get(v, "auth"));
+	json_t *name = json_object_get(v, "device_name");
+
+	if (json_is_string(name))
+		return ctlcli_s(name, buf, len);
+	if (auth != NULL && strncmp(auth, "certificate", 11) == 0)
+		return "cert";
+	if (auth != NULL && strcmp(auth, "token") == 0)
+		return "token";
+	return "-";
+}
+
 static int
 print_clients(json_t *r, int json)
 {
-	char ip[128], dev[128], proto[64], when[64], peer[160];
+	char ip[128], dev[128], proto[64], when[64], peer[160], id[256];
 	char tls[3 * CTLCLI_CERT_LEN];
 	json_t *v;
 	size_t i;
@@ -373,9 +390,9 @@ print_clients(json_t *r, int json)
 
 	if (ctlcli_printed(r, json, &rc))
 		return rc;
-	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s %8s %s\n",
-	    "ID", "FD", "PEER", "PORT", "DEVICE", "PROTO", "CONNECTED", "IN",
-	    "OUT", "RATE", "TLS");
+	printf("%-6s %-5s %-39s %-5s %-17s %-6s %-24s %10s %10s %8s %-16s "
+	    "%s\n", "ID", "FD", "PEER", "PORT", "DEVICE", "PROTO",
+	    "CONNECTED", "IN", "OUT", "RATE", "IDENT", "TLS");
 	json_array_foreach(json_object_get(r, "clients"), i, v) {
 		CTLCLI_S(v, "peer", ip);
 		/* One column "ip:port" ("[v6]:port"), as people read it. */
@@ -383,7 +400,7 @@ print_clients(json_t *r, int json)
 		    "[%s]:%lld" : "%s:%lld", ip,
 		    json_integer_value(json_object_get(v, "peer_port")));
 		printf("%-6lld %-5lld %-39s %-5lld %-17s %-6s %-24s "
-		    "%10lld %10lld %6.1f/s %s\n",
+		    "%10lld %10lld %6.1f/s %-16s %s\n",
 		    json_integer_value(json_object_get(v, "id")),
 		    json_integer_value(json_object_get(v, "fd")), peer,
 		    json_integer_value(json_object_get(v, "port")),
@@ -392,6 +409,7 @@ print_clients(json_t *r, int json)
 		    json_integer_value(json_object_get(v, "bytes_in")),
 		    json_integer_value(json_object_get(v, "bytes_out")),
 		    json_number_value(json_object_get(v, "rate")),
+		    print_client_ident(v, id, sizeof(id)),
 		    print_client_tls(json_object_get(v, "tls"), tls,
 		    sizeof(tls)));
 	}

@@ -116,7 +116,7 @@ want_window(struct tui_dash *d, size_t first, size_t rows)
 /* The table's columns; a layout picks some, each with a width. */
 enum {
 	C_ID, C_FD, C_PEER, C_PORT, C_DEV, C_NAME, C_PROTO, C_SINCE, C_CONN,
-	C_IN, C_OUT, C_FIN, C_FOUT, C_LAST, C_RATE, C_STATE
+	C_IN, C_OUT, C_FIN, C_FOUT, C_LAST, C_RATE, C_SEC, C_STATE
 };
 
 static const struct {
@@ -139,45 +139,51 @@ static const struct {
 	[C_FOUT] = { "frames out", 1, -1 },
 	[C_LAST] = { "last", 1, 8 },
 	[C_RATE] = { "rate", 1, -1 },
+	[C_SEC] = { "sec", 0, -1 },
 	[C_STATE] = { "state", 0, 9 },
 };
 
 /* Which columns at which width: the seed's four fields (fd, address,
  * port, connect time) are in every one; the last column, the state,
  * takes the rest of the line, at least 16 columns in each layout
- * ("stalled 100% 59m" whole). */
+ * ("stalled 100% 59m" whole). How the client is secured and identified
+ * (sec) is in every one too: below 140 columns in its short form, 5
+ * wide, taken from the address (15: "127.0.0.1:52978" whole, a longer
+ * one cut with an ellipsis). */
 struct lcol {
 	int	 col, w;
 };
 #define LAYOUT_END	{ -1, 0 }
 static const struct lcol lay80[] = {
-	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_DEV, 17 },
-	{ C_SINCE, 8 }, { C_STATE, 0 }, LAYOUT_END
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 15 }, { C_DEV, 17 },
+	{ C_SEC, 5 }, { C_SINCE, 8 }, { C_STATE, 0 }, LAYOUT_END
 };
 static const struct lcol lay100[] = {
-	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_DEV, 17 },
-	{ C_SINCE, 8 }, { C_IN, 8 }, { C_OUT, 8 }, { C_STATE, 0 },
-	LAYOUT_END
-};
-static const struct lcol lay110[] = {
-	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_PORT, 6 },
-	{ C_DEV, 17 }, { C_SINCE, 8 }, { C_IN, 8 }, { C_OUT, 8 },
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 15 }, { C_DEV, 17 },
+	{ C_SEC, 5 }, { C_SINCE, 8 }, { C_IN, 8 }, { C_OUT, 8 },
 	{ C_STATE, 0 }, LAYOUT_END
 };
+static const struct lcol lay110[] = {
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 15 }, { C_PORT, 6 },
+	{ C_DEV, 17 }, { C_SEC, 5 }, { C_SINCE, 8 }, { C_IN, 8 },
+	{ C_OUT, 8 }, { C_STATE, 0 }, LAYOUT_END
+};
 static const struct lcol lay120[] = {
-	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_PORT, 6 },
-	{ C_DEV, 17 }, { C_PROTO, 6 }, { C_SINCE, 8 }, { C_IN, 8 },
-	{ C_OUT, 8 }, { C_LAST, 6 }, { C_STATE, 0 }, LAYOUT_END
+	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 15 }, { C_PORT, 6 },
+	{ C_DEV, 17 }, { C_SEC, 5 }, { C_PROTO, 6 }, { C_SINCE, 8 },
+	{ C_IN, 8 }, { C_OUT, 8 }, { C_LAST, 6 }, { C_STATE, 0 },
+	LAYOUT_END
 };
 static const struct lcol lay140[] = {
 	{ C_ID, 5 }, { C_FD, 4 }, { C_PEER, 21 }, { C_PORT, 6 },
-	{ C_DEV, 17 }, { C_PROTO, 6 }, { C_SINCE, 8 }, { C_IN, 8 },
-	{ C_OUT, 8 }, { C_LAST, 6 }, { C_RATE, 7 }, { C_STATE, 0 },
-	LAYOUT_END
+	{ C_DEV, 17 }, { C_SEC, 12 }, { C_PROTO, 6 }, { C_SINCE, 8 },
+	{ C_IN, 8 }, { C_OUT, 8 }, { C_LAST, 6 }, { C_RATE, 7 },
+	{ C_STATE, 0 }, LAYOUT_END
 };
 static const struct lcol lay200[] = {
-	{ C_ID, 6 }, { C_FD, 5 }, { C_PEER, 40 }, { C_PORT, 6 },
-	{ C_DEV, 17 }, { C_NAME, 16 }, { C_PROTO, 6 }, { C_CONN, 19 },
+	{ C_ID, 6 }, { C_FD, 5 }, { C_PEER, 23 }, { C_PORT, 6 },
+	{ C_DEV, 17 }, { C_SEC, 17 }, { C_NAME, 16 }, { C_PROTO, 6 },
+	{ C_CONN, 19 },
 	{ C_IN, 9 }, { C_OUT, 9 }, { C_FIN, 9 }, { C_FOUT, 10 },
 	{ C_LAST, 6 }, { C_RATE, 7 }, { C_STATE, 0 }, LAYOUT_END
 };
@@ -216,12 +222,53 @@ sort_mark(struct tui_dash *d)
 	return down ? "v" : "^";
 }
 
-/* Column col of client c as text. */
-static void
-cell(const struct tui_client *c, int col, int64_t now, char *buf,
-    size_t len)
+/* How c is identified, in a word: its registry name, cert, token or
+ * "-" (none, or a --token it has not given). */
+static const char *
+sec_ident(const struct tui_client *c)
 {
-	char a[32], b[32];
+	if (c->device_name[0] != '\0')
+		return c->device_name;
+	if (strncmp(c->auth, "certificate", 11) == 0)
+		return "cert";
+	if (strcmp(c->auth, "token") == 0 || strcmp(c->auth, "registry") == 0)
+		return c->auth;
+	return "-";
+}
+
+/* The sec column in exactly w columns (out: 3 * w + 1 bytes): "TLS1.3
+ * pump-7", "plain token", "plain -"; short (below 12) "plain" for any
+ * plain client, else how the TLS client is identified, or "TLS" when
+ * it is not. A name too long is cut with an ellipsis. */
+static void
+sec_text(const struct tui_dash *d, const struct tui_client *c, int w,
+    char *out)
+{
+	const char *id = sec_ident(c);
+	char ver[16] = "plain";
+	int n = (int)strcspn(c->tls, " ");
+
+	if (c->tls[0] != '\0')
+		snprintf(ver, sizeof(ver), "%.*s", n > 8 ? 8 : n, c->tls);
+	if (strncmp(ver, "TLSv", 4) == 0)
+		memmove(ver + 3, ver + 4, strlen(ver + 4) + 1);
+	if (w < 12) {
+		tui_dash_fit(d, c->tls[0] == '\0' ? "plain" :
+		    strcmp(id, "-") != 0 ? id : "TLS", w, out);
+		return;
+	}
+	n = snprintf(out, (size_t)w + 1, "%s ", ver);
+	tui_dash_fit(d, id, w - n, out + n);
+}
+
+/* Column col of client c as text; the address and sec in exactly
+ * their width w (at most FIT_MAX), cut with an ellipsis. */
+#define FIT_MAX		40
+static void
+cell(const struct tui_dash *d, const struct tui_client *c, int col, int w,
+    int64_t now, char *buf, size_t len)
+{
+	char a[64], b[32];
 
 	switch (col) {
 	case C_ID:
@@ -231,8 +278,9 @@ cell(const struct tui_client *c, int col, int64_t now, char *buf,
 		snprintf(buf, len, "%d", c->fd);
 		break;
 	case C_PEER:
-		snprintf(buf, len, strchr(c->peer, ':') ? "[%s]:%d" : "%s:%d",
-		    c->peer, c->peer_port);
+		snprintf(a, sizeof(a), strchr(c->peer, ':') ? "[%s]:%d" :
+		    "%s:%d", c->peer, c->peer_port);
+		tui_dash_fit(d, a, w, buf);
 		break;
 	case C_PORT:
 		snprintf(buf, len, "%d", c->port);
@@ -268,6 +316,9 @@ cell(const struct tui_client *c, int col, int64_t now, char *buf,
 	case C_RATE:
 		tui_fmt_rate(c->rate, buf, len);
 		break;
+	case C_SEC:
+		sec_text(d, c, w, buf);
+		break;
 	default:
 		snprintf(buf, len, "%s", c->state[0] ? c->state : "new");
 		break;
@@ -276,17 +327,20 @@ cell(const struct tui_client *c, int col, int64_t now, char *buf,
 
 /* A row of the table into line. */
 static void
-row_text(const struct lcol *l, const struct tui_client *c, int sel,
-    int64_t now, char *line, size_t len)
+row_text(const struct tui_dash *d, const struct lcol *l,
+    const struct tui_client *c, int sel, int64_t now, char *line,
+    size_t len)
 {
-	char v[96];
+	char v[3 * FIT_MAX + 1];
 	size_t o;
 
 	o = (size_t)snprintf(line, len, "%s ", sel ? ">" : " ");
 	for (; l->col >= 0 && o < len; l++) {
-		cell(c, l->col, now, v, sizeof(v));
+		cell(d, c, l->col, l->w, now, v, sizeof(v));
 		if (l->w == 0)
 			o += (size_t)snprintf(line + o, len - o, "%s", v);
+		else if (l->col == C_PEER || l->col == C_SEC)
+			o += (size_t)snprintf(line + o, len - o, "%s ", v);
 		else
 			o += (size_t)snprintf(line + o, len - o,
 			    cols[l->col].right ? "%*.*s " : "%-*.*s ", l->w,
@@ -373,7 +427,8 @@ tui_dash_draw_clients(struct tui_dash *d, int y, int h, int w)
 		c = tui_dash_shown_row(d, first + i);
 		if (c == NULL)
 			continue;	/* asked for: drawn when it comes */
-		row_text(l, c, first + i == d->sel, now, line, sizeof(line));
+		row_text(d, l, c, first + i == d->sel, now, line,
+		    sizeof(line));
 		if (first + i == d->sel && d->pane == P_CLIENTS)
 			attron(A_REVERSE);
 		tui_fill(y + 2 + (int)i, 1, w - 2);

@@ -121,6 +121,12 @@ int tui_dash_log_key(struct tui_dash *d, int ch);
  * when it is not there. */
 const char *tui_dash_find(const char *hay, const char *needle);
 
+/* s in exactly w columns: padded, or cut with an ellipsis; bytes that
+ * are not printable ASCII read '?' (columns stay aligned; tui_put
+ * escapes what is left). out holds 3 * w + 1 bytes. */
+void tui_dash_fit(const struct tui_dash *d, const char *s, int w,
+    char *out);
+
 /* Open a prompt (M_MESSAGE and M_KICK take the selected client). */
 void tui_dash_prompt(struct tui_dash *d, int mode);
 

@@ -174,30 +174,6 @@ fmt_rate(double r, char *buf, size_t len)
 		snprintf(buf, len, "%.1f/s", r);
 }
 
-/* s in exactly w columns: padded, or cut with an ellipsis; bytes that
- * are not printable ASCII read '?' (columns stay aligned; tui_put
- * escapes what is left). */
-static void
-fit_text(const struct tui_dash *d, const char *s, int w, char *out)
-{
-	size_t n = strlen(s), o = 0;
-	int i, cut = n > (size_t)w;
-
-	for (i = 0; i < w; i++) {
-		if (cut && i == w - 1) {
-			if (d->loop.term.utf8) {
-				memcpy(out + o, "\xe2\x80\xa6", 3);
-				o += 3;
-			} else
-				out[o++] = '~';
-		} else if ((size_t)i < n)
-			out[o++] = s[i] > 32 && s[i] < 127 ? s[i] : '?';
-		else
-			out[o++] = ' ';
-	}
-	out[o] = '\0';
-}
-
 /* The newest bucket with data among hist[a .. b): NULL for a gap. */
 static const struct tui_spoint *
 group_last(const struct tui_sensor *s, int a, int b)
@@ -347,8 +323,8 @@ draw_row(struct tui_dash *d, const struct tui_sensor *s, int y, int x,
 	int silent = tui_sensor_silent(s, now), wide = wide_rows(w + 2);
 	int sw = w - (wide ? ROW_FIXED_WIDE : ROW_FIXED);
 
-	fit_text(d, s->device, 17, dev);
-	fit_text(d, chan_name(s), 8, chan);
+	tui_dash_fit(d, s->device, 17, dev);
+	tui_dash_fit(d, chan_name(s), 8, chan);
 	fmt_num(s->value, 8, val, sizeof(val));
 	fmt_rate(s->rate, rate, sizeof(rate));
 	snprintf(age, sizeof(age), "%s", silent ? "~" : "");

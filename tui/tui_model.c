@@ -696,6 +696,39 @@ feed_file_log(struct tui_model *m, const char *ev, json_t *o,
 		    "window"));
 }
 
+/* A hello (an extension client) or identified (the registry admitted a
+ * legacy device) event: its row learns how the client is identified,
+ * and the log says it: `hello "NAME" as pump-7 (registry)`,
+ * `hello "NAME" (token)`, `identified as meter-1 (registry)`; `hello
+ * "NAME"` alone when nothing identified it (auth none). */
+static void
+feed_ident(struct tui_model *m, struct tui_client *c, json_t *o,
+    const char *ev, const char *when, const char *who)
+{
+	const char *auth = jstr(o, "auth"), *name = jstr(o, "device_name");
+	char hello[96] = "", as[96] = "";
+
+	if (c != NULL) {
+		if (ev[0] == 'h')
+			snprintf(c->proto, sizeof(c->proto), "ext");
+		snprintf(c->device, sizeof(c->device), "%s",
+		    jstr(o, "device"));
+		snprintf(c->auth, sizeof(c->auth), "%s", auth);
+		snprintf(c->device_name, sizeof(c->device_name), "%s", name);
+	}
+	if (ev[0] == 'h')
+		snprintf(hello, sizeof(hello), "hello \"%.64s\"",
+		    jstr(o, "name"));
+	else
+		snprintf(hello, sizeof(hello), "identified");
+	if (name[0] != '\0')
+		snprintf(as, sizeof(as), " as %.63s", name);
+	if (strcmp(auth, "none") == 0)
+		auth = "";	/* the common case, said by nothing */
+	tui_model_log(m, "%s  %s%s%s%s%.24s%s", when, who, hello, as,
+	    auth[0] ? " (" : "", auth, auth[0] ? ")" : "");
+}
+
 /* Turn an event into its log line, and into rows where it adds some. */
 /* "connected", and on a TLS port "over TLSv1.3", with a client
  * certificate "as IDENTITY" (its subject without one): how the client
@@ -761,15 +794,10 @@ feed_event(struct tui_model *m, json_t *o)
 		}
 		tui_model_log(m, "%s  %smessage  \"%.100s\"", when, who,
 		    jtext(o, "text", text, sizeof(text)));
-	} else if (strcmp(ev, "hello") == 0) {
-		if (c != NULL) {
-			snprintf(c->proto, sizeof(c->proto), "ext");
-			snprintf(c->device, sizeof(c->device), "%s",
-			    jstr(o, "device"));
-		}
-		tui_model_log(m, "%s  %shello \"%s\"", when, who,
-		    jstr(o, "name"));
-	} else if (strncmp(ev, "file-", 5) == 0) {
+	} else if (strcmp(ev, "hello") == 0 ||
+	    strcmp(ev, "identified") == 0)
+		feed_ident(m, c, o, ev, when, who);
+	else if (strncmp(ev, "file-", 5) == 0) {
 		m->xfers_stale = 1;	/* the account says the rest */
 		feed_file_log(m, ev, o, when, who);
 	} else if (strcmp(ev, "listen") == 0 ||

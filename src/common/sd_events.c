@@ -72,6 +72,7 @@ static const struct {
 	[SD_EV_FILE_STALL] = { "file-stall", F_ID | F_NAME | F_BYTES | F_SIZE |
 	    F_STATE | F_WINDOW },
 	[SD_EV_RELOAD] = { "reload", F_STATE | F_TEXT | F_COUNT | F_REASON },
+	[SD_EV_IDENTIFIED] = { "identified", F_ID | F_DEVICE | F_AUTH },
 };
 
 struct sd_events *

@@ -40,6 +40,7 @@ enum sd_ev_kind {
 	SD_EV_SEND,		/* the operator sent a text to one client */
 	SD_EV_FILE_STALL,	/* a file stalls, or its bytes come again */
 	SD_EV_RELOAD,		/* settings reloaded, or the reload failed */
+	SD_EV_IDENTIFIED,	/* the registry admitted a legacy device */
 	SD_EV_COUNT
 };
 

@@ -101,6 +101,23 @@ reg_admitted(struct sd_conn *c, const struct sd_frame *f,
 	}
 }
 
+/* The first device a legacy frame brought on c was admitted: say which
+ * (extension clients say it with their hello event). Once a
+ * connection, however many devices it carries. */
+static void
+reg_identified(struct sd_conn *c)
+{
+	struct sd_event e = { .kind = SD_EV_IDENTIFIED };
+	char mac[18];
+
+	sd_proto_mac_str(c->reg_mac, mac);
+	e.id = c->id;
+	e.device = mac;
+	e.auth = sd_conn_auth(c);
+	e.device_name = c->reg_name;
+	sd_events_fire(c->srv->events, &e);
+}
+
 enum sd_hres
 sd_handle_registry(struct sd_conn *c, const struct sd_frame *f,
     struct sd_hout *out)
@@ -111,6 +128,7 @@ sd_handle_registry(struct sd_conn *c, const struct sd_frame *f,
 	enum sd_registry_verdict v;
 	uint8_t sha[SD_REGISTRY_SHA_LEN];
 	char who[SD_THROTTLE_KEY];
+	int first;
 
 	if (dev == NULL)
 		return SD_H_OK;
@@ -137,7 +155,10 @@ sd_handle_registry(struct sd_conn *c, const struct sd_frame *f,
 	v = sd_registry_admit(c->srv->registry, &cl, &d);
 	if (v != SD_REGISTRY_OK)
 		return reg_refuse(c, f, sd_registry_why(v), dev, out);
+	first = !c->reg_seen;
 	reg_admitted(c, f, d, cl.sha);
+	if (first && f->kind != SD_K_HELLO)
+		reg_identified(c);
 	return SD_H_OK;
 }
 

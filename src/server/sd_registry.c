@@ -398,6 +398,44 @@ sd_registry_free(struct sd_registry *reg)
 	free(reg);
 }
 
+/* Whether d and e are written the same (their MACs aside). */
+static int
+reg_dev_same(const struct sd_registry_dev *d, const struct sd_registry_dev *e)
+{
+	const char *dc = d->cidrs != NULL ? d->cidrs : "any";
+	const char *ec = e->cidrs != NULL ? e->cidrs : "any";
+
+	if (strcmp(d->name, e->name) != 0 || d->cred != e->cred ||
+	    d->enabled != e->enabled || strcmp(dc, ec) != 0)
+		return 0;
+	if (d->cred == SD_REGISTRY_TOKEN)
+		return memcmp(d->sha, e->sha, sizeof(d->sha)) == 0;
+	if (d->cred == SD_REGISTRY_CERT)
+		return d->ident_len == e->ident_len &&
+		    memcmp(d->ident, e->ident, d->ident_len) == 0;
+	return 1;
+}
+
+int
+sd_registry_same(const struct sd_registry *a, const struct sd_registry *b)
+{
+	const struct sd_registry_dev *e;
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->ndevs != b->ndevs)
+		return 0;
+	/* A MAC is once in a file: as many devices, each found in b and
+	 * the same, is the same set. */
+	for (i = 0; i < a->ndevs; i++) {
+		e = sd_registry_find_mac(b, a->devs[i].mac);
+		if (e == NULL || !reg_dev_same(&a->devs[i], e))
+			return 0;
+	}
+	return 1;
+}
+
 const struct sd_registry_dev *
 sd_registry_find_mac(const struct sd_registry *reg,
     const uint8_t mac[SD_MAC_LEN])

@@ -103,6 +103,13 @@ int sd_registry_load(const char *path, struct sd_registry **out,
 
 void sd_registry_free(struct sd_registry *reg);
 
+/* Whether a and b (either NULL: no registry) admit the same devices
+ * the same way: each MAC with the same name, credential, CIDRs (as
+ * written) and state, whatever the order, comments and spacing of
+ * their files. */
+int sd_registry_same(const struct sd_registry *a,
+    const struct sd_registry *b);
+
 /* The device with mac, or with a certificate of identity ident; NULL
  * when there is none. */
 const struct sd_registry_dev *sd_registry_find_mac(

@@ -165,7 +165,9 @@ reload_diff(const struct sd_config *cur, struct sd_config *n,
 
 	for (i = 0; i < sd_config_nopts; i++) {
 		o = &sd_config_opts[i];
-		if (!sd_config_in_file(o) || sd_config_same(cur, n, o))
+		/* devices: what was loaded says it (reload_registry). */
+		if (!sd_config_in_file(o) || sd_config_same(cur, n, o) ||
+		    strcmp(o->name, "devices") == 0)
 			continue;
 		if (!reload_is_restart(o->name)) {
 			json_array_append_new(changed, json_string(o->name));
@@ -219,6 +221,23 @@ reload_tls(struct sd_reload *r, const struct sd_config *n, json_t *changed,
 	reload_digests(changed, "tls-cert", r->tls, *out, sd_tls_cert_digest);
 	reload_digests(changed, "tls-client-ca", r->tls, *out,
 	    sd_tls_ca_digest);
+	return SD_OK;
+}
+
+/* The registry read afresh (bounded: SD_REGISTRY_MAX_FILE) even when
+ * its path is the same, since revoking is editing it; named in
+ * changed when the devices it admits, and how, are not those in force
+ * (a file rewritten the same, or moved, changes nothing). */
+static int
+reload_registry(struct sd_reload *r, const struct sd_config *n,
+    json_t *changed, struct sd_registry **out, char err[SD_ERR_LEN])
+{
+	*out = NULL;
+	if (n->devices != NULL &&
+	    sd_registry_load(n->devices, out, err) != SD_OK)
+		return SD_ERR_INVAL;
+	if (!sd_registry_same(r->srv->registry, *out))
+		json_array_append_new(changed, json_string("devices"));
 	return SD_OK;
 }
 
@@ -478,10 +497,8 @@ sd_reload_run(struct sd_reload *r)
 	    reload_tls(r, n, json_object_get(ans, "changed"), &t,
 	    err) != SD_OK)
 		goto fail;
-	/* The registry is read afresh (bounded: SD_REGISTRY_MAX_FILE)
-	 * even when its path is the same: revoking is editing it. */
-	if (n->devices != NULL &&
-	    sd_registry_load(n->devices, &reg, err) != SD_OK) {
+	if (reload_registry(r, n, json_object_get(ans, "changed"), &reg,
+	    err) != SD_OK) {
 		sd_tls_free(t);
 		goto fail;
 	}

@@ -48,8 +48,8 @@ def test():
     check(rc == 0 and m and near(float(m.group(1))),
           "ctl status: %r %r" % (out, err))
     rc, out, err = sdpeer.run_cli(["ctl", "--data-dir", srv.dir, "clients"])
-    # RATE, then the TLS column ("-" on a plain port)
-    m = re.search(r"([\d.]+)/s -$", out.strip())
+    # RATE, IDENT, then the TLS column ("-" on a plain port)
+    m = re.search(r"([\d.]+)/s +- +-$", out.strip())
     check(rc == 0 and "RATE" in out and m and near(float(m.group(1))),
           "ctl clients: %r %r" % (out, err))
 

@@ -403,6 +403,63 @@ test_recheck(void)
 	CHECK(c.reg_seen && strcmp(c.reg_name, "meter") == 0);
 }
 
+/* Whether two registries admit the same (what ctl reload names
+ * "devices" by): order, comments and spacing aside, each field counts. */
+static void
+test_same(void)
+{
+	static const char reordered[] =
+	    "# the same, another order\n"
+	    "00:11:22:33:44:58 cam cert:CN%20cam%25 any enabled\n"
+	    "00:11:22:33:44:57   meter - 127.0.0.1 enabled\n"
+	    "00:11:22:33:44:56 pump-8 cert:sha256:ab12 any revoked\n"
+	    "00:11:22:33:44:55 pump-7 token-sha256:" H64
+	    " 10.0.0.0/8,192.168.1.0/24 enabled\n";
+	static const char *const other[] = {
+		"pump-8 cert:sha256:ab12 any enabled",	/* state */
+		"pump-9 cert:sha256:ab12 any revoked",	/* name */
+		"pump-8 cert:sha256:ab13 any revoked",	/* identity */
+		"pump-8 cert:sha256:ab12 10.0.0.0/8 revoked",	/* CIDRs */
+		"pump-8 token-sha256:" H64 " any revoked",	/* credential */
+	};
+	struct sd_registry *a = parse(sample), *b = parse(reordered), *c;
+	char text[1024];
+	size_t i;
+
+	CHECK(a != NULL && b != NULL);
+	CHECK(sd_registry_same(a, b) && sd_registry_same(b, a));
+	CHECK(sd_registry_same(NULL, NULL));
+	CHECK(!sd_registry_same(a, NULL) && !sd_registry_same(NULL, a));
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		/* reordered with pump-8's line (MAC_B) replaced. */
+		snprintf(text, sizeof(text), "%.*s00:11:22:33:44:56 %s\n%s",
+		    (int)(strstr(reordered, "00:11:22:33:44:56") - reordered),
+		    reordered, other[i],
+		    strstr(reordered, "00:11:22:33:44:55"));
+		c = parse(text);
+		CHECK(c != NULL && c->ndevs == 4);
+		CHECK(!sd_registry_same(a, c));
+		sd_registry_free(c);
+	}
+	/* One device fewer, or another MAC in its place. */
+	c = parse("00:11:22:33:44:58 cam cert:CN%20cam%25 any enabled\n");
+	CHECK(!sd_registry_same(a, c));
+	sd_registry_free(c);
+	snprintf(text, sizeof(text), "%s", reordered);
+	memcpy(strstr(text, "00:11:22:33:44:57"), "00:11:22:33:44:59", 17);
+	c = parse(text);
+	CHECK(c != NULL && !sd_registry_same(a, c));
+	sd_registry_free(c);
+	/* A token rotated. */
+	snprintf(text, sizeof(text), "%s", reordered);
+	strstr(text, "token-sha256:")[13] = '0';
+	c = parse(text);
+	CHECK(c != NULL && !sd_registry_same(a, c));
+	sd_registry_free(c);
+	sd_registry_free(a);
+	sd_registry_free(b);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "parse_valid", test_parse_valid },
 	{ "parse_errors", test_parse_errors },
@@ -412,6 +469,7 @@ static const struct sd_test_case cases[] = {
 	{ "format", test_format },
 	{ "load", test_load },
 	{ "recheck", test_recheck },
+	{ "same", test_same },
 };
 
 int
