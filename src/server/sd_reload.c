@@ -267,8 +267,9 @@ reload_retire(struct sd_reload *r, struct sd_config *cfg, struct sd_tls *tls,
 	int queued;
 
 	pthread_mutex_lock(&r->lock);
-	/* The helper took the last ones before it ran the load this
-	 * reload applies: the box is empty but for a broken promise. */
+	/* Empty: the helper takes what was retired with each job, and a
+	 * reload ends only after its job was taken. Freed here should
+	 * that ever not hold. */
 	queued = reload_load_empty(&r->old);
 	if (queued) {
 		r->old = l;
