@@ -80,8 +80,9 @@ struct sd_reload_wait {
 };
 
 /*
- * Ask for a reload. w (NULL: nobody waits) is answered once, from a
- * later turn of the loop, unless forgotten first. Each reload that runs
+ * Ask for a reload. w (NULL: nobody waits; else one not waiting yet)
+ * is answered once, from a later turn of the loop, unless forgotten
+ * first. Each reload that runs
  * ends in one reload event saying how it went (unless the server exits
  * first).
  */
