@@ -212,7 +212,7 @@ sighup_cb(evutil_socket_t sig, short what, void *arg)
 
 	if (f->hup_reloads) {
 		if (f->srv->reload != NULL)
-			json_decref(sd_reload_run(f->srv->reload));
+			sd_reload_ask(f->srv->reload, NULL, NULL, NULL);
 		return;
 	}
 	if (!f->cfg->keep_on_hangup) {
@@ -468,7 +468,7 @@ run(const struct sd_config *cfg, struct sd_tls *tls,
 		fprintf(stderr, "sockdeckd: %s\n", err);
 		goto out;
 	}
-	sd_server_set_registry(srv, reg);
+	sd_server_set_registry(srv, reg, NULL);
 	reg = NULL;
 	f.srv = srv;
 	/* From here the reload module holds the TLS context in force. */
@@ -519,6 +519,7 @@ out:
 	if (sighup != NULL)
 		event_free(sighup);
 	sd_ctl_free(ctl);
+	sd_reload_stop(reload);	/* a load reads srv's registry */
 	sd_server_free(srv);
 	sd_registry_free(reg);
 	sd_reload_free(reload);	/* srv->cfg may be its */

@@ -57,6 +57,9 @@ struct ctl_client {
 	size_t			 nrows;		/* its rows written so far */
 	struct sd_conn_cursor	 cur;		/* its next connection */
 	struct evbuffer		*held;		/* events meanwhile, or NULL */
+	int			 reloading;	/* its reload's answer due */
+	struct sd_reload_wait	 reload;
+	json_t			*reload_seq;	/* that request's, or NULL */
 };
 
 struct sd_ctl {
@@ -90,6 +93,8 @@ static void
 ctl_client_free(struct ctl_client *cc)
 {
 	ctl_stream_stop(cc);
+	sd_reload_forget(cc->ctl->srv->reload, &cc->reload);
+	json_decref(cc->reload_seq);
 	if (cc->held != NULL)
 		evbuffer_free(cc->held);
 	TAILQ_REMOVE(&cc->ctl->clients, cc, entry);
@@ -991,6 +996,43 @@ ctl_subscribe(struct ctl_client *cc, json_t *req)
 	return answer;
 }
 
+/* A reload's answer for cc (sd_reload calls): its requests are read
+ * again once it is out. */
+static void
+ctl_reload_cb(json_t *answer, void *arg)
+{
+	struct ctl_client *cc = arg;
+
+	cc->reloading = 0;
+	if (answer != NULL && cc->reload_seq != NULL)
+		json_object_set(answer, "seq", cc->reload_seq);
+	json_decref(cc->reload_seq);
+	cc->reload_seq = NULL;
+	if (cc->dead) {
+		json_decref(answer);
+		return;
+	}
+	if (answer != NULL)
+		ctl_send(cc, answer);
+	if (!cc->dead)
+		ctl_yield(cc);
+}
+
+/*
+ * {"cmd":"reload"} on the socket: the answer comes when the reload is
+ * done (the loading runs off the loop, sd_reload.h). Meanwhile cc's
+ * next requests are not read, so its answers keep their order; its
+ * events go on.
+ */
+static void
+ctl_reload_start(struct ctl_client *cc, json_t *req)
+{
+	cc->reloading = 1;
+	cc->reload_seq = json_incref(json_object_get(req, "seq"));
+	bufferevent_disable(cc->bev, EV_READ);
+	sd_reload_ask(cc->ctl->srv->reload, &cc->reload, ctl_reload_cb, cc);
+}
+
 /* Answer one request of a control client (subscribe needs one). */
 static json_t *
 ctl_request(struct ctl_client *cc, json_t *req)
@@ -1000,6 +1042,10 @@ ctl_request(struct ctl_client *cc, json_t *req)
 
 	if (cmd != NULL && strcmp(cmd, "subscribe") == 0)
 		return ctl_subscribe(cc, req);
+	if (cmd != NULL && strcmp(cmd, "reload") == 0 && srv->reload != NULL) {
+		ctl_reload_start(cc, req);
+		return NULL;
+	}
 	if (cmd != NULL && strcmp(cmd, "clients") == 0 && !ctl_is_window(req)) {
 		ctl_stream_start(cc, req);
 		return NULL;
@@ -1121,9 +1167,13 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 			return ctl_error("no such client");
 		return json_pack("{s:b}", "ok", 1);
 	}
-	if (strcmp(cmd, "reload") == 0)
-		return srv->reload != NULL ? sd_reload_run(srv->reload) :
-		    ctl_error("this server cannot reload");
+	if (strcmp(cmd, "reload") == 0 && srv->reload == NULL)
+		return ctl_error("this server cannot reload");
+	if (strcmp(cmd, "reload") == 0) {
+		/* No answer here: the reload event says how it went. */
+		sd_reload_ask(srv->reload, NULL, NULL, NULL);
+		return NULL;
+	}
 	if (strcmp(cmd, "block") == 0 || strcmp(cmd, "unblock") == 0 ||
 	    strcmp(cmd, "blocks") == 0)
 		return ctl_block(srv, cmd, req);
@@ -1151,7 +1201,7 @@ ctl_turn_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (cc->dead || cc->streaming || cc->paused)
+	if (cc->dead || cc->streaming || cc->paused || cc->reloading)
 		return;
 	bufferevent_enable(cc->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(cc->bev)) > 0)
@@ -1213,7 +1263,7 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		 * unread, and pause the client or cut it off. */
 		if (resp != NULL)
 			ctl_send(cc, resp);
-		if (cc->dead || cc->streaming)
+		if (cc->dead || cc->streaming || cc->reloading)
 			return;		/* the rest once it is out */
 		if (evbuffer_get_length(bufferevent_get_output(bev)) >
 		    CTL_STREAM_HIGH) {

@@ -26,7 +26,8 @@ void sd_ctl_free(struct sd_ctl *ctl);
 
 /* Answer one request (status, clients, sensors, broadcast, send, kick)
  * as the control socket would: the in-process dashboard asks the same
- * way an attached one does. The caller releases the answer. */
+ * way an attached one does. The caller releases the answer. A reload
+ * is started and answered NULL: its event says how it went. */
 struct json_t;
 struct json_t *sd_ctl_answer(struct sd_server *srv, struct json_t *req);
 

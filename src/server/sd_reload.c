@@ -25,26 +25,41 @@
  *   SSL_CTX), not struct sd_tls; a handshake that ends after a reload
  *   is checked against srv->tls, the new one, and when a reload leaves
  *   none the handshakes under way are closed;
- * - nothing keeps a pointer into a replaced settings struct: it is freed
- *   at once.
+ * - nothing keeps a pointer into a replaced settings struct, context or
+ *   registry: they go to the helper to be freed.
  *
- * A reload reads the config file (at most SD_CONFIG_MAX_FILE bytes) and
- * the TLS files (at most 4 MiB each, sd_tls) on the event loop: small,
- * bounded reads of local files, as at start. It runs to the end within
- * one callback, so there is one at a time.
+ * The loading runs on a helper thread: the config file (at most
+ * SD_CONFIG_MAX_FILE bytes), the TLS files (at most 4 MiB each, sd_tls)
+ * and the registry (SD_REGISTRY_MAX_FILE, 65536 devices: the longest
+ * part) are read and parsed there, the context built and checked, the
+ * digests a reload compares taken. The helper and the loop share only
+ * the fields marked "under lock" below: the loop puts a job there (a
+ * load to run, what a reload retired to free) and the helper the load's
+ * result, then writes a byte to a pipe whose read event brings the loop
+ * to it (as sd_diskq.c does). The helper reads argc and argv (not
+ * changed after start) and files, nothing of the loop's; what it built
+ * is the loop's once taken from there, and what the loop retired is the
+ * helper's once put there. The apply step, the answers and the event
+ * are the loop's.
  */
+#define _GNU_SOURCE		/* pipe2() */
 #include <arpa/inet.h>
+#include <event2/event.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_hlog.h"
 #include "sd_listen.h"
+#include "sd_prio.h"
 #include "sd_registry.h"
 #include "sd_reload.h"
 #include "sd_server.h"
@@ -54,14 +69,57 @@
 /* The longest summary a reload event carries. */
 #define RELOAD_SUMMARY_LEN	1024
 
+/* The digests of a context's certificate and client CAs: a file that
+ * changed under the same name counts as a changed option. */
+struct reload_sums {
+	unsigned char	 cert[32];
+	unsigned char	 ca[32];
+	int		 has_cert;
+	int		 has_ca;
+};
+
+/* What a load built, or why it failed (cfg NULL). Settings retired by a
+ * reload travel the other way in the same shape. */
+struct reload_load {
+	struct sd_config	*cfg;
+	struct sd_tls		*tls;
+	struct sd_registry	*reg;
+	struct reload_sums	 sums;
+	int			 devices_changed;	/* reg admits otherwise */
+	char			 err[SD_ERR_LEN];
+};
+
 struct sd_reload {
+	/* The loop's. */
 	struct sd_server	*srv;
-	int			 argc;
-	char			**argv;
 	const struct sd_config	*start;	/* main's: never freed here */
 	struct sd_config	*live;	/* after a reload; NULL: start */
 	struct sd_tls		*tls;	/* in force (srv->tls) */
+	struct reload_sums	 sums;	/* tls's */
 	struct sd_hlog		*hlog;
+	struct event		*ev;	/* the helper is done */
+	TAILQ_HEAD(, sd_reload_wait) waits;	/* in order of gen */
+	uint64_t		 gen;	/* reloads started */
+	int			 busy;	/* one is loading */
+	int			 again;	/* asked meanwhile: one more */
+	/* Set before the helper starts; only it reads them after. */
+	int			 argc;
+	char			**argv;
+	/* Shared, under lock. */
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	int			 quit;
+	int			 joined;	/* the loop's: helper gone */
+	int			 job;	/* a load asked for */
+	/* The registry in force when the job was asked for: read by the
+	 * helper, which may, since nothing changes or frees it until this
+	 * reload is applied (one at a time). */
+	const struct sd_registry *job_reg;
+	int			 loaded;	/* res holds its result */
+	struct reload_load	 res;
+	struct reload_load	 old;	/* retired, to free */
+	int			 pipefd[2];
 };
 
 /* The options a module took at start (see the top of this file): a new
@@ -91,6 +149,166 @@ reload_is_restart(const char *name)
 	return 0;
 }
 
+/* Free what l holds (either thread: whoever holds it). */
+static void
+reload_load_free(struct reload_load *l)
+{
+	if (l->cfg != NULL) {
+		sd_config_done(l->cfg);
+		free(l->cfg);
+	}
+	sd_tls_free(l->tls);
+	sd_registry_free(l->reg);
+	l->cfg = NULL;
+	l->tls = NULL;
+	l->reg = NULL;
+}
+
+/* The digests of t (NULL: none). */
+static void
+reload_sums(const struct sd_tls *t, struct reload_sums *s)
+{
+	s->has_cert = sd_tls_cert_digest(t, s->cert) == SD_OK;
+	s->has_ca = sd_tls_ca_digest(t, s->ca) == SD_OK;
+}
+
+/* The settings parsed again, as at start: SD_OK with *out, or err. */
+static int
+reload_parse(int argc, char **argv, struct sd_config **out,
+    char err[SD_ERR_LEN])
+{
+	struct sd_config *n = malloc(sizeof(*n));
+	int rc;
+
+	if (n == NULL || sd_config_init(n) != SD_OK) {
+		free(n);
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	rc = sd_config_parse(n, argc, argv, err);
+	if (rc != SD_OK) {
+		if (rc == 1)
+			snprintf(err, SD_ERR_LEN, "the command line asks for "
+			    "--help or --version");
+		sd_config_done(n);
+		free(n);
+		return SD_ERR_INVAL;
+	}
+	*out = n;
+	return SD_OK;
+}
+
+/* The load, on the helper: the settings, the TLS context built and
+ * checked, the registry read afresh (bounded: SD_REGISTRY_MAX_FILE)
+ * even when its path is the same, since revoking is editing it, and
+ * compared with cur, the one in force: devices is named changed when
+ * what it admits differs (a file rewritten the same, or moved, changes
+ * nothing). All or nothing: l->cfg is NULL and l->err says why when a
+ * part failed. */
+static void
+reload_load_run(int argc, char **argv, const struct sd_registry *cur,
+    struct reload_load *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (reload_parse(argc, argv, &l->cfg, l->err) != SD_OK)
+		return;
+	if (sd_tls_new(l->cfg, &l->tls, l->err) != SD_OK)
+		goto fail;
+	reload_sums(l->tls, &l->sums);
+	if (l->cfg->devices != NULL &&
+	    sd_registry_load(l->cfg->devices, &l->reg, l->err) != SD_OK)
+		goto fail;
+	l->devices_changed = !sd_registry_same(cur, l->reg);
+	return;
+fail:
+	reload_load_free(l);
+}
+
+/* Whether l holds nothing. */
+static int
+reload_load_empty(const struct reload_load *l)
+{
+	return l->cfg == NULL && l->tls == NULL && l->reg == NULL;
+}
+
+/* The helper thread: frees what reloads retired, runs the loads asked
+ * for and wakes the loop with each result, until told to quit (a load
+ * under way ends first; one asked for and not begun is dropped). */
+static void *
+reload_main(void *arg)
+{
+	struct sd_reload *r = arg;
+	struct reload_load old, l;
+	const struct sd_registry *cur;
+	int job;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->quit && !r->job && reload_load_empty(&r->old))
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (r->quit)
+			break;
+		old = r->old;
+		memset(&r->old, 0, sizeof(r->old));
+		job = r->job;
+		cur = r->job_reg;
+		r->job = 0;
+		pthread_mutex_unlock(&r->lock);
+		reload_load_free(&old);
+		if (job)
+			reload_load_run(r->argc, r->argv, cur, &l);
+		pthread_mutex_lock(&r->lock);
+		if (!job)
+			continue;
+		r->res = l;
+		r->loaded = 1;
+		if (write(r->pipefd[1], "", 1) < 0) {
+			/* A full pipe already holds a wake-up. */
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Hand what a reload took out of force (or a load not put in force)
+ * to the helper to free. */
+static void
+reload_retire(struct sd_reload *r, struct sd_config *cfg, struct sd_tls *tls,
+    struct sd_registry *reg)
+{
+	struct reload_load l = { .cfg = cfg, .tls = tls, .reg = reg };
+	int queued;
+
+	pthread_mutex_lock(&r->lock);
+	/* Empty: the helper takes what was retired with each job, and a
+	 * reload ends only after its job was taken. Freed here should
+	 * that ever not hold. */
+	queued = reload_load_empty(&r->old);
+	if (queued) {
+		r->old = l;
+		pthread_cond_signal(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!queued)
+		reload_load_free(&l);
+}
+
+/* Start a load on the helper. */
+static void
+reload_start(struct sd_reload *r)
+{
+	r->gen++;
+	r->busy = 1;
+	r->again = 0;
+	pthread_mutex_lock(&r->lock);
+	r->job = 1;
+	r->job_reg = r->srv->registry;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void reload_done_cb(evutil_socket_t fd, short what, void *arg);
+
 struct sd_reload *
 sd_reload_new(struct sd_server *srv, int argc, char **argv,
     const struct sd_config *start, struct sd_tls *tls, struct sd_hlog *hlog)
@@ -105,7 +323,43 @@ sd_reload_new(struct sd_server *srv, int argc, char **argv,
 	r->start = start;
 	r->tls = tls;
 	r->hlog = hlog;
+	reload_sums(tls, &r->sums);
+	TAILQ_INIT(&r->waits);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	if (pipe2(r->pipefd, O_NONBLOCK | O_CLOEXEC) != 0)
+		goto out_sync;
+	r->ev = event_new(srv->base, r->pipefd[0], EV_READ | EV_PERSIST,
+	    reload_done_cb, r);
+	sd_prio_event(r->ev, SD_PRIO_CONTROL);
+	if (r->ev == NULL || event_add(r->ev, NULL) != 0)
+		goto out_pipe;
+	if (pthread_create(&r->thread, NULL, reload_main, r) != 0)
+		goto out_pipe;
 	return r;
+out_pipe:
+	if (r->ev != NULL)
+		event_free(r->ev);
+	close(r->pipefd[0]);
+	close(r->pipefd[1]);
+out_sync:
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+	return NULL;
+}
+
+void
+sd_reload_stop(struct sd_reload *r)
+{
+	if (r == NULL || r->joined)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->quit = 1;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	r->joined = 1;
 }
 
 void
@@ -113,6 +367,14 @@ sd_reload_free(struct sd_reload *r)
 {
 	if (r == NULL)
 		return;
+	sd_reload_stop(r);
+	reload_load_free(&r->old);
+	reload_load_free(&r->res);
+	event_free(r->ev);
+	close(r->pipefd[0]);
+	close(r->pipefd[1]);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
 	if (r->live != NULL) {
 		sd_config_done(r->live);
 		free(r->live);
@@ -128,32 +390,6 @@ sd_reload_set_hlog(struct sd_reload *r, struct sd_hlog *hlog)
 		r->hlog = hlog;
 }
 
-/* The settings parsed again, as at start: SD_OK with *out, or err. */
-static int
-reload_parse(struct sd_reload *r, struct sd_config **out,
-    char err[SD_ERR_LEN])
-{
-	struct sd_config *n = malloc(sizeof(*n));
-	int rc;
-
-	if (n == NULL || sd_config_init(n) != SD_OK) {
-		free(n);
-		snprintf(err, SD_ERR_LEN, "out of memory");
-		return SD_ERR_NOMEM;
-	}
-	rc = sd_config_parse(n, r->argc, r->argv, err);
-	if (rc != SD_OK) {
-		if (rc == 1)
-			snprintf(err, SD_ERR_LEN, "the command line asks for "
-			    "--help or --version");
-		sd_config_done(n);
-		free(n);
-		return SD_ERR_INVAL;
-	}
-	*out = n;
-	return SD_OK;
-}
-
 /* Name each option whose value n changes, in changed or in restart;
  * a restart option gets the running value back. */
 static int
@@ -165,7 +401,7 @@ reload_diff(const struct sd_config *cur, struct sd_config *n,
 
 	for (i = 0; i < sd_config_nopts; i++) {
 		o = &sd_config_opts[i];
-		/* devices: what was loaded says it (reload_registry). */
+		/* devices: what was loaded says it (reload_load_run). */
 		if (!sd_config_in_file(o) || sd_config_same(cur, n, o) ||
 		    strcmp(o->name, "devices") == 0)
 			continue;
@@ -196,49 +432,15 @@ reload_named(json_t *a, const char *name)
 	return 0;
 }
 
-/* Name opt in changed when digest says the old and the new contexts'
- * files differ (and both have one: else another option says it). */
+/* Name opt in changed when the digests of the file it names differ
+ * (and both contexts have one: else another option says it). */
 static void
-reload_digests(json_t *changed, const char *opt, const struct sd_tls *old,
-    const struct sd_tls *new, int (*digest)(const struct sd_tls *,
-    unsigned char[32]))
+reload_digest(json_t *changed, const char *opt, int had,
+    const unsigned char was[32], int has, const unsigned char now[32])
 {
-	unsigned char was[32], now[32];
-
-	if (digest(old, was) == SD_OK && digest(new, now) == SD_OK &&
-	    memcmp(was, now, sizeof(was)) != 0 && !reload_named(changed, opt))
+	if (had && has && memcmp(was, now, 32) != 0 &&
+	    !reload_named(changed, opt))
 		json_array_append_new(changed, json_string(opt));
-}
-
-/* The new TLS context, built and checked; a certificate or client CA
- * whose bytes changed under the same name counts as changed. */
-static int
-reload_tls(struct sd_reload *r, const struct sd_config *n, json_t *changed,
-    struct sd_tls **out, char err[SD_ERR_LEN])
-{
-	if (sd_tls_new(n, out, err) != SD_OK)
-		return SD_ERR_INVAL;
-	reload_digests(changed, "tls-cert", r->tls, *out, sd_tls_cert_digest);
-	reload_digests(changed, "tls-client-ca", r->tls, *out,
-	    sd_tls_ca_digest);
-	return SD_OK;
-}
-
-/* The registry read afresh (bounded: SD_REGISTRY_MAX_FILE) even when
- * its path is the same, since revoking is editing it; named in
- * changed when the devices it admits, and how, are not those in force
- * (a file rewritten the same, or moved, changes nothing). */
-static int
-reload_registry(struct sd_reload *r, const struct sd_config *n,
-    json_t *changed, struct sd_registry **out, char err[SD_ERR_LEN])
-{
-	*out = NULL;
-	if (n->devices != NULL &&
-	    sd_registry_load(n->devices, out, err) != SD_OK)
-		return SD_ERR_INVAL;
-	if (!sd_registry_same(r->srv->registry, *out))
-		json_array_append_new(changed, json_string("devices"));
-	return SD_OK;
 }
 
 static int
@@ -380,27 +582,26 @@ reload_disconnect(struct sd_server *srv)
 	return n;
 }
 
-/* Put n and t in force; nothing here can fail but a port opening. */
+/* Put what l loaded in force (l is emptied); nothing here can fail but
+ * a port opening. What it replaces goes to the helper to be freed. */
 static void
-reload_apply(struct sd_reload *r, struct sd_config *n, struct sd_tls *t,
-    struct sd_registry *reg, json_t *ans)
+reload_apply(struct sd_reload *r, struct reload_load *l, json_t *ans)
 {
 	struct sd_server *srv = r->srv;
 	struct sd_config *old = r->live;
+	struct sd_tls *old_tls = r->tls, *t = l->tls;
+	struct sd_registry *old_reg = NULL;
 	size_t revoked;
 
-	srv->cfg = n;
-	r->live = n;
-	if (old != NULL) {
-		sd_config_done(old);
-		free(old);
-	}
+	srv->cfg = l->cfg;
+	r->live = l->cfg;
 	srv->tls = t;
-	sd_tls_free(r->tls);
 	r->tls = t;
+	r->sums = l->sums;
 	if (r->hlog != NULL)
-		r->hlog->json = n->log_json;
-	srv->dev_bytes->window = (int64_t)n->device_rate_secs * 1000000000;
+		r->hlog->json = l->cfg->log_json;
+	srv->dev_bytes->window = (int64_t)l->cfg->device_rate_secs *
+	    1000000000;
 	/* No TLS port any more: a handshake still under way would end
 	 * with no context to check its peer against. */
 	while (t == NULL && !TAILQ_EMPTY(&srv->handshakes))
@@ -408,13 +609,14 @@ reload_apply(struct sd_reload *r, struct sd_config *n, struct sd_tls *t,
 		    "TLS turned off (reload)");
 	reload_close_ports(srv, ans);
 	reload_open_ports(srv, ans);
-	/* The registry loaded in sd_reload_run (one that failed to load
-	 * changed nothing); its clients now unknown, revoked or not
-	 * allowed are closed. */
-	revoked = sd_server_set_registry(srv, reg);
+	/* The registry loaded (one that failed to load changed nothing);
+	 * its clients now unknown, revoked or not allowed are closed. */
+	revoked = sd_server_set_registry(srv, l->reg, &old_reg);
 	json_object_set_new(ans, "disconnected",
 	    json_integer((json_int_t)(reload_disconnect(srv) + revoked)));
 	sd_server_sweep_listeners(srv);
+	memset(l, 0, sizeof(*l));
+	reload_retire(r, old, old_tls, old_reg);
 }
 
 /* The items of a's array key, after "key: ", in buf. */
@@ -473,44 +675,113 @@ reload_event(struct sd_reload *r, json_t *ans, const char *why)
 	sd_events_fire(r->srv->events, &e);
 }
 
-json_t *
-sd_reload_run(struct sd_reload *r)
+/* The answer to a load: what it changed, once in force, or why it
+ * was not put in force (then it goes to the helper to be freed). One
+ * reload event either way. NULL out of memory. */
+static json_t *
+reload_use(struct sd_reload *r, struct reload_load *l)
 {
-	const struct sd_config *cur = r->srv->cfg;
-	struct sd_config *n = NULL;
-	struct sd_tls *t = NULL;
-	struct sd_registry *reg = NULL;
 	char err[SD_ERR_LEN];
 	json_t *ans;
 
 	ans = json_pack("{s:b,s:[],s:[],s:[],s:[],s:[]}", "ok", 1, "changed",
 	    "restart", "opened", "closed", "failed");
 	if (ans == NULL)
-		return NULL;
-	if (r->srv->stopping) {
+		snprintf(err, sizeof(err), "out of memory");
+	else if (l->cfg == NULL)
+		snprintf(err, sizeof(err), "%s", l->err);
+	else if (r->srv->stopping)
 		snprintf(err, sizeof(err), "the server is shutting down");
-		goto fail;
+	else if (reload_diff(r->srv->cfg, l->cfg, json_object_get(ans,
+	    "changed"), json_object_get(ans, "restart"), err) == SD_OK) {
+		reload_digest(json_object_get(ans, "changed"), "tls-cert",
+		    r->sums.has_cert, r->sums.cert, l->sums.has_cert,
+		    l->sums.cert);
+		reload_digest(json_object_get(ans, "changed"),
+		    "tls-client-ca", r->sums.has_ca, r->sums.ca,
+		    l->sums.has_ca, l->sums.ca);
+		if (l->devices_changed)
+			json_array_append_new(json_object_get(ans, "changed"),
+			    json_string("devices"));
+		reload_apply(r, l, ans);
+		reload_event(r, ans, NULL);
+		return ans;
 	}
-	if (reload_parse(r, &n, err) != SD_OK ||
-	    reload_diff(cur, n, json_object_get(ans, "changed"),
-	    json_object_get(ans, "restart"), err) != SD_OK ||
-	    reload_tls(r, n, json_object_get(ans, "changed"), &t,
-	    err) != SD_OK)
-		goto fail;
-	if (reload_registry(r, n, json_object_get(ans, "changed"), &reg,
-	    err) != SD_OK) {
-		sd_tls_free(t);
-		goto fail;
-	}
-	reload_apply(r, n, t, reg, ans);
-	reload_event(r, ans, NULL);
-	return ans;
-fail:
-	if (n != NULL) {
-		sd_config_done(n);
-		free(n);
-	}
+	reload_retire(r, l->cfg, l->tls, l->reg);
 	reload_event(r, NULL, err);
 	json_decref(ans);
 	return json_pack("{s:b,s:s}", "ok", 0, "error", err);
+}
+
+/* Answer those waiting for reload gen (they come first: the list is
+ * in order of gen), each with a copy of ans of its own. */
+static void
+reload_answer(struct sd_reload *r, uint64_t gen, json_t *ans)
+{
+	struct sd_reload_wait *w;
+
+	for (;;) {
+		w = TAILQ_FIRST(&r->waits);
+		if (w == NULL || w->gen > gen)
+			break;
+		TAILQ_REMOVE(&r->waits, w, entry);
+		w->queued = 0;
+		w->cb(ans != NULL ? json_deep_copy(ans) : NULL, w->arg);
+	}
+}
+
+/* The helper is done with a load: the apply step, the answers, and the
+ * next reload when one was asked for meanwhile. */
+static void
+reload_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_reload *r = arg;
+	struct reload_load l;
+	char drain[64];
+	int loaded;
+	json_t *ans;
+
+	(void)what;
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	pthread_mutex_lock(&r->lock);
+	loaded = r->loaded;
+	l = r->res;
+	r->loaded = 0;
+	memset(&r->res, 0, sizeof(r->res));
+	pthread_mutex_unlock(&r->lock);
+	if (!loaded)
+		return;
+	r->busy = 0;
+	ans = reload_use(r, &l);
+	reload_answer(r, r->gen, ans);
+	json_decref(ans);
+	if (r->again && !r->busy)
+		reload_start(r);
+}
+
+void
+sd_reload_ask(struct sd_reload *r, struct sd_reload_wait *w,
+    void (*cb)(json_t *answer, void *arg), void *arg)
+{
+	if (r->busy)
+		r->again = 1;
+	else
+		reload_start(r);
+	if (w == NULL)
+		return;
+	w->cb = cb;
+	w->arg = arg;
+	w->gen = r->gen + (uint64_t)r->again;
+	w->queued = 1;
+	TAILQ_INSERT_TAIL(&r->waits, w, entry);
+}
+
+void
+sd_reload_forget(struct sd_reload *r, struct sd_reload_wait *w)
+{
+	if (r == NULL || !w->queued)
+		return;
+	TAILQ_REMOVE(&r->waits, w, entry);
+	w->queued = 0;
 }

@@ -468,17 +468,20 @@ sd_server_free(struct sd_server *srv)
 }
 
 size_t
-sd_server_set_registry(struct sd_server *srv, struct sd_registry *reg)
+sd_server_set_registry(struct sd_server *srv, struct sd_registry *reg,
+    struct sd_registry **old)
 {
-	struct sd_registry *old = srv->registry;
 	struct sd_conn *c, *next;
 	char why[SD_ERR_LEN];
 	const char *what;
 	size_t closed = 0;
 
+	if (old != NULL)
+		*old = srv->registry;
+	else
+		sd_registry_free(srv->registry);
 	srv->registry = reg;
 	srv->reg_gen++;
-	sd_registry_free(old);
 	/* Closing takes c out of the list: walk with its successor. */
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);

@@ -158,12 +158,14 @@ int sd_server_kick(struct sd_server *srv, uint32_t id);
 int sd_server_block(struct sd_server *srv, uint32_t id, int64_t secs);
 
 /* Put reg (sd_registry_load's, or NULL for none) in force, taking
- * it, and free the one before. Every client is looked at again: one
- * whose device is now unknown, revoked, not allowed from its address
- * or not proved by its credential is closed ("revoked at reload: "
- * and why, one disconnect event each). Returns how many were closed. */
+ * it; the one before goes to *old (the caller's to free: a reload frees
+ * it off the loop), or is freed here when old is NULL. Every client is
+ * looked at again: one whose device is now unknown, revoked, not
+ * allowed from its address or not proved by its credential is closed
+ * ("revoked at reload: " and why, one disconnect event each). Returns
+ * how many were closed. */
 size_t sd_server_set_registry(struct sd_server *srv,
-    struct sd_registry *reg);
+    struct sd_registry *reg, struct sd_registry **old);
 
 /* Stop accepting; let transfers finish for the shutdown timeout, then
  * close every client, flush and break the loop. */

@@ -20,8 +20,8 @@
 #include "sd_tls.h"
 #include "sd_tlsutil.h"
 
-/* A certificate, chain or key file is read on the event loop when a
- * reload asks: it must be small. */
+/* A certificate, chain or key file is read again at each reload (on
+ * its helper thread): it must be small, for the reload to be short. */
 #define SD_TLS_FILE_MAX		(4 << 20)
 #define SD_TLS_FILE_MAX_STR	"4 MiB"
 

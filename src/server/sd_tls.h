@@ -17,7 +17,7 @@
  * sd_tls while sessions made from it go on (nothing of a connection
  * points into struct sd_tls itself; a handshake that ends after a
  * reload is checked against the new one's settings). Files over 4 MiB
- * are refused: a reload reads them on the event loop.
+ * are refused: each reload reads them again.
  */
 #ifndef SD_TLS_H
 #define SD_TLS_H

@@ -34,6 +34,25 @@ def write(directory, lines, name="devices"):
     return path
 
 
+def big(directory, me, token, n=65536):
+    """A registry near its caps: n token devices with ten CIDRs each
+    (lines near 240 bytes, 65536 of them near 16 MiB), me among them
+    with token (the others' tokens are not told); the file's path."""
+    cidrs = ",".join(["127.0.0.0/8"] + ["10.%d.0.0/16" % i
+                                        for i in range(9)])
+    lines = []
+    for i in range(n):
+        mac = bytes([2, 0, 0, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff])
+        tok = token if mac == me else b"t%d" % i
+        lines.append("%s dev-%05d token-sha256:%s %s enabled"
+                     % (mac_text(mac), i, hashlib.sha256(tok).hexdigest(),
+                        cidrs))
+    path = write(directory, lines)
+    sdpeer.log("registry: %d devices, %d bytes"
+               % (n, os.path.getsize(path)))
+    return path
+
+
 def refused_ext(srv, first, what, port=None, text=b"token refused"):
     """Send bytes `first` on a new connection: ERROR code 5 with text
     ("token refused" whatever the registry's reason), then EOF."""
