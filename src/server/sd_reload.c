@@ -85,7 +85,7 @@ struct reload_load {
 	struct sd_tls		*tls;
 	struct sd_registry	*reg;
 	struct reload_sums	 sums;
-	int			 devices_changed;	/* reg admits otherwise */
+	int			 devices_changed; /* reg admits otherwise */
 	char			 err[SD_ERR_LEN];
 };
 
