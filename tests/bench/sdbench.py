@@ -919,7 +919,8 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
             watch.wait_drawn()
             watch.start()
         cpu0 = cpu_seconds(srv.pid)
-        loop0, t_loop0 = loop_sched(srv.pid), time.monotonic()
+        loop0 = loop_sched(srv.pid) if info is not None else None
+        t_loop0 = time.monotonic()
         pcpu0 = cpu_seconds(proxy.pid) if proxy else None
         r = loadgen("legacy", proxy.port if proxy else srv.port, conns,
                     per, tls=bool(tls or proxy))
@@ -932,7 +933,8 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
                              % (r.get("acked"), n))
         t_end, rd = wait_spool_lines(srv, n)
         cpu = (cpu_seconds(srv.pid) - cpu0) * 1e9 / n if n else None
-        loop1, t_loop1 = loop_sched(srv.pid), time.monotonic()
+        loop1 = loop_sched(srv.pid) if loop0 is not None else None
+        t_loop1 = time.monotonic()
         if proxy is not None and info is not None and n:
             info["proxy_cpu_ns"] = (cpu_seconds(proxy.pid) - pcpu0) * 1e9 / n
         secs = r["seconds"] + (t_end - t_exit)
@@ -940,7 +942,7 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
             # A figure from the wrong thread is worse than none.
             raise BenchError("sockdeckd (pid %d): its event loop thread "
                              "ran no time over %d readings" % (srv.pid, n))
-        if info is not None and n and loop1 is not None:
+        if n and loop1 is not None:
             info.setdefault("loop_ns", []).append((loop1[0] - loop0[0]) / n)
             span = (t_loop1 - t_loop0) * 1e9
             info.setdefault("loop_run", []).append(
