@@ -114,20 +114,32 @@ hash_unlink(struct sd_sensors *t, int i)
 		*p = s->hnext;
 }
 
+/* Whether slot s is (dev, chan). */
+static int
+slot_is(const struct sd_sensor *s, const uint8_t *dev, const char *chan,
+    size_t n)
+{
+	return s->chan_len == n && memcmp(s->dev, dev, 6) == 0 &&
+	    memcmp(s->chan, chan, n) == 0;
+}
+
 /* The slot for (dev, chan): found, a free one, or the one silent
- * longest, made over. */
+ * longest, made over. The sensor heard last is tried first, before
+ * the hash: a connection's readings come a turn of the loop at a time,
+ * from one device most often. */
 static int
 find_or_take(struct sd_sensors *t, const uint8_t *dev, const char *chan,
     size_t n)
 {
-	size_t h = key_hash(t, dev, chan, n);
+	size_t h;
 	struct sd_sensor *s;
 	int i;
 
+	if (t->newest >= 0 && slot_is(&t->s[t->newest], dev, chan, n))
+		return t->newest;
+	h = key_hash(t, dev, chan, n);
 	for (i = t->head[h]; i >= 0; i = t->s[i].hnext) {
-		s = &t->s[i];
-		if (s->chan_len == n && memcmp(s->dev, dev, 6) == 0 &&
-		    memcmp(s->chan, chan, n) == 0)
+		if (slot_is(&t->s[i], dev, chan, n))
 			return i;
 	}
 	if (t->n < SD_SENSORS_MAX)

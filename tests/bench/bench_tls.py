@@ -158,6 +158,24 @@ def ingest(conns, total, info, **kw):
     return r[0], r[2] + info.get("proxy_cpu_ns", 0)
 
 
+def loop_note(label, info):
+    """How much of the run the side's event loop was on a CPU and how
+    much it waited for one (medians of the runs)."""
+    if not info.get("loop_run"):
+        return "%s: ?" % label
+    return "%s on a CPU %.0f%% of the time, waiting for one %.0f%%" % (
+        label, 100 * B.median(info["loop_run"]),
+        100 * B.median(info["loop_wait"]))
+
+
+def loop_row(Row, scenario, baseline, info, base_info):
+    """The event loop thread's CPU time per reading, both sides: what
+    a loop-bound server's rate is, given a core of its own."""
+    return Row(scenario, "  event loop thread's CPU per reading", "ns",
+               info.get("loop_ns", []), baseline,
+               base_info.get("loop_ns", []), higher=False)
+
+
 def sc_tls_ingest(P, tmp, Row, fmt, progress):
     """Legacy readings from 8 TLS connections beside the same over plain
     TCP, both into sockdeckd --fsync everysec, verified in the spool."""
@@ -170,12 +188,17 @@ def sc_tls_ingest(P, tmp, Row, fmt, progress):
             ("plain", lambda: ingest(conns, total, plain_info),
              plain_info)))
     note = ("%d readings a run, %s; the spool holds every one, "
-            "fsync'ed, when the clock stops" % (total, fmt_tls(info)))
+            "fsync'ed, when the clock stops; the event loop %s" % (
+                total, fmt_tls(info), "; ".join((
+                    loop_note("with TLS", info),
+                    loop_note("plain", plain_info)))))
     return [Row("tls-ingest", "%d conns -> spool, TLS" % conns,
                 "readings/s", ours, "the same over plain TCP", plain,
                 (">=", 0.7), note=note),
             Row("tls-ingest", "  server CPU per reading", "ns", cpu,
-                "the same over plain TCP", plain_cpu, higher=False)]
+                "the same over plain TCP", plain_cpu, higher=False),
+            loop_row(Row, "tls-ingest", "the same over plain TCP", info,
+                     plain_info)]
 
 
 def sc_tls_vs_stunnel(P, tmp, Row, fmt, progress):
@@ -196,14 +219,18 @@ def sc_tls_vs_stunnel(P, tmp, Row, fmt, progress):
              lambda: ingest(conns, total, st_info, via=via), st_info)))
     note = ("%d readings a run; sockdeckd's TLS: %s; stunnel4's: %s "
             "(TCP_NODELAY both ways, its default threads); every reading "
-            "in the spool either way" % (total, fmt_tls(info),
-                                         fmt_tls(st_info)))
+            "in the spool either way; the event loop %s" % (
+                total, fmt_tls(info), fmt_tls(st_info), "; ".join((
+                    loop_note("of sockdeckd TLS", info),
+                    loop_note("behind stunnel4", st_info)))))
     return [Row("tls-vs-stunnel", "%d conns -> spool, TLS" % conns,
                 "readings/s", ours, "stunnel4 -> plain sockdeckd", st,
                 (">=", 1.5), note=note),
             Row("tls-vs-stunnel", "  CPU per reading, every server process",
                 "ns", cpu, "stunnel4 + plain sockdeckd", st_cpu,
-                higher=False)]
+                higher=False),
+            loop_row(Row, "tls-vs-stunnel", "plain sockdeckd behind stunnel4",
+                     info, st_info)]
 
 
 def cores():

@@ -684,6 +684,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def loop_sched(pid):
+    """(nanoseconds on a CPU, nanoseconds runnable but waiting for one)
+    of process pid's main thread, sockdeckd's event loop; None where the
+    kernel keeps no schedstat (CONFIG_SCHED_INFO)."""
+    if not os.path.exists("/proc/self/schedstat"):
+        return None
+    try:
+        with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
+            run, wait = f.read().split()[:2]
+        return int(run), int(wait)
+    except (OSError, ValueError) as e:
+        raise BenchError("pid %d: no schedstat of its main thread: %s"
+                         % (pid, e))
+
+
 class SpoolReader:
     """The readings in a data directory's spool, read back from its
     segments (sensors/readings-*.lp): lines counted, each segment from
@@ -877,9 +892,13 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
     sdtls.Pki, the server's port TLS and the load generator's too; via:
     a function of the started server that returns a started TLS proxy in
     front of it (.port, .pid, .stop()), the load generator's target
-    (--tls); info: a dict that gets the load generator's JSON object and,
-    with via, "proxy_cpu_ns": the proxy's CPU time per reading over the
-    same span as the server's."""
+    (--tls); info: a dict that gets the load generator's JSON object,
+    with via "proxy_cpu_ns": the proxy's CPU time per reading over the
+    same span as the server's, and, appended run after run, "loop_ns":
+    the event loop thread's CPU time per reading, "loop_run" and
+    "loop_wait": the shares of the span it was on a CPU and runnable
+    but waiting for one (a loop-bound server on a shared machine goes
+    as fast as the CPU it is given)."""
     # With no sink a reading is delivered once stored, and the spool
     # keeps --spool-retain bytes of delivered ones (1G): room for every
     # line of the run, or the oldest segments go before they are read.
@@ -900,6 +919,8 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
             watch.wait_drawn()
             watch.start()
         cpu0 = cpu_seconds(srv.pid)
+        loop0 = loop_sched(srv.pid) if info is not None else None
+        t_loop0 = time.monotonic()
         pcpu0 = cpu_seconds(proxy.pid) if proxy else None
         r = loadgen("legacy", proxy.port if proxy else srv.port, conns,
                     per, tls=bool(tls or proxy))
@@ -912,9 +933,22 @@ def ingest_sockdeckd(conns, total, extra=(), dashboard=False, tls=None,
                              % (r.get("acked"), n))
         t_end, rd = wait_spool_lines(srv, n)
         cpu = (cpu_seconds(srv.pid) - cpu0) * 1e9 / n if n else None
+        loop1 = loop_sched(srv.pid) if loop0 is not None else None
+        t_loop1 = time.monotonic()
         if proxy is not None and info is not None and n:
             info["proxy_cpu_ns"] = (cpu_seconds(proxy.pid) - pcpu0) * 1e9 / n
         secs = r["seconds"] + (t_end - t_exit)
+        if n and loop1 is not None and loop1[0] <= loop0[0]:
+            # A figure from the wrong thread is worse than none.
+            raise BenchError("sockdeckd (pid %d): its event loop thread "
+                             "ran no time over %d readings" % (srv.pid, n))
+        if n and loop1 is not None:
+            info.setdefault("loop_ns", []).append((loop1[0] - loop0[0]) / n)
+            span = (t_loop1 - t_loop0) * 1e9
+            info.setdefault("loop_run", []).append(
+                (loop1[0] - loop0[0]) / span)
+            info.setdefault("loop_wait", []).append(
+                (loop1[1] - loop0[1]) / span)
         if watch is not None:
             watch.stop()
             redraws = watch.check(t_exit - r["wall"], t_exit,
