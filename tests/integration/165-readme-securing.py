@@ -5,7 +5,9 @@ other into one bash (set -e: a command that fails fails the test) in a
 temporary directory where build/src is the build's binaries, and what
 the text promises is checked after each: three devices registered, the
 server listening, the token device, the certificate device and the
-legacy device each served and logged as admitted, the renewed
+legacy device each served and logged as admitted, another address
+refused on the legacy port by the allow list (not on the TLS one), the
+renewed
 certificate served after ctl reload (read with the test's own
 openssl s_client, beside the one served before), and the revoked
 device's stream cut at the reload ("disconnected: 1", "revoked at
@@ -20,6 +22,7 @@ import os
 import re
 import select
 import signal
+import socket
 import ssl
 import subprocess
 import tempfile
@@ -124,6 +127,37 @@ def log(d):
         return f.read()
 
 
+def allow_list(d, legacy, tls):
+    """The allow list keeps another address off the legacy port (closed
+    unheard, a drop "address not allowed"), not off the TLS port (the
+    handshake is made)."""
+    def from_other(port):
+        s = socket.socket()
+        s.settimeout(10)
+        s.bind(("127.0.0.2", 0))
+        s.connect(("127.0.0.1", port))
+        return s
+
+    s = from_other(legacy)
+    try:
+        check(s.recv(100) == b"", "127.0.0.2 answered on the legacy port")
+    except socket.timeout:
+        fail("127.0.0.2 was let in on the legacy port")
+    s.close()
+    ctx = ssl.create_default_context(cafile=os.path.join(d, "ca.pem"))
+    with ctx.wrap_socket(from_other(tls), server_hostname="127.0.0.1"):
+        pass
+    want = re.compile(r'drop peer=127\.0\.0\.2:\d+ '
+                      r'reason="address not allowed"')
+    deadline = time.monotonic() + 10
+    while not want.search(log(d)):
+        check(time.monotonic() < deadline, "no refusal of 127.0.0.2 on "
+              "the legacy port: %s" % log(d))
+        time.sleep(0.05)
+    check(len(want.findall(log(d))) == 1, "127.0.0.2 refused twice: %s"
+          % log(d))
+
+
 def walk(sh, top, code, legacy, tls):
     d = os.path.join(top, "demo")
     sh.run(code[0], "the server's CA and certificate")
@@ -147,6 +181,7 @@ def walk(sh, top, code, legacy, tls):
                  'device_name=pump-8',
                  'device=02:00:00:00:00:09 text="meter 1"'):
         check(want in text, "server.log lacks %r:\n%s" % (want, text))
+    allow_list(d, legacy, tls)
     out = sh.run(code[5], "the renewed certificate")
     check("changed: tls-cert" in out, "reload said %r" % out)
     now = file_sha(os.path.join(d, "server.pem"))
