@@ -44,6 +44,7 @@ struct dev_opts {
 	const char	*cidr;		/* add --cidr */
 	const char	*cert;		/* add --cert */
 	const char	*cert_file;	/* add --cert-file */
+	int		 legacy;	/* add --legacy */
 	int		 json;		/* list --json */
 };
 
@@ -53,10 +54,11 @@ dev_usage(FILE *fp)
 	fputs(
 "usage: sockdeckd device [--devices FILE | --config FILE] COMMAND\n"
 "\n"
-"  add MAC NAME [--cidr LIST] [--cert IDENTITY | --cert-file PEM]\n"
-"                      register a device, enabled; without --cert*, make\n"
-"                      its token and print it (once: only its SHA-256 is\n"
-"                      kept)\n"
+"  add MAC NAME [--cidr LIST] [--cert IDENTITY | --cert-file PEM |\n"
+"               --legacy]\n"
+"                      register a device, enabled; without --cert* or\n"
+"                      --legacy, make its token and print it (once:\n"
+"                      only its SHA-256 is kept)\n"
 "  list [--json]       the registered devices\n"
 "  revoke MAC          refuse the device from now (and at the server's\n"
 "                      next reload)\n"
@@ -70,6 +72,8 @@ dev_usage(FILE *fp)
 "                      the identity --tls-identity takes from it\n"
 "  --cert-file PEM     the same, by the certificate's SHA-256\n"
 "                      fingerprint (--tls-identity fingerprint)\n"
+"  --legacy            no credential: a legacy device, admitted by its\n"
+"                      MAC and its --cidr addresses\n"
 "  --json              list as JSON (ASCII only)\n"
 "\n"
 "Exit status: 0 done, 1 not done (no such device, already there, a\n"
@@ -339,9 +343,13 @@ static int
 dev_add_cred(const struct dev_opts *o, char *cred, size_t len,
     char tok[2 * DEV_TOKEN_BYTES + 1])
 {
-	if (o->cert != NULL && o->cert_file != NULL) {
-		dev_err("add: %s", "--cert or --cert-file, not both");
+	if ((o->cert != NULL) + (o->cert_file != NULL) + o->legacy > 1) {
+		dev_err("add: %s", "one of --cert, --cert-file and --legacy");
 		return 2;
+	}
+	if (o->legacy) {
+		snprintf(cred, len, "-");
+		return 0;
 	}
 	if (o->cert != NULL) {
 		if (*o->cert == '\0' || strlen(o->cert) >
@@ -535,6 +543,7 @@ dev_options(int argc, char **argv, struct dev_opts *o)
 		{ "cidr", required_argument, NULL, 'a' },
 		{ "cert", required_argument, NULL, 'x' },
 		{ "cert-file", required_argument, NULL, 'f' },
+		{ "legacy", no_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -553,6 +562,8 @@ dev_options(int argc, char **argv, struct dev_opts *o)
 			o->cert = optarg;
 		else if (c == 'f')
 			o->cert_file = optarg;
+		else if (c == 'l')
+			o->legacy = 1;
 		else if (c == 'j')
 			o->json = 1;
 		else {
@@ -572,10 +583,11 @@ dev_words_ok(const struct dev_opts *o, int n, char **w)
 	if (strcmp(w[0], "add") == 0)
 		return n == 3 && !o->json;
 	if (strcmp(w[0], "list") == 0)
-		return n == 1 && !o->cidr && !o->cert && !o->cert_file;
+		return n == 1 && !o->cidr && !o->cert && !o->cert_file &&
+		    !o->legacy;
 	if (strcmp(w[0], "revoke") == 0 || strcmp(w[0], "enable") == 0)
 		return n == 2 && !o->json && !o->cidr && !o->cert &&
-		    !o->cert_file;
+		    !o->cert_file && !o->legacy;
 	return 0;
 }
 

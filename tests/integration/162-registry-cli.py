@@ -5,7 +5,8 @@ be shown again) and the file keeps only its SHA-256, mode 0600; that
 token gets a HELLO in. A MAC twice is refused (status 1), a bad MAC
 (status 2); --cert identities are %XX-encoded in the file, and neither
 list nor list --json lets their control bytes reach a terminal;
---cert-file writes the certificate's SHA-256 fingerprint. revoke and
+--cert-file writes the certificate's SHA-256 fingerprint, --legacy no
+credential (and prints no token), and two of them are refused. revoke and
 enable set the state and keep the other lines and comments. Eight adds
 at once all land (the flock). --config's devices key names the file.
 At start, a file that does not parse stops the server (status 2, one
@@ -102,6 +103,18 @@ def certificates(d, path):
               "the fingerprint in the file")
 
 
+def legacy(path):
+    rc, out, err = dev("add", "00:11:22:33:44:62", "meter", "--legacy",
+                       "--cidr", "127.0.0.1", "--devices", path)
+    check(rc == 0 and "token" not in out, "add --legacy: %r %r" % (out, err))
+    with open(path) as f:
+        check("00:11:22:33:44:62 meter - 127.0.0.1 enabled" in f.read(),
+              "the legacy device in the file")
+    rc, out, err = dev("add", "00:11:22:33:44:63", "x", "--legacy",
+                       "--cert", "x", "--devices", path)
+    check(rc == 2 and "one of" in err, "--legacy --cert: %d %r" % (rc, err))
+
+
 def concurrent_adds(path):
     macs = ["00:11:22:33:55:%02x" % i for i in range(8)]
     with concurrent.futures.ThreadPoolExecutor(8) as ex:
@@ -138,6 +151,7 @@ def test():
     path = os.path.join(d, "devices")
     token = add_and_revoke(path)
     certificates(d, path)
+    legacy(path)
     concurrent_adds(path)
     start_refused(d, path)
     conf = os.path.join(d, "sockdeckd.conf")
