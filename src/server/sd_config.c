@@ -186,16 +186,16 @@ const struct sd_config_opt sd_config_opts[] = {
 	  "to 65535, e.g. 5443,6000-6001" },
 	{ "tls-cert", 0, SD_CONFIG_STR, .at = AT(tls_cert), .min = 1,
 	  .max = 4095, .want = "a file name of 1 to 4095 bytes",
-	  .arg = "FILE", .help = " PEM: the certificate, then its chain" },
+	  .arg = "FILE", .help = "PEM: the certificate, then its chain" },
 	{ "tls-key", 0, SD_CONFIG_STR, .at = AT(tls_key), .min = 1,
 	  .max = 4095, .want = "a file name of 1 to 4095 bytes",
-	  .arg = "FILE", .help = " PEM: its private key, no passphrase" },
+	  .arg = "FILE", .help = "PEM: its private key, no passphrase" },
 	{ "tls-min-version", 0, SD_CONFIG_ENUM, .at = AT(tls_min_version),
 	  .names = tls_versions, .def = "1.2", .arg = "VER",
 	  .help = " the oldest TLS taken: 1.2 or 1.3 (1.2)" },
 	{ "tls-ciphers", 0, SD_CONFIG_STR, .at = AT(tls_ciphers), .min = 1,
 	  .max = 1024, .want = "an OpenSSL cipher list of 1 to 1024 bytes",
-	  .arg = "LIST", .help = " TLS 1.2 ciphers, as openssl-ciphers(1) "
+	  .arg = "LIST", .help = "TLS 1.2 ciphers, as openssl-ciphers(1) "
 	  "takes" },
 	{ "tls-ciphersuites", 0, SD_CONFIG_STR, .at = AT(tls_ciphersuites),
 	  .min = 1, .max = 1024, .want = "OpenSSL cipher suites of 1 to "
