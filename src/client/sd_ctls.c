@@ -208,20 +208,47 @@ sd_ctls_info(const struct sd_ctls *t, struct bufferevent *bev,
 		strftime(out->expires, sizeof(out->expires), "%Y-%m-%d", &tm);
 }
 
-/* A certificate the check refused is said in the check's words; any
- * other failure in OpenSSL's. */
+/* What the server said that the client has not read yet, in OpenSSL's
+ * words: an alert that came after the client's side of the handshake
+ * was done (TLS 1.3 refuses a client's certificate so), which a write
+ * that met the server's close may have left unread. NULL when what is
+ * there is data, or an end without words, or nothing. Never blocks: the
+ * socket does not block. */
+static const char *
+ctls_unread(SSL *ssl)
+{
+	const char *w;
+	char c;
+
+	if (ssl == NULL)
+		return NULL;
+	ERR_clear_error();
+	if (SSL_peek(ssl, &c, 1) > 0)
+		return NULL;
+	w = sd_tlsu_words(ERR_peek_error());
+	ERR_clear_error();
+	return w;
+}
+
+/* A certificate the check refused is said in the check's words (not
+ * with --tls-insecure: nothing is refused then); any other failure in
+ * OpenSSL's, the alert the socket still holds included. */
 int
 sd_ctls_reason(struct bufferevent *bev, char *buf, size_t len)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-	long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+	long v = X509_V_OK;
 	const char *r = sd_tlsu_bev_reason(bev, NULL);
 
+	if (ssl != NULL && SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE)
+		v = SSL_get_verify_result(ssl);
 	if (v != X509_V_OK) {
 		snprintf(buf, len, "certificate verify failed: %s",
 		    X509_verify_cert_error_string(v));
 		return 1;
 	}
+	if (r == NULL)
+		r = ctls_unread(ssl);
 	if (r == NULL)
 		return 0;
 	snprintf(buf, len, "%s", r);
