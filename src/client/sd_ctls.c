@@ -125,17 +125,36 @@ sd_ctls_free(struct sd_ctls *t)
 	free(t);
 }
 
-/* The name or the address the certificate must be for, and SNI. */
+/* host's address when host is an IP literal as the connect reads one
+ * (libevent's: a dotted quad, or IPv6 with a zone, "fe80::1%eth0", that
+ * picks the link and is no part of the address): its length (4 or 16)
+ * with a set, or 0 when host is a name. */
+static size_t
+ctls_literal(const char *host, unsigned char a[16])
+{
+	char v6[INET6_ADDRSTRLEN];
+	size_t n = strcspn(host, "%");
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return 4;
+	if (n >= sizeof(v6))
+		return 0;
+	memcpy(v6, host, n);
+	v6[n] = '\0';
+	return inet_pton(AF_INET6, v6, a) == 1 ? 16 : 0;
+}
+
+/* The name or the address the certificate must be for; SNI for a name
+ * only (RFC 6066 forbids an address there). */
 static int
 ctls_peer(SSL *ssl, const char *host)
 {
 	unsigned char a[16];
-	int ip = inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1;
+	size_t n = ctls_literal(host, a);
 
-	if (ip)
-		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
-		    host) == 1 ? 0 : -1;
+	if (n > 0)
+		return X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), a,
+		    n) == 1 ? 0 : -1;
 	if (SSL_set_tlsext_host_name(ssl, host) != 1)
 		return -1;
 	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);

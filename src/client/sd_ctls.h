@@ -7,8 +7,9 @@
  * program before it connects. It trusts the system's CAs, or only
  * --tls-ca's; it takes TLS 1.2 and later. Each connection gets an SSL
  * of its own inside its bufferevent, which owns it, set up to check the
- * server's certificate against the name or address connected to, and
- * to send that name as SNI (never an address: RFC 6066 forbids it).
+ * server's certificate against the name or address connected to (an
+ * IPv6 address's zone, "%eth0", left out), and to send that name as SNI
+ * (never an address: RFC 6066 forbids it).
  * --tls-insecure checks nothing and still encrypts.
  */
 #ifndef SD_CTLS_H
