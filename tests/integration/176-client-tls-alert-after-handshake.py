@@ -8,9 +8,10 @@ handshake is done, while it writes HELLO, and the server's close often
 resets the connection first: the alert is still read. Many runs, since
 which comes first is timing; TLS 1.2 too (the client held to 1.2 by an
 OpenSSL configuration, as a site's would), where the alert ends the
-handshake itself; with --tls-insecure too (no verify failure said
-for a check that refuses nothing). A server refusing at accept (its throttle of failed
-handshakes) is said `closed by the server`, not `Success`."""
+handshake itself; with --tls-insecure too (no verify failure said for
+a check that refuses nothing). A server refusing at accept (its
+throttle of failed handshakes) is said `closed by the server`, not
+`Success`."""
 import os
 
 import sdpeer
@@ -41,20 +42,12 @@ def client(conf, *args):
             os.environ["OPENSSL_CONF"] = saved
 
 
-def tls12_conf(pki):
-    path = pki.path("tls12.cnf")
-    with open(path, "w") as f:
-        f.write("openssl_conf = c\n[c]\nssl_conf = s\n[s]\n"
-                "system_default = d\n[d]\nMaxProtocol = TLSv1.2\n")
-    return path
-
-
 def test():
     pki = sdtls.Pki()
     good = pki.leaf("dev1", "/CN=dev-1", client=True)
     pki.another_ca("rogue")
     bad = pki.leaf("bad", "/CN=dev-1", ca="rogue", client=True)
-    confs = {"1.3": None, "1.2": tls12_conf(pki)}
+    confs = {"1.3": None, "1.2": sdtls.tls12_conf(pki)}
 
     for (ver, which), alert in ALERTS.items():
         # a server per case: its throttle refuses an address at accept
