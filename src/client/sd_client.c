@@ -495,6 +495,15 @@ sd_client_close(struct sd_client *c, int graceful)
 	cl_disconnect(c, "disconnected", 0);
 }
 
+int
+sd_client_set_tls(struct sd_client *c, struct sd_ctls *tls)
+{
+	if (c->bev != NULL)
+		return SD_ERR_INVAL;
+	c->opts.tls = tls;
+	return SD_OK;
+}
+
 void
 sd_client_set_reconnect(struct sd_client *c, int on)
 {
