@@ -231,15 +231,16 @@ sd_ctls_info(const struct sd_ctls *t, struct bufferevent *bev,
  * words: an alert that came after the client's side of the handshake
  * was done (TLS 1.3 refuses a client's certificate so), which a write
  * that met the server's close may have left unread. NULL when what is
- * there is data, or an end without words, or nothing. Never blocks: the
- * socket does not block. */
+ * there is data, or an end without words, or nothing, and before the
+ * client's side of the handshake is done (a peek would start it). Never
+ * blocks: the socket does not block. */
 static const char *
 ctls_unread(SSL *ssl)
 {
 	const char *w;
 	char c;
 
-	if (ssl == NULL)
+	if (ssl == NULL || !SSL_is_init_finished(ssl))
 		return NULL;
 	ERR_clear_error();
 	if (SSL_peek(ssl, &c, 1) > 0)
