@@ -701,7 +701,8 @@ main(int argc, char **argv)
 	    "%s:%d", host, port);
 	if (j.cmd == CMD_TUI) {
 		free(j.argv_keep);
-		rc = sockdeck_tui_run(&o, host[0] ? host : NULL, port);
+		rc = sockdeck_tui_run(&o, j.tls ? &j.tlso : NULL,
+		    host[0] ? host : NULL, port);
 		sd_ctls_free(o.tls);
 		return rc;
 	}

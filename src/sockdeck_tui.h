@@ -8,8 +8,10 @@
 #include "sd_client.h"
 
 /* Run the screen until the user quits; connect at once when host is
- * set, else show the newest recent server. The exit status. */
-int sockdeck_tui_run(const struct sd_client_opts *o, const char *host,
-    int port);
+ * set, else show the newest recent server. tlso: the --tls options
+ * o->tls was made from (NULL: no --tls), kept with the servers reached
+ * so. The exit status. */
+int sockdeck_tui_run(const struct sd_client_opts *o,
+    const struct sd_ctls_opts *tlso, const char *host, int port);
 
 #endif

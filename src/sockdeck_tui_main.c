@@ -7,6 +7,7 @@
  */
 #include <event2/dns.h>
 #include <event2/event.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +44,13 @@ struct ui {
 	int			 port;
 	struct sd_recent	 recent;
 	char			 recent_path[4096];
+	/* How a connection goes: the command line's way (cli, its
+	 * context made by main), or a recent server's (own_ctx, built
+	 * for it here); cur is the one in use, remembered on connect. */
+	struct sd_recent_tls	 cli, cur;
+	int			 cli_long;	/* a path too long to keep */
+	struct sd_ctls		*cli_ctx;
+	struct sd_ctls		*own_ctx;
 	int			 file_on;	/* a transfer is shown */
 	uint64_t		 file_size;
 	uint64_t		 rd_sent, rd_acked;
@@ -69,11 +77,14 @@ say(struct ui *u, enum tui_say kind, const char *text)
 static void
 show_recent(struct ui *u)
 {
-	const char *items[SD_RECENT_MAX];
+	struct tui_recent items[SD_RECENT_MAX];
 	size_t i;
 
-	for (i = 0; i < u->recent.n; i++)
-		items[i] = u->recent.item[i];
+	for (i = 0; i < u->recent.n; i++) {
+		items[i].target = u->recent.item[i];
+		items[i].tls = u->recent.tls[i].on;
+		items[i].insecure = u->recent.tls[i].insecure;
+	}
 	tui_client_recent(u->tui, items, u->recent.n);
 }
 
@@ -145,6 +156,16 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Whether a and b connect the same way. */
+static int
+same_way(const struct sd_recent_tls *a, const struct sd_recent_tls *b)
+{
+	if (!a->on || !b->on)
+		return a->on == b->on;
+	return a->insecure == b->insecure && strcmp(a->ca, b->ca) == 0 &&
+	    strcmp(a->cert, b->cert) == 0 && strcmp(a->key, b->key) == 0;
+}
+
 /* Client core events. */
 
 static void
@@ -163,8 +184,9 @@ on_state(enum sd_client_state st, const char *reason, void *arg)
 	if (st == SD_CLIENT_CONNECTED) {
 		snprintf(target, sizeof(target), strchr(u->host, ':') ?
 		    "[%s]:%d" : "%s:%d", u->host, u->port);
-		sd_recent_add(&u->recent, u->recent_path[0] ?
-		    u->recent_path : NULL, target);
+		if (!u->cli_long || !same_way(&u->cur, &u->cli))
+			sd_recent_add(&u->recent, u->recent_path[0] ?
+			    u->recent_path : NULL, target, &u->cur);
 		show_recent(u);
 		/* The core offers a pending file again on WELCOME. */
 		if (file != NULL && !u->file_on) {
@@ -270,19 +292,67 @@ on_error(int code, const char *text, void *arg)
 
 /* What the screen asks for. */
 
-static void
-ui_connect(void *ctx, const char *host, int port)
+/* Connect the way way says (u->cli: the command line's context). 0,
+ * or -1 with the reason said (a file of a recent server's that cannot
+ * be used any more). */
+static int
+use_tls(struct ui *u, const struct sd_recent_tls *way)
 {
-	struct ui *u = ctx;
+	struct sd_ctls_opts o = { NULL, NULL, NULL, 0 };
+	struct sd_ctls *t = NULL;
+	char err[SD_ERR_LEN];
+
+	if (way->on && !same_way(way, &u->cli)) {
+		o.ca = way->ca[0] ? way->ca : NULL;
+		o.cert = way->cert[0] ? way->cert : NULL;
+		o.key = way->key[0] ? way->key : NULL;
+		o.insecure = way->insecure;
+		if (sd_ctls_new(&o, &t, err) != SD_OK) {
+			say(u, TUI_SAY_ERROR, err);
+			return -1;
+		}
+	}
+	sd_client_set_tls(u->cl, !way->on ? NULL : t != NULL ? t :
+	    u->cli_ctx);
+	sd_ctls_free(u->own_ctx);
+	u->own_ctx = t;
+	if (way != &u->cur)
+		u->cur = *way;
+	return 0;
+}
+
+/* Connect to host:port the command line's way (from_bar 0), or, asked
+ * from the connection bar, the way it was reached last when it is a
+ * recent server: TLS with its files, or plain unless the command line
+ * said --tls (a plain entry never takes TLS away). */
+static void
+connect_to(struct ui *u, const char *host, int port, int from_bar)
+{
+	const struct sd_recent_tls *way = &u->cli;
+	char target[SD_RECENT_LEN];
+	int i;
 
 	if (sd_client_state(u->cl) != SD_CLIENT_UNCONNECTED)
 		sd_client_close(u->cl, 0);
+	snprintf(target, sizeof(target), strchr(host, ':') ? "[%s]:%d" :
+	    "%s:%d", host, port);
+	i = from_bar ? sd_recent_find(&u->recent, target) : -1;
+	if (i >= 0 && u->recent.tls[i].on)
+		way = &u->recent.tls[i];
 	if (host != u->host)
 		snprintf(u->host, sizeof(u->host), "%s", host);
 	u->port = port;
 	tui_client_target(u->tui, host, port);
+	if (use_tls(u, way) != 0)
+		return;
 	if (sd_client_connect(u->cl, host, port) != SD_OK)
 		say(u, TUI_SAY_ERROR, "cannot start connecting");
+}
+
+static void
+ui_connect(void *ctx, const char *host, int port)
+{
+	connect_to(ctx, host, port, 1);
 }
 
 static void
@@ -453,12 +523,13 @@ ui_loop(struct ui *u, struct evdns_base *dns, const struct sd_client_opts *o,
 		event_add(sev[i], NULL);
 	show_recent(u);
 	if (connect_now)
-		ui_connect(u, u->host, u->port);
+		connect_to(u, u->host, u->port, 0);
 	event_base_dispatch(u->base);
 	rc = 0;
 out:
 	tui_client_free(u->tui);
 	sd_client_free(u->cl);
+	sd_ctls_free(u->own_ctx);
 	if (u->tick != NULL)
 		event_free(u->tick);
 	for (i = 0; i < 3; i++)
@@ -467,8 +538,42 @@ out:
 	return rc;
 }
 
+/* path made absolute into out[SD_RECENT_PATH] (a recent server is
+ * reconnected from anywhere); "" for NULL. 0, or -1 when too long. */
+static int
+abs_path(const char *path, char *out)
+{
+	char real[PATH_MAX];
+
+	out[0] = '\0';
+	if (path == NULL)
+		return 0;
+	if (realpath(path, real) == NULL)
+		snprintf(real, sizeof(real), "%s", path);
+	return snprintf(out, SD_RECENT_PATH, "%s", real) < SD_RECENT_PATH ?
+	    0 : -1;
+}
+
+/* The command line's TLS as a recent server's would be kept. */
+static void
+cli_tls(struct ui *u, const struct sd_client_opts *o,
+    const struct sd_ctls_opts *tlso)
+{
+	u->cli_ctx = o->tls;
+	if (o->tls == NULL || tlso == NULL)
+		return;
+	u->cli.on = 1;
+	u->cli.insecure = tlso->insecure;
+	/* A path past SD_RECENT_PATH: the server is not remembered. */
+	u->cli_long = abs_path(tlso->ca, u->cli.ca) != 0 ||
+	    abs_path(tlso->cert, u->cli.cert) != 0 ||
+	    abs_path(tlso->key, u->cli.key) != 0;
+	u->cur = u->cli;
+}
+
 int
-sockdeck_tui_run(const struct sd_client_opts *o, const char *host, int port)
+sockdeck_tui_run(const struct sd_client_opts *o,
+    const struct sd_ctls_opts *tlso, const char *host, int port)
 {
 	struct ui *u;
 	struct evdns_base *dns = NULL;
@@ -484,6 +589,7 @@ sockdeck_tui_run(const struct sd_client_opts *o, const char *host, int port)
 	if (u == NULL)
 		return 1;
 	u->legacy = o->legacy;
+	cli_tls(u, o, tlso);
 	if (sd_recent_path(u->recent_path, sizeof(u->recent_path)) == 0)
 		sd_recent_load(&u->recent, u->recent_path);
 	else

@@ -80,6 +80,7 @@ struct tui_client {
 	struct tui_line		 f_host, f_port;
 	int			 cfield;	/* 0 host, 1 port */
 	char			 recent[8][272];
+	unsigned char		 recent_tls[8];		/* 2: insecure */
 	size_t			 nrecent;
 	size_t			 rpos;
 	struct tui_picker	 picker;
@@ -251,6 +252,48 @@ draw_bar(struct tui_client *t, int w)
 	else
 		tui_line_draw(&t->f_host, 1, BAR_HOST, BAR_HOST_W, 1);
 	attroff(A_UNDERLINE);
+}
+
+/* The recent servers under the bar while it is edited (^O), newest
+ * first: a lock for those reached over TLS (INSECURE in the error
+ * colour after it for --tls-insecure), the one the fields hold marked. */
+static void
+draw_recent(struct tui_client *t, int y, int h, int w)
+{
+	char host[1024], port[64], cur[1100], line[400];
+	int bw = w - BAR_HOST + 2 < 60 ? w - BAR_HOST + 2 : 60;
+	int x = BAR_HOST - 2, i, n = (int)t->nrecent, sel;
+
+	if (n == 0 || h < 3 || bw < 20)
+		return;
+	if (n > h - 2)
+		n = h - 2;
+	tui_line_get(&t->f_host, host, sizeof(host));
+	tui_line_get(&t->f_port, port, sizeof(port));
+	snprintf(cur, sizeof(cur), strchr(host, ':') ? "[%s]:%s" : "%s:%s",
+	    host, port);
+	for (i = 0; i < n + 2; i++)
+		tui_fill(y + i, x, bw);
+	tui_box(&t->loop.term, y, x, n + 2, bw, "Recent", 0);
+	for (i = 0; i < n; i++) {
+		sel = strcmp(cur, t->recent[i]) == 0;
+		snprintf(line, sizeof(line), "%s %s %s", sel ? ">" : " ",
+		    t->loop.term.utf8 ? (t->recent_tls[i] ?
+		    "\xf0\x9f\x94\x92" : "  ") : (t->recent_tls[i] ?
+		    "[lock]" : "      "), t->recent[i]);
+		if (sel)
+			tui_attr_on(&t->loop.term, TUI_C_KEY, A_REVERSE);
+		tui_put(y + 1 + i, x + 1, bw - 2, line);
+		if (sel)
+			tui_attr_off(&t->loop.term, TUI_C_KEY, A_REVERSE);
+		if (t->recent_tls[i] != 2 || tui_width(line, strlen(line)) +
+		    10 > bw - 2)
+			continue;
+		tui_attr_on(&t->loop.term, TUI_C_BAD, A_BOLD);
+		tui_put(y + 1 + i, x + 2 + tui_width(line, strlen(line)),
+		    9, "INSECURE");
+		tui_attr_off(&t->loop.term, TUI_C_BAD, A_BOLD);
+	}
 }
 
 /* The live line of the transfer in flight. */
@@ -449,6 +492,7 @@ draw(void *arg, int h, int w)
 		break;
 	case M_CONNECT:
 		tui_line_draw(&t->line, h - 2, 3, w - 4, 0);
+		draw_recent(t, 2, ch, w);
 		draw_bar(t, w);
 		break;
 	default:
@@ -890,13 +934,18 @@ tui_client_target(struct tui_client *t, const char *host, int port)
 }
 
 void
-tui_client_recent(struct tui_client *t, const char *const *items, size_t n)
+tui_client_recent(struct tui_client *t, const struct tui_recent *items,
+    size_t n)
 {
 	size_t i;
 
 	t->nrecent = n < 8 ? n : 8;
-	for (i = 0; i < t->nrecent; i++)
-		snprintf(t->recent[i], sizeof(t->recent[i]), "%s", items[i]);
+	for (i = 0; i < t->nrecent; i++) {
+		snprintf(t->recent[i], sizeof(t->recent[i]), "%s",
+		    items[i].target);
+		t->recent_tls[i] = !items[i].tls ? 0 : items[i].insecure ?
+		    2 : 1;
+	}
 	tui_loop_redraw(&t->loop);
 }
 

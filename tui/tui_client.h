@@ -51,13 +51,20 @@ struct tui_client_link {
 	void	(*quit)(void *ctx, const char *why);
 };
 
+/* A recent server as the connection bar's list shows it. */
+struct tui_recent {
+	const char	*target;	/* "host:port" */
+	int		 tls;		/* reached over TLS: a lock */
+	int		 insecure;	/* with --tls-insecure */
+};
+
 struct tui_client_info {
 	const char	*device;	/* "aa:bb:cc:dd:ee:ff" */
 	const char	*host;		/* shown in the connection bar */
 	int		 port;		/* 0: none yet */
 	int		 legacy;
 	int		 reconnect;
-	const char	*const *recent;	/* "host:port", newest first */
+	const struct tui_recent *recent;	/* newest first */
 	size_t		 nrecent;
 };
 
@@ -85,7 +92,7 @@ void tui_client_tls(struct tui_client *t, const char *version,
 void tui_client_target(struct tui_client *t, const char *host, int port);
 
 /* The recent servers changed (newest first). */
-void tui_client_recent(struct tui_client *t, const char *const *items,
+void tui_client_recent(struct tui_client *t, const struct tui_recent *items,
     size_t n);
 
 /* A conversation entry. */

@@ -327,19 +327,23 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 			cl_say_hello(c);
 		return;
 	}
-	/* Over TLS a connect that failed comes as the end of the stream
-	 * the handshake was to run on (libevent: a dirty shutdown). */
-	if ((what & BEV_EVENT_EOF) && (c->opts.tls == NULL || c->tls_up ||
-	    cl_sock_connected(bev))) {
-		cl_drop(c, "closed by the server");
-		return;
-	}
 	dnserr = bufferevent_socket_get_dns_error(bev);
-	/* A handshake that failed says why, in one line. */
+	/* A handshake that failed says why, in one line; so does an
+	 * alert that ended a connection, read or left unread. */
 	if (c->opts.tls != NULL && dnserr == 0 &&
 	    sd_ctls_reason(bev, why + 5, sizeof(why) - 5)) {
 		memcpy(why, "TLS: ", 5);
 		cl_drop(c, why);
+		return;
+	}
+	/* Over TLS a connect that failed comes as the end of the stream
+	 * the handshake was to run on (libevent: a dirty shutdown), with
+	 * the connect's errno; a server that closed before its side of
+	 * the handshake (one refusing at accept) may have reset the
+	 * socket too, and left no errno. */
+	if ((what & BEV_EVENT_EOF) && (c->opts.tls == NULL || c->tls_up ||
+	    err == 0 || cl_sock_connected(bev))) {
+		cl_drop(c, "closed by the server");
 		return;
 	}
 	if (dnserr != 0)
@@ -489,6 +493,15 @@ sd_client_close(struct sd_client *c, int graceful)
 	if (c->tls_up)
 		sd_tlsu_close_notify(c->bev);
 	cl_disconnect(c, "disconnected", 0);
+}
+
+int
+sd_client_set_tls(struct sd_client *c, struct sd_ctls *tls)
+{
+	if (c->bev != NULL)
+		return SD_ERR_INVAL;
+	c->opts.tls = tls;
+	return SD_OK;
 }
 
 void

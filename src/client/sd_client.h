@@ -72,6 +72,11 @@ int sd_client_connect(struct sd_client *c, const char *host, int port);
  * asked for here is never followed by an automatic reconnect. */
 void sd_client_close(struct sd_client *c, int graceful);
 
+/* Connect over TLS with tls from now on (NULL: plain TCP; not owned,
+ * kept until changed or the client is freed). SD_ERR_INVAL while a
+ * connection is open: close it first. */
+int sd_client_set_tls(struct sd_client *c, struct sd_ctls *tls);
+
 /* Turn reconnecting after a drop on or off (1s, 2s, 4s ... 30s). */
 void sd_client_set_reconnect(struct sd_client *c, int on);
 

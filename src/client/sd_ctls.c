@@ -125,17 +125,36 @@ sd_ctls_free(struct sd_ctls *t)
 	free(t);
 }
 
-/* The name or the address the certificate must be for, and SNI. */
+/* host's address when host is an IP literal as the connect reads one
+ * (libevent's: a dotted quad, or IPv6 with a zone, "fe80::1%eth0", that
+ * picks the link and is no part of the address): its length (4 or 16)
+ * with a set, or 0 when host is a name. */
+static size_t
+ctls_literal(const char *host, unsigned char a[16])
+{
+	char v6[INET6_ADDRSTRLEN];
+	size_t n = strcspn(host, "%");
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return 4;
+	if (n >= sizeof(v6))
+		return 0;
+	memcpy(v6, host, n);
+	v6[n] = '\0';
+	return inet_pton(AF_INET6, v6, a) == 1 ? 16 : 0;
+}
+
+/* The name or the address the certificate must be for; SNI for a name
+ * only (RFC 6066 forbids an address there). */
 static int
 ctls_peer(SSL *ssl, const char *host)
 {
 	unsigned char a[16];
-	int ip = inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1;
+	size_t n = ctls_literal(host, a);
 
-	if (ip)
-		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
-		    host) == 1 ? 0 : -1;
+	if (n > 0)
+		return X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), a,
+		    n) == 1 ? 0 : -1;
 	if (SSL_set_tlsext_host_name(ssl, host) != 1)
 		return -1;
 	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -208,20 +227,48 @@ sd_ctls_info(const struct sd_ctls *t, struct bufferevent *bev,
 		strftime(out->expires, sizeof(out->expires), "%Y-%m-%d", &tm);
 }
 
-/* A certificate the check refused is said in the check's words; any
- * other failure in OpenSSL's. */
+/* What the server said that the client has not read yet, in OpenSSL's
+ * words: an alert that came after the client's side of the handshake
+ * was done (TLS 1.3 refuses a client's certificate so), which a write
+ * that met the server's close may have left unread. NULL when what is
+ * there is data, or an end without words, or nothing, and before the
+ * client's side of the handshake is done (a peek would start it). Never
+ * blocks: the socket does not block. */
+static const char *
+ctls_unread(SSL *ssl)
+{
+	const char *w;
+	char c;
+
+	if (ssl == NULL || !SSL_is_init_finished(ssl))
+		return NULL;
+	ERR_clear_error();
+	if (SSL_peek(ssl, &c, 1) > 0)
+		return NULL;
+	w = sd_tlsu_words(ERR_peek_error());
+	ERR_clear_error();
+	return w;
+}
+
+/* A certificate the check refused is said in the check's words (not
+ * with --tls-insecure: nothing is refused then); any other failure in
+ * OpenSSL's, the alert the socket still holds included. */
 int
 sd_ctls_reason(struct bufferevent *bev, char *buf, size_t len)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-	long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+	long v = X509_V_OK;
 	const char *r = sd_tlsu_bev_reason(bev, NULL);
 
+	if (ssl != NULL && SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE)
+		v = SSL_get_verify_result(ssl);
 	if (v != X509_V_OK) {
 		snprintf(buf, len, "certificate verify failed: %s",
 		    X509_verify_cert_error_string(v));
 		return 1;
 	}
+	if (r == NULL)
+		r = ctls_unread(ssl);
 	if (r == NULL)
 		return 0;
 	snprintf(buf, len, "%s", r);

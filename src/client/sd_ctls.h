@@ -7,8 +7,9 @@
  * program before it connects. It trusts the system's CAs, or only
  * --tls-ca's; it takes TLS 1.2 and later. Each connection gets an SSL
  * of its own inside its bufferevent, which owns it, set up to check the
- * server's certificate against the name or address connected to, and
- * to send that name as SNI (never an address: RFC 6066 forbids it).
+ * server's certificate against the name or address connected to (an
+ * IPv6 address's zone, "%eth0", left out), and to send that name as SNI
+ * (never an address: RFC 6066 forbids it).
  * --tls-insecure checks nothing and still encrypts.
  */
 #ifndef SD_CTLS_H
@@ -58,10 +59,12 @@ struct bufferevent *sd_ctls_bev_new(struct sd_ctls *t,
 void sd_ctls_info(const struct sd_ctls *t, struct bufferevent *bev,
     struct sd_ctls_info *out);
 
-/* Why the TLS layer of bev failed: 1 with buf set ("certificate verify
- * failed: unable to get local issuer certificate", or OpenSSL's words),
- * 0 when TLS recorded no failure (a socket error, then). Takes bev's
- * errors. */
+/* Why the TLS layer of bev failed or its stream ended: 1 with buf set
+ * ("certificate verify failed: unable to get local issuer certificate",
+ * or OpenSSL's words, an alert the socket still held unread included:
+ * TLS 1.3 refuses a client certificate after the client's handshake is
+ * done), 0 when TLS has nothing to say (a socket error or a plain
+ * close, then). Takes bev's errors; never blocks. */
 int sd_ctls_reason(struct bufferevent *bev, char *buf, size_t len);
 
 #endif

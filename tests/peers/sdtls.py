@@ -140,6 +140,17 @@ class Pki:
                 + list(more))
 
 
+def tls12_conf(pki):
+    """An OpenSSL configuration (its path, in pki's directory) that holds
+    a program to TLS 1.2 at most, as a site's might: OPENSSL_CONF for a
+    client that has no option of its own for it."""
+    path = pki.path("tls12.cnf")
+    with open(path, "w") as f:
+        f.write("openssl_conf = c\n[c]\nssl_conf = s\n[s]\n"
+                "system_default = d\n[d]\nMaxProtocol = TLSv1.2\n")
+    return path
+
+
 def server(pki, *more, plain=True, **kw):
     """A started sockdeckd with a TLS port (pki's certificate) and, unless
     plain is False, a plain port before it; more: its other arguments,

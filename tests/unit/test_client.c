@@ -98,16 +98,16 @@ test_recent(void)
 	snprintf(path, sizeof(path), "%s/a/b/recent", dir);
 	sd_recent_load(&r, path);		/* missing: empty */
 	CHECK_EQ(r.n, 0);
-	CHECK(sd_recent_add(&r, path, "h1:1") == 0);
-	CHECK(sd_recent_add(&r, path, "h2:2") == 0);
-	CHECK(sd_recent_add(&r, path, "h1:1") == 0);	/* moves up */
+	CHECK(sd_recent_add(&r, path, "h1:1", NULL) == 0);
+	CHECK(sd_recent_add(&r, path, "h2:2", NULL) == 0);
+	CHECK(sd_recent_add(&r, path, "h1:1", NULL) == 0);	/* moves up */
 	sd_recent_load(&back, path);
 	CHECK_EQ(back.n, 2);
 	CHECK(strcmp(back.item[0], "h1:1") == 0);
 	CHECK(strcmp(back.item[1], "h2:2") == 0);
 	for (i = 0; i < 20; i++) {
 		snprintf(item, sizeof(item), "[::1]:%d", 1000 + i);
-		CHECK(sd_recent_add(&r, path, item) == 0);
+		CHECK(sd_recent_add(&r, path, item, NULL) == 0);
 	}
 	sd_recent_load(&back, path);
 	CHECK_EQ(back.n, SD_RECENT_MAX);
@@ -118,6 +118,73 @@ test_recent(void)
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/a", dir);
 	rmdir(path);
+	rmdir(dir);
+}
+
+/* TLS entries: their files kept by path (escaped in the file), read
+ * back; an old file's "host:port" lines are plain; unknown fields are
+ * skipped; a line with a bad escape or too long is left out. */
+static void
+test_recent_tls(void)
+{
+	static struct sd_recent r, back;
+	static struct sd_recent_tls t;
+	char dir[] = "/tmp/sd-recent-XXXXXX", path[256], big[12000];
+	FILE *fp;
+	size_t i;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/recent", dir);
+	fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	/* A line too long for the reader, whose rest would read as lines
+	 * of their own ("1\tab:1\t...") if it were not skipped. */
+	for (i = 0; i + 1 < sizeof(big); i++)
+		big[i] = "ab:1\t"[i % 5];
+	big[sizeof(big) - 1] = '\0';
+	fprintf(fp, "old:1\nnew:2\ttls\tca=/a%%20b/c%%25.pem\tzz=1\n"
+	    "bad:3\ttls\tca=/x%%2\nlong:4\ttls\tca=/%s\nins:5\ttls\t"
+	    "insecure\nnotls:6\tca=/y\n", big);
+	fclose(fp);
+	sd_recent_load(&back, path);
+	CHECK_EQ(back.n, 4);
+	CHECK(strcmp(back.item[0], "old:1") == 0 && !back.tls[0].on);
+	CHECK(strcmp(back.item[1], "new:2") == 0 && back.tls[1].on &&
+	    !back.tls[1].insecure);
+	CHECK(strcmp(back.tls[1].ca, "/a b/c%.pem") == 0);
+	CHECK(back.tls[1].cert[0] == '\0' && back.tls[1].key[0] == '\0');
+	CHECK(strcmp(back.item[2], "ins:5") == 0 && back.tls[2].on &&
+	    back.tls[2].insecure);
+	CHECK(strcmp(back.item[3], "notls:6") == 0 && !back.tls[3].on &&
+	    back.tls[3].ca[0] == '\0');
+	CHECK_EQ(sd_recent_find(&back, "ins:5"), 2);
+	CHECK_EQ(sd_recent_find(&back, "ins:6"), -1);
+
+	r = back;
+	t.on = 1;
+	snprintf(t.ca, sizeof(t.ca), "/p q/%%\t\xc3\xa9.pem");
+	snprintf(t.cert, sizeof(t.cert), "/c.pem");
+	snprintf(t.key, sizeof(t.key), "/k.pem");
+	CHECK(sd_recent_add(&r, path, "old:1", &t) == 0);	/* replaced */
+	CHECK(sd_recent_add(&r, path, "new:2", NULL) == 0);	/* now plain */
+	sd_recent_load(&back, path);
+	CHECK_EQ(back.n, 4);
+	CHECK(strcmp(back.item[0], "new:2") == 0 && !back.tls[0].on);
+	CHECK(strcmp(back.item[1], "old:1") == 0 && back.tls[1].on);
+	CHECK(strcmp(back.tls[1].ca, t.ca) == 0);
+	CHECK(strcmp(back.tls[1].cert, "/c.pem") == 0);
+	CHECK(strcmp(back.tls[1].key, "/k.pem") == 0);
+	fp = fopen(path, "r");
+	CHECK(fp != NULL && fgets(big, sizeof(big), fp) != NULL &&
+	    fgets(big, sizeof(big), fp) != NULL);
+	fclose(fp);
+	CHECK(strcmp(big, "old:1\ttls\tca=/p%20q/%25%09%C3%A9.pem\t"
+	    "cert=/c.pem\tkey=/k.pem\n") == 0);
+	/* A path too long to keep: nothing changes. */
+	memset(t.key, 'k', sizeof(t.key));
+	CHECK(sd_recent_add(&r, path, "k:1", &t) == -1);
+	CHECK_EQ(r.n, 4);
+	unlink(path);
 	rmdir(dir);
 }
 
@@ -335,6 +402,7 @@ static const struct sd_test_case cases[] = {
 	{ "stream_due", test_stream_due },
 	{ "stream_shapes", test_stream_shapes },
 	{ "recent", test_recent },
+	{ "recent_tls", test_recent_tls },
 	{ "recent_path", test_recent_path },
 	{ "parse_target", test_parse_target },
 	{ "join_words", test_join_words },
