@@ -49,7 +49,9 @@ sd_registry_name_ok(const char *name)
 {
 	size_t i, n = strlen(name);
 
-	if (n == 0 || n > SD_REGISTRY_NAME_MAX)
+	/* A field that starts with '#' starts a comment: the line
+	 * would lose its name and its three last fields. */
+	if (n == 0 || n > SD_REGISTRY_NAME_MAX || name[0] == '#')
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (name[i] < '!' || name[i] > '~')
@@ -211,7 +213,7 @@ reg_line(struct reg_parse *p, char *line)
 		return reg_fail(p, "a MAC as aa:bb:cc:dd:ee:ff");
 	if (!sd_registry_name_ok(f[1]))
 		return reg_fail(p, "a name of 1 to 63 printable ASCII "
-		    "bytes, no spaces");
+		    "bytes, no spaces, not starting with '#'");
 	memcpy(d->name, f[1], strlen(f[1]) + 1);
 	if (reg_cred(p, d, f[2]) != SD_OK || reg_cidrs(p, d, f[3]) != SD_OK)
 		return SD_ERR_INVAL;

@@ -15,7 +15,8 @@
  *
  *   MAC NAME CREDENTIAL CIDRS STATE
  *
- * MAC as aa:bb:cc:dd:ee:ff; NAME 1 to 63 printable ASCII bytes;
+ * MAC as aa:bb:cc:dd:ee:ff; NAME 1 to 63 printable ASCII bytes, the
+ * first not '#' (a field that starts with '#' starts a comment);
  * CREDENTIAL "token-sha256:HEX" (64 hex digits: the SHA-256 of the
  * token the device sends in HELLO), "cert:IDENTITY" (its client
  * certificate's identity as --tls-identity takes it, bytes outside
@@ -140,7 +141,8 @@ int sd_registry_format(const struct sd_registry_dev *d, char *buf,
 void sd_registry_cred_text(const struct sd_registry_dev *d, char *buf,
     size_t len);
 
-/* Whether name may be a device's name (1..63 of '!'..'~'). */
+/* Whether name may be a device's name (1..63 of '!'..'~', the first
+ * not '#'). */
 int sd_registry_name_ok(const char *name);
 
 #endif

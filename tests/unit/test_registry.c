@@ -147,6 +147,23 @@ test_parse_errors(void)
 	CHECK(strstr(err, "t.reg:1: a NUL") != NULL);
 }
 
+/* A name is what "device add" may write and the parser read back: a
+ * leading '#' would start a comment and cut the line to one field. */
+static void
+test_name_ok(void)
+{
+	struct sd_registry *reg;
+
+	CHECK(sd_registry_name_ok("pump-7"));
+	CHECK(sd_registry_name_ok("a#b"));
+	CHECK(!sd_registry_name_ok("#b"));
+	CHECK(!sd_registry_name_ok(""));
+	CHECK(!sd_registry_name_ok("a b"));
+	reg = parse("00:11:22:33:44:55 a#b - any enabled\n");
+	CHECK(reg != NULL && strcmp(reg->devs[0].name, "a#b") == 0);
+	sd_registry_free(reg);
+}
+
 /* A line, a file and a count over their caps are refused. */
 static void
 test_parse_bounds(void)
@@ -407,6 +424,7 @@ static const struct sd_test_case cases[] = {
 	{ "parse_valid", test_parse_valid },
 	{ "parse_errors", test_parse_errors },
 	{ "parse_bounds", test_parse_bounds },
+	{ "name_ok", test_name_ok },
 	{ "admit", test_admit },
 	{ "admit_cert", test_admit_cert },
 	{ "format", test_format },
