@@ -31,6 +31,7 @@
 #include "sd_config.h"
 #include "sd_err.h"
 #include "sd_esc.h"
+#include "sd_events.h"
 #include "sd_registry.h"
 #include "sd_util.h"
 #include "sockdeckd_device.h"
@@ -359,6 +360,20 @@ dev_add_cred(const struct dev_opts *o, char *cred, size_t len,
 	return dev_token(tok, cred, len) == SD_OK ? 0 : 1;
 }
 
+/* Whether --cidr is one field of printable ASCII (the file's parse
+ * then checks what it says). */
+static int
+dev_cidr_ok(const char *s)
+{
+	if (*s == '\0' || *s == '#')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '!' || *s > '~')
+			return 0;
+	}
+	return 1;
+}
+
 /* "add MAC NAME": under the lock, a new line; the token, once. */
 static int
 dev_add(const struct dev_opts *o, char **argv)
@@ -376,6 +391,12 @@ dev_add(const struct dev_opts *o, char **argv)
 	    !sd_registry_name_ok(argv[2])) {
 		dev_err("add: %s", "wants a MAC (aa:bb:cc:dd:ee:ff) and a "
 		    "name of 1 to 63 printable ASCII bytes, no spaces");
+		return 2;
+	}
+	/* The list is written as it is: a space or a newline in it would
+	 * make other fields, or another device's line. */
+	if (o->cidr != NULL && !dev_cidr_ok(o->cidr)) {
+		dev_err("add: %s", "--cidr: any, or CIDR,... (no spaces)");
 		return 2;
 	}
 	rc = dev_add_cred(o, cred, sizeof(cred), tok);
@@ -462,19 +483,24 @@ out:
 	return rc;
 }
 
-/* One device as JSON (its identity decoded: JSON escapes it). */
+/* One device as JSON (its identity decoded: JSON escapes it; one that
+ * is not UTF-8, which jansson refuses, as sd_event_json_bytes says). */
 static json_t *
 dev_json(const struct sd_registry_dev *d)
 {
 	static const char *const cred[] = { "none", "token", "certificate" };
 	char mac[18];
+	json_t *o;
 
 	sd_proto_mac_str(d->mac, mac);
-	return json_pack("{s:s,s:s,s:s,s:s%,s:s,s:s,s:i}", "mac", mac,
-	    "name", d->name, "credential", cred[d->cred], "identity",
-	    d->ident != NULL ? d->ident : "", d->ident_len, "addresses",
-	    d->cidrs, "state", d->enabled ? "enabled" : "revoked", "line",
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "mac", mac, "name",
+	    d->name, "credential", cred[d->cred], "addresses", d->cidrs,
+	    "state", d->enabled ? "enabled" : "revoked", "line",
 	    (int)d->line);
+	if (o != NULL)
+		sd_event_json_bytes(o, "identity", d->ident != NULL ?
+		    d->ident : "", d->ident_len);
+	return o;
 }
 
 /* "list": a table, or JSON. Names are printable ASCII and identities

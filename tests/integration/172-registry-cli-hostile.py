@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""sockdeckd device add and list given hostile arguments (issue 18
+review): a --cidr with a newline or a space is refused (status 2)
+before anything is written, so it cannot add a second device line
+without a credential; a name that starts with '#' is refused as a name
+(the file would read it as a comment); a --cert identity that is not
+UTF-8 is listed by list --json (identity with U+FFFD, identity_hex with
+its bytes), not dropped from the array. (sockdeckd(1): DEVICES.)"""
+import json
+import os
+import tempfile
+
+import sdpeer
+from sdpeer import check
+
+
+def dev(*args):
+    """sockdeckd device ARGS: (status, stdout, stderr)."""
+    return sdpeer.run_cli(["device"] + list(args))
+
+
+def macs(path):
+    rc, out, err = dev("list", "--json", "--devices", path)
+    check(rc == 0, "list --json: %d %r" % (rc, err))
+    return [x["mac"] for x in json.loads(out)]
+
+
+def test():
+    d = tempfile.mkdtemp(prefix="sdreg-")
+    path = os.path.join(d, "devices")
+    rc, out, err = dev("add", "00:11:22:33:44:55", "pump", "--devices",
+                       path)
+    check(rc == 0, "add: %d %r" % (rc, err))
+    for cidr in ("any enabled\n66:55:44:33:22:11 evil - any",
+                 "10.0.0.0/8 any", "any\r", ""):
+        rc, out, err = dev("add", "00:11:22:33:44:56", "pump-2", "--cidr",
+                           cidr, "--devices", path)
+        check(rc == 2 and "--cidr" in err and "token" not in out,
+              "--cidr %r: %d %r %r" % (cidr, rc, out, err))
+    check(macs(path) == ["00:11:22:33:44:55"],
+          "after the refused --cidr: %r" % macs(path))
+    rc, out, err = dev("add", "00:11:22:33:44:57", "#7", "--devices", path)
+    check(rc == 2 and "name of 1 to 63" in err and
+          "wants MAC NAME" not in err and "token" not in out,
+          "a name starting with '#': %d %r %r" % (rc, out, err))
+    rc, out, err = dev("add", "00:11:22:33:44:58", "cam", "--cert",
+                       "\udcff\udcfecam", "--devices", path)
+    check(rc == 0, "add --cert (not UTF-8): %d %r" % (rc, err))
+    rc, out, err = dev("list", "--json", "--devices", path)
+    check(rc == 0 and out.isascii(), "list --json: %d %r" % (rc, err))
+    cam = [x for x in json.loads(out) if x["mac"] == "00:11:22:33:44:58"]
+    check(len(cam) == 1 and cam[0]["identity"] == "\ufffd\ufffdcam" and
+          cam[0]["identity_hex"] == "fffe63616d",
+          "the device with an identity that is not UTF-8: %r" % out)
+
+
+sdpeer.run(test)
