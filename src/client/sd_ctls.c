@@ -209,12 +209,14 @@ sd_ctls_info(const struct sd_ctls *t, struct bufferevent *bev,
 }
 
 /* A certificate the check refused is said in the check's words; any
- * other failure in OpenSSL's. */
+ * other failure in OpenSSL's. OpenSSL records the check's result under
+ * --tls-insecure too, where it refused nothing: not said there. */
 int
 sd_ctls_reason(struct bufferevent *bev, char *buf, size_t len)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-	long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+	long v = ssl != NULL && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) ?
+	    SSL_get_verify_result(ssl) : X509_V_OK;
 	const char *r = sd_tlsu_bev_reason(bev, NULL);
 
 	if (v != X509_V_OK) {
