@@ -119,10 +119,13 @@ dev_file(struct dev_opts *o, struct sd_config *cfg)
 	return SD_OK;
 }
 
-/* Read the whole file (none yet: empty when missing is fine). */
+/* Read the whole file (none yet: empty when missing is fine). A
+ * directory would read as empty, and what a read error leaves out would
+ * be lost by the rewrite: both are errors. */
 static int
 dev_read(const char *path, int missing_ok, char **text, size_t *len)
 {
+	const char *why = NULL;
 	struct stat st;
 	FILE *fp;
 
@@ -133,22 +136,29 @@ dev_read(const char *path, int missing_ok, char **text, size_t *len)
 		*text = strdup("");
 		return *text != NULL ? SD_OK : SD_ERR_NOMEM;
 	}
-	if (fp == NULL || fstat(fileno(fp), &st) != 0) {
-		dev_err("%s: %s", path, strerror(errno));
-		if (fp != NULL)
-			fclose(fp);
-		return SD_ERR_INVAL;
+	if (fp == NULL || fstat(fileno(fp), &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((uint64_t)st.st_size > SD_REGISTRY_MAX_FILE)
+		why = "larger than 16 MiB";
+	else {
+		*text = malloc((size_t)st.st_size + 1);
+		if (*text == NULL)
+			why = strerror(ENOMEM);
+		else
+			*len = fread(*text, 1, (size_t)st.st_size, fp);
+		if (*text != NULL && ferror(fp))
+			why = strerror(errno);
 	}
-	if ((uint64_t)st.st_size > SD_REGISTRY_MAX_FILE) {
-		dev_err("%s: %s", path, "larger than 16 MiB");
+	if (fp != NULL)
 		fclose(fp);
-		return SD_ERR_INVAL;
-	}
-	*text = malloc((size_t)st.st_size + 1);
-	if (*text != NULL)
-		*len = fread(*text, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	return *text != NULL ? SD_OK : SD_ERR_NOMEM;
+	if (why == NULL)
+		return SD_OK;
+	dev_err("%s: %s", path, why);
+	free(*text);
+	*text = NULL;
+	return SD_ERR_INVAL;
 }
 
 /* Write text over path: a temporary file beside it, 0600, synced,

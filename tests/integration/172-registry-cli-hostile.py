@@ -5,7 +5,9 @@ before anything is written, so it cannot add a second device line
 without a credential; a name that starts with '#' is refused as a name
 (the file would read it as a comment); a --cert identity that is not
 UTF-8 is listed by list --json (identity with U+FFFD, identity_hex with
-its bytes), not dropped from the array. (sockdeckd(1): DEVICES.)"""
+its bytes), not dropped from the array. A --devices that is a
+directory (it read as an empty file) is refused by list and add (status
+1). (sockdeckd(1): DEVICES.)"""
 import json
 import os
 import tempfile
@@ -52,6 +54,11 @@ def test():
     check(len(cam) == 1 and cam[0]["identity"] == "\ufffd\ufffdcam" and
           cam[0]["identity_hex"] == "fffe63616d",
           "the device with an identity that is not UTF-8: %r" % out)
+    for args in (["list"], ["add", "00:11:22:33:44:59", "x"]):
+        rc, out, err = dev(*args, "--devices", d)
+        check(rc == 1 and "not a regular file" in err and
+              "token" not in out, "%r of a directory: %d %r %r"
+              % (args, rc, out, err))
 
 
 sdpeer.run(test)
