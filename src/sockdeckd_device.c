@@ -358,7 +358,7 @@ dev_add_cred(const struct dev_opts *o, char *cred, size_t len,
 		if (*o->cert == '\0' || strlen(o->cert) >
 		    SD_REGISTRY_IDENT_MAX) {
 			dev_err("add: %s", "--cert: an identity of 1 to "
-			    "1024 bytes");
+			    "255 bytes");
 			return 2;
 		}
 		dev_ident(o->cert, cred, len);

@@ -68,7 +68,7 @@ reg_ident(struct reg_parse *p, struct sd_registry_dev *d, const char *s)
 	int hi, lo;
 
 	if (n == 0 || n > 3 * SD_REGISTRY_IDENT_MAX)
-		return reg_fail(p, "a certificate identity of 1 to 1024 "
+		return reg_fail(p, "a certificate identity of 1 to 255 "
 		    "bytes, others than '!'..'~' and '%' as %XX");
 	d->ident = malloc(n + 1);
 	if (d->ident == NULL)
@@ -89,7 +89,7 @@ reg_ident(struct reg_parse *p, struct sd_registry_dev *d, const char *s)
 	d->ident[o] = '\0';
 	d->ident_len = o;
 	if (o > SD_REGISTRY_IDENT_MAX || memchr(d->ident, '\0', o) != NULL)
-		return reg_fail(p, "a certificate identity of 1 to 1024 "
+		return reg_fail(p, "a certificate identity of 1 to 255 "
 		    "bytes, no NUL");
 	return SD_OK;
 }

@@ -38,7 +38,9 @@
 #define SD_REGISTRY_MAX_LINE	4096		/* bytes, newline included */
 #define SD_REGISTRY_MAX_FILE	(16u << 20)	/* bytes */
 #define SD_REGISTRY_NAME_MAX	63		/* bytes of a name */
-#define SD_REGISTRY_IDENT_MAX	1024		/* bytes of an identity */
+/* Bytes of an identity: no more than the server takes from a certificate
+ * (sd_tls: a longer field is none), else the device could never match. */
+#define SD_REGISTRY_IDENT_MAX	255
 #define SD_REGISTRY_SHA_LEN	32
 
 enum sd_registry_cred {

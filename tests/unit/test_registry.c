@@ -109,7 +109,7 @@ test_parse_errors(void)
 		{ "00:11:22:33:44:55 a cert:x%4 any enabled",
 		  "t.reg:1: a '%' in an identity" },
 		{ "00:11:22:33:44:55 a cert:x%00y any enabled",
-		  "t.reg:1: a certificate identity of 1 to 1024 bytes, "
+		  "t.reg:1: a certificate identity of 1 to 255 bytes, "
 		  "no NUL" },
 		{ "00:11:22:33:44:55 a - 10.0.0.0/33 enabled",
 		  "t.reg:1: addresses" },
@@ -200,6 +200,20 @@ test_parse_bounds(void)
 	CHECK_EQ(sd_registry_parse("t.reg", big, SD_REGISTRY_MAX_FILE + 1,
 	    &reg, err), SD_ERR_INVAL);
 	CHECK(strstr(err, "t.reg: larger than") != NULL);
+	/* An identity as long as the server takes from a certificate
+	 * (sd_tls: 255 bytes), and one byte more, which no certificate
+	 * could ever match. */
+	for (i = 255; i <= 256; i++) {
+		at = (size_t)snprintf(big, len, "00:11:22:33:44:55 d cert:");
+		memset(big + at, 'x', i);
+		at += i;
+		at += (size_t)snprintf(big + at, len - at, " any enabled\n");
+		CHECK_EQ(sd_registry_parse("t.reg", big, at, &reg, err),
+		    i == 255 ? SD_OK : SD_ERR_INVAL);
+		sd_registry_free(reg);
+	}
+	CHECK(strstr(err, "t.reg:1: a certificate identity of 1 to 255") !=
+	    NULL);
 	free(big);
 }
 
