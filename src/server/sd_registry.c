@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "sd_err.h"
+#include "sd_esc.h"
 #include "sd_registry.h"
 
 #define SD_REGISTRY_END		UINT32_MAX
@@ -292,22 +293,32 @@ reg_lines(struct reg_parse *p, const char *text, size_t len)
 	return SD_OK;
 }
 
+/* path as errors quote it: escaped, as a file name may hold any byte
+ * (and err goes to terminals, logs and ctl's JSON, which wants UTF-8). */
+static void
+reg_shown(const char *path, char out[SD_ERR_LEN])
+{
+	sd_esc_text(path, strlen(path), out, SD_ERR_LEN, 0, NULL);
+}
+
 int
 sd_registry_parse(const char *name, const char *text, size_t len,
     struct sd_registry **out, char err[SD_ERR_LEN])
 {
-	struct reg_parse p = { name, 0, NULL, 0, err };
+	char shown[SD_ERR_LEN];
+	struct reg_parse p = { shown, 0, NULL, 0, err };
 	int rc;
 
 	*out = NULL;
+	reg_shown(name, shown);
 	if (len > SD_REGISTRY_MAX_FILE) {
-		snprintf(err, SD_ERR_LEN, "%s: larger than %u bytes", name,
+		snprintf(err, SD_ERR_LEN, "%.200s: larger than %u bytes", shown,
 		    SD_REGISTRY_MAX_FILE);
 		return SD_ERR_INVAL;
 	}
 	p.reg = calloc(1, sizeof(*p.reg));
 	if (p.reg == NULL) {
-		snprintf(err, SD_ERR_LEN, "%s: out of memory", name);
+		snprintf(err, SD_ERR_LEN, "%.200s: out of memory", shown);
 		return SD_ERR_NOMEM;
 	}
 	if (getrandom(&p.reg->seed, sizeof(p.reg->seed), GRND_NONBLOCK) !=
@@ -324,7 +335,8 @@ sd_registry_parse(const char *name, const char *text, size_t len,
 	return SD_OK;
 }
 
-/* Read at most SD_REGISTRY_MAX_FILE bytes of fd into *text. */
+/* Read at most SD_REGISTRY_MAX_FILE bytes of fd into *text (path: as
+ * errors show it). */
 static int
 reg_read(int fd, const char *path, char **text, size_t *len,
     char err[SD_ERR_LEN])
@@ -364,17 +376,19 @@ int
 sd_registry_load(const char *path, struct sd_registry **out,
     char err[SD_ERR_LEN])
 {
-	char *text = NULL;
+	char *text = NULL, shown[SD_ERR_LEN];
 	size_t len = 0;
 	int fd, rc;
 
 	*out = NULL;
+	reg_shown(path, shown);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(err, SD_ERR_LEN, "%s: %s", path, strerror(errno));
+		snprintf(err, SD_ERR_LEN, "%.200s: %s", shown,
+		    strerror(errno));
 		return SD_ERR_INVAL;
 	}
-	rc = reg_read(fd, path, &text, &len, err);
+	rc = reg_read(fd, shown, &text, &len, err);
 	close(fd);
 	if (rc == SD_OK)
 		rc = sd_registry_parse(path, text, len, out, err);
