@@ -329,9 +329,9 @@ dev_replace(const char *text, size_t len, unsigned at, const char *line)
 	return out;
 }
 
-/* Check the new text as the server will read it, and write it. */
+/* Check the new text as the server will read it: 0, or 2 said. */
 static int
-dev_commit(const char *path, const char *text)
+dev_check(const char *path, const char *text)
 {
 	struct sd_registry *reg;
 	char err[SD_ERR_LEN];
@@ -342,7 +342,36 @@ dev_commit(const char *path, const char *text)
 		return 2;
 	}
 	sd_registry_free(reg);
+	return 0;
+}
+
+/* Check the new text, and write it. */
+static int
+dev_commit(const char *path, const char *text)
+{
+	int rc = dev_check(path, text);
+
+	if (rc != 0)
+		return rc;
 	return dev_write(path, text, strlen(text)) == SD_OK ? 0 : 1;
+}
+
+/* Print the new token (none: nothing): 0, or 1 when it could not be
+ * written out (stdout closed, a full disk): then the device must not
+ * be added, as nobody would have its token. */
+static int
+dev_token_out(const char *tok)
+{
+	if (tok[0] == '\0')
+		return 0;
+	printf("token: %s\nThe token is not stored and will not be shown "
+	    "again: give it to the device now.\n", tok);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		dev_err("add: the token could not be printed (%s): nothing "
+		    "added", strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 /* The credential add gives: a certificate's, or a new token's. */
@@ -432,14 +461,23 @@ dev_add(const struct dev_opts *o, char **argv)
 		goto out;
 	}
 	next = dev_append(text, len, line);
-	if (next != NULL)
-		rc = dev_commit(o->file, next);
-	if (rc == 0) {
-		printf("added %s %s to %s\n", argv[1], argv[2], o->file);
+	if (next == NULL)
+		goto out;
+	/* The token is out before the file changes: a device nobody has
+	 * the token of is never added. */
+	rc = dev_check(o->file, next);
+	if (rc == 0)
+		rc = dev_token_out(tok);
+	if (rc == 0 && dev_write(o->file, next, strlen(next)) != SD_OK) {
 		if (tok[0] != '\0')
-			printf("token: %s\nThe token is not stored and will "
-			    "not be shown again: give it to the device "
-			    "now.\n", tok);
+			dev_err("add: %s", "not added: the token above is "
+			    "void");
+		rc = 1;
+	}
+	if (rc == 0) {
+		printf("added %s %s to ", argv[1], argv[2]);
+		sd_put_text(stdout, o->file, strlen(o->file));
+		printf("\n");
 	}
 out:
 	sd_registry_free(reg);

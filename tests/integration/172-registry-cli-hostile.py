@@ -7,9 +7,12 @@ without a credential; a name that starts with '#' is refused as a name
 UTF-8 is listed by list --json (identity with U+FFFD, identity_hex with
 its bytes), not dropped from the array. A --devices that is a
 directory (it read as an empty file) is refused by list and add (status
-1). (sockdeckd(1): DEVICES.)"""
+1). A token that cannot be printed (standard output on a full device)
+adds nothing: status 1, the file unchanged, as nobody would have the
+token of the device. (sockdeckd(1): DEVICES.)"""
 import json
 import os
+import subprocess
 import tempfile
 
 import sdpeer
@@ -59,6 +62,16 @@ def test():
         check(rc == 1 and "not a regular file" in err and
               "token" not in out, "%r of a directory: %d %r %r"
               % (args, rc, out, err))
+
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sdpeer.binary(), "device", "add",
+                            "00:11:22:33:44:5a", "lost", "--devices", path],
+                           stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=10)
+    check(p.returncode == 1 and "could not be printed" in p.stderr and
+          "00:11:22:33:44:5a" not in macs(path),
+          "add with its token lost: %d %r %r" % (p.returncode, p.stderr,
+                                                 macs(path)))
 
 
 sdpeer.run(test)
