@@ -9,7 +9,8 @@ its bytes), not dropped from the array. A --devices that is a
 directory (it read as an empty file) is refused by list and add (status
 1). A token that cannot be printed (standard output on a full device)
 adds nothing: status 1, the file unchanged, as nobody would have the
-token of the device. (sockdeckd(1): DEVICES.)"""
+token of the device. The file's name in add's output is escaped.
+(sockdeckd(1): DEVICES.)"""
 import json
 import os
 import subprocess
@@ -63,6 +64,10 @@ def test():
               "token" not in out, "%r of a directory: %d %r %r"
               % (args, rc, out, err))
 
+    odd = os.path.join(d, "dev\x1b[2Jices")
+    rc, out, err = dev("add", "00:11:22:33:44:5b", "odd", "--devices", odd)
+    check(rc == 0 and "\x1b" not in out and "dev\\x1b[2Jices" in out,
+          "add's output names the file escaped: %r" % out)
     with open("/dev/full", "w") as full:
         p = subprocess.run([sdpeer.binary(), "device", "add",
                             "00:11:22:33:44:5a", "lost", "--devices", path],
