@@ -7,8 +7,9 @@
  * it, so two commands at once keep both their edits; the new text is
  * parsed as the server would before it is written to a temporary file
  * in the same directory (mode 0600, fsync'd) and renamed over FILE, so
- * a reader sees the old file or the new one, never half of one. Lines
- * other than the one changed, comments included, stay as they were.
+ * a reader sees the old file or the new one, never half of one. add
+ * appends a line; revoke and enable change one STATE word in place:
+ * every other byte, comments included, stays as it was.
  * "add" makes a token of 32 random bytes, stores only its SHA-256, and
  * prints it once.
  */
@@ -301,31 +302,41 @@ dev_append(const char *text, size_t len, const char *line)
 	return out;
 }
 
-/* text with its line number at replaced by line: a new string. */
+/* text with the STATE field of its line at set to state: a new string,
+ * or NULL. The rest stays byte for byte (spacing, the MAC as written,
+ * a comment after it, CRLF), and the line cannot grow past its cap:
+ * the text parsed, so that field is "enabled" or "revoked", and both
+ * are 7 bytes. */
 static char *
-dev_replace(const char *text, size_t len, unsigned at, const char *line)
+dev_replace(const char *text, size_t len, unsigned at, const char *state)
 {
 	const char *s = text, *end = text + len, *nl;
-	size_t n = strlen(line), o = 0, k;
-	char *out = malloc(len + n + 2);
-	unsigned no = 0;
+	char *out, *f;
+	unsigned no, field;
 
+	for (no = 1; no < at && s < end; no++) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl != NULL ? nl + 1 : end;
+	}
+	out = malloc(len + 1);
 	if (out == NULL)
 		return NULL;
-	while (s < end) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		k = nl != NULL ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-		if (++no == at) {
-			memcpy(out + o, line, n);
-			o += n;
-			out[o++] = '\n';
-		} else {
-			memcpy(out + o, s, k);
-			o += k;
-		}
-		s += k;
+	memcpy(out, text, len);
+	out[len] = '\0';
+	f = out + (s - text);
+	for (field = 0;; field++) {
+		while (*f == ' ' || *f == '\t')
+			f++;
+		if (field == 4)
+			break;
+		while (*f != '\0' && *f != ' ' && *f != '\t' && *f != '\n')
+			f++;
 	}
-	out[o] = '\0';
+	if (strncmp(f, "enabled", 7) != 0 && strncmp(f, "revoked", 7) != 0) {
+		free(out);
+		return NULL;
+	}
+	memcpy(f, state, 7);
 	return out;
 }
 
@@ -490,9 +501,10 @@ out:
 static int
 dev_state(const struct dev_opts *o, char **argv, int enable)
 {
+	const char *state = enable ? "enabled" : "revoked";
+	const struct sd_registry_dev *d;
 	struct sd_registry *reg = NULL;
-	struct sd_registry_dev *d;
-	char line[SD_REGISTRY_MAX_LINE], err[SD_ERR_LEN], *text, *next = NULL;
+	char err[SD_ERR_LEN], *text, *next = NULL;
 	uint8_t mac[SD_MAC_LEN];
 	size_t len;
 	int rc = 2;
@@ -508,22 +520,18 @@ dev_state(const struct dev_opts *o, char **argv, int enable)
 		goto out;
 	}
 	rc = 1;
-	d = (struct sd_registry_dev *)sd_registry_find_mac(reg, mac);
+	d = sd_registry_find_mac(reg, mac);
 	if (d == NULL) {
 		dev_err("%s: no such device in %s", argv[1], o->file);
 		goto out;
 	}
-	d->enabled = enable;
-	if (sd_registry_format(d, line, sizeof(line)) != SD_OK) {
-		dev_err("%s: its line would be over 4095 bytes", argv[1]);
-		goto out;
-	}
-	next = dev_replace(text, len, d->line, line);
-	if (next != NULL)
+	next = dev_replace(text, len, d->line, state);
+	if (next == NULL)
+		dev_err("%s: its line could not be rewritten", argv[1]);
+	else
 		rc = dev_commit(o->file, next);
 	if (rc == 0)
-		printf("%s %s %s\n", enable ? "enabled" : "revoked", argv[1],
-		    d->name);
+		printf("%s %s %s\n", state, argv[1], d->name);
 out:
 	sd_registry_free(reg);
 	free(text);

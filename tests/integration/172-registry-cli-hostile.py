@@ -10,6 +10,10 @@ directory (it read as an empty file) is refused by list and add (status
 1). A token that cannot be printed (standard output on a full device)
 adds nothing: status 1, the file unchanged, as nobody would have the
 token of the device. The file's name in add's output is escaped.
+revoke and enable change the STATE word alone: a hand-written line
+keeps its tabs, its MAC as written, its comment and CRLF, and one whose
+raw UTF-8 identity would pass 4095 bytes %XX-encoded can still be
+revoked (the line was written again whole, refused as too long).
 (sockdeckd(1): DEVICES.)"""
 import json
 import os
@@ -77,6 +81,38 @@ def test():
           "00:11:22:33:44:5a" not in macs(path),
           "add with its token lost: %d %r %r" % (p.returncode, p.stderr,
                                                  macs(path)))
+
+    hand_written(d)
+
+
+def hand_written(d):
+    path = os.path.join(d, "hand")
+    ident = "\u00e9" * 127
+    cidrs = ",".join("2001:db8::1:%x" % i for i in range(232))
+    lines = ["# kept\r\n",
+             "00:11:22:33:44:AA\tpump  cert:a%41\u00e9 any   enabled   "
+             "# hall 2\r\n",
+             "00-11-22-33-44-BB long cert:%s %s enabled\n" % (ident,
+                                                              cidrs),
+             "00:11:22:33:44:cc last - any enabled"]
+    raw = "".join(lines).encode()
+    check(len(lines[2].encode()) <= 4096 and
+          len(lines[2].encode()) + 2 * len(ident.encode()) > 4096,
+          "the long line's size")
+    with open(path, "wb") as f:
+        f.write(raw)
+    for mac, n in (("00:11:22:33:44:aa", 1), ("00:11:22:33:44:bb", 2),
+                   ("00:11:22:33:44:cc", 3)):
+        for cmd, old, new in (("revoke", b" enabled", b" revoked"),
+                              ("enable", b" revoked", b" enabled")):
+            rc, out, err = dev(cmd, mac, "--devices", path)
+            with open(path, "rb") as f:
+                got = f.read().splitlines(True)
+            want = [x.encode() for x in lines]
+            if cmd == "revoke":
+                want[n] = want[n].replace(old, new, 1)
+            check(rc == 0 and got == want, "%s %s: %d %r\n%r"
+                  % (cmd, mac, rc, err, got[n][:200]))
 
 
 sdpeer.run(test)
