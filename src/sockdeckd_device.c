@@ -7,8 +7,9 @@
  * it, so two commands at once keep both their edits; the new text is
  * parsed as the server would before it is written to a temporary file
  * in the same directory (mode 0600, fsync'd) and renamed over FILE, so
- * a reader sees the old file or the new one, never half of one. Lines
- * other than the one changed, comments included, stay as they were.
+ * a reader sees the old file or the new one, never half of one. add
+ * appends a line; revoke and enable change one STATE word in place:
+ * every other byte, comments included, stays as it was.
  * "add" makes a token of 32 random bytes, stores only its SHA-256, and
  * prints it once.
  */
@@ -31,6 +32,7 @@
 #include "sd_config.h"
 #include "sd_err.h"
 #include "sd_esc.h"
+#include "sd_events.h"
 #include "sd_registry.h"
 #include "sd_util.h"
 #include "sockdeckd_device.h"
@@ -122,10 +124,13 @@ dev_file(struct dev_opts *o, struct sd_config *cfg)
 	return SD_OK;
 }
 
-/* Read the whole file (none yet: empty when missing is fine). */
+/* Read the whole file (none yet: empty when missing is fine). A
+ * directory would read as empty, and what a read error leaves out would
+ * be lost by the rewrite: both are errors. */
 static int
 dev_read(const char *path, int missing_ok, char **text, size_t *len)
 {
+	const char *why = NULL;
 	struct stat st;
 	FILE *fp;
 
@@ -136,22 +141,29 @@ dev_read(const char *path, int missing_ok, char **text, size_t *len)
 		*text = strdup("");
 		return *text != NULL ? SD_OK : SD_ERR_NOMEM;
 	}
-	if (fp == NULL || fstat(fileno(fp), &st) != 0) {
-		dev_err("%s: %s", path, strerror(errno));
-		if (fp != NULL)
-			fclose(fp);
-		return SD_ERR_INVAL;
+	if (fp == NULL || fstat(fileno(fp), &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((uint64_t)st.st_size > SD_REGISTRY_MAX_FILE)
+		why = "larger than 16 MiB";
+	else {
+		*text = malloc((size_t)st.st_size + 1);
+		if (*text == NULL)
+			why = strerror(ENOMEM);
+		else
+			*len = fread(*text, 1, (size_t)st.st_size, fp);
+		if (*text != NULL && ferror(fp))
+			why = strerror(errno);
 	}
-	if ((uint64_t)st.st_size > SD_REGISTRY_MAX_FILE) {
-		dev_err("%s: %s", path, "larger than 16 MiB");
+	if (fp != NULL)
 		fclose(fp);
-		return SD_ERR_INVAL;
-	}
-	*text = malloc((size_t)st.st_size + 1);
-	if (*text != NULL)
-		*len = fread(*text, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	return *text != NULL ? SD_OK : SD_ERR_NOMEM;
+	if (why == NULL)
+		return SD_OK;
+	dev_err("%s: %s", path, why);
+	free(*text);
+	*text = NULL;
+	return SD_ERR_INVAL;
 }
 
 /* Write text over path: a temporary file beside it, 0600, synced,
@@ -294,37 +306,47 @@ dev_append(const char *text, size_t len, const char *line)
 	return out;
 }
 
-/* text with its line number at replaced by line: a new string. */
+/* text with the STATE field of its line at set to state: a new string,
+ * or NULL. The rest stays byte for byte (spacing, the MAC as written,
+ * a comment after it, CRLF), and the line cannot grow past its cap:
+ * the text parsed, so that field is "enabled" or "revoked", and both
+ * are 7 bytes. */
 static char *
-dev_replace(const char *text, size_t len, unsigned at, const char *line)
+dev_replace(const char *text, size_t len, unsigned at, const char *state)
 {
 	const char *s = text, *end = text + len, *nl;
-	size_t n = strlen(line), o = 0, k;
-	char *out = malloc(len + n + 2);
-	unsigned no = 0;
+	char *out, *f;
+	unsigned no, field;
 
+	for (no = 1; no < at && s < end; no++) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl != NULL ? nl + 1 : end;
+	}
+	out = malloc(len + 1);
 	if (out == NULL)
 		return NULL;
-	while (s < end) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		k = nl != NULL ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-		if (++no == at) {
-			memcpy(out + o, line, n);
-			o += n;
-			out[o++] = '\n';
-		} else {
-			memcpy(out + o, s, k);
-			o += k;
-		}
-		s += k;
+	memcpy(out, text, len);
+	out[len] = '\0';
+	f = out + (s - text);
+	for (field = 0;; field++) {
+		while (*f == ' ' || *f == '\t')
+			f++;
+		if (field == 4)
+			break;
+		while (*f != '\0' && *f != ' ' && *f != '\t' && *f != '\n')
+			f++;
 	}
-	out[o] = '\0';
+	if (strncmp(f, "enabled", 7) != 0 && strncmp(f, "revoked", 7) != 0) {
+		free(out);
+		return NULL;
+	}
+	memcpy(f, state, 7);
 	return out;
 }
 
-/* Check the new text as the server will read it, and write it. */
+/* Check the new text as the server will read it: 0, or 2 said. */
 static int
-dev_commit(const char *path, const char *text)
+dev_check(const char *path, const char *text)
 {
 	struct sd_registry *reg;
 	char err[SD_ERR_LEN];
@@ -335,7 +357,36 @@ dev_commit(const char *path, const char *text)
 		return 2;
 	}
 	sd_registry_free(reg);
+	return 0;
+}
+
+/* Check the new text, and write it. */
+static int
+dev_commit(const char *path, const char *text)
+{
+	int rc = dev_check(path, text);
+
+	if (rc != 0)
+		return rc;
 	return dev_write(path, text, strlen(text)) == SD_OK ? 0 : 1;
+}
+
+/* Print the new token (none: nothing): 0, or 1 when it could not be
+ * written out (stdout closed, a full disk): then the device must not
+ * be added, as nobody would have its token. */
+static int
+dev_token_out(const char *tok)
+{
+	if (tok[0] == '\0')
+		return 0;
+	printf("token: %s\nThe token is not stored and will not be shown "
+	    "again: give it to the device now.\n", tok);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		dev_err("add: the token could not be printed (%s): nothing "
+		    "added", strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 /* The credential add gives: a certificate's, or a new token's. */
@@ -355,7 +406,7 @@ dev_add_cred(const struct dev_opts *o, char *cred, size_t len,
 		if (*o->cert == '\0' || strlen(o->cert) >
 		    SD_REGISTRY_IDENT_MAX) {
 			dev_err("add: %s", "--cert: an identity of 1 to "
-			    "1024 bytes");
+			    "255 bytes");
 			return 2;
 		}
 		dev_ident(o->cert, cred, len);
@@ -365,6 +416,20 @@ dev_add_cred(const struct dev_opts *o, char *cred, size_t len,
 		return dev_fingerprint(o->cert_file, cred, len) == SD_OK ? 0 :
 		    2;
 	return dev_token(tok, cred, len) == SD_OK ? 0 : 1;
+}
+
+/* Whether --cidr is one field of printable ASCII (the file's parse
+ * then checks what it says). */
+static int
+dev_cidr_ok(const char *s)
+{
+	if (*s == '\0' || *s == '#')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '!' || *s > '~')
+			return 0;
+	}
+	return 1;
 }
 
 /* "add MAC NAME": under the lock, a new line; the token, once. */
@@ -384,6 +449,12 @@ dev_add(const struct dev_opts *o, char **argv)
 	    !sd_registry_name_ok(argv[2])) {
 		dev_err("add: %s", "wants a MAC (aa:bb:cc:dd:ee:ff) and a "
 		    "name of 1 to 63 printable ASCII bytes, no spaces");
+		return 2;
+	}
+	/* The list is written as it is: a space or a newline in it would
+	 * make other fields, or another device's line. */
+	if (o->cidr != NULL && !dev_cidr_ok(o->cidr)) {
+		dev_err("add: %s", "--cidr: any, or CIDR,... (no spaces)");
 		return 2;
 	}
 	rc = dev_add_cred(o, cred, sizeof(cred), tok);
@@ -409,14 +480,23 @@ dev_add(const struct dev_opts *o, char **argv)
 		goto out;
 	}
 	next = dev_append(text, len, line);
-	if (next != NULL)
-		rc = dev_commit(o->file, next);
-	if (rc == 0) {
-		printf("added %s %s to %s\n", argv[1], argv[2], o->file);
+	if (next == NULL)
+		goto out;
+	/* The token is out before the file changes: a device nobody has
+	 * the token of is never added. */
+	rc = dev_check(o->file, next);
+	if (rc == 0)
+		rc = dev_token_out(tok);
+	if (rc == 0 && dev_write(o->file, next, strlen(next)) != SD_OK) {
 		if (tok[0] != '\0')
-			printf("token: %s\nThe token is not stored and will "
-			    "not be shown again: give it to the device "
-			    "now.\n", tok);
+			dev_err("add: %s", "not added: the token above is "
+			    "void");
+		rc = 1;
+	}
+	if (rc == 0) {
+		printf("added %s %s to ", argv[1], argv[2]);
+		sd_put_text(stdout, o->file, strlen(o->file));
+		printf("\n");
 	}
 out:
 	sd_registry_free(reg);
@@ -429,9 +509,10 @@ out:
 static int
 dev_state(const struct dev_opts *o, char **argv, int enable)
 {
+	const char *state = enable ? "enabled" : "revoked";
+	const struct sd_registry_dev *d;
 	struct sd_registry *reg = NULL;
-	struct sd_registry_dev *d;
-	char line[SD_REGISTRY_MAX_LINE], err[SD_ERR_LEN], *text, *next = NULL;
+	char err[SD_ERR_LEN], *text, *next = NULL;
 	uint8_t mac[SD_MAC_LEN];
 	size_t len;
 	int rc = 2;
@@ -447,22 +528,18 @@ dev_state(const struct dev_opts *o, char **argv, int enable)
 		goto out;
 	}
 	rc = 1;
-	d = (struct sd_registry_dev *)sd_registry_find_mac(reg, mac);
+	d = sd_registry_find_mac(reg, mac);
 	if (d == NULL) {
 		dev_err("%s: no such device in %s", argv[1], o->file);
 		goto out;
 	}
-	d->enabled = enable;
-	if (sd_registry_format(d, line, sizeof(line)) != SD_OK) {
-		dev_err("%s: its line would be over 4095 bytes", argv[1]);
-		goto out;
-	}
-	next = dev_replace(text, len, d->line, line);
-	if (next != NULL)
+	next = dev_replace(text, len, d->line, state);
+	if (next == NULL)
+		dev_err("%s: its line could not be rewritten", argv[1]);
+	else
 		rc = dev_commit(o->file, next);
 	if (rc == 0)
-		printf("%s %s %s\n", enable ? "enabled" : "revoked", argv[1],
-		    d->name);
+		printf("%s %s %s\n", state, argv[1], d->name);
 out:
 	sd_registry_free(reg);
 	free(text);
@@ -470,19 +547,24 @@ out:
 	return rc;
 }
 
-/* One device as JSON (its identity decoded: JSON escapes it). */
+/* One device as JSON (its identity decoded: JSON escapes it; one that
+ * is not UTF-8, which jansson refuses, as sd_event_json_bytes says). */
 static json_t *
 dev_json(const struct sd_registry_dev *d)
 {
 	static const char *const cred[] = { "none", "token", "certificate" };
 	char mac[18];
+	json_t *o;
 
 	sd_proto_mac_str(d->mac, mac);
-	return json_pack("{s:s,s:s,s:s,s:s%,s:s,s:s,s:i}", "mac", mac,
-	    "name", d->name, "credential", cred[d->cred], "identity",
-	    d->ident != NULL ? d->ident : "", d->ident_len, "addresses",
-	    d->cidrs, "state", d->enabled ? "enabled" : "revoked", "line",
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "mac", mac, "name",
+	    d->name, "credential", cred[d->cred], "addresses", d->cidrs,
+	    "state", d->enabled ? "enabled" : "revoked", "line",
 	    (int)d->line);
+	if (o != NULL)
+		sd_event_json_bytes(o, "identity", d->ident != NULL ?
+		    d->ident : "", d->ident_len);
+	return o;
 }
 
 /* "list": a table, or JSON. Names are printable ASCII and identities

@@ -101,8 +101,11 @@ fields(struct tui_dash *d, const struct tui_client *c, char f[][2][128],
 	FIELD("auth", "%s%s%s", c->auth[0] ? c->auth : "-",
 	    c->device_name[0] ? " " : "", c->device_name);
 	FIELD("tls", "%s", c->tls[0] ? c->tls : "no");
-	if (c->tls_subject[0] != '\0') {
-		FIELD("cert subject", "%s", c->tls_subject);
+	/* A certificate may name its device in a SAN alone, its subject
+	 * empty: either says there was one. */
+	if (c->tls_subject[0] != '\0' || c->tls_identity[0] != '\0') {
+		FIELD("cert subject", "%s", c->tls_subject[0] ?
+		    c->tls_subject : "-");
 		FIELD("identity", "%s", c->tls_identity[0] ?
 		    c->tls_identity : "-");
 	}

@@ -349,6 +349,9 @@ cl_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (dnserr != 0)
 		snprintf(why, sizeof(why), "host not found (%s)",
 		    evutil_gai_strerror(dnserr));
+	else if (err == 0)	/* an end with no error: not "Success" */
+		snprintf(why, sizeof(why), "%s", (what & BEV_EVENT_EOF) ?
+		    "closed by the server" : "connection error");
 	else
 		snprintf(why, sizeof(why), "%s", err == ECONNREFUSED ?
 		    "connection refused" : strerror(err));

@@ -320,11 +320,8 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 		    strlen(ev->reason));
 }
 
-/* Set key to a string that may hold any bytes: each byte that is not
- * UTF-8 reads U+FFFD there, and key_hex keeps every byte as it came, so
- * no event and no byte is lost. */
-static void
-json_bytes(json_t *o, const char *key, const char *s, size_t n)
+void
+sd_event_json_bytes(json_t *o, const char *key, const char *s, size_t n)
 {
 	json_t *v = json_stringn(s, n);
 	char *clean, hkey[32];
@@ -354,11 +351,11 @@ json_bytes(json_t *o, const char *key, const char *s, size_t n)
 	free(clean);
 }
 
-/* json_bytes for a NUL-terminated string. */
+/* sd_event_json_bytes for a NUL-terminated string. */
 static void
 json_str(json_t *o, const char *key, const char *s)
 {
-	json_bytes(o, key, s, strlen(s));
+	sd_event_json_bytes(o, key, s, strlen(s));
 }
 
 /* A TLS client's session, and its certificate's subject and identity
@@ -457,7 +454,7 @@ sd_event_obj(const struct sd_event *ev)
 	if ((f & F_STATE) && ev->state)
 		json_str(o, "state", ev->state);
 	if ((f & F_TEXT) && ev->text)
-		json_bytes(o, "text", ev->text, ev->text_len);
+		sd_event_json_bytes(o, "text", ev->text, ev->text_len);
 	if ((f & F_REASON) && ev->reason)
 		json_str(o, "reason", ev->reason);
 	return o;

@@ -124,4 +124,10 @@ char *sd_event_json(const struct sd_event *ev);
 struct json_t;
 struct json_t *sd_event_obj(const struct sd_event *ev);
 
+/* Set key of o to a string that may hold any bytes: each byte that is
+ * not UTF-8 reads U+FFFD there, and key_hex keeps every byte as it
+ * came, so no byte is lost and no object is dropped. */
+void sd_event_json_bytes(struct json_t *o, const char *key, const char *s,
+    size_t n);
+
 #endif

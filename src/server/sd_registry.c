@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "sd_err.h"
+#include "sd_esc.h"
 #include "sd_registry.h"
 
 #define SD_REGISTRY_END		UINT32_MAX
@@ -49,7 +50,9 @@ sd_registry_name_ok(const char *name)
 {
 	size_t i, n = strlen(name);
 
-	if (n == 0 || n > SD_REGISTRY_NAME_MAX)
+	/* A field that starts with '#' starts a comment: the line
+	 * would lose its name and its three last fields. */
+	if (n == 0 || n > SD_REGISTRY_NAME_MAX || name[0] == '#')
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (name[i] < '!' || name[i] > '~')
@@ -66,7 +69,7 @@ reg_ident(struct reg_parse *p, struct sd_registry_dev *d, const char *s)
 	int hi, lo;
 
 	if (n == 0 || n > 3 * SD_REGISTRY_IDENT_MAX)
-		return reg_fail(p, "a certificate identity of 1 to 1024 "
+		return reg_fail(p, "a certificate identity of 1 to 255 "
 		    "bytes, others than '!'..'~' and '%' as %XX");
 	d->ident = malloc(n + 1);
 	if (d->ident == NULL)
@@ -87,7 +90,7 @@ reg_ident(struct reg_parse *p, struct sd_registry_dev *d, const char *s)
 	d->ident[o] = '\0';
 	d->ident_len = o;
 	if (o > SD_REGISTRY_IDENT_MAX || memchr(d->ident, '\0', o) != NULL)
-		return reg_fail(p, "a certificate identity of 1 to 1024 "
+		return reg_fail(p, "a certificate identity of 1 to 255 "
 		    "bytes, no NUL");
 	return SD_OK;
 }
@@ -211,7 +214,7 @@ reg_line(struct reg_parse *p, char *line)
 		return reg_fail(p, "a MAC as aa:bb:cc:dd:ee:ff");
 	if (!sd_registry_name_ok(f[1]))
 		return reg_fail(p, "a name of 1 to 63 printable ASCII "
-		    "bytes, no spaces");
+		    "bytes, no spaces, not starting with '#'");
 	memcpy(d->name, f[1], strlen(f[1]) + 1);
 	if (reg_cred(p, d, f[2]) != SD_OK || reg_cidrs(p, d, f[3]) != SD_OK)
 		return SD_ERR_INVAL;
@@ -290,22 +293,32 @@ reg_lines(struct reg_parse *p, const char *text, size_t len)
 	return SD_OK;
 }
 
+/* path as errors quote it: escaped, as a file name may hold any byte
+ * (and err goes to terminals, logs and ctl's JSON, which wants UTF-8). */
+static void
+reg_shown(const char *path, char out[SD_ERR_LEN])
+{
+	sd_esc_text(path, strlen(path), out, SD_ERR_LEN, 0, NULL);
+}
+
 int
 sd_registry_parse(const char *name, const char *text, size_t len,
     struct sd_registry **out, char err[SD_ERR_LEN])
 {
-	struct reg_parse p = { name, 0, NULL, 0, err };
+	char shown[SD_ERR_LEN];
+	struct reg_parse p = { shown, 0, NULL, 0, err };
 	int rc;
 
 	*out = NULL;
+	reg_shown(name, shown);
 	if (len > SD_REGISTRY_MAX_FILE) {
-		snprintf(err, SD_ERR_LEN, "%s: larger than %u bytes", name,
+		snprintf(err, SD_ERR_LEN, "%.200s: larger than %u bytes", shown,
 		    SD_REGISTRY_MAX_FILE);
 		return SD_ERR_INVAL;
 	}
 	p.reg = calloc(1, sizeof(*p.reg));
 	if (p.reg == NULL) {
-		snprintf(err, SD_ERR_LEN, "%s: out of memory", name);
+		snprintf(err, SD_ERR_LEN, "%.200s: out of memory", shown);
 		return SD_ERR_NOMEM;
 	}
 	if (getrandom(&p.reg->seed, sizeof(p.reg->seed), GRND_NONBLOCK) !=
@@ -322,7 +335,8 @@ sd_registry_parse(const char *name, const char *text, size_t len,
 	return SD_OK;
 }
 
-/* Read at most SD_REGISTRY_MAX_FILE bytes of fd into *text. */
+/* Read at most SD_REGISTRY_MAX_FILE bytes of fd into *text (path: as
+ * errors show it). */
 static int
 reg_read(int fd, const char *path, char **text, size_t *len,
     char err[SD_ERR_LEN])
@@ -362,17 +376,19 @@ int
 sd_registry_load(const char *path, struct sd_registry **out,
     char err[SD_ERR_LEN])
 {
-	char *text = NULL;
+	char *text = NULL, shown[SD_ERR_LEN];
 	size_t len = 0;
 	int fd, rc;
 
 	*out = NULL;
+	reg_shown(path, shown);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(err, SD_ERR_LEN, "%s: %s", path, strerror(errno));
+		snprintf(err, SD_ERR_LEN, "%.200s: %s", shown,
+		    strerror(errno));
 		return SD_ERR_INVAL;
 	}
-	rc = reg_read(fd, path, &text, &len, err);
+	rc = reg_read(fd, shown, &text, &len, err);
 	close(fd);
 	if (rc == SD_OK)
 		rc = sd_registry_parse(path, text, len, out, err);

@@ -15,7 +15,8 @@
  *
  *   MAC NAME CREDENTIAL CIDRS STATE
  *
- * MAC as aa:bb:cc:dd:ee:ff; NAME 1 to 63 printable ASCII bytes;
+ * MAC as aa:bb:cc:dd:ee:ff; NAME 1 to 63 printable ASCII bytes, the
+ * first not '#' (a field that starts with '#' starts a comment);
  * CREDENTIAL "token-sha256:HEX" (64 hex digits: the SHA-256 of the
  * token the device sends in HELLO), "cert:IDENTITY" (its client
  * certificate's identity as --tls-identity takes it, bytes outside
@@ -37,7 +38,9 @@
 #define SD_REGISTRY_MAX_LINE	4096		/* bytes, newline included */
 #define SD_REGISTRY_MAX_FILE	(16u << 20)	/* bytes */
 #define SD_REGISTRY_NAME_MAX	63		/* bytes of a name */
-#define SD_REGISTRY_IDENT_MAX	1024		/* bytes of an identity */
+/* Bytes of an identity: no more than the server takes from a certificate
+ * (sd_tls: a longer field is none), else the device could never match. */
+#define SD_REGISTRY_IDENT_MAX	255
 #define SD_REGISTRY_SHA_LEN	32
 
 enum sd_registry_cred {
@@ -147,7 +150,8 @@ int sd_registry_format(const struct sd_registry_dev *d, char *buf,
 void sd_registry_cred_text(const struct sd_registry_dev *d, char *buf,
     size_t len);
 
-/* Whether name may be a device's name (1..63 of '!'..'~'). */
+/* Whether name may be a device's name (1..63 of '!'..'~', the first
+ * not '#'). */
 int sd_registry_name_ok(const char *name);
 
 #endif

@@ -109,7 +109,7 @@ test_parse_errors(void)
 		{ "00:11:22:33:44:55 a cert:x%4 any enabled",
 		  "t.reg:1: a '%' in an identity" },
 		{ "00:11:22:33:44:55 a cert:x%00y any enabled",
-		  "t.reg:1: a certificate identity of 1 to 1024 bytes, "
+		  "t.reg:1: a certificate identity of 1 to 255 bytes, "
 		  "no NUL" },
 		{ "00:11:22:33:44:55 a - 10.0.0.0/33 enabled",
 		  "t.reg:1: addresses" },
@@ -145,6 +145,23 @@ test_parse_errors(void)
 	CHECK_EQ(sd_registry_parse("t.reg", "00:11\0", 6, &reg, err),
 	    SD_ERR_INVAL);
 	CHECK(strstr(err, "t.reg:1: a NUL") != NULL);
+}
+
+/* A name is what "device add" may write and the parser read back: a
+ * leading '#' would start a comment and cut the line to one field. */
+static void
+test_name_ok(void)
+{
+	struct sd_registry *reg;
+
+	CHECK(sd_registry_name_ok("pump-7"));
+	CHECK(sd_registry_name_ok("a#b"));
+	CHECK(!sd_registry_name_ok("#b"));
+	CHECK(!sd_registry_name_ok(""));
+	CHECK(!sd_registry_name_ok("a b"));
+	reg = parse("00:11:22:33:44:55 a#b - any enabled\n");
+	CHECK(reg != NULL && strcmp(reg->devs[0].name, "a#b") == 0);
+	sd_registry_free(reg);
 }
 
 /* A line, a file and a count over their caps are refused. */
@@ -183,6 +200,20 @@ test_parse_bounds(void)
 	CHECK_EQ(sd_registry_parse("t.reg", big, SD_REGISTRY_MAX_FILE + 1,
 	    &reg, err), SD_ERR_INVAL);
 	CHECK(strstr(err, "t.reg: larger than") != NULL);
+	/* An identity as long as the server takes from a certificate
+	 * (sd_tls: 255 bytes), and one byte more, which no certificate
+	 * could ever match. */
+	for (i = 255; i <= 256; i++) {
+		at = (size_t)snprintf(big, len, "00:11:22:33:44:55 d cert:");
+		memset(big + at, 'x', i);
+		at += i;
+		at += (size_t)snprintf(big + at, len - at, " any enabled\n");
+		CHECK_EQ(sd_registry_parse("t.reg", big, at, &reg, err),
+		    i == 255 ? SD_OK : SD_ERR_INVAL);
+		sd_registry_free(reg);
+	}
+	CHECK(strstr(err, "t.reg:1: a certificate identity of 1 to 255") !=
+	    NULL);
 	free(big);
 }
 
@@ -464,6 +495,7 @@ static const struct sd_test_case cases[] = {
 	{ "parse_valid", test_parse_valid },
 	{ "parse_errors", test_parse_errors },
 	{ "parse_bounds", test_parse_bounds },
+	{ "name_ok", test_name_ok },
 	{ "admit", test_admit },
 	{ "admit_cert", test_admit_cert },
 	{ "format", test_format },
