@@ -6,8 +6,11 @@
  * FILE, which a change replaces), to the whole file read again under
  * it, so two commands at once keep both their edits; the new text is
  * parsed as the server would before it is written to a temporary file
- * in the same directory (mode 0600, fsync'd) and renamed over FILE, so
- * a reader sees the old file or the new one, never half of one. add
+ * in the same directory (fsync'd) and renamed over FILE, so a reader
+ * sees the old file or the new one, never half of one. The new file
+ * keeps the mode, owner and group of the one it replaces (a registry
+ * made readable to the service's user stays so after a root edit); a
+ * first one is 0600. add
  * appends a line; revoke and enable change one STATE word in place:
  * every other byte, comments included, stays as it was.
  * "add" makes a token of 32 random bytes, stores only its SHA-256, and
@@ -166,8 +169,29 @@ dev_read(const char *path, int missing_ok, char **text, size_t *len)
 	return SD_ERR_INVAL;
 }
 
-/* Write text over path: a temporary file beside it, 0600, synced,
- * renamed, and the directory synced. */
+/* Give fd the mode, owner and group of path when it exists (0600
+ * when not). An owner we may not give (not root) is kept ours, and
+ * said. */
+static int
+dev_keep_mode(int fd, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? fchmod(fd, 0600) : -1;
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    fchown(fd, st.st_uid, st.st_gid) != 0) {
+		if (errno != EPERM)
+			return -1;
+		dev_err("%s: now owned by this user, not uid %lu gid %lu "
+		    "(%s)", path, (unsigned long)st.st_uid,
+		    (unsigned long)st.st_gid, strerror(EPERM));
+	}
+	return fchmod(fd, st.st_mode & 07777);
+}
+
+/* Write text over path: a temporary file beside it, with path's mode
+ * and owner, synced, renamed, and the directory synced. */
 static int
 dev_write(const char *path, const char *text, size_t len)
 {
@@ -180,7 +204,7 @@ dev_write(const char *path, const char *text, size_t len)
 		dev_err("%s: %s", tmp, strerror(errno));
 		return SD_ERR_INVAL;
 	}
-	if (fchmod(fd, 0600) != 0 || sd_write_all(fd, text, len) != 0 ||
+	if (dev_keep_mode(fd, path) != 0 || sd_write_all(fd, text, len) != 0 ||
 	    fsync(fd) != 0) {
 		dev_err("%s: %s", tmp, strerror(errno));
 		goto out_unlink;

@@ -57,6 +57,7 @@
 #include "sd_admit.h"
 #include "sd_conn.h"
 #include "sd_err.h"
+#include "sd_events.h"
 #include "sd_hlog.h"
 #include "sd_listen.h"
 #include "sd_prio.h"
@@ -675,6 +676,16 @@ reload_event(struct sd_reload *r, json_t *ans, const char *why)
 	sd_events_fire(r->srv->events, &e);
 }
 
+/* Whether a registry that listed devices now lists none: most likely
+ * a file an editor was still writing in place, and putting it in force
+ * would disconnect every device at once. (Revoking them all is
+ * revoking each; dropping the registry is removing --devices.) */
+static int
+reload_emptied(const struct sd_registry *cur, const struct sd_registry *n)
+{
+	return cur != NULL && cur->ndevs > 0 && n != NULL && n->ndevs == 0;
+}
+
 /* The answer to a load: what it changed, once in force, or why it
  * was not put in force (then it goes to the helper to be freed). One
  * reload event either way. NULL out of memory. */
@@ -692,6 +703,11 @@ reload_use(struct sd_reload *r, struct reload_load *l)
 		snprintf(err, sizeof(err), "%s", l->err);
 	else if (r->srv->stopping)
 		snprintf(err, sizeof(err), "the server is shutting down");
+	else if (reload_emptied(r->srv->registry, l->reg))
+		snprintf(err, sizeof(err), "%s lists no device now: not put "
+		    "in force, as it would disconnect every device (a file "
+		    "caught half written? write it whole, then reload)",
+		    l->cfg->devices);
 	else if (reload_diff(r->srv->cfg, l->cfg, json_object_get(ans,
 	    "changed"), json_object_get(ans, "restart"), err) == SD_OK) {
 		reload_digest(json_object_get(ans, "changed"), "tls-cert",
@@ -710,7 +726,12 @@ reload_use(struct sd_reload *r, struct reload_load *l)
 	reload_retire(r, l->cfg, l->tls, l->reg);
 	reload_event(r, NULL, err);
 	json_decref(ans);
-	return json_pack("{s:b,s:s}", "ok", 0, "error", err);
+	/* err may quote a file's name: any bytes, and json_pack would
+	 * refuse what is not UTF-8, leaving ctl unanswered. */
+	ans = json_pack("{s:b}", "ok", 0);
+	if (ans != NULL)
+		sd_event_json_bytes(ans, "error", err, strlen(err));
+	return ans;
 }
 
 /* Answer those waiting for reload gen (they come first: the list is
