@@ -68,6 +68,7 @@ struct spool_seg {
 	uint64_t	 inflight;	/* bytes of a line being written */
 	int64_t		 first_ts;	/* earliest timestamp, 0: none */
 	int64_t		 last_ts;	/* latest */
+	int		 gone;		/* removed since listed */
 };
 
 struct spool_cur {
@@ -282,7 +283,7 @@ spool_open_seg(const struct spool_ctx *c, size_t i)
 	snprintf(path, sizeof(path), "%s/readings-%08u.lp", c->dir,
 	    c->segs[i].seq);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && !(errno == ENOENT && c->live))
 		spool_err("%.200s: %s", path, strerror(errno));
 	return fd;
 }
@@ -299,6 +300,11 @@ spool_scan(struct spool_ctx *c, size_t i, spool_visit_fn visit, void *arg)
 	int fd = spool_open_seg(c, i), got, rc = SD_OK;
 	size_t k;
 
+	if (fd < 0 && errno == ENOENT && c->live) {
+		s->gone = 1;	/* retention removed it since the listing */
+		s->size = 0;
+		return SD_OK;
+	}
 	if (fd < 0)
 		return SD_ERR_INVAL;
 	for (k = 0; k < c->ncurs; k++) {
@@ -413,12 +419,13 @@ stat_json(const struct spool_ctx *c, uint64_t bytes, uint64_t readings,
 		s = &c->segs[i];
 		snprintf(name, sizeof(name), "readings-%08u.lp", s->seq);
 		json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:I,s:I,"
-		    "s:I,s:I,s:I}", "name", name, "size", (json_int_t)s->size,
+		    "s:I,s:I,s:I,s:b}", "name", name, "size",
+		    (json_int_t)s->size,
 		    "readings", (json_int_t)s->readings, "bad",
 		    (json_int_t)s->bad, "torn_bytes", (json_int_t)s->torn,
 		    "inflight_bytes", (json_int_t)s->inflight, "first_ts",
 		    (json_int_t)s->first_ts, "last_ts",
-		    (json_int_t)s->last_ts));
+		    (json_int_t)s->last_ts, "gone", s->gone));
 	}
 	for (i = 0; i < c->ncurs; i++) {
 		u = &c->curs[i];
@@ -470,7 +477,8 @@ stat_text(const struct spool_ctx *c, uint64_t bytes, uint64_t readings,
 		    s->seq, (unsigned long long)s->size,
 		    (unsigned long long)s->readings, a, b,
 		    s->bad || s->torn ? "  (problems: spool verify)" :
-		    s->inflight ? "  (being written)" : "");
+		    s->inflight ? "  (being written)" : s->gone ?
+		    "  (removed by the server meanwhile)" : "");
 	}
 	spool_ts(first, a);
 	spool_ts(last, b);
@@ -680,6 +688,7 @@ struct repair_job {
 	char		 tmp[4300];	/* readings-N.lp.repair */
 	char		 rej[4300];	/* rejects/readings-N.lp.rejects */
 	char		 rejtmp[4400];	/* the same, .tmp */
+	int		 in;		/* the segment, for long lines */
 	int		 out;		/* tmp */
 	int		 rout;		/* rejtmp */
 	uint64_t	 kept;		/* bytes written to tmp */
@@ -695,6 +704,28 @@ repair_paths(const struct spool_ctx *c, uint32_t seq, struct repair_job *j)
 	snprintf(j->rej, sizeof(j->rej), "%s/rejects/readings-%08u.lp.rejects",
 	    c->dir, seq);
 	snprintf(j->rejtmp, sizeof(j->rejtmp), "%s.tmp", j->rej);
+}
+
+/* A line longer than the scanner's buffer, to rejects from the
+ * segment itself, a piece at a time (its newline left out): 0 or an
+ * errno. */
+static int
+repair_copy(struct repair_job *j, const struct sd_spoolscan_line *l)
+{
+	char buf[65536];
+	uint64_t at = l->off, end = l->off + l->len - (uint64_t)l->whole;
+	ssize_t n;
+	int err = 0;
+
+	while (err == 0 && at < end) {
+		n = pread(j->in, buf, end - at < sizeof(buf) ?
+		    (size_t)(end - at) : sizeof(buf), (off_t)at);
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		err = sd_write_all(j->rout, buf, (size_t)n);
+		at += (uint64_t)n;
+	}
+	return err;
 }
 
 /* repair's visitor: good lines to the new segment, others to rejects
@@ -721,7 +752,8 @@ repair_visit(struct spool_ctx *c, size_t i,
 	    "%s\n", c->segs[i].seq, (unsigned long long)l->off, what);
 	j->err = sd_write_all(j->rout, head, (size_t)n);
 	if (j->err == 0)
-		j->err = sd_write_all(j->rout, l->p, l->n);
+		j->err = l->n + l->whole < l->len ? repair_copy(j, l) :
+		    sd_write_all(j->rout, l->p, l->n);
 	if (j->err == 0)
 		j->err = sd_write_all(j->rout, "\n", 1);
 	j->moved++;
@@ -866,6 +898,7 @@ repair_close(struct repair_job *j)
 
 	if (err == 0 && (fsync(j->out) != 0 || fsync(j->rout) != 0))
 		err = errno;
+	close(j->in);
 	close(j->out);
 	close(j->rout);
 	if (err != 0) {
@@ -906,12 +939,15 @@ repair_segment(struct spool_ctx *c, size_t i)
 	repair_paths(c, c->segs[i].seq, &j);
 	for (k = 0; k < c->ncurs; k++)
 		c->curs[k].removed = 0;
-	j.out = repair_create(j.tmp);
-	if (j.out < 0)
+	j.in = spool_open_seg(c, i);
+	if (j.in < 0)
 		return SD_ERR_INVAL;
-	j.rout = repair_create(j.rejtmp);
+	j.out = repair_create(j.tmp);
+	j.rout = j.out < 0 ? -1 : repair_create(j.rejtmp);
 	if (j.rout < 0) {
-		close(j.out);
+		if (j.out >= 0)
+			close(j.out);
+		close(j.in);
 		return SD_ERR_INVAL;
 	}
 	j.err = repair_keep_rejects(&j);

@@ -7,7 +7,9 @@ it as in flight; once the server is killed it is a torn tail (exit 1).
 A garbage line injected between two readings (an escape sequence and
 bytes that are not UTF-8) and a torn tail on the last segment are
 reported with their segment and byte offset, the line escaped (no raw
-control byte reaches the terminal), in text and in --json. A data
+control byte reaches the terminal), in text and in --json, and so is a
+line of 100000 bytes, longer than the tool's buffer (repair then moves
+it whole to rejects/). A data
 directory without a spool exits 2. (sockdeckd(1) SPOOL TOOL.)"""
 import json
 import os
@@ -20,6 +22,9 @@ from sdpeer import check
 
 GARBAGE = b"sensor,Mac-Address=\x1b[31mhacked\xff value=oops 1\n"
 TORN = b"sensor,Mac-Address=aa:bb:cc:dd:ee:ff value=1"
+# Longer than the tool's 64 KiB buffer: one bad line, never a buffer
+# grown to its size.
+LONG = b"x" * 100000 + b"\n"
 
 
 def verify(d, *more):
@@ -67,8 +72,10 @@ def test():
     with open(first, "rb") as f:
         lines = f.read().splitlines(keepends=True)
     at = sum(len(l) for l in lines[:10])
+    at_long = sum(len(l) for l in lines[:20]) + len(GARBAGE)
     with open(first, "wb") as f:
-        f.write(b"".join(lines[:10]) + GARBAGE + b"".join(lines[10:]))
+        f.write(b"".join(lines[:10]) + GARBAGE + b"".join(lines[10:20]) +
+                LONG + b"".join(lines[20:]))
     with open(live, "ab") as f:
         f.write(TORN)
     torn_at = os.path.getsize(live) - len(TORN)
@@ -78,21 +85,35 @@ def test():
     torn = "%s:%d: torn tail (no newline) (%d bytes): " % (
         os.path.basename(live), torn_at, len(TORN))
     check(rc == 1, "verify with problems exited %r: %r" % (rc, out))
-    check(bad in out and torn in out, "verify did not report %r and %r: "
-          "%r" % (bad, torn, out))
+    long_ = "%s:%d: line longer than 64 KiB (%d bytes)" % (
+        os.path.basename(first), at_long, len(LONG))
+    check(bad in out and torn in out and long_ in out, "verify did not "
+          "report %r, %r and %r: %r" % (bad, torn, long_, out))
     check("\x1b" not in out and "\\x1b[31mhacked\\xff" in out,
           "the garbage line is not escaped: %r" % out)
-    check("80 readings, 2 problems" in out, "no summary: %r" % out)
+    check("80 readings, 3 problems" in out, "no summary: %r" % out)
 
     rc, out, err = verify(srv.dir, "--json")
     v = json.loads(out)
     got = [(p["segment"], p["offset"], p["bytes"]) for p in v["shown"]]
-    check(rc == 1 and not v["clean"] and v["problems"] == 2 and got == [
+    check(rc == 1 and not v["clean"] and v["problems"] == 3 and got == [
         (os.path.basename(first), at, len(GARBAGE)),
+        (os.path.basename(first), at_long, len(LONG)),
         (os.path.basename(live), torn_at, len(TORN))],
         "verify --json: status %r, %r" % (rc, v))
     check("\\x1b[31m" in v["shown"][0]["line"], "the JSON line is not "
           "escaped: %r" % v["shown"][0])
+
+    # repair keeps the long line whole, in rejects/.
+    rc, out, err = sdpeer.run_cli(["spool", "-d", srv.dir, "repair"])
+    check(rc == 0, "repair: status %r, %r %r" % (rc, out, err))
+    with open(os.path.join(srv.sensors_dir, "rejects",
+                           os.path.basename(first) + ".rejects"),
+              "rb") as f:
+        rej = f.read()
+    check(LONG in rej and GARBAGE in rej, "rejects/ lost the long line or "
+          "the garbage (%d bytes)" % len(rej))
+    check(verify(srv.dir)[0] == 0, "verify after repair is not clean")
 
     rc, out, err = verify(os.path.join(srv.dir, "nothing-here"))
     check(rc == 2 and "sensors" in err, "verify of no spool: status %r, "
