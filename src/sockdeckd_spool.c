@@ -692,6 +692,8 @@ struct repair_job {
 	int		 out;		/* tmp */
 	int		 rout;		/* rejtmp */
 	uint64_t	 kept;		/* bytes written to tmp */
+	char		 obuf[SD_SPOOLSCAN_BUF]; /* good lines, gathered */
+	size_t		 olen;
 	uint64_t	 moved;		/* lines to rejects */
 	int		 err;		/* a write failed (errno) */
 };
@@ -704,6 +706,17 @@ repair_paths(const struct spool_ctx *c, uint32_t seq, struct repair_job *j)
 	snprintf(j->rej, sizeof(j->rej), "%s/rejects/readings-%08u.lp.rejects",
 	    c->dir, seq);
 	snprintf(j->rejtmp, sizeof(j->rejtmp), "%s.tmp", j->rej);
+}
+
+/* Write the good lines gathered: 0 or an errno. (A good line is
+ * shorter than the scanner's buffer, so it fits an empty one.) */
+static int
+repair_flush(struct repair_job *j)
+{
+	int err = sd_write_all(j->out, j->obuf, j->olen);
+
+	j->olen = 0;
+	return err;
 }
 
 /* A line longer than the scanner's buffer, to rejects from the
@@ -744,7 +757,10 @@ repair_visit(struct spool_ctx *c, size_t i,
 	if (j->err != 0)
 		return SD_OK;
 	if (what == NULL) {
-		j->err = sd_write_all(j->out, l->p, l->len);
+		if (j->olen + l->len > sizeof(j->obuf))
+			j->err = repair_flush(j);
+		memcpy(j->obuf + j->olen, l->p, l->len);
+		j->olen += l->len;
 		j->kept += l->len;
 		return SD_OK;
 	}
@@ -896,6 +912,8 @@ repair_close(struct repair_job *j)
 {
 	int err = j->err;
 
+	if (err == 0)
+		err = repair_flush(j);
 	if (err == 0 && (fsync(j->out) != 0 || fsync(j->rout) != 0))
 		err = errno;
 	close(j->in);

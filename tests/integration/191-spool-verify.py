@@ -9,7 +9,7 @@ bytes that are not UTF-8) and a torn tail on the last segment are
 reported with their segment and byte offset, the line escaped (no raw
 control byte reaches the terminal), in text and in --json, and so is a
 line of 100000 bytes, longer than the tool's buffer (repair then moves
-it whole to rejects/). A data
+it whole to rejects/, and keeps the 1200 good lines). A data
 directory without a spool exits 2. (sockdeckd(1) SPOOL TOOL.)"""
 import json
 import os
@@ -39,11 +39,13 @@ def segments(srv):
 
 def test():
     srv = sdpeer.Server().start()
-    sdinflux.send_legacy(srv, 2, 40)
-    sdinflux.wait_spool(srv, 80)
+    # 1200 readings: more than the 64 KiB repair gathers before a write.
+    sdinflux.send_legacy(srv, 2, 600)
+    sdinflux.wait_spool(srv, 1200)
     rc, out, err = verify(srv.dir)
-    check(rc == 0 and "80 readings, 0 problems" in out, "verify of a clean "
-          "spool beside the server: status %r, %r %r" % (rc, out, err))
+    check(rc == 0 and "1200 readings, 0 problems" in out, "verify of a "
+          "clean spool beside the server: status %r, %r %r"
+          % (rc, out, err))
 
     # A write in flight: the live segment ends in part of a line.
     live = os.path.join(srv.sensors_dir, segments(srv)[-1])
@@ -65,6 +67,8 @@ def test():
           "%r: status %r, %r" % (want, rc, out))
     with open(live, "r+b") as f:
         f.truncate(size - len(TORN))
+    good = sdpeer.readings_lines(srv.sensors_dir)
+    check(len(good) == 1200, "%d lines in the spool" % len(good))
 
     # A garbage line between the 10th and 11th readings of the first
     # segment, a torn tail on the last.
@@ -91,7 +95,7 @@ def test():
           "report %r, %r and %r: %r" % (bad, torn, long_, out))
     check("\x1b" not in out and "\\x1b[31mhacked\\xff" in out,
           "the garbage line is not escaped: %r" % out)
-    check("80 readings, 3 problems" in out, "no summary: %r" % out)
+    check("1200 readings, 3 problems" in out, "no summary: %r" % out)
 
     rc, out, err = verify(srv.dir, "--json")
     v = json.loads(out)
@@ -114,6 +118,8 @@ def test():
     check(LONG in rej and GARBAGE in rej, "rejects/ lost the long line or "
           "the garbage (%d bytes)" % len(rej))
     check(verify(srv.dir)[0] == 0, "verify after repair is not clean")
+    check(sdpeer.readings_lines(srv.sensors_dir) == good, "repair did not "
+          "keep the 1200 good lines in order")
 
     rc, out, err = verify(os.path.join(srv.dir, "nothing-here"))
     check(rc == 2 and "sensors" in err, "verify of no spool: status %r, "
