@@ -857,7 +857,8 @@ repair_cursor(const struct spool_ctx *c, const char *name, uint32_t seq,
 static int
 repair_finish(struct spool_ctx *c)
 {
-	char path[4200], *text = NULL, *line, *save, name[40], err[SD_ERR_LEN];
+	char path[4200], rejdir[4200], *text = NULL, *line, *save, name[40];
+	char err[SD_ERR_LEN];
 	struct repair_job j;
 	struct stat st;
 	unsigned long long a, b;
@@ -875,7 +876,9 @@ repair_finish(struct spool_ctx *c)
 		goto out;
 	}
 	repair_paths(c, seq, &j);
-	if (rename(j.rejtmp, j.rej) != 0 && errno != ENOENT)
+	snprintf(rejdir, sizeof(rejdir), "%s/rejects", c->dir);
+	if ((rename(j.rejtmp, j.rej) != 0 && errno != ENOENT) ||
+	    repair_sync_dir(rejdir) != 0)
 		goto sys;
 	repair_step();
 	if (rename(j.tmp, j.seg) != 0 && errno != ENOENT)
@@ -895,7 +898,9 @@ repair_finish(struct spool_ctx *c)
 			goto out;
 		repair_step();
 	}
-	if (unlink(path) != 0 || repair_sync_dir(c->dir) != 0)
+	/* The cursors' renames reach the disk before the journal goes. */
+	if (repair_sync_dir(c->dir) != 0 || unlink(path) != 0 ||
+	    repair_sync_dir(c->dir) != 0)
 		goto sys;
 	rc = SD_OK;
 	goto out;
@@ -986,6 +991,11 @@ repair_segment(struct spool_ctx *c, size_t i)
 		spool_err("%s", jtext);
 		return SD_ERR_INVAL;
 	}
+	/* The journal is on disk before anything it speaks of moves. */
+	if (repair_sync_dir(c->dir) != 0) {
+		spool_err("%.200s: %s", c->dir, strerror(errno));
+		return SD_ERR_INVAL;
+	}
 	repair_step();
 	printf("readings-%08u.lp: %llu line%s moved to rejects/, %llu of "
 	    "%llu bytes kept\n", c->segs[i].seq, (unsigned long long)j.moved,
@@ -1038,6 +1048,15 @@ spool_repair(struct spool_ctx *c, const char *data_dir)
 		printf("finishing an interrupted repair\n");
 		if (repair_finish(c) != SD_OK) {
 			rc = 1;
+			goto out;
+		}
+		/* Segments and cursors as the journal left them. */
+		free(c->segs);
+		c->segs = NULL;
+		c->nsegs = c->ncurs = 0;
+		c->curs_over = 0;
+		if (spool_list(c, 1) != SD_OK) {
+			rc = 2;
 			goto out;
 		}
 	}
