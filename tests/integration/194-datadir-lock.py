@@ -7,7 +7,8 @@ port, saying on stderr that the directory is in use and by which pid. A
 server killed with SIGKILL leaves no stale lock: the kernel drops it,
 and the next server starts. `spool repair` is refused the same way
 while a server runs (exit 2); `spool stat` is not, and names the
-server. (sockdeckd(1) FILES, DATA_DIR/lock; SPOOL TOOL.)"""
+server, found through --config too; wrong words exit 2 with the usage.
+(sockdeckd(1) FILES, DATA_DIR/lock; SPOOL TOOL.)"""
 import os
 import re
 import signal
@@ -45,6 +46,19 @@ def test():
     check(rc == 0 and "sockdeckd (pid %d)" % a.pid in out,
           "spool stat beside a server: status %r, stdout %r, stderr %r"
           % (rc, out[:300], err))
+
+    # The data directory from a config file, as the server reads it.
+    conf = os.path.join(a.dir, "sockdeckd.conf")
+    with open(conf, "w") as f:
+        f.write("data-dir = %s\n" % a.dir)
+    rc, out, err = sdpeer.run_cli(["spool", "--config", conf, "stat",
+                                   "--json"])
+    check(rc == 0 and "sockdeckd (pid %d)" % a.pid in out,
+          "spool --config stat: status %r, %r %r" % (rc, out[:300], err))
+    for bad in (["frobnicate"], ["repair", "--json"], [], ["stat", "x"]):
+        rc, out, err = sdpeer.run_cli(["spool", "-d", a.dir] + bad)
+        check(rc == 2 and "usage: sockdeckd spool" in err,
+              "spool %r: status %r, stderr %r" % (bad, rc, err))
 
     a.stop(signal.SIGKILL)
     c = sdpeer.Server(data_dir=a.dir).start()
