@@ -5,8 +5,9 @@ step) leaves the old segment or the new one, never a mix; where the
 segment and its cursors may disagree it leaves repair.journal, and a
 server refuses to start on it (exit 1, saying to finish the repair).
 Another repair then finishes: the segment is exactly its good lines, the
-rejects file holds each removed line once, and each cursor names the
-same reading as before (the one after the garbage moved back by its
+rejects file holds each removed line once, the segment keeps its
+modification time (retention by age), and each cursor names the same
+reading as before (the one after the garbage moved back by its
 bytes, the one before it unchanged); nothing is left beside them.
 Every step is tried, until a repair runs through. (sockdeckd(1) SPOOL
 TOOL.)"""
@@ -23,6 +24,7 @@ LINES = [b"sensor,Mac-Address=aa:bb:cc:dd:ee:%02x value=%d.5 %d\n"
 GARBAGE = b"garbage, not a reading\n"
 TORN = b"sensor,Mac-Address=aa:bb"
 SEG = "readings-00000001.lp"
+MTIME = 1700000000      # the segment's time, which retention goes by
 
 
 def make(d):
@@ -31,6 +33,7 @@ def make(d):
     old = b"".join(LINES[:4]) + GARBAGE + b"".join(LINES[4:]) + TORN
     with open(os.path.join(s, SEG), "wb") as f:
         f.write(old)
+    os.utime(os.path.join(s, SEG), (MTIME, MTIME))
     # As the server writes them: "SEGMENT OFFSET\n" at a line's start.
     off6 = sum(map(len, LINES[:6])) + len(GARBAGE)
     with open(os.path.join(s, "influx.cursor"), "w") as f:
@@ -105,6 +108,9 @@ def test():
                   % (k, rc, out, err))
             check(read(d, SEG) == new, "step %d: the segment after the "
                   "next repair is not the good lines" % k)
+            mtime = os.stat(os.path.join(d, "sensors", SEG)).st_mtime
+            check(mtime == MTIME, "step %d: the repaired segment's time "
+                  "is %r, not the old one's %r" % (k, mtime, MTIME))
             curs = {n: read(d, n + ".cursor") for n in old_cur}
             check(curs == new_cur, "step %d: cursors %r after the next "
                   "repair, expected %r" % (k, curs, new_cur))
