@@ -21,6 +21,7 @@
 #include "sd_config.h"
 #include "sd_ctl.h"
 #include "sd_ctlconn.h"
+#include "sd_datalock.h"
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
@@ -33,6 +34,7 @@
 #include "tui_term.h"
 #include "sockdeckd_ctl.h"
 #include "sockdeckd_device.h"
+#include "sockdeckd_spool.h"
 
 /* A dashboard and what it talks to: the core in process, or a control
  * socket. */
@@ -538,7 +540,7 @@ main(int argc, char **argv)
 	struct sd_tls *tls = NULL;
 	struct sd_registry *reg = NULL;
 	char err[SD_ERR_LEN];
-	int rc;
+	int rc, lockfd;
 
 	/* A write past a file size limit must fail with EFBIG and be
 	 * reported like a full disk, not kill the server. */
@@ -559,6 +561,8 @@ main(int argc, char **argv)
 		return attach_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "device") == 0)
 		return sockdeckd_device_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "spool") == 0)
+		return sockdeckd_spool_main(argc - 1, argv + 1);
 	if (sd_config_init(&cfg) != SD_OK) {
 		fprintf(stderr, "sockdeckd: out of memory\n");
 		return 1;
@@ -577,10 +581,21 @@ main(int argc, char **argv)
 		sd_config_done(&cfg);
 		return 2;
 	}
+	/* One server a data directory, and no spool repair beside it: the
+	 * lock is held until the process ends. */
+	lockfd = sd_datalock_take(cfg.data_dir, "sockdeckd", err);
+	if (lockfd < 0) {
+		fputs("sockdeckd: ", stderr);
+		sd_put_text(stderr, err, strlen(err));
+		fputs("\n", stderr);
+		sd_config_done(&cfg);
+		return 1;
+	}
 	/* A certificate or key that cannot serve is a bad setting too,
 	 * found before a port opens. */
 	if (sd_tls_new(&cfg, &tls, err) != SD_OK) {
 		fprintf(stderr, "sockdeckd: %s\n", err);
+		close(lockfd);
 		sd_config_done(&cfg);
 		return 2;
 	}
@@ -591,11 +606,13 @@ main(int argc, char **argv)
 		sd_put_text(stderr, err, strlen(err));
 		fputs("\n", stderr);
 		sd_tls_free(tls);
+		close(lockfd);
 		sd_config_done(&cfg);
 		return 2;
 	}
 	rc = run(&cfg, tls, reg, !cfg.headless && isatty(STDOUT_FILENO) &&
 	    isatty(STDIN_FILENO), argc, argv);
+	close(lockfd);
 	sd_config_done(&cfg);
 	return rc;
 }

@@ -92,15 +92,11 @@ static void dev_err(const char *fmt, ...)
 static void
 dev_err(const char *fmt, ...)
 {
-	char buf[SD_ERR_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	sd_put_verr("sockdeckd device", fmt, ap);
 	va_end(ap);
-	fputs("sockdeckd device: ", stderr);
-	sd_put_text(stderr, buf, strlen(buf));
-	fputs("\n", stderr);
 }
 
 /* The file: --devices, or the config file's devices. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,17 @@ sd_put_text(FILE *fp, const char *s, size_t n)
 		s += used;
 		n -= used;
 	}
+}
+
+void
+sd_put_verr(const char *who, const char *fmt, va_list ap)
+{
+	char buf[SD_ERR_LEN];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fprintf(stderr, "%s: ", who);
+	sd_put_text(stderr, buf, strlen(buf));
+	fputs("\n", stderr);
 }
 
 /* Read fd to its end into buf (room for max + 1 bytes); the count in

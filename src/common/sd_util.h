@@ -6,6 +6,7 @@
 #define SD_UTIL_H
 
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -74,5 +75,10 @@ char *sd_json_dumps(const struct json_t *v);
 /* Write s (n bytes) to fp with sd_esc_text: what a peer sent, made
  * safe for a terminal. */
 void sd_put_text(FILE *fp, const char *s, size_t n);
+
+/* One error line on stderr, "WHO: " and the message escaped (it may
+ * quote a path or a peer's text), for the commands' error helpers. */
+void sd_put_verr(const char *who, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif

@@ -194,11 +194,8 @@ spool_seg_path(const struct sd_spool *sp, uint32_t seq, char *buf,
 	snprintf(buf, len, "%s/readings-%08u.lp", sp->dir, seq);
 }
 
-/* The segment number a directory entry names, or -1: readings-N.lp
- * with N as spool_seg_path() writes it (at least 8 digits, no other
- * leading zeros), so one number has one name. */
-static int64_t
-spool_seq_of(const char *name)
+int64_t
+sd_spool_seq_of(const char *name)
 {
 	char digits[16], again[16];
 	size_t n;
@@ -218,11 +215,8 @@ spool_seq_of(const char *name)
 	return strcmp(again, digits) == 0 ? (int64_t)v : -1;
 }
 
-/* The sink whose cursor file a directory entry is, into name: NAME.cursor
- * with NAME 1 to 31 of [a-z0-9_-], as sinks are named; 0 when the entry
- * is no cursor file. */
-static int
-spool_cursor_of(const char *entry, char name[32])
+int
+sd_spool_cursor_of(const char *entry, char name[32])
 {
 	size_t n = strlen(entry);
 
@@ -309,11 +303,11 @@ spool_scan(struct sd_spool *sp, char err[SD_ERR_LEN])
 		return SD_ERR_INVAL;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (spool_cursor_of(de->d_name, name)) {
+		if (sd_spool_cursor_of(de->d_name, name)) {
 			spool_hold_add(sp, name);
 			continue;
 		}
-		seq = spool_seq_of(de->d_name);
+		seq = sd_spool_seq_of(de->d_name);
 		if (seq < 0)
 			continue;
 		if ((uint32_t)seq > sp->max_seq)
@@ -492,6 +486,23 @@ spool_open_first(struct sd_spool *sp, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
+/* A repair "sockdeckd spool repair" did not finish leaves its journal:
+ * the segments or the cursors may be the old ones or the new, and only
+ * the repair knows which; the server does not start on them. */
+static int
+spool_journal_check(const struct sd_spool *sp, char err[SD_ERR_LEN])
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", sp->dir, SD_SPOOL_JOURNAL);
+	if (lstat(path, &st) != 0)
+		return SD_OK;
+	snprintf(err, SD_ERR_LEN, "%.150s: a spool repair was interrupted; "
+	    "finish it first: sockdeckd spool repair", path);
+	return SD_ERR_INVAL;
+}
+
 /* Free the parts of sp (its helper thread stopped). */
 static void
 spool_release(struct sd_spool *sp)
@@ -525,7 +536,8 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 		snprintf(err, SD_ERR_LEN, "%.200s: %s", dir, strerror(errno));
 		goto fail;
 	}
-	if (spool_scan(sp, err) != SD_OK)
+	if (spool_journal_check(sp, err) != SD_OK ||
+	    spool_scan(sp, err) != SD_OK)
 		goto fail;
 	if (sp->nsegs > 0) {
 		sp->seq = sp->segs[sp->nsegs - 1].seq;
@@ -889,12 +901,12 @@ spool_retain(struct sd_spool *sp)
 	sp->nsegs -= n;
 }
 
-/* What reading a cursor file found. */
+/* What reading a cursor file found (sd_spool.h). */
 enum {
-	CURSOR_GONE = -2,	/* names a segment removed since */
-	CURSOR_BAD = -1,	/* cannot be trusted */
-	CURSOR_NONE = 0,
-	CURSOR_OK = 1
+	CURSOR_GONE = SD_SPOOL_CURSOR_GONE,
+	CURSOR_BAD = SD_SPOOL_CURSOR_BAD,
+	CURSOR_NONE = SD_SPOOL_CURSOR_NONE,
+	CURSOR_OK = SD_SPOOL_CURSOR_OK
 };
 
 /* The cursor file of the sink name. */
@@ -1059,23 +1071,17 @@ cursor_valid(const struct sd_spool *sp, const struct sd_spool_pos *pos,
 	return ok;
 }
 
-/* Read the cursor file of the sink name: CURSOR_OK with pos when it
- * holds "SEQ OFF\n" naming the start of a line in the spool; CURSOR_NONE
- * when there is none (why empty); CURSOR_GONE with pos and why when it
- * names a segment older than the one being written that is no longer
- * in the spool; CURSOR_BAD with why when it cannot be trusted. */
-static int
-cursor_load(const struct sd_spool *sp, const char *name,
-    struct sd_spool_pos *pos, char why[SD_ERR_LEN])
+int
+sd_spool_cursor_read(const char *path, struct sd_spool_pos *pos,
+    char why[SD_ERR_LEN])
 {
-	char path[4096], buf[64], *sp_at, *nl;
+	char buf[64], *sp_at, *nl;
 	struct stat st;
 	uint64_t seq, off;
 	ssize_t n;
 	int fd;
 
 	why[0] = '\0';
-	cursor_path(sp, name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return CURSOR_NONE;
@@ -1109,6 +1115,25 @@ cursor_load(const struct sd_spool *sp, const char *name,
 	}
 	pos->seq = (uint32_t)seq;
 	pos->off = off;
+	return CURSOR_OK;
+}
+
+/* Read the cursor file of the sink name: CURSOR_OK with pos when it
+ * holds "SEQ OFF\n" naming the start of a line in the spool; CURSOR_NONE
+ * when there is none (why empty); CURSOR_GONE with pos and why when it
+ * names a segment older than the one being written that is no longer
+ * in the spool; CURSOR_BAD with why when it cannot be trusted. */
+static int
+cursor_load(const struct sd_spool *sp, const char *name,
+    struct sd_spool_pos *pos, char why[SD_ERR_LEN])
+{
+	char path[4096];
+	int got;
+
+	cursor_path(sp, name, path, sizeof(path));
+	got = sd_spool_cursor_read(path, pos, why);
+	if (got != CURSOR_OK)
+		return got;
 	if (cursor_valid(sp, pos, why))
 		return CURSOR_OK;
 	return pos->seq < sp->seq && spool_seg_get(sp, pos->seq) == NULL ?

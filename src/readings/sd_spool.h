@@ -194,4 +194,33 @@ const char *sd_spool_note_text(const struct sd_spool *sp, size_t i);
  * last segment (0 when it ended whole). */
 uint64_t sd_spool_torn(const struct sd_spool *sp);
 
+/* The segment number a directory entry names, or -1: readings-N.lp
+ * with N as the spool writes it (at least 8 digits, no other leading
+ * zeros), so one number has one name. */
+int64_t sd_spool_seq_of(const char *name);
+
+/* The sink whose cursor file a directory entry is, into name:
+ * NAME.cursor with NAME 1 to 31 of [a-z0-9_-], as sinks are named; 0
+ * when the entry is no cursor file. */
+int sd_spool_cursor_of(const char *entry, char name[32]);
+
+/* What reading a cursor file found. */
+enum {
+	SD_SPOOL_CURSOR_GONE = -2,	/* names a segment removed since */
+	SD_SPOOL_CURSOR_BAD = -1,	/* cannot be trusted */
+	SD_SPOOL_CURSOR_NONE = 0,	/* no file */
+	SD_SPOOL_CURSOR_OK = 1
+};
+
+/* The cursor file at path as text: SD_SPOOL_CURSOR_OK with pos when it
+ * is a regular file holding "SEQ OFF\n" (not checked against the
+ * segments), _NONE when there is none, _BAD with why otherwise. */
+int sd_spool_cursor_read(const char *path, struct sd_spool_pos *pos,
+    char why[SD_ERR_LEN]);
+
+/* Left in the spool's directory by a "sockdeckd spool repair" that was
+ * stopped before it finished; the server refuses to start while it is
+ * there (the next repair finishes the work and removes it). */
+#define SD_SPOOL_JOURNAL	"repair.journal"
+
 #endif

@@ -333,6 +333,8 @@ sd_config_usage(FILE *fp)
 	    "                        [--owner USER] [--refresh SECS]\n"
 	    "       sockdeckd device [--devices FILE | --config FILE]\n"
 	    "                        add|list|revoke|enable ...\n"
+	    "       sockdeckd spool [--data-dir DIR | --config FILE] [--json]\n"
+	    "                       stat|verify|repair\n"
 	    "\n", fp);
 	for (i = 0; i < NOPTS; i++) {
 		if (!(sd_config_opts[i].flags & SD_CONFIG_HELP_ABOVE))

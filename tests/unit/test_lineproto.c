@@ -13,6 +13,7 @@
 #include "sd_lineproto.h"
 #include "sd_pipeline.h"
 #include "sd_kafka_record.h"
+#include "sd_spoolscan.h"
 #include "sd_test.h"
 
 /* Whether span s (may be NULL) reads want once unescaped. */
@@ -409,6 +410,91 @@ test_kafka_head_cache(void)
 	free(h);
 }
 
+/* A temporary file holding n bytes of text; its descriptor. */
+static int
+scan_file(const char *text, size_t n)
+{
+	char path[] = "/tmp/sd-scan-XXXXXX";
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	CHECK(write(fd, text, n) == (ssize_t)n);
+	return fd;
+}
+
+/* What the spool tool's scanner makes of text: each line's offset,
+ * length, whole and good into got ("OFF:LEN:wg " a line, w/g or -, as
+ * many as fit), and how many lines into *count. */
+static void
+scan_all(const char *text, size_t n, uint64_t end, char *got, size_t cap,
+    size_t *count)
+{
+	struct sd_spoolscan s;
+	struct sd_spoolscan_line l;
+	size_t o = 0;
+	int fd = scan_file(text, n), r;
+
+	got[0] = '\0';
+	CHECK(sd_spoolscan_init(&s, fd, end) == SD_OK);
+	while ((r = sd_spoolscan_next(&s, &l)) == 1) {
+		(*count)++;
+		if (o + 48 < cap)
+			o += (size_t)snprintf(got + o, cap - o,
+			    "%llu:%llu:%c%c ", (unsigned long long)l.off,
+			    (unsigned long long)l.len, l.whole ? 'w' : '-',
+			    l.good ? 'g' : '-');
+	}
+	CHECK_EQ(r, 0);
+	sd_spoolscan_done(&s);
+	close(fd);
+}
+
+/* The spool tool's scanner: empty, whole, torn, bad and empty lines,
+ * a size limit (a segment being written), and lines at and past its
+ * 64 KiB buffer, one line spanning two reads. */
+static void
+test_spoolscan(void)
+{
+	static const char good[] = "m,d=a v=1 1\n";
+	static const char two[] = "m,d=a v=1 1\nbad\n\nm,d=a v=2 2";
+	size_t big = 2 * SD_SPOOLSCAN_BUF + 100, i, n = 0;
+	char got[512], *t = malloc(3 * SD_SPOOLSCAN_BUF);
+
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	scan_all("", 0, 0, got, sizeof(got), &n);
+	CHECK(strcmp(got, "") == 0);
+	scan_all(two, 26, 26, got, sizeof(got), &n);
+	CHECK(strcmp(got, "0:12:wg 12:4:w- 16:1:w- 17:9:-- ") == 0);
+	/* Read up to 16 bytes only: the rest is not there yet. */
+	scan_all(two, 26, 16, got, sizeof(got), &n);
+	CHECK(strcmp(got, "0:12:wg 12:4:w- ") == 0);
+	/* A line filling the buffer with its newline is whole; one byte
+	 * more and it is too long (bad, its length still right); a good
+	 * line after each, and one crossing the first read's end. */
+	memset(t, 'x', 3 * SD_SPOOLSCAN_BUF);
+	t[SD_SPOOLSCAN_BUF - 1] = '\n';
+	memcpy(t + SD_SPOOLSCAN_BUF, good, 12);
+	t[SD_SPOOLSCAN_BUF + 12 + SD_SPOOLSCAN_BUF] = '\n';
+	memcpy(t + 2 * SD_SPOOLSCAN_BUF + 13, good, 12);
+	scan_all(t, 2 * SD_SPOOLSCAN_BUF + 25, 2 * SD_SPOOLSCAN_BUF + 25, got,
+	    sizeof(got), &n);
+	CHECK(strcmp(got, "0:65536:w- 65536:12:wg 65548:65537:w- "
+	    "131085:12:wg ") == 0);
+	/* Many short lines: every one found, across every read. */
+	for (i = 0; i + 12 <= big; i += 12)
+		memcpy(t + i, good, 12);
+	n = 0;
+	scan_all(t, i, i, got, sizeof(got), &n);
+	CHECK(strncmp(got, "0:12:wg 12:12:wg ", 17) == 0);
+	CHECK_EQ(n, i / 12);
+	free(t);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "escape", test_escape },
 	{ "number", test_number },
@@ -419,6 +505,7 @@ static const struct sd_test_case cases[] = {
 	{ "parse_malformed", test_parse_malformed },
 	{ "kafka_values", test_kafka_values },
 	{ "kafka_head_cache", test_kafka_head_cache },
+	{ "spoolscan", test_spoolscan },
 };
 
 int
