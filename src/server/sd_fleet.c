@@ -478,7 +478,8 @@ sd_fleet_json(const struct sd_fleet *f, json_t *req,
     const struct sd_registry *reg)
 {
 	json_t *jlim = json_object_get(req, "limit"), *a;
-	json_int_t limit = SD_FLEET_LIST_DEF;
+	json_t *joff = json_object_get(req, "offset");
+	json_int_t limit = SD_FLEET_LIST_DEF, skip = 0;
 	int64_t now = sd_mono_ns();
 	int i;
 
@@ -486,11 +487,21 @@ sd_fleet_json(const struct sd_fleet *f, json_t *req,
 	    json_integer_value(jlim) < 1 ||
 	    json_integer_value(jlim) > SD_FLEET_LIST_MAX))
 		return json_pack("{s:b,s:s}", "ok", 0, "error",
-		    "\"limit\" must be a whole number from 1 to 65536");
+		    "\"limit\" must be a whole number from 1 to 2000");
+	if (joff != NULL && (!json_is_integer(joff) ||
+	    json_integer_value(joff) < 0 ||
+	    json_integer_value(joff) >= SD_FLEET_MAX))
+		return json_pack("{s:b,s:s}", "ok", 0, "error",
+		    "\"offset\" must be a whole number from 0 to 65535");
 	if (jlim != NULL)
 		limit = json_integer_value(jlim);
+	if (joff != NULL)
+		skip = json_integer_value(joff);
 	a = json_array();
-	for (i = f->newest; i >= 0 && limit-- > 0; i = f->d[i].older)
+	/* At most SD_FLEET_MAX steps to the offset: links, not rows. */
+	for (i = f->newest; i >= 0 && skip > 0; i = f->d[i].older)
+		skip--;
+	for (; i >= 0 && limit-- > 0; i = f->d[i].older)
 		json_array_append_new(a, fleet_dev_json(f, &f->d[i], now, reg));
 	return json_pack("{s:b,s:o,s:I,s:I,s:I,s:I,s:I}", "ok", 1,
 	    "devices", a, "total", (json_int_t)f->n,

@@ -35,7 +35,8 @@
 #define SD_FLEET_ADDR_LEN	56	/* "[v6]:port" and its NUL */
 #define SD_FLEET_RATE_SLOTS	7	/* ten-second counts: a minute */
 #define SD_FLEET_MIN_TIMEOUT	60	/* seconds, the default's floor */
-#define SD_FLEET_LIST_MAX	SD_FLEET_MAX	/* rows of one answer */
+#define SD_FLEET_LIST_MAX	2000	/* rows of one answer: built on
+					   the loop, one object a row */
 #define SD_FLEET_LIST_DEF	1000	/* ... when no limit is asked */
 
 struct json_t;
@@ -116,8 +117,9 @@ void sd_fleet_counts(const struct sd_fleet *f, struct sd_fleet_counts *c);
 /* Devices forgotten to make room, since the start. */
 uint64_t sd_fleet_forgotten(const struct sd_fleet *f);
 
-/* The answer to {"cmd":"devices","limit":K}: the K seen last, newest
- * first, with registry names from reg (or NULL). */
+/* The answer to {"cmd":"devices","offset":N,"limit":K}: K devices from
+ * the N-th seen last, newest first, with registry names from reg (or
+ * NULL). */
 struct json_t *sd_fleet_json(const struct sd_fleet *f, struct json_t *req,
     const struct sd_registry *reg);
 
