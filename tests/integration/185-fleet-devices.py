@@ -59,6 +59,7 @@ def test():
     sdpeer.expect_bytes(s, sdpeer.reply_for(ev["fd"], "hi"))
     s.sendall(sdwire.legacy_file(L, 0, b"x" * 100))
     srv.wait_event("file-done", lambda e: e.get("id") == ev["id"])
+    sdpeer.recv_until_quiet(s)      # the file's reply
 
     h = srv.connect()
     h.sendall(sdwire.hello(E, b"p", token=b"t85"))
@@ -103,9 +104,17 @@ def test():
           e["address"] == "127.0.0.1:%d" % h.getsockname()[1],
           "extension device %r" % e)
 
+    # Seen again: first.
+    s.sendall(sdwire.legacy_msg(L, "again"))
+    sdpeer.expect_bytes(s, sdpeer.reply_for(ev["fd"], "again"))
+    r = devices(srv)
+    check([d["mac"] for d in r["devices"]] ==
+          ["00:11:22:33:85:01", "00:11:22:33:85:02"],
+          "seen again, not first: %r" % r["devices"])
+
     one = devices(srv, limit=1)
     check(len(one["devices"]) == 1 and one["total"] == 2 and
-          one["devices"][0]["mac"] == "00:11:22:33:85:02",
+          one["devices"][0]["mac"] == "00:11:22:33:85:01",
           "limit 1: %r" % one)
     for bad in (0, 2001, "3", -1):
         a = srv.ctl({"cmd": "devices", "limit": bad})
@@ -130,11 +139,11 @@ def test():
           "first line %r" % lines[0])
     check(lines[1].split()[:3] == ["MAC", "NAME", "STATE"], "header %r"
           % lines[1])
-    row = lines[3].split()
+    row = lines[2].split()
     check(row[:3] == ["00:11:22:33:85:01", "meter-85", "offline"] and
-          "legacy" in row and "4" in row, "legacy row %r" % lines[3])
-    check("ext" in lines[2].split() and "pump-85" in lines[2],
-          "extension row %r" % lines[2])
+          "legacy" in row and "4" in row, "legacy row %r" % lines[2])
+    check("ext" in lines[3].split() and "pump-85" in lines[3],
+          "extension row %r" % lines[3])
     rc, out, err = sdpeer.run_cli(["ctl", "--data-dir", srv.dir, "status"])
     check(rc == 0 and "devices 2  online 1  offline 1  silent 0" in out,
           "ctl status: %r" % out)

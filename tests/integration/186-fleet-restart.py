@@ -105,6 +105,7 @@ def test():
     whole = open(os.path.join(d, "devices")).read()
     cut = whole[:whole.rindex("end ")]
     bad_file(d, cut, "cut short")
+    bad_file(d, cut + "end 3\n", "an end line counting more")
     bad_file(d, "\x00garbage\n" * 10, "garbage")
     bad_file(d, whole.replace("legacy", "legacy junk", 1), "extra field")
 

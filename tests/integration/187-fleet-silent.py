@@ -49,6 +49,7 @@ def silent_then_back(d):
     st = srv.ctl({"cmd": "status"})["status"]["devices"]
     check(st["silent"] == 1 and st["online"] == 0, "status %r" % st)
 
+    time.sleep(1.0)     # a gap of 3 s: no interval
     mark = srv.mark()
     s.sendall(sdwire.legacy_sensor(L, 9.0))
     back = srv.wait_event("device-back", lambda e: e.get("mac") == M,
@@ -57,7 +58,7 @@ def silent_then_back(d):
           "device-back %r" % back)
     dv = device(srv)
     check(dv["state"] == "online", "state after back %r" % dv)
-    check(dv["interval_s"] < 0.6, "the silence counted as an interval: %r"
+    check(dv["interval_s"] < 0.4, "the silence counted as an interval: %r"
           % dv["interval_s"])
     check(len(srv.find_events("device-silent")) == 1, "silent events %r"
           % srv.find_events("device-silent"))
