@@ -308,7 +308,7 @@ sd_fleet_note(struct sd_fleet *f, struct sd_fleet_ref *ref,
     const uint8_t mac[6], const struct sd_fleet_via *via,
     enum sd_fleet_what what, uint64_t n)
 {
-	int64_t now = sd_mono_ns();
+	int64_t now = via->now;
 	struct fleet_dev *d = fleet_ref(f, ref);
 	int i;
 

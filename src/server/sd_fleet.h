@@ -11,8 +11,9 @@
  * a hash lookup otherwise, whatever the table holds.
  *
  * The usual interval is an exponentially weighted mean (1/8) of the
- * gaps between a device's reading frames on one connection: a gap that
- * spans a disconnection or a silence is not counted. A device that has
+ * gaps between a device's reading frames on one connection, timed by
+ * the read that brought them (frames of one read are no gap): a gap
+ * that spans a disconnection or a silence is not counted. A device that has
  * sent readings is silent once it sends none for its timeout (a fixed
  * --device-timeout, or 5 times its interval and at least 60 s): the
  * server's tick looks at SD_FLEET_SLICE devices a second, so the whole
@@ -80,6 +81,7 @@ struct sd_fleet_via {
 	int		 ext;
 	int		 tls;
 	const struct sd_registry *reg;	/* names for events, or NULL */
+	int64_t		 now;		/* mono: when its read began */
 };
 
 struct sd_fleet_counts {

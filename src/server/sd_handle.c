@@ -261,8 +261,10 @@ void
 sd_handle_fleet(struct sd_conn *c, const uint8_t *mac,
     enum sd_fleet_what what, uint64_t n)
 {
+	/* The frame's read's time: no clock read a frame, and the frames
+	 * of one read are no interval. */
 	struct sd_fleet_via via = { c->peer, c->peer_port, c->ext, c->tls,
-	    c->srv->registry };
+	    c->srv->registry, c->active_ns };
 
 	sd_fleet_note(c->srv->fleet, &c->fleet, mac, &via, what, n);
 }
