@@ -49,6 +49,7 @@ struct sd_fleet {
 	size_t		 cursor;	/* next slot the tick looks at */
 	uint64_t	 nstate[ST_COUNT];
 	int64_t		 wall0, mono0;	/* wall = wall0 + (mono - mono0) */
+	int64_t		 stamp;		/* the last last_ns given */
 	struct sd_events *bus;
 };
 
@@ -324,7 +325,11 @@ sd_fleet_note(struct sd_fleet *f, struct sd_fleet_ref *ref,
 		order_unlink(f, i);
 		order_push(f, i);
 	}
-	d->r.last_ns = fleet_wall(f, now);
+	/* Each later than the one before: the order of last_ns is the
+	 * order last seen, which the file keeps. */
+	d->r.last_ns = fleet_wall(f, now) > f->stamp ? fleet_wall(f, now) :
+	    f->stamp + 1;
+	f->stamp = d->r.last_ns;
 	if (what == SD_FLEET_READINGS)
 		fleet_readings(f, d, n, now, via->reg);
 	else if (what == SD_FLEET_MESSAGE)
@@ -511,23 +516,16 @@ sd_fleet_json(const struct sd_fleet *f, json_t *req,
 	    "forgotten", (json_int_t)f->forgotten);
 }
 
-struct sd_fleet_rec *
-sd_fleet_snapshot(const struct sd_fleet *f, size_t *n)
+size_t
+sd_fleet_snapshot(const struct sd_fleet *f, struct sd_fleet_rec *out)
 {
-	struct sd_fleet_rec *r;
-	size_t k = 0;
-	int i;
+	size_t k;
 
-	*n = 0;
-	if (f->n == 0)
-		return NULL;
-	r = malloc(f->n * sizeof(*r));
-	if (r == NULL)
-		return NULL;
-	for (i = f->oldest; i >= 0; i = f->d[i].newer)
-		r[k++] = f->d[i].r;
-	*n = k;
-	return r;
+	/* In slot order, one pass through memory: the order last seen,
+	 * a link per slot, would cost a cache miss a device. */
+	for (k = 0; k < f->n; k++)
+		out[k] = f->d[k].r;
+	return f->n;
 }
 
 void
@@ -540,6 +538,8 @@ sd_fleet_restore(struct sd_fleet *f, const struct sd_fleet_rec *rec)
 	d->r = *rec;
 	d->r.addr[sizeof(d->r.addr) - 1] = '\0';
 	d->r.silent = rec->silent != 0;
+	if (rec->last_ns > f->stamp)
+		f->stamp = rec->last_ns;
 	/* The server's own downtime is not the device's silence. */
 	d->watch = sd_mono_ns();
 	fleet_count(f, d, 1);

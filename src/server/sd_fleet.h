@@ -125,9 +125,11 @@ uint64_t sd_fleet_forgotten(const struct sd_fleet *f);
 struct json_t *sd_fleet_json(const struct sd_fleet *f, struct json_t *req,
     const struct sd_registry *reg);
 
-/* The devices in the order seen, oldest first, into a malloc'd array
- * (*n of them); NULL with *n 0 out of memory or when there are none. */
-struct sd_fleet_rec *sd_fleet_snapshot(const struct sd_fleet *f, size_t *n);
+/* The devices, in no order (sort them by last_ns, each later than the
+ * one before, for the order last seen), into out (room for
+ * SD_FLEET_MAX); how many. */
+size_t sd_fleet_snapshot(const struct sd_fleet *f,
+    struct sd_fleet_rec *out);
 
 /* Put rec (as read from the file) in the table as the newest seen;
  * silent ones stay silent, without a new event, the others are

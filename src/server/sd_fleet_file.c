@@ -29,8 +29,12 @@ struct sd_fleet_file {
 	pthread_t		 th;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
+	/* The copy to write: SD_FLEET_MAX records, allocated once (its
+	 * pages touched at the first write, not at each), filled by the
+	 * loop while the helper is not busy, read by the helper while it
+	 * is. */
+	struct sd_fleet_rec	*job;
 	/* Under lock. */
-	struct sd_fleet_rec	*job;	/* the copy to write, or NULL */
 	size_t			 njob;
 	int			 has_job;
 	int			 busy;	/* a copy handed over, not written */
@@ -233,13 +237,22 @@ fleet_write(struct sd_fleet_file *w, const char *text, size_t len)
 	return e;
 }
 
+/* Seen longest ago first: the file's order, the table's again when it
+ * is read back. */
+static int
+fleet_cmp_seen(const void *a, const void *b)
+{
+	const struct sd_fleet_rec *x = a, *y = b;
+
+	return (x->last_ns > y->last_ns) - (x->last_ns < y->last_ns);
+}
+
 /* The helper: write each copy the loop hands over, until told to
  * stop (the last copy written first). */
 static void *
 fleet_thread(void *arg)
 {
 	struct sd_fleet_file *w = arg;
-	struct sd_fleet_rec *job;
 	size_t n, len;
 	char *text;
 	int e;
@@ -250,15 +263,13 @@ fleet_thread(void *arg)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (!w->has_job)
 			break;
-		job = w->job;
 		n = w->njob;
-		w->job = NULL;
 		w->has_job = 0;
 		pthread_mutex_unlock(&w->mu);
-		text = sd_fleet_file_format(job, n, &len);
+		qsort(w->job, n, sizeof(*w->job), fleet_cmp_seen);
+		text = sd_fleet_file_format(w->job, n, &len);
 		e = text != NULL ? fleet_write(w, text, len) : ENOMEM;
 		free(text);
-		free(job);
 		pthread_mutex_lock(&w->mu);
 		w->busy = 0;
 		if (e != 0) {
@@ -282,7 +293,8 @@ sd_fleet_file_new(const char *path, char err[SD_ERR_LEN])
 		goto nomem;
 	w->path = strdup(path);
 	w->tmp = malloc(n);
-	if (w->path == NULL || w->tmp == NULL)
+	w->job = malloc(SD_FLEET_MAX * sizeof(*w->job));
+	if (w->path == NULL || w->tmp == NULL || w->job == NULL)
 		goto nomem;
 	snprintf(w->tmp, n, "%s.tmp", path);
 	pthread_mutex_init(&w->mu, NULL);
@@ -299,6 +311,7 @@ nomem:
 	if (w != NULL) {
 		free(w->path);
 		free(w->tmp);
+		free(w->job);
 		free(w);
 	}
 	return NULL;
@@ -308,12 +321,7 @@ nomem:
 static void
 fleet_hand(struct sd_fleet_file *w, const struct sd_fleet *f)
 {
-	struct sd_fleet_counts c;
-
-	sd_fleet_counts(f, &c);
-	w->job = sd_fleet_snapshot(f, &w->njob);
-	if (w->job == NULL && c.total > 0)
-		return;		/* out of memory: the next try */
+	w->njob = sd_fleet_snapshot(f, w->job);
 	w->has_job = 1;
 	w->busy = 1;
 	pthread_cond_broadcast(&w->cv);
