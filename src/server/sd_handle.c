@@ -266,6 +266,10 @@ sd_handle_fleet(struct sd_conn *c, const uint8_t *mac,
 	struct sd_fleet_via via = { c->peer, c->peer_port, c->ext, c->tls,
 	    c->srv->registry, c->active_ns };
 
+	/* Closed: it left the fleet already (sd_fleet_leave), and must
+	 * not speak for a device again. */
+	if (sd_conn_dead(c))
+		return;
 	sd_fleet_note(c->srv->fleet, &c->fleet, mac, &via, what, n);
 }
 
