@@ -99,6 +99,8 @@ struct sd_conn {
 	int			 has_reg_sha;	/* HELLO's token's SHA-256 */
 	uint8_t			 reg_sha[32];
 	struct sd_fleet_ref	 fleet;		/* its device in the fleet */
+	char			 fleet_addr[SD_FLEET_ADDR_LEN];	/* "" or
+					   peer:port, formatted once */
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 frames_in;

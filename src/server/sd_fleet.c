@@ -242,6 +242,7 @@ fleet_join(struct sd_fleet *f, int i, struct sd_fleet_ref *ref,
     const struct sd_fleet_via *via)
 {
 	struct fleet_dev *d = &f->d[i];
+	size_t n;
 
 	sd_fleet_leave(f, ref);
 	fleet_count(f, d, -1);
@@ -249,8 +250,9 @@ fleet_join(struct sd_fleet *f, int i, struct sd_fleet_ref *ref,
 	fleet_count(f, d, 1);
 	d->r.ext = via->ext != 0;
 	d->r.tls = via->tls != 0;
-	snprintf(d->r.addr, sizeof(d->r.addr), strchr(via->peer, ':') ?
-	    "[%s]:%u" : "%s:%u", via->peer, via->peer_port);
+	n = strnlen(via->addr, sizeof(d->r.addr) - 1);
+	memcpy(d->r.addr, via->addr, n);
+	d->r.addr[n] = '\0';
 	ref->slot = (uint32_t)i;
 	ref->gen = d->gen;
 }

@@ -76,8 +76,7 @@ struct sd_fleet_ref {
 
 /* The connection a frame came on. */
 struct sd_fleet_via {
-	const char	*peer;		/* address, without port */
-	uint16_t	 peer_port;
+	const char	*addr;		/* "ip:port", "[v6]:port" */
 	int		 ext;
 	int		 tls;
 	const struct sd_registry *reg;	/* names for events, or NULL */

@@ -263,13 +263,16 @@ sd_handle_fleet(struct sd_conn *c, const uint8_t *mac,
 {
 	/* The frame's read's time: no clock read a frame, and the frames
 	 * of one read are no interval. */
-	struct sd_fleet_via via = { c->peer, c->peer_port, c->ext, c->tls,
+	struct sd_fleet_via via = { c->fleet_addr, c->ext, c->tls,
 	    c->srv->registry, c->active_ns };
 
 	/* Closed: it left the fleet already (sd_fleet_leave), and must
 	 * not speak for a device again. */
 	if (sd_conn_dead(c))
 		return;
+	if (c->fleet_addr[0] == '\0')
+		snprintf(c->fleet_addr, sizeof(c->fleet_addr), strchr(c->peer,
+		    ':') ? "[%s]:%u" : "%s:%u", c->peer, c->peer_port);
 	sd_fleet_note(c->srv->fleet, &c->fleet, mac, &via, what, n);
 }
 

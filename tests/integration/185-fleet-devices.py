@@ -147,6 +147,14 @@ def test():
     rc, out, err = sdpeer.run_cli(["ctl", "--data-dir", srv.dir, "status"])
     check(rc == 0 and "devices 2  online 1  offline 1  silent 0" in out,
           "ctl status: %r" % out)
+
+    # Back from another address: the last connection's.
+    s2 = sdpeer.connect_from("127.0.0.2", srv.ports[0])
+    s2.sendall(sdwire.legacy_sensor(L, 7.0))
+    d = wait_state(srv, "00:11:22:33:85:01", "online")
+    check(d["address"] == "127.0.0.2:%d" % s2.getsockname()[1],
+          "address after a reconnection %r" % d["address"])
+    s2.close()
     h.close()
 
 
