@@ -40,6 +40,7 @@ struct sd_fleet_file {
 	int			 busy;	/* a copy handed over, not written */
 	int			 stop;
 	int			 failed;	/* not said yet */
+	int			 failing;	/* the last write failed */
 	char			 err[SD_ERR_LEN];
 };
 
@@ -272,11 +273,13 @@ fleet_thread(void *arg)
 		free(text);
 		pthread_mutex_lock(&w->mu);
 		w->busy = 0;
-		if (e != 0) {
+		/* Said once, until a write works again. */
+		if (e != 0 && !w->failing) {
 			w->failed = 1;
 			snprintf(w->err, sizeof(w->err), "cannot write %s: %s",
 			    w->path, strerror(e));
 		}
+		w->failing = e != 0;
 		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);

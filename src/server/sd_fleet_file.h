@@ -38,8 +38,8 @@ struct sd_fleet_file *sd_fleet_file_new(const char *path,
  * writing the last one (then nothing: a later call will). */
 void sd_fleet_file_save(struct sd_fleet_file *w, const struct sd_fleet *f);
 
-/* When the last finished write failed and was not said yet: 1 and err
- * says why; else 0. */
+/* When a write failed after one that worked (or the first) and that
+ * was not said yet: 1 and err says why; else 0. */
 int sd_fleet_file_failed(struct sd_fleet_file *w, char err[SD_ERR_LEN]);
 
 /* Write f's devices one last time (f may be NULL: not), wait for it,

@@ -4,7 +4,8 @@ clean stop (the last write waited for) every device comes back with its
 counts and first_seen, offline; after kill -9, what the last periodic
 write (--device-save) held; a file that cannot be read (garbage, or cut
 short: no end line) is set aside as devices.bad and said in an error
-event, and the server starts with no device remembered."""
+event, and the server starts with no device remembered; a write that
+fails is said once, and the next that works puts the file in place."""
 import os
 import signal
 import time
@@ -98,10 +99,38 @@ def bad_file(d, text, what):
     srv.stop()
 
 
+def write_fails(d):
+    """A write that fails is said once (an error event), not at each
+    try, and the next that works puts the file in place."""
+    tmp = os.path.join(d, "devices.tmp")
+    os.mkdir(tmp)
+    srv = server(d)
+    ev = srv.wait_event("error", lambda e: "cannot write" in
+                        e.get("reason", ""))
+    check("devices" in ev["reason"], "error %r" % ev)
+    time.sleep(2.5)
+    n = len(srv.find_events("error", lambda e: "cannot write" in
+                            e.get("reason", "")))
+    check(n == 1, "%d errors for one failing write, tried every second" % n)
+    os.rmdir(tmp)
+    s = send(srv, B, 1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(os.path.join(d, "devices")) as f:
+            if " 4 0 0 legacy" in f.read():
+                break
+        time.sleep(0.1)
+    else:
+        sdpeer.fail("the file not written again once it could be")
+    s.close()
+    srv.stop()
+
+
 def test():
     d = sdpeer.Server().dir       # removed at the end, with its server
     clean_stop(d)
     killed(d)
+    write_fails(d)
     whole = open(os.path.join(d, "devices")).read()
     cut = whole[:whole.rindex("end ")]
     bad_file(d, cut, "cut short")
