@@ -39,12 +39,13 @@ ctlcli_usage(FILE *fp)
 	fputs(
 "usage: sockdeckd ctl [--control PATH | --data-dir DIR] [--json] COMMAND\n"
 "       (options go before COMMAND; --json may also follow status,\n"
-"       clients, client, transfers, kick, reload and events)\n"
+"       clients, client, transfers, devices, kick, reload and events)\n"
 "\n"
 "  status              the server, its ports, addresses and totals\n"
 "  clients             the connected clients\n"
 "  client ID           every field of client ID\n"
 "  transfers           files in flight and those that ended lately\n"
+"  devices             every device seen, seen last first (1000 of them)\n"
 "  broadcast TEXT...   send TEXT to every client\n"
 "  send ID TEXT...     send TEXT to client ID\n"
 "  kick ID             disconnect client ID\n"
@@ -302,6 +303,17 @@ print_registry(json_t *v)
 	    json_integer_value(json_object_get(v, "mac_mismatch")));
 }
 
+/* "devices 12  online 10  offline 1  silent 1". */
+static void
+print_device_counts(json_t *v)
+{
+	printf("devices %lld  online %lld  offline %lld  silent %lld\n",
+	    json_integer_value(json_object_get(v, "total")),
+	    json_integer_value(json_object_get(v, "online")),
+	    json_integer_value(json_object_get(v, "offline")),
+	    json_integer_value(json_object_get(v, "silent")));
+}
+
 static int
 print_status(json_t *r, int json)
 {
@@ -341,6 +353,9 @@ print_status(json_t *r, int json)
 	print_rates(json_object_get(st, "rates"));
 	print_tls(json_object_get(st, "tls"));
 	print_registry(json_object_get(st, "registry"));
+	v = json_object_get(st, "devices");
+	if (json_is_object(v))
+		print_device_counts(v);
 	return 0;
 }
 
@@ -481,6 +496,51 @@ print_xfer(json_t *v, int ended)
 		printf("%s%s", ended ? ": " : " (for ", CTLCLI_S(v, "reason",
 		    why));
 	printf("%s\n", !ended && json_object_get(v, "reason") ? ")" : "");
+}
+
+/* A number of seconds, or "-" for null. */
+static const char *
+print_secs(json_t *v, char *buf, size_t len)
+{
+	if (!json_is_number(v))
+		return "-";
+	snprintf(buf, len, "%.1fs", json_number_value(v));
+	return buf;
+}
+
+/* The devices, seen last first: their counts, then a row each (every
+ * string escaped: a name is the registry's, the rest the server's). */
+static int
+print_devices(json_t *r, int json)
+{
+	char mac[64], name[256], st[32], addr[128], proto[32], iv[32];
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if (ctlcli_printed(r, json, &rc))
+		return rc;
+	print_device_counts(r);
+	printf("%-17s %-16s %-7s %9s %-24s %-10s %10s %6s %8s %9s %8s\n",
+	    "MAC", "NAME", "STATE", "SEEN", "ADDRESS", "PROTOCOL",
+	    "READINGS", "FILES", "MESSAGES", "INTERVAL", "RATE/s");
+	json_array_foreach(json_object_get(r, "devices"), i, v) {
+		snprintf(proto, sizeof(proto), "%s%s",
+		    CTLCLI_S(v, "protocol", st),
+		    json_is_true(json_object_get(v, "tls")) ? "+tls" : "");
+		printf("%-17s %-16s %-7s %8llds %-24s %-10s %10lld %6lld "
+		    "%8lld %9s %8.1f\n", CTLCLI_S(v, "mac", mac),
+		    CTLCLI_S(v, "name", name), CTLCLI_S(v, "state", st),
+		    json_integer_value(json_object_get(v, "last_seen_ms")) /
+		    1000, CTLCLI_S(v, "address", addr), proto,
+		    json_integer_value(json_object_get(v, "readings")),
+		    json_integer_value(json_object_get(v, "files")),
+		    json_integer_value(json_object_get(v, "messages")),
+		    print_secs(json_object_get(v, "interval_s"), iv,
+		    sizeof(iv)),
+		    json_number_value(json_object_get(v, "rate")));
+	}
+	return 0;
 }
 
 /* The files in flight, then those that ended lately, newest first. */
@@ -679,6 +739,8 @@ ctlcli_request(int argc, char **argv, int (**print)(json_t *, int))
 		*print = print_client;
 	else if (strcmp(cmd, "transfers") == 0)
 		*print = print_transfers;
+	else if (strcmp(cmd, "devices") == 0)
+		*print = print_devices;
 	else if (strcmp(cmd, "reload") == 0)
 		*print = print_reload;
 	else if (strcmp(cmd, "events") == 0) {

@@ -33,7 +33,8 @@ enum {
 	F_OFFSET = 1 << 11, F_COUNT = 1 << 12, F_TOTAL = 1 << 13,
 	F_XXH3 = 1 << 14, F_ODD = 1 << 15, F_VERSION = 1 << 16,
 	F_CLIENTS = 1 << 17, F_STATE = 1 << 18, F_WINDOW = 1 << 19,
-	F_TLS = 1 << 20, F_AUTH = 1 << 21,
+	F_TLS = 1 << 20, F_AUTH = 1 << 21, F_FLEET = 1 << 22,
+	F_INTERVAL = 1 << 23,
 };
 
 static const struct {
@@ -73,6 +74,9 @@ static const struct {
 	    F_STATE | F_WINDOW },
 	[SD_EV_RELOAD] = { "reload", F_STATE | F_TEXT | F_COUNT | F_REASON },
 	[SD_EV_IDENTIFIED] = { "identified", F_ID | F_DEVICE | F_AUTH },
+	/* mac, name (the registry's, or null) and silent_s. */
+	[SD_EV_DEVICE_SILENT] = { "device-silent", F_FLEET | F_INTERVAL },
+	[SD_EV_DEVICE_BACK] = { "device-back", F_FLEET },
 };
 
 struct sd_events *
@@ -178,6 +182,7 @@ ev_kind_level(const struct sd_event *ev)
 		return SD_LV_ERROR;
 	case SD_EV_DROP:
 	case SD_EV_SUPPRESSED:
+	case SD_EV_DEVICE_SILENT:
 		return SD_LV_WARNING;
 	case SD_EV_FILE_STALL:
 		return ev->state != NULL && strcmp(ev->state, "stalled") == 0 ?
@@ -241,6 +246,26 @@ text_num(char *buf, size_t len, size_t at, const char *key, uint64_t v)
 	return at;
 }
 
+/* A device's mac, name, silent_s and (F_INTERVAL) interval_s. */
+static size_t
+text_fleet(char *buf, size_t len, size_t at, const struct sd_event *ev,
+    unsigned f)
+{
+	if (ev->device != NULL)
+		at = text_str(buf, len, at, "mac", ev->device,
+		    strlen(ev->device));
+	if (ev->device_name != NULL)
+		at = text_str(buf, len, at, "name", ev->device_name,
+		    strlen(ev->device_name));
+	if (at < len)
+		at += (size_t)snprintf(buf + at, len - at, " silent_s=%.1f",
+		    ev->silent_s);
+	if ((f & F_INTERVAL) && at < len)
+		at += (size_t)snprintf(buf + at, len - at, " interval_s=%.3f",
+		    ev->interval_s);
+	return at;
+}
+
 void
 sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 {
@@ -277,6 +302,8 @@ sd_event_text(const struct sd_event *ev, char *buf, size_t len)
 	if ((f & F_AUTH) && ev->device_name)
 		at = text_str(buf, len, at, "device_name", ev->device_name,
 		    strlen(ev->device_name));
+	if (f & F_FLEET)
+		at = text_fleet(buf, len, at, ev, f);
 	if ((f & F_OFFSET) && ev->offset)
 		at = text_num(buf, len, at, "offset", ev->offset);
 	if (f & F_BYTES)
@@ -373,6 +400,25 @@ event_tls_obj(const struct sd_event *ev)
 	return t;
 }
 
+/* A device's event: "mac", "name" (null without one), "silent_s", and
+ * (F_INTERVAL) "interval_s" (null when not known), to a tenth. */
+static void
+event_fleet_obj(json_t *o, const struct sd_event *ev, unsigned f)
+{
+	if (ev->device != NULL)
+		json_str(o, "mac", ev->device);
+	if (ev->device_name != NULL)
+		json_str(o, "name", ev->device_name);
+	else
+		json_object_set_new(o, "name", json_null());
+	json_object_set_new(o, "silent_s",
+	    json_real((double)(int64_t)(ev->silent_s * 10 + 0.5) / 10));
+	if (f & F_INTERVAL)
+		json_object_set_new(o, "interval_s", ev->interval_s > 0 ?
+		    json_real((double)(int64_t)(ev->interval_s * 1000 + 0.5) /
+		    1000) : json_null());
+}
+
 char *
 sd_event_json(const struct sd_event *ev)
 {
@@ -422,6 +468,8 @@ sd_event_obj(const struct sd_event *ev)
 		json_str(o, "auth", ev->auth);
 	if ((f & F_AUTH) && ev->device_name)
 		json_str(o, "device_name", ev->device_name);
+	if (f & F_FLEET)
+		event_fleet_obj(o, ev, f);
 	if ((f & F_OFFSET) && ev->offset)
 		json_object_set_new(o, "offset",
 		    json_integer((json_int_t)ev->offset));

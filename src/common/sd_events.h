@@ -41,6 +41,8 @@ enum sd_ev_kind {
 	SD_EV_FILE_STALL,	/* a file stalls, or its bytes come again */
 	SD_EV_RELOAD,		/* settings reloaded, or the reload failed */
 	SD_EV_IDENTIFIED,	/* the registry admitted a legacy device */
+	SD_EV_DEVICE_SILENT,	/* a device sent no reading for its timeout */
+	SD_EV_DEVICE_BACK,	/* and sent one again */
 	SD_EV_COUNT
 };
 
@@ -88,6 +90,8 @@ struct sd_event {
 	const char	*device_name;	/* its registry name, or NULL */
 	const char	*tls_identity;	/* a client certificate's, or NULL */
 	const char	*tls_subject;	/* its subject, or NULL */
+	double		 silent_s;	/* since a device's last reading */
+	double		 interval_s;	/* its usual interval, 0: none */
 	enum sd_ev_level level;		/* SD_LV_KIND: by kind and state */
 };
 

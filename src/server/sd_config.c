@@ -167,6 +167,13 @@ const struct sd_config_opt sd_config_opts[] = {
 	{ "stall-seconds", 0, SD_CONFIG_U64, .at = AT(stall_seconds),
 	  .min = 1, .max = 86400, .def = "10", .arg = "SECS",
 	  .help = "a file with no bytes this long is stalled (10)" },
+	{ "device-timeout", 0, SD_CONFIG_U64, .at = AT(device_timeout),
+	  .max = U32, .def = "0", .arg = "SECS",
+	  .help = "a device with no reading this long is silent\n(0: 5 "
+	  "times its usual interval, at least 60)" },
+	{ "device-save", 0, SD_CONFIG_U64, .at = AT(device_save),
+	  .min = 1, .max = 86400, .def = "60", .arg = "SECS",
+	  .help = "write DATA_DIR/devices this often (60)" },
 	/* Sets device_rate and device_rate_secs. */
 	{ "device-rate", 0, SD_CONFIG_FUNC, .parse = parse_rate, .def = "0",
 	  .at = AT(device_rate), .len = AT(device_rate_secs) +

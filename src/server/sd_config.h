@@ -51,6 +51,8 @@ struct sd_config {
 	uint64_t	 idle_timeout;	/* seconds, 0: never */
 	uint64_t	 frame_timeout;	/* seconds, 0: never */
 	uint64_t	 stall_seconds;	/* no byte this long: stalled */
+	uint64_t	 device_timeout;	/* 0: by its interval */
+	uint64_t	 device_save;	/* seconds between devices writes */
 	uint64_t	 device_rate;	/* bytes a device may send, 0: any */
 	uint64_t	 device_rate_secs;	/* ... in this many seconds */
 	uint64_t	 keepalive;	/* seconds, 0: off */

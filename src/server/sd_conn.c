@@ -567,6 +567,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	event_active(srv->reap, EV_TIMEOUT, 0);
 	if (was == SD_CONN_HANDSHAKE)
 		return;
+	sd_fleet_leave(srv->fleet, &c->fleet);
 	e.id = c->id;
 	e.peer = c->peer;
 	e.peer_port = c->peer_port;

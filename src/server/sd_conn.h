@@ -26,6 +26,7 @@
 #include <sys/queue.h>
 
 #include "sd_evrate.h"
+#include "sd_fleet.h"
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
 #include "sd_rate.h"
@@ -97,6 +98,9 @@ struct sd_conn {
 	char			 reg_name[64];
 	int			 has_reg_sha;	/* HELLO's token's SHA-256 */
 	uint8_t			 reg_sha[32];
+	struct sd_fleet_ref	 fleet;		/* its device in the fleet */
+	char			 fleet_addr[SD_FLEET_ADDR_LEN];	/* "" or
+					   peer:port, formatted once */
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 frames_in;

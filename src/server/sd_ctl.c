@@ -30,6 +30,7 @@
 #include "sd_err.h"
 #include "sd_esc.h"
 #include "sd_files.h"
+#include "sd_fleet.h"
 #include "sd_history.h"
 #include "sd_pipeline.h"
 #include "sd_prio.h"
@@ -312,6 +313,18 @@ ctl_status_tls(struct sd_server *srv)
 	    "throttled", (json_int_t)t->tls_throttled);
 }
 
+/* The devices remembered, by state (sd_fleet). */
+static json_t *
+ctl_status_devices(struct sd_server *srv)
+{
+	struct sd_fleet_counts n;
+
+	sd_fleet_counts(srv->fleet, &n);
+	return json_pack("{s:I,s:I,s:I,s:I}", "total", (json_int_t)n.total,
+	    "online", (json_int_t)n.online, "offline", (json_int_t)n.offline,
+	    "silent", (json_int_t)n.silent);
+}
+
 static json_t *
 ctl_status(struct sd_server *srv)
 {
@@ -353,6 +366,7 @@ ctl_status(struct sd_server *srv)
 	json_object_set_new(st, "sinks", ctl_status_sinks(srv));
 	json_object_set_new(st, "tls", ctl_status_tls(srv));
 	json_object_set_new(st, "registry", ctl_status_registry(srv));
+	json_object_set_new(st, "devices", ctl_status_devices(srv));
 	return json_pack("{s:b,s:o}", "ok", 1, "status", st);
 }
 
@@ -1160,6 +1174,8 @@ sd_ctl_answer(struct sd_server *srv, json_t *req)
 		return ctl_sensors(srv, req);
 	if (strcmp(cmd, "transfers") == 0)
 		return sd_ctl_xfers(srv, req);
+	if (strcmp(cmd, "devices") == 0)
+		return sd_fleet_json(srv->fleet, req, srv->registry);
 	if (strcmp(cmd, "client") == 0)
 		return ctl_client_one(srv, req);
 	if (strcmp(cmd, "kick") == 0) {

@@ -697,7 +697,8 @@ files_result(struct sd_files *fs, struct xfer *x, int status,
     const char *why)
 {
 	struct sd_files_result r = { x->pub.client, x->pub.xfer_id,
-	    x->pub.legacy, status, x->pub.done, x->fin_hash, x->pub.name };
+	    x->pub.legacy, status, x->pub.done, x->fin_hash, x->pub.name,
+	    x->pub.dev };
 	struct sd_event e = { .kind = SD_EV_FILE_DONE };
 
 	files_ended(fs, x, status == SD_FILE_OK ? SD_XS_STORED : SD_XS_FAILED,

@@ -63,6 +63,7 @@ struct sd_files_result {
 	uint64_t	 size;		/* bytes received */
 	uint64_t	 hash;		/* XXH3-64 the store computed */
 	const char	*name;		/* the stored name */
+	const uint8_t	*dev;		/* its device's MAC (zeros: none) */
 };
 
 /* What the store tells the connections, by client id, on the loop. */

@@ -116,6 +116,7 @@ handle_hello(struct sd_conn *c, const struct sd_frame *f,
 	if (sd_proto_enc_welcome(buf, sizeof(buf), &w, &n) == SD_OK &&
 	    sd_conn_write(c, buf, n) != SD_OK)
 		return SD_H_OK;		/* closed: nobody to welcome */
+	sd_handle_fleet(c, c->dev, SD_FLEET_SEEN, 0);
 	sd_conn_device(c, dev);
 	e.id = c->id;
 	e.name = c->name;
@@ -254,6 +255,25 @@ handle_gate(struct sd_conn *c, const struct sd_frame *f,
 	if (srv->registry != NULL)
 		return sd_handle_registry(c, f, out);
 	return SD_H_OK;
+}
+
+void
+sd_handle_fleet(struct sd_conn *c, const uint8_t *mac,
+    enum sd_fleet_what what, uint64_t n)
+{
+	/* The frame's read's time: no clock read a frame, and the frames
+	 * of one read are no interval. */
+	struct sd_fleet_via via = { c->fleet_addr, c->ext, c->tls,
+	    c->srv->registry, c->active_ns };
+
+	/* Closed: it left the fleet already (sd_fleet_leave), and must
+	 * not speak for a device again. */
+	if (sd_conn_dead(c))
+		return;
+	if (c->fleet_addr[0] == '\0')
+		snprintf(c->fleet_addr, sizeof(c->fleet_addr), strchr(c->peer,
+		    ':') ? "[%s]:%u" : "%s:%u", c->peer, c->peer_port);
+	sd_fleet_note(c->srv->fleet, &c->fleet, mac, &via, what, n);
 }
 
 enum sd_hres

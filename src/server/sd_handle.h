@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "sd_fleet.h"
 #include "sd_proto.h"
 #include "sd_proto_dec.h"
 #include "sd_util.h"
@@ -44,6 +45,11 @@ void sd_handle_event(struct sd_conn *c, enum sd_dec_ev ev,
 
 /* The device frame f names (HELLO, a batch, legacy frames), or NULL. */
 const uint8_t *sd_handle_frame_dev(const struct sd_frame *f);
+
+/* The fleet (sd_fleet) hears that c's frame of device mac brought what
+ * (n readings). */
+void sd_handle_fleet(struct sd_conn *c, const uint8_t *mac,
+    enum sd_fleet_what what, uint64_t n);
 
 /* sd_handle_reg.c */
 /* With a registry: whether c may send f (SD_H_OK), or the refusal. */

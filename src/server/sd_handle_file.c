@@ -11,6 +11,7 @@
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_files.h"
+#include "sd_fleet.h"
 #include "sd_handle.h"
 #include "sd_pipeline.h"
 #include "sd_proto_enc.h"
@@ -72,6 +73,7 @@ file_legacy_begin(struct sd_conn *c, const struct sd_frame *f)
 		memcpy(c->dev, f->u.lfile.dev, SD_MAC_LEN);
 		c->has_dev = 1;
 	}
+	sd_handle_fleet(c, f->u.lfile.dev, SD_FLEET_SEEN, 0);
 	if (sd_files_begin_legacy(c->srv->files, c->id, f->u.lfile.dev,
 	    f->u.lfile.ext, f->u.lfile.size, &c->lxfer, err) != SD_OK) {
 		file_legacy_say(c, "file upload failed: ", err);
@@ -276,8 +278,10 @@ file_finished(const struct sd_files_result *r, void *arg)
 	struct sd_server *srv = arg;
 	struct sd_conn *c = sd_conn_find(srv, r->client);
 
-	if (r->status == SD_FILE_OK)
+	if (r->status == SD_FILE_OK) {
 		srv->totals.files++;
+		sd_fleet_stored(srv->fleet, r->dev);
+	}
 	if (c == NULL)
 		return;
 	if (c->answers_owed > 0)

@@ -109,6 +109,8 @@ sd_handle_msg(struct sd_conn *c, const struct sd_frame *f,
 		ref = f->u.msg.id;
 	}
 	c->srv->totals.messages++;
+	if (c->has_dev)
+		sd_handle_fleet(c, c->dev, SD_FLEET_MESSAGE, 1);
 	sd_conn_device(c, dev);
 	e.id = c->id;
 	e.device = c->has_dev ? dev : NULL;

@@ -55,6 +55,7 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 	struct sd_reading rd;
 	char err[SD_ERR_LEN];
 	size_t pos = 0;
+	uint64_t n = 0;
 
 	while (sd_proto_batch_next(b, &pos, &rd)) {
 		r.ts_ns = rd.ts_ns;
@@ -62,7 +63,10 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 		r.chan = rd.chan;
 		r.chan_len = rd.chan_len;
 		sensor_submit(c, &r);
+		n++;
 	}
+	if (n > 0)
+		sd_handle_fleet(c, b->dev, SD_FLEET_READINGS, n);
 	/* On disk before it is acknowledged: the connection waits (is
 	 * not read) until the write covering the batch's last byte is
 	 * done; srv->acks is in the order of those bytes. */
@@ -101,6 +105,7 @@ sd_handle_sensor(struct sd_conn *c, const struct sd_frame *f,
 		r.port = c->port;
 		r.peer = c->peer;
 		sensor_submit(c, &r);
+		sd_handle_fleet(c, r.dev, SD_FLEET_READINGS, 1);
 	}
 	if (sd_pipeline_full(c->srv->pipe))
 		sd_conn_hold(c, SD_HOLD_SPOOL);

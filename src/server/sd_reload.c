@@ -7,6 +7,7 @@
  *   (sd_admit_check at accept, and here for the open connections;
  *   sd_admit_legacy, set on each listener here), the reply formats,
  *   --server-name, --token, the timeouts, --device-rate,
+ *   --device-timeout and --device-save (the fleet's tick),
  *   --shutdown-timeout, --tls-handshake-timeout;
  * - taken once at start, from main's start settings, which stay alive
  *   and unchanged until the server is freed: the pipeline (&cfg->pipe),

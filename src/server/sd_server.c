@@ -16,6 +16,8 @@
 #include "sd_conn.h"
 #include "sd_err.h"
 #include "sd_files.h"
+#include "sd_fleet.h"
+#include "sd_fleet_file.h"
 #include "sd_handle.h"
 #include "sd_history.h"
 #include "sd_listen.h"
@@ -33,6 +35,27 @@
 
 /* Once a second: reading counts, a failing store retried, stale
  * interrupted transfers dropped, stalled ones marked. */
+/* Look for silent devices; write the devices file every
+ * --device-save seconds, and say when a write failed. */
+static void
+server_fleet_tick(struct sd_server *srv)
+{
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	char err[SD_ERR_LEN];
+	int64_t now = sd_mono_ns();
+
+	sd_fleet_tick(srv->fleet, srv->cfg->device_timeout, srv->registry);
+	if (now - srv->fleet_saved >= (int64_t)srv->cfg->device_save *
+	    1000000000) {
+		srv->fleet_saved = now;
+		sd_fleet_file_save(srv->fleet_file, srv->fleet);
+	}
+	if (sd_fleet_file_failed(srv->fleet_file, err)) {
+		e.reason = err;
+		sd_events_fire(srv->events, &e);
+	}
+}
+
 static void
 server_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -52,6 +75,7 @@ server_tick_cb(evutil_socket_t fd, short what, void *arg)
 	sd_pipeline_tick(srv->pipe);
 	sd_evrates_tick(&srv->evrates);
 	sd_server_sweep_listeners(srv);
+	server_fleet_tick(srv);
 }
 
 /* Say when the store starts failing and when it recovers. */
@@ -314,6 +338,29 @@ server_say_holds(struct sd_server *srv)
 	}
 }
 
+/* The fleet, with the devices remembered (a file that cannot be read is
+ * set aside and said, never a reason not to start), and its writer. */
+static int
+server_fleet(struct sd_server *srv, char err[SD_ERR_LEN])
+{
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	char path[4096], why[SD_ERR_LEN];
+
+	snprintf(path, sizeof(path), "%s/devices", srv->cfg->data_dir);
+	srv->fleet = sd_fleet_new(srv->events);
+	if (srv->fleet == NULL) {
+		snprintf(err, SD_ERR_LEN, "out of memory");
+		return SD_ERR_NOMEM;
+	}
+	if (sd_fleet_file_load(srv->fleet, path, why) != SD_OK) {
+		e.reason = why;
+		sd_events_fire(srv->events, &e);
+	}
+	srv->fleet_saved = sd_mono_ns();
+	srv->fleet_file = sd_fleet_file_new(path, err);
+	return srv->fleet_file != NULL ? SD_OK : SD_ERR_NOMEM;
+}
+
 int
 sd_server_new(struct event_base *base, const struct sd_config *cfg,
     struct sd_tls *tls, struct sd_events *events, struct sd_server **out,
@@ -376,6 +423,8 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	}
 	if (sd_server_check_dirs(cfg, err) != SD_OK)
 		goto fail;
+	if (server_fleet(srv, err) != SD_OK)
+		goto fail;
 	snprintf(dir, sizeof(dir), "%s/files", cfg->data_dir);
 	fcbs = sd_handle_file_cbs;
 	fcbs.arg = srv;
@@ -437,6 +486,9 @@ sd_server_free(struct sd_server *srv)
 	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
 		sd_conn_close(c, "server stopped");
 	sd_conn_free_dead(srv);
+	/* The last write, waited for: a clean stop loses no device. */
+	sd_fleet_file_free(srv->fleet_file, srv->fleet);
+	sd_fleet_free(srv->fleet);
 	sd_conn_table_free(srv);
 	if (srv->reap != NULL)
 		event_free(srv->reap);

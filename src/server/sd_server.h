@@ -35,6 +35,8 @@ struct sd_listener;
 struct sd_registry;
 struct sd_tls;
 struct sd_reload;
+struct sd_fleet;
+struct sd_fleet_file;
 
 struct sd_totals {
 	uint64_t	 messages;
@@ -127,6 +129,9 @@ struct sd_server {
 	struct sd_admit		*admit;		/* clients per address */
 	struct sd_blocks	*blocks;	/* kick-and-block */
 	struct sd_registry	*registry;	/* --devices, or NULL */
+	struct sd_fleet		*fleet;		/* every device seen */
+	struct sd_fleet_file	*fleet_file;	/* DATA_DIR/devices */
+	int64_t			 fleet_saved;	/* mono: last written */
 	uint32_t		 reg_gen;	/* one more each swap */
 };
 

@@ -54,6 +54,8 @@ static const struct sample samples[] = {
 	{ "idle-timeout", "61", { NULL } },
 	{ "frame-timeout", "10", { NULL } },
 	{ "stall-seconds", "3", { NULL } },
+	{ "device-timeout", "120", { NULL } },
+	{ "device-save", "5", { NULL } },
 	{ "device-rate", "1k/30", { NULL } },
 	{ "keepalive", "0", { NULL } },
 	{ "shutdown-timeout", "9", { NULL } },
