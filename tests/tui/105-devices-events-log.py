@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The server's `device-silent` and `device-back` events (issue 19) show
+in the Log whichever view is on top: `device MAC NAME silent for 5m00s
+(usually every 10s)` marked W and in the warning colour, `device MAC
+NAME back after 5m20s` plain; a name holding ESC and a bidi override
+escaped (\\x1b, \\u{202e}). The Devices row and the title's counts follow
+the events at once (the server here answers `devices` once only)."""
+import re
+
+import sdfleet
+import sdtmux
+from sdtmux import check
+
+PUMP = "02:00:00:00:00:01"
+EVIL = "02:00:00:00:00:09"
+STAMP = r"\d\d:\d\d:\d\d\.\d{3}"
+
+
+def gutter(lines, pat):
+    for r in sdtmux.log_rows(lines) or []:
+        m = re.match(r"^.(..)" + STAMP + r"  " + pat, r)
+        if m:
+            return m.group(1)
+    return None
+
+
+def test():
+    f = sdfleet.Fleet([
+        sdfleet.device(PUMP, "pump-7", "online", 1, "10.0.0.7:40001"),
+        sdfleet.device(EVIL, "\x1b[31mX\u202e", "online", 1,
+                       "10.0.0.9:40009")], answers=1)
+    d = f.dashboard(100, 30)
+    d.wait_for(re.compile(r"Clients \(\d+\)"), what="the Clients pane")
+    f.event("device-silent", mac=PUMP, name="pump-7", silent_s=300,
+            interval_s=10)
+    silent = r"device 02:00:00:00:00:01 pump-7 silent for 5m00s " \
+        r"\(usually every 10s\)"
+    ls = d.wait_until(lambda ls: gutter(ls, silent) is not None,
+                      "the silent line in the Log")
+    check(gutter(ls, silent) == " W", "the silent line not marked W:\n"
+          + d.dump(ls))
+    esc = d.screen(escapes=True)
+    cells = sdtmux.styled_line(esc, "pump-7 silent for")
+    text = "".join(c for c, _ in cells)
+    check("33" in cells[text.index("device")][1],
+          "the silent line not in the warning colour")
+    ls = sdfleet.show(d)
+    ls = d.wait_until(lambda ls: re.search(
+        r"pump-7 +silent ", sdfleet.row(ls, PUMP) or ""), "pump-7 silent")
+    check(sdfleet.TITLE.search("\n".join(ls)).groups() == ("2", "1", "0",
+                                                           "1"),
+          "the title's counts:\n" + d.dump(ls))
+    f.event("device-back", mac=PUMP, name="pump-7", silent_s=320)
+    d.wait_until(lambda ls: sdfleet.TITLE.search("\n".join(ls)).groups() ==
+                 ("2", "2", "0", "0"), "the counts after device-back")
+    back = r"device 02:00:00:00:00:01 pump-7 back after 5m20s"
+    ls = d.wait_until(lambda ls: gutter(ls, back) is not None and
+                      re.search(r"pump-7 +online ",
+                                sdfleet.row(ls, PUMP) or ""),
+                      "the back line, and pump-7 online")
+    check(gutter(ls, back) == "  ", "the back line marked:\n" + d.dump(ls))
+    f.event("device-silent", mac=EVIL, name="\x1b[31mX\u202e",
+            silent_s=61, interval_s=None)
+    ls = d.wait_until(lambda ls: gutter(
+        ls, r"device 02:00:00:00:00:09 \\x1b\[31mX\\u\{202e\} silent for "
+        r"1m01s +\S$") is not None, "the hostile name escaped, no interval")
+    raw = "\n".join(d.screen(escapes=True))
+    check("\u202e" not in raw and "\x1b[31mX" not in raw,
+          "a raw byte on screen")
+    d.keys("q")
+    d.wait_exit()
+    f.close()
+
+
+sdtmux.run(test)
