@@ -57,10 +57,11 @@ struct dcol {
 	int	 col, w;
 };
 #define DLAYOUT_END	{ -1, 0 }
-/* 80 columns: what the view is for, the address the rest (14:
- * "10.0.0.7:40001" whole). A head's sort mark is one column more. */
+/* 80 columns: what the view is for, the address the rest (15, as in
+ * Clients: "127.0.0.1:52978" whole). A head's sort mark is one column
+ * more. */
 static const struct dcol lay80[] = {
-	{ DC_MAC, 17 }, { DC_NAME, 11 }, { DC_STATE, 7 }, { DC_LAST, 6 },
+	{ DC_MAC, 17 }, { DC_NAME, 10 }, { DC_STATE, 7 }, { DC_LAST, 6 },
 	{ DC_RATE, 6 }, { DC_READINGS, 9 }, { DC_ADDRESS, 0 }, DLAYOUT_END
 };
 static const struct dcol lay120[] = {

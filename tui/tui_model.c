@@ -695,11 +695,14 @@ feed_device_event(struct tui_model *m, json_t *o, const char *ev,
 {
 	int silent = strcmp(ev, "device-silent") == 0;
 	double every = json_number_value(json_object_get(o, "interval_s"));
-	char mac[80], name[160], gap[16], usual[40] = "";
+	char mbuf[80], nbuf[160], gap[16], usual[40] = "";
+	const char *mac, *name;
 	size_t i, *was, *now;
 
-	jtext(o, "mac", mac, sizeof(mac));
-	jtext(o, "name", name, sizeof(name));
+	/* A name null (none in the registry) is "": jtext leaves the
+	 * buffer alone then. */
+	mac = jtext(o, "mac", mbuf, sizeof(mbuf));
+	name = jtext(o, "name", nbuf, sizeof(nbuf));
 	tui_fmt_age((int64_t)json_number_value(json_object_get(o,
 	    "silent_s")), gap, sizeof(gap));
 	if (silent && every > 0)

@@ -8,7 +8,8 @@ at 80x24 every one of those columns fits, at 200x50 more come
 (messages, files, proto, first, every). Silent devices come first, in
 the warning colour and bold, and bold alone under NO_COLOR. A name and
 an address holding ESC, a bidi override and BEL show as `?`, no byte
-raw."""
+raw. At 80 columns a loopback address and port, 15 wide, shows whole
+(as in Clients)."""
 import re
 
 import sdfleet
@@ -26,6 +27,8 @@ FLEET = [
                    "10.0.0.9:40003", readings=5, interval_s=10.0),
     sdfleet.device("02:00:00:00:00:04", EVIL, "online", 0,
                    "\x1b]0;pwn\x07:1", readings=1),
+    sdfleet.device("02:00:00:00:00:05", "tank", "online", 1,
+                   "127.0.0.1:52978", readings=2),
 ]
 SILENT = "02:00:00:00:00:03"
 
@@ -42,10 +45,10 @@ def silent_attrs(d):
 def at_80(f):
     d = f.dashboard(80, 24)
     ls = sdfleet.show(d)
-    ls = d.wait_until(lambda ls: len(sdfleet.rows(ls)) == 4,
-                      "four device rows at 80x24")
+    ls = d.wait_until(lambda ls: len(sdfleet.rows(ls)) == 5,
+                      "five device rows at 80x24")
     m = sdfleet.TITLE.search("\n".join(ls))
-    check(m.groups() == ("4", "2", "1", "1"), "the title's counts: %r"
+    check(m.groups() == ("5", "3", "1", "1"), "the title's counts: %r"
           % (m.groups(),))
     head = [w.rstrip("\u25b2^") for w in sdfleet.heads(ls).split()]
     check(head == ["mac", "name", "state", "last", "rate", "readings",
@@ -59,6 +62,9 @@ def at_80(f):
           "the nameless offline row: %r" % r)
     r = sdfleet.row(ls, SILENT)
     check(re.search(r"boiler +silent +5m0\ds ", r or ""), "the silent row: %r"
+          % r)
+    r = sdfleet.row(ls, "00:00:05") or ""
+    check(r.rstrip().endswith(" 127.0.0.1:52978"), "the address 15 wide: %r"
           % r)
     r = sdfleet.row(ls, "00:00:04") or ""
     check("?[31mX??? " in r and "?]0;pwn?:1" in r, "the hostile row: %r" % r)

@@ -3,7 +3,8 @@
 in the Log whichever view is on top: `device MAC NAME silent for 5m00s
 (usually every 10s)` marked W and in the warning colour, `device MAC
 NAME back after 5m20s` plain; a name holding ESC and a bidi override
-escaped (\\x1b, \\u{202e}). The Devices row and the title's counts follow
+escaped (\\x1b, \\u{202e}), a null one (no registry name) not said
+at all. The Devices row and the title's counts follow
 the events at once (the server here answers `devices` once only)."""
 import re
 
@@ -64,6 +65,11 @@ def test():
     ls = d.wait_until(lambda ls: gutter(
         ls, r"device 02:00:00:00:00:09 \\x1b\[31mX\\u\{202e\} silent for "
         r"1m01s +\S$") is not None, "the hostile name escaped, no interval")
+    # a device the registry does not name: its name null, none said
+    f.event("device-back", mac=EVIL, name=None, silent_s=75.5)
+    d.wait_until(lambda ls: gutter(
+        ls, r"device 02:00:00:00:00:09 back after 1m15s +\S$") is not None,
+        "a null name: `device MAC back after 1m15s`")
     raw = "\n".join(d.screen(escapes=True))
     check("\u202e" not in raw and "\x1b[31mX" not in raw,
           "a raw byte on screen")
