@@ -5,11 +5,19 @@ in the Log whichever view is on top: `device MAC NAME silent for 5m00s
 NAME back after 5m20s` plain; a name holding ESC and a bidi override
 escaped (\\x1b, \\u{202e}), a null one (no registry name) not said
 at all. The Devices row and the title's counts follow
-the events at once (the server here answers `devices` once only)."""
+the events at once (the server here answers `devices` once only).
+Then in-process, with a server that has the fleet (`--device-timeout`
+in its --help; said and passed over without it): a legacy device that
+stops sending goes silent, its Log line and row say so, and it comes
+back with its next reading."""
 import re
+import subprocess
+import time
 
 import sdfleet
+import sdpeer
 import sdtmux
+import sdwire
 from sdtmux import check
 
 PUMP = "02:00:00:00:00:01"
@@ -76,6 +84,39 @@ def test():
     d.keys("q")
     d.wait_exit()
     f.close()
+    real()
+
+
+def real():
+    helptext = subprocess.run([sdtmux.binary(), "--help"],
+                              capture_output=True, text=True).stdout
+    if "--device-timeout" not in helptext:
+        sdtmux.log("this sockdeckd has no fleet (--device-timeout): "
+                   "the in-process part is passed over")
+        return
+    d = sdtmux.Dashboard(100, 30, extra=["--device-timeout", "2"]).start()
+    d.wait_ready()
+    s = d.connect()
+    for i in range(3):
+        s.sendall(sdwire.legacy_sensor(sdpeer.DEV, 1.5 + i))
+        time.sleep(0.2)
+    dev = sdtmux.DEV_STR
+    d.wait_until(lambda ls: gutter(ls, r"device %s silent for \d+s"
+                                        % dev) == " W",
+                      "the real server's device-silent, marked W")
+    sdfleet.show(d)
+    d.wait_until(lambda ls: re.search(r" - +silent ", sdfleet.row(ls, dev)
+                                      or ""), "its row silent")
+    s.sendall(sdwire.legacy_sensor(sdpeer.DEV, 9))
+    d.wait_until(lambda ls: gutter(ls, r"device %s back after \d+s" % dev)
+                 == "  " and re.search(r" - +online ",
+                                       sdfleet.row(ls, dev) or ""),
+                 "the real server's device-back, the row online")
+    s.close()
+    d.keys("q")
+    d.wait_until(lambda ls: "(y/n)" in ls[-1], "the quit question")
+    d.keys("y")
+    d.wait_exit()
 
 
 sdtmux.run(test)
