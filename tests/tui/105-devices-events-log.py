@@ -112,10 +112,13 @@ def real():
                  == "  " and re.search(r" - +online ",
                                        sdfleet.row(ls, dev) or ""),
                  "the real server's device-back, the row online")
+    port = s.getsockname()[1]
     s.close()
-    d.keys("q")
-    d.wait_until(lambda ls: "(y/n)" in ls[-1], "the quit question")
-    d.keys("y")
+    d.wait_until(lambda ls: any("127.0.0.1:%d " % port in r and
+                                "disconnected" in r
+                                for r in sdtmux.log_rows(ls) or []),
+                 "the device's disconnect")
+    d.keys("q")                      # no client left: no question
     d.wait_exit()
 
 
