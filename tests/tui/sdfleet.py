@@ -60,8 +60,12 @@ class Fleet:
         self.srv = FakeServer(self._serve, path=self.path)
 
     def _send(self, conn, obj):
+        """obj to one dashboard; one that quit meanwhile is no error."""
         with self.lock:
-            conn.sendall((json.dumps(obj) + "\n").encode())
+            try:
+                conn.sendall((json.dumps(obj) + "\n").encode())
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
     def answer(self, req):
         cmd = req.get("cmd")
