@@ -113,7 +113,7 @@ static const char *const help_lines[] = {
 	"K                 in Clients: disconnect the selected (asks first)",
 	"B                 in Clients: disconnect it and refuse its address",
 	"                  and device for 10 minutes (asks first)",
-	"Enter             in Clients: the client in full (Esc, q: back)",
+	"Enter             Clients, Devices: the one in full (Esc, q: back)",
 	"PgUp/PgDn, ^B/^F  a page up, down",
 	"Home/End, g/G     top, bottom (End follows the log again)",
 	"b                 broadcast a text to every client",

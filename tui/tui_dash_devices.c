@@ -4,8 +4,9 @@
  * offline or silent (silent ones stand out, in colour or bold). The
  * server's "devices" answer is asked for once a poll while the pane is
  * shown; sorted and filtered here, as Sensors is (the model holds at
- * most TUI_DEVICES_MAX). A server that refuses the request (an older
- * one) leaves the pane saying so.
+ * most TUI_DEVICES_MAX); Enter shows the selected one in full in the
+ * pane. A server that refuses the request (an older one) leaves the
+ * pane saying so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,6 +413,46 @@ draw_row(struct tui_dash *d, const struct dcol *l,
 		attroff(A_REVERSE);
 }
 
+/* Device v in full over the pane's rows, from y, label and value a
+ * line (Enter; Esc or q: back). */
+static void
+draw_one(struct tui_dash *d, const struct tui_device *v, int y, int h,
+    int w, int64_t now)
+{
+	char val[8][3 * 64 + 1], t[32], a[16], b[16], line[3 * 64 + 32];
+	static const char *const label[8] = { "name", "state", "last seen",
+	    "first seen", "address", "protocol", "readings", "messages" };
+	int i, vw = w - 16 > 64 ? 64 : w - 16;
+
+	if (vw < 1)
+		return;
+	tui_dash_fit(d, v->name[0] != '\0' ? v->name :
+	    "- (not in the registry)", vw, val[0]);
+	snprintf(val[1], sizeof(val[1]), "%s", v->state);
+	tui_fmt_age(tui_device_age(v, now), a, sizeof(a));
+	tui_fmt_clock(now - tui_device_age(v, now) * 1000000000, t,
+	    sizeof(t));
+	snprintf(val[2], sizeof(val[2]), "%s ago, at %s", a, t);
+	tui_fmt_age(v->first_ns != 0 ? (now - v->first_ns) / 1000000000 : 0,
+	    a, sizeof(a));
+	tui_fmt_clock(v->first_ns, t, sizeof(t));
+	snprintf(val[3], sizeof(val[3]), "%s ago, at %s", a, t);
+	tui_dash_fit(d, v->address, vw, val[4]);
+	snprintf(a, sizeof(a), "%.3gs", v->interval_s);
+	snprintf(val[5], sizeof(val[5]), "%s, %s, usually every %s",
+	    v->protocol, v->tls ? "TLS" : "plain", v->interval_s > 0 ? a :
+	    "? (not known yet)");
+	tui_fmt_rate(v->rate, b, sizeof(b));
+	snprintf(val[6], sizeof(val[6]), "%llu (%s)",
+	    (unsigned long long)v->readings, b);
+	snprintf(val[7], sizeof(val[7]), "%llu, files %llu",
+	    (unsigned long long)v->messages, (unsigned long long)v->files);
+	for (i = 0; i < 8 && i < h; i++) {
+		snprintf(line, sizeof(line), "%-12s %s", label[i], val[i]);
+		tui_put(y + i, 3, w - 5, line);
+	}
+}
+
 void
 tui_dash_draw_devices(struct tui_dash *d, int y, int h, int w)
 {
@@ -425,9 +466,20 @@ tui_dash_draw_devices(struct tui_dash *d, int y, int h, int w)
 	rows_build(d, r, now);
 	sel = sel_find(d, r);
 	tui_dash_in_view(sel, rows, r->n, top);
+	/* In full while its row is there (a filter or an answer may take
+	 * it away: the table then). */
+	d->dv.open = d->dv.open && sel < r->n;
 	draw_title(d, r, title, sizeof(title));
+	if (d->dv.open)
+		snprintf(title, sizeof(title), "Device %s (Esc: back)",
+		    d->m->devices[r->idx[sel]].mac);
 	tui_box(&d->loop.term, y, 0, h, w, title, d->pane == P_DEVICES);
 	tui_dash_pane_at(d, P_DEVICES, y, 0, h, w);
+	if (d->dv.open) {
+		draw_one(d, &d->m->devices[r->idx[sel]], y + 1, h - 2, w,
+		    now);
+		return;
+	}
 	if (h > 2)
 		draw_heads(d, l, y + 1, w);
 	if (r->n == 0 && h > 3)
@@ -475,7 +527,17 @@ tui_dash_devices_conf(struct tui_dash *d, const char *name)
 int
 tui_dash_devices_key(struct tui_dash *d, int ch)
 {
+	if (d->dv.open && (ch == 27 || ch == 'q')) {
+		d->dv.open = 0;
+		return TUI_REDRAW;
+	}
 	switch (ch) {
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		tui_dash_devices_move(d, 0);
+		d->dv.open = d->m->ndevices > 0;
+		break;
 	case 's':
 	case '>':
 		d->dv.sort = (d->dv.sort + 1) % DS_COUNT;

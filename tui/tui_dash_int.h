@@ -84,6 +84,7 @@ struct tui_dash {
 		int		 reverse;
 		size_t		 sel;		/* row */
 		char		 mac[18];	/* the selected device */
+		int		 open;		/* it in full (Enter) */
 		int		 asked;		/* devices asked, unanswered */
 		int64_t		 asked_ns;
 		struct {	/* headings, for clicks */

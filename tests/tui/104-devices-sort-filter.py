@@ -4,7 +4,9 @@ online, offline; then MAC), `s` or `>` the next column (mac, name,
 last, rate, readings, address), `<` the one before, `r` reversed, the
 sorted head marked (a click on a head sorts by it, again the other
 way; a click on a row selects it); the selection stays on its device
-as rows move.
+as rows move. Enter shows the selected device in full in the pane
+(name, state, last and first seen, address, protocol and interval,
+readings and rate, messages and files); q or Esc go back.
 `/` filters on MAC, name, address or state, live, smart case, the title
 saying how many match. The view asks for `devices` only while it is
 shown: none on Clients, at once on coming back. The sort, its
@@ -58,6 +60,22 @@ def test():
 
     sorted_by(None, ["03", "01", "04", "02"], r"state[▲^]")
     d.keys("Down")                  # pump-7 selected
+    # Enter: it in full, in the pane; q (not quit) and Esc go back
+    for back in ("q", "Escape"):
+        d.keys("Enter")
+        ls = d.wait_for(re.compile(r"readings +1234 \(0\.5/s\)"),
+                        what="Enter: pump-7 in full")
+        text = "\n".join(ls)
+        for pat in (r"name +pump-7 ", r"state +online", r"address +"
+                    r"10\.0\.0\.7:40001", r"protocol +ext, plain, usually "
+                    r"every 10s", r"last seen +[34]s ago, at \d\d:",
+                    r"first seen +1d00h ago",
+                    r"Device 02:00:00:00:00:01 \(Esc: back\)"):
+            check(re.search(pat, text), "%s not in the full view:\n%s"
+                  % (pat, d.dump(ls)))
+        d.keys(back)
+        d.wait_until(lambda ls: order(ls) == ["03", "01", "04", "02"],
+                     "%s: the table again" % back)
     ls = sorted_by("s", ["01", "02", "03", "04"], r"mac[▲^]")
     check((sdfleet.row(ls, "00:00:01") or "").startswith("> "),
           "the selection left pump-7:\n" + d.dump(ls))
