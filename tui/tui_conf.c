@@ -25,7 +25,8 @@ static const struct conf_key {
 	CONF_STR(theme), CONF_STR(sort), CONF_INT(reverse),
 	CONF_STR(sensors_sort), CONF_INT(sensors_reverse), CONF_INT(window),
 	CONF_STR(pane), CONF_STR(filter_log), CONF_STR(filter_clients),
-	CONF_STR(filter_sensors),
+	CONF_STR(filter_sensors), CONF_STR(devices_sort),
+	CONF_INT(devices_reverse), CONF_STR(filter_devices),
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 

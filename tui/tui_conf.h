@@ -1,8 +1,9 @@
 /*
  * tui_conf.h: the dashboard's settings that outlive it, in
  * $XDG_CONFIG_HOME/sockdeck/dashboard.conf (~/.config when unset): the
- * theme, each table's sort, each pane's filter, the pane shown under
- * the clients on small screens, the sensors' window.
+ * theme, each table's sort (clients, devices, sensors), each pane's
+ * filter, the pane shown under the clients on small screens, the
+ * sensors' window.
  *
  * "key = value" lines, '#' comments; unknown keys and bad values are
  * skipped (a file from a newer version still loads). Read once at the
@@ -27,6 +28,9 @@ struct tui_conf {
 	char	 filter_log[64];
 	char	 filter_clients[64];
 	char	 filter_sensors[64];
+	char	 devices_sort[24];
+	int	 devices_reverse;
+	char	 filter_devices[64];
 };
 
 /* The file's path into buf; -1 when neither XDG_CONFIG_HOME nor HOME

@@ -56,6 +56,7 @@ draw_footer(struct tui_dash *d, int y, int w)
 			snprintf(prompt, sizeof(prompt), "Filter %s: %s",
 			    d->filter_pane == P_LOG ? "log" :
 			    d->filter_pane == P_CLIENTS ? "clients" :
+			    d->filter_pane == P_DEVICES ? "devices" :
 			    "sensors", d->line);
 			break;
 		case M_KICK: {
@@ -107,23 +108,23 @@ static const char *const help_lines[] = {
 	"",
 	"F1, ?             this help (Up/Down scroll it where it does not",
 	"                  fit; any other key closes it)",
-	"Tab, Shift-Tab    next, previous pane",
+	"Tab, Shift-Tab    next, previous pane (Devices: Tab from Clients)",
 	"Up/Down, k/j      move the selection, scroll",
 	"K                 in Clients: disconnect the selected (asks first)",
 	"B                 in Clients: disconnect it and refuse its address",
 	"                  and device for 10 minutes (asks first)",
-	"Enter             in Clients: the client in full (Esc, q: back)",
+	"Enter             Clients, Devices: the one in full (Esc, q: back)",
 	"PgUp/PgDn, ^B/^F  a page up, down",
 	"Home/End, g/G     top, bottom (End follows the log again)",
 	"b                 broadcast a text to every client",
 	"m                 send a text to the selected client",
-	"/                 filter the focused pane (Log, Clients, Sensors)",
+	"/                 filter the focused pane (not Transfers: the Log)",
 	"                  as typed; the Log in smart case (Esc: undo)",
 	"n, N              in Log: next, previous match (no filter: error)",
 	"F                 in Log: follow again, as less (so does End)",
 	"p                 pause or resume the log",
-	"s, >, <, r        sort the focused table (Clients, Sensors) by the",
-	"                  next, previous column; reverse (or click a head)",
+	"s, >, <, r        sort the focused table by the next, previous",
+	"                  column; reverse (or click a head)",
 	"w, Enter          in Sensors: window 1m/10m/1h; chart (Esc: back)",
 	"T                 theme: default, light (light terminals), mono",
 	"R                 reload the settings (asks first; the log's",
@@ -144,6 +145,16 @@ draw_help(struct tui_dash *d, int h, int w)
 {
 	d->help_off = tui_help(&d->loop.term, h, w, help_lines,
 	    sizeof(help_lines) / sizeof(help_lines[0]), d->help_off);
+}
+
+/* The table on top: Clients, or Devices in its place. */
+static void
+draw_top(struct tui_dash *d, int y, int h, int w)
+{
+	if (d->top == P_DEVICES)
+		tui_dash_draw_devices(d, y, h, w);
+	else
+		tui_dash_draw_clients(d, y, h, w);
 }
 
 /* The whole screen, h x w (the loop has checked it fits). */
@@ -168,14 +179,14 @@ draw(void *arg, int h, int w)
 		ch = (h - 3) * 35 / 100;
 		bh = (h - 3 - ch) / 2;
 		half = w / 2;
-		tui_dash_draw_clients(d, top, ch, w);
+		draw_top(d, top, ch, w);
 		tui_dash_draw_xfers(d, top + ch, 0, bh, half);
 		tui_dash_draw_sensors(d, top + ch, half, bh, w - half);
 		tui_dash_draw_log(d, top + ch + bh, 0, h - 1 - top - ch - bh,
 		    w);
 	} else {
 		ch = (h - 3) / 2;
-		tui_dash_draw_clients(d, top, ch, w);
+		draw_top(d, top, ch, w);
 		bh = h - 1 - top - ch;
 		if (d->bottom == P_XFERS)
 			tui_dash_draw_xfers(d, top + ch, 0, bh, w);
@@ -210,6 +221,23 @@ tui_dash_fit(const struct tui_dash *d, const char *s, int w, char *out)
 	out[o] = '\0';
 }
 
+int
+tui_dash_cmp_num(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+void
+tui_dash_in_view(size_t sel, size_t rows, size_t n, size_t *top)
+{
+	if (sel < *top)
+		*top = sel;
+	else if (rows > 0 && sel >= *top + rows)
+		*top = sel - rows + 1;
+	if (*top + rows > n)
+		*top = n > rows ? n - rows : 0;
+}
+
 void
 tui_dash_request(struct tui_dash *d, json_t *req)
 {
@@ -240,17 +268,28 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	tui_dash_request(d, json_pack("{s:s,s:i}", "cmd", "sensors",
 	    "window", tui_dash_sensors_window(d)));
 	tui_dash_detail_fetch(d);
+	tui_dash_devices_fetch(d);	/* last: see tui_dash_devices_feed */
 	tui_loop_redraw(&d->loop);
 }
 
 /* Keys: each handler changes state and returns tui_loop reactions. */
 
+/* Focus pane p: the table on top or the pane below shows it. */
+static void
+focus(struct tui_dash *d, int p)
+{
+	d->pane = p;
+	if (p == P_CLIENTS || p == P_DEVICES)
+		d->top = p;
+	else
+		d->bottom = p;
+	tui_dash_devices_fetch(d);	/* at once, not at the next poll */
+}
+
 static void
 next_pane(struct tui_dash *d, int step)
 {
-	d->pane = (d->pane + step + P_COUNT) % P_COUNT;
-	if (d->pane != P_CLIENTS)
-		d->bottom = d->pane;
+	focus(d, (d->pane + step + P_COUNT) % P_COUNT);
 }
 
 static void
@@ -272,6 +311,8 @@ move_sel(struct tui_dash *d, long delta)
 	} else if (d->pane == P_SENSORS) {
 		/* Its drawing keeps the selection in view: move that. */
 		tui_dash_sensors_move(d, delta);
+	} else if (d->pane == P_DEVICES) {
+		tui_dash_devices_move(d, delta);
 	} else {
 		v = (long)d->scroll[d->pane] + delta;
 		d->scroll[d->pane] = v < 0 ? 0 : (size_t)v;
@@ -280,7 +321,7 @@ move_sel(struct tui_dash *d, long delta)
 
 /* Panes that filter their own rows; "/" elsewhere filters the log. */
 static const int filters_own[P_COUNT] = {
-	[P_CLIENTS] = 1, [P_LOG] = 1, [P_SENSORS] = 1,
+	[P_CLIENTS] = 1, [P_LOG] = 1, [P_SENSORS] = 1, [P_DEVICES] = 1,
 };
 
 void
@@ -453,6 +494,8 @@ conf_apply(struct tui_dash *d)
 		if (strcmp(tui_dash_sensor_cols[i], c->sensors_sort) == 0)
 			d->sv.sort = i;
 	d->sv.reverse = c->sensors_reverse != 0;
+	tui_dash_devices_conf(d, c->devices_sort);
+	d->dv.reverse = c->devices_reverse != 0;
 	for (i = 2; i >= 0; i--) {	/* 1 min unless it names another */
 		d->sv.window = i;
 		if (tui_dash_sensors_window(d) == c->window)
@@ -466,6 +509,8 @@ conf_apply(struct tui_dash *d)
 	    c->filter_clients);
 	snprintf(d->filter[P_SENSORS], sizeof(d->filter[0]), "%s",
 	    c->filter_sensors);
+	snprintf(d->filter[P_DEVICES], sizeof(d->filter[0]), "%s",
+	    c->filter_devices);
 }
 
 /* What this dashboard leaves to the next one. */
@@ -481,6 +526,9 @@ conf_save(struct tui_dash *d)
 	snprintf(c->sensors_sort, sizeof(c->sensors_sort), "%s",
 	    tui_dash_sensor_cols[d->sv.sort % TUI_DASH_SENSOR_COLS]);
 	c->sensors_reverse = d->sv.reverse;
+	snprintf(c->devices_sort, sizeof(c->devices_sort), "%s",
+	    tui_dash_devices_conf(d, NULL));
+	c->devices_reverse = d->dv.reverse;
 	c->window = tui_dash_sensors_window(d);
 	snprintf(c->pane, sizeof(c->pane), "%s", pane_names[d->bottom] ?
 	    pane_names[d->bottom] : "log");
@@ -490,6 +538,8 @@ conf_save(struct tui_dash *d)
 	    d->filter[P_CLIENTS]);
 	snprintf(c->filter_sensors, sizeof(c->filter_sensors), "%s",
 	    d->filter[P_SENSORS]);
+	snprintf(c->filter_devices, sizeof(c->filter_devices), "%s",
+	    d->filter[P_DEVICES]);
 	tui_conf_save(c, d->conf_path);
 }
 
@@ -498,8 +548,11 @@ static int
 key_normal(struct tui_dash *d, int ch)
 {
 	static int (*const pane_key[P_COUNT])(struct tui_dash *, int) = {
-		tui_dash_clients_key, tui_dash_xfers_key,
-		tui_dash_sensors_key, tui_dash_log_key,
+		[P_CLIENTS] = tui_dash_clients_key,
+		[P_DEVICES] = tui_dash_devices_key,
+		[P_XFERS] = tui_dash_xfers_key,
+		[P_SENSORS] = tui_dash_sensors_key,
+		[P_LOG] = tui_dash_log_key,
 	};
 	int h = LINES, r;
 
@@ -576,8 +629,9 @@ key_normal(struct tui_dash *d, int ch)
 	return TUI_REDRAW;
 }
 
-/* A click focuses the pane under it; in Clients it selects the row;
- * on a heading of Clients or Sensors it sorts; the wheel scrolls. */
+/* A click focuses the pane under it; in Clients and Devices it selects
+ * the row; on a heading of Clients, Devices or Sensors it sorts; the
+ * wheel scrolls. */
 static int
 mouse(struct tui_dash *d)
 {
@@ -605,13 +659,13 @@ mouse(struct tui_dash *d)
 		move_sel(d, 3);
 		return TUI_REDRAW;
 	}
-	d->pane = p;
-	if (p != P_CLIENTS)
-		d->bottom = p;
+	focus(d, p);
 	row = me.y - d->at[p].y - 2;
 	head = row == -1 && (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED));
 	if (head && p == P_SENSORS)
 		return tui_dash_sensors_click_head(d, me.x - d->at[p].x - 1);
+	if (p == P_DEVICES && (head || row >= 0))
+		return tui_dash_devices_click(d, row, me.x);
 	if (p != P_CLIENTS)
 		return TUI_REDRAW;
 	if (head)
@@ -749,6 +803,7 @@ tui_dash_new(struct event_base *base, const struct tui_link *link,
 	d->base = base;
 	d->link = *link;
 	d->pane = P_CLIENTS;
+	d->top = P_CLIENTS;
 	d->bottom = P_LOG;
 	conf_apply(d);
 	if (attached != NULL)
@@ -772,6 +827,10 @@ tui_dash_feed(struct tui_dash *d, json_t *msg)
 {
 	if (json_is_array(json_object_get(msg, "clients")))
 		d->fetching = 0;	/* the window asked for */
+	if (tui_dash_devices_feed(d, msg)) {
+		tui_loop_redraw(&d->loop);
+		return;
+	}
 	if (tui_model_feed(d->m, msg))
 		tui_loop_redraw(&d->loop);
 }
@@ -805,6 +864,7 @@ tui_dash_back(struct tui_dash *d)
 {
 	d->gone[0] = '\0';
 	d->fetching = 0;
+	d->dv.asked = 0;
 	tui_model_restart(d->m);
 	tui_model_log(d->m, "attached again");
 	event_active(d->poll, EV_TIMEOUT, 1);

@@ -16,7 +16,7 @@
 #include "tui_loop.h"
 #include "tui_model.h"
 
-enum { P_CLIENTS, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
+enum { P_CLIENTS, P_DEVICES, P_XFERS, P_SENSORS, P_LOG, P_COUNT };
 enum { M_NORMAL, M_HELP, M_BROADCAST, M_MESSAGE, M_FILTER, M_KICK, M_QUIT,
     M_BLOCK, M_RELOAD };
 
@@ -29,6 +29,7 @@ struct tui_dash {
 	int64_t			 drawn_up;	/* the uptime on screen */
 	struct event		*poll;
 	int			 pane;		/* focused */
+	int			 top;		/* Clients or Devices */
 	int			 bottom;	/* shown at 80x24 */
 	int			 mode;
 	char			 line[256];	/* prompt input */
@@ -78,6 +79,19 @@ struct tui_dash {
 		char		 dev[18];	/* the selected sensor */
 		char		 chan[64];
 	} sv;
+	struct {			/* Devices (tui_dash_devices.c) */
+		int		 sort;
+		int		 reverse;
+		size_t		 sel;		/* row */
+		char		 mac[18];	/* the selected device */
+		int		 open;		/* it in full (Enter) */
+		int		 asked;		/* devices asked, unanswered */
+		int64_t		 asked_ns;
+		struct {	/* headings, for clicks */
+			int	 x, w, sort;
+		} head[16];
+		int		 nhead;
+	} dv;
 	int			 sort_rev;	/* the client order reversed */
 	struct {			/* client headings, for clicks */
 		int		 x, w, sort;
@@ -127,6 +141,13 @@ const char *tui_dash_find(const char *hay, const char *needle);
 void tui_dash_fit(const struct tui_dash *d, const char *s, int w,
     char *out);
 
+/* -1, 0 or 1 as a is below, equal to or above b (a table's sort). */
+int tui_dash_cmp_num(double a, double b);
+
+/* The first of rows lines (*top) of a table of n that keeps row sel in
+ * view, moving as little as it can. */
+void tui_dash_in_view(size_t sel, size_t rows, size_t n, size_t *top);
+
 /* Open a prompt (M_MESSAGE and M_KICK take the selected client). */
 void tui_dash_prompt(struct tui_dash *d, int mode);
 
@@ -141,6 +162,21 @@ void tui_dash_fetch_window(struct tui_dash *d, size_t first, size_t rows);
 /* s, <, >, r: the client order; a click at column x of the headings. */
 int tui_dash_clients_sort(struct tui_dash *d, int ch);
 int tui_dash_clients_click_head(struct tui_dash *d, int x);
+
+/* tui_dash_devices.c: the fleet, in the Clients table's place while
+ * d->top is P_DEVICES. fetch asks for the server's devices then (one
+ * request at a time); feed takes a message before the model: 1 when it
+ * was the server refusing the request (said in the pane, not logged
+ * again); click is at row (-1: the headings) and column x. */
+void tui_dash_draw_devices(struct tui_dash *d, int y, int h, int w);
+void tui_dash_devices_fetch(struct tui_dash *d);
+int tui_dash_devices_feed(struct tui_dash *d, json_t *msg);
+void tui_dash_devices_move(struct tui_dash *d, long delta);
+int tui_dash_devices_click(struct tui_dash *d, int row, int x);
+int tui_dash_devices_key(struct tui_dash *d, int ch);
+/* The Devices sort as dashboard.conf names it: set by name (a name not
+ * known leaves it), and returned. */
+const char *tui_dash_devices_conf(struct tui_dash *d, const char *name);
 
 /* tui_dash_detail.c: one client in full, below the header, while
  * d->detail is set; its keys come first. */

@@ -61,12 +61,6 @@ chan_name(const struct tui_sensor *s)
 }
 
 static int
-cmp_num(double a, double b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int
 cmp_rows(const struct tui_dash *d, const struct tui_sensor *a,
     const struct tui_sensor *b, int64_t now)
 {
@@ -77,13 +71,13 @@ cmp_rows(const struct tui_dash *d, const struct tui_sensor *a,
 		c = strcmp(a->channel, b->channel);
 		break;
 	case SC_VALUE:
-		c = cmp_num(a->value, b->value);
+		c = tui_dash_cmp_num(a->value, b->value);
 		break;
 	case SC_RATE:
-		c = cmp_num(a->rate, b->rate);
+		c = tui_dash_cmp_num(a->rate, b->rate);
 		break;
 	case SC_AGE:
-		c = cmp_num((double)tui_sensor_age(a, now),
+		c = tui_dash_cmp_num((double)tui_sensor_age(a, now),
 		    (double)tui_sensor_age(b, now));
 		break;
 	}
@@ -391,13 +385,7 @@ tui_dash_draw_sensors(struct tui_dash *d, int y, int x, int h, int w)
 
 	rows_build(d, &r, now);
 	sel = sel_find(d, &r);
-	/* Keep the selection in view. */
-	if (sel < *top)
-		*top = sel;
-	else if (rows > 0 && sel >= *top + rows)
-		*top = sel - rows + 1;
-	if (*top + rows > r.n)
-		*top = r.n > rows ? r.n - rows : 0;
+	tui_dash_in_view(sel, rows, r.n, top);
 	draw_title(d, &r, title, sizeof(title));
 	tui_box(&d->loop.term, y, x, h, w, title, d->pane == P_SENSORS);
 	tui_dash_pane_at(d, P_SENSORS, y, x, h, w);

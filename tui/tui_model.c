@@ -65,9 +65,11 @@ tui_model_new(void)
 		return NULL;
 	m->clients = calloc(TUI_WINDOW_MAX, sizeof(*m->clients));
 	m->who = calloc(TUI_WHO_MAX, sizeof(*m->who));
-	if (m->clients == NULL || m->who == NULL) {
+	m->devices = calloc(TUI_DEVICES_MAX, sizeof(*m->devices));
+	if (m->clients == NULL || m->who == NULL || m->devices == NULL) {
 		free(m->clients);
 		free(m->who);
+		free(m->devices);
 		free(m);
 		return NULL;
 	}
@@ -94,6 +96,10 @@ tui_model_restart(struct tui_model *m)
 	m->xfers_stale = 1;
 	m->nsensors = 0;
 	m->sensors_ns = 0;
+	m->ndevices = m->devices_total = 0;
+	m->devices_online = m->devices_offline = m->devices_silent = 0;
+	m->devices_error[0] = '\0';
+	m->devices_ns = 0;
 }
 
 void
@@ -103,6 +109,7 @@ tui_model_free(struct tui_model *m)
 		return;
 	free(m->clients);
 	free(m->who);
+	free(m->devices);
 	free(m);
 }
 
@@ -605,6 +612,124 @@ feed_sensors(struct tui_model *m, json_t *msg, json_t *a)
 	}
 }
 
+int64_t
+tui_device_age(const struct tui_device *v, int64_t now_ns)
+{
+	int64_t ms = v->last_ms + (now_ns - v->seen_ns) / 1000000;
+
+	return ms < 0 ? 0 : ms / 1000;
+}
+
+static void
+feed_device(struct tui_device *v, json_t *o, int64_t now)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->mac, sizeof(v->mac), "%s", jstr(o, "mac"));
+	/* As the server has them: the pane fits them to their columns,
+	 * '?' for every byte that is not printable ASCII (as Clients). */
+	snprintf(v->name, sizeof(v->name), "%s", jstr(o, "name"));
+	snprintf(v->state, sizeof(v->state), "%s", jstr(o, "state"));
+	snprintf(v->address, sizeof(v->address), "%s", jstr(o, "address"));
+	snprintf(v->protocol, sizeof(v->protocol), "%s", jstr(o, "protocol"));
+	v->tls = json_is_true(json_object_get(o, "tls"));
+	v->last_ms = jint(o, "last_seen_ms");
+	v->first_ns = parse_time(jstr(o, "first_seen"));
+	v->seen_ns = now;
+	v->readings = (uint64_t)jint(o, "readings");
+	v->files = (uint64_t)jint(o, "files");
+	v->messages = (uint64_t)jint(o, "messages");
+	v->interval_s = json_number_value(json_object_get(o, "interval_s"));
+	v->rate = json_number_value(json_object_get(o, "rate"));
+}
+
+/* The server's devices replace the model's (the first TUI_DEVICES_MAX;
+ * the counts are the server's, of all of them). */
+static void
+feed_devices(struct tui_model *m, json_t *msg, json_t *a)
+{
+	int64_t now = tui_now_ns();
+	size_t i;
+
+	m->ndevices = 0;
+	for (i = 0; i < json_array_size(a) && i < TUI_DEVICES_MAX; i++)
+		feed_device(&m->devices[m->ndevices++], json_array_get(a, i),
+		    now);
+	m->devices_total = json_is_integer(json_object_get(msg, "total")) ?
+	    (size_t)jint(msg, "total") : m->ndevices;
+	m->devices_online = (size_t)jint(msg, "online");
+	m->devices_offline = (size_t)jint(msg, "offline");
+	m->devices_silent = (size_t)jint(msg, "silent");
+	m->devices_error[0] = '\0';
+	m->devices_ns = now;
+}
+
+void
+tui_model_devices_refused(struct tui_model *m, const char *why)
+{
+	/* Info: an older server is no fault (n/N do not stop on it). */
+	if (m->devices_error[0] == '\0')
+		tui_model_log(m, "the server does not list devices: %.120s",
+		    why);
+	snprintf(m->devices_error, sizeof(m->devices_error), "%s",
+	    why[0] != '\0' ? why : "refused");
+	m->ndevices = 0;
+	m->devices_ns = tui_now_ns();
+}
+
+/* The count of devices in state st, or NULL for a state not counted. */
+static size_t *
+device_count(struct tui_model *m, const char *st)
+{
+	if (strcmp(st, "online") == 0)
+		return &m->devices_online;
+	if (strcmp(st, "offline") == 0)
+		return &m->devices_offline;
+	return strcmp(st, "silent") == 0 ? &m->devices_silent : NULL;
+}
+
+/* A device-silent or device-back event: its line in the log, and its
+ * row (when the model holds it) in its new state at once. */
+static void
+feed_device_event(struct tui_model *m, json_t *o, const char *ev,
+    const char *when)
+{
+	int silent = strcmp(ev, "device-silent") == 0;
+	double every = json_number_value(json_object_get(o, "interval_s"));
+	char mbuf[80], nbuf[160], gap[16], usual[40] = "";
+	const char *mac, *name;
+	size_t i, *was, *now;
+
+	/* A name null (none in the registry) is "": jtext leaves the
+	 * buffer alone then. */
+	mac = jtext(o, "mac", mbuf, sizeof(mbuf));
+	name = jtext(o, "name", nbuf, sizeof(nbuf));
+	tui_fmt_age((int64_t)json_number_value(json_object_get(o,
+	    "silent_s")), gap, sizeof(gap));
+	if (silent && every > 0)
+		snprintf(usual, sizeof(usual), " (usually every %.3gs)",
+		    every);
+	tui_model_log(m, "%s  device %s%s%s %s %s%s", when, mac,
+	    name[0] != '\0' ? " " : "", name, silent ? "silent for" :
+	    "back after", gap, usual);
+	for (i = 0; i < m->ndevices; i++) {
+		if (strcmp(m->devices[i].mac, jstr(o, "mac")) != 0)
+			continue;
+		was = device_count(m, m->devices[i].state);
+		now = device_count(m, silent ? "silent" : "online");
+		if (was != NULL && *was > 0 && was != now) {
+			(*was)--;
+			(*now)++;
+		}
+		snprintf(m->devices[i].state, sizeof(m->devices[i].state),
+		    "%s", silent ? "silent" : "online");
+		if (!silent) {
+			m->devices[i].last_ms = 0;
+			m->devices[i].seen_ns = tui_now_ns();
+		}
+		break;
+	}
+}
+
 /* One transfer of the account; ended says which list it came in. */
 static void
 feed_xfer(struct tui_xfer *x, json_t *o, int ended, int64_t now)
@@ -804,7 +929,10 @@ feed_event(struct tui_model *m, json_t *o)
 	    strcmp(ev, "listen-failed") == 0) {
 		tui_model_log(m, "%s  %s %s port %lld %s", when, ev,
 		    jstr(o, "addr"), jint(o, "port"), jstr(o, "reason"));
-	} else if (strcmp(ev, "broadcast") == 0)
+	} else if (strcmp(ev, "device-silent") == 0 ||
+	    strcmp(ev, "device-back") == 0)
+		feed_device_event(m, o, ev, when);
+	else if (strcmp(ev, "broadcast") == 0)
 		tui_model_log(m, "%s  broadcast \"%.100s\" to %lld clients",
 		    when, jtext(o, "text", text, sizeof(text)),
 		    jint(o, "clients"));
@@ -826,9 +954,14 @@ static void
 feed_leveled(struct tui_model *m, json_t *o)
 {
 	uint64_t seq = m->log_seq;
+	int lv = event_level(o);
 
+	/* A device gone silent is news however the server rates it. */
+	if (lv == TUI_LV_INFO && strcmp(jstr(o, "event"),
+	    "device-silent") == 0)
+		lv = TUI_LV_WARNING;
 	feed_event(m, o);
-	log_mark(m, seq, event_level(o));
+	log_mark(m, seq, lv);
 }
 
 /* The server's recent events, when attaching: the log starts where an
@@ -881,6 +1014,9 @@ tui_model_feed(struct tui_model *m, json_t *msg)
 		feed_sensors(m, msg, v);
 	if (json_is_array(json_object_get(msg, "transfers")))
 		feed_xfers(m, msg);
+	v = json_object_get(msg, "devices");
+	if (json_is_array(v))
+		feed_devices(m, msg, v);
 	v = json_object_get(msg, "client");
 	if (json_is_object(v) && m->detail_id != 0 &&
 	    (uint32_t)jint(v, "id") == m->detail_id) {

@@ -22,6 +22,7 @@
 #define TUI_HIST	60
 #define TUI_ADDRS_MAX	16
 #define TUI_WHO_MAX	4096	/* clients the log remembers, by id */
+#define TUI_DEVICES_MAX	1000	/* devices asked for (the server's default) */
 
 struct tui_client {
 	uint32_t	 id;
@@ -76,6 +77,25 @@ struct tui_xfer {
 	int64_t		 idle_ms;	/* since its last byte, at seen_ns */
 	int64_t		 seen_ns;	/* when the answer came */
 	int		 ended;
+};
+
+/* A device of the server's fleet (its "devices" answer), as that
+ * answer had it; an event about it since may have changed its state. */
+struct tui_device {
+	char		 mac[18];
+	char		 name[64];	/* its registry name, "" none */
+	char		 state[8];	/* online, offline, silent */
+	char		 address[64];	/* "ip:port" it came from last */
+	char		 protocol[8];	/* legacy, ext */
+	int		 tls;
+	int64_t		 last_ms;	/* since it was last seen, at seen_ns */
+	int64_t		 first_ns;	/* first seen */
+	int64_t		 seen_ns;	/* when the answer came */
+	uint64_t	 readings;
+	uint64_t	 files;
+	uint64_t	 messages;
+	double		 interval_s;	/* its usual interval, 0 not known */
+	double		 rate;		/* readings a second */
 };
 
 /* A bucket of a sensor's history: has == 0 is no data (a gap). */
@@ -173,6 +193,19 @@ struct tui_model {
 	int		 sensors_window;	/* s the history covers */
 	int64_t		 sensors_ns;	/* when the last sensors came */
 
+	/* The last devices answer (the first TUI_DEVICES_MAX of them) and
+	 * the server's counts; devices_error is why the server refused
+	 * the request ("" while it answers), devices_ns when it last
+	 * said either (0: not yet). */
+	struct tui_device *devices;	/* TUI_DEVICES_MAX */
+	size_t		 ndevices;
+	size_t		 devices_total;
+	size_t		 devices_online;
+	size_t		 devices_offline;
+	size_t		 devices_silent;
+	char		 devices_error[128];
+	int64_t		 devices_ns;
+
 	char		 log[TUI_LOG_MAX][TUI_LOG_LEN];
 	unsigned char	 log_level[TUI_LOG_MAX];	/* TUI_LV_* */
 	struct tui_who	*who;		/* TUI_WHO_MAX, at id % TUI_WHO_MAX */
@@ -192,8 +225,16 @@ void tui_model_free(struct tui_model *m);
 void tui_model_restart(struct tui_model *m);
 
 /* Take one message: an event, or an answer to status, clients,
- * transfers or sensors. Returns 1 when something visible changed. */
+ * transfers, sensors or devices. Returns 1 when something visible changed. */
 int tui_model_feed(struct tui_model *m, json_t *msg);
+
+/* The server answered the devices request with an error (why): an
+ * older server, or one without the command. The log says so once,
+ * when it starts refusing; the Devices view says it while it lasts. */
+void tui_model_devices_refused(struct tui_model *m, const char *why);
+
+/* Seconds since device v was last seen, now. */
+int64_t tui_device_age(const struct tui_device *v, int64_t now_ns);
 
 /* Add a line of our own to the log (a request's outcome). */
 void tui_model_log(struct tui_model *m, const char *fmt, ...)

@@ -13,7 +13,7 @@ from sdtmux import check
 
 def full(ls):
     return (sdtmux.bottom_titles(ls) == ["Transfers", "Sensors", "Log"]
-            and "Clients (" in "\n".join(ls)
+            and re.search(r"(Clients|Devices) \(", "\n".join(ls))
             and sdtmux.KEYBAR_FULL in ls[-1]
             and ls[0].startswith(" sockdeckd 0.1.0"))
 
@@ -21,7 +21,7 @@ def full(ls):
 def small(ls):
     return (len(ls) == 24 and "q Quit" in ls[-1]
             and ls[0].startswith(" sockdeckd 0.1.0")
-            and "Clients (" in "\n".join(ls)
+            and re.search(r"(Clients|Devices) \(", "\n".join(ls))
             and len(sdtmux.bottom_titles(ls)) == 1)
 
 
@@ -46,14 +46,16 @@ def test():
           "at 80x24 the client row lacks %s and %s (spec: `At 80 columns: "
           "id, peer, device, connected, state`):\n%s"
           % (peer, sdtmux.DEV_STR, d.dump(lines)))
-    # Tab: Clients -> Transfers -> Sensors -> Log -> Clients; the focused
-    # title is marked [...] and the one bottom pane follows the focus
-    for name in ("Transfers", "Sensors", "Log", "Clients"):
+    # Tab: Clients -> Devices (in its place) -> Transfers -> Sensors ->
+    # Log -> Clients; the focused title is marked [...] and the one
+    # bottom pane follows the focus
+    for name in ("Devices", "Transfers", "Sensors", "Log", "Clients"):
         d.keys("Tab")
         focused = re.compile(r"\[\s*%s" % name)
         lines = d.wait_until(
             lambda ls: small(ls) and focused.search("\n".join(ls[1:-1]))
-            and (name == "Clients" or sdtmux.bottom_titles(ls) == [name]),
+            and (name in ("Clients", "Devices") or
+                 sdtmux.bottom_titles(ls) == [name]),
             "Tab at 80x24: focus `[%s` with %s the bottom pane"
             % (name, name if name != "Clients" else "one box"))
         check(all(sdtmux.display_width(l) <= 80 for l in lines),

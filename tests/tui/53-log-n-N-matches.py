@@ -40,7 +40,7 @@ def test():
         s.sendall(sdwire.legacy_msg(sdpeer.DEV, word))
     sdpeer.recv_until_quiet(s, quiet=0.3, timeout=5)
     d.wait_for("filler59", what="the last message in the Log")
-    for _ in range(3):
+    for _ in range(4):                 # Devices, Transfers, Sensors, Log
         d.keys("Tab")
     d.wait_until(lambda ls: "[Log" in title(ls), "the Log focused")
     d.keys("/")

@@ -44,7 +44,7 @@ def follows(d, key, last):
 def test():
     d = sdtmux.Dashboard(100, 30).start()
     d.wait_ready()
-    for _ in range(3):
+    for _ in range(4):                 # Devices, Transfers, Sensors, Log
         d.keys("Tab")
     d.wait_until(lambda ls: "[Log" in title(ls), "the Log pane focused")
     s = d.connect()

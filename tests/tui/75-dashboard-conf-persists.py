@@ -72,7 +72,7 @@ def test():
           + d.dump(lines))
     check(header_bg(d) == ["44"], "the light theme not kept: %r"
           % header_bg(d))
-    d.keys("Tab", "Tab")
+    d.keys("Tab", "Tab", "Tab")       # Devices, Transfers, Sensors
     d.wait_for("10 min", what="the Sensors window kept")
     d.keys("Tab")
     d.wait_for("filter: bravo", what="the log filter kept")

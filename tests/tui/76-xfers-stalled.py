@@ -53,8 +53,9 @@ def test():
                           % w)
         check("\u2026" not in state_of(ls, port), "cut at %d columns: %r"
               % (w, state_of(ls, port)))
-    # 80x24: Tab to Transfers, the pane alone below the clients
-    d.keys("Tab")
+    # 80x24: Tab to Transfers (past Devices), the pane alone below the
+    # clients
+    d.keys("Tab", "Tab")
     d.wait_until(lambda ls: any(STALLED.search(r) for r in xfer_rows(ls)),
                  "the Transfers pane at 80x24 says stalled 41%")
 

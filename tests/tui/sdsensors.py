@@ -135,8 +135,8 @@ def title(lines):
 
 
 def focus(d):
-    """Tab to the Sensors pane (Clients, Transfers, Sensors)."""
-    d.keys("Tab", "Tab")
+    """Tab to the Sensors pane (Clients, Devices, Transfers, Sensors)."""
+    d.keys("Tab", "Tab", "Tab")
     d.wait_for(re.compile(r"\[Sensors \("), what="Sensors focused")
 
 
