@@ -194,4 +194,9 @@ const char *sd_spool_note_text(const struct sd_spool *sp, size_t i);
  * last segment (0 when it ended whole). */
 uint64_t sd_spool_torn(const struct sd_spool *sp);
 
+/* The segments listed and their bytes on disk (the open one's as far
+ * as the writer has told the loop), for the metrics. */
+void sd_spool_usage(const struct sd_spool *sp, uint64_t *bytes,
+    uint64_t *segs);
+
 #endif
