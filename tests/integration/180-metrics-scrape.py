@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""--metrics-listen: a scrape taken while readings stream in passes
+`promtool check metrics` (Debian's prometheus package); once they are
+in, sockdeck_readings_total, sockdeck_messages_total and the bytes equal
+what `ctl status` says, and the connections gauge counts the clients by
+port and protocol. /healthz says ok, HEAD has headers and no body,
+another path is 404 and does not echo it, and no sample carries a
+device's MAC (labels never take what a peer chooses). A second server
+asked for the same metrics port exits saying so.
+(sockdeckd(1) METRICS.)"""
+import shutil
+import subprocess
+import tempfile
+import threading
+
+import sdinflux
+import sdmetrics
+import sdpeer
+import sdwire
+from sdpeer import check
+
+if shutil.which("promtool") is None:
+    sdpeer.skip("promtool not found (install prometheus)")
+
+
+def test():
+    srv = sdmetrics.server(nports=2)
+    port = srv.metrics_port
+    stop = threading.Event()
+    sent = []
+
+    def stream():
+        # Batches until three scrapes were checked while they flowed.
+        while not stop.is_set():
+            sent.append(len(sdinflux.send_legacy(
+                srv, 4, 1000, first_dev=4 * len(sent))))
+
+    t = threading.Thread(target=stream, daemon=True)
+    t.start()
+    checked = 0
+    while checked < 3:
+        text = sdmetrics.scrape(port)
+        r = subprocess.run(["promtool", "check", "metrics"],
+                           input=text.encode(), capture_output=True,
+                           timeout=30)
+        check(r.returncode == 0, "promtool check metrics failed: %s%s"
+              % (r.stdout.decode(), r.stderr.decode()))
+        checked += 1
+    stop.set()
+    t.join()
+    total = sum(sent)
+    sdpeer.log("promtool passed %d scrapes taken while %d readings "
+               "streamed in" % (checked, total))
+
+    st = srv.ctl({"cmd": "status"})["status"]
+    s = sdmetrics.parse(sdmetrics.scrape(port))
+    tot = st["totals"]
+    for name, key in (("sockdeck_readings_total", "readings"),
+                      ("sockdeck_messages_total", "messages"),
+                      ("sockdeck_connections_total", "connections"),
+                      ("sockdeck_received_bytes_total", "bytes_in"),
+                      ("sockdeck_bad_frames_total", "bad_frames")):
+        check(sdmetrics.value(s, name) == tot[key], "%s %r, status %r"
+              % (name, sdmetrics.value(s, name), tot[key]))
+    check(sdmetrics.value(s, "sockdeck_readings_total") == total,
+          "readings_total %r, sent %d"
+          % (sdmetrics.value(s, "sockdeck_readings_total"), total))
+
+    # Two legacy clients on the first port (one said a message), one
+    # extension client on the second.
+    a = srv.connect(srv.ports[0])
+    b = srv.connect(srv.ports[0])
+    c = srv.connect(srv.ports[1])
+    fa = srv.client_event(a)["fd"]
+    srv.client_event(b)
+    srv.client_event(c)
+    sdpeer.hello(c, name=b"dev-x")
+    a.sendall(sdwire.legacy_msg(sdwire.mac("02:00:00:00:00:aa"), "hi"))
+    sdpeer.expect_bytes(a, sdpeer.reply_for(fa, "hi"))
+    s = sdmetrics.parse(sdmetrics.scrape(port))
+    p0, p1 = str(srv.ports[0]), str(srv.ports[1])
+    for p, proto, want in ((p0, "legacy", 2), (p0, "extension", 0),
+                           (p1, "legacy", 0), (p1, "extension", 1)):
+        got = sdmetrics.value(s, "sockdeck_connections", port=p,
+                              protocol=proto)
+        check(got == want, "port %s %s connections %r, expected %d"
+              % (p, proto, got, want))
+    check(sdmetrics.value(s, "sockdeck_clients") == 3, "clients %r"
+          % sdmetrics.value(s, "sockdeck_clients"))
+    for k in s:
+        for _, v in k[1]:
+            check("02:00" not in v and "dev-x" not in v,
+                  "a label carries peer text: %r" % (k,))
+    for x in (a, b, c):
+        x.close()
+
+    code, _, body = sdmetrics.get(port, "/healthz")
+    check(code == 200 and body == b"ok\n", "/healthz %r %r" % (code, body))
+    code, hdrs, body = sdmetrics.get(port, "/metrics", method="HEAD")
+    check(code == 200 and body == b"" and int(hdrs["content-length"]) > 0,
+          "HEAD /metrics: %r, %r, body %r" % (code, hdrs, body[:40]))
+    code, _, body = sdmetrics.get(port, "/<script>evil")
+    check(code == 404 and b"evil" not in body and b"script" not in body,
+          "unknown path: %r %r" % (code, body))
+    # The port taken (by this server): a second one says so and exits.
+    d = tempfile.mkdtemp(prefix="sdtest-")
+    r = subprocess.run([sdpeer.binary(), "--headless", "-b", "127.0.0.1",
+                        "-p", str(sdpeer.free_port()), "-d", d,
+                        "--metrics-listen", "127.0.0.1:%d" % port],
+                       capture_output=True, text=True, timeout=20)
+    shutil.rmtree(d, ignore_errors=True)
+    check(r.returncode != 0 and "--metrics-listen 127.0.0.1:%d: " % port
+          in r.stderr, "a second server on the metrics port: status %r, "
+          "%r" % (r.returncode, r.stderr))
+    check(srv.stop() == 0, "exit status after SIGTERM not 0")
+
+
+sdpeer.run(test, deadline=120)
