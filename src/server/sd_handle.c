@@ -72,13 +72,16 @@ handle_token(struct sd_conn *c, const struct sd_hello *h,
 		return SD_H_OK;
 	if (sd_admit_peer_key(c->peer, who, sizeof(who)) != SD_OK)
 		snprintf(who, sizeof(who), "%s", c->peer);
-	if (sd_throttle_count(t, who, now) >= SD_HELLO_FAIL_MAX)
+	if (sd_throttle_count(t, who, now) >= SD_HELLO_FAIL_MAX) {
+		c->srv->totals.auth_refused++;
 		return sd_handle_say(out, SD_H_REFUSE, SD_EC_LIMIT, 0,
 		    "too many refused HELLOs from this address");
+	}
 	if (sd_secret_equal(h->token, h->token_len, token, strlen(token))) {
 		c->authed = 1;
 		return SD_H_OK;
 	}
+	c->srv->totals.auth_refused++;
 	sd_throttle_add(t, who, 1, now);
 	return sd_handle_say(out, SD_H_REFUSE, SD_EC_AUTH, 0,
 	    "token refused");

@@ -98,6 +98,9 @@ static const struct metrics_total metrics_totals[] = {
 	{ "sockdeck_tls_throttled_total", "TLS connections refused at "
 	  "accept for their address's failed handshakes.",
 	  TOTAL(tls_throttled) },
+	{ "sockdeck_auth_failures_total", "HELLOs refused for their token "
+	  "(--token), or unheard after too many from the address.",
+	  TOTAL(auth_refused) },
 	{ "sockdeck_registry_refused_total", "Frames the device registry "
 	  "refused.", TOTAL(reg_refused) },
 	{ "sockdeck_registry_mismatch_total", "Frames naming another "
@@ -284,6 +287,9 @@ metrics_write_spool(struct sd_metrics *m, struct sd_prom *w)
 	    (double)sd_pipeline_pending(pipe));
 	metrics_one(w, "sockdeck_spool_failing", "gauge", "1 while writes "
 	    "to the spool fail.", sd_pipeline_failing(pipe) ? 1 : 0);
+	metrics_one(w, "sockdeck_spool_behind", "gauge", "1 while the disk "
+	    "is behind: every write in flight and more waiting.",
+	    sd_pipeline_behind(pipe) ? 1 : 0);
 	metrics_one(w, "sockdeck_backpressure", "gauge", "1 while clients "
 	    "sending readings are paused (disk behind or failing, or a "
 	    "sink's backlog at --spool-max).", sd_pipeline_full(pipe) ? 1 :

@@ -52,6 +52,7 @@ struct sd_totals {
 					   connection's */
 	uint64_t	 tls_cert_failed;	/* of those, client's cert */
 	uint64_t	 tls_throttled;	/* refused at accept: tls_fails */
+	uint64_t	 auth_refused;	/* HELLOs refused for --token */
 };
 
 /* The totals a second, over the last SD_RATE_WINDOW whole seconds: the

@@ -5,8 +5,9 @@ in, sockdeck_readings_total, sockdeck_messages_total and the bytes equal
 what `ctl status` says, and the connections gauge counts the clients by
 port and protocol. /healthz says ok, HEAD has headers and no body,
 another path is 404 and does not echo it, and no sample carries a
-device's MAC (labels never take what a peer chooses). A second server
-asked for the same metrics port exits saying so.
+device's MAC (labels never take what a peer chooses). Two HELLOs
+refused for their token are two sockdeck_auth_failures_total. A second
+server asked for the same metrics port exits saying so.
 (sockdeckd(1) METRICS.)"""
 import shutil
 import subprocess
@@ -102,6 +103,20 @@ def test():
     code, _, body = sdmetrics.get(port, "/<script>evil")
     check(code == 404 and b"evil" not in body and b"script" not in body,
           "unknown path: %r %r" % (code, body))
+    # --token: each refused HELLO counts as an auth failure.
+    tsrv = sdmetrics.server(extra=["--token", "s3cret"])
+    for tok in (b"wrong", b""):
+        x = tsrv.connect()
+        x.sendall(sdwire.hello(sdwire.mac("02:00:00:00:00:bb"), b"t",
+                               token=tok))
+        sdpeer.expect_frame(x, sdwire.T_ERROR)
+        x.close()
+    s = sdmetrics.parse(sdmetrics.scrape(tsrv.metrics_port))
+    check(sdmetrics.value(s, "sockdeck_auth_failures_total") == 2,
+          "auth failures %r after two refused HELLOs"
+          % sdmetrics.value(s, "sockdeck_auth_failures_total"))
+    check(tsrv.stop() == 0, "exit status after SIGTERM not 0")
+
     # The port taken (by this server): a second one says so and exits.
     d = tempfile.mkdtemp(prefix="sdtest-")
     r = subprocess.run([sdpeer.binary(), "--headless", "-b", "127.0.0.1",
