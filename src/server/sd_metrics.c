@@ -267,6 +267,19 @@ metrics_write_sinks(struct sd_metrics *m, struct sd_prom *w)
 	}
 }
 
+/* Seconds clients were paused for the spool: the ended pauses and
+ * those under way. */
+static double
+metrics_paused(struct sd_server *srv)
+{
+	int64_t ns = srv->totals.spool_paused_ns, now = sd_mono_ns();
+	struct sd_conn *c;
+
+	TAILQ_FOREACH(c, &srv->spool_held, spoolq)
+		ns += now - c->spool_held_ns;
+	return (double)ns / METRICS_NS;
+}
+
 /* The spool, the pipeline and what is paused for them. */
 static void
 metrics_write_spool(struct sd_metrics *m, struct sd_prom *w)
@@ -290,6 +303,12 @@ metrics_write_spool(struct sd_metrics *m, struct sd_prom *w)
 	metrics_one(w, "sockdeck_spool_behind", "gauge", "1 while the disk "
 	    "is behind: every write in flight and more waiting.",
 	    sd_pipeline_behind(pipe) ? 1 : 0);
+	metrics_one(w, "sockdeck_backpressure_pauses_total", "counter",
+	    "Times a client sending readings was paused for the spool.",
+	    (double)m->srv->totals.spool_pauses);
+	metrics_one(w, "sockdeck_backpressure_paused_seconds_total",
+	    "counter", "Seconds clients spent paused for the spool, added "
+	    "up (pauses under way included).", metrics_paused(m->srv));
 	metrics_one(w, "sockdeck_backpressure", "gauge", "1 while clients "
 	    "sending readings are paused (disk behind or failing, or a "
 	    "sink's backlog at --spool-max).", sd_pipeline_full(pipe) ? 1 :

@@ -53,6 +53,8 @@ struct sd_totals {
 	uint64_t	 tls_cert_failed;	/* of those, client's cert */
 	uint64_t	 tls_throttled;	/* refused at accept: tls_fails */
 	uint64_t	 auth_refused;	/* HELLOs refused for --token */
+	uint64_t	 spool_pauses;	/* clients held by SD_HOLD_SPOOL */
+	int64_t		 spool_paused_ns;	/* ... for so long, ended */
 };
 
 /* The totals a second, over the last SD_RATE_WINDOW whole seconds: the

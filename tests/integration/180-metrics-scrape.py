@@ -5,14 +5,17 @@ in, sockdeck_readings_total, sockdeck_messages_total and the bytes equal
 what `ctl status` says, and the connections gauge counts the clients by
 port and protocol. /healthz says ok, HEAD has headers and no body,
 another path is 404 and does not echo it, and no sample carries a
-device's MAC (labels never take what a peer chooses). Two HELLOs
-refused for their token are two sockdeck_auth_failures_total. A second
+device's MAC (labels never take what a peer chooses). A sender paused
+for a full spool (a sink down, --spool-max 4k) counts in
+sockdeck_backpressure_pauses_total and its seconds in
+..._paused_seconds_total. Two HELLOs refused for their token are two sockdeck_auth_failures_total. A second
 server asked for the same metrics port exits saying so.
 (sockdeckd(1) METRICS.)"""
 import shutil
 import subprocess
 import tempfile
 import threading
+import time
 
 import sdinflux
 import sdmetrics
@@ -22,6 +25,25 @@ from sdpeer import check
 
 if shutil.which("promtool") is None:
     sdpeer.skip("promtool not found (install prometheus)")
+
+
+def quiet_send(sock, data):
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass
+
+
+def wait_metric(port, name, pred, timeout):
+    """The parsed scrape once name's value passes pred."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = sdmetrics.parse(sdmetrics.scrape(port))
+        v = sdmetrics.value(s, name)
+        if v is not None and pred(v):
+            return s
+        check(time.monotonic() < deadline, "%s stayed at %r" % (name, v))
+        time.sleep(0.2)
 
 
 def test():
@@ -116,6 +138,27 @@ def test():
           "auth failures %r after two refused HELLOs"
           % sdmetrics.value(s, "sockdeck_auth_failures_total"))
     check(tsrv.stop() == 0, "exit status after SIGTERM not 0")
+
+    # A sink that cannot deliver and --spool-max 4k: the sender is
+    # paused, and the pause counts, in number and in seconds.
+    dead = sdpeer.free_port()
+    bsrv = sdmetrics.server(extra=["--influx-url", "http://127.0.0.1:%d"
+                                   % dead, "--influx-db", "sd",
+                                   "--spool-max", "4k"])
+    y = bsrv.connect()
+    data = b"".join(sdwire.legacy_sensor(sdpeer.DEV, i * 0.5)
+                    for i in range(3000))
+    threading.Thread(target=lambda: quiet_send(y, data), daemon=True).start()
+    s = wait_metric(bsrv.metrics_port, "sockdeck_backpressure_pauses_total",
+                    lambda v: v >= 1, 15)
+    check(sdmetrics.value(s, "sockdeck_backpressure") == 1,
+          "paused, but sockdeck_backpressure %r"
+          % sdmetrics.value(s, "sockdeck_backpressure"))
+    s = wait_metric(bsrv.metrics_port,
+                    "sockdeck_backpressure_paused_seconds_total",
+                    lambda v: v >= 1.0, 10)
+    y.close()
+    bsrv.kill()
 
     # The port taken (by this server): a second one says so and exits.
     d = tempfile.mkdtemp(prefix="sdtest-")
