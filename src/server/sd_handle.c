@@ -27,6 +27,8 @@ handle_bad(struct sd_conn *c, const struct sd_frame *f, struct sd_hout *out)
 		snprintf(why, sizeof(why), "%s (%s, length %u)",
 		    sd_err_str(f->err), sd_proto_kind_name(f->kind), f->length);
 	c->srv->totals.bad_frames++;
+	c->srv->totals.bad_by[f->err >= 0 && f->err < SD_ERR_COUNT ? f->err :
+	    SD_OK]++;
 	e.id = c->id;
 	e.reason = why;
 	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);

@@ -278,6 +278,8 @@ file_finished(const struct sd_files_result *r, void *arg)
 
 	if (r->status == SD_FILE_OK)
 		srv->totals.files++;
+	srv->totals.file_results[r->status >= 0 && r->status <=
+	    SD_FILE_REJECTED ? r->status : SD_FILE_REJECTED + 1]++;
 	if (c == NULL)
 		return;
 	if (c->answers_owed > 0)

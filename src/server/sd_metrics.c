@@ -84,8 +84,6 @@ static const struct metrics_total metrics_totals[] = {
 	  TOTAL(bytes_in) },
 	{ "sockdeck_sent_bytes_total", "Bytes written to clients.",
 	  TOTAL(bytes_out) },
-	{ "sockdeck_bad_frames_total", "Frames that could not be decoded.",
-	  TOTAL(bad_frames) },
 	{ "sockdeck_tls_handshakes_total", "TLS handshakes done (the "
 	  "connection became a client).", TOTAL(tls_handshakes) },
 	{ "sockdeck_tls_handshake_failures_total", "TLS handshakes that "
@@ -105,6 +103,28 @@ static const struct metrics_total metrics_totals[] = {
 	  "refused.", TOTAL(reg_refused) },
 	{ "sockdeck_registry_mismatch_total", "Frames naming another "
 	  "device than the connection's.", TOTAL(reg_mismatch) },
+};
+
+/* A label's value and the slot of a counter array it names. */
+struct metrics_slot {
+	const char	*value;
+	size_t		 i;
+};
+
+/* sockdeck_bad_frames_total's reasons (SD_ERR_*); the rest are other. */
+static const struct metrics_slot metrics_bad_reasons[] = {
+	{ "unknown_type", SD_ERR_TYPE }, { "unknown_sid", SD_ERR_SID },
+	{ "bad_length", SD_ERR_LENGTH }, { "over_cap", SD_ERR_CAP },
+	{ "malformed", SD_ERR_MALFORMED }, { "truncated", SD_ERR_TRUNCATED },
+	{ "too_big", SD_ERR_TOOBIG }, { "other", SD_OK },
+};
+
+/* sockdeck_file_results_total's results (SD_FILE_*). */
+static const struct metrics_slot metrics_file_results[] = {
+	{ "ok", SD_FILE_OK }, { "checksum", SD_FILE_CHECKSUM },
+	{ "size", SD_FILE_SIZE }, { "io", SD_FILE_IO },
+	{ "cancelled", SD_FILE_CANCELLED }, { "rejected", SD_FILE_REJECTED },
+	{ "other", SD_FILE_REJECTED + 1 },
 };
 
 /* A per-sink figure: a counter of struct sd_sink at at, or one of
@@ -181,6 +201,50 @@ metrics_write_totals(struct sd_metrics *m, struct sd_prom *w)
 		sd_prom_u64(w, mt->name, NULL, 0,
 		    *(const uint64_t *)(t + mt->at));
 	}
+}
+
+/* A counter family with one label, a sample per slot of v. */
+static void
+metrics_by(struct sd_prom *w, const char *name, const char *help,
+    const char *label, const struct metrics_slot *t, size_t n,
+    const uint64_t *v)
+{
+	struct sd_prom_label l;
+	size_t i;
+
+	sd_prom_family(w, name, "counter", help);
+	for (i = 0; i < n; i++) {
+		l = (struct sd_prom_label){ label, t[i].value };
+		sd_prom_u64(w, name, &l, 1, v[t[i].i]);
+	}
+}
+
+/* Bad frames by reason, files by result. */
+static void
+metrics_write_results(struct sd_metrics *m, struct sd_prom *w)
+{
+	const struct sd_totals *t = &m->srv->totals;
+	uint64_t bad[SD_ERR_COUNT];
+	size_t i;
+
+	/* The codes without a name of their own count as other. */
+	memset(bad, 0, sizeof(bad));
+	for (i = 0; i < SD_ERR_COUNT; i++)
+		bad[SD_OK] += t->bad_by[i];
+	for (i = 0; i + 1 < sizeof(metrics_bad_reasons) /
+	    sizeof(*metrics_bad_reasons); i++) {
+		bad[metrics_bad_reasons[i].i] = t->bad_by[metrics_bad_reasons[
+		    i].i];
+		bad[SD_OK] -= t->bad_by[metrics_bad_reasons[i].i];
+	}
+	metrics_by(w, "sockdeck_bad_frames_total", "Frames that could not "
+	    "be decoded, by the decoder's reason.", "reason",
+	    metrics_bad_reasons, sizeof(metrics_bad_reasons) /
+	    sizeof(*metrics_bad_reasons), bad);
+	metrics_by(w, "sockdeck_file_results_total", "Files the store "
+	    "finished, by result (ok: stored whole).", "result",
+	    metrics_file_results, sizeof(metrics_file_results) /
+	    sizeof(*metrics_file_results), t->file_results);
 }
 
 /* Clients now, by port and protocol, and whether each port listens. */
@@ -398,6 +462,7 @@ metrics_serve(struct sd_metrics *m, struct evhttp_request *req)
 	sd_prom_init(&w, b, SD_METRICS_BODY_MAX);
 	metrics_write_server(m, &w);
 	metrics_write_totals(m, &w);
+	metrics_write_results(m, &w);
 	metrics_write_ports(m, &w);
 	metrics_write_spool(m, &w);
 	metrics_write_sinks(m, &w);

@@ -2,15 +2,15 @@
 """--metrics-listen: a scrape taken while readings stream in passes
 `promtool check metrics` (Debian's prometheus package); once they are
 in, sockdeck_readings_total, sockdeck_messages_total and the bytes equal
-what `ctl status` says, and the connections gauge counts the clients by
-port and protocol. /healthz says ok, HEAD has headers and no body,
-another path is 404 and does not echo it, and no sample carries a
-device's MAC (labels never take what a peer chooses). A sender paused
-for a full spool (a sink down, --spool-max 4k) counts in
-sockdeck_backpressure_pauses_total and its seconds in
-..._paused_seconds_total. Two HELLOs refused for their token are two sockdeck_auth_failures_total. A second
-server asked for the same metrics port exits saying so.
-(sockdeckd(1) METRICS.)"""
+what `ctl status` says; the connections gauge counts the clients by
+port and protocol, bad frames count by reason and files by result.
+/healthz says ok, HEAD has headers and no body, another path is 404 and
+does not echo it, and no sample carries a device's MAC (labels never
+take what a peer chooses). A sender paused for a full spool (a sink
+down, --spool-max 4k) counts in sockdeck_backpressure_pauses_total and
+its seconds in ..._paused_seconds_total. Two HELLOs refused for their
+token are two sockdeck_auth_failures_total. A second server asked for
+the same metrics port exits saying so. (sockdeckd(1) METRICS.)"""
 import shutil
 import subprocess
 import tempfile
@@ -81,8 +81,7 @@ def test():
     for name, key in (("sockdeck_readings_total", "readings"),
                       ("sockdeck_messages_total", "messages"),
                       ("sockdeck_connections_total", "connections"),
-                      ("sockdeck_received_bytes_total", "bytes_in"),
-                      ("sockdeck_bad_frames_total", "bad_frames")):
+                      ("sockdeck_received_bytes_total", "bytes_in")):
         check(sdmetrics.value(s, name) == tot[key], "%s %r, status %r"
               % (name, sdmetrics.value(s, name), tot[key]))
     check(sdmetrics.value(s, "sockdeck_readings_total") == total,
@@ -114,6 +113,26 @@ def test():
         for _, v in k[1]:
             check("02:00" not in v and "dev-x" not in v,
                   "a label carries peer text: %r" % (k,))
+
+    # An unknown extension frame type, a legacy file stored: a bad frame
+    # by its reason, a file by its result, the totals as status says.
+    c.sendall(sdwire.frame(0x53EE, b"zz"))
+    sdpeer.expect_frame(c, sdwire.T_ERROR)
+    b.sendall(sdwire.legacy_file(sdwire.mac("02:00:00:00:00:ab"), 0,
+                                 b"hello"))
+    sdpeer.expect_bytes(b, b"file upload successful!!", what="file reply")
+    st = srv.ctl({"cmd": "status"})["status"]["totals"]
+    s = sdmetrics.parse(sdmetrics.scrape(port))
+    bad = {dict(k[1])["reason"]: v for k, v in s.items()
+           if k[0] == "sockdeck_bad_frames_total"}
+    check(bad.get("unknown_type") == 1 and sum(bad.values()) ==
+          st["bad_frames"], "bad frames by reason %r, status %r"
+          % (bad, st["bad_frames"]))
+    files = {dict(k[1])["result"]: v for k, v in s.items()
+             if k[0] == "sockdeck_file_results_total"}
+    check(files.get("ok") == 1 and sum(files.values()) == 1 and
+          st["files"] == 1, "files by result %r, status %r"
+          % (files, st["files"]))
     for x in (a, b, c):
         x.close()
 
