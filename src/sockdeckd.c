@@ -494,7 +494,8 @@ run(const struct sd_config *cfg, struct sd_tls *tls,
 		goto out;
 	}
 	if (cfg->metrics_listen != NULL) {
-		metrics = sd_metrics_new(srv, cfg->metrics_listen, err);
+		metrics = sd_metrics_new(srv, cfg->metrics_listen,
+		    dashboard ? NULL : &hlog.dropped_total, err);
 		if (metrics == NULL) {
 			tui_dash_free(f.dash);
 			f.dash = NULL;

@@ -58,6 +58,7 @@ struct sd_metrics {
 	struct metrics_conn	 conns[SD_METRICS_CONNS];
 	size_t			 nconns;
 	struct event		*sweep;	/* frees slots, while any is used */
+	const uint64_t		*log_dropped;	/* NULL: no headless log */
 	/* Clients by port: [legacy, extension], zero between scrapes. */
 	uint32_t		(*byport)[2];
 };
@@ -409,6 +410,9 @@ metrics_write_server(struct sd_metrics *m, struct sd_prom *w)
 	json_decref(blocked);
 	metrics_one(w, "sockdeck_stopping", "gauge", "1 while the server "
 	    "shuts down.", srv->stopping ? 1 : 0);
+	metrics_one(w, "sockdeck_log_dropped_lines_total", "counter", "Log "
+	    "lines lost because the log's reader fell behind.",
+	    m->log_dropped != NULL ? (double)*m->log_dropped : 0);
 	metrics_one(w, "sockdeck_metrics_http_connections", "gauge", "HTTP "
 	    "connections to this endpoint.", (double)m->nconns);
 }
@@ -690,7 +694,7 @@ metrics_listen(struct event_base *base, const char *addr,
 
 struct sd_metrics *
 sd_metrics_new(struct sd_server *srv, const char *addr,
-    char err[SD_ERR_LEN])
+    const uint64_t *log_dropped, char err[SD_ERR_LEN])
 {
 	struct sd_metrics *m = calloc(1, sizeof(*m));
 	struct evconnlistener *l = NULL;
@@ -707,6 +711,7 @@ sd_metrics_new(struct sd_server *srv, const char *addr,
 		goto out_free;
 	}
 	m->srv = srv;
+	m->log_dropped = log_dropped;
 	m->sweep = event_new(srv->base, -1, EV_PERSIST, metrics_sweep_cb, m);
 	if (m->sweep == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");

@@ -26,6 +26,8 @@
 #ifndef SD_METRICS_H
 #define SD_METRICS_H
 
+#include <stdint.h>
+
 #include "sd_util.h"
 
 #define SD_METRICS_CONNS	16
@@ -38,9 +40,10 @@ struct sd_server;
 struct sd_metrics;
 
 /* Listen on addr ("ADDR:PORT", "[V6]:PORT") for srv, on srv's loop;
- * NULL with err filled in when it cannot. */
+ * log_dropped (the headless log's lines lost, or NULL without one) is
+ * read at each scrape. NULL with err filled in when it cannot. */
 struct sd_metrics *sd_metrics_new(struct sd_server *srv, const char *addr,
-    char err[SD_ERR_LEN]);
+    const uint64_t *log_dropped, char err[SD_ERR_LEN]);
 
 /* Close the listener and every HTTP connection; NULL is fine. */
 void sd_metrics_free(struct sd_metrics *m);
