@@ -549,6 +549,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 		TAILQ_REMOVE(&srv->conns, c, entry);
 		srv->nconns--;
 		c->lst->clients--;
+		c->lst->ended[c->ext ? 1 : 0]++;
 	}
 	TAILQ_INSERT_TAIL(&srv->dead, c, entry);
 	sd_evrate_done(&srv->evrates, &c->evrate);

@@ -60,7 +60,7 @@ struct sd_metrics {
 	struct event		*sweep;	/* frees slots, while any is used */
 	const uint64_t		*log_dropped;	/* NULL: no headless log */
 	/* Clients by port: [legacy, extension], zero between scrapes. */
-	uint32_t		(*byport)[2];
+	uint64_t		(*byport)[2];
 };
 
 /* A total of struct sd_totals as a counter. */
@@ -248,9 +248,12 @@ metrics_write_results(struct sd_metrics *m, struct sd_prom *w)
 	    sizeof(*metrics_file_results), t->file_results);
 }
 
-/* Clients now, by port and protocol, and whether each port listens. */
+/* One family by port and protocol: the clients now (ended clear) or
+ * the clients gone (ended set), summed over each port's addresses in
+ * m->byport, left zero again. */
 static void
-metrics_write_ports(struct sd_metrics *m, struct sd_prom *w)
+metrics_by_port(struct sd_metrics *m, struct sd_prom *w, int ended,
+    const char *name, const char *type, const char *help)
 {
 	static const char *proto[2] = { "legacy", "extension" };
 	struct sd_server *srv = m->srv;
@@ -261,28 +264,50 @@ metrics_write_ports(struct sd_metrics *m, struct sd_prom *w)
 	size_t i, n = sd_server_nports(srv);
 	int p;
 
-	TAILQ_FOREACH(c, &srv->conns, entry)
-		m->byport[c->port][c->ext ? 1 : 0]++;
-	sd_prom_family(w, "sockdeck_connections", "gauge", "Clients "
-	    "connected, by port and protocol (legacy until an extension "
-	    "frame).");
+	if (!ended) {
+		TAILQ_FOREACH(c, &srv->conns, entry)
+			m->byport[c->port][c->ext ? 1 : 0]++;
+	}
+	for (i = 0; i < n && ended; i++) {
+		sd_server_port(srv, i, &st);
+		m->byport[st.port][0] += st.ended[0];
+		m->byport[st.port][1] += st.ended[1];
+	}
+	sd_prom_family(w, name, type, help);
 	for (i = 0; i < n; i++) {
 		sd_server_port(srv, i, &st);
-		if (m->byport[st.port][0] == UINT32_MAX)
+		if (m->byport[st.port][0] == UINT64_MAX)
 			continue;	/* another address's: said */
 		snprintf(port, sizeof(port), "%u", (unsigned)st.port);
 		for (p = 0; p < 2; p++) {
 			l[0] = (struct sd_prom_label){ "port", port };
 			l[1] = (struct sd_prom_label){ "protocol", proto[p] };
-			sd_prom_u64(w, "sockdeck_connections", l, 2,
-			    m->byport[st.port][p]);
+			sd_prom_u64(w, name, l, 2, m->byport[st.port][p]);
 		}
-		m->byport[st.port][0] = UINT32_MAX;
+		m->byport[st.port][0] = UINT64_MAX;
 	}
 	for (i = 0; i < n; i++) {
 		sd_server_port(srv, i, &st);
 		m->byport[st.port][0] = m->byport[st.port][1] = 0;
 	}
+}
+
+/* Clients by port and protocol, and whether each port listens. */
+static void
+metrics_write_ports(struct sd_metrics *m, struct sd_prom *w)
+{
+	struct sd_server *srv = m->srv;
+	struct sd_port_status st;
+	struct sd_prom_label l[2];
+	char port[8];
+	size_t i, n = sd_server_nports(srv);
+
+	metrics_by_port(m, w, 0, "sockdeck_connections", "gauge", "Clients "
+	    "connected, by port and protocol (legacy until an extension "
+	    "frame).");
+	metrics_by_port(m, w, 1, "sockdeck_connections_ended_total",
+	    "counter", "Clients gone, by port and protocol (a port removed "
+	    "by a reload takes its counts with it).");
 	sd_prom_family(w, "sockdeck_port_listening", "gauge", "1 while the "
 	    "port listens on the address, 0 when it could not be opened.");
 	for (i = 0; i < n; i++) {

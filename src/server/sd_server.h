@@ -189,6 +189,7 @@ struct sd_port_status {
 	uint32_t	 clients;
 	int		 tls;		/* a TLS port */
 	int		 removed;	/* by a reload; kept for its clients */
+	uint64_t	 ended[2];	/* clients gone: legacy, extension */
 };
 
 size_t sd_server_nports(const struct sd_server *srv);

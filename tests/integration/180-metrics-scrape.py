@@ -3,14 +3,15 @@
 `promtool check metrics` (Debian's prometheus package); once they are
 in, sockdeck_readings_total, sockdeck_messages_total and the bytes equal
 what `ctl status` says; the connections gauge counts the clients by
-port and protocol, bad frames count by reason and files by result.
-/healthz says ok, HEAD has headers and no body, another path is 404 and
-does not echo it, and no sample carries a device's MAC (labels never
-take what a peer chooses). A sender paused for a full spool (a sink
-down, --spool-max 4k) counts in sockdeck_backpressure_pauses_total and
-its seconds in ..._paused_seconds_total. Two HELLOs refused for their
-token are two sockdeck_auth_failures_total. A second server asked for
-the same metrics port exits saying so. (sockdeckd(1) METRICS.)"""
+port and protocol (and, once gone, sockdeck_connections_ended_total),
+bad frames count by reason and files by result. /healthz says ok, HEAD
+has headers and no body, another path is 404 and does not echo it, and
+no sample carries a device's MAC (labels never take what a peer
+chooses). A sender paused for a full spool (a sink down, --spool-max
+4k) counts in sockdeck_backpressure_pauses_total and its seconds in
+..._paused_seconds_total. Two HELLOs refused for their token are two
+sockdeck_auth_failures_total. A second server asked for the same
+metrics port exits saying so. (sockdeckd(1) METRICS.)"""
 import shutil
 import subprocess
 import tempfile
@@ -135,6 +136,15 @@ def test():
           % (files, st["files"]))
     for x in (a, b, c):
         x.close()
+    s = wait_metric(port, "sockdeck_clients", lambda v: v == 0, 10)
+    ended = {(dict(k[1])["port"], dict(k[1])["protocol"]): v
+             for k, v in s.items()
+             if k[0] == "sockdeck_connections_ended_total"}
+    check(ended.get((p1, "extension")) == 1 and ended.get((p1, "legacy"))
+          == 0 and sum(ended.values()) ==
+          sdmetrics.value(s, "sockdeck_connections_total"),
+          "clients gone by port and protocol %r, connections %r" % (
+              ended, sdmetrics.value(s, "sockdeck_connections_total")))
 
     code, _, body = sdmetrics.get(port, "/healthz")
     check(code == 200 and body == b"ok\n", "/healthz %r %r" % (code, body))
