@@ -683,6 +683,11 @@ metrics_bev_cb(struct event_base *base, void *arg)
 	mc->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (mc->bev == NULL)
 		return NULL;
+	/* Reading stops at twice the headers' room: evhttp drains what
+	 * it parses, and a connection it let go of reads until the sweep
+	 * finds it. */
+	bufferevent_setwatermark(mc->bev, EV_READ, 0,
+	    2 * SD_METRICS_HEADERS);
 	bufferevent_incref(mc->bev);
 	if (++m->nconns == SD_METRICS_CONNS)
 		evconnlistener_disable(m->lst);

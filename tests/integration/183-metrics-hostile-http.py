@@ -3,10 +3,12 @@
 grows without bound: with 40 idle connections held open, sockdeckd
 accepts at most 16 (SD_METRICS_CONNS; the rest wait in the kernel's
 backlog) and a device on its port still gets its reply at once; a
-header over 4 KiB is refused (400) and the connection closed; POST is
-refused (501), a body too (413 or 501); a slowloris sending a header
-byte a second is cut off by the deadline (10 s), not kept for ever; and
-after all that a scrape answers again. (sockdeckd(1) METRICS.)"""
+header over 4 KiB is refused (400) and the connection closed, and one
+that never ends is not read into memory (RSS grows less than 4 MiB;
+some 15 MiB without the read watermark); POST is refused (501), a body
+too (413 or 501); a slowloris sending a header byte a second is cut
+off by the deadline (10 s), not kept for ever; and after all that a
+scrape answers again. (sockdeckd(1) METRICS.)"""
 import socket
 import subprocess
 import threading
@@ -64,6 +66,27 @@ def test():
                                       b"Host: x\r\nContent-Length: 5\r\n"
                                       b"Connection: close\r\n\r\nhello")
     check(code in (413, 400), "GET with a body answered %r" % code)
+
+    # A header that never ends, pushed as fast as the socket takes it:
+    # refused at 4 KiB, and what follows is not read into memory.
+    rss0 = srv.rss_kb()
+    flood = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sent = 0
+    try:
+        flood.sendall(b"GET /metrics HTTP/1.1\r\nX: ")
+        chunk = b"a" * 65536
+        t0 = time.monotonic()
+        while sent < (256 << 20) and time.monotonic() - t0 < 5:
+            flood.sendall(chunk)
+            sent += len(chunk)
+    except OSError:
+        pass
+    flood.close()
+    grew = srv.rss_kb() - rss0
+    sdpeer.log("a never-ending header: %d KiB sent, RSS grew %d KiB"
+               % (sent >> 10, grew))
+    check(grew < 4096, "RSS grew %d KiB under a never-ending header"
+          % grew)
 
     slow = []
     st = threading.Thread(target=slowloris, args=(port, slow), daemon=True)
