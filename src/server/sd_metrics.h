@@ -15,11 +15,10 @@
  * listener stops accepting until one ends, so more wait in the
  * kernel's backlog); request line and headers of at most
  * SD_METRICS_HEADERS bytes, and at most twice that read ahead; a
- * connection idle for SD_METRICS_IDLE
- * seconds is closed by libevent, and one whose next request is not
- * whole SD_METRICS_DEADLINE seconds after it connected or was last
- * answered is shut down (slowloris); a /metrics body of at most
- * SD_METRICS_BODY_MAX bytes (past it: 500).
+ * connection idle for SD_METRICS_IDLE seconds is closed by libevent,
+ * and one whose next request is not whole SD_METRICS_DEADLINE seconds
+ * after it connected or was last answered is shut down (slowloris); a
+ * /metrics body of at most SD_METRICS_BODY_MAX bytes (past it: 500).
  *
  * The port is not a device port: its connections are not clients,
  * counted nowhere else, and the address is taken at start only.
