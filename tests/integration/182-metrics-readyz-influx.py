@@ -2,8 +2,12 @@
 """/readyz with a private influxd: 200 while it delivers; once influxd
 is stopped, 503 naming the failing sink only after --ready-sink-grace
 (2 s here) has passed, while /healthz stays 200 and the metrics show the
-sink failing; 200 again once influxd is back and delivers.
-(sockdeckd(1) METRICS.)"""
+sink failing; the grace raised to an hour by a reload (it applies live)
+makes it 200 again, while another --metrics-listen waits for a restart
+(said so by the reload); and it stays 200 once influxd is back and delivers.
+Both settings come from the config file. (sockdeckd(1) METRICS.)"""
+import os
+import tempfile
 import time
 
 import sdinflux
@@ -26,11 +30,15 @@ def wait_code(port, path, code, timeout):
 def test():
     db = sdinflux.Influx().start()
     db.create_db("sd")
-    srv = sdmetrics.server(extra=["--influx-url", db.url,
-                                  "--influx-db", "sd",
-                                  "--influx-flush-ms", "100",
-                                  "--ready-sink-grace", "2"])
-    port = srv.metrics_port
+    # Both keys from the config file, as a service would have them.
+    port = sdpeer.free_port()
+    conf = os.path.join(tempfile.mkdtemp(prefix="sdconf-"), "sd.conf")
+    listen = "metrics-listen = 127.0.0.1:%d\n" % port
+    with open(conf, "w") as f:
+        f.write(listen + "ready-sink-grace = 2\n")
+    srv = sdpeer.Server(extra=["--influx-url", db.url, "--influx-db", "sd",
+                               "--influx-flush-ms", "100",
+                               "--config", conf]).start()
     sdinflux.send_legacy(srv, 1, 50)
     check(db.wait_count("sd", 50, timeout=15) == 50, "influx has not 50")
     code, body = wait_code(port, "/readyz", 200, 5)
@@ -64,6 +72,25 @@ def test():
     s = sdmetrics.parse(sdmetrics.scrape(port))
     check(sdmetrics.value(s, "sockdeck_sink_backlog_bytes",
                           sink="influx") > 0, "no backlog while down")
+
+    # The grace applies live: an hour, reloaded, and ready again.
+    with open(conf, "w") as f:
+        f.write(listen + "ready-sink-grace = 3600\n")
+    r = srv.ctl({"cmd": "reload"})
+    check(r.get("ok") is True and r.get("changed") == ["ready-sink-grace"],
+          "reload %r" % r)
+    code, body = sdmetrics.get(port, "/readyz")[0::2]
+    check(code == 200, "/readyz %r with the grace an hour: %r"
+          % (code, body))
+    # Another metrics address waits for a restart; this one serves on.
+    with open(conf, "w") as f:
+        f.write("ready-sink-grace = 3600\nmetrics-listen = 127.0.0.1:%d\n"
+                % sdpeer.free_port())
+    r = srv.ctl({"cmd": "reload"})
+    check(r.get("ok") is True and "metrics-listen" in r.get("restart", []),
+          "reload of metrics-listen %r" % r)
+    check(sdmetrics.get(port, "/healthz")[0] == 200, "the metrics port "
+          "stopped serving after a reload")
 
     db.start()
     code, body = wait_code(port, "/readyz", 200, 40)
