@@ -10,8 +10,9 @@ no sample carries a device's MAC (labels never take what a peer
 chooses). A sender paused for a full spool (a sink down, --spool-max
 4k) counts in sockdeck_backpressure_pauses_total and its seconds in
 ..._paused_seconds_total. Two HELLOs refused for their token are two
-sockdeck_auth_failures_total. A second server asked for the same
-metrics port exits saying so. (sockdeckd(1) METRICS.)"""
+sockdeck_auth_failures_total. A body over its maximum is a 500 saying
+so. A second server asked for the same metrics port exits saying so.
+(sockdeckd(1) METRICS.)"""
 import shutil
 import subprocess
 import tempfile
@@ -188,6 +189,16 @@ def test():
                     lambda v: v >= 1.0, 10)
     y.close()
     bsrv.kill()
+
+    # A body over its maximum (lowered to 2000 bytes by a fault
+    # injection) is a 500 that says so, not a cut body.
+    fsrv = sdmetrics.server(env={"SD_FAULT_METRICS_BODY": "2000"})
+    code, _, body = sdmetrics.get(fsrv.metrics_port, "/metrics")
+    check(code == 500 and body == b"metrics: the body is over its "
+          b"maximum\n", "/metrics over its maximum: %r %r" % (code, body))
+    check(sdmetrics.get(fsrv.metrics_port, "/healthz")[0] == 200,
+          "/healthz after a body over its maximum")
+    check(fsrv.stop() == 0, "exit status after SIGTERM not 0")
 
     # The port taken (by this server): a second one says so and exits.
     d = tempfile.mkdtemp(prefix="sdtest-")
