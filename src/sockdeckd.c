@@ -25,6 +25,7 @@
 #include "sd_err.h"
 #include "sd_events.h"
 #include "sd_hlog.h"
+#include "sd_metrics.h"
 #include "sd_prio.h"
 #include "sd_registry.h"
 #include "sd_reload.h"
@@ -427,6 +428,7 @@ run(const struct sd_config *cfg, struct sd_tls *tls,
 	struct sd_hlog hlog = { 0 };
 	struct sd_server *srv = NULL;
 	struct sd_ctl *ctl = NULL;
+	struct sd_metrics *metrics = NULL;
 	struct sd_reload *reload = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	struct front f = { 0 };
@@ -493,6 +495,16 @@ run(const struct sd_config *cfg, struct sd_tls *tls,
 		fprintf(stderr, "sockdeckd: %s\n", err);
 		goto out;
 	}
+	if (cfg->metrics_listen != NULL) {
+		metrics = sd_metrics_new(srv, cfg->metrics_listen,
+		    dashboard ? NULL : &hlog.dropped_total, err);
+		if (metrics == NULL) {
+			tui_dash_free(f.dash);
+			f.dash = NULL;
+			fprintf(stderr, "sockdeckd: %s\n", err);
+			goto out;
+		}
+	}
 	sigint = evsignal_new(base, SIGINT, sigint_cb, &f);
 	sigterm = evsignal_new(base, SIGTERM, signal_cb, srv);
 	/* The terminal (or the SSH session) went away: shut down in order
@@ -520,6 +532,7 @@ out:
 		event_free(sigterm);
 	if (sighup != NULL)
 		event_free(sighup);
+	sd_metrics_free(metrics);
 	sd_ctl_free(ctl);
 	sd_reload_stop(reload);	/* a load reads srv's registry */
 	sd_server_free(srv);

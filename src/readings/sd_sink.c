@@ -17,6 +17,7 @@ sd_sink_init(struct sd_sink *s, const struct sd_sink_ops *ops,
 	memset(s, 0, sizeof(*s));
 	s->ops = ops;
 	s->events = events;
+	s->ok_mono = sd_mono_ns();
 	rc = sd_spool_reader_init(&s->rd, sp, ops->name, warn, err);
 	/* A cursor missing or not trusted: readings are delivered again
 	 * rather than lost, and the operator hears of it. */
@@ -82,6 +83,8 @@ sd_sink_set_state(struct sd_sink *s, enum sd_sink_state state,
 		s->error[0] = '\0';
 	if (!news)
 		return;
+	if (state == SD_SINK_FAILING && s->state != SD_SINK_FAILING)
+		s->failing_mono = sd_mono_ns();
 	s->state = state;
 	e.name = s->ops->name;
 	e.state = sd_sink_state_name(state);
@@ -93,6 +96,7 @@ void
 sd_sink_delivered(struct sd_sink *s, uint64_t n)
 {
 	s->delivered += n;
+	s->ok_mono = sd_mono_ns();
 	if (s->state == SD_SINK_FAILING)
 		sd_sink_set_state(s, s->blocked ? SD_SINK_BLOCKED :
 		    SD_SINK_OK, NULL);

@@ -46,6 +46,8 @@ struct sd_sink {
 	uint64_t		 dropped;
 	uint64_t		 rate;		/* readings/s, last second */
 	uint64_t		 rate_mark;
+	int64_t			 ok_mono;	/* started, or last delivery */
+	int64_t			 failing_mono;	/* became SD_SINK_FAILING */
 };
 
 /* Start the common part: the reader of spool under ops->name. */

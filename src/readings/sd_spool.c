@@ -426,6 +426,16 @@ sd_spool_torn(const struct sd_spool *sp)
 	return sp->torn;
 }
 
+void
+sd_spool_usage(const struct sd_spool *sp, uint64_t *bytes, uint64_t *segs)
+{
+	*segs = sp->nsegs;
+	*bytes = 0;
+	if (sp->nsegs > 0)
+		*bytes = sp->segs[sp->nsegs - 1].base + sp->written -
+		    sp->segs[0].base;
+}
+
 /* The closing segment's final size and time, into the list. */
 static void
 spool_seg_close(struct sd_spool *sp)

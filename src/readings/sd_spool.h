@@ -222,5 +222,9 @@ int sd_spool_cursor_read(const char *path, struct sd_spool_pos *pos,
  * stopped before it finished; the server refuses to start while it is
  * there (the next repair finishes the work and removes it). */
 #define SD_SPOOL_JOURNAL	"repair.journal"
+/* The segments listed and their bytes on disk (the open one's as far
+ * as the writer has told the loop), for the metrics. */
+void sd_spool_usage(const struct sd_spool *sp, uint64_t *bytes,
+    uint64_t *segs);
 
 #endif

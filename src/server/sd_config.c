@@ -14,6 +14,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <event2/util.h>
+
 #include "sd_config.h"
 #include "sd_esc.h"
 #include "sd_err.h"
@@ -33,6 +35,7 @@ _Static_assert(SD_CONFIG_MAX_LINE == INI_MAX_LINE - 2, "a line and its "
 static int parse_extra_tags(struct sd_config *, const char *);
 static int parse_rate(struct sd_config *, const char *);
 static const char *check_addr(const char *);
+static const char *check_hostport(const char *);
 static const char *check_url(const char *);
 static const char *check_kv(const char *);
 static const char *check_measurement(const char *);
@@ -65,6 +68,8 @@ static const struct sd_config_name kafka_formats[] = {
 #define ANY	UINT64_MAX
 #define U32	UINT32_MAX
 #define LP_NAME	"a name of 1 to 100 bytes, not starting with _"
+#define HOSTPORT_WANT "an address and a port, e.g. 127.0.0.1:9464 or " \
+	"[::1]:9464"
 #define RULES_WANT "addresses or prefixes, each optionally @PORT or " \
 	"@LO-HI, e.g. 10.0.0.0/8@5000-5003,::1 (at most 256)"
 
@@ -187,6 +192,15 @@ const struct sd_config_opt sd_config_opts[] = {
 	{ "shutdown-timeout", 0, SD_CONFIG_U64, .at = AT(shutdown_timeout),
 	  .max = 3600, .def = "5", .arg = "SECS",
 	  .help = "time transfers get to finish (5)" },
+	{ "metrics-listen", 0, SD_CONFIG_STR, .at = AT(metrics_listen),
+	  .min = 1, .max = 255, .check = check_hostport,
+	  .want = HOSTPORT_WANT,
+	  .arg = "ADDR:PORT",
+	  .help = "serve /metrics, /healthz and /readyz over\nHTTP there "
+	  "(off)" },
+	{ "ready-sink-grace", 0, SD_CONFIG_U64, .at = AT(ready_sink_grace),
+	  .max = 86400, .def = "60", .arg = "SECS",
+	  .help = "/readyz fails once a sink fails this long (60)" },
 	{ "tls-ports", 0, SD_CONFIG_PORTS, .at = AT(tls_ports),
 	  .cnt = AT(ntls_ports), .arg = "LIST", .help = "ports of --ports "
 	  "that speak only TLS", .want = "ports and ranges from 1 "
@@ -470,6 +484,21 @@ check_addr(const char *v)
 	    inet_pton(AF_INET6, v, &a6) == 1)
 		return NULL;
 	return "an IPv4 or IPv6 address, e.g. 127.0.0.1 or ::";
+}
+
+/* Where --metrics-listen listens: an address and a port, the IPv6 one
+ * in brackets. */
+static const char *
+check_hostport(const char *v)
+{
+	struct sockaddr_storage ss;
+	int len = (int)sizeof(ss);
+
+	if (evutil_parse_sockaddr_port(v, (struct sockaddr *)&ss, &len) ==
+	    0 && (ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->
+	    sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port) != 0)
+		return NULL;
+	return HOSTPORT_WANT;
 }
 
 /* InfluxDB's address. */

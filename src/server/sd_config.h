@@ -57,6 +57,8 @@ struct sd_config {
 	uint64_t	 device_rate_secs;	/* ... in this many seconds */
 	uint64_t	 keepalive;	/* seconds, 0: off */
 	uint64_t	 shutdown_timeout;
+	char		*metrics_listen;	/* ADDR:PORT, NULL: off */
+	uint64_t	 ready_sink_grace;	/* seconds (sd_metrics) */
 	/* TLS on some of the ports (sd_tls) */
 	uint16_t	*tls_ports;	/* sorted, unique, each in ports */
 	size_t		 ntls_ports;

@@ -54,6 +54,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_spool_unhold(struct sd_conn *c);
 /* How a handshake failed (conn_handshake_failed). */
 enum conn_hs_fail {
 	CONN_HS_REFUSED,	/* by OpenSSL, or the peer left */
@@ -520,7 +521,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 	if (c->state == SD_CONN_DEAD)
 		return;
 	if (c->holds & SD_HOLD_SPOOL)
-		TAILQ_REMOVE(&srv->spool_held, c, spoolq);
+		conn_spool_unhold(c);
 	c->state = SD_CONN_DEAD;
 	if (c->ack_pending) {
 		TAILQ_REMOVE(&srv->acks, c, ackq);
@@ -548,6 +549,7 @@ sd_conn_close(struct sd_conn *c, const char *reason)
 		TAILQ_REMOVE(&srv->conns, c, entry);
 		srv->nconns--;
 		c->lst->clients--;
+		c->lst->ended[c->ext ? 1 : 0]++;
 	}
 	TAILQ_INSERT_TAIL(&srv->dead, c, entry);
 	sd_evrate_done(&srv->evrates, &c->evrate);
@@ -1014,6 +1016,14 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 		conn_turn(c, 1);
 }
 
+/* Off srv->spool_held: the pause's time counts in the totals. */
+static void
+conn_spool_unhold(struct sd_conn *c)
+{
+	TAILQ_REMOVE(&c->srv->spool_held, c, spoolq);
+	c->srv->totals.spool_paused_ns += sd_mono_ns() - c->spool_held_ns;
+}
+
 void
 sd_conn_hold(struct sd_conn *c, enum sd_hold why)
 {
@@ -1021,8 +1031,11 @@ sd_conn_hold(struct sd_conn *c, enum sd_hold why)
 		return;
 	if (c->holds == 0)
 		bufferevent_disable(c->bev, EV_READ);
-	if ((why & SD_HOLD_SPOOL) && !(c->holds & SD_HOLD_SPOOL))
+	if ((why & SD_HOLD_SPOOL) && !(c->holds & SD_HOLD_SPOOL)) {
 		TAILQ_INSERT_TAIL(&c->srv->spool_held, c, spoolq);
+		c->srv->totals.spool_pauses++;
+		c->spool_held_ns = sd_mono_ns();
+	}
 	c->holds |= why;
 }
 
@@ -1032,7 +1045,7 @@ sd_conn_release(struct sd_conn *c, enum sd_hold why)
 	if (c->state != SD_CONN_OPEN || !(c->holds & why))
 		return;
 	if (why & c->holds & SD_HOLD_SPOOL)
-		TAILQ_REMOVE(&c->srv->spool_held, c, spoolq);
+		conn_spool_unhold(c);
 	c->holds &= ~(unsigned)why;
 	if (c->holds != 0)
 		return;

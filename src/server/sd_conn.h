@@ -129,6 +129,7 @@ struct sd_conn {
 	struct sd_conn		*hnext;		/* in its srv->byid bucket */
 	unsigned		 ncursors;	/* sd_conn_cursors at it */
 	TAILQ_ENTRY(sd_conn)	 spoolq;	/* on srv->spool_held */
+	int64_t			 spool_held_ns;	/* since, mono */
 };
 
 /* Take an accepted socket; NULL when out of memory (fd closed). */

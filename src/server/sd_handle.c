@@ -27,6 +27,8 @@ handle_bad(struct sd_conn *c, const struct sd_frame *f, struct sd_hout *out)
 		snprintf(why, sizeof(why), "%s (%s, length %u)",
 		    sd_err_str(f->err), sd_proto_kind_name(f->kind), f->length);
 	c->srv->totals.bad_frames++;
+	c->srv->totals.bad_by[f->err >= 0 && f->err < SD_ERR_COUNT ? f->err :
+	    SD_OK]++;
 	e.id = c->id;
 	e.reason = why;
 	sd_evrate_fire(&c->srv->evrates, &c->evrate, &e);
@@ -72,13 +74,16 @@ handle_token(struct sd_conn *c, const struct sd_hello *h,
 		return SD_H_OK;
 	if (sd_admit_peer_key(c->peer, who, sizeof(who)) != SD_OK)
 		snprintf(who, sizeof(who), "%s", c->peer);
-	if (sd_throttle_count(t, who, now) >= SD_HELLO_FAIL_MAX)
+	if (sd_throttle_count(t, who, now) >= SD_HELLO_FAIL_MAX) {
+		c->srv->totals.auth_refused++;
 		return sd_handle_say(out, SD_H_REFUSE, SD_EC_LIMIT, 0,
 		    "too many refused HELLOs from this address");
+	}
 	if (sd_secret_equal(h->token, h->token_len, token, strlen(token))) {
 		c->authed = 1;
 		return SD_H_OK;
 	}
+	c->srv->totals.auth_refused++;
 	sd_throttle_add(t, who, 1, now);
 	return sd_handle_say(out, SD_H_REFUSE, SD_EC_AUTH, 0,
 	    "token refused");

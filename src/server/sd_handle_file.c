@@ -282,6 +282,8 @@ file_finished(const struct sd_files_result *r, void *arg)
 		srv->totals.files++;
 		sd_fleet_stored(srv->fleet, r->dev);
 	}
+	srv->totals.file_results[r->status >= 0 && r->status <=
+	    SD_FILE_REJECTED ? r->status : SD_FILE_REJECTED + 1]++;
 	if (c == NULL)
 		return;
 	if (c->answers_owed > 0)

@@ -86,6 +86,7 @@ hlog_cb(const struct sd_event *ev, void *arg)
 	if (evbuffer_get_length(h->buf) >= SD_HLOG_MAX &&
 	    ev->kind != SD_EV_SHUTDOWN) {
 		h->dropped++;
+		h->dropped_total++;
 		return;
 	}
 	hlog_say_dropped(h);

@@ -30,6 +30,7 @@ struct sd_hlog {
 	int		 flushing;	/* turn is active */
 	struct event	*writable;	/* the reader took less than all */
 	uint64_t	 dropped;	/* lines lost since the last said */
+	uint64_t	 dropped_total;	/* lines lost this run */
 };
 
 /* Start logging bus's events to fd on base's loop. */

@@ -22,6 +22,7 @@ struct sd_listener {
 	int			 listening;
 	char			 reason[SD_ERR_LEN];
 	uint32_t		 clients;
+	uint64_t		 ended[2];	/* clients gone: legacy, ext */
 	uint32_t		 handshakes;	/* TLS ones, not clients yet */
 	int			 legacy;	/* takes legacy frames */
 	int			 tls;		/* speaks TLS (sd_tls) */

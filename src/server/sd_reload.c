@@ -130,6 +130,7 @@ struct sd_reload {
 static const char *const reload_restart[] = {
 	"bind", "data-dir", "headless", "keep-on-hangup", "refresh",
 	"control", "stall-seconds", "measurement", "field", "device-tag",
+	"metrics-listen",
 	"extra-tags", "spool-max", "spool-full", "spool-retain",
 	"spool-retain-age", "fsync", "influx-url", "influx-db",
 	"influx-user", "influx-password", "influx-org", "influx-bucket",

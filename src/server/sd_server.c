@@ -759,4 +759,6 @@ sd_server_port(const struct sd_server *srv, size_t i,
 	st->clients = l->clients;
 	st->tls = l->tls;
 	st->removed = l->removed;
+	st->ended[0] = l->ended[0];
+	st->ended[1] = l->ended[1];
 }

@@ -21,8 +21,10 @@
 #include <sys/queue.h>
 
 #include "sd_config.h"
+#include "sd_err.h"
 #include "sd_events.h"
 #include "sd_evrate.h"
+#include "sd_proto.h"
 #include "sd_rate.h"
 #include "sd_util.h"
 
@@ -54,6 +56,13 @@ struct sd_totals {
 					   connection's */
 	uint64_t	 tls_cert_failed;	/* of those, client's cert */
 	uint64_t	 tls_throttled;	/* refused at accept: tls_fails */
+	uint64_t	 auth_refused;	/* HELLOs refused for --token */
+	uint64_t	 spool_pauses;	/* clients held by SD_HOLD_SPOOL */
+	int64_t		 spool_paused_ns;	/* ... for so long, ended */
+	/* bad_frames by the decoder's reason (SD_ERR_*), and the file
+	 * store's answers by status (SD_FILE_*; others in the last) */
+	uint64_t	 bad_by[SD_ERR_COUNT];
+	uint64_t	 file_results[SD_FILE_REJECTED + 2];
 };
 
 /* The totals a second, over the last SD_RATE_WINDOW whole seconds: the
@@ -185,6 +194,7 @@ struct sd_port_status {
 	uint32_t	 clients;
 	int		 tls;		/* a TLS port */
 	int		 removed;	/* by a reload; kept for its clients */
+	uint64_t	 ended[2];	/* clients gone: legacy, extension */
 };
 
 size_t sd_server_nports(const struct sd_server *srv);

@@ -7,9 +7,11 @@ gap is no interval. Without --device-timeout the floor is 60 s: a device
 sending every 0.2 s is not silent after 3 s. A silent device stays
 silent across a restart without a second event; a device that was not
 is watched from the start. The text log says
-`device-silent mac=M silent_s=S interval_s=I`."""
+`device-silent mac=M silent_s=S interval_s=I`. /metrics counts them:
+sockdeck_devices{state="silent"} 1 while silent, 0 once back."""
 import time
 
+import sdmetrics
 import sdpeer
 import sdwire
 from sdpeer import check
@@ -32,8 +34,13 @@ def readings(s, dev, n, gap=0.2):
         time.sleep(gap)
 
 
+def silent_metric(srv):
+    return sdmetrics.value(sdmetrics.parse(sdmetrics.scrape(
+        srv.metrics_port)), "sockdeck_devices", state="silent")
+
+
 def silent_then_back(d):
-    srv = sdpeer.Server(data_dir=d, extra=["--device-timeout", "2"]).start()
+    srv = sdmetrics.server(data_dir=d, extra=["--device-timeout", "2"])
     s = srv.connect()
     readings(s, L, 5)
     last = time.monotonic()
@@ -48,6 +55,8 @@ def silent_then_back(d):
     check(device(srv)["state"] == "silent", "state %r" % device(srv))
     st = srv.ctl({"cmd": "status"})["status"]["devices"]
     check(st["silent"] == 1 and st["online"] == 0, "status %r" % st)
+    check(silent_metric(srv) == 1, "sockdeck_devices{state=silent} %r"
+          % silent_metric(srv))
 
     time.sleep(1.0)     # a gap of 3 s: no interval
     mark = srv.mark()
@@ -58,6 +67,8 @@ def silent_then_back(d):
           "device-back %r" % back)
     dv = device(srv)
     check(dv["state"] == "online", "state after back %r" % dv)
+    check(silent_metric(srv) == 0, "sockdeck_devices{state=silent} %r "
+          "after back" % silent_metric(srv))
     check(dv["interval_s"] < 0.4, "the silence counted as an interval: %r"
           % dv["interval_s"])
     check(len(srv.find_events("device-silent")) == 1, "silent events %r"

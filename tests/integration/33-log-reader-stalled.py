@@ -6,9 +6,11 @@ of 1,000 bytes, each logged; every message is still answered. The log
 loses lines past its buffer instead and says so: once the pipe is read
 again there is a `log-dropped` line with the count, then the shutdown
 (never dropped, though the reader comes back only after it).
-(SPEC.md: the event loop never blocks; headless log.)"""
+sockdeck_log_dropped_lines_total counts them (the log-dropped lines add
+up to at least what it said).
+(SPEC.md: the event loop never blocks; headless log. sockdeckd(1)
+METRICS.)"""
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -16,6 +18,7 @@ import tempfile
 import threading
 import time
 
+import sdmetrics
 import sdpeer
 import sdwire
 from sdpeer import check
@@ -25,11 +28,12 @@ TEXT = "x" * 1000
 
 
 def test():
-    port = sdpeer.free_ports(1)[0]
+    port, mport = sdpeer.free_ports(2, consecutive=False)
     d = tempfile.mkdtemp(prefix="sdtest-")
     p = subprocess.Popen([sdpeer.binary(), "--headless", "--reply-format",
                           sdpeer.ECHO_FMT, "--log-format", "json", "--ports", str(port), "--bind",
-                          "127.0.0.1", "--data-dir", d],
+                          "127.0.0.1", "--data-dir", d, "--metrics-listen",
+                          "127.0.0.1:%d" % mport],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
@@ -66,6 +70,10 @@ def test():
         check(got[0] == N, "%d of %d messages answered while the log's "
               "reader was stalled" % (got[0], N))
         s.close()
+        lost = sdmetrics.value(sdmetrics.parse(sdmetrics.scrape(mport)),
+                               "sockdeck_log_dropped_lines_total")
+        check(lost and lost > 0, "sockdeck_log_dropped_lines_total %r "
+              "while the reader was stalled" % lost)
         p.send_signal(signal.SIGTERM)
         # The reader comes back only after the shutdown began: its line
         # must not be one of those dropped.
@@ -83,6 +91,9 @@ def test():
     check(lines[-1].get("event") == "shutdown" or any(
           e.get("event") == "shutdown" for e in lines[-5:]),
           "the log does not end with the shutdown: %r" % lines[-3:])
+    said = sum(e.get("lines", 0) for e in dropped)
+    check(said >= lost, "the log-dropped lines say %d, the metric said %d"
+          % (said, lost))
     msgs = sum(1 for e in lines if e.get("event") == "message")
     check(msgs + dropped[0]["lines"] >= N, "%d message lines and %d dropped"
           " account for fewer than %d messages" % (msgs, dropped[0]["lines"],

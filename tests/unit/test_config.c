@@ -59,6 +59,8 @@ static const struct sample samples[] = {
 	{ "device-rate", "1k/30", { NULL } },
 	{ "keepalive", "0", { NULL } },
 	{ "shutdown-timeout", "9", { NULL } },
+	{ "metrics-listen", "[::1]:9464", { NULL } },
+	{ "ready-sink-grace", "5", { NULL } },
 	{ "tls-ports", "6001", { "--ports=6000-6001", "--tls-cert=/c.pem",
 	    "--tls-key=/k.pem" } },
 	{ "tls-cert", "/tmp/c.pem", { NULL } },
