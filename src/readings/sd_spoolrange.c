@@ -118,6 +118,11 @@ range_seg_open(struct sd_spoolrange *r, char err[SD_ERR_LEN])
 		    r->seq);
 		r->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (r->fd < 0 && errno == ENOENT) {
+			/* Out of the list, so a seek back counts it once. */
+			r->next--;
+			memmove(&r->segs[r->next], &r->segs[r->next + 1],
+			    (r->nsegs - r->next - 1) * sizeof(*r->segs));
+			r->nsegs--;
 			r->gone++;
 			continue;
 		}
@@ -207,5 +212,24 @@ sd_spoolrange_read(struct sd_spoolrange *r, char *buf, size_t cap,
 		(*n)++;
 	}
 	r->lines += *n;
+	return SD_OK;
+}
+
+int
+sd_spoolrange_seek(struct sd_spoolrange *r, const struct sd_spool_pos *pos,
+    char err[SD_ERR_LEN])
+{
+	size_t i;
+
+	range_seg_close(r);
+	for (i = 0; i < r->nsegs && r->segs[i] < pos->seq; i++)
+		;
+	r->next = i;
+	if (i == r->nsegs || r->segs[i] != pos->seq)
+		return SD_OK;	/* never listed: from the next one */
+	if (range_seg_open(r, err) != SD_OK)
+		return SD_ERR_INVAL;
+	if (r->fd >= 0 && r->seq == pos->seq)
+		sd_spoolscan_seek(&r->scan, pos->off);
 	return SD_OK;
 }

@@ -42,7 +42,7 @@ struct sd_spoolrange {
 	struct sd_spoolscan	 scan;
 	struct sd_spoolscan_line line;		/* read, not yet given */
 	int			 held;
-	uint64_t		 lines;		/* in range, given so far */
+	uint64_t		 lines;		/* given, read again included */
 	uint64_t		 bad;		/* lines that do not parse */
 	uint64_t		 gone;		/* segments removed meanwhile */
 };
@@ -58,5 +58,12 @@ void sd_spoolrange_close(struct sd_spoolrange *r);
  * *at. SD_OK, or an error with err (a segment that cannot be read). */
 int sd_spoolrange_read(struct sd_spoolrange *r, char *buf, size_t cap,
     size_t *len, uint64_t *n, struct sd_spool_pos *at, char err[SD_ERR_LEN]);
+
+/* Read on from pos (a run's start, or a place inside one: the start of
+ * a line), as a sink does after a failed delivery or to give back the
+ * end of a read. A segment removed since counts in gone, and the read
+ * goes on at the next one. SD_OK, or an error with err. */
+int sd_spoolrange_seek(struct sd_spoolrange *r, const struct sd_spool_pos *pos,
+    char err[SD_ERR_LEN]);
 
 #endif

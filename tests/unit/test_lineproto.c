@@ -561,8 +561,24 @@ test_spoolrange(void)
 	CHECK(range_run(&r, "", 0, 0, 0));
 	CHECK(range_run(&r, "", 0, 0, 0));
 	CHECK_EQ(r.lines, 5);
-	CHECK_EQ(r.bad, 1);
 	CHECK_EQ(r.gone, 1);
+	/* Back into a run (a sink's rewind), past the segment gone (it
+	 * counts once), to one gone, to the end of one. */
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 2, 14 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "m,d=a v=6 260\n", 1, 2, 14));
+	CHECK(range_run(&r, "m,d=a v=8 150\n", 1, 4, 0));
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 3, 0 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "m,d=a v=8 150\n", 1, 4, 0));
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 4, 28 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "m,d=a v=11 160\n", 1, 4, 28));
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 4, 43 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "", 0, 0, 0));
+	CHECK_EQ(r.gone, 1);
+	CHECK_EQ(r.bad, 1);
 	sd_spoolrange_close(&r);
 	for (unsigned i = 1; i <= 4; i++) {
 		snprintf(path, sizeof(path), "%s/readings-%08u.lp", dir, i);
