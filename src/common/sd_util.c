@@ -109,6 +109,144 @@ sd_parse_size(const char *s, uint64_t *out)
 	return SD_OK;
 }
 
+#define TIME_SEC_MAX	(INT64_MAX / 1000000000) /* 2262-04-11T23:47:16Z */
+
+/* Whether p starts with the shape pat ('d' a digit, 'T' T or t, other
+ * bytes themselves). */
+static int
+time_shape(const char *p, const char *pat)
+{
+	for (; *pat != '\0'; p++, pat++) {
+		if (*pat == 'd' ? !isdigit((unsigned char)*p) : *pat == 'T' ?
+		    (*p != 'T' && *p != 't') : *p != *pat)
+			return 0;
+	}
+	return 1;
+}
+
+/* The decimal value of p[0..n). */
+static int
+time_num(const char *p, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 10 + p[i] - '0';
+	return v;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+time_days(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy -
+	    719468;
+}
+
+/* RFC 3339 into seconds and nanoseconds. */
+static int
+time_rfc3339(const char *p, int64_t *sec, int64_t *ns)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int y, mo, d, h, mi, s, off = 0, leap, n = 0;
+
+	*ns = 0;
+	if (!time_shape(p, "dddd-dd-ddTdd:dd:dd"))
+		return SD_ERR_INVAL;
+	y = time_num(p, 4);
+	mo = time_num(p + 5, 2);
+	d = time_num(p + 8, 2);
+	h = time_num(p + 11, 2);
+	mi = time_num(p + 14, 2);
+	s = time_num(p + 17, 2);
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || s > 60)
+		return SD_ERR_INVAL;
+	p += 19;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return SD_ERR_INVAL;
+		for (; isdigit((unsigned char)*p); p++, n++)
+			if (n < 9)
+				*ns = *ns * 10 + (*p - '0');
+		for (; n < 9; n++)
+			*ns *= 10;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		off = 0;
+	else if ((*p == '+' || *p == '-') && time_shape(p + 1, "dd:dd") &&
+	    p[6] == '\0' && time_num(p + 1, 2) < 24 &&
+	    time_num(p + 4, 2) < 60)
+		off = (*p == '-' ? -1 : 1) * (time_num(p + 1, 2) * 3600 +
+		    time_num(p + 4, 2) * 60);
+	else
+		return SD_ERR_INVAL;
+	/* A leap second counts as the last of its minute. */
+	*sec = time_days(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	    (s == 60 ? 59 : s) - off;
+	return SD_OK;
+}
+
+/* "-N" and a unit (s, m, h, d) before now_ns, into seconds and ns. */
+static int
+time_relative(const char *s, int64_t now_ns, int64_t *sec, int64_t *ns)
+{
+	static const struct {
+		char		 unit;
+		uint64_t	 secs;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	size_t len = strlen(s);
+	uint64_t v;
+	char num[24];
+
+	if (len < 3 || len - 2 >= sizeof(num))
+		return SD_ERR_INVAL;
+	memcpy(num, s + 1, len - 2);
+	num[len - 2] = '\0';
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].unit != s[len - 1] || sd_parse_u64(num, 0,
+		    TIME_SEC_MAX / units[i].secs, &v) != SD_OK)
+			continue;
+		*sec = now_ns / 1000000000 - (int64_t)(v * units[i].secs);
+		*ns = now_ns % 1000000000;
+		return SD_OK;
+	}
+	return SD_ERR_INVAL;
+}
+
+int
+sd_parse_time(const char *s, int64_t now_ns, int64_t *out)
+{
+	int64_t sec = 0, ns = 0;
+	uint64_t v;
+	int rc;
+
+	if (s == NULL)
+		return SD_ERR_INVAL;
+	if (s[0] == '-')
+		rc = time_relative(s, now_ns, &sec, &ns);
+	else if (sd_parse_u64(s, 0, TIME_SEC_MAX, &v) == SD_OK) {
+		sec = (int64_t)v;
+		rc = SD_OK;
+	} else
+		rc = time_rfc3339(s, &sec, &ns);
+	/* Past INT64_MAX ns, or before the epoch. */
+	if (rc != SD_OK || sec < 0 || sec > TIME_SEC_MAX ||
+	    (sec == TIME_SEC_MAX && ns > INT64_MAX % 1000000000))
+		return SD_ERR_INVAL;
+	*out = sec * 1000000000 + ns;
+	return SD_OK;
+}
+
 void
 sd_fmt_rfc3339(int64_t ns, char *buf, size_t len)
 {

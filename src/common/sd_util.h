@@ -28,6 +28,13 @@ int sd_parse_ports(const char *item, uint64_t *lo, uint64_t *hi);
  * 1024); SD_OK or SD_ERR_INVAL. */
 int sd_parse_size(const char *s, uint64_t *out);
 
+/* Parse a point in time into ns since the epoch: RFC 3339
+ * ("2026-12-05T08:00:00Z", "…08:00:00.5+01:00"; T and Z in either
+ * case), Unix seconds ("1796457600"), or now_ns less a duration
+ * ("-30s", "-30m", "-2h", "-7d"). From the epoch to INT64_MAX ns
+ * (2262-04-11T23:47:16.854775807Z); SD_OK or SD_ERR_INVAL. */
+int sd_parse_time(const char *s, int64_t now_ns, int64_t *out);
+
 /* Format ns since the epoch as RFC 3339 UTC with milliseconds
  * ("2026-11-25T17:10:00.123Z") into buf (at least 32 bytes). */
 void sd_fmt_rfc3339(int64_t ns, char *buf, size_t len);

@@ -27,6 +27,14 @@ sd_spoolscan_done(struct sd_spoolscan *s)
 	s->buf = NULL;
 }
 
+void
+sd_spoolscan_seek(struct sd_spoolscan *s, uint64_t off)
+{
+	s->foff = off;
+	s->len = 0;
+	s->at = 0;
+}
+
 /* Move what is left of buf to its start and read more behind it: the
  * bytes added (0 at the end), or -1. */
 static ssize_t

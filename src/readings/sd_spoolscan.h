@@ -1,10 +1,11 @@
 /*
  * sd_spoolscan.h: a segment of the spool read line by line, for the
- * spool tool (stat, verify, repair): one buffer of SD_SPOOLSCAN_BUF
- * bytes whatever the segment's size, each line with its byte offset,
- * whether it ended with a newline, and whether it parses as the store's
- * line protocol (sd_lp_parse, the sinks' own reader). A line longer
- * than the buffer is reported as one bad line, never grown into.
+ * spool tool (stat, verify, repair; replay through sd_spoolrange): one
+ * buffer of SD_SPOOLSCAN_BUF bytes whatever the segment's size, each
+ * line with its byte offset, whether it ended with a newline, and
+ * whether it parses as the store's line protocol (sd_lp_parse, the
+ * sinks' own reader). A line longer than the buffer is reported as
+ * one bad line, never grown into.
  */
 #ifndef SD_SPOOLSCAN_H
 #define SD_SPOOLSCAN_H
@@ -41,6 +42,9 @@ struct sd_spoolscan_line {
  * SD_ERR_NOMEM. The descriptor stays the caller's. */
 int sd_spoolscan_init(struct sd_spoolscan *s, int fd, uint64_t end);
 void sd_spoolscan_done(struct sd_spoolscan *s);
+
+/* Read on from offset off (the start of a line) of the segment. */
+void sd_spoolscan_seek(struct sd_spoolscan *s, uint64_t off);
 
 /* The next line into l: 1, 0 at the end, -1 on a read error (errno). */
 int sd_spoolscan_next(struct sd_spoolscan *s, struct sd_spoolscan_line *l);

@@ -13,6 +13,7 @@
 #include "sd_lineproto.h"
 #include "sd_pipeline.h"
 #include "sd_kafka_record.h"
+#include "sd_spoolrange.h"
 #include "sd_spoolscan.h"
 #include "sd_test.h"
 
@@ -495,6 +496,100 @@ test_spoolscan(void)
 	free(t);
 }
 
+/* Write a segment of the spool in dir. */
+static void
+range_seg(const char *dir, unsigned seq, const char *text)
+{
+	char path[600];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/readings-%08u.lp", dir, seq);
+	fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	if (fp == NULL)
+		return;
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Whether the next run read is n lines of text from seq:off. */
+static int
+range_run(struct sd_spoolrange *r, const char *text, uint64_t want_n,
+    uint32_t seq, uint64_t off)
+{
+	static char buf[SD_SPOOLSCAN_BUF];
+	struct sd_spool_pos at = { 0, 0 };
+	char err[SD_ERR_LEN];
+	uint64_t n;
+	size_t len;
+
+	if (sd_spoolrange_read(r, buf, sizeof(buf), &len, &n, &at, err) !=
+	    SD_OK || len != strlen(text) || memcmp(buf, text, len) != 0 ||
+	    n != want_n || (len > 0 && (at.seq != seq || at.off != off))) {
+		fprintf(stderr, "  run %.*s (%llu lines at %u:%llu), want "
+		    "%s\n", (int)len, buf, (unsigned long long)n, at.seq,
+		    (unsigned long long)at.off, text);
+		return 0;
+	}
+	return 1;
+}
+
+/* spool replay's reader: the range [150, 300) over segments with lines
+ * out of the range, a bad line, a line being written, a segment
+ * removed after listing; runs stay within one segment and end at each
+ * line passed over, so their positions are true. */
+static void
+test_spoolrange(void)
+{
+	char dir[] = "/tmp/sd-spoolrange-XXXXXX", path[600];
+	struct sd_spoolrange r;
+	char err[SD_ERR_LEN];
+
+	CHECK(mkdtemp(dir) != NULL);
+	range_seg(dir, 1, "m,d=a v=1 100\nm,d=a v=2 200\nbad\n"
+	    "m,d=a v=3 300\nm,d=a v=4 50\n");
+	range_seg(dir, 2, "m,d=a v=5 250\nm,d=a v=6 260\nm,d=a v=7 27");
+	range_seg(dir, 3, "m,d=a v=9 200\n");
+	range_seg(dir, 4, "m,d=a v=8 150\nm,d=a v=10 10\nm,d=a v=11 160\n");
+	CHECK(sd_spoolrange_open(&r, dir, 150, 300, err) == SD_OK);
+	snprintf(path, sizeof(path), "%s/readings-00000003.lp", dir);
+	CHECK(unlink(path) == 0);
+	CHECK(range_run(&r, "m,d=a v=2 200\n", 1, 1, 14));
+	CHECK(range_run(&r, "m,d=a v=5 250\nm,d=a v=6 260\n", 2, 2, 0));
+	CHECK(range_run(&r, "m,d=a v=8 150\n", 1, 4, 0));
+	CHECK(range_run(&r, "m,d=a v=11 160\n", 1, 4, 28));
+	CHECK(range_run(&r, "", 0, 0, 0));
+	CHECK(range_run(&r, "", 0, 0, 0));
+	CHECK_EQ(r.lines, 5);
+	CHECK_EQ(r.gone, 1);
+	/* Back into a run (a sink's rewind), past the segment gone (it
+	 * counts once), to one gone, to the end of one. */
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 2, 14 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "m,d=a v=6 260\n", 1, 2, 14));
+	CHECK(range_run(&r, "m,d=a v=8 150\n", 1, 4, 0));
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 3, 0 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "m,d=a v=8 150\n", 1, 4, 0));
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 4, 28 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "m,d=a v=11 160\n", 1, 4, 28));
+	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 4, 43 },
+	    err) == SD_OK);
+	CHECK(range_run(&r, "", 0, 0, 0));
+	CHECK_EQ(r.gone, 1);
+	CHECK_EQ(r.bad, 1);
+	sd_spoolrange_close(&r);
+	for (unsigned i = 1; i <= 4; i++) {
+		snprintf(path, sizeof(path), "%s/readings-%08u.lp", dir, i);
+		unlink(path);
+	}
+	CHECK(rmdir(dir) == 0);
+	/* No directory: an error that names it. */
+	CHECK(sd_spoolrange_open(&r, dir, 0, 1, err) == SD_ERR_INVAL);
+	CHECK(strstr(err, dir) != NULL);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "escape", test_escape },
 	{ "number", test_number },
@@ -506,6 +601,7 @@ static const struct sd_test_case cases[] = {
 	{ "kafka_values", test_kafka_values },
 	{ "kafka_head_cache", test_kafka_head_cache },
 	{ "spoolscan", test_spoolscan },
+	{ "spoolrange", test_spoolrange },
 };
 
 int
