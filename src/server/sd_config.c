@@ -178,7 +178,7 @@ const struct sd_config_opt sd_config_opts[] = {
 	  "times its usual interval, at least 60)" },
 	{ "device-save", 0, SD_CONFIG_U64, .at = AT(device_save),
 	  .min = 1, .max = 86400, .def = "60", .arg = "SECS",
-	  .help = "write DATA_DIR/devices this often (60)" },
+	  .help = "write DATA_DIR/fleet this often (60)" },
 	/* Sets device_rate and device_rate_secs. */
 	{ "device-rate", 0, SD_CONFIG_FUNC, .parse = parse_rate, .def = "0",
 	  .at = AT(device_rate), .len = AT(device_rate_secs) +

@@ -201,9 +201,9 @@ sd_fleet_file_load(struct sd_fleet *f, const char *path,
 	if (sd_read_file(path, SD_FLEET_FILE_MAX, &text, &len, why) != SD_OK ||
 	    sd_fleet_file_parse(text, len, recs, &n, why) != SD_OK) {
 		snprintf(bad, sizeof(bad), "%s.bad", path);
-		snprintf(err, SD_ERR_LEN, "the devices file: %.120s; %s, no "
+		snprintf(err, SD_ERR_LEN, "the fleet file: %.120s; %s, no "
 		    "device remembered", why, rename(path, bad) == 0 ?
-		    "set aside as devices.bad" : "not set aside");
+		    "set aside as fleet.bad" : "not set aside");
 		rc = SD_ERR_INVAL;
 		goto out;
 	}
@@ -309,7 +309,7 @@ sd_fleet_file_new(const char *path, char err[SD_ERR_LEN])
 	}
 	return w;
 nomem:
-	snprintf(err, SD_ERR_LEN, "the devices file's writer: out of "
+	snprintf(err, SD_ERR_LEN, "the fleet file's writer: out of "
 	    "memory");
 	if (w != NULL) {
 		free(w->path);

@@ -1,5 +1,5 @@
 /*
- * sd_fleet_file.h: the fleet's table on disk, DATA_DIR/devices: written
+ * sd_fleet_file.h: the fleet's table on disk, DATA_DIR/fleet: written
  * by a helper thread from a copy the loop hands it, to a temporary file
  * renamed into place (a crash leaves the last whole file), and read
  * back at start, before the loop runs.

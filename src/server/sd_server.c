@@ -346,7 +346,9 @@ server_fleet(struct sd_server *srv, char err[SD_ERR_LEN])
 	struct sd_event e = { .kind = SD_EV_ERROR };
 	char path[4096], why[SD_ERR_LEN];
 
-	snprintf(path, sizeof(path), "%s/devices", srv->cfg->data_dir);
+	/* Not "devices": a registry (--devices) is often given that name, in
+	 * the data directory too. */
+	snprintf(path, sizeof(path), "%s/fleet", srv->cfg->data_dir);
 	srv->fleet = sd_fleet_new(srv->events);
 	if (srv->fleet == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");

@@ -139,7 +139,7 @@ struct sd_server {
 	struct sd_blocks	*blocks;	/* kick-and-block */
 	struct sd_registry	*registry;	/* --devices, or NULL */
 	struct sd_fleet		*fleet;		/* every device seen */
-	struct sd_fleet_file	*fleet_file;	/* DATA_DIR/devices */
+	struct sd_fleet_file	*fleet_file;	/* DATA_DIR/fleet */
 	int64_t			 fleet_saved;	/* mono: last written */
 	uint32_t		 reg_gen;	/* one more each swap */
 };

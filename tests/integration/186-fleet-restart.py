@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""The fleet is remembered across restarts in DATA_DIR/devices: after a
+"""The fleet is remembered across restarts in DATA_DIR/fleet: after a
 clean stop (the last write waited for) every device comes back with its
 counts and first_seen, offline; after kill -9, what the last periodic
 write (--device-save) held; a file that cannot be read (garbage, or cut
-short: no end line) is set aside as devices.bad and said in an error
+short: no end line) is set aside as fleet.bad and said in an error
 event, and the server starts with no device remembered; a write that
 fails is said once, and the next that works puts the file in place."""
 import os
@@ -56,9 +56,9 @@ def clean_stop(d):
     before = devices(srv)["00:11:22:33:86:01"]
     s.close()
     check(srv.stop() == 0, "exit status %r" % srv.returncode)
-    text = open(os.path.join(d, "devices")).read()
+    text = open(os.path.join(d, "fleet")).read()
     check(text.startswith("sockdeck-devices 1\n") and
-          text.endswith("end 1\n"), "devices file %r" % text)
+          text.endswith("end 1\n"), "fleet file %r" % text)
     srv = server(d)
     after = devices(srv).get("00:11:22:33:86:01")
     check(after is not None, "device forgotten at a restart")
@@ -73,7 +73,7 @@ def clean_stop(d):
 def killed(d):
     srv = server(d)
     s = send(srv, B, 3)
-    wait_file_has(os.path.join(d, "devices"), "00:11:22:33:86:02")
+    wait_file_has(os.path.join(d, "fleet"), "00:11:22:33:86:02")
     srv.stop(signal.SIGKILL)
     s.close()
     srv = server(d)
@@ -84,12 +84,12 @@ def killed(d):
 
 
 def bad_file(d, text, what):
-    path = os.path.join(d, "devices")
+    path = os.path.join(d, "fleet")
     with open(path, "w") as f:
         f.write(text)
     srv = server(d)
-    ev = srv.wait_event("error", lambda e: "devices" in e.get("reason", ""))
-    check("devices.bad" in ev["reason"], "%s: error %r" % (what, ev))
+    ev = srv.wait_event("error", lambda e: "fleet" in e.get("reason", ""))
+    check("fleet.bad" in ev["reason"], "%s: error %r" % (what, ev))
     check(devices(srv) == {}, "%s: devices remembered" % what)
     check(open(path + ".bad").read() == text, "%s: not set aside" % what)
     # The next write starts afresh.
@@ -102,12 +102,12 @@ def bad_file(d, text, what):
 def write_fails(d):
     """A write that fails is said once (an error event), not at each
     try, and the next that works puts the file in place."""
-    tmp = os.path.join(d, "devices.tmp")
+    tmp = os.path.join(d, "fleet.tmp")
     os.mkdir(tmp)
     srv = server(d)
     ev = srv.wait_event("error", lambda e: "cannot write" in
                         e.get("reason", ""))
-    check("devices" in ev["reason"], "error %r" % ev)
+    check("fleet" in ev["reason"], "error %r" % ev)
     time.sleep(2.5)
     n = len(srv.find_events("error", lambda e: "cannot write" in
                             e.get("reason", "")))
@@ -116,7 +116,7 @@ def write_fails(d):
     s = send(srv, B, 1)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        with open(os.path.join(d, "devices")) as f:
+        with open(os.path.join(d, "fleet")) as f:
             if " 4 0 0 legacy" in f.read():
                 break
         time.sleep(0.1)
@@ -131,7 +131,7 @@ def test():
     clean_stop(d)
     killed(d)
     write_fails(d)
-    whole = open(os.path.join(d, "devices")).read()
+    whole = open(os.path.join(d, "fleet")).read()
     cut = whole[:whole.rindex("end ")]
     bad_file(d, cut, "cut short")
     bad_file(d, cut + "end 3\n", "an end line counting more")

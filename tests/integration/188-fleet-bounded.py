@@ -71,18 +71,18 @@ def test():
           "pages: %d rows, last %r" % (len(macs), macs[-1]))
     s.close()
     check(srv.stop() == 0, "exit status %r" % srv.returncode)
-    with open(os.path.join(srv.dir, "devices")) as f:
+    with open(os.path.join(srv.dir, "fleet")) as f:
         lines = f.read().splitlines()
     check(len(lines) == MAX + 2 and lines[-1] == "end %d" % MAX and
           lines[1].startswith(text(N - MAX) + " "),
-          "devices file: %d lines, %r" % (len(lines), lines[-1]))
+          "fleet file: %d lines, %r" % (len(lines), lines[-1]))
     t0 = time.monotonic()
     srv2 = sdpeer.Server(data_dir=srv.dir).start()
     took = time.monotonic() - t0
     st = srv2.ctl({"cmd": "status"})["status"]["devices"]
     check(st == {"total": MAX, "online": 0, "offline": MAX, "silent": 0},
           "after a restart %r" % st)
-    check(took < 20, "start with a full devices file took %.1fs" % took)
+    check(took < 20, "start with a full fleet file took %.1fs" % took)
     srv2.stop()
 
 
