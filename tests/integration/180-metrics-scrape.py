@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 
 import sdinflux
 import sdmetrics
@@ -34,18 +33,6 @@ def quiet_send(sock, data):
         sock.sendall(data)
     except OSError:
         pass
-
-
-def wait_metric(port, name, pred, timeout):
-    """The parsed scrape once name's value passes pred."""
-    deadline = time.monotonic() + timeout
-    while True:
-        s = sdmetrics.parse(sdmetrics.scrape(port))
-        v = sdmetrics.value(s, name)
-        if v is not None and pred(v):
-            return s
-        check(time.monotonic() < deadline, "%s stayed at %r" % (name, v))
-        time.sleep(0.2)
 
 
 def test():
@@ -137,7 +124,7 @@ def test():
           % (files, st["files"]))
     for x in (a, b, c):
         x.close()
-    s = wait_metric(port, "sockdeck_clients", lambda v: v == 0, 10)
+    s = sdmetrics.wait_metric(port, "sockdeck_clients", lambda v: v == 0, 10)
     ended = {(dict(k[1])["port"], dict(k[1])["protocol"]): v
              for k, v in s.items()
              if k[0] == "sockdeck_connections_ended_total"}
@@ -179,12 +166,12 @@ def test():
     data = b"".join(sdwire.legacy_sensor(sdpeer.DEV, i * 0.5)
                     for i in range(3000))
     threading.Thread(target=lambda: quiet_send(y, data), daemon=True).start()
-    s = wait_metric(bsrv.metrics_port, "sockdeck_backpressure_pauses_total",
+    s = sdmetrics.wait_metric(bsrv.metrics_port, "sockdeck_backpressure_pauses_total",
                     lambda v: v >= 1, 15)
     check(sdmetrics.value(s, "sockdeck_backpressure") == 1,
           "paused, but sockdeck_backpressure %r"
           % sdmetrics.value(s, "sockdeck_backpressure"))
-    s = wait_metric(bsrv.metrics_port,
+    s = sdmetrics.wait_metric(bsrv.metrics_port,
                     "sockdeck_backpressure_paused_seconds_total",
                     lambda v: v >= 1.0, 10)
     y.close()

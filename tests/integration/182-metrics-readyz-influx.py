@@ -97,11 +97,8 @@ def test():
     check(code == 200, "/readyz %r after influxd came back: %r"
           % (code, body))
     check(db.wait_count("sd", 100, timeout=20) == 100, "influx has not 100")
-    s = sdmetrics.parse(sdmetrics.scrape(port))
-    check(sdmetrics.value(s, "sockdeck_sink_delivered_total",
-                          sink="influx") == 100, "delivered %r" %
-          sdmetrics.value(s, "sockdeck_sink_delivered_total",
-                          sink="influx"))
+    sdmetrics.wait_metric(port, "sockdeck_sink_delivered_total",
+                          lambda v: v == 100, 10, sink="influx")
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 
 

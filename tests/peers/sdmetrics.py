@@ -82,3 +82,18 @@ def parse(text):
 
 def value(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())))
+
+
+def wait_metric(port, name, pred, timeout, **labels):
+    """The parsed scrape once name's value (with labels) passes pred: a
+    counter moves when the loop hears of it, a little after what it
+    counts can be seen elsewhere."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = parse(scrape(port))
+        v = value(s, name, **labels)
+        if v is not None and pred(v):
+            return s
+        sdpeer.check(time.monotonic() < deadline, "%s%s stayed at %r"
+                     % (name, labels or "", v))
+        time.sleep(0.2)

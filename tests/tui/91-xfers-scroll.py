@@ -46,7 +46,7 @@ def test():
     s = d.connect()
     sdpeer.hello(s, dev=sdwire.mac("02:00:00:00:00:91"))
     store(s, 1, b"alone.bin")
-    d.keys("Tab")
+    d.keys("Tab", "Tab")    # Clients -> Devices -> Transfers
     ls = d.wait_for(re.compile(r"\[Transfers \(0 in flight\)\]"),
                     what="Transfers focused, one file: no position")
     for i in range(2, NFILES + 1):
