@@ -525,7 +525,7 @@ print_devices(json_t *r, int json)
 	    "MAC", "NAME", "STATE", "SEEN", "ADDRESS", "PROTOCOL",
 	    "READINGS", "FILES", "MESSAGES", "INTERVAL", "RATE/s");
 	json_array_foreach(json_object_get(r, "devices"), i, v) {
-		snprintf(proto, sizeof(proto), "%s%s",
+		snprintf(proto, sizeof(proto), "%.26s%s",
 		    CTLCLI_S(v, "protocol", st),
 		    json_is_true(json_object_get(v, "tls")) ? "+tls" : "");
 		printf("%-17s %-16s %-7s %8llds %-24s %-10s %10lld %6lld "

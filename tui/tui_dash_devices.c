@@ -448,7 +448,10 @@ draw_one(struct tui_dash *d, const struct tui_device *v, int y, int h,
 	snprintf(val[7], sizeof(val[7]), "%llu, files %llu",
 	    (unsigned long long)v->messages, (unsigned long long)v->files);
 	for (i = 0; i < 8 && i < h; i++) {
-		snprintf(line, sizeof(line), "%-12s %s", label[i], val[i]);
+		/* The precision bounds it for the compiler, which loses
+		 * track of i. */
+		snprintf(line, sizeof(line), "%-12s %.192s", label[i],
+		    val[i]);
 		tui_put(y + i, 3, w - 5, line);
 	}
 }

@@ -346,17 +346,17 @@ reg_read(int fd, const char *path, char **text, size_t *len,
 	ssize_t r;
 
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, SD_ERR_LEN, "%s: not a regular file", path);
+		snprintf(err, SD_ERR_LEN, "%.200s: not a regular file", path);
 		return SD_ERR_INVAL;
 	}
 	if ((uint64_t)st.st_size > SD_REGISTRY_MAX_FILE) {
-		snprintf(err, SD_ERR_LEN, "%s: larger than %u bytes", path,
+		snprintf(err, SD_ERR_LEN, "%.200s: larger than %u bytes", path,
 		    SD_REGISTRY_MAX_FILE);
 		return SD_ERR_INVAL;
 	}
 	*text = malloc((size_t)st.st_size + 1);
 	if (*text == NULL) {
-		snprintf(err, SD_ERR_LEN, "%s: out of memory", path);
+		snprintf(err, SD_ERR_LEN, "%.200s: out of memory", path);
 		return SD_ERR_NOMEM;
 	}
 	/* Up to the size seen: a file growing meanwhile is cut there. */
