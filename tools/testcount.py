@@ -15,12 +15,20 @@ A run cannot pass short:
   tests need and CI runs as root (SD_ALLOW_SKIPS=1 lets a developer
   without tmux or influxd see the rest).
 Exit status 1 when anything failed or nothing ran.
+
+Before the FAILED lines, the last lines each failed test printed (a
+few failures at most, each line cut short): CI shows only the end of
+its output, and a failure that cannot be reproduced by hand is then
+still read there.
 """
 import json
 import os
 import sys
 
 PASS = {"OK", "EXPECTEDFAIL"}
+WHY_TESTS = 6		# failed tests whose last lines are shown
+WHY_LINES = 8		# lines of each
+WHY_WIDTH = 160		# characters of a line
 SKIP = {"SKIP"}
 
 
@@ -42,7 +50,14 @@ def registered(d, suite=None):
             any(s.split(":", 1)[-1] == suite for s in t["suite"])}
 
 
-def count_dir(arg, allow_skips, tally, failures):
+def last_lines(t):
+    """What a failed test printed last, stderr's lines after stdout's."""
+    text = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return [ln[:WHY_WIDTH] for ln in lines[-WHY_LINES:]]
+
+
+def count_dir(arg, allow_skips, tally, failures, why):
     d, _, suite = arg.partition("@")
     base = os.path.basename(d)
     log = os.path.join(d, "meson-logs", "testlog.json")
@@ -63,6 +78,9 @@ def count_dir(arg, allow_skips, tally, failures):
             else:
                 tally["failed"] += 1
                 failures.append("%s: %s (%s)" % (base, t.get("name"), res))
+                if len(why) < WHY_TESTS:
+                    why.append(("%s: %s" % (base, t.get("name")),
+                                last_lines(t)))
     want = registered(d, suite or None)
     if want is None:
         tally["failed"] += 1
@@ -76,6 +94,7 @@ def count_dir(arg, allow_skips, tally, failures):
 def main(argv):
     tally = {"passed": 0, "failed": 0, "skipped": 0}
     failures = []
+    why = []
     allow_skips = os.environ.get("SD_ALLOW_SKIPS") == "1"
     with open(argv[1]) as f:
         for line in f:
@@ -86,7 +105,11 @@ def main(argv):
                 tally["failed"] += 1
                 failures.append(name)
     for d in argv[2:]:
-        count_dir(d, allow_skips, tally, failures)
+        count_dir(d, allow_skips, tally, failures, why)
+    for name, lines in why:
+        print("--- %s printed last:" % name)
+        for ln in lines:
+            print("    " + ln)
     for f in failures:
         print("FAILED:", f)
     tail = ", %d skipped" % tally["skipped"] if tally["skipped"] else ""
