@@ -1349,11 +1349,11 @@ reader_range_read(struct sd_spool_reader *r, char *buf, size_t cap,
 	*len = 0;
 	if (!pos_same(&r->pos, &r->range_at)) {
 		if (sd_spoolrange_seek(r->range, &r->pos, err) != SD_OK)
-			return SD_ERR_INVAL;
+			goto fail;
 		r->range_at = r->pos;
 	}
 	if (sd_spoolrange_read(r->range, buf, cap, len, &n, at, err) != SD_OK)
-		return SD_ERR_INVAL;
+		goto fail;
 	if (*len > 0) {
 		/* A run is one stretch of one segment. */
 		r->pos.seq = at->seq;
@@ -1361,6 +1361,9 @@ reader_range_read(struct sd_spool_reader *r, char *buf, size_t cap,
 		r->range_at = r->pos;
 	}
 	return SD_OK;
+fail:
+	r->range_failed = 1;
+	return SD_ERR_INVAL;
 }
 
 void

@@ -99,6 +99,7 @@ struct sd_spool_reader {
 	uint64_t		 torn;	/* torn lines skipped */
 	struct sd_spoolrange	*range;	/* range mode: sp is NULL */
 	struct sd_spool_pos	 range_at; /* where the range reads next */
+	int			 range_failed; /* a read of it failed */
 };
 
 struct sd_spool *sd_spool_new(const char *dir, char err[SD_ERR_LEN]);
