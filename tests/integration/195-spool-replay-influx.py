@@ -11,7 +11,6 @@ reading of B and --until the first of C, exits 0 saying it delivered
 lines accepted once and nothing else, and the summary (--json on stdout)
 says done. Meanwhile the server runs on, its influx.cursor file is the
 same bytes, and it still stores readings. (sockdeckd(1) SPOOL TOOL.)"""
-import datetime
 import json
 import os
 
@@ -20,21 +19,6 @@ import sdpeer
 from sdpeer import check
 
 sdinflux.require()
-
-
-def rfc3339(ns):
-    """ns since the epoch as RFC 3339 UTC with nanoseconds."""
-    t = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
-    return t.strftime("%Y-%m-%dT%H:%M:%S") + ".%09dZ" % (ns % 10**9)
-
-
-def batch(srv, first_dev, have):
-    """Send 2 x 25 readings; the spool's lines after the first have."""
-    sdinflux.send_legacy(srv, 2, 25, first_dev=first_dev)
-    sp = sdinflux.wait_spool(srv, have + 50)
-    check(len(sp) == have + 50, "%d spool lines, expected %d"
-          % (len(sp), have + 50))
-    return sp[have:]
 
 
 def test():
@@ -47,9 +31,9 @@ def test():
                 % db.url)
     srv.extra += ["--config", conf]
     srv.start()
-    a = batch(srv, 0, 0)
-    b = batch(srv, 2, 50)
-    c = batch(srv, 4, 100)
+    a = sdinflux.send_batch(srv, 0, 0)
+    b = sdinflux.send_batch(srv, 2, 50)
+    c = sdinflux.send_batch(srv, 4, 100)
     check(max(x["ts"] for x in a) < min(x["ts"] for x in b) and
           max(x["ts"] for x in b) < min(x["ts"] for x in c),
           "the batches' timestamps overlap")
@@ -58,8 +42,7 @@ def test():
                        what="150 delivered")
     check(db.wait_count("sd", 150) == 150, "influxd does not hold 150")
     cursor = os.path.join(srv.sensors_dir, "influx.cursor")
-    with open(cursor, "rb") as f:
-        saved = f.read()
+    saved = sdinflux.wait_cursor_at_end(srv, "influx")
 
     # The restore: a database older than B.
     db.query('DROP DATABASE "sd"', post=True)
@@ -67,8 +50,8 @@ def test():
     check(db.count("sd") == 0, "the dropped database still holds points")
 
     proxy = sdinflux.Proxy(db)
-    since = rfc3339(min(x["ts"] for x in b))
-    until = rfc3339(min(x["ts"] for x in c))
+    since = sdinflux.rfc3339(min(x["ts"] for x in b))
+    until = sdinflux.rfc3339(min(x["ts"] for x in c))
     rc, out, err = sdpeer.run_cli(
         ["spool", "replay", "--config", conf, "--data-dir", srv.dir,
          "--influx-url", proxy.url, "--sink", "influx", "--since", since,
@@ -92,7 +75,7 @@ def test():
     with open(cursor, "rb") as f:
         check(f.read() == saved, "the server's cursor file changed")
     check(srv.alive(), "the server stopped during the replay")
-    batch(srv, 6, 150)
+    sdinflux.send_batch(srv, 6, 150)
     check(srv.stop() == 0, "the server's exit status after SIGTERM not 0")
 
 
