@@ -4,6 +4,8 @@
   (its bytes escaped), a sink the options do not configure, a data
   directory without sensors/: exit 2 before anything is sent;
 - an empty range: exit 0, "0 readings delivered";
+- an endpoint slow to answer: the replay waits for the answer (exit 0,
+  1 reading delivered), it does not end when the range is read;
 - a dead InfluxDB (nothing listens): it retries, then gives up after
   --give-up 2 seconds: exit 1, the summary says it gave up and why;
 - with --give-up 0 it retries until SIGINT, then stops at once with a
@@ -100,6 +102,20 @@ def test():
           "delivered" in err and err.rstrip().endswith(": SIGINT") and
           "readings sent, segment 1 of 1" in err,
           "SIGINT: status %r, %r" % (p.returncode, err))
+
+    # A slow endpoint: the range is read long before the answer comes,
+    # and the replay waits for it.
+    def slow(i):
+        time.sleep(1.5)
+        return 204, b""
+    rec = sdinflux.Recorder(answer=slow)
+    rc, out, err = replay(d, "--influx-url", rec.url, "--influx-db", "sd",
+                          "--influx-flush-ms", "10", "--sink", "influx",
+                          "--since", "2026-12-05T00:00:00Z")
+    check(rc == 0 and "done: 1 reading delivered" in err and
+          len(rec.snapshot()) == 1, "a slow endpoint: status %r, %d "
+          "requests, %r" % (rc, len(rec.snapshot()), err))
+    rec.stop()
 
     d2 = data_dir([GOOD, HOSTILE])
     rec = None
