@@ -1,7 +1,8 @@
 /*
  * sockdeckd_spool.c: "sockdeckd spool stat|verify|repair", the spool
  * tool: what is in DATA_DIR/sensors/, whether every line is line
- * protocol, and the repair of what is not.
+ * protocol, and the repair of what is not (replay, the fourth command,
+ * is sockdeckd_replay.c).
  *
  * stat and verify only read, and run beside a server: the data
  * directory's lock (sd_datalock) says whether one runs, and then the
@@ -46,6 +47,7 @@
 #include "sd_spoolscan.h"
 #include "sd_spoolw.h"
 #include "sd_util.h"
+#include "sockdeckd_replay.h"
 #include "sockdeckd_spool.h"
 
 #define SPOOL_CURSORS	16	/* cursor files looked at, at most */
@@ -101,11 +103,14 @@ struct spool_ctx {
 typedef int (*spool_visit_fn)(struct spool_ctx *, size_t,
     const struct sd_spoolscan_line *, void *);
 
-static void
-spool_usage(FILE *fp)
+void
+sockdeckd_spool_usage(FILE *fp)
 {
 	fputs(
 "usage: sockdeckd spool [--data-dir DIR | --config FILE] [--json] COMMAND\n"
+"       sockdeckd spool [--data-dir DIR | --config FILE] [--json] replay\n"
+"           --sink influx|kafka --since TIME [--until TIME]\n"
+"           [--give-up SECS] [the server's --influx-* or --kafka-* options]\n"
 "\n"
 "  stat                the segments (size, readings, first and last\n"
 "                      timestamp), the time range, each sink's cursor\n"
@@ -115,14 +120,27 @@ spool_usage(FILE *fp)
 "  repair              cut torn tails, move bad lines to\n"
 "                      sensors/rejects/, move cursors with the lines\n"
 "                      (refused while a server runs)\n"
+"  replay              send the readings of since <= time < until again\n"
+"                      to one sink, configured as the server's (its\n"
+"                      --config file or options); no cursor moves.\n"
+"                      While the sink fails it retries, and gives up\n"
+"                      after --give-up SECS with nothing delivered\n"
+"                      (60; 0: never). Progress on stderr\n"
+"\n"
+"  TIME                RFC 3339 (2026-12-05T08:00:00Z), Unix seconds,\n"
+"                      or -30s, -30m, -2h, -7d (before now)\n"
 "\n"
 "  -d, --data-dir DIR  the server's data directory (./sockdeck-data)\n"
-"  -c, --config FILE   sockdeckd's config file, for its data-dir\n"
-"  --json              stat and verify as JSON (ASCII only)\n"
+"  -c, --config FILE   sockdeckd's config file, for its data-dir (and\n"
+"                      replay's sink)\n"
+"  --json              stat, verify and replay's summary as JSON (ASCII\n"
+"                      only)\n"
 "\n"
-"stat and verify only read, and run beside a server.\n"
-"Exit status: 0 clean (repair: clean now), 1 problems found (repair:\n"
-"some left), 2 could not run.\n", fp);
+"stat, verify and replay only read, and run beside a server.\n"
+"Exit status: 0 clean (repair: clean now; replay: every reading of\n"
+"the range delivered), 1 problems found (repair: some left; replay:\n"
+"the sink gave up, refused readings, the range could not be read, or\n"
+"interrupted), 2 could not run.\n", fp);
 }
 
 /* One error line, escaped (it may quote a path). */
@@ -1103,7 +1121,7 @@ spool_options(int argc, char **argv, struct spool_opts *o)
 		else if (c == 'j')
 			o->json = 1;
 		else {
-			spool_usage(c == 'h' ? stdout : stderr);
+			sockdeckd_spool_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -1138,13 +1156,17 @@ sockdeckd_spool_main(int argc, char **argv)
 	struct stat st;
 	int rc;
 
+	/* replay takes the server's options, which spool_options does
+	 * not know. */
+	if (sockdeckd_replay_wanted(argc, argv))
+		return sockdeckd_replay_main(argc, argv);
 	rc = spool_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 	cmd = optind + 1 == argc ? argv[optind] : "";
 	if (strcmp(cmd, "stat") != 0 && strcmp(cmd, "verify") != 0 &&
 	    (strcmp(cmd, "repair") != 0 || o.json)) {
-		spool_usage(stderr);
+		sockdeckd_spool_usage(stderr);
 		return 2;
 	}
 	if (sd_config_init(&cfg) != SD_OK)

@@ -8,7 +8,8 @@
 
 int
 sd_sink_init(struct sd_sink *s, const struct sd_sink_ops *ops,
-    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
+    struct sd_spool *sp, struct sd_spoolrange *range,
+    struct sd_events *events, char err[SD_ERR_LEN])
 {
 	struct sd_event e = { .kind = SD_EV_ERROR };
 	char warn[SD_SPOOL_WARN_LEN];
@@ -18,6 +19,10 @@ sd_sink_init(struct sd_sink *s, const struct sd_sink_ops *ops,
 	s->ops = ops;
 	s->events = events;
 	s->ok_mono = sd_mono_ns();
+	if (range != NULL) {
+		sd_spool_reader_init_range(&s->rd, range, ops->name);
+		return SD_OK;
+	}
 	rc = sd_spool_reader_init(&s->rd, sp, ops->name, warn, err);
 	/* A cursor missing or not trusted: readings are delivered again
 	 * rather than lost, and the operator hears of it. */

@@ -17,6 +17,7 @@
 
 struct sd_events;
 struct sd_sink;
+struct sd_spoolrange;
 
 enum sd_sink_state {
 	SD_SINK_OK,		/* delivering, or waiting for lines */
@@ -50,9 +51,12 @@ struct sd_sink {
 	int64_t			 failing_mono;	/* became SD_SINK_FAILING */
 };
 
-/* Start the common part: the reader of spool under ops->name. */
+/* Start the common part: the reader of spool sp under ops->name, or,
+ * with range (sp NULL), a reader of that range in range mode
+ * (sd_spool.h): "sockdeckd spool replay" delivers it with no cursor. */
 int sd_sink_init(struct sd_sink *s, const struct sd_sink_ops *ops,
-    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN]);
+    struct sd_spool *sp, struct sd_spoolrange *range,
+    struct sd_events *events, char err[SD_ERR_LEN]);
 void sd_sink_done(struct sd_sink *s);
 
 /* Change state; a change is logged as a "sink" event with the reason. */

@@ -15,6 +15,7 @@
 
 #include "sd_err.h"
 #include "sd_spool.h"
+#include "sd_spoolrange.h"
 #include "sd_spoolw.h"
 
 #define SD_CURSOR_SAVE_NS	(200LL * 1000000)
@@ -1314,6 +1315,58 @@ sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
 }
 
 void
+sd_spool_reader_init_range(struct sd_spool_reader *r,
+    struct sd_spoolrange *range, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->slot = -1;
+	r->range = range;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+}
+
+static int
+pos_same(const struct sd_spool_pos *a, const struct sd_spool_pos *b)
+{
+	return a->seq == b->seq && a->off == b->off;
+}
+
+int
+sd_spool_reader_range_done(const struct sd_spool_reader *r)
+{
+	return r->range != NULL && sd_spoolrange_ended(r->range) &&
+	    pos_same(&r->pos, &r->range_at) && pos_same(&r->acked, &r->pos);
+}
+
+/* Range mode's read: from r->pos, seeking when the sink moved it (a
+ * rewind, or the end of a read given back). */
+static int
+reader_range_read(struct sd_spool_reader *r, char *buf, size_t cap,
+    size_t *len, struct sd_spool_pos *at, char err[SD_ERR_LEN])
+{
+	uint64_t n;
+
+	*len = 0;
+	if (!pos_same(&r->pos, &r->range_at)) {
+		if (sd_spoolrange_seek(r->range, &r->pos, err) != SD_OK)
+			goto fail;
+		r->range_at = r->pos;
+	}
+	if (sd_spoolrange_read(r->range, buf, cap, len, &n, at, err) != SD_OK)
+		goto fail;
+	if (*len > 0) {
+		/* A run is one stretch of one segment. */
+		r->pos.seq = at->seq;
+		r->pos.off = at->off + *len;
+		r->range_at = r->pos;
+	}
+	return SD_OK;
+fail:
+	r->range_failed = 1;
+	return SD_ERR_INVAL;
+}
+
+void
 sd_spool_reader_done(struct sd_spool_reader *r)
 {
 	struct sd_spool *sp = r->sp;
@@ -1380,6 +1433,8 @@ sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
 	ssize_t n;
 	char *nl;
 
+	if (r->range != NULL)
+		return reader_range_read(r, buf, cap, len, at, err);
 	*len = 0;
 	for (;;) {
 		next = spool_seg_next(sp, r->pos.seq);
@@ -1433,6 +1488,8 @@ sd_spool_reader_ack(struct sd_spool_reader *r,
 	    (pos->seq == r->acked.seq && pos->off <= r->acked.off))
 		return;
 	r->acked = *pos;
+	if (r->range != NULL)
+		return;		/* a replay keeps no cursor */
 	r->dirty = 1;
 	if (force || sd_mono_ns() - r->saved_mono >= SD_CURSOR_SAVE_NS)
 		cursor_request(r);
@@ -1447,10 +1504,13 @@ sd_spool_reader_rewind(struct sd_spool_reader *r)
 uint64_t
 sd_spool_reader_drop_oldest(struct sd_spool_reader *r)
 {
-	uint64_t bytes = spool_seg_size(r->sp, r->acked.seq);
 	struct sd_spool_pos next = { 0, 0 };
 	char err[SD_ERR_LEN];
+	uint64_t bytes;
 
+	if (r->range != NULL)
+		return 0;
+	bytes = spool_seg_size(r->sp, r->acked.seq);
 	if (r->acked.seq >= r->sp->seq &&
 	    sd_spool_rotate(r->sp, err) != SD_OK)
 		return 0;

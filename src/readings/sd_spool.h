@@ -38,6 +38,16 @@
  * every segment. Segments, cursors and their temporary files are
  * created 0640 and never opened through a symbolic link.
  *
+ * A reader in range mode (sd_spool_reader_init_range, for "sockdeckd
+ * spool replay") reads a time range through a struct sd_spoolrange
+ * instead, with no struct sd_spool: the same calls, so the same sink
+ * code delivers it. There read gives the range's runs (positions are
+ * the segments' own, as above), ack only records what was delivered
+ * (no cursor file is read or written, and nothing of the server's
+ * writer is touched), rewind goes back to what was acked, and a sink
+ * that gives back the end of a read (moves pos back) is read from
+ * there: the range seeks whenever pos is not where its last read ended.
+ *
  * Durability: SD_FSYNC_ALWAYS syncs every write before it counts as
  * done, SD_FSYNC_EVERYSEC syncs once a second between two writes,
  * SD_FSYNC_NO leaves it to the kernel; all on the writer thread.
@@ -64,6 +74,7 @@
 enum sd_fsync_mode { SD_FSYNC_EVERYSEC, SD_FSYNC_ALWAYS, SD_FSYNC_NO };
 
 struct sd_spool;
+struct sd_spoolrange;
 
 /* A place in the spool: segment number and byte offset. */
 struct sd_spool_pos {
@@ -86,6 +97,9 @@ struct sd_spool_reader {
 	struct sd_spool_pos	 saving;	/* what it writes */
 	int			 save_force; /* save when it is done */
 	uint64_t		 torn;	/* torn lines skipped */
+	struct sd_spoolrange	*range;	/* range mode: sp is NULL */
+	struct sd_spool_pos	 range_at; /* where the range reads next */
+	int			 range_failed; /* a read of it failed */
 };
 
 struct sd_spool *sd_spool_new(const char *dir, char err[SD_ERR_LEN]);
@@ -150,6 +164,14 @@ int sd_spool_rotate(struct sd_spool *sp, char err[SD_ERR_LEN]);
 int sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
     const char *name, char warn[SD_SPOOL_WARN_LEN], char err[SD_ERR_LEN]);
 
+/* Start a reader in range mode (see above) at the range's start; it
+ * reads range, which stays the caller's and outlives the reader. */
+void sd_spool_reader_init_range(struct sd_spool_reader *r,
+    struct sd_spoolrange *range, const char *name);
+
+/* Range mode: whether every line of the range was read and acked. */
+int sd_spool_reader_range_done(const struct sd_spool_reader *r);
+
 /* Save the cursor and close. */
 void sd_spool_reader_done(struct sd_spool_reader *r);
 
@@ -161,7 +183,7 @@ int sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
     size_t *len, struct sd_spool_pos *at, char err[SD_ERR_LEN]);
 
 /* Delivery up to pos is confirmed: move the cursor (saved at most every
- * 200 ms, or now when force). */
+ * 200 ms, or now when force; range mode: only remembered). */
 void sd_spool_reader_ack(struct sd_spool_reader *r,
     const struct sd_spool_pos *pos, int force);
 
@@ -169,7 +191,8 @@ void sd_spool_reader_ack(struct sd_spool_reader *r,
 void sd_spool_reader_rewind(struct sd_spool_reader *r);
 
 /* Give up the oldest segment this reader has not delivered: its cursor
- * moves to the next segment. Returns the (estimated) lines dropped. */
+ * moves to the next segment. Returns the (estimated) lines dropped (0
+ * in range mode: a replay drops nothing). */
 uint64_t sd_spool_reader_drop_oldest(struct sd_spool_reader *r);
 
 /* Keep delivered segments up to bytes, and secs old (0: any age). */

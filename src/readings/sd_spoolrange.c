@@ -233,3 +233,9 @@ sd_spoolrange_seek(struct sd_spoolrange *r, const struct sd_spool_pos *pos,
 		sd_spoolscan_seek(&r->scan, pos->off);
 	return SD_OK;
 }
+
+int
+sd_spoolrange_ended(const struct sd_spoolrange *r)
+{
+	return r->fd < 0 && r->next >= r->nsegs;
+}

@@ -66,4 +66,8 @@ int sd_spoolrange_read(struct sd_spoolrange *r, char *buf, size_t cap,
 int sd_spoolrange_seek(struct sd_spoolrange *r, const struct sd_spool_pos *pos,
     char err[SD_ERR_LEN]);
 
+/* Whether every listed segment was read to its end (nothing is held):
+ * the next read gives nothing, until a seek back. */
+int sd_spoolrange_ended(const struct sd_spoolrange *r);
+
 #endif

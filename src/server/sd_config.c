@@ -356,6 +356,9 @@ sd_config_usage(FILE *fp)
 	    "                        add|list|revoke|enable ...\n"
 	    "       sockdeckd spool [--data-dir DIR | --config FILE] [--json]\n"
 	    "                       stat|verify|repair\n"
+	    "       sockdeckd spool [--data-dir DIR | --config FILE] [--json]\n"
+	    "                       replay --sink influx|kafka --since TIME\n"
+	    "                       [--until TIME] [--give-up SECS] [options]\n"
 	    "\n", fp);
 	for (i = 0; i < NOPTS; i++) {
 		if (!(sd_config_opts[i].flags & SD_CONFIG_HELP_ABOVE))

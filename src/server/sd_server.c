@@ -273,26 +273,49 @@ sd_server_sweep_listeners(struct sd_server *srv)
 	srv->nlisteners = n;
 }
 
+struct sd_sink *
+sd_server_sink_new(const struct sd_config *cfg, struct event_base *base,
+    const char *kind, struct sd_spool *sp, struct sd_spoolrange *range,
+    struct sd_events *events, char err[SD_ERR_LEN])
+{
+	if (strcmp(kind, "influx") == 0 && cfg->influx.url != NULL)
+		return sd_sink_influx_new(base, &cfg->influx, cfg->data_dir,
+		    sp, range, events, err);
+	if (strcmp(kind, "kafka") == 0 && cfg->kafka.brokers != NULL)
+		return sd_sink_kafka_new(base, &cfg->kafka,
+		    cfg->pipe.device_tag, sp, range, events, err);
+	snprintf(err, SD_ERR_LEN, "the %.20s sink is not configured (%s)",
+	    kind, strcmp(kind, "kafka") == 0 ? "--kafka-brokers" :
+	    "--influx-url");
+	return NULL;
+}
+
+/* Start the sink kind on the pipeline's spool. */
+static int
+server_add_sink(struct sd_server *srv, const char *kind,
+    char err[SD_ERR_LEN])
+{
+	struct sd_sink *s;
+
+	s = sd_server_sink_new(srv->cfg, srv->base, kind,
+	    sd_pipeline_spool(srv->pipe), NULL, srv->events, err);
+	if (s == NULL || sd_pipeline_add_sink(srv->pipe, s) != SD_OK)
+		return SD_ERR_INVAL;
+	return SD_OK;
+}
+
 /* The sinks the configuration names. */
 static int
 server_sinks(struct sd_server *srv, char err[SD_ERR_LEN])
 {
 	const struct sd_config *cfg = srv->cfg;
-	struct sd_spool *sp = sd_pipeline_spool(srv->pipe);
-	struct sd_sink *s;
 
-	if (cfg->influx.url != NULL) {
-		s = sd_sink_influx_new(srv->base, &cfg->influx,
-		    cfg->data_dir, sp, srv->events, err);
-		if (s == NULL || sd_pipeline_add_sink(srv->pipe, s) != SD_OK)
-			return SD_ERR_INVAL;
-	}
-	if (cfg->kafka.brokers != NULL) {
-		s = sd_sink_kafka_new(srv->base, &cfg->kafka,
-		    cfg->pipe.device_tag, sp, srv->events, err);
-		if (s == NULL || sd_pipeline_add_sink(srv->pipe, s) != SD_OK)
-			return SD_ERR_INVAL;
-	}
+	if (cfg->influx.url != NULL &&
+	    server_add_sink(srv, "influx", err) != SD_OK)
+		return SD_ERR_INVAL;
+	if (cfg->kafka.brokers != NULL &&
+	    server_add_sink(srv, "kafka", err) != SD_OK)
+		return SD_ERR_INVAL;
 	return SD_OK;
 }
 

@@ -39,6 +39,9 @@ struct sd_tls;
 struct sd_reload;
 struct sd_fleet;
 struct sd_fleet_file;
+struct sd_sink;
+struct sd_spool;
+struct sd_spoolrange;
 
 struct sd_totals {
 	uint64_t	 messages;
@@ -160,6 +163,15 @@ int sd_server_new(struct event_base *base, const struct sd_config *cfg,
 
 /* Close everything and free the server; flushes the pipeline. */
 void sd_server_free(struct sd_server *srv);
+
+/* The sink kind ("influx" or "kafka") as cfg configures it, reading sp,
+ * or replaying range (sp NULL): the server's sinks, and the one of
+ * "sockdeckd spool replay", are built here alike. NULL with err when cfg
+ * does not configure it or it cannot start. */
+struct sd_sink *sd_server_sink_new(const struct sd_config *cfg,
+    struct event_base *base, const char *kind, struct sd_spool *sp,
+    struct sd_spoolrange *range, struct sd_events *events,
+    char err[SD_ERR_LEN]);
 
 /* Requests. */
 int sd_server_broadcast(struct sd_server *srv, const char *text, size_t len);

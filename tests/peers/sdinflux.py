@@ -648,6 +648,49 @@ def send_legacy(srv, ndev, per_dev, value=lambda i: i * 0.25, port=None,
     return sent
 
 
+def rfc3339(ns):
+    """ns since the epoch as RFC 3339 UTC with nanoseconds (a TIME of
+    `sockdeckd spool replay`)."""
+    import datetime
+    t = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + ".%09dZ" % (ns % 10**9)
+
+
+def send_batch(srv, first_dev, have, ndev=2, per=25):
+    """send_legacy() ndev x per readings (devices from first_dev) to a
+    spool holding `have` lines; the new lines, parsed."""
+    send_legacy(srv, ndev, per, first_dev=first_dev)
+    sp = wait_spool(srv, have + ndev * per)
+    check(len(sp) == have + ndev * per, "%d spool lines, expected %d"
+          % (len(sp), have + ndev * per))
+    return sp[have:]
+
+
+def wait_cursor_at_end(srv, name, timeout=10.0):
+    """The bytes of srv's NAME.cursor once it names the end of the
+    newest segment (the sink saves it a moment after its status says
+    the backlog is 0)."""
+    import re
+    d = srv.sensors_dir
+    deadline = time.monotonic() + timeout
+    while True:
+        segs = sorted(n for n in os.listdir(d)
+                      if re.match(r"^readings-\d{8}\.lp$", n))
+        want = "%d %d\n" % (int(segs[-1][9:17]),
+                            os.path.getsize(os.path.join(d, segs[-1])))
+        try:
+            with open(os.path.join(d, name + ".cursor"), "rb") as f:
+                got = f.read()
+        except FileNotFoundError:
+            got = b""
+        if got == want.encode():
+            return got
+        if time.monotonic() > deadline:
+            fail("%s.cursor says %r, not the spool's end %r"
+                 % (name, got, want))
+        time.sleep(0.1)
+
+
 def wait_spool(srv, n, timeout=10.0):
     """The parsed spool once it holds at least n lines (legacy readings
     reach the disk up to a second after they were read)."""

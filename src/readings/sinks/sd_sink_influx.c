@@ -653,7 +653,8 @@ ix_setup_batch(struct influx *ix, struct ix_batch *b)
 struct sd_sink *
 sd_sink_influx_new(struct event_base *base,
     const struct sd_sink_influx_opts *o, const char *dir,
-    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
+    struct sd_spool *sp, struct sd_spoolrange *range,
+    struct sd_events *events, char err[SD_ERR_LEN])
 {
 	struct influx *ix = calloc(1, sizeof(*ix));
 	CURL *probe = NULL;
@@ -664,7 +665,8 @@ sd_sink_influx_new(struct event_base *base,
 		free(ix);
 		return NULL;
 	}
-	if (sd_sink_init(&ix->base, &ix_ops, sp, events, err) != SD_OK) {
+	if (sd_sink_init(&ix->base, &ix_ops, sp, range, events,
+	    err) != SD_OK) {
 		free(ix);
 		return NULL;
 	}

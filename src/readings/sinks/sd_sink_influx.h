@@ -35,11 +35,14 @@ struct event_base;
 struct sd_events;
 struct sd_sink;
 struct sd_spool;
+struct sd_spoolrange;
 
-/* A sink posting sp's lines as o says; lines InfluxDB refuses go to
- * DIR/rejects.lp (dir: the data directory). */
+/* A sink posting sp's lines (or range's: sd_sink_init) as o says;
+ * lines InfluxDB refuses go to DIR/rejects.lp (dir: the data
+ * directory). */
 struct sd_sink *sd_sink_influx_new(struct event_base *base,
     const struct sd_sink_influx_opts *o, const char *dir,
-    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN]);
+    struct sd_spool *sp, struct sd_spoolrange *range,
+    struct sd_events *events, char err[SD_ERR_LEN]);
 
 #endif

@@ -472,12 +472,14 @@ kf_rebuild(struct kafka *kf)
 struct sd_sink *
 sd_sink_kafka_new(struct event_base *base,
     const struct sd_sink_kafka_opts *o, const char *device_tag,
-    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN])
+    struct sd_spool *sp, struct sd_spoolrange *range,
+    struct sd_events *events, char err[SD_ERR_LEN])
 {
 	struct kafka *kf = calloc(1, sizeof(*kf));
 
 	err[0] = '\0';
-	if (kf == NULL || sd_sink_init(&kf->base, &kf_ops, sp, events, err)) {
+	if (kf == NULL ||
+	    sd_sink_init(&kf->base, &kf_ops, sp, range, events, err)) {
 		free(kf);
 		return NULL;
 	}

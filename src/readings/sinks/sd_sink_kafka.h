@@ -28,11 +28,13 @@ struct event_base;
 struct sd_events;
 struct sd_sink;
 struct sd_spool;
+struct sd_spoolrange;
 
-/* A sink producing sp's lines as o says; device_tag names the tag whose
- * value is a record's key. */
+/* A sink producing sp's lines (or range's: sd_sink_init) as o says;
+ * device_tag names the tag whose value is a record's key. */
 struct sd_sink *sd_sink_kafka_new(struct event_base *base,
     const struct sd_sink_kafka_opts *o, const char *device_tag,
-    struct sd_spool *sp, struct sd_events *events, char err[SD_ERR_LEN]);
+    struct sd_spool *sp, struct sd_spoolrange *range,
+    struct sd_events *events, char err[SD_ERR_LEN]);
 
 #endif
