@@ -201,7 +201,8 @@ sd_prom_histogram(struct sd_prom *w, const char *name,
 		w->bad = 1;
 		return;
 	}
-	memcpy(lb, l, nl * sizeof(*l));
+	if (nl > 0)
+		memcpy(lb, l, nl * sizeof(*l));
 	snprintf(full, sizeof(full), "%s_bucket", name);
 	for (i = 0; i <= nb; i++) {
 		total += counts[i];
