@@ -154,6 +154,18 @@ prom_sample(struct sd_prom *w, const char *name,
 	prom_emit(w, &l);
 }
 
+/* A real number as the format writes it. */
+static void
+prom_num(double v, char num[32])
+{
+	if (isnan(v))
+		snprintf(num, 32, "NaN");
+	else if (isinf(v))
+		snprintf(num, 32, "%cInf", v > 0 ? '+' : '-');
+	else
+		snprintf(num, 32, "%.15g", v);
+}
+
 void
 sd_prom_u64(struct sd_prom *w, const char *name,
     const struct sd_prom_label *l, size_t nl, uint64_t v)
@@ -170,11 +182,39 @@ sd_prom_double(struct sd_prom *w, const char *name,
 {
 	char num[32];
 
-	if (isnan(v))
-		snprintf(num, sizeof(num), "NaN");
-	else if (isinf(v))
-		snprintf(num, sizeof(num), "%cInf", v > 0 ? '+' : '-');
-	else
-		snprintf(num, sizeof(num), "%.15g", v);
+	prom_num(v, num);
 	prom_sample(w, name, l, nl, num);
+}
+
+
+void
+sd_prom_histogram(struct sd_prom *w, const char *name,
+    const struct sd_prom_label *l, size_t nl, const double *le, size_t nb,
+    const uint64_t *counts, double sum)
+{
+	struct sd_prom_label lb[SD_PROM_LABELS];
+	char full[SD_PROM_LINE], num[32];
+	uint64_t total = 0;
+	size_t i;
+
+	if (nl >= SD_PROM_LABELS || strlen(name) + 8 >= sizeof(full)) {
+		w->bad = 1;
+		return;
+	}
+	if (nl > 0)
+		memcpy(lb, l, nl * sizeof(*l));
+	snprintf(full, sizeof(full), "%s_bucket", name);
+	for (i = 0; i <= nb; i++) {
+		total += counts[i];
+		if (i < nb)
+			prom_num(le[i], num);
+		else
+			snprintf(num, sizeof(num), "+Inf");
+		lb[nl] = (struct sd_prom_label){ "le", num };
+		sd_prom_u64(w, full, lb, nl + 1, total);
+	}
+	snprintf(full, sizeof(full), "%s_sum", name);
+	sd_prom_double(w, full, l, nl, sum);
+	snprintf(full, sizeof(full), "%s_count", name);
+	sd_prom_u64(w, full, l, nl, total);
 }

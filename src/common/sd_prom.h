@@ -20,6 +20,7 @@
 struct evbuffer;
 
 #define SD_PROM_LINE	1024	/* one line, escaped, at most */
+#define SD_PROM_LABELS	8	/* labels of a histogram's sample, le too */
 
 struct sd_prom {
 	struct evbuffer	*buf;
@@ -49,6 +50,15 @@ void sd_prom_u64(struct sd_prom *w, const char *name,
 /* The same with a real value (NaN, +Inf and -Inf written as such). */
 void sd_prom_double(struct sd_prom *w, const char *name,
     const struct sd_prom_label *l, size_t nl, double v);
+
+/* A histogram's samples for one label set (nl at most
+ * SD_PROM_LABELS - 1): name_bucket{...,le="B"} for each of the nb upper
+ * bounds le[] (rising) and for +Inf, cumulative, from counts[] (nb + 1
+ * counts of their own bucket each, the last +Inf's); then name_sum and
+ * name_count. The family's TYPE is histogram. */
+void sd_prom_histogram(struct sd_prom *w, const char *name,
+    const struct sd_prom_label *l, size_t nl, const double *le, size_t nb,
+    const uint64_t *counts, double sum);
 
 /* Whether s is a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), or with
  * label set a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting __). */

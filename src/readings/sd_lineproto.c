@@ -564,6 +564,37 @@ sd_lp_unescape(const struct sd_lp_span *s, char *out, size_t cap)
 	return o;
 }
 
+int
+sd_lp_line_ts(const char *line, size_t len, int64_t *ts)
+{
+	size_t end, i;
+	uint64_t v = 0, lim;
+	int neg;
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	end = len;
+	while (end > 0 && len - end < SD_LP_INT_MAX && line[end - 1] >= '0' &&
+	    line[end - 1] <= '9')
+		end--;
+	if (end == len || end == 0)
+		return SD_ERR_MALFORMED;
+	neg = line[end - 1] == '-';
+	if (neg && end == 1)
+		return SD_ERR_MALFORMED;
+	if (line[end - 1 - neg] != ' ')
+		return SD_ERR_MALFORMED;
+	/* INT64_MAX, or its negation's magnitude. */
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (i = end; i < len; i++) {
+		if (v > (lim - (uint64_t)(line[i] - '0')) / 10)
+			return SD_ERR_MALFORMED;
+		v = v * 10 + (uint64_t)(line[i] - '0');
+	}
+	*ts = neg ? -(int64_t)(v - 1) - 1 : (int64_t)v;
+	return SD_OK;
+}
+
 double
 sd_lp_value(const struct sd_lp_view *v)
 {

@@ -97,6 +97,12 @@ int sd_lp_parse_field(const char *p, size_t len, struct sd_lp_view *out);
  * length. */
 size_t sd_lp_unescape(const struct sd_lp_span *s, char *out, size_t cap);
 
+/* The timestamp of a stored line, its last field, read back from its
+ * end (len may take in its newline): for the sinks, which look at each
+ * line they deliver, without parsing the rest. SD_OK with *ts, or
+ * SD_ERR_MALFORMED when the line does not end in " <int64>". */
+int sd_lp_line_ts(const char *line, size_t len, int64_t *ts);
+
 /* The field's value as a number. */
 double sd_lp_value(const struct sd_lp_view *v);
 

@@ -314,6 +314,13 @@ sd_pipeline_backlog(struct sd_pipeline *p, const struct sd_sink *s)
 	return sd_spool_backlog(p->spool, &s->rd.acked);
 }
 
+uint64_t
+sd_pipeline_backlog_lines(struct sd_pipeline *p, const struct sd_sink *s,
+    int *exact)
+{
+	return sd_spool_backlog_lines(p->spool, &s->rd, exact);
+}
+
 int
 sd_pipeline_failing(const struct sd_pipeline *p)
 {

@@ -94,6 +94,11 @@ struct sd_sink *sd_pipeline_sink(struct sd_pipeline *p, size_t i);
 /* Bytes s has not delivered. */
 uint64_t sd_pipeline_backlog(struct sd_pipeline *p, const struct sd_sink *s);
 
+/* Readings s has not delivered; *exact clear when estimated (see
+ * sd_spool_backlog_lines). */
+uint64_t sd_pipeline_backlog_lines(struct sd_pipeline *p,
+    const struct sd_sink *s, int *exact);
+
 /* Apply --spool-max: block senders or drop the oldest (every 100 ms). */
 void sd_pipeline_check(struct sd_pipeline *p);
 

@@ -4,7 +4,12 @@
 
 #include "sd_err.h"
 #include "sd_events.h"
+#include "sd_lineproto.h"
 #include "sd_sink.h"
+
+const double sd_sink_age_le[SD_SINK_AGE_BUCKETS - 1] = {
+	0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600
+};
 
 int
 sd_sink_init(struct sd_sink *s, const struct sd_sink_ops *ops,
@@ -105,6 +110,39 @@ sd_sink_delivered(struct sd_sink *s, uint64_t n)
 	if (s->state == SD_SINK_FAILING)
 		sd_sink_set_state(s, s->blocked ? SD_SINK_BLOCKED :
 		    SD_SINK_OK, NULL);
+}
+
+void
+sd_sink_observe_ts(struct sd_sink *s, int64_t ts, int64_t now)
+{
+	/* In double: a device may claim any int64 time. */
+	double age = ts < now ? ((double)now - (double)ts) / 1e9 : 0;
+	size_t i;
+
+	for (i = 0; i + 1 < SD_SINK_AGE_BUCKETS; i++) {
+		if (age <= sd_sink_age_le[i])
+			break;
+	}
+	s->age_n[i]++;
+	s->age_sum += age;
+}
+
+void
+sd_sink_observe(struct sd_sink *s, const char *line, size_t len,
+    int64_t now)
+{
+	int64_t ts;
+
+	if (sd_lp_line_ts(line, len, &ts) == SD_OK)
+		sd_sink_observe_ts(s, ts, now);
+}
+
+double
+sd_sink_oldest_age(const struct sd_sink *s, int64_t now)
+{
+	if (s->oldest_ts == 0 || s->oldest_ts >= now)
+		return 0;
+	return ((double)now - (double)s->oldest_ts) / 1e9;
 }
 
 void

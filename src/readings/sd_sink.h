@@ -19,6 +19,11 @@ struct sd_events;
 struct sd_sink;
 struct sd_spoolrange;
 
+/* The histogram of readings' age at delivery: upper bounds in seconds
+ * (and +Inf), from a LAN's milliseconds to an hour's backlog. */
+#define SD_SINK_AGE_BUCKETS	13	/* the bounds, and +Inf */
+extern const double sd_sink_age_le[SD_SINK_AGE_BUCKETS - 1];
+
 enum sd_sink_state {
 	SD_SINK_OK,		/* delivering, or waiting for lines */
 	SD_SINK_FAILING,	/* retrying: error says why */
@@ -49,6 +54,11 @@ struct sd_sink {
 	uint64_t		 rate_mark;
 	int64_t			 ok_mono;	/* started, or last delivery */
 	int64_t			 failing_mono;	/* became SD_SINK_FAILING */
+	/* The first reading the sink holds and has not delivered: its
+	 * timestamp (ns, wall clock), 0 when it holds none. */
+	int64_t			 oldest_ts;
+	uint64_t		 age_n[SD_SINK_AGE_BUCKETS]; /* own bucket's */
+	double			 age_sum;	/* seconds */
 };
 
 /* Start the common part: the reader of spool sp under ops->name, or,
@@ -65,6 +75,20 @@ void sd_sink_set_state(struct sd_sink *s, enum sd_sink_state state,
 
 /* Count delivered readings. */
 void sd_sink_delivered(struct sd_sink *s, uint64_t n);
+
+/* A line (its newline may be in len) was delivered at now (ns, wall
+ * clock): its age into the histogram; one in the future counts as 0 s,
+ * one without a timestamp not at all. */
+void sd_sink_observe(struct sd_sink *s, const char *line, size_t len,
+    int64_t now);
+
+/* The same for a reading whose timestamp is known: ts. */
+void sd_sink_observe_ts(struct sd_sink *s, int64_t ts, int64_t now);
+
+/* Seconds since the timestamp of the first reading s holds and has
+ * not delivered (now: wall clock, ns); 0 when it holds none, or its
+ * time is ahead of now. */
+double sd_sink_oldest_age(const struct sd_sink *s, int64_t now);
 
 /* Lines the destination refused for good: counted and logged. */
 void sd_sink_rejected(struct sd_sink *s, uint64_t n, const char *reason);

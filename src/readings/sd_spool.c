@@ -16,6 +16,7 @@
 #include "sd_err.h"
 #include "sd_spool.h"
 #include "sd_spoolrange.h"
+#include "sd_spoolcount.h"
 #include "sd_spoolw.h"
 
 #define SD_CURSOR_SAVE_NS	(200LL * 1000000)
@@ -44,6 +45,12 @@ struct spool_seg {
 	uint64_t	 base;		/* spool bytes before it */
 	uint64_t	 size;		/* the open one: sp->written */
 	int64_t		 mtime;		/* seconds: its last write */
+	/* Its lines, once counted (this run's as they are written; an
+	 * earlier run's by the census), and the number of its first line:
+	 * this run's first segment's is 0, an earlier one's negative. */
+	uint64_t	 lines;
+	int64_t		 lbase;
+	int		 counted;
 };
 
 /* A cursor file found at start: until a reader of that name starts, its
@@ -94,6 +101,13 @@ struct sd_spool {
 	char			 notes[SD_SPOOL_NOTES][SD_ERR_LEN];
 	size_t			 nnotes;
 	char			 slots[SD_SPOOLW_FILES][32]; /* readers' */
+	struct sd_spoolcount	*counter;	/* lines, off the loop */
+	size_t			 census_n;	/* segments it counts */
+	uint64_t		 buf_lines;	/* lines in buf */
+	uint64_t		 job_lines[SD_SPOOLW_SLOTS]; /* in flight */
+	size_t			 job_head;
+	size_t			 njobs;
+	uint64_t		 lines_done;	/* on disk, this run */
 };
 
 /* Unlink one queued segment (called with the lock released). */
@@ -187,6 +201,7 @@ static void spool_holds_load(struct sd_spool *);
 static int cursor_save(struct sd_spool_reader *, char [SD_ERR_LEN]);
 static void cursor_request(struct sd_spool_reader *);
 static void cursor_done(struct sd_spool *);
+static void spool_lines_tick(struct sd_spool *);
 
 static void
 spool_seg_path(const struct sd_spool *sp, uint32_t seq, char *buf,
@@ -327,8 +342,9 @@ spool_scan(struct sd_spool *sp, char err[SD_ERR_LEN])
 			closedir(d);
 			return SD_ERR_NOSPACE;
 		}
-		sp->segs[sp->nsegs++] = (struct spool_seg){ (uint32_t)seq, 0,
-		    (uint64_t)st.st_size, (int64_t)st.st_mtime };
+		sp->segs[sp->nsegs++] = (struct spool_seg){ .seq =
+		    (uint32_t)seq, .size = (uint64_t)st.st_size, .mtime =
+		    (int64_t)st.st_mtime };
 	}
 	closedir(d);
 	if (sp->nsegs > 1)
@@ -487,14 +503,64 @@ spool_open_first(struct sd_spool *sp, char err[SD_ERR_LEN])
 	}
 	sd_spoolw_prealloc(fd, sp->seg_max);
 	last = sp->nsegs > 0 ? &sp->segs[sp->nsegs - 1] : NULL;
-	sp->segs[sp->nsegs++] = (struct spool_seg){ seq,
-	    last != NULL ? last->base + last->size : 0, 0,
-	    sd_now_ns() / 1000000000 };
+	sp->segs[sp->nsegs++] = (struct spool_seg){ .seq = seq,
+	    .base = last != NULL ? last->base + last->size : 0,
+	    .mtime = sd_now_ns() / 1000000000, .counted = 1 };
 	sp->seq = sp->sub_seq = seq;
 	memcpy(sp->path, path, sizeof(sp->path));
 	sp->fd = fd;
 	sp->written = 0;
 	return SD_OK;
+}
+
+/* Have the segments an earlier run left counted, off the loop: every
+ * listed one but this run's first. */
+static int
+spool_census(struct sd_spool *sp)
+{
+	uint32_t *seq;
+	uint64_t *size;
+	size_t i, n = sp->nsegs - 1;
+	int rc;
+
+	if (n == 0)
+		return SD_OK;
+	seq = calloc(n, sizeof(*seq));
+	size = calloc(n, sizeof(*size));
+	rc = SD_ERR_NOMEM;
+	if (seq != NULL && size != NULL) {
+		for (i = 0; i < n; i++) {
+			seq[i] = sp->segs[i].seq;
+			size[i] = sp->segs[i].size;
+		}
+		rc = sd_spoolcount_census(sp->counter, seq, size, n);
+	}
+	sp->census_n = n;
+	free(seq);
+	free(size);
+	return rc;
+}
+
+/* The census is done: the earlier run's segments still listed (the
+ * last of those it counted: retention takes the oldest first) get
+ * their lines, and numbers back from this run's first line. */
+static void
+spool_census_apply(struct sd_spool *sp)
+{
+	uint64_t *lines;
+	size_t m = 0, i;
+
+	if (!sd_spoolcount_census_take(sp->counter, &lines))
+		return;
+	while (m < sp->nsegs && !sp->segs[m].counted)
+		m++;
+	for (i = m; i > 0 && m <= sp->census_n; i--) {
+		sp->segs[i - 1].lines = lines[sp->census_n - m + i - 1];
+		sp->segs[i - 1].lbase = sp->segs[i].lbase -
+		    (int64_t)sp->segs[i - 1].lines;
+		sp->segs[i - 1].counted = 1;
+	}
+	free(lines);
 }
 
 /* A repair "sockdeckd spool repair" did not finish leaves its journal:
@@ -518,6 +584,7 @@ spool_journal_check(const struct sd_spool *sp, char err[SD_ERR_LEN])
 static void
 spool_release(struct sd_spool *sp)
 {
+	sd_spoolcount_free(sp->counter);
 	if (sp->fd >= 0)
 		close(sp->fd);
 	free(sp->segs);
@@ -557,6 +624,9 @@ sd_spool_new(const char *dir, char err[SD_ERR_LEN])
 	if (spool_open_first(sp, err) != SD_OK)
 		goto fail;
 	spool_holds_load(sp);
+	sp->counter = sd_spoolcount_new(sp->dir);
+	if (sp->counter == NULL || spool_census(sp) != SD_OK)
+		goto nomem;
 	sp->syncer = syncer_start(sp->dir);
 	if (sp->syncer == NULL)
 		goto nomem;
@@ -639,6 +709,7 @@ void
 sd_spool_commit(struct sd_spool *sp, size_t n)
 {
 	sp->len += n;
+	sp->buf_lines++;
 }
 
 int
@@ -683,6 +754,9 @@ sd_spool_flush(struct sd_spool *sp, char err[SD_ERR_LEN])
 				sp->nrot++;
 			}
 			sp->rotate_req = 0;
+			sp->job_lines[(sp->job_head + sp->njobs++) %
+			    SD_SPOOLW_SLOTS] = sp->buf_lines;
+			sp->buf_lines = 0;
 			sp->sub_written += len;
 			sp->sub_total += len;
 			sp->len = 0;
@@ -712,8 +786,11 @@ spool_seg_begun(struct sd_spool *sp, uint32_t seq)
 	const struct spool_seg *last = &sp->segs[sp->nsegs - 1];
 
 	spool_seg_close(sp);
-	sp->segs[sp->nsegs++] = (struct spool_seg){ seq,
-	    last->base + last->size, 0, sd_now_ns() / 1000000000 };
+	sp->segs[sp->nsegs++] = (struct spool_seg){ .seq = seq,
+	    .base = last->base + last->size,
+	    .mtime = sd_now_ns() / 1000000000,
+	    .lines = 0, .lbase = last->lbase + (int64_t)last->lines,
+	    .counted = 1 };
 	sp->seq = seq;
 	spool_seg_path(sp, seq, sp->path, sizeof(sp->path));
 	sp->written = 0;
@@ -736,6 +813,14 @@ sd_spool_collect(struct sd_spool *sp)
 		n += d.len;
 		seg = &sp->segs[sp->nsegs - 1];
 		seg->size = sp->written;
+		/* Jobs come back in the order they went, each wholly in
+		 * one segment: its lines are that segment's. */
+		if (sp->njobs > 0) {
+			seg->lines += sp->job_lines[sp->job_head];
+			sp->lines_done += sp->job_lines[sp->job_head];
+			sp->job_head = (sp->job_head + 1) % SD_SPOOLW_SLOTS;
+			sp->njobs--;
+		}
 		seg->mtime = sd_now_ns() / 1000000000;
 	}
 	cursor_done(sp);
@@ -783,6 +868,7 @@ sd_spool_tick(struct sd_spool *sp)
 			cursor_request(sp->readers[i]);
 	}
 	spool_retain(sp);
+	spool_lines_tick(sp);
 	if (sp->fsync == SD_FSYNC_EVERYSEC && sp->done_total > 0)
 		sd_spoolw_sync(sp->w);
 }
@@ -1274,6 +1360,117 @@ reader_warn(const struct sd_spool_reader *r, int got,
 		    "readings-%08u.lp", r->name, path, r->acked.seq);
 }
 
+/* Ask for the lines before r->acked in its segment (the counter has
+ * a question free, or the next tick asks again); acks meanwhile are
+ * added up in lines_since. */
+static void
+reader_count_ask(struct sd_spool_reader *r)
+{
+	if (r->counting)
+		sd_spoolcount_cancel(r->sp->counter, r);
+	r->counting = 0;
+	r->lines_ok = 0;
+	r->count_want = 1;
+	if (sd_spoolcount_ask(r->sp->counter, r, r->acked.seq,
+	    r->acked.off) != SD_OK)
+		return;
+	r->count_want = 0;
+	r->counting = 1;
+	r->count_have = 0;
+	r->count_at = r->acked;
+	r->lines_since = 0;
+}
+
+/* Where r stands in line numbers: known at once at the start of a
+ * counted segment, else counted off the loop. */
+static void
+reader_lines_start(struct sd_spool_reader *r)
+{
+	const struct spool_seg *seg = spool_seg_get(r->sp, r->acked.seq);
+
+	if (seg != NULL && seg->counted && r->acked.off == 0) {
+		r->lines = seg->lbase;
+		r->lines_ok = 1;
+		return;
+	}
+	reader_count_ask(r);
+}
+
+/* An answer for r (lines before r->count_at in its segment), kept in
+ * r until that segment's number is known. */
+static void
+reader_count_apply(struct sd_spool_reader *r)
+{
+	const struct spool_seg *seg = spool_seg_get(r->sp, r->count_at.seq);
+
+	if (!r->count_have)
+		return;
+	if (seg == NULL) {
+		r->count_have = 0;
+		reader_count_ask(r);	/* removed since: ask again */
+		return;
+	}
+	if (!seg->counted)
+		return;
+	r->lines = seg->lbase + (int64_t)(r->count_res + r->lines_since);
+	r->lines_ok = 1;
+	r->count_have = 0;
+}
+
+/* Once a second: the census and the counter's answers taken in,
+ * questions that found no room asked again. */
+static void
+spool_lines_tick(struct sd_spool *sp)
+{
+	struct sd_spool_reader *r;
+	const void *owner;
+	uint64_t lines;
+	size_t i;
+
+	spool_census_apply(sp);
+	while (sd_spoolcount_take(sp->counter, &owner, &lines)) {
+		for (i = 0; i < sp->nreaders; i++) {
+			r = sp->readers[i];
+			if (r != owner || !r->counting)
+				continue;
+			r->counting = 0;
+			r->count_have = 1;
+			r->count_res = lines;
+		}
+	}
+	for (i = 0; i < sp->nreaders; i++) {
+		r = sp->readers[i];
+		if (r->count_want && !r->drop_wait)
+			reader_count_ask(r);
+		reader_count_apply(r);
+	}
+}
+
+uint64_t
+sd_spool_backlog_lines(struct sd_spool *sp, const struct sd_spool_reader *r,
+    int *exact)
+{
+	const struct spool_seg *last = &sp->segs[sp->nsegs - 1];
+	uint64_t pending = sp->buf_lines, bytes, mean;
+	int64_t end;
+	size_t i;
+
+	*exact = r->lines_ok;
+	if (r->lines_ok) {
+		for (i = 0; i < sp->njobs; i++)
+			pending += sp->job_lines[(sp->job_head + i) %
+			    SD_SPOOLW_SLOTS];
+		end = last->lbase + (int64_t)(last->lines + pending);
+		return end > r->lines ? (uint64_t)(end - r->lines) : 0;
+	}
+	/* Not counted yet: the bytes over this run's mean line. */
+	bytes = sd_spool_backlog(sp, &r->acked);
+	mean = sp->lines_done > 0 ? sp->done_total / sp->lines_done : 0;
+	if (mean == 0)
+		mean = SD_SPOOL_LINE_GUESS;
+	return (bytes + mean / 2) / mean;
+}
+
 int
 sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
     const char *name, char warn[SD_SPOOL_WARN_LEN], char err[SD_ERR_LEN])
@@ -1311,6 +1508,7 @@ sd_spool_reader_init(struct sd_spool_reader *r, struct sd_spool *sp,
 	}
 	r->pos = r->acked;
 	sp->readers[sp->nreaders++] = r;
+	reader_lines_start(r);
 	return SD_OK;
 }
 
@@ -1389,6 +1587,7 @@ sd_spool_reader_done(struct sd_spool_reader *r)
 	}
 	if (r->fd >= 0)
 		close(r->fd);
+	sd_spoolcount_cancel(sp->counter, r);
 	for (i = 0; i < sp->nreaders; i++) {
 		if (sp->readers[i] == r) {
 			sp->readers[i] = sp->readers[--sp->nreaders];
@@ -1478,18 +1677,35 @@ sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
 	}
 }
 
+/* Whether a lies before b. */
+static int
+pos_before(const struct sd_spool_pos *a, const struct sd_spool_pos *b)
+{
+	return a->seq < b->seq || (a->seq == b->seq && a->off < b->off);
+}
+
 void
 sd_spool_reader_ack(struct sd_spool_reader *r,
-    const struct sd_spool_pos *pos, int force)
+    const struct sd_spool_pos *pos, uint64_t lines, int force)
 {
 	/* Deliveries confirmed after a drop-oldest lie behind the cursor:
 	 * it never moves back. */
-	if (pos->seq < r->acked.seq ||
-	    (pos->seq == r->acked.seq && pos->off <= r->acked.off))
+	if (!pos_before(&r->acked, pos))
 		return;
 	r->acked = *pos;
 	if (r->range != NULL)
 		return;		/* a replay keeps no cursor */
+	if (r->drop_wait) {
+		/* Past what was read before the drop, the sink's counts
+		 * hold again: where it stands is counted anew. */
+		if (!pos_before(pos, &r->drop_pos)) {
+			r->drop_wait = 0;
+			reader_count_ask(r);
+		}
+	} else if (r->lines_ok)
+		r->lines += (int64_t)lines;
+	else
+		r->lines_since += lines;
 	r->dirty = 1;
 	if (force || sd_mono_ns() - r->saved_mono >= SD_CURSOR_SAVE_NS)
 		cursor_request(r);
@@ -1505,8 +1721,10 @@ uint64_t
 sd_spool_reader_drop_oldest(struct sd_spool_reader *r)
 {
 	struct sd_spool_pos next = { 0, 0 };
+	const struct spool_seg *seg;
 	char err[SD_ERR_LEN];
 	uint64_t bytes;
+	int64_t exact = -1;
 
 	if (r->range != NULL)
 		return 0;
@@ -1518,9 +1736,23 @@ sd_spool_reader_drop_oldest(struct sd_spool_reader *r)
 	if (next.seq == 0)
 		return 0;
 	bytes = bytes > r->acked.off ? bytes - r->acked.off : 0;
-	sd_spool_reader_ack(r, &next, 1);
+	seg = spool_seg_get(r->sp, next.seq);
+	if (r->lines_ok && !r->drop_wait && seg != NULL && seg->counted)
+		exact = seg->lbase - r->lines;
+	sd_spool_reader_ack(r, &next, 0, 1);
 	if (r->pos.seq < next.seq)
 		r->pos = next;
+	/* Deliveries of what was read before count lines given up: till
+	 * they are past, where the reader stands is not known. */
+	sd_spoolcount_cancel(r->sp->counter, r);
+	r->counting = 0;
+	r->count_have = 0;
+	r->count_want = 0;
+	r->lines_ok = 0;
+	r->drop_wait = 1;
+	r->drop_pos = r->pos;
+	if (exact >= 0)
+		return (uint64_t)exact;
 	/* Lines of the store are about 70 bytes: an estimate, said so. */
-	return (bytes + 69) / 70;
+	return (bytes + SD_SPOOL_LINE_GUESS - 1) / SD_SPOOL_LINE_GUESS;
 }

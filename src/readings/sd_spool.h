@@ -70,6 +70,7 @@
 #define SD_SPOOL_NOTES		8		/* start-up notes kept */
 #define SD_SPOOL_WARN_LEN	768		/* a reader's warning */
 #define SD_SPOOL_RETAIN		(1ULL << 30)	/* delivered bytes kept */
+#define SD_SPOOL_LINE_GUESS	70		/* bytes a line, a guess */
 
 enum sd_fsync_mode { SD_FSYNC_EVERYSEC, SD_FSYNC_ALWAYS, SD_FSYNC_NO };
 
@@ -100,6 +101,20 @@ struct sd_spool_reader {
 	struct sd_spoolrange	*range;	/* range mode: sp is NULL */
 	struct sd_spool_pos	 range_at; /* where the range reads next */
 	int			 range_failed; /* a read of it failed */
+	/* Where acked stands in line numbers (see sd_spool_backlog_lines):
+	 * known (lines_ok), or being counted from count_at (acks since
+	 * added up), or unknown after a drop-oldest until acks pass
+	 * drop_pos. */
+	int64_t			 lines;
+	int			 lines_ok;
+	int			 counting;	/* a question open */
+	int			 count_want;	/* to ask, at the next tick */
+	int			 count_have;	/* count_res waits */
+	uint64_t		 count_res;
+	struct sd_spool_pos	 count_at;
+	uint64_t		 lines_since;
+	int			 drop_wait;
+	struct sd_spool_pos	 drop_pos;
 };
 
 struct sd_spool *sd_spool_new(const char *dir, char err[SD_ERR_LEN]);
@@ -115,7 +130,7 @@ int sd_spool_append(struct sd_spool *sp, const char *line, size_t len);
 
 /* Room for up to len bytes at the end of the buffer, for a line to be
  * formatted in place (NULL without memory); sd_spool_commit() then
- * says how many of them it took. */
+ * says how many of them it took: one line a commit. */
 char *sd_spool_reserve(struct sd_spool *sp, size_t len);
 void sd_spool_commit(struct sd_spool *sp, size_t n);
 
@@ -148,6 +163,17 @@ size_t sd_spool_pending(const struct sd_spool *sp);
 
 /* Name of the segment being written, for status. */
 const char *sd_spool_segment(const struct sd_spool *sp);
+
+/* Lines the reader has not delivered, buffer included. Exact (*exact
+ * set) once the reader's place in line numbers is known: lines written
+ * this run are counted as they are committed (one a commit), a run's
+ * earlier segments by a census off the loop (sd_spoolcount.h) at start,
+ * and a cursor's place in its segment by a question to it. Till then,
+ * and after a drop-oldest till the deliveries of what was read before
+ * are past, the reader's backlog bytes over this run's mean line
+ * (SD_SPOOL_LINE_GUESS bytes before any). */
+uint64_t sd_spool_backlog_lines(struct sd_spool *sp,
+    const struct sd_spool_reader *r, int *exact);
 
 /* Bytes from pos to the end of what is stored, buffer included. */
 uint64_t sd_spool_backlog(struct sd_spool *sp, const struct sd_spool_pos *pos);
@@ -182,17 +208,20 @@ void sd_spool_reader_done(struct sd_spool_reader *r);
 int sd_spool_reader_read(struct sd_spool_reader *r, char *buf, size_t cap,
     size_t *len, struct sd_spool_pos *at, char err[SD_ERR_LEN]);
 
-/* Delivery up to pos is confirmed: move the cursor (saved at most every
- * 200 ms, or now when force; range mode: only remembered). */
+/* Delivery up to pos is confirmed, lines lines since the last ack
+ * (whole lines moved past, delivered or refused): move the cursor
+ * (saved at most every 200 ms, or now when force; range mode: only
+ * remembered). */
 void sd_spool_reader_ack(struct sd_spool_reader *r,
-    const struct sd_spool_pos *pos, int force);
+    const struct sd_spool_pos *pos, uint64_t lines, int force);
 
 /* Read again from the cursor (after a failed delivery). */
 void sd_spool_reader_rewind(struct sd_spool_reader *r);
 
 /* Give up the oldest segment this reader has not delivered: its cursor
- * moves to the next segment. Returns the (estimated) lines dropped (0
- * in range mode: a replay drops nothing). */
+ * moves to the next segment. Returns the lines dropped: exact when the
+ * reader's place in line numbers is known, else estimated from bytes
+ * (0 in range mode: a replay drops nothing). */
 uint64_t sd_spool_reader_drop_oldest(struct sd_spool_reader *r);
 
 /* Keep delivered segments up to bytes, and secs old (0: any age). */

@@ -222,17 +222,24 @@ ctl_status_sinks(struct sd_server *srv)
 {
 	json_t *a = json_array();
 	struct sd_sink *s;
+	int64_t now = sd_now_ns();
+	uint64_t lines;
 	size_t i;
+	int exact;
 
 	for (i = 0; i < sd_pipeline_nsinks(srv->pipe); i++) {
 		s = sd_pipeline_sink(srv->pipe, i);
+		lines = sd_pipeline_backlog_lines(srv->pipe, s, &exact);
 		json_array_append_new(a, json_pack(
-		    "{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}",
+		    "{s:s,s:s,s:s,s:I,s:I,s:b,s:f,s:I,s:I,s:I,s:I,s:I}",
 		    "name", s->ops->name,
 		    "state", sd_sink_state_name(s->state),
 		    "error", s->error,
 		    "backlog_bytes", (json_int_t)sd_pipeline_backlog(srv->pipe,
 		    s),
+		    "backlog_readings", (json_int_t)lines,
+		    "backlog_exact", exact,
+		    "oldest_age_s", sd_sink_oldest_age(s, now),
 		    "delivered", (json_int_t)s->delivered,
 		    "rate", (json_int_t)s->rate,
 		    "retries", (json_int_t)s->retries,

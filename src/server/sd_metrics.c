@@ -131,7 +131,8 @@ static const struct metrics_slot metrics_file_results[] = {
 
 /* A per-sink figure: a counter of struct sd_sink at at, or one of
  * the figures computed (SINK_BACKLOG, SINK_SINCE_OK). */
-enum metrics_sink_kind { SINK_FIELD, SINK_BACKLOG, SINK_SINCE_OK };
+enum metrics_sink_kind { SINK_FIELD, SINK_BACKLOG, SINK_SINCE_OK,
+	SINK_READINGS, SINK_EXACT, SINK_OLDEST };
 
 struct metrics_sink_fam {
 	const char		*name;
@@ -157,18 +158,42 @@ static const struct metrics_sink_fam metrics_sink_fams[] = {
 	{ "sockdeck_sink_since_success_seconds", "gauge", "Seconds since "
 	  "the sink last delivered (or since it started).", SINK_SINCE_OK,
 	  0 },
+	{ "sockdeck_sink_backlog_readings", "gauge", "Readings the sink "
+	  "has not delivered: exact, but estimated from the bytes (see "
+	  "sockdeck_sink_backlog_readings_exact) while an earlier run's "
+	  "segments are being counted at start, or after drop-oldest.",
+	  SINK_READINGS, 0 },
+	{ "sockdeck_sink_backlog_readings_exact", "gauge", "1 when "
+	  "sockdeck_sink_backlog_readings is a count, 0 while it is an "
+	  "estimate.", SINK_EXACT, 0 },
+	{ "sockdeck_sink_oldest_age_seconds", "gauge", "Age of the oldest "
+	  "reading the sink has not delivered (its timestamp against the "
+	  "clock; 0 when it has none in hand).", SINK_OLDEST, 0 },
 };
+
+/* sockdeck_sink_delivery_age_seconds. */
+#define METRICS_AGE	"sockdeck_sink_delivery_age_seconds"
 
 /* The figure f of sink s. */
 static double
 metrics_sink_value(struct sd_metrics *m, const struct metrics_sink_fam *f,
     struct sd_sink *s)
 {
+	int exact;
+
 	switch (f->kind) {
 	case SINK_BACKLOG:
 		return (double)sd_pipeline_backlog(m->srv->pipe, s);
 	case SINK_SINCE_OK:
 		return (double)(sd_mono_ns() - s->ok_mono) / METRICS_NS;
+	case SINK_READINGS:
+		return (double)sd_pipeline_backlog_lines(m->srv->pipe, s,
+		    &exact);
+	case SINK_EXACT:
+		sd_pipeline_backlog_lines(m->srv->pipe, s, &exact);
+		return exact;
+	case SINK_OLDEST:
+		return sd_sink_oldest_age(s, sd_now_ns());
 	case SINK_FIELD:
 	default:
 		return (double)*(const uint64_t *)((const char *)s + f->at);
@@ -355,6 +380,15 @@ metrics_write_sinks(struct sd_metrics *m, struct sd_prom *w)
 			sd_prom_u64(w, "sockdeck_sink_state", l, 2,
 			    s->state == metrics_states[j]);
 		}
+	}
+	sd_prom_family(w, METRICS_AGE, "histogram", "Age of each reading "
+	    "when the sink's delivery of it was confirmed: its timestamp "
+	    "against the clock (a time ahead of it counts as 0).");
+	for (i = 0; i < n; i++) {
+		s = sd_pipeline_sink(pipe, i);
+		l[0] = (struct sd_prom_label){ "sink", s->ops->name };
+		sd_prom_histogram(w, METRICS_AGE, l, 1, sd_sink_age_le,
+		    SD_SINK_AGE_BUCKETS - 1, s->age_n, s->age_sum);
 	}
 }
 

@@ -301,7 +301,8 @@ def wait_sink(srv, name, pred, timeout=15.0, what="condition"):
         time.sleep(0.1)
 
 
-SINK_KEYS = ("name", "state", "error", "backlog_bytes", "delivered", "rate",
+SINK_KEYS = ("name", "state", "error", "backlog_bytes", "backlog_readings",
+             "backlog_exact", "oldest_age_s", "delivered", "rate",
              "retries", "rejects", "dropped")
 
 

@@ -97,3 +97,35 @@ def wait_metric(port, name, pred, timeout, **labels):
         sdpeer.check(time.monotonic() < deadline, "%s%s stayed at %r"
                      % (name, labels or "", v))
         time.sleep(0.2)
+
+
+def promtool_check(text):
+    """promtool check metrics on a scrape's text; fails the test when it
+    does not pass."""
+    import subprocess
+    r = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                       capture_output=True, timeout=30)
+    sdpeer.check(r.returncode == 0, "promtool check metrics failed: %s%s"
+                 % (r.stdout.decode(), r.stderr.decode()))
+
+
+def histogram(samples, name, **labels):
+    """A histogram's [(le, cumulative count)] by le (+Inf last), its _sum
+    and _count; checks the buckets rise and +Inf equals _count."""
+    buckets = []
+    for (n, lbl), v in samples.items():
+        d = dict(lbl)
+        le = d.pop("le", None)
+        if n == name + "_bucket" and d == labels and le is not None:
+            buckets.append((float(le), v))
+    buckets.sort()
+    sdpeer.check(buckets and buckets[-1][0] == float("inf"),
+                 "%s%r has no +Inf bucket: %r" % (name, labels, buckets))
+    for (_, a), (_, b) in zip(buckets, buckets[1:]):
+        sdpeer.check(a <= b, "%s%r buckets fall: %r" % (name, labels,
+                                                       buckets))
+    total = value(samples, name + "_sum", **labels)
+    count = value(samples, name + "_count", **labels)
+    sdpeer.check(count == buckets[-1][1], "%s_count %r is not +Inf's %r"
+                 % (name, count, buckets[-1][1]))
+    return buckets, total, count

@@ -590,6 +590,45 @@ test_spoolrange(void)
 	CHECK(strstr(err, dir) != NULL);
 }
 
+/* A stored line's timestamp, read back from its end: with or without
+ * its newline, negative, at the int64 limits; anything that does not end
+ * in " <int64>" is refused. */
+static void
+test_line_ts(void)
+{
+	static const struct { const char *line; int64_t ts; } good[] = {
+		{ "m,d=a v=1 1700000000000000000\n", 1700000000000000000 },
+		{ "m,d=a v=1 1700000000000000000", 1700000000000000000 },
+		{ "m,d=a v=1 0\n", 0 },
+		{ "m,d=a v=1 -5\n", -5 },
+		{ " 7", 7 },
+		{ "m v=1 9223372036854775807\n", INT64_MAX },
+		{ "m v=1 -9223372036854775808\n", INT64_MIN },
+		{ "m,d=a\\ b v=1 42\n", 42 },
+	};
+	static const char *bad[] = {
+		"", "\n", "1700000000000000000\n", "m v=1\n", "m v=1 \n",
+		"m v=1 12a\n", "m v=1 -\n", "m v=1 --5\n",
+		"m v=1 9223372036854775808\n", "m v=1 -9223372036854775809\n",
+		"m v=1 123456789012345678901\n", "m v=1 1\n\n", "-5",
+		"m v=1\t5\n",
+	};
+	int64_t ts;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ts = 1;
+		CHECK(sd_lp_line_ts(good[i].line, strlen(good[i].line), &ts) ==
+		    SD_OK);
+		CHECK(ts == good[i].ts);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(sd_lp_line_ts(bad[i], strlen(bad[i]), &ts) ==
+		    SD_ERR_MALFORMED);
+	/* Only len bytes are looked at. */
+	CHECK(sd_lp_line_ts("m v=1 12345", 9, &ts) == SD_OK && ts == 123);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "escape", test_escape },
 	{ "number", test_number },
@@ -602,6 +641,7 @@ static const struct sd_test_case cases[] = {
 	{ "kafka_head_cache", test_kafka_head_cache },
 	{ "spoolscan", test_spoolscan },
 	{ "spoolrange", test_spoolrange },
+	{ "line_ts", test_line_ts },
 };
 
 int

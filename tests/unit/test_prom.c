@@ -127,11 +127,46 @@ test_bounds(void)
 	evbuffer_free(b);
 }
 
+/* A histogram: cumulative buckets with le last among the labels, +Inf,
+ * _sum and _count equal to the +Inf bucket. */
+static void
+test_histogram(void)
+{
+	struct evbuffer *b = evbuffer_new();
+	struct sd_prom w;
+	struct sd_prom_label l[] = { { "sink", "influx" } };
+	static const double le[] = { 0.01, 1, 3600 };
+	static const uint64_t n[] = { 2, 0, 5, 1 };
+
+	sd_prom_init(&w, b, 4096);
+	sd_prom_family(&w, "sd_age_seconds", "histogram", "Ages.");
+	sd_prom_histogram(&w, "sd_age_seconds", l, 1, le, 3, n, 12.5);
+	sd_prom_histogram(&w, "sd_age_seconds", NULL, 0, le, 0, n, 0);
+	CHECK(body_is(b, "# HELP sd_age_seconds Ages.\n"
+	    "# TYPE sd_age_seconds histogram\n"
+	    "sd_age_seconds_bucket{sink=\"influx\",le=\"0.01\"} 2\n"
+	    "sd_age_seconds_bucket{sink=\"influx\",le=\"1\"} 2\n"
+	    "sd_age_seconds_bucket{sink=\"influx\",le=\"3600\"} 7\n"
+	    "sd_age_seconds_bucket{sink=\"influx\",le=\"+Inf\"} 8\n"
+	    "sd_age_seconds_sum{sink=\"influx\"} 12.5\n"
+	    "sd_age_seconds_count{sink=\"influx\"} 8\n"
+	    "sd_age_seconds_bucket{le=\"+Inf\"} 2\n"
+	    "sd_age_seconds_sum 0\n"
+	    "sd_age_seconds_count 2\n"));
+	CHECK(!w.bad && !w.over);
+	/* Too many labels to add le to: refused. */
+	sd_prom_histogram(&w, "sd_age_seconds", l, SD_PROM_LABELS, le, 3, n,
+	    0);
+	CHECK(w.bad);
+	evbuffer_free(b);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "lines", test_lines },
 	{ "escapes", test_escapes },
 	{ "bad_names", test_bad_names },
 	{ "bounds", test_bounds },
+	{ "histogram", test_histogram },
 };
 
 int

@@ -20,6 +20,7 @@
 
 #include "sd_err.h"
 #include "sd_events.h"
+#include "sd_lineproto.h"
 #include "sd_prio.h"
 #include "sd_sink.h"
 #include "sd_sink_influx.h"
@@ -55,6 +56,7 @@ struct ix_batch {
 	size_t			 line_cap;
 	struct sd_spool_pos	 end;		/* after the batch */
 	int64_t			 first_mono;	/* when its first line came */
+	int64_t			 first_ts;	/* its first line's timestamp */
 	struct ix_range		 work[IX_WORK_MAX];
 	size_t			 nwork;
 	unsigned char		*gz;		/* compressed body */
@@ -81,6 +83,7 @@ struct influx {
 };
 
 static void ix_kick(struct sd_sink *s);
+static void ix_kick_fill(struct influx *ix);
 static void ix_send(struct ix_batch *b);
 static void ix_check_done(struct influx *ix);
 
@@ -211,6 +214,12 @@ ix_index(struct ix_batch *b, size_t from)
 	return SD_OK;
 }
 
+static size_t
+ix_line_end(const struct ix_batch *b, uint32_t i)
+{
+	return i + 1 < b->nlines ? b->line[i + 1] : b->len;
+}
+
 /* Read more lines into b, up to --influx-batch of them. */
 static int
 ix_fill(struct ix_batch *b)
@@ -242,16 +251,14 @@ ix_fill(struct ix_batch *b)
 		r->pos.seq = start.seq;
 		r->pos.off = start.off + (b->len - from);
 	}
-	if (from == 0)
+	if (from == 0) {
 		b->first_mono = sd_mono_ns();
+		if (sd_lp_line_ts(b->buf, ix_line_end(b, 0), &b->first_ts) !=
+		    SD_OK)
+			b->first_ts = 0;
+	}
 	b->end = r->pos;
 	return SD_OK;
-}
-
-static size_t
-ix_line_end(const struct ix_batch *b, uint32_t i)
-{
-	return i + 1 < b->nlines ? b->line[i + 1] : b->len;
 }
 
 /* Answers. */
@@ -330,6 +337,19 @@ ix_pop(struct ix_batch *b)
 	ix_kick(&b->ix->base);
 }
 
+/* The range r of b is delivered: each line's age into the histogram
+ * (work the sink does per line anyway: a scan back from its end). */
+static void
+ix_observe(struct ix_batch *b, struct ix_range r)
+{
+	int64_t now = sd_now_ns();
+	uint32_t i;
+
+	for (i = r.lo; i < r.hi; i++)
+		sd_sink_observe(&b->ix->base, b->buf + b->line[i],
+		    ix_line_end(b, i) - b->line[i], now);
+}
+
 /* Handle InfluxDB's answer to b's top range. */
 static void
 ix_answer(struct ix_batch *b, CURLcode rc, long code)
@@ -346,6 +366,7 @@ ix_answer(struct ix_batch *b, CURLcode rc, long code)
 	}
 	if (code >= 200 && code < 300) {
 		b->backoff_ms = 0;
+		ix_observe(b, top);
 		sd_sink_delivered(&b->ix->base, top.hi - top.lo);
 		ix_pop(b);
 		return;
@@ -449,17 +470,19 @@ static void
 ix_advance(struct influx *ix)
 {
 	struct ix_batch *b;
+	uint32_t n;
 	int last;
 
 	while (ix->count > 0 && ix->b[ix->head].state == B_DONE) {
 		b = &ix->b[ix->head];
+		n = b->nlines;
 		b->state = B_FREE;
 		b->len = 0;
 		b->nlines = 0;
 		ix->head = (ix->head + 1) % ix->npar;
 		ix->count--;
 		last = ix->count == 0 || ix->b[ix->head].state != B_DONE;
-		sd_spool_reader_ack(&ix->base.rd, &b->end, last);
+		sd_spool_reader_ack(&ix->base.rd, &b->end, n, last);
 	}
 }
 
@@ -493,6 +516,16 @@ static void
 ix_kick(struct sd_sink *s)
 {
 	struct influx *ix = (struct influx *)s;
+
+	ix_kick_fill(ix);
+	/* The first reading not delivered leads the oldest batch. */
+	s->oldest_ts = ix->count > 0 ? ix->b[ix->head].first_ts : 0;
+}
+
+/* ix_kick's work: move the cursor, fill and start batches. */
+static void
+ix_kick_fill(struct influx *ix)
+{
 	struct ix_batch *b;
 	int tail;
 

@@ -33,6 +33,7 @@ enum { SLOT_PENDING, SLOT_DONE, SLOT_FAILED };
 
 struct kf_slot {
 	struct sd_spool_pos	 end;
+	int64_t			 ts;	/* its line's timestamp, 0: none */
 	uint8_t			 state;
 };
 
@@ -69,16 +70,16 @@ static void
 kf_advance(struct kafka *kf)
 {
 	struct sd_spool_pos end;
-	int moved = 0;
+	uint64_t moved = 0;
 
 	while (kf->count > 0 && kf->win[kf->head].state == SLOT_DONE) {
 		end = kf->win[kf->head].end;
 		kf->head = (kf->head + 1) % KF_WINDOW;
 		kf->count--;
-		moved = 1;
+		moved++;
 	}
-	if (moved)
-		sd_spool_reader_ack(&kf->base.rd, &end, 0);
+	if (moved > 0)
+		sd_spool_reader_ack(&kf->base.rd, &end, moved, 0);
 }
 
 static void
@@ -102,6 +103,8 @@ kf_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		return;
 	}
 	slot->state = SLOT_DONE;
+	if (slot->ts != 0)
+		sd_sink_observe_ts(&kf->base, slot->ts, sd_now_ns());
 	sd_sink_delivered(&kf->base, 1);
 }
 
@@ -230,6 +233,8 @@ kf_gather(struct kafka *kf, const char *line, size_t len,
 	    kf->arena_used + KF_RECORD_MAX > KF_ARENA)
 		kf_flush_batch(kf);
 	slot->end = end;
+	if (sd_lp_line_ts(line, len, &slot->ts) != SD_OK)
+		slot->ts = 0;
 	kf->count++;
 	key = kf->arena + kf->arena_used;
 	value = key + SD_LP_NAME_MAX;
@@ -279,10 +284,11 @@ kf_produce_chunk(struct kafka *kf, size_t len, struct sd_spool_pos start)
 	return 0;
 }
 
+/* Produce what the window has room for. */
 static void
-kf_kick(struct sd_sink *s)
+kf_kick_produce(struct kafka *kf)
 {
-	struct kafka *kf = (struct kafka *)s;
+	struct sd_sink *s = &kf->base;
 	struct sd_spool_pos start;
 	char err[SD_ERR_LEN];
 	size_t len;
@@ -298,6 +304,16 @@ kf_kick(struct sd_sink *s)
 		if (len == 0 || kf_produce_chunk(kf, len, start) != 0)
 			return;
 	}
+}
+
+static void
+kf_kick(struct sd_sink *s)
+{
+	struct kafka *kf = (struct kafka *)s;
+
+	kf_kick_produce(kf);
+	/* The first reading not delivered is the ring's head. */
+	s->oldest_ts = kf->count > 0 ? kf->win[kf->head].ts : 0;
 }
 
 /* Stop the producer without a blocking flush: what it did not confirm
