@@ -352,7 +352,7 @@ sd_fleet_stored(struct sd_fleet *f, const uint8_t mac[6])
 static int64_t
 fleet_timeout(const struct fleet_dev *d, uint64_t timeout_s)
 {
-	int64_t t = 5 * d->r.interval_ns;
+	int64_t t;
 
 	if (d->r.readings == 0)
 		return 0;
@@ -360,6 +360,10 @@ fleet_timeout(const struct fleet_dev *d, uint64_t timeout_s)
 		return (int64_t)timeout_s * NS;
 	if (d->r.interval_ns == 0)
 		return 0;
+	/* An interval read from the file is bounded (sd_fleet_file.c);
+	 * one of its own cannot come near this. */
+	t = d->r.interval_ns > INT64_MAX / 5 ? INT64_MAX : 5 *
+	    d->r.interval_ns;
 	return t < SD_FLEET_MIN_TIMEOUT * NS ? SD_FLEET_MIN_TIMEOUT * NS : t;
 }
 
