@@ -236,13 +236,17 @@ out:
 }
 
 /* Write text to w->tmp, on disk, then rename it to w->path; errno or
- * 0. */
+ * 0. The temporary file is made anew: whatever had its name (a FIFO,
+ * whose open would wait for a reader for ever, and the stop for this
+ * thread) is removed first, or the open fails. */
 static int
 fleet_write(struct sd_fleet_file *w, const char *text, size_t len)
 {
 	int fd, e;
 
-	fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	if (unlink(w->tmp) != 0)
+		errno = 0;	/* mostly: none there */
+	fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return errno;
