@@ -269,7 +269,7 @@ fleet_cmp_seen(const void *a, const void *b)
 {
 	const struct sd_fleet_rec *x = a, *y = b;
 
-	return (x->last_ns > y->last_ns) - (x->last_ns < y->last_ns);
+	return (x->order > y->order) - (x->order < y->order);
 }
 
 /* The helper: write each copy the loop hands over, until told to
