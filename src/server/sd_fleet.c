@@ -49,7 +49,7 @@ struct sd_fleet {
 	size_t		 cursor;	/* next slot the tick looks at */
 	uint64_t	 nstate[ST_COUNT];
 	int64_t		 wall0, mono0;	/* wall = wall0 + (mono - mono0) */
-	int64_t		 stamp;		/* the last last_ns given */
+	uint64_t	 order;		/* the last order given */
 	struct sd_events *bus;
 };
 
@@ -327,11 +327,8 @@ sd_fleet_note(struct sd_fleet *f, struct sd_fleet_ref *ref,
 		order_unlink(f, i);
 		order_push(f, i);
 	}
-	/* Each later than the one before: the order of last_ns is the
-	 * order last seen, which the file keeps. */
-	d->r.last_ns = fleet_wall(f, now) > f->stamp ? fleet_wall(f, now) :
-	    f->stamp + 1;
-	f->stamp = d->r.last_ns;
+	d->r.last_ns = fleet_wall(f, now);
+	d->r.order = ++f->order;
 	if (what == SD_FLEET_READINGS)
 		fleet_readings(f, d, n, now, via->reg);
 	else if (what == SD_FLEET_MESSAGE)
@@ -352,7 +349,7 @@ sd_fleet_stored(struct sd_fleet *f, const uint8_t mac[6])
 static int64_t
 fleet_timeout(const struct fleet_dev *d, uint64_t timeout_s)
 {
-	int64_t t = 5 * d->r.interval_ns;
+	int64_t t;
 
 	if (d->r.readings == 0)
 		return 0;
@@ -360,6 +357,10 @@ fleet_timeout(const struct fleet_dev *d, uint64_t timeout_s)
 		return (int64_t)timeout_s * NS;
 	if (d->r.interval_ns == 0)
 		return 0;
+	/* An interval read from the file is bounded (sd_fleet_file.c);
+	 * one of its own cannot come near this. */
+	t = d->r.interval_ns > INT64_MAX / 5 ? INT64_MAX : 5 *
+	    d->r.interval_ns;
 	return t < SD_FLEET_MIN_TIMEOUT * NS ? SD_FLEET_MIN_TIMEOUT * NS : t;
 }
 
@@ -536,12 +537,15 @@ sd_fleet_restore(struct sd_fleet *f, const struct sd_fleet_rec *rec)
 	int i = fleet_find_or_take(f, rec->mac);
 	struct fleet_dev *d = &f->d[i];
 
+	if (f->newest != i) {	/* a MAC twice in the file: the later */
+		order_unlink(f, i);
+		order_push(f, i);
+	}
 	fleet_count(f, d, -1);
 	d->r = *rec;
 	d->r.addr[sizeof(d->r.addr) - 1] = '\0';
 	d->r.silent = rec->silent != 0;
-	if (rec->last_ns > f->stamp)
-		f->stamp = rec->last_ns;
+	d->r.order = ++f->order;
 	/* The server's own downtime is not the device's silence. */
 	d->watch = sd_mono_ns();
 	fleet_count(f, d, 1);

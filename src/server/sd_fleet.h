@@ -65,6 +65,9 @@ struct sd_fleet_rec {
 	uint64_t	 files;
 	uint64_t	 messages;
 	char		 addr[SD_FLEET_ADDR_LEN];
+	/* Not in the file: the larger, the later seen (the file's order).
+	 * Not last_ns, which follows the wall clock back and forth. */
+	uint64_t	 order;
 };
 
 /* A connection's device: the slot and its generation when it was
@@ -124,9 +127,8 @@ uint64_t sd_fleet_forgotten(const struct sd_fleet *f);
 struct json_t *sd_fleet_json(const struct sd_fleet *f, struct json_t *req,
     const struct sd_registry *reg);
 
-/* The devices, in no order (sort them by last_ns, each later than the
- * one before, for the order last seen), into out (room for
- * SD_FLEET_MAX); how many. */
+/* The devices, in no order (sort them by order for the order last
+ * seen), into out (room for SD_FLEET_MAX); how many. */
 size_t sd_fleet_snapshot(const struct sd_fleet *f,
     struct sd_fleet_rec *out);
 

@@ -22,6 +22,10 @@
 #define FLEET_MAGIC	"sockdeck-devices 1"
 #define FLEET_FIELDS	12
 #define FLEET_LINE_MAX	400	/* a line's bytes, written or read */
+/* The largest time (ns since the epoch, 2116) and interval (ns, some
+ * two years) read back: sums and multiples of them must not overflow. */
+#define FLEET_TIME_MAX	(INT64_C(1) << 62)
+#define FLEET_IVAL_MAX	(INT64_C(1) << 56)
 
 struct sd_fleet_file {
 	char			*path;
@@ -101,10 +105,26 @@ fleet_num(const char *s, uint64_t max, int64_t *out)
 	return SD_OK;
 }
 
+/* Whether s is an address as the file keeps it: printable ASCII (it
+ * goes to ctl's JSON, which wants UTF-8, and to terminals). */
+static int
+fleet_addr_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '!' || s[i] > '~')
+			return 0;
+	}
+	return i < SD_FLEET_ADDR_LEN;
+}
+
 /* One device's line into r: SD_OK or SD_ERR_INVAL. */
 static int
 fleet_parse_line(char *line, struct sd_fleet_rec *r)
 {
+	static const int64_t max[7] = { FLEET_TIME_MAX, FLEET_TIME_MAX,
+	    FLEET_TIME_MAX, FLEET_IVAL_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
 	char *f[FLEET_FIELDS + 1];
 	int64_t v[7];
 	size_t i;
@@ -114,13 +134,13 @@ fleet_parse_line(char *line, struct sd_fleet_rec *r)
 	    sd_proto_mac_parse(f[0], r->mac) != SD_OK)
 		return SD_ERR_INVAL;
 	for (i = 0; i < 7; i++) {
-		if (fleet_num(f[1 + i], INT64_MAX, &v[i]) != SD_OK)
+		if (fleet_num(f[1 + i], (uint64_t)max[i], &v[i]) != SD_OK)
 			return SD_ERR_INVAL;
 	}
 	if ((strcmp(f[8], "ext") != 0 && strcmp(f[8], "legacy") != 0) ||
 	    (strcmp(f[9], "0") != 0 && strcmp(f[9], "1") != 0) ||
 	    (strcmp(f[10], "0") != 0 && strcmp(f[10], "1") != 0) ||
-	    strlen(f[11]) >= sizeof(r->addr))
+	    !fleet_addr_ok(f[11]))
 		return SD_ERR_INVAL;
 	r->first_ns = v[0];
 	r->last_ns = v[1];
@@ -216,13 +236,17 @@ out:
 }
 
 /* Write text to w->tmp, on disk, then rename it to w->path; errno or
- * 0. */
+ * 0. The temporary file is made anew: whatever had its name (a FIFO,
+ * whose open would wait for a reader for ever, and the stop for this
+ * thread) is removed first, or the open fails. */
 static int
 fleet_write(struct sd_fleet_file *w, const char *text, size_t len)
 {
 	int fd, e;
 
-	fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	if (unlink(w->tmp) != 0)
+		errno = 0;	/* mostly: none there */
+	fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return errno;
@@ -245,7 +269,7 @@ fleet_cmp_seen(const void *a, const void *b)
 {
 	const struct sd_fleet_rec *x = a, *y = b;
 
-	return (x->last_ns > y->last_ns) - (x->last_ns < y->last_ns);
+	return (x->order > y->order) - (x->order < y->order);
 }
 
 /* The helper: write each copy the loop hands over, until told to

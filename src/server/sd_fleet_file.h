@@ -8,9 +8,10 @@
  * seen first:
  *   MAC FIRST LAST READ INTERVAL READINGS FILES MESSAGES PROTO TLS
  *   SILENT ADDR
- * (times in ns since the epoch, 0 for none; PROTO legacy or ext; TLS and
- * SILENT 0 or 1; ADDR ip:port or -), then "end COUNT": a file without it
- * was cut short.
+ * (times in ns since the epoch, 0 for none, at most 2^62; INTERVAL at
+ * most 2^56; PROTO legacy or ext; TLS and SILENT 0 or 1; ADDR ip:port or
+ * -, printable ASCII), then "end COUNT": a file without it was cut
+ * short.
  */
 #ifndef SD_FLEET_FILE_H
 #define SD_FLEET_FILE_H

@@ -14,10 +14,12 @@
  * libevent's own timeout is per read, so a byte now and then would
  * hold a connection for ever.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -31,6 +33,7 @@
 #include "sd_block.h"
 #include "sd_conn.h"
 #include "sd_err.h"
+#include "sd_events.h"
 #include "sd_fleet.h"
 #include "sd_metrics.h"
 #include "sd_pipeline.h"
@@ -59,10 +62,19 @@ struct sd_metrics {
 	struct metrics_conn	 conns[SD_METRICS_CONNS];
 	size_t			 nconns;
 	struct event		*sweep;	/* frees slots, while any is used */
+	struct event		*retry;	/* the listener again, after an
+					   accept failed */
 	const uint64_t		*log_dropped;	/* NULL: no headless log */
 	/* Clients by port: [legacy, extension], zero between scrapes. */
 	uint64_t		(*byport)[2];
+	LIST_ENTRY(sd_metrics)	 entry;	/* in metrics_live */
 };
+
+/* The endpoints listening. evhttp makes itself the listener's
+ * callback argument, so an accept error (metrics_accept_error_cb)
+ * finds its endpoint here by its evhttp. */
+static LIST_HEAD(, sd_metrics) metrics_live =
+    LIST_HEAD_INITIALIZER(metrics_live);
 
 /* A total of struct sd_totals as a counter. */
 struct metrics_total {
@@ -773,6 +785,42 @@ metrics_bev_cb(struct event_base *base, void *arg)
 	return mc->bev;
 }
 
+/* A second after accept() failed: listen again, unless at the cap (a
+ * slot freed meanwhile did it already, or will). */
+static void
+metrics_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sd_metrics *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (m->nconns < SD_METRICS_CONNS)
+		evconnlistener_enable(m->lst);
+}
+
+/* accept() failed (out of descriptors, most likely): said, and the
+ * listener paused for a second. Without this libevent leaves it on, a
+ * level-triggered socket with a connection waiting: the loop would
+ * spin on the error and libevent print a warning each time. */
+static void
+metrics_accept_error_cb(struct evconnlistener *lst, void *arg)
+{
+	struct sd_event e = { .kind = SD_EV_ERROR };
+	struct timeval tv = { 1, 0 };
+	struct sd_metrics *m;
+	char why[SD_ERR_LEN];
+
+	snprintf(why, sizeof(why), "metrics: accept: %s", strerror(errno));
+	evconnlistener_disable(lst);
+	LIST_FOREACH(m, &metrics_live, entry) {
+		if ((void *)m->http != arg)
+			continue;
+		evtimer_add(m->retry, &tv);
+		e.reason = why;
+		sd_events_fire(m->srv->events, &e);
+	}
+}
+
 /* Open the listening socket for addr. */
 static struct evconnlistener *
 metrics_listen(struct event_base *base, const char *addr,
@@ -819,7 +867,8 @@ sd_metrics_new(struct sd_server *srv, const char *addr,
 	m->srv = srv;
 	m->log_dropped = log_dropped;
 	m->sweep = event_new(srv->base, -1, EV_PERSIST, metrics_sweep_cb, m);
-	if (m->sweep == NULL) {
+	m->retry = evtimer_new(srv->base, metrics_retry_cb, m);
+	if (m->sweep == NULL || m->retry == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		goto out_free;
 	}
@@ -833,6 +882,7 @@ sd_metrics_new(struct sd_server *srv, const char *addr,
 		sd_prio_event(m->conns[i].deadline, SD_PRIO_CONTROL);
 	}
 	sd_prio_event(m->sweep, SD_PRIO_CONTROL);
+	sd_prio_event(m->retry, SD_PRIO_CONTROL);
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD);
 	evhttp_set_max_headers_size(m->http, SD_METRICS_HEADERS);
@@ -850,6 +900,8 @@ sd_metrics_new(struct sd_server *srv, const char *addr,
 		goto out_free;
 	}
 	m->lst = l;
+	LIST_INSERT_HEAD(&metrics_live, m, entry);
+	evconnlistener_set_error_cb(l, metrics_accept_error_cb);
 	return m;
 out_free:
 	sd_metrics_free(m);
@@ -863,6 +915,8 @@ sd_metrics_free(struct sd_metrics *m)
 
 	if (m == NULL)
 		return;
+	if (m->lst != NULL)
+		LIST_REMOVE(m, entry);
 	/* evhttp lets go of every connection; the slots' references go
 	 * after it, which closes the sockets. */
 	if (m->http != NULL)
@@ -875,6 +929,8 @@ sd_metrics_free(struct sd_metrics *m)
 	}
 	if (m->sweep != NULL)
 		event_free(m->sweep);
+	if (m->retry != NULL)
+		event_free(m->retry);
 	free(m->byport);
 	free(m);
 }

@@ -13,7 +13,8 @@
  *
  * Bounds: at most SD_METRICS_CONNS connections at once (at the cap the
  * listener stops accepting until one ends, so more wait in the
- * kernel's backlog); request line and headers of at most
+ * kernel's backlog; an accept that fails, out of descriptors, stops
+ * it for a second, said in an error event); request line and headers of at most
  * SD_METRICS_HEADERS bytes, and at most twice that read ahead; a
  * connection idle for SD_METRICS_IDLE seconds is closed by libevent,
  * and one whose next request is not whole SD_METRICS_DEADLINE seconds

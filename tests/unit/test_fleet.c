@@ -37,7 +37,7 @@ test_roundtrip(void)
 	memset(in, 0, sizeof(in));
 	memcpy(in[0].mac, "\x00\x11\x22\x33\x44\x55", 6);
 	in[0].first_ns = 1;
-	in[0].last_ns = INT64_MAX;
+	in[0].last_ns = INT64_C(1) << 62;	/* the largest read back */
 	in[0].readings = UINT64_C(1) << 62;
 	in[0].ext = 1;
 	in[0].tls = 1;
@@ -78,6 +78,16 @@ test_refused(void)
 		HEAD "00:11:22:33:44:55 1 2 3 4 5 6 7 legacy 0 0 - x\nend 1\n",
 		HEAD "00:11:22:33:44:55 -1 2 3 4 5 6 7 legacy 0 0 -\nend 1\n",
 		HEAD "00:11:22:33:44:55 1 2 3 4 5 6 7 tls 0 0 -\nend 1\n",
+		/* Times past 2^62 ns, an interval past 2^56 ns. */
+		HEAD "00:11:22:33:44:55 1 4611686018427387905 3 4 5 6 7 "
+		    "legacy 0 0 -\nend 1\n",
+		HEAD "00:11:22:33:44:55 1 2 3 72057594037927937 5 6 7 "
+		    "legacy 0 0 -\nend 1\n",
+		/* An address of bytes not printable ASCII. */
+		HEAD "00:11:22:33:44:55 1 2 3 4 5 6 7 legacy 0 0 \xff:1\n"
+		    "end 1\n",
+		HEAD "00:11:22:33:44:55 1 2 3 4 5 6 7 legacy 0 0 \x1b[2J\n"
+		    "end 1\n",
 		HEAD "00:11:22:33:44:55 1 2 3 4 5 6 7 ext 2 0 -\nend 1\n",
 		HEAD "00:11:22:33:44:55 1 2 3 4 5 6 7 ext 0 1\nend 1\n",
 		HEAD "00:11:22:33:44:55  1 2 3 4 5 6 7 ext 0 1 -\nend 1\n",
