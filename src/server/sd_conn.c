@@ -114,7 +114,8 @@ conn_peer(struct sd_conn *c, const struct sockaddr *sa)
  * header do not count, so a trickle cannot keep a connection), a frame
  * begun and not finished within --frame-timeout (bytes of a file body
  * count as progress), and a drain whose peer does not read its last
- * answers within --frame-timeout. Activity only moves timestamps: the
+ * answers within --frame-timeout; and, as long, answers left unread
+ * (SD_HOLD_OUT). Activity only moves timestamps: the
  * timer is re-armed when it fires early, or brought forward when a
  * frame starts.
  */
@@ -141,6 +142,10 @@ conn_deadline(const struct sd_conn *c, const char **why)
 	    c->frame_start_ns + frame < at) {
 		at = c->frame_start_ns + frame;
 		*why = "frame timeout";
+	}
+	if ((c->holds & SD_HOLD_OUT) && c->out_held_ns + frame < at) {
+		at = c->out_held_ns + frame;
+		*why = "answers not read";
 	}
 	return at;
 }
@@ -175,8 +180,10 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	/* A client the server holds back is not late: its clocks start
-	 * again when it is read again. */
-	if (c->holds != 0 && c->state == SD_CONN_OPEN) {
+	 * again when it is read again. One that does not read its answers
+	 * is held by its own doing. */
+	if ((c->holds & ~(unsigned)SD_HOLD_OUT) != 0 &&
+	    c->state == SD_CONN_OPEN) {
 		c->active_ns = now;
 		if (c->frame_start_ns != 0)
 			c->frame_start_ns = now;
@@ -604,6 +611,8 @@ sd_conn_drain(struct sd_conn *c, const char *reason)
 	c->drain_start_ns = sd_mono_ns();
 	conn_deadline_arm(c, c->drain_start_ns);
 	bufferevent_disable(c->bev, EV_READ);
+	/* Closed once all is out, not at SD_HOLD_OUT's watermark. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_drained(c, reason);
 }
@@ -784,6 +793,28 @@ conn_frame_clock(struct sd_conn *c, int64_t now)
 	}
 }
 
+/*
+ * Answers piling up (a client that sends requests faster than it reads
+ * the replies) stop the parsing of its requests, already buffered or
+ * not, until the peer has read most of them: parsing on would pass
+ * --out-buffer and drop a client that is only slow. The write
+ * callback releases it; one that does not read at all is dropped
+ * after --frame-timeout (conn_deadline).
+ */
+static void
+conn_out_check(struct sd_conn *c, int64_t now)
+{
+	size_t cap = c->srv->cfg->out_buffer;
+
+	if (c->state != SD_CONN_OPEN || (c->holds & SD_HOLD_OUT) ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) < cap / 2)
+		return;
+	c->out_held_ns = now;
+	bufferevent_setwatermark(c->bev, EV_WRITE, cap / 4, 0);
+	sd_conn_hold(c, SD_HOLD_OUT);
+	conn_deadline_arm(c, now);
+}
+
 /* Feed what is buffered to the decoder, chain by chain, until it is
  * used up, the connection closes, a stage behind it pauses it or the
  * turn's budget b is spent. */
@@ -805,6 +836,7 @@ conn_parse(struct sd_conn *c, struct conn_budget *b, int64_t now)
 	    SD_DEC_NEED_MORE) {
 		b->events--;
 		conn_event(c, ev, &f, now);
+		conn_out_check(c, now);
 	}
 	while (c->state == SD_CONN_OPEN && !c->holds && b->events > 0 &&
 	    b->bytes > 0 && evbuffer_peek(in, -1, NULL, &v, 1) > 0 &&
@@ -820,6 +852,7 @@ conn_parse(struct sd_conn *c, struct conn_budget *b, int64_t now)
 				break;
 			b->events--;
 			conn_event(c, ev, &f, now);
+			conn_out_check(c, now);
 			if (c->state != SD_CONN_OPEN || c->holds ||
 			    b->events == 0)
 				break;
@@ -1061,10 +1094,14 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct sd_conn *c = arg;
 
-	(void)bev;
 	if (c->state == SD_CONN_DRAINING)
 		conn_drained(c, c->drain_reason != NULL ? c->drain_reason :
 		    "refused");
+	else if (c->state == SD_CONN_OPEN && (c->holds & SD_HOLD_OUT)) {
+		/* Read down to a quarter (conn_out_check's watermark). */
+		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		sd_conn_release(c, SD_HOLD_OUT);
+	}
 }
 
 /* Why c's bufferevent failed: errno's words, or on a TLS port

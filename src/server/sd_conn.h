@@ -44,8 +44,13 @@ enum sd_hold {
 	SD_HOLD_DISK = 1 << 0,	/* its file's bytes wait for the disk */
 	SD_HOLD_SPOOL = 1 << 1,	/* the readings spool is full or failing */
 	SD_HOLD_RATE = 1 << 2,	/* its device spent its --device-rate */
-	SD_HOLD_TURN = 1 << 3	/* its last turn left input unparsed */
+	SD_HOLD_TURN = 1 << 3,	/* its last turn left input unparsed */
+	SD_HOLD_OUT = 1 << 4	/* its answers wait for it to read them */
 };
+
+/* The holds that are the server's own backpressure (shown as paused):
+ * a turn's end and a peer's unread answers are not. */
+#define SD_HOLD_PAUSED	(SD_HOLD_DISK | SD_HOLD_SPOOL | SD_HOLD_RATE)
 
 enum sd_conn_state {
 	SD_CONN_HANDSHAKE,	/* TLS handshake under way: no client yet */
@@ -115,6 +120,7 @@ struct sd_conn {
 	int			 ack_pending;	/* on srv->acks */
 	TAILQ_ENTRY(sd_conn)	 ackq;
 	unsigned		 holds;		/* SD_HOLD_*: why not read */
+	int64_t			 out_held_ns;	/* SD_HOLD_OUT since */
 	uint8_t			 rate_dev[SD_MAC_LEN];	/* first device */
 	int			 has_rate_dev;
 	uint32_t		 block_gen;	/* sd_blocks.gen when */

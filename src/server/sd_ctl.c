@@ -387,7 +387,7 @@ enum {
 static int
 ctl_state_rank(const struct sd_conn *c)
 {
-	if ((c->holds & ~(unsigned)SD_HOLD_TURN) != 0)
+	if ((c->holds & SD_HOLD_PAUSED) != 0)
 		return CTL_ST_PAUSED;
 	if (c->state != SD_CONN_OPEN)
 		return CTL_ST_CLOSING;
@@ -429,7 +429,7 @@ ctl_client_state(const struct sd_conn *c, char *buf, size_t len)
 	static const char *const names[] = { "paused", "stalled",
 	    "receiving", "reading", "sending", "closing", "idle", "new" };
 	const struct sd_xfer *x = c->xfer != NULL ? c->xfer : c->lxfer;
-	unsigned held = c->holds & ~(unsigned)SD_HOLD_TURN;
+	unsigned held = c->holds & SD_HOLD_PAUSED;
 	int rank = ctl_state_rank(c);
 	char pct[16] = "", age[8];
 
@@ -517,7 +517,7 @@ ctl_client_json(const struct sd_conn *c)
 	    json_integer(c->connected_ns));
 	json_object_set_new(o, "last_active", ctl_time(c->last_active_ns));
 	json_object_set_new(o, "paused",
-	    json_boolean((c->holds & ~(unsigned)SD_HOLD_TURN) != 0));
+	    json_boolean((c->holds & SD_HOLD_PAUSED) != 0));
 	json_object_set_new(o, "rate", ctl_rate(&c->rate, sd_mono_ns()));
 	json_object_set_new(o, "transfer", x == NULL ? json_null() :
 	    json_pack("{s:s,s:I,s:I}", "name", x->name,
