@@ -78,7 +78,9 @@ def test():
           % (sdmetrics.value(s, "sockdeck_readings_total"), total))
 
     # Two legacy clients on the first port (one said a message), one
-    # extension client on the second.
+    # extension client on the second; the streams' clients gone first
+    # (the server sees their close a moment after the peer).
+    sdmetrics.wait_metric(port, "sockdeck_clients", lambda v: v == 0, 10)
     a = srv.connect(srv.ports[0])
     b = srv.connect(srv.ports[0])
     c = srv.connect(srv.ports[1])
