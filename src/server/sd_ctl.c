@@ -396,6 +396,9 @@ ctl_state_rank(const struct sd_conn *c)
 		return CTL_ST_STALLED;
 	if (c->xfer != NULL || c->lxfer != NULL)
 		return CTL_ST_RECEIVING;
+	/* Held until it reads its answers: a frame half in is not why. */
+	if (c->holds & SD_HOLD_OUT)
+		return CTL_ST_SENDING;
 	if (c->frame_start_ns != 0)
 		return CTL_ST_READING;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
