@@ -160,7 +160,7 @@ const struct sd_config_opt sd_config_opts[] = {
 	  .want = "ports and ranges from 1 to 65535, e.g. 5000,6000-6001" },
 	{ "proxy-from", 0, SD_CONFIG_RULES, .at = AT(proxy_from),
 	  .cnt = AT(nproxy_from), .rules = sd_admit_parse,
-	  .want = RULES_WANT, .arg = "CIDR,...", .help = " the balancers "
+	  .want = RULES_WANT, .arg = "CIDR,...", .help = "the balancers "
 	  "that may send it" },
 	{ "max-msg", 0, SD_CONFIG_SIZE, .at = AT(max_msg), .min = 1,
 	  .max = 64u << 20, .def = "1M", .arg = "SIZE",

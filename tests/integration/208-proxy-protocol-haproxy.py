@@ -10,8 +10,7 @@ its own addresses, each then closed) are quiet: no event, no log line,
 and HAProxy never sees the server down. Skipped when haproxy is not
 installed."""
 import os
-import shutil
-import subprocess
+import re
 import time
 
 import sdpeer
@@ -19,25 +18,33 @@ import sdproxy
 import sdwire
 from sdpeer import check
 
-HAPROXY = shutil.which("haproxy") or (
-    "/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy") else None)
+HAPROXY = sdproxy.HAPROXY
 
-CONFIG = """global
-    log stderr format raw local0 info
-defaults
-    mode tcp
-    log global
-    option log-health-checks
-    timeout connect 5s
-    timeout client 1h
-    timeout server 1h
-frontend devices
-    bind 127.0.0.1:%(front)d
-    default_backend sockdeck
-backend sockdeck
-    balance leastconn
-    server node1 127.0.0.1:%(port)d %(send)s check inter 200ms
-"""
+
+
+def readme_config(front, port, send):
+    """README's HAProxy configuration (Behind a load balancer), on
+    loopback: the frontend on front, one node at port, health checks
+    every 200 ms, send for send-proxy-v2; and a log on stderr."""
+    root = os.environ.get("SD_SOURCE_ROOT") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(root, "README.md")) as f:
+        sec = f.read().split("### Behind a load balancer\n", 1)
+    check(len(sec) == 2, "README has no Behind a load balancer section")
+    sec = re.split(r"\n#{2,3} ", sec[1], maxsplit=1)[0]
+    cfgs = re.findall(r"```haproxy\n(.*?)```", sec, re.S)
+    check(len(cfgs) == 1, "want one haproxy block, found %d" % len(cfgs))
+    cfg = cfgs[0]
+    check(re.search(r"^    bind :5000$", cfg, re.M) and
+          "send-proxy-v2 check" in cfg, "README's config: %s" % cfg)
+    cfg = cfg.replace("bind :5000", "bind 127.0.0.1:%d" % front)
+    lines = [ln for ln in cfg.splitlines() if "server node" not in ln]
+    lines.append("    server node1 127.0.0.1:%d %s check inter 200ms"
+                 % (port, send))
+    return ("global\n    log stderr format raw local0 info\n" +
+            "\n".join(lines).replace(
+                "defaults\n", "defaults\n    log global\n"
+                "    option log-health-checks\n", 1) + "\n")
 
 
 def through(srv, front, text):
@@ -62,20 +69,10 @@ def run(send):
     mark = srv.mark()
     cfg = os.path.join(srv.dir, "haproxy.cfg")
     with open(cfg, "w") as f:
-        f.write(CONFIG % {"front": front, "port": port, "send": send})
+        f.write(readme_config(front, port, send))
     log = open(os.path.join(srv.dir, "haproxy.log"), "w+")
-    hap = subprocess.Popen([HAPROXY, "-db", "-f", cfg], stdout=log,
-                           stderr=subprocess.STDOUT)
+    hap = sdproxy.haproxy(cfg, front, log)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                sdpeer.connect(front, timeout=1).close()
-                break
-            except OSError:
-                check(time.monotonic() < deadline and hap.poll() is None,
-                      "haproxy did not listen (%s)" % send)
-                time.sleep(0.1)
         # Health checks come and go: nothing of them on the server.
         time.sleep(1.5)
         with srv._cond:

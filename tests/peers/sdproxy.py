@@ -1,8 +1,14 @@
 """PROXY protocol headers (haproxy's proxy-protocol.txt), built here from
 the spec for the tests: the second opinion on src/common/sd_proxyhdr.c.
 Standard library only."""
+import os
+import shutil
 import socket
 import struct
+import subprocess
+import time
+
+import sdpeer
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -50,3 +56,26 @@ def client_at(srv, peer, peer_port):
         if c.get("peer") == peer and c.get("peer_port") == peer_port:
             return c
     return None
+
+
+HAPROXY = shutil.which("haproxy") or (
+    "/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy") else None)
+
+
+def haproxy(cfg, front, log=subprocess.DEVNULL):
+    """Debian's haproxy in the foreground on configuration file cfg,
+    output to log, once its frontend port front takes connections: the
+    process (the caller terminates it)."""
+    hap = subprocess.Popen([HAPROXY, "-db", "-f", cfg], stdout=log,
+                           stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            sdpeer.connect(front, timeout=1).close()
+            return hap
+        except OSError:
+            if time.monotonic() > deadline or hap.poll() is not None:
+                hap.kill()
+                hap.wait()
+                sdpeer.fail("haproxy did not listen on %d" % front)
+            time.sleep(0.1)
