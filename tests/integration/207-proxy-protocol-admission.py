@@ -7,7 +7,8 @@ released against the same one: three devices behind one balancer
 address each get their cap, the next from a full address is refused
 ("too many clients from this address"), and a slot freed by a close
 is there again. The settings come from the configuration file (keys
-proxy-protocol, proxy-from), as every option may."""
+proxy-protocol, proxy-from), as every option may, and a reload changes
+them for the connections that come after it (sockdeckd(1): RELOAD)."""
 import os
 
 import sdpeer
@@ -76,6 +77,38 @@ def test():
     for ss in socks.values():
         for s in ss:
             s.close()
+
+    # Live reload: the port no longer proxied takes plain clients (the
+    # open ones stay); proxied again with another --proxy-from, 127.0.0.1
+    # is refused.
+    keep = conn(srv, port, "192.0.2.9", 6300)
+    with open(conf, "w") as f:
+        f.write("allow = 127.0.0.0/8,192.0.2.0/24\n")
+    r = srv.ctl({"cmd": "reload"})
+    check(r.get("ok") is True and "proxy-protocol" in r.get("changed", [])
+          and "proxy-from" in r.get("changed", []), "reload: %r" % r)
+    s = sdpeer.connect(port)
+    ev = srv.client_event(s)
+    s.sendall(sdwire.legacy_msg(sdpeer.DEV, "plain now"))
+    sdpeer.expect_bytes(s, sdpeer.reply_for(ev["fd"], "plain now"))
+    check(ev.get("peer") == "127.0.0.1", "after reload: %r" % ev)
+    s.close()
+    with open(conf, "w") as f:
+        f.write("proxy-protocol = %d\nproxy-from = 10.0.0.0/8\n" % port)
+    r = srv.ctl({"cmd": "reload"})
+    check(r.get("ok") is True, "reload: %r" % r)
+    mark = srv.mark()
+    s = sdpeer.connect(port)
+    s.sendall(sdproxy.v2("192.0.2.10", 6400))
+    sdpeer.expect_eof(s, what="127.0.0.1 not in the new --proxy-from")
+    s.close()
+    ev = srv.wait_event("drop", since=mark)
+    check(ev.get("reason") == "not from --proxy-from", "drop: %r" % ev)
+    keep.sendall(sdwire.legacy_msg(sdpeer.DEV, "still"))
+    row = sdproxy.client_at(srv, "192.0.2.9", 6300)
+    check(row is not None, "the open proxied client went at the reload")
+    sdpeer.expect_bytes(keep, sdpeer.reply_for(row["fd"], "still"))
+    keep.close()
     check(srv.stop() == 0, "server did not stop cleanly")
 
 
