@@ -137,8 +137,13 @@ sd_listen_admit(struct sd_listener *l, int fd, const struct sockaddr *sa,
 	char peer[INET6_ADDRSTRLEN] = "";
 	struct sd_conn *c;
 
-	/* Before a byte is read: the address, then its count. */
-	why = sd_admit_check(l->srv->cfg, sa, l->port);
+	/* Before a byte is read: the address, then its count. A proxied
+	 * TLS port's connection may have waited for its header over a
+	 * reload that left no TLS context. */
+	if (l->tls && l->srv->tls == NULL)
+		why = "TLS turned off (reload)";
+	if (why == NULL)
+		why = sd_admit_check(l->srv->cfg, sa, l->port);
 	if (why == NULL && listen_blocked(l->srv, sa))
 		why = "address blocked";
 	if (why == NULL && listen_tls_throttled(l, sa))

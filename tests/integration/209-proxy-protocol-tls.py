@@ -6,7 +6,9 @@ The client is the header's address; a legacy message gets the original
 reply. A ClientHello without a header first is refused ("no PROXY
 header"). And through Debian's HAProxy in TCP mode with send-proxy-v2
 (TLS passed through to the server), the device is 127.0.0.1 with its
-own source port. (HAProxy part skipped when haproxy is missing.)"""
+own source port. A header still awaited when a reload turns TLS off
+ends the connection ("TLS turned off (reload)"). (HAProxy part skipped
+when haproxy is missing.)"""
 import os
 
 import sdpeer
@@ -78,6 +80,35 @@ def test():
         via_haproxy(srv, pki, port)
     a.close()
     b.close()
+    check(srv.stop() == 0, "server did not stop cleanly")
+    tls_off(pki)
+
+
+def tls_off(pki):
+    """A header still awaited on a TLS port when a reload turns TLS off
+    ends with the reload's reason, not with a TLS client on no
+    context."""
+    port, = sdpeer.free_ports(1)
+    conf = pki.path("proxy.conf")
+    with open(conf, "w") as f:
+        f.write("tls-ports = %d\ntls-cert = %s\ntls-key = %s\n"
+                "proxy-protocol = %d\nproxy-from = 127.0.0.1\n"
+                % (port, pki.chain, pki.key, port))
+    srv = sdpeer.Server(ports=[port], extra=["--config", conf]).start()
+    s = sdpeer.connect(port)
+    hdr = sdproxy.v2("192.0.2.81", 8181)
+    s.sendall(hdr[:10])
+    with open(conf, "w") as f:
+        f.write("proxy-protocol = %d\nproxy-from = 127.0.0.1\n" % port)
+    r = srv.ctl({"cmd": "reload"})
+    check(r.get("ok") is True, "reload: %r" % r)
+    mark = srv.mark()
+    s.sendall(hdr[10:] + sdtls.client_hello(pki))
+    sdpeer.expect_eof(s, what="a TLS client after TLS went")
+    s.close()
+    ev = srv.wait_event("drop", since=mark)
+    check(ev.get("reason") == "TLS turned off (reload)" and
+          ev.get("peer") == "192.0.2.81", "drop: %r" % ev)
     check(srv.stop() == 0, "server did not stop cleanly")
 
 
