@@ -223,20 +223,40 @@ admit_match(const struct sd_admit_rule *r, const uint8_t key[16])
 	return (r->addr[whole] & m) == (key[whole] & m);
 }
 
-int
-sd_admit_rules_match(const struct sd_admit_rule *rules, size_t n,
-    const char *peer)
+/* Whether key is inside one of the n rules' prefixes. */
+static int
+admit_rules_key(const struct sd_admit_rule *rules, size_t n,
+    const uint8_t key[16])
 {
-	uint8_t key[16];
 	size_t i;
 
-	if (admit_key_str(peer, key) != SD_OK)
-		return 0;
 	for (i = 0; i < n; i++) {
 		if (admit_match(&rules[i], key))
 			return 1;
 	}
 	return 0;
+}
+
+int
+sd_admit_rules_match(const struct sd_admit_rule *rules, size_t n,
+    const char *peer)
+{
+	uint8_t key[16];
+
+	if (admit_key_str(peer, key) != SD_OK)
+		return 0;
+	return admit_rules_key(rules, n, key);
+}
+
+int
+sd_admit_rules_match_sa(const struct sd_admit_rule *rules, size_t n,
+    const struct sockaddr *sa)
+{
+	uint8_t key[16];
+
+	if (admit_key_sa(sa, key) != SD_OK)
+		return 0;
+	return admit_rules_key(rules, n, key);
 }
 
 const char *

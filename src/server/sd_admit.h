@@ -46,6 +46,10 @@ int sd_admit_parse_legacy(const char *v, struct sd_admit_rule **rules,
 int sd_admit_rules_match(const struct sd_admit_rule *rules, size_t n,
     const char *peer);
 
+/* The same for a socket address (--proxy-from). */
+int sd_admit_rules_match_sa(const struct sd_admit_rule *rules, size_t n,
+    const struct sockaddr *sa);
+
 /* Why an address may not connect to port (a static string), or NULL
  * when it may. */
 const char *sd_admit_check(const struct sd_config *cfg,

@@ -154,6 +154,14 @@ const struct sd_config_opt sd_config_opts[] = {
 	  .rules = sd_admit_parse_legacy, .want = "on or off, optionally "
 	  "@PORT or @LO-HI", .arg = "on|off[@PORTS]",
 	  .help = " legacy frames on these ports (on)" },
+	{ "proxy-protocol", 0, SD_CONFIG_PORTS, .at = AT(proxy_ports),
+	  .cnt = AT(nproxy_ports), .arg = "LIST", .help = "ports of --ports "
+	  "where a PROXY header (v1 or\nv2) comes first (needs --proxy-from)",
+	  .want = "ports and ranges from 1 to 65535, e.g. 5000,6000-6001" },
+	{ "proxy-from", 0, SD_CONFIG_RULES, .at = AT(proxy_from),
+	  .cnt = AT(nproxy_from), .rules = sd_admit_parse,
+	  .want = RULES_WANT, .arg = "CIDR,...", .help = "the balancers "
+	  "that may send it" },
 	{ "max-msg", 0, SD_CONFIG_SIZE, .at = AT(max_msg), .min = 1,
 	  .max = 64u << 20, .def = "1M", .arg = "SIZE",
 	  .help = "largest message text (1M)" },
@@ -1077,12 +1085,28 @@ sd_config_load_file(struct sd_config *cfg, const char *path,
 	return SD_OK;
 }
 
+/* Each of the n ports of option opt is one of --ports. */
+static int
+config_ports_listened(const struct sd_config *cfg, const char *opt,
+    const uint16_t *ports, size_t n, char err[SD_ERR_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (bsearch(&ports[i], cfg->ports, cfg->nports,
+		    sizeof(*cfg->ports), cmp_port) == NULL) {
+			snprintf(err, SD_ERR_LEN, "%s: %u is not one of "
+			    "--ports", opt, (unsigned)ports[i]);
+			return SD_ERR_INVAL;
+		}
+	}
+	return SD_OK;
+}
+
 /* TLS ports are ports the server listens on, with a certificate. */
 static int
 config_check_tls(const struct sd_config *cfg, char err[SD_ERR_LEN])
 {
-	size_t i;
-
 	if (cfg->ntls_ports > 0 && (cfg->tls_cert == NULL ||
 	    cfg->tls_key == NULL)) {
 		snprintf(err, SD_ERR_LEN, "--tls-ports needs --tls-cert and "
@@ -1099,15 +1123,8 @@ config_check_tls(const struct sd_config *cfg, char err[SD_ERR_LEN])
 		snprintf(err, SD_ERR_LEN, "--tls-client-ca needs --tls-ports");
 		return SD_ERR_INVAL;
 	}
-	for (i = 0; i < cfg->ntls_ports; i++) {
-		if (bsearch(&cfg->tls_ports[i], cfg->ports, cfg->nports,
-		    sizeof(*cfg->ports), cmp_port) == NULL) {
-			snprintf(err, SD_ERR_LEN, "--tls-ports: %u is not one "
-			    "of --ports", (unsigned)cfg->tls_ports[i]);
-			return SD_ERR_INVAL;
-		}
-	}
-	return SD_OK;
+	return config_ports_listened(cfg, "--tls-ports", cfg->tls_ports,
+	    cfg->ntls_ports, err);
 }
 
 int
@@ -1115,6 +1132,27 @@ sd_config_tls_port(const struct sd_config *cfg, uint16_t port)
 {
 	return cfg->ntls_ports > 0 && bsearch(&port, cfg->tls_ports,
 	    cfg->ntls_ports, sizeof(port), cmp_port) != NULL;
+}
+
+/* Proxied ports are ports the server listens on, and only balancers
+ * named by --proxy-from may use them. */
+static int
+config_check_proxy(const struct sd_config *cfg, char err[SD_ERR_LEN])
+{
+	if (cfg->nproxy_ports > 0 && cfg->nproxy_from == 0) {
+		snprintf(err, SD_ERR_LEN, "--proxy-protocol needs --proxy-from "
+		    "(the balancers' addresses)");
+		return SD_ERR_INVAL;
+	}
+	return config_ports_listened(cfg, "--proxy-protocol",
+	    cfg->proxy_ports, cfg->nproxy_ports, err);
+}
+
+int
+sd_config_proxy_port(const struct sd_config *cfg, uint16_t port)
+{
+	return cfg->nproxy_ports > 0 && bsearch(&port, cfg->proxy_ports,
+	    cfg->nproxy_ports, sizeof(port), cmp_port) != NULL;
 }
 
 /* Settings that only make sense together. */
@@ -1149,6 +1187,8 @@ sd_config_check(const struct sd_config *cfg, char err[SD_ERR_LEN])
 		    "together: the registry gives each device its token");
 		return SD_ERR_INVAL;
 	}
+	if (config_check_proxy(cfg, err) != SD_OK)
+		return SD_ERR_INVAL;
 	return config_check_tls(cfg, err);
 }
 

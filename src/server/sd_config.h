@@ -45,6 +45,11 @@ struct sd_config {
 	size_t		 ndeny;
 	struct sd_admit_rule *legacy;
 	size_t		 nlegacy;
+	uint16_t	*proxy_ports;	/* --proxy-protocol: sorted,
+					   unique, each in ports */
+	size_t		 nproxy_ports;
+	struct sd_admit_rule *proxy_from;	/* who may send PROXY */
+	size_t		 nproxy_from;
 	uint64_t	 max_msg;
 	uint64_t	 max_file;
 	uint64_t	 out_buffer;
@@ -181,6 +186,9 @@ int sd_config_parse(struct sd_config *cfg, int argc, char **argv,
 
 /* Whether port is one of --tls-ports. */
 int sd_config_tls_port(const struct sd_config *cfg, uint16_t port);
+
+/* Whether port is one of --proxy-protocol. */
+int sd_config_proxy_port(const struct sd_config *cfg, uint16_t port);
 
 /* Parse "5000-5009,6000" into a sorted unique list. */
 int sd_config_parse_ports(const char *s, uint16_t **ports, size_t *n);

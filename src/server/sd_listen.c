@@ -19,13 +19,14 @@
 #include "sd_err.h"
 #include "sd_listen.h"
 #include "sd_prio.h"
+#include "sd_proxy.h"
 #include "sd_server.h"
 #include "sd_throttle.h"
 
 #define SD_BACKLOG	4096	/* the kernel caps it at somaxconn */
 
 /* Clients on l's port, over every address it listens on, with the TLS
- * handshakes that hold a place. */
+ * handshakes and PROXY headers awaited that hold a place. */
 static uint32_t
 listen_port_clients(const struct sd_listener *l)
 {
@@ -36,7 +37,8 @@ listen_port_clients(const struct sd_listener *l)
 	for (i = 0; i < srv->nlisteners; i++) {
 		if (srv->listeners[i]->port == l->port)
 			n += srv->listeners[i]->clients +
-			    srv->listeners[i]->handshakes;
+			    srv->listeners[i]->handshakes +
+			    srv->listeners[i]->proxywaits;
 	}
 	return n;
 }
@@ -49,7 +51,8 @@ listen_refuse(struct sd_listener *l)
 
 	if (l->srv->stopping)
 		return "shutting down";
-	if (l->srv->nconns + l->srv->nhandshakes >= cfg->max_clients)
+	if (l->srv->nconns + l->srv->nhandshakes + l->srv->nproxywaits >=
+	    cfg->max_clients)
 		return "too many clients";
 	if (cfg->max_clients_per_port != 0 &&
 	    listen_port_clients(l) >= cfg->max_clients_per_port)
@@ -57,9 +60,8 @@ listen_refuse(struct sd_listener *l)
 	return NULL;
 }
 
-/* The numeric address of sa into buf, its port into *port. */
-static int
-listen_peer(const struct sockaddr *sa, char *buf, size_t len,
+int
+sd_listen_peer(const struct sockaddr *sa, char *buf, size_t len,
     uint16_t *port)
 {
 	const struct sockaddr_in6 *s6 = (const void *)sa;
@@ -84,7 +86,7 @@ listen_tls_throttled(struct sd_listener *l, const struct sockaddr *sa)
 	char peer[INET6_ADDRSTRLEN], key[SD_THROTTLE_KEY];
 	uint16_t port;
 
-	if (!l->tls || listen_peer(sa, peer, sizeof(peer), &port) != SD_OK)
+	if (!l->tls || sd_listen_peer(sa, peer, sizeof(peer), &port) != SD_OK)
 		return 0;
 	if (sd_admit_peer_key(peer, key, sizeof(key)) != SD_OK)
 		snprintf(key, sizeof(key), "%s", peer);
@@ -104,26 +106,42 @@ listen_blocked(struct sd_server *srv, const struct sockaddr *sa)
 
 	if (srv->blocks->n == 0)
 		return 0;
-	if (listen_peer(sa, peer, sizeof(peer), &port) != SD_OK ||
+	if (sd_listen_peer(sa, peer, sizeof(peer), &port) != SD_OK ||
 	    sd_admit_peer_key(peer, key, sizeof(key)) != SD_OK)
 		return 0;
 	return sd_block_has_addr(srv->blocks, key, sd_mono_ns());
 }
 
+/* Refuse fd (from sa) for why: counted, logged (summarised when they
+ * come in floods), closed. */
 static void
-listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+listen_drop(struct sd_server *srv, int fd, const struct sockaddr *sa,
+    const char *why)
 {
-	struct sd_listener *l = arg;
 	struct sd_event e = { .kind = SD_EV_DROP };
-	const char *why = listen_refuse(l);
+	char peer[INET6_ADDRSTRLEN] = "";
+
+	sd_listen_peer(sa, peer, sizeof(peer), &e.peer_port);
+	e.peer = peer;
+	e.reason = why;
+	sd_evrate_fire(&srv->evrates, &srv->accept_rate, &e);
+	close(fd);
+}
+
+void
+sd_listen_admit(struct sd_listener *l, int fd, const struct sockaddr *sa,
+    int salen)
+{
+	struct sd_event e = { .kind = SD_EV_DROP };
+	const char *why = NULL;
 	char peer[INET6_ADDRSTRLEN] = "";
 	struct sd_conn *c;
 
-	(void)ev;
-	if (why == NULL && sd_fd_spare_low(fd))
-		why = "out of descriptors";
-	/* Before a byte is read: the address, then its count. */
+	/* Before a byte is read: the address, then its count. A proxied
+	 * TLS port's connection may have waited for its header over a
+	 * reload that left no TLS context. */
+	if (l->tls && l->srv->tls == NULL)
+		why = "TLS turned off (reload)";
 	if (why == NULL)
 		why = sd_admit_check(l->srv->cfg, sa, l->port);
 	if (why == NULL && listen_blocked(l->srv, sa))
@@ -134,17 +152,36 @@ listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
 		sd_admit_take(l->srv->admit, sa,
 		    l->srv->cfg->max_clients_per_ip, &why);
 	if (why != NULL) {
-		listen_peer(sa, peer, sizeof(peer), &e.peer_port);
-		e.peer = peer;
-		e.reason = why;
-		sd_evrate_fire(&l->srv->evrates, &l->srv->accept_rate, &e);
-		close(fd);
+		listen_drop(l->srv, fd, sa, why);
 		return;
 	}
 	c = sd_conn_new(l->srv, l, fd, sa, salen);
 	if (c == NULL && l->srv->cfg->max_clients_per_ip != 0 &&
-	    listen_peer(sa, peer, sizeof(peer), &e.peer_port) == SD_OK)
+	    sd_listen_peer(sa, peer, sizeof(peer), &e.peer_port) == SD_OK)
 		sd_admit_release(l->srv->admit, peer);
+}
+
+/* A connection came: refused for the server's own limits, or admitted
+ * by its address; on a proxied port its PROXY header is read first
+ * (sd_proxy), and its address is the header's. */
+static void
+listen_accept_cb(struct evconnlistener *ev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct sd_listener *l = arg;
+	const char *why = listen_refuse(l);
+
+	(void)ev;
+	if (why == NULL && sd_fd_spare_low(fd))
+		why = "out of descriptors";
+	if (why != NULL) {
+		listen_drop(l->srv, fd, sa, why);
+		return;
+	}
+	if (sd_config_proxy_port(l->srv->cfg, l->port))
+		sd_proxy_start(l, fd, sa, salen);
+	else
+		sd_listen_admit(l, fd, sa, salen);
 }
 
 static void

@@ -133,6 +133,13 @@ static const struct metrics_slot metrics_bad_reasons[] = {
 	{ "too_big", SD_ERR_TOOBIG }, { "other", SD_OK },
 };
 
+/* sockdeck_proxy_refused_total's reasons (enum sd_proxy_refusal). */
+static const struct metrics_slot metrics_proxy_reasons[] = {
+	{ "not_from_proxy_from", SD_PROXY_NOT_FROM },
+	{ "missing", SD_PROXY_MISSING }, { "invalid", SD_PROXY_INVALID },
+	{ "timeout", SD_PROXY_TIMEOUT }, { "closed", SD_PROXY_CLOSED },
+};
+
 /* sockdeck_file_results_total's results (SD_FILE_*). */
 static const struct metrics_slot metrics_file_results[] = {
 	{ "ok", SD_FILE_OK }, { "checksum", SD_FILE_CHECKSUM },
@@ -284,6 +291,11 @@ metrics_write_results(struct sd_metrics *m, struct sd_prom *w)
 	    "finished, by result (ok: stored whole).", "result",
 	    metrics_file_results, sizeof(metrics_file_results) /
 	    sizeof(*metrics_file_results), t->file_results);
+	metrics_by(w, "sockdeck_proxy_refused_total", "Connections to "
+	    "--proxy-protocol ports refused for their PROXY header, by "
+	    "reason.", "reason", metrics_proxy_reasons,
+	    sizeof(metrics_proxy_reasons) / sizeof(*metrics_proxy_reasons),
+	    t->proxy_refused);
 }
 
 /* One family by port and protocol: the clients now (ended clear) or

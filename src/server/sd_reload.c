@@ -8,7 +8,9 @@
  *   sd_admit_legacy, set on each listener here), the reply formats,
  *   --server-name, --token, the timeouts, --device-rate,
  *   --device-timeout and --device-save (the fleet's tick),
- *   --shutdown-timeout, --tls-handshake-timeout;
+ *   --shutdown-timeout, --tls-handshake-timeout, --proxy-protocol and
+ *   --proxy-from (at accept; a header awaited on a TLS port that the
+ *   reload made plain is refused in sd_listen_admit);
  * - taken once at start, from main's start settings, which stay alive
  *   and unchanged until the server is freed: the pipeline (&cfg->pipe),
  *   the sinks (&cfg->influx, &cfg->kafka, data_dir), the file store

@@ -24,6 +24,7 @@
 #include "sd_pipeline.h"
 #include "sd_prio.h"
 #include "sd_registry.h"
+#include "sd_proxy.h"
 #include "sd_server.h"
 #include "sd_sink_influx.h"
 #include "sd_sink_kafka.h"
@@ -264,7 +265,8 @@ sd_server_sweep_listeners(struct sd_server *srv)
 
 	for (i = 0; i < srv->nlisteners; i++) {
 		l = srv->listeners[i];
-		if (l->removed && l->clients == 0 && l->handshakes == 0) {
+		if (l->removed && l->clients == 0 && l->handshakes == 0 &&
+		    l->proxywaits == 0) {
 			sd_listen_close(l);
 			free(l);
 		} else
@@ -413,6 +415,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 	sd_rate_init(&srv->rates.bytes_out, srv->started_mono);
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->handshakes);
+	TAILQ_INIT(&srv->proxywaits);
 	TAILQ_INIT(&srv->dead);
 	TAILQ_INIT(&srv->acks);
 	TAILQ_INIT(&srv->spool_held);
@@ -497,6 +500,7 @@ server_close_handshakes(struct sd_server *srv)
 
 	while ((c = TAILQ_FIRST(&srv->handshakes)) != NULL)
 		sd_conn_close(c, "server shutting down");
+	sd_proxy_close_all(srv);
 }
 
 void

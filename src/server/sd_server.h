@@ -25,6 +25,7 @@
 #include "sd_events.h"
 #include "sd_evrate.h"
 #include "sd_proto.h"
+#include "sd_proxy.h"
 #include "sd_rate.h"
 #include "sd_util.h"
 
@@ -66,6 +67,8 @@ struct sd_totals {
 	 * store's answers by status (SD_FILE_*; others in the last) */
 	uint64_t	 bad_by[SD_ERR_COUNT];
 	uint64_t	 file_results[SD_FILE_REJECTED + 2];
+	uint64_t	 proxy_refused[SD_PROXY_REFUSAL_COUNT];	/* by
+					   enum sd_proxy_refusal */
 };
 
 /* The totals a second, over the last SD_RATE_WINDOW whole seconds: the
@@ -108,6 +111,9 @@ struct sd_server {
 	struct sd_conn_list	 conns;
 	struct sd_conn_list	 handshakes;	/* TLS, not clients yet */
 	size_t			 nhandshakes;
+	struct sd_proxywait_list proxywaits;	/* PROXY headers awaited
+						   (sd_proxy) */
+	size_t			 nproxywaits;
 	struct sd_tls		*tls;		/* NULL: no TLS port */
 	struct sd_evrate	 tls_rate;	/* failed handshakes */
 	struct sd_conn_list	 dead;		/* closed, to be freed */
