@@ -411,6 +411,52 @@ test_kafka_head_cache(void)
 	free(h);
 }
 
+#define CHECK_SEQ(a, b)	CHECK(strcmp((a), (b)) == 0)
+
+/* --node-id in every JSON record, also those whose head is cached, and
+ * a new node id is not hidden by the cache; raw and influx unchanged. */
+static void
+test_kafka_node(void)
+{
+	static const char a[] = "sensor,Mac-Address=aa,channel=t value=1 5";
+	static const char b[] = "sensor,Mac-Address=aa,channel=t value=2 6";
+	struct sd_kafka_record_head *h = sd_kafka_record_head_new();
+	char out[512];
+	size_t n;
+
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	sd_kafka_record_head_node(h, "n-1.b_c");
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", a,
+	    strlen(a), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":1,\"time\":5,"
+	    "\"channel\":\"t\",\"node\":\"n-1.b_c\"}");
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", b,
+	    strlen(b), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":2,\"time\":6,"
+	    "\"channel\":\"t\",\"node\":\"n-1.b_c\"}");
+	sd_kafka_record_head_node(h, "other");
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", b,
+	    strlen(b), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":2,\"time\":6,"
+	    "\"channel\":\"t\",\"node\":\"other\"}");
+	n = sd_kafka_record_make(h, SD_KAFKA_INFLUX, "Mac-Address", b,
+	    strlen(b), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, b);
+	sd_kafka_record_head_node(h, NULL);
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", a,
+	    strlen(a), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":1,\"time\":5,"
+	    "\"channel\":\"t\"}");
+	free(h);
+}
+
 /* A temporary file holding n bytes of text; its descriptor. */
 static int
 scan_file(const char *text, size_t n)
@@ -639,6 +685,7 @@ static const struct sd_test_case cases[] = {
 	{ "parse_malformed", test_parse_malformed },
 	{ "kafka_values", test_kafka_values },
 	{ "kafka_head_cache", test_kafka_head_cache },
+	{ "kafka_node", test_kafka_node },
 	{ "spoolscan", test_spoolscan },
 	{ "spoolrange", test_spoolrange },
 	{ "line_ts", test_line_ts },

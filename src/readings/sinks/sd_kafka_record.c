@@ -26,8 +26,9 @@ struct sd_kafka_record_head {
 	size_t	 key_len;
 	char	 pre[REC_RECORD_MAX];	/* {"device":"…","value": */
 	size_t	 pre_len;
-	char	 post[REC_RECORD_MAX];	/* ,"channel":"…","port":N} */
+	char	 post[REC_RECORD_MAX];	/* ,"channel":"…","port":N,"node":"…"} */
 	size_t	 post_len;
+	char	 node[SD_KAFKA_NODE_MAX + 1];	/* --node-id; "": none */
 };
 
 /* Append n bytes at o when they fit; o past cap marks an overflow. */
@@ -183,6 +184,13 @@ rec_head_fill(struct sd_kafka_record_head *h, const char *device_tag,
 		o = rec_put_int(h->post, sizeof(h->post), o,
 		    rec_tag_long(port));
 	}
+	if (h->node[0] != '\0') {
+		/* --node-id is checked to need no JSON escape. */
+		o = rec_put(h->post, sizeof(h->post), o, ",\"node\":\"");
+		o = rec_putn(h->post, sizeof(h->post), o, h->node,
+		    strlen(h->node));
+		o = rec_put(h->post, sizeof(h->post), o, "\"");
+	}
 	h->post_len = rec_put(h->post, sizeof(h->post), o, "}");
 	if (h->pre_len >= sizeof(h->pre) || h->post_len >= sizeof(h->post))
 		return SD_ERR_MALFORMED;
@@ -197,6 +205,13 @@ struct sd_kafka_record_head *
 sd_kafka_record_head_new(void)
 {
 	return calloc(1, sizeof(struct sd_kafka_record_head));
+}
+
+void
+sd_kafka_record_head_node(struct sd_kafka_record_head *h, const char *node)
+{
+	snprintf(h->node, sizeof(h->node), "%s", node != NULL ? node : "");
+	h->len = 0;
 }
 
 const char *
