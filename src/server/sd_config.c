@@ -562,10 +562,12 @@ check_measurement(const char *v)
 	return config_lp_name(v, 0);
 }
 
-/* --field */
+/* --field: not one of the fields an extension reading's line adds. */
 static const char *
 check_field(const char *v)
 {
+	if (strcmp(v, SD_LP_BSEQ) == 0 || strcmp(v, SD_LP_BIDX) == 0)
+		return "a field key other than " SD_LP_BSEQ " and " SD_LP_BIDX;
 	return config_lp_name(v, 1);
 }
 

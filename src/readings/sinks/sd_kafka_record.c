@@ -91,6 +91,25 @@ rec_digits(const char *p, const char *end)
 	return p;
 }
 
+/* ,"seq":S,"index":I of an extension reading: the sequence as the
+ * device sent it (unsigned; the line holds its bits as signed). */
+static size_t
+rec_put_batch(char *out, size_t cap, size_t o, const struct sd_lp_view *v)
+{
+	char b[SD_LP_INT_MAX + 1];
+	uint64_t s = v->bseq;
+	size_t i = sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + s % 10);
+		s /= 10;
+	} while (s != 0);
+	o = rec_put(out, cap, o, ",\"seq\":");
+	o = rec_putn(out, cap, o, b + i, sizeof(b) - i);
+	o = rec_put(out, cap, o, ",\"index\":");
+	return rec_put_int(out, cap, o, v->bidx);
+}
+
 /* Whether p[0..n) is a number as JSON writes one: line protocol also
  * takes "+1", ".5", "1." and leading zeros. */
 static int
@@ -250,6 +269,8 @@ sd_kafka_record_make(struct sd_kafka_record_head *h, int format,
 		o = rec_putn(out, cap, o, v.ts_text.p, v.ts_text.n);
 	else
 		o = rec_put_int(out, cap, o, v.ts);
+	if (v.batched)
+		o = rec_put_batch(out, cap, o, &v);
 	o = rec_putn(out, cap, o, h->post, h->post_len);
 	return o < cap ? o : 0;
 }
