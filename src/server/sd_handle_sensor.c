@@ -64,7 +64,7 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 		r.chan_len = rd.chan_len;
 		/* (device, sequence, index) names the reading wherever the
 		 * batch is sent again: to this node or, after a failover,
-		 * another (see sockdeck-protocol(7), DUPLICATES). */
+		 * another (see sockdeck-protocol(7), Duplicates). */
 		r.bidx = (uint32_t)n;
 		sensor_submit(c, &r);
 		n++;
