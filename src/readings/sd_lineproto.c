@@ -299,6 +299,13 @@ sd_lp_write_line(const struct sd_lp_writer *lw,
 	lp_put_str(&w, lw->field);
 	sd_lp_number(r->value, r->single, tmp, sizeof(tmp));
 	lp_put_str(&w, tmp);
+	if (r->batched) {
+		lp_put_str(&w, "," SD_LP_BSEQ "=");
+		lp_put_int(&w, (int64_t)r->bseq);
+		lp_put_str(&w, "i," SD_LP_BIDX "=");
+		lp_put_int(&w, r->bidx);
+		lp_put(&w, "i", 1);
+	}
 	lp_put(&w, " ", 1);
 	lp_put_int(&w, ts);
 	lp_put(&w, "\n", 1);
@@ -397,7 +404,7 @@ sd_lp_write(struct sd_lp_writer *lw, const struct sd_reading_in *r,
 	char *o = buf;
 
 	if ((r->chan != NULL && r->chan_len > 0) || lw->tag_peer ||
-	    lw->tag_port || !isfinite(r->value))
+	    lw->tag_port || r->batched || !isfinite(r->value))
 		return sd_lp_write_line(lw, r, ts, buf, len);
 	if (lw->head_len == 0 || memcmp(lw->head_dev, r->dev, SD_MAC_LEN)) {
 		struct lp_out h = { lw->head, sizeof(lw->head), 0, 0 };
@@ -490,9 +497,10 @@ lp_int(const char *p, const char *end, int64_t *out)
 			return SD_ERR_MALFORMED;
 		u = u * 10 + (uint64_t)(*p - '0');
 	}
-	if (u > (uint64_t)INT64_MAX)
+	/* INT64_MIN too: a batch sequence past INT64_MAX is written so. */
+	if (u > (uint64_t)INT64_MAX + (uint64_t)neg)
 		return SD_ERR_MALFORMED;
-	*out = neg ? -(int64_t)u : (int64_t)u;
+	*out = neg && u > 0 ? -(int64_t)(u - 1) - 1 : (int64_t)u;
 	return SD_OK;
 }
 
@@ -522,19 +530,48 @@ sd_lp_parse(const char *line, size_t len, struct sd_lp_view *v)
 	return sd_lp_parse_field(p, (size_t)(end - p), v);
 }
 
+/* ",<key>=<int>i" at *p, key being exactly key: the integer. */
+static int
+lp_int_field(const char **p, const char *end, const char *key,
+    int64_t *out)
+{
+	size_t klen = strlen(key);
+	const char *q = *p, *i;
+
+	if (end - q < (ptrdiff_t)klen + 4 || *q != ',' ||
+	    memcmp(q + 1, key, klen) != 0 || q[1 + klen] != '=')
+		return SD_ERR_MALFORMED;
+	q += klen + 2;
+	for (i = q; i < end && *i != 'i'; i++)
+		;
+	if (i == end || lp_int(q, i, out) != SD_OK)
+		return SD_ERR_MALFORMED;
+	*p = i + 1;
+	return SD_OK;
+}
+
 int
 sd_lp_parse_field(const char *p, size_t len, struct sd_lp_view *v)
 {
 	const char *end = p + len;
+	int64_t s;
 
 	if (lp_span(&p, end, '=', '=', SD_LP_NAME_MAX, &v->field) || p == end)
 		return SD_ERR_MALFORMED;
 	p++;
 	/* 64: no float needs more digits than that to be read back. */
-	if (lp_span(&p, end, ' ', ' ', 64, &v->value) || p == end ||
+	if (lp_span(&p, end, ',', ' ', 64, &v->value) || p == end ||
 	    v->value.esc || !lp_is_number(v->value.p, v->value.p +
 	    v->value.n))
 		return SD_ERR_MALFORMED;
+	v->batched = *p == ',';
+	if (v->batched) {
+		if (lp_int_field(&p, end, SD_LP_BSEQ, &s) != SD_OK ||
+		    lp_int_field(&p, end, SD_LP_BIDX, &v->bidx) != SD_OK ||
+		    v->bidx < 0 || p == end || *p != ' ')
+			return SD_ERR_MALFORMED;
+		v->bseq = (uint64_t)s;
+	}
 	p++;
 	v->ts_text.p = p;
 	v->ts_text.n = (size_t)(end - p);

@@ -25,7 +25,19 @@ struct sd_reading_in {
 	size_t		 chan_len;
 	uint16_t	 port;		/* for --extra-tags port */
 	const char	*peer;		/* for --extra-tags peer */
+	int		 batched;	/* an extension batch's: bseq, bidx */
+	uint64_t	 bseq;		/* the batch's sequence number */
+	uint32_t	 bidx;		/* the reading's index in it, from 0 */
 };
+
+/* The fields that name an extension reading by its batch, after the
+ * value: what a consumer of the Kafka records removes duplicates by.
+ * Fields, not tags: tags are indexed, and one per reading would make
+ * a new InfluxDB series each (unbounded cardinality); fields are
+ * stored, not indexed. Integers ("i"): InfluxDB 1.x takes no "u", so
+ * the sequence is written as its 64 bits read as signed. */
+#define SD_LP_BSEQ	"batch_seq"
+#define SD_LP_BIDX	"batch_idx"
 
 /* v in decimal at out (no NUL), without printf (it runs for every
  * reading's timestamp): its length. */
@@ -40,8 +52,8 @@ size_t sd_lp_escape(const char *s, size_t n, int eq, char *out, size_t len);
 void sd_lp_number(double v, int single, char *buf, size_t len);
 
 /* The one writer of the store's lines: "<measurement>,<device tag>=<mac>
- * [,channel=<c>][,peer=<a>][,port=<p>] <field>=<value> <ts>\n", names
- * escaped once. NULL when out of memory. */
+ * [,channel=<c>][,peer=<a>][,port=<p>] <field>=<value>[,batch_seq=<s>i,
+ * batch_idx=<i>i] <ts>\n", names escaped once. NULL when out of memory. */
 struct sd_lp_writer;
 
 struct sd_lp_writer *sd_lp_writer_new(const char *measurement,
@@ -80,10 +92,14 @@ struct sd_lp_view {
 	struct sd_lp_span	 value;		/* a decimal number */
 	struct sd_lp_span	 ts_text;	/* ts as written */
 	int64_t			 ts;
+	int			 batched;	/* SD_LP_BSEQ/BIDX there */
+	uint64_t		 bseq;
+	int64_t			 bidx;
 };
 
 /* Read one line (without its newline) as the store writes it: one
- * float field and a timestamp; names and tag values shorter than
+ * float field (then batch_seq and batch_idx, or none: lines written
+ * before them have none) and a timestamp; names and tag values shorter than
  * SD_LP_NAME_MAX once unescaped. The view points into line. SD_OK, or
  * SD_ERR_MALFORMED. */
 int sd_lp_parse(const char *line, size_t len, struct sd_lp_view *out);

@@ -41,6 +41,8 @@ static const char *check_kv(const char *);
 static const char *check_measurement(const char *);
 static const char *check_field(const char *);
 static const char *check_tag(const char *);
+static const char *check_node_id(const char *);
+#define NODE_ID_WANT	"an id of 1 to 64 letters, digits, '.', '_' or '-'"
 
 static const struct sd_config_name log_formats[] = {
 	{ "text", 0 }, { "json", 1 }, { NULL, 0 }
@@ -317,6 +319,11 @@ const struct sd_config_opt sd_config_opts[] = {
 	  .cnt = AT(kafka.nopts), .max = ANY, .check = check_kv,
 	  .arg = "KEY=VALUE",
 	  .help = "librdkafka setting; repeat for more" },
+	/* Default: the host name (sd_config_init). */
+	{ "node-id", 0, SD_CONFIG_STR, .at = AT(kafka.node_id), .min = 1,
+	  .max = SD_KAFKA_NODE_MAX, .want = NODE_ID_WANT,
+	  .check = check_node_id, .arg = "ID",
+	  .help = "this node in each Kafka record (host name)" },
 	{ "help", 'h', SD_CONFIG_HELP, .help = "this text" },
 	{ "version", 'V', SD_CONFIG_VERSION, .help = "the version" },
 };
@@ -563,10 +570,12 @@ check_measurement(const char *v)
 	return config_lp_name(v, 0);
 }
 
-/* --field */
+/* --field: not one of the fields an extension reading's line adds. */
 static const char *
 check_field(const char *v)
 {
+	if (strcmp(v, SD_LP_BSEQ) == 0 || strcmp(v, SD_LP_BIDX) == 0)
+		return "a field key other than " SD_LP_BSEQ " and " SD_LP_BIDX;
 	return config_lp_name(v, 1);
 }
 
@@ -575,6 +584,18 @@ static const char *
 check_tag(const char *v)
 {
 	return config_lp_name(v, 2);
+}
+
+/* A node id goes into JSON and Kafka headers as it is, and consumers
+ * compare it: letters, digits, '.', '_' and '-' need no escape
+ * anywhere (a host name is made of them). */
+static const char *
+check_node_id(const char *v)
+{
+	if (v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-")] == '\0')
+		return NULL;
+	return NODE_ID_WANT;
 }
 
 /* Say "a, b or c" of an ENUM row's names into buf. */
@@ -832,7 +853,11 @@ sd_config_init(struct sd_config *cfg)
 	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "sockdeckd");
 	host[sizeof(host) - 1] = '\0';
-	return set_str(&cfg->server_name, host);
+	if (set_str(&cfg->server_name, host) != SD_OK)
+		return SD_ERR_NOMEM;
+	if (strlen(host) > SD_KAFKA_NODE_MAX || check_node_id(host) != NULL)
+		snprintf(host, sizeof(host), "sockdeckd");
+	return set_str(&cfg->kafka.node_id, host);
 }
 
 /* Free what o's value holds. */

@@ -51,7 +51,7 @@ static void
 sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 {
 	struct sd_reading_in r = { .dev = b->dev, .port = c->port,
-	    .peer = c->peer };
+	    .peer = c->peer, .batched = 1, .bseq = b->seq };
 	struct sd_reading rd;
 	char err[SD_ERR_LEN];
 	size_t pos = 0;
@@ -62,6 +62,10 @@ sensor_batch(struct sd_conn *c, const struct sd_sensor_batch *b)
 		r.value = rd.value;
 		r.chan = rd.chan;
 		r.chan_len = rd.chan_len;
+		/* (device, sequence, index) names the reading wherever the
+		 * batch is sent again: to this node or, after a failover,
+		 * another (see sockdeck-protocol(7), Duplicates). */
+		r.bidx = (uint32_t)n;
 		sensor_submit(c, &r);
 		n++;
 	}

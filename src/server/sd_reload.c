@@ -139,6 +139,7 @@ static const char *const reload_restart[] = {
 	"influx-token", "influx-batch", "influx-flush-ms",
 	"influx-timeout", "influx-gzip", "influx-parallel",
 	"kafka-brokers", "kafka-topic", "kafka-format", "kafka-opt",
+	"node-id",
 };
 
 static int

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """SENSOR_BATCH -> SENSOR_ACK(seq) once written: the readings are lines
 with `,channel=<name>` after the device tag and the given timestamps
-(0 = the server's clock), readable in DIR/sensors as soon as the ack
-arrives."""
+(0 = the server's clock), the batch's sequence and the reading's index
+in it as the integer fields batch_seq and batch_idx (not tags: one
+series per reading would be unbounded), readable in DIR/sensors as soon
+as the ack arrives."""
 import time
 
 import sdpeer
@@ -32,10 +34,12 @@ def test():
     lines = srv.readings_lines()
     check(len(lines) == 2, "after the ACK the store holds %r" % lines)
     check(lines[0] == "sensor,Mac-Address=aa:bb:cc:dd:ee:ff,channel=temp "
-          "value=21.5 1700000000000000000", "first line %r" % lines[0])
+          "value=21.5,batch_seq=1i,batch_idx=0i 1700000000000000000",
+          "first line %r" % lines[0])
     r = sdpeer.parse_reading(lines[1])
     check(lines[1].startswith("sensor,Mac-Address=aa:bb:cc:dd:ee:ff,"
-                              "channel=hum value=-3.25 "),
+                              "channel=hum value=-3.25,batch_seq=1i,"
+                              "batch_idx=1i "),
           "second line %r" % lines[1])
     check(t0 - 10**9 <= r["ts"] <= t1 + 10**9, "ts 0 reading stamped %d, "
           "not the server's clock" % r["ts"])
@@ -52,15 +56,24 @@ def test():
           "ACKs %r for batches 2 and 3" % acks)
     lines = srv.readings_lines()
     check(len(lines) == 302, "%d lines after 302 readings" % len(lines))
-    for (ts, v, ch), l in zip(readings, lines[2:]):
+    for i, ((ts, v, ch), l) in enumerate(zip(readings, lines[2:])):
         r = sdpeer.parse_reading(l)
         check(r["device"] == "01:23:45:67:89:ab" and
               r["channel"] == ch.decode() and r["value"] == v and
-              r["ts"] == ts, "line %r, expected channel %s value %r ts %d"
-              % (l, ch.decode(), v, ts))
+              r["ts"] == ts and r["batch"] == (2 + i // 150, i % 150),
+              "line %r, expected channel %s value %r ts %d batch %d "
+              "index %d" % (l, ch.decode(), v, ts, 2 + i // 150, i % 150))
+    # A sequence past INT64_MAX is kept as its 64 bits (InfluxDB 1.x
+    # takes signed integers only).
+    s.sendall(sdwire.sensor_batch(2**64 - 1, dev, readings[:1]))
+    sdpeer.expect_frame(s, sdwire.T_SENSOR_ACK)
+    lines = srv.readings_lines()
+    check(len(lines) == 303 and ",batch_seq=-1i,batch_idx=0i " in lines[-1]
+          and sdpeer.parse_reading(lines[-1])["batch"] == (2**64 - 1, 0),
+          "last line %r" % lines[-1:])
     s.close()
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
-    check(len(srv.readings_lines()) == 302, "readings changed at shutdown")
+    check(len(srv.readings_lines()) == 303, "readings changed at shutdown")
 
 
 sdpeer.run(test)

@@ -43,9 +43,10 @@ def test():
     s.sendall(sdwire.sensor_batch(1, sdpeer.DEV, readings))
     sdpeer.expect_frame(s, sdwire.T_SENSOR_ACK)
     lines = srv.readings_lines()
-    want = ["%s,%s=%s,channel=%s value=%s %d"
+    want = ["%s,%s=%s,channel=%s value=%s,batch_seq=1i,batch_idx=%di %d"
             % (esc_meas("my meas"), esc_tag("mac,addr"), sdpeer.DEV_STR,
-               esc_tag(ch.decode()), repr(v), ts) for ts, v, ch in readings]
+               esc_tag(ch.decode()), repr(v), i, ts)
+            for i, (ts, v, ch) in enumerate(readings)]
     check(lines == want, "spool lines\n  %r\nexpected\n  %r" % (lines, want))
 
     # NaN: refused, nothing stored, an error event; the connection goes on
@@ -66,8 +67,8 @@ def test():
           "holds %r" % lines[len(CHANNELS):])
     check(all("nan" not in l.lower().split(" ", 1)[1] for l in lines),
           "a NaN value reached the spool: %r" % lines)
-    check(lines[-1].endswith("value=9 %d" % (T0 + 200)) or
-          lines[-1].endswith("value=9.0 %d" % (T0 + 200)),
+    check(lines[-1].endswith("value=9,batch_seq=3i,batch_idx=0i %d"
+                             % (T0 + 200)),
           "last line %r" % lines[-1])
 
     if have_influx:
@@ -82,6 +83,13 @@ def test():
                       for ts, v, ch in readings] +
                      [(T0 + 200, sdpeer.DEV_STR, "after", 9.0)])
         check(got == exp, "InfluxDB returned\n  %r\nexpected\n  %r"
+              % (got, exp))
+        # The batch's sequence and index are integer fields there.
+        got = sorted((r["time"], r.get("batch_seq"), r.get("batch_idx"))
+                     for r in rows)
+        exp = sorted([(ts, 1, i) for i, (ts, v, ch) in enumerate(readings)]
+                     + [(T0 + 200, 3, 0)])
+        check(got == exp, "InfluxDB batch fields\n  %r\nexpected\n  %r"
               % (got, exp))
         st = sdinflux.sink_status(srv, "influx")
         check(st["rejects"] == 0, "influx rejected escaped lines: %r" % st)

@@ -23,6 +23,7 @@ printed when the test fails). Standard library only.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -606,12 +607,22 @@ def parse_line(line):
         if len(kv) != 2:
             fail("spool line %r: bad tag %r" % (line, t))
         tags[_unescape(kv[0])] = _unescape(kv[1])
-    fv = _split_unescaped(parts[1], "=")
+    fields = _split_unescaped(parts[1], ",")
+    fv = _split_unescaped(fields[0], "=")
     if len(fv) != 2:
         fail("spool line %r: bad field %r" % (line, parts[1]))
+    batch = None
+    if len(fields) > 1:
+        # An extension reading's batch sequence and index (integers).
+        m = re.match(r"^batch_seq=(-?\d+)i,batch_idx=(\d+)i$",
+                     ",".join(fields[1:]))
+        if not m:
+            fail("spool line %r: bad batch fields %r" % (line, parts[1]))
+        batch = (int(m.group(1)) % (1 << 64), int(m.group(2)))
     return dict(measurement=_unescape(series[0]), tags=tags,
                 field=_unescape(fv[0]), value=float(fv[1]),
-                value_text=fv[1], ts=int(parts[2]), line=line)
+                value_text=fv[1], ts=int(parts[2]), line=line,
+                batch=batch)
 
 
 def spool(srv):

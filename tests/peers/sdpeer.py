@@ -938,7 +938,8 @@ def client_sort_key(name):
 # ------------------------------------------------------------- readings
 
 LINE_RE = re.compile(r"^sensor,Mac-Address=([0-9a-f:]{17})(,channel=(\S+))?"
-                     r" value=(\S+) (-?\d+)$")
+                     r" value=([^\s,]+)(,batch_seq=(-?\d+)i,batch_idx=(\d+)i)?"
+                     r" (-?\d+)$")
 
 
 def readings_lines(sensors_dir, in_flight=False):
@@ -964,7 +965,9 @@ def parse_reading(line):
     if not m:
         fail("reading line does not match the documented layout: %r" % line)
     return dict(device=m.group(1), channel=m.group(3),
-                value=float(m.group(4)), ts=int(m.group(5)))
+                value=float(m.group(4)), ts=int(m.group(8)),
+                batch=(int(m.group(6)) % (1 << 64), int(m.group(7)))
+                if m.group(5) else None)
 
 
 # ------------------------------------------------------------------ run

@@ -97,6 +97,7 @@ static const struct sample samples[] = {
 	{ "kafka-topic", "t", { NULL } },
 	{ "kafka-format", "raw", { NULL } },
 	{ "kafka-opt", "acks=1", { NULL } },
+	{ "node-id", "n-1.a_b", { NULL } },
 };
 #define NSAMPLES	(sizeof(samples) / sizeof(samples[0]))
 

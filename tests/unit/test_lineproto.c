@@ -150,7 +150,8 @@ static void
 test_roundtrip(void)
 {
 	char dir[] = "/tmp/sdlpXXXXXX", err[SD_ERR_LEN], line[1024];
-	struct sd_reading_in r = { DEV, 0, 21.5, 0, "t, e=mp", 7, 0, NULL };
+	struct sd_reading_in r = { DEV, 0, 21.5, 0, "t, e=mp", 7, 0, NULL,
+	    0, 0, 0 };
 	struct sd_lp_writer *lw;
 	struct sd_pipeline *p;
 	struct sd_lp_view l;
@@ -206,7 +207,7 @@ test_submit_same_lines(void)
 	char dir[] = "/tmp/sdlpXXXXXX", err[SD_ERR_LEN], path[256];
 	char *want = malloc((size_t)N * 128), *got = malloc((size_t)N * 128);
 	char line[1024];
-	struct sd_reading_in r = { DEV, 0, 0, 0, NULL, 0, 0, NULL };
+	struct sd_reading_in r = { DEV, 0, 0, 0, NULL, 0, 0, NULL, 0, 0, 0 };
 	struct sd_lp_writer *lw = sd_lp_writer_new("sensor", "value",
 	    "Mac-Address");
 	struct sd_pipeline *p;
@@ -408,6 +409,122 @@ test_kafka_head_cache(void)
 			    memcmp(hkey, key, key_len) == 0);
 		}
 	}
+	free(h);
+}
+
+#define CHECK_SEQ(a, b)	CHECK(strcmp((a), (b)) == 0)
+
+/* --node-id in every JSON record, also those whose head is cached, and
+ * a new node id is not hidden by the cache; raw and influx unchanged. */
+static void
+test_kafka_node(void)
+{
+	static const char a[] = "sensor,Mac-Address=aa,channel=t value=1 5";
+	static const char b[] = "sensor,Mac-Address=aa,channel=t value=2 6";
+	struct sd_kafka_record_head *h = sd_kafka_record_head_new();
+	char out[512];
+	size_t n;
+
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	sd_kafka_record_head_node(h, "n-1.b_c");
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", a,
+	    strlen(a), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":1,\"time\":5,"
+	    "\"channel\":\"t\",\"node\":\"n-1.b_c\"}");
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", b,
+	    strlen(b), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":2,\"time\":6,"
+	    "\"channel\":\"t\",\"node\":\"n-1.b_c\"}");
+	sd_kafka_record_head_node(h, "other");
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", b,
+	    strlen(b), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":2,\"time\":6,"
+	    "\"channel\":\"t\",\"node\":\"other\"}");
+	n = sd_kafka_record_make(h, SD_KAFKA_INFLUX, "Mac-Address", b,
+	    strlen(b), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, b);
+	sd_kafka_record_head_node(h, NULL);
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", a,
+	    strlen(a), out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa\",\"value\":1,\"time\":5,"
+	    "\"channel\":\"t\"}");
+	free(h);
+}
+
+/* An extension reading's line holds its batch's sequence and its index
+ * as integer fields; its JSON record "seq" (unsigned, as the device sent
+ * it) and "index"; a line without them (legacy, or written before them)
+ * has neither; fields not as the store writes them are refused. */
+static void
+test_kafka_batch(void)
+{
+	static const char *const bad[] = {
+		"m,Mac-Address=aa value=1,batch_seq=1i 5",
+		"m,Mac-Address=aa value=1,batch_idx=1i,batch_seq=1i 5",
+		"m,Mac-Address=aa value=1,batch_seq=1,batch_idx=0i 5",
+		"m,Mac-Address=aa value=1,batch_seq=1i,batch_idx=-1i 5",
+		"m,Mac-Address=aa value=1,batch_seq=i,batch_idx=0i 5",
+		"m,Mac-Address=aa value=1,batch_seq=1i,batch_idx=0i,x=1i 5",
+		"m,Mac-Address=aa value=1, 5",
+	};
+	struct sd_reading_in r = { .dev = DEV, .value = 2.5, .chan = "t",
+	    .chan_len = 1, .batched = 1, .bseq = 7, .bidx = 3 };
+	struct sd_kafka_record_head *h = sd_kafka_record_head_new();
+	struct sd_lp_writer *lw = sd_lp_writer_new("m", "value",
+	    "Mac-Address");
+	struct sd_lp_view v;
+	char line[256], out[512];
+	size_t i, n;
+
+	CHECK(h != NULL && lw != NULL);
+	if (h == NULL || lw == NULL)
+		goto out;
+	n = sd_lp_write(lw, &r, 5, line, sizeof(line));
+	CHECK_SEQ(line, "m,Mac-Address=aa:bb:cc:dd:ee:ff,channel=t "
+	    "value=2.5,batch_seq=7i,batch_idx=3i 5\n");
+	CHECK(sd_lp_parse(line, n - 1, &v) == SD_OK && v.batched &&
+	    v.bseq == 7 && v.bidx == 3 && v.ts == 5 && sd_lp_value(&v) == 2.5);
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", line,
+	    n - 1, out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa:bb:cc:dd:ee:ff\",\"value\":2.5,"
+	    "\"time\":5,\"seq\":7,\"index\":3,\"channel\":\"t\"}");
+	/* The same head, cached: another sequence, the 64th bit set. */
+	r.bseq = UINT64_MAX - 1;
+	r.bidx = 0;
+	n = sd_lp_write(lw, &r, 6, line, sizeof(line));
+	CHECK(strstr(line, ",batch_seq=-2i,batch_idx=0i 6\n") != NULL);
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", line,
+	    n - 1, out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK(strstr(out, ",\"seq\":18446744073709551614,\"index\":0,")
+	    != NULL);
+	r.bseq = (uint64_t)1 << 63;
+	n = sd_lp_write(lw, &r, 7, line, sizeof(line));
+	CHECK(sd_lp_parse(line, n - 1, &v) == SD_OK && v.bseq == r.bseq);
+	/* A legacy reading, and a line written before the fields. */
+	r = (struct sd_reading_in){ .dev = DEV, .value = 1, .single = 1 };
+	n = sd_lp_write(lw, &r, 8, line, sizeof(line));
+	CHECK_SEQ(line, "m,Mac-Address=aa:bb:cc:dd:ee:ff value=1 8\n");
+	n = sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address", line,
+	    n - 1, out, sizeof(out) - 1);
+	out[n] = '\0';
+	CHECK_SEQ(out, "{\"device\":\"aa:bb:cc:dd:ee:ff\",\"value\":1,"
+	    "\"time\":8}");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(sd_lp_parse(bad[i], strlen(bad[i]), &v) != SD_OK);
+		CHECK(sd_kafka_record_make(h, SD_KAFKA_JSON, "Mac-Address",
+		    bad[i], strlen(bad[i]), out, sizeof(out)) == 0);
+	}
+out:
+	sd_lp_writer_free(lw);
 	free(h);
 }
 
@@ -639,6 +756,8 @@ static const struct sd_test_case cases[] = {
 	{ "parse_malformed", test_parse_malformed },
 	{ "kafka_values", test_kafka_values },
 	{ "kafka_head_cache", test_kafka_head_cache },
+	{ "kafka_node", test_kafka_node },
+	{ "kafka_batch", test_kafka_batch },
 	{ "spoolscan", test_spoolscan },
 	{ "spoolrange", test_spoolrange },
 	{ "line_ts", test_line_ts },

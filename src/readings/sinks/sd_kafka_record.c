@@ -26,8 +26,9 @@ struct sd_kafka_record_head {
 	size_t	 key_len;
 	char	 pre[REC_RECORD_MAX];	/* {"device":"…","value": */
 	size_t	 pre_len;
-	char	 post[REC_RECORD_MAX];	/* ,"channel":"…","port":N} */
+	char	 post[REC_RECORD_MAX];	/* ,"channel":"…","port":N,"node":"…"} */
 	size_t	 post_len;
+	char	 node[SD_KAFKA_NODE_MAX + 1];	/* --node-id; "": none */
 };
 
 /* Append n bytes at o when they fit; o past cap marks an overflow. */
@@ -88,6 +89,25 @@ rec_digits(const char *p, const char *end)
 	while (p < end && *p >= '0' && *p <= '9')
 		p++;
 	return p;
+}
+
+/* ,"seq":S,"index":I of an extension reading: the sequence as the
+ * device sent it (unsigned; the line holds its bits as signed). */
+static size_t
+rec_put_batch(char *out, size_t cap, size_t o, const struct sd_lp_view *v)
+{
+	char b[SD_LP_INT_MAX + 1];
+	uint64_t s = v->bseq;
+	size_t i = sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + s % 10);
+		s /= 10;
+	} while (s != 0);
+	o = rec_put(out, cap, o, ",\"seq\":");
+	o = rec_putn(out, cap, o, b + i, sizeof(b) - i);
+	o = rec_put(out, cap, o, ",\"index\":");
+	return rec_put_int(out, cap, o, v->bidx);
 }
 
 /* Whether p[0..n) is a number as JSON writes one: line protocol also
@@ -183,6 +203,13 @@ rec_head_fill(struct sd_kafka_record_head *h, const char *device_tag,
 		o = rec_put_int(h->post, sizeof(h->post), o,
 		    rec_tag_long(port));
 	}
+	if (h->node[0] != '\0') {
+		/* --node-id is checked to need no JSON escape. */
+		o = rec_put(h->post, sizeof(h->post), o, ",\"node\":\"");
+		o = rec_putn(h->post, sizeof(h->post), o, h->node,
+		    strlen(h->node));
+		o = rec_put(h->post, sizeof(h->post), o, "\"");
+	}
 	h->post_len = rec_put(h->post, sizeof(h->post), o, "}");
 	if (h->pre_len >= sizeof(h->pre) || h->post_len >= sizeof(h->post))
 		return SD_ERR_MALFORMED;
@@ -197,6 +224,13 @@ struct sd_kafka_record_head *
 sd_kafka_record_head_new(void)
 {
 	return calloc(1, sizeof(struct sd_kafka_record_head));
+}
+
+void
+sd_kafka_record_head_node(struct sd_kafka_record_head *h, const char *node)
+{
+	snprintf(h->node, sizeof(h->node), "%s", node != NULL ? node : "");
+	h->len = 0;
 }
 
 const char *
@@ -235,6 +269,8 @@ sd_kafka_record_make(struct sd_kafka_record_head *h, int format,
 		o = rec_putn(out, cap, o, v.ts_text.p, v.ts_text.n);
 	else
 		o = rec_put_int(out, cap, o, v.ts);
+	if (v.batched)
+		o = rec_put_batch(out, cap, o, &v);
 	o = rec_putn(out, cap, o, h->post, h->post_len);
 	return o < cap ? o : 0;
 }

@@ -382,6 +382,11 @@ kf_conf(struct kafka *kf, char err[SD_ERR_LEN])
 	    rd_kafka_conf_set(conf, "acks", "all", why, sizeof(why)) !=
 	    RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "enable.idempotence", "true", why,
+	    sizeof(why)) != RD_KAFKA_CONF_OK ||
+	    /* A device's key on the partition Java's producer (and Kafka
+	     * Streams, Connect...) would pick: murmur2, not librdkafka's
+	     * default crc32; keyless records spread at random. */
+	    rd_kafka_conf_set(conf, "partitioner", "murmur2_random", why,
 	    sizeof(why)) != RD_KAFKA_CONF_OK)
 		goto fail;
 	for (i = 0; i < o->nopts; i++) {
@@ -508,6 +513,8 @@ sd_sink_kafka_new(struct event_base *base,
 	kf->msgs = calloc(KF_BATCH, sizeof(*kf->msgs));
 	kf->arena = malloc(KF_ARENA);
 	kf->lines = sd_kafka_record_head_new();
+	if (kf->lines != NULL)
+		sd_kafka_record_head_node(kf->lines, o->node_id);
 	if (kf->win == NULL || kf->buf == NULL || kf->msgs == NULL ||
 	    kf->arena == NULL || kf->lines == NULL ||
 	    kf_wire_loop(kf) != SD_OK || kf_producer_new(kf, err) != SD_OK)

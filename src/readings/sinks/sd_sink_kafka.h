@@ -22,6 +22,7 @@ struct sd_sink_kafka_opts {
 	int		 format;	/* SD_KAFKA_JSON, _RAW, _INFLUX */
 	char		**opts;		/* "key=value" for librdkafka */
 	size_t		 nopts;
+	char		*node_id;	/* --node-id: in each JSON record */
 };
 
 struct event_base;
