@@ -1,7 +1,8 @@
 /*
  * sd_attach.c: the control socket's client side on a loop (see
  * sd_attach.h). A line longer than the cap closes the link: a server
- * never sends one.
+ * never sends one. An ssh:// target is the same link on a socket pair
+ * whose other end is ssh's stdin and stdout (sd_sshlink).
  */
 #include <errno.h>
 #include <event2/buffer.h>
