@@ -46,8 +46,7 @@ struct front {
 	struct sd_attach	*att;
 	/* Attached: where to, and the timer that tries again while the
 	 * server is gone. */
-	const char		*path;
-	uid_t			 uid;
+	struct sd_attach_to	 to;
 	struct sd_attach_cbs	 cbs;
 	struct event		*retry;
 	/* In-process: what going headless needs. */
@@ -185,7 +184,7 @@ attach_retry_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	a = sd_attach_retry(f->base, f->path, f->uid, &f->cbs, err);
+	a = sd_attach_retry(f->base, &f->to, &f->cbs, err);
 	if (a == NULL) {
 		evtimer_add(f->retry, &sec);
 		return;
@@ -252,18 +251,28 @@ attach_usage(FILE *fp)
 	fputs("usage: sockdeckd attach [--control PATH | --data-dir DIR]\n"
 	    "                        [--timeout SECS] [--owner USER]\n"
 	    "                        [--refresh SECS]\n"
+	    "       sockdeckd attach [--ssh-config FILE]\n"
+	    "                        [--remote-sockdeckd PATH] [--timeout SECS]\n"
+	    "                        [--owner USER] [--refresh SECS]\n"
+	    "                        ssh://[USER@]HOST[:PORT][/DATA_DIR]\n"
 	    "\n"
 	    "Open the dashboard on a running server's control socket\n"
-	    "(DATA_DIR/control.sock; ./sockdeck-data by default). Quitting\n"
-	    "it leaves the server running.\n"
+	    "(DATA_DIR/control.sock; ./sockdeck-data by default), or on\n"
+	    "one on HOST through ssh (ssh -T -o BatchMode=yes: keys or an\n"
+	    "agent, no password) running 'sockdeckd ctl --data-dir DATA_DIR\n"
+	    "proxy' there. Quitting it leaves the server running.\n"
 	    "\n"
 	    "  --timeout SECS      wait this long to connect and for the\n"
 	    "                      first answer (5; 0 = for ever)\n"
 	    "  --owner USER        trust a socket owned by USER (name or\n"
 	    "                      uid), not by you: a socket of another\n"
-	    "                      user is refused\n"
+	    "                      user is refused (over ssh: on HOST)\n"
 	    "  --refresh SECS      counters and lists every SECS, events\n"
-	    "                      at once (1)\n", fp);
+	    "                      at once (1)\n"
+	    "  --ssh-config FILE   ssh's configuration file (ssh -F FILE)\n"
+	    "  --remote-sockdeckd PATH\n"
+	    "                      sockdeckd on HOST (sockdeckd: on the\n"
+	    "                      remote PATH)\n", fp);
 }
 
 /* An error of attach's on one line (it may quote a path). */
@@ -281,6 +290,7 @@ struct attach_opts {
 	uid_t		 uid;		/* whose socket it must be */
 	unsigned	 timeout;	/* seconds to connect and answer */
 	unsigned	 refresh;	/* seconds between snapshots */
+	struct sd_sshlink_opts ssh;	/* for an ssh:// target */
 	char		 path[4096];	/* DATA_DIR/control.sock */
 };
 
@@ -298,6 +308,18 @@ attach_refresh(const char *arg, unsigned *out, char err[SD_ERR_LEN])
 	return SD_OK;
 }
 
+/* Whether arg is an ssh:// target; err says what is wrong with it
+ * ("" when nothing). */
+static int
+sd_ssh_target(const char *arg, char err[SD_ERR_LEN])
+{
+	err[0] = '\0';
+	if (!sd_sshlink_is(arg))
+		return 0;
+	sd_sshlink_check(arg, err);
+	return 1;
+}
+
 /* attach's options into o: -1 to go on, else the exit status. */
 static int
 attach_options(int argc, char **argv, struct attach_opts *o)
@@ -308,6 +330,8 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "owner", required_argument, NULL, 'o' },
 		{ "refresh", required_argument, NULL, 'r' },
+		{ "ssh-config", required_argument, NULL, 'F' },
+		{ "remote-sockdeckd", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -324,9 +348,13 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 		else if (c == 't')
 			st = sd_ctlconn_timeout(optarg, &o->timeout, err);
 		else if (c == 'o')
-			st = sd_ctlconn_owner(optarg, &o->uid, err);
+			o->ssh.owner = optarg;	/* checked below */
 		else if (c == 'r')
 			st = attach_refresh(optarg, &o->refresh, err);
+		else if (c == 'F')
+			o->ssh.config = optarg;
+		else if (c == 'R')
+			o->ssh.remote = optarg;
 		else {
 			attach_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
@@ -336,8 +364,23 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 			return 2;
 		}
 	}
+	/* One target: ssh://..., instead of --control and --data-dir. */
+	if (optind + 1 == argc && o->control == NULL &&
+	    sd_ssh_target(argv[optind], err)) {
+		o->control = argv[optind++];
+		if (err[0] != '\0') {
+			attach_put_err(err);
+			return 2;
+		}
+	}
 	if (optind < argc) {
 		attach_usage(stderr);
+		return 2;
+	}
+	/* Through ssh, --owner is the remote's, passed on as given. */
+	if (o->ssh.owner != NULL && !sd_sshlink_is(o->control ? o->control :
+	    "") && sd_ctlconn_owner(o->ssh.owner, &o->uid, err) != SD_OK) {
+		attach_put_err(err);
 		return 2;
 	}
 	if (o->control == NULL) {
@@ -356,7 +399,8 @@ attach_main(int argc, char **argv)
 	struct front f = { 0 };
 	struct tui_link link = { &f, attach_request, attach_quit };
 	struct sd_attach_cbs cbs = { &f, attach_msg, attach_gone };
-	struct attach_opts o = { NULL, getuid(), 5, 1, "" };
+	struct attach_opts o = { NULL, getuid(), 5, 1, { NULL, "sockdeckd", NULL },
+	    "" };
 	struct event *sigint = NULL, *sigterm = NULL;
 	char err[SD_ERR_LEN];
 	int rc;
@@ -368,7 +412,10 @@ attach_main(int argc, char **argv)
 	f.base = sd_prio_base_new();
 	if (f.base == NULL)
 		return 1;
-	f.att = sd_attach_new(f.base, o.control, o.uid, o.timeout, &cbs, err);
+	f.to.path = o.control;
+	f.to.uid = o.uid;
+	f.to.ssh = o.ssh;
+	f.att = sd_attach_new(f.base, &f.to, o.timeout, &cbs, err);
 	if (f.att == NULL) {
 		attach_put_err(err);
 		goto out;
@@ -377,8 +424,6 @@ attach_main(int argc, char **argv)
 		fprintf(stderr, "sockdeckd attach: needs a terminal\n");
 		goto out;
 	}
-	f.path = o.control;
-	f.uid = o.uid;
 	f.cbs = cbs;
 	f.retry = evtimer_new(f.base, attach_retry_cb, &f);
 	if (f.retry == NULL) {

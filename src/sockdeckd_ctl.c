@@ -19,6 +19,7 @@
 #include "sd_esc.h"
 #include "sd_util.h"
 #include "sockdeckd_ctl.h"
+#include "sockdeckd_proxy.h"
 
 #define CTLCLI_LINE_MAX	(64u << 20)	/* longest answer read */
 
@@ -57,6 +58,9 @@ ctlcli_usage(FILE *fp)
 "  reload              read the settings, the config file and the TLS\n"
 "                      files again and apply them; print what changed\n"
 "                      (exit 1, nothing changed, when one fails)\n"
+"  proxy               relay the control protocol between stdin/stdout\n"
+"                      and the socket until the socket ends (for\n"
+"                      ssh HOST sockdeckd ctl proxy; see attach ssh://)\n"
 "\n"
 "  --control PATH      the control socket (DATA_DIR/control.sock)\n"
 "  -d, --data-dir DIR  the server's data directory (./sockdeck-data)\n"
@@ -777,11 +781,11 @@ sockdeckd_ctl_main(int argc, char **argv)
 	};
 	const char *control = NULL, *dir = "./sockdeck-data";
 	struct ctlcli cc = { .fd = -1, .timeout = 5 };
-	int (*print)(json_t *, int);
+	int (*print)(json_t *, int) = NULL;
 	char path[4096];
 	uid_t uid = getuid();
 	json_t *req;
-	int c, json = 0, rc;
+	int c, json = 0, proxy, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
@@ -823,8 +827,15 @@ sockdeckd_ctl_main(int argc, char **argv)
 		ctlcli_usage(stderr);
 		return 2;
 	}
-	req = ctlcli_request(argc - optind, argv + optind, &print);
-	if (req == NULL)
+	proxy = strcmp(argv[optind], "proxy") == 0;
+	if (proxy && argc - optind != 1) {
+		fprintf(stderr, "sockdeckd ctl: proxy: wrong arguments (see "
+		    "sockdeckd ctl --help)\n");
+		return 2;
+	}
+	req = proxy ? NULL : ctlcli_request(argc - optind, argv + optind,
+	    &print);
+	if (req == NULL && !proxy)
 		return 2;
 	if (control == NULL) {
 		snprintf(path, sizeof(path), "%s/control.sock", dir);
@@ -832,6 +843,8 @@ sockdeckd_ctl_main(int argc, char **argv)
 	}
 	cc.path = control;
 	cc.fd = sd_ctlconn_open(control, uid, cc.timeout, cc.err);
+	if (cc.fd >= 0 && proxy)
+		return sockdeckd_proxy_run(cc.fd, control);
 	if (cc.fd < 0) {
 		ctlcli_put_err(cc.err);
 		rc = 1;

@@ -1,7 +1,8 @@
 /*
  * sd_attach.c: the control socket's client side on a loop (see
  * sd_attach.h). A line longer than the cap closes the link: a server
- * never sends one.
+ * never sends one. An ssh:// target is the same link on a socket pair
+ * whose other end is ssh's stdin and stdout (sd_sshlink).
  */
 #include <errno.h>
 #include <event2/buffer.h>
@@ -29,15 +30,28 @@ struct sd_attach {
 	struct bufferevent	*bev;
 	struct sd_attach_cbs	 cbs;
 	int			 closed;
+	/* Through ssh: its child and the read end of its stderr. */
+	pid_t			 pid;
+	int			 errfd;
 };
 
+/* Through ssh, what ssh (or the remote proxy) said last is why. */
 static void
 attach_gone(struct sd_attach *a, const char *why)
 {
+	char said[SD_ERR_LEN], line[256];
+
 	if (a->closed)
 		return;
 	a->closed = 1;
 	bufferevent_disable(a->bev, EV_READ | EV_WRITE);
+	if (a->pid > 0) {
+		sd_sshlink_last_err(a->errfd, line, sizeof(line));
+		if (line[0] != '\0') {
+			snprintf(said, sizeof(said), "ssh: %.200s", line);
+			why = said;
+		}
+	}
 	a->cbs.gone(why, a->cbs.arg);
 }
 
@@ -124,24 +138,62 @@ fail:
 	return SD_ERR_INVAL;
 }
 
-/* The link on fd (non-blocking now), or NULL (fd closed). */
+/* An open link: its descriptor, and through ssh, the child and its
+ * stderr (pid 0, errfd -1 else). */
+struct attach_fds {
+	int	fd;
+	pid_t	pid;
+	int	errfd;
+};
+
+static void
+attach_fds_close(struct attach_fds *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->errfd >= 0)
+		close(l->errfd);
+	sd_sshlink_end(l->pid);
+}
+
+/* Open to->path, waiting at most timeout (nb: not at all): SD_OK, or
+ * SD_ERR_INVAL with err. ssh is started without waiting either way. */
+static int
+attach_open(const struct sd_attach_to *to, unsigned timeout, int nb,
+    struct attach_fds *l, char err[SD_ERR_LEN])
+{
+	l->pid = 0;
+	l->errfd = -1;
+	if (sd_sshlink_is(to->path))
+		l->fd = sd_sshlink_open(to->path, &to->ssh, &l->pid,
+		    &l->errfd, err);
+	else if (nb)
+		l->fd = sd_ctlconn_open_nb(to->path, to->uid, err);
+	else
+		l->fd = sd_ctlconn_open(to->path, to->uid, timeout, err);
+	return l->fd < 0 ? SD_ERR_INVAL : SD_OK;
+}
+
+/* The link on l (non-blocking now), or NULL (l closed). */
 static struct sd_attach *
-attach_on(struct event_base *base, int fd, const struct sd_attach_cbs *cbs,
-    char err[SD_ERR_LEN])
+attach_on(struct event_base *base, struct attach_fds *l,
+    const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
 {
 	struct sd_attach *a;
 
-	evutil_make_socket_nonblocking(fd);
+	evutil_make_socket_nonblocking(l->fd);
 	a = calloc(1, sizeof(*a));
 	if (a != NULL)
-		a->bev = bufferevent_socket_new(base, fd,
+		a->bev = bufferevent_socket_new(base, l->fd,
 		    BEV_OPT_CLOSE_ON_FREE);
 	if (a == NULL || a->bev == NULL) {
 		snprintf(err, SD_ERR_LEN, "out of memory");
 		free(a);
-		close(fd);
+		attach_fds_close(l);
 		return NULL;
 	}
+	a->pid = l->pid;
+	a->errfd = l->errfd;
 	a->cbs = *cbs;
 	sd_prio_bev(a->bev, SD_PRIO_CONTROL);
 	bufferevent_setcb(a->bev, attach_read_cb, NULL, attach_event_cb, a);
@@ -150,32 +202,44 @@ attach_on(struct event_base *base, int fd, const struct sd_attach_cbs *cbs,
 }
 
 struct sd_attach *
-sd_attach_new(struct event_base *base, const char *path, uid_t uid,
+sd_attach_new(struct event_base *base, const struct sd_attach_to *to,
     unsigned timeout, const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
 {
-	int fd;
+	struct attach_fds l;
+	char line[256];
+	size_t n;
 
-	fd = sd_ctlconn_open(path, uid, timeout, err);
-	if (fd < 0)
+	if (attach_open(to, timeout, 0, &l, err) != SD_OK)
 		return NULL;
-	if (attach_subscribe(fd, path, timeout, err) != SD_OK) {
-		close(fd);
+	if (attach_subscribe(l.fd, to->path, timeout, err) != SD_OK) {
+		/* Through ssh, what it said is the reason. */
+		if (l.pid > 0) {
+			close(l.fd);
+			l.fd = -1;
+			sd_sshlink_end(l.pid);
+			l.pid = 0;
+			sd_sshlink_last_err(l.errfd, line, sizeof(line));
+			n = strlen(err);
+			if (line[0] != '\0' && n + 3 < SD_ERR_LEN)
+				snprintf(err + n, SD_ERR_LEN - n, " (%.*s)",
+				    (int)(SD_ERR_LEN - n - 4), line);
+		}
+		attach_fds_close(&l);
 		return NULL;
 	}
-	return attach_on(base, fd, cbs, err);
+	return attach_on(base, &l, cbs, err);
 }
 
 struct sd_attach *
-sd_attach_retry(struct event_base *base, const char *path, uid_t uid,
+sd_attach_retry(struct event_base *base, const struct sd_attach_to *to,
     const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN])
 {
+	struct attach_fds l;
 	struct sd_attach *a;
-	int fd;
 
-	fd = sd_ctlconn_open_nb(path, uid, err);
-	if (fd < 0)
+	if (attach_open(to, 0, 1, &l, err) != SD_OK)
 		return NULL;
-	a = attach_on(base, fd, cbs, err);
+	a = attach_on(base, &l, cbs, err);
 	if (a != NULL)
 		bufferevent_write(a->bev, attach_sub, sizeof(attach_sub) - 1);
 	return a;
@@ -202,5 +266,8 @@ sd_attach_free(struct sd_attach *a)
 	if (a == NULL)
 		return;
 	bufferevent_free(a->bev);
+	if (a->errfd >= 0)
+		close(a->errfd);
+	sd_sshlink_end(a->pid);
 	free(a);
 }

@@ -9,10 +9,19 @@
 #include <jansson.h>
 #include <sys/types.h>
 
+#include "sd_sshlink.h"
 #include "sd_util.h"
 
 struct event_base;
 struct sd_attach;
+
+/* Where to attach: a control socket's path, or an ssh:// target (then
+ * through ssh as ssh says, see sd_sshlink.h). */
+struct sd_attach_to {
+	const char		*path;
+	uid_t			 uid;	/* whose socket it must be */
+	struct sd_sshlink_opts	 ssh;
+};
 
 struct sd_attach_cbs {
 	void	*arg;
@@ -22,25 +31,28 @@ struct sd_attach_cbs {
 	void	(*gone)(const char *why, void *arg);
 };
 
-/* Connect to path as sd_ctlconn_open does (a socket owned by uid and
- * served by a process of uid, else refused), subscribe to events and
- * wait for the answer to begin; NULL with err when the socket is
- * refused, cannot be reached, or has not answered in timeout seconds
- * (0: for ever). It blocks that long: call it before the loop runs. */
-struct sd_attach *sd_attach_new(struct event_base *base, const char *path,
-    uid_t uid, unsigned timeout, const struct sd_attach_cbs *cbs,
-    char err[SD_ERR_LEN]);
+/* Connect to to->path as sd_ctlconn_open does (a socket owned by uid
+ * and served by a process of uid, else refused), or start ssh for an
+ * ssh:// target; subscribe to events and wait for the answer to begin;
+ * NULL with err when the socket is refused, cannot be reached, or has
+ * not answered in timeout seconds (0: for ever). It blocks that long:
+ * call it before the loop runs. */
+struct sd_attach *sd_attach_new(struct event_base *base,
+    const struct sd_attach_to *to, unsigned timeout,
+    const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN]);
 
 /* The same without blocking, to re-attach from the loop: connect (a
  * server whose backlog is full is an error) and send the subscription;
  * its answer comes through cbs like any other, and a server that does
  * not answer is found gone as always. */
-struct sd_attach *sd_attach_retry(struct event_base *base, const char *path,
-    uid_t uid, const struct sd_attach_cbs *cbs, char err[SD_ERR_LEN]);
+struct sd_attach *sd_attach_retry(struct event_base *base,
+    const struct sd_attach_to *to, const struct sd_attach_cbs *cbs,
+    char err[SD_ERR_LEN]);
 
 /* Send one request (not taken). */
 void sd_attach_request(struct sd_attach *a, json_t *req);
 
+/* Close the link; an ssh child is killed and reaped. */
 void sd_attach_free(struct sd_attach *a);
 
 #endif

@@ -17,6 +17,9 @@ def main():
     devhelp = subprocess.run([binary, "device", "--help"],
                              capture_output=True, text=True,
                              check=True).stdout
+    atthelp = subprocess.run([binary, "attach", "--help"],
+                             capture_output=True, text=True,
+                             check=True).stdout
     with open(root + "/man/sockdeckd.1") as f:
         man = f.read().replace("\\-", "-")
     with open(root + "/README.md") as f:
@@ -26,8 +29,9 @@ def main():
     man_opts = set(re.findall(r"^\.B[IR]? --([a-z][a-z-]+)", man, re.M))
     for o in sorted(help_opts - set(re.findall(r"--([a-z][a-z-]+)", man))):
         bad.append("--%s is in --help but not in sockdeckd(1)" % o)
-    # ctl's and device's own options are in their --help.
-    ctl_opts = set(re.findall(r"--([a-z][a-z-]+)", ctlhelp + devhelp))
+    # ctl's, device's and attach's own options are in their --help.
+    ctl_opts = set(re.findall(r"--([a-z][a-z-]+)", ctlhelp + devhelp +
+                              atthelp))
     for o in sorted(man_opts - help_opts - ctl_opts):
         bad.append("--%s is documented in sockdeckd(1) but not in --help"
                    % o)
