@@ -252,7 +252,8 @@ attach_usage(FILE *fp)
 	    "                        [--timeout SECS] [--owner USER]\n"
 	    "                        [--refresh SECS]\n"
 	    "       sockdeckd attach [--ssh-config FILE]\n"
-	    "                        [--remote-sockdeckd PATH] [--timeout SECS]\n"
+	    "                        [--remote-sockdeckd PATH]\n"
+	    "                        [--timeout SECS]\n"
 	    "                        [--owner USER] [--refresh SECS]\n"
 	    "                        ssh://[USER@]HOST[:PORT][/DATA_DIR]\n"
 	    "\n"
@@ -399,8 +400,8 @@ attach_main(int argc, char **argv)
 	struct front f = { 0 };
 	struct tui_link link = { &f, attach_request, attach_quit };
 	struct sd_attach_cbs cbs = { &f, attach_msg, attach_gone };
-	struct attach_opts o = { NULL, getuid(), 5, 1, { NULL, "sockdeckd", NULL },
-	    "" };
+	struct attach_opts o = { NULL, getuid(), 5, 1,
+	    { NULL, "sockdeckd", NULL }, "" };
 	struct event *sigint = NULL, *sigterm = NULL;
 	char err[SD_ERR_LEN];
 	int rc;

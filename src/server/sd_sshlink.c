@@ -128,6 +128,18 @@ sshlink_quote(char *cmd, size_t len, const char *s)
 	return 0;
 }
 
+/* Append the words w to cmd: 0, or -1 when they do not fit. */
+static int
+sshlink_words(char *cmd, size_t len, const char *w)
+{
+	size_t n = strlen(cmd), wl = strlen(w);
+
+	if (n + wl + 1 > len)
+		return -1;
+	memcpy(cmd + n, w, wl + 1);
+	return 0;
+}
+
 /* The remote command: 'REMOTE' ctl [--owner 'USER'] [--data-dir 'DIR']
  * proxy. */
 static int
@@ -135,23 +147,16 @@ sshlink_command(const struct sshlink_url *u, const struct sd_sshlink_opts *o,
     char *cmd, size_t len)
 {
 	cmd[0] = '\0';
-	if (sshlink_quote(cmd, len, o->remote))
+	if (sshlink_quote(cmd, len, o->remote) ||
+	    sshlink_words(cmd, len, " ctl"))
 		return -1;
-	strncat(cmd, " ctl", len - strlen(cmd) - 1);
-	if (o->owner != NULL) {
-		strncat(cmd, " --owner ", len - strlen(cmd) - 1);
-		if (sshlink_quote(cmd, len, o->owner))
-			return -1;
-	}
-	if (u->dir[0] != '\0') {
-		strncat(cmd, " --data-dir ", len - strlen(cmd) - 1);
-		if (sshlink_quote(cmd, len, u->dir))
-			return -1;
-	}
-	if (strlen(cmd) + 7 >= len)
+	if (o->owner != NULL && (sshlink_words(cmd, len, " --owner ") ||
+	    sshlink_quote(cmd, len, o->owner)))
 		return -1;
-	strcat(cmd, " proxy");
-	return 0;
+	if (u->dir[0] != '\0' && (sshlink_words(cmd, len, " --data-dir ") ||
+	    sshlink_quote(cmd, len, u->dir)))
+		return -1;
+	return sshlink_words(cmd, len, " proxy");
 }
 
 /* In the child: become ssh, never to return. */

@@ -26,7 +26,8 @@ struct sd_kafka_record_head {
 	size_t	 key_len;
 	char	 pre[REC_RECORD_MAX];	/* {"device":"…","value": */
 	size_t	 pre_len;
-	char	 post[REC_RECORD_MAX];	/* ,"channel":"…","port":N,"node":"…"} */
+	/* ,"channel":"…","port":N,"node":"…"} */
+	char	 post[REC_RECORD_MAX];
 	size_t	 post_len;
 	char	 node[SD_KAFKA_NODE_MAX + 1];	/* --node-id; "": none */
 };

@@ -2,8 +2,9 @@
  * sd_kafka_record.h: a spool line as a Kafka record, in the format the
  * sink is set to: JSON ({"device":…,"value":…,"time":…[,"seq":…,
  * "index":…][,"channel":…][,"port":…][,"node":…]}, seq and index an
- * extension reading's batch_seq and batch_idx fields), the original's bare number (raw), or the line itself
- * (influx). The key is the device tag's value. Pure formatting: no I/O.
+ * extension reading's batch_seq and batch_idx fields), the original's
+ * bare number (raw), or the line itself (influx). The key is the device
+ * tag's value. Pure formatting: no I/O.
  */
 #ifndef SD_KAFKA_RECORD_H
 #define SD_KAFKA_RECORD_H
