@@ -98,6 +98,9 @@ static const struct sample samples[] = {
 	{ "kafka-format", "raw", { NULL } },
 	{ "kafka-opt", "acks=1", { NULL } },
 	{ "node-id", "n-1.a_b", { NULL } },
+	{ "proxy-protocol", "6001", { "--ports=6000-6001",
+	    "--proxy-from=10.0.0.0/8" } },
+	{ "proxy-from", "10.0.0.0/8,::1/128", { NULL } },
 };
 #define NSAMPLES	(sizeof(samples) / sizeof(samples[0]))
 
