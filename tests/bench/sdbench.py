@@ -309,6 +309,15 @@ def rss_kib(pid):
     raise BenchError("no VmRSS in /proc/%d/status" % pid)
 
 
+def slab_kib():
+    """The kernel's slab (reclaimable and not), /proc/meminfo."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("Slab:"):
+                return int(line.split()[1])
+    raise BenchError("no Slab in /proc/meminfo")
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -1045,8 +1054,10 @@ def kafka_done(kafka, topic, partitions=3):
     return done
 
 
+# "node" is --node-id, the host name by default (sockdeck-protocol(7)).
 JSON_RE = re.compile(r'^\{"device":"[0-9a-f]{2}(:[0-9a-f]{2}){5}",'
-                     r'"value":-?[0-9.e+-]+,"time":[0-9]+\}$')
+                     r'"value":-?[0-9.e+-]+,"time":[0-9]+,'
+                     r'"node":"[A-Za-z0-9._-]{1,64}"\}$')
 
 
 def check_topic(kafka, topic, n, partitions, pattern):
