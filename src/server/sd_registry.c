@@ -5,12 +5,14 @@
  * to a power of two at least the number of devices, so a lookup costs
  * one hash and a short chain whatever a peer names.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,6 +63,36 @@ sd_registry_name_ok(const char *name)
 	return 1;
 }
 
+/* A fingerprint as operators paste it, "sha256:" (any case) and 64 hex
+ * digits in either case, with or without openssl's colons between the
+ * pairs, becomes the server's own form (lower case, no colons) in place:
+ * compared byte for byte, "AB:12:..." would never match a certificate.
+ * Anything else is left alone (a CN, URI or DNS name). */
+static void
+reg_ident_fingerprint(struct sd_registry_dev *d)
+{
+	char hex[2 * SD_REGISTRY_SHA_LEN + 1];
+	const char *s = d->ident + 7;
+	size_t n = 0;
+
+	if (d->ident_len < 7 || strncasecmp(d->ident, "sha256:", 7) != 0)
+		return;
+	for (; *s != '\0'; s++) {
+		if (*s == ':' && n > 0 && n % 2 == 0 && s[-1] != ':' &&
+		    s[1] != '\0')
+			continue;
+		if (sd_proto_hexval(*s) < 0 || n == sizeof(hex) - 1)
+			return;
+		hex[n++] = (char)tolower((unsigned char)*s);
+	}
+	if (n != sizeof(hex) - 1)
+		return;
+	hex[n] = '\0';
+	memcpy(d->ident, "sha256:", 7);
+	memcpy(d->ident + 7, hex, n + 1);
+	d->ident_len = 7 + n;
+}
+
 /* "%XX" escapes of an identity undone into a new string. */
 static int
 reg_ident(struct reg_parse *p, struct sd_registry_dev *d, const char *s)
@@ -92,6 +124,7 @@ reg_ident(struct reg_parse *p, struct sd_registry_dev *d, const char *s)
 	if (o > SD_REGISTRY_IDENT_MAX || memchr(d->ident, '\0', o) != NULL)
 		return reg_fail(p, "a certificate identity of 1 to 255 "
 		    "bytes, no NUL");
+	reg_ident_fingerprint(d);
 	return SD_OK;
 }
 

@@ -491,6 +491,55 @@ test_same(void)
 	sd_registry_free(b);
 }
 
+/* A fingerprint pasted from `openssl x509 -fingerprint -sha256`
+ * (upper case, colons) or in upper case is the server's own lower-case
+ * form; what is not exactly 64 hex digits is an identity kept as
+ * written. */
+static void
+test_ident_fingerprint(void)
+{
+	static const char *fp[] = {
+		"SHA256:9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:"
+		"A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08",
+		"sha256:9F86D081884C7D659A2FEAA0C55AD015"
+		"A3BF4F1B2B0B822CD15D6C15B0F00A08",
+		"sha256:" H64,
+	};
+	static const char *kept[] = {
+		"sha256:AB12",
+		"sha256:9F::86D081884C7D659A2FEAA0C55AD015"
+		"A3BF4F1B2B0B822CD15D6C15B0F00A08",
+		"sha256:9F86D081884C7D659A2FEAA0C55AD015"
+		"A3BF4F1B2B0B822CD15D6C15B0F00A08:",
+		"sha256:9F86D081884C7D659A2FEAA0C55AD015"
+		"A3BF4F1B2B0B822CD15D6C15B0F00A0800",
+		"CN=SHA256:9F86",
+	};
+	const struct sd_registry_dev *d;
+	struct sd_registry *reg;
+	char line[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(fp) / sizeof(fp[0]); i++) {
+		snprintf(line, sizeof(line), "00:11:22:33:44:55 a cert:%s "
+		    "any enabled\n", fp[i]);
+		reg = parse(line);
+		CHECK(reg != NULL);
+		d = sd_registry_find_ident(reg, "sha256:" H64);
+		CHECK(d != NULL && strcmp(d->ident, "sha256:" H64) == 0);
+		sd_registry_free(reg);
+	}
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		snprintf(line, sizeof(line), "00:11:22:33:44:55 a cert:%s "
+		    "any enabled\n", kept[i]);
+		reg = parse(line);
+		CHECK(reg != NULL);
+		d = sd_registry_find_ident(reg, kept[i]);
+		CHECK(d != NULL && strcmp(d->ident, kept[i]) == 0);
+		sd_registry_free(reg);
+	}
+}
+
 static const struct sd_test_case cases[] = {
 	{ "parse_valid", test_parse_valid },
 	{ "parse_errors", test_parse_errors },
@@ -502,6 +551,7 @@ static const struct sd_test_case cases[] = {
 	{ "load", test_load },
 	{ "recheck", test_recheck },
 	{ "same", test_same },
+	{ "ident_fingerprint", test_ident_fingerprint },
 };
 
 int
