@@ -671,18 +671,25 @@ test_spoolrange(void)
 	CHECK(sd_spoolrange_open(&r, dir, 150, 300, err) == SD_OK);
 	snprintf(path, sizeof(path), "%s/readings-00000003.lp", dir);
 	CHECK(unlink(path) == 0);
+	/* Not ended while a line is held for the next read (v=3 after
+	 * v=2's run) or a segment is left; ended as soon as the read that
+	 * gave the last run found the end of the last segment. */
+	CHECK(!sd_spoolrange_ended(&r));
 	CHECK(range_run(&r, "m,d=a v=2 200\n", 1, 1, 14));
+	CHECK(!sd_spoolrange_ended(&r));
 	CHECK(range_run(&r, "m,d=a v=5 250\nm,d=a v=6 260\n", 2, 2, 0));
 	CHECK(range_run(&r, "m,d=a v=8 150\n", 1, 4, 0));
 	CHECK(range_run(&r, "m,d=a v=11 160\n", 1, 4, 28));
+	CHECK(sd_spoolrange_ended(&r));
 	CHECK(range_run(&r, "", 0, 0, 0));
-	CHECK(range_run(&r, "", 0, 0, 0));
+	CHECK(sd_spoolrange_ended(&r));
 	CHECK_EQ(r.lines, 5);
 	CHECK_EQ(r.gone, 1);
 	/* Back into a run (a sink's rewind), past the segment gone (it
 	 * counts once), to one gone, to the end of one. */
 	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 2, 14 },
 	    err) == SD_OK);
+	CHECK(!sd_spoolrange_ended(&r));
 	CHECK(range_run(&r, "m,d=a v=6 260\n", 1, 2, 14));
 	CHECK(range_run(&r, "m,d=a v=8 150\n", 1, 4, 0));
 	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 3, 0 },
@@ -694,6 +701,7 @@ test_spoolrange(void)
 	CHECK(sd_spoolrange_seek(&r, &(struct sd_spool_pos){ 4, 43 },
 	    err) == SD_OK);
 	CHECK(range_run(&r, "", 0, 0, 0));
+	CHECK(sd_spoolrange_ended(&r));
 	CHECK_EQ(r.gone, 1);
 	CHECK_EQ(r.bad, 1);
 	sd_spoolrange_close(&r);
