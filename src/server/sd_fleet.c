@@ -270,7 +270,10 @@ fleet_event(struct sd_fleet *f, const struct fleet_dev *d,
 	sd_proto_mac_str(d->r.mac, mac);
 	e.device = mac;
 	e.device_name = rd != NULL ? rd->name : NULL;
-	if (d->r.read_ns > 0)
+	/* A last reading later than now (the clock stepped back, or a
+	 * file from a host whose clock ran ahead) says nothing of how long
+	 * the device was silent: 0, never a negative duration. */
+	if (d->r.read_ns > 0 && fleet_wall(f, now) > d->r.read_ns)
 		e.silent_s = (double)(fleet_wall(f, now) - d->r.read_ns) / NS;
 	e.interval_s = (double)d->r.interval_ns / NS;
 	sd_events_fire(f->bus, &e);

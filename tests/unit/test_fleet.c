@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sd_err.h"
 #include "sd_events.h"
@@ -166,11 +167,61 @@ test_bounded(void)
 	sd_events_free(bus);
 }
 
+/* device-back's silence, from the restored file's last reading. */
+static void
+back_cb(const struct sd_event *ev, void *arg)
+{
+	if (ev->kind == SD_EV_DEVICE_BACK)
+		*(double *)arg = ev->silent_s;
+}
+
+static double
+back_after(int64_t read_ns)
+{
+	struct sd_events *bus = sd_events_new();
+	struct sd_fleet *f = sd_fleet_new(bus);
+	struct sd_fleet_via via = { "10.0.0.1:99", 0, 0, NULL, 0 };
+	struct sd_fleet_ref ref = { 0, 0 };
+	struct sd_fleet_rec r;
+	struct timespec ts;
+	double silent = -1e9;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	via.now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	memset(&r, 0, sizeof(r));
+	r.mac[0] = 2;
+	r.silent = 1;
+	r.first_ns = r.last_ns = r.read_ns = read_ns;
+	sd_fleet_restore(f, &r);
+	sd_events_subscribe(bus, back_cb, &silent);
+	sd_fleet_note(f, &ref, r.mac, &via, SD_FLEET_READINGS, 1);
+	sd_fleet_leave(f, &ref);
+	sd_fleet_free(f);
+	sd_events_free(bus);
+	return silent;
+}
+
+/* A silent device back: how long since its last reading, never less
+ * than 0 when the file says it read later than now (a clock that ran
+ * ahead, or stepped back since). */
+static void
+test_back_silence(void)
+{
+	int64_t now = (int64_t)time(NULL) * 1000000000;
+	double s;
+
+	s = back_after(now - 3600 * (int64_t)1000000000);
+	CHECK(s > 3590 && s < 3700);
+	s = back_after(now + 3600 * (int64_t)1000000000);
+	CHECK(s == 0);
+}
+
 static const struct sd_test_case cases[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "refused", test_refused },
 	{ "bounds", test_bounds },
 	{ "bounded", test_bounded },
+	{ "back_silence", test_back_silence },
 };
 
 int
