@@ -392,12 +392,21 @@ reg_read(int fd, const char *path, char **text, size_t *len,
 		snprintf(err, SD_ERR_LEN, "%.200s: out of memory", path);
 		return SD_ERR_NOMEM;
 	}
-	/* Up to the size seen: a file growing meanwhile is cut there. */
+	/* Up to the size seen: a file growing meanwhile is cut there. A
+	 * read error is the file's error, never a registry cut short at
+	 * it: its last devices would be refused, or on reload revoked. */
 	while (got < (size_t)st.st_size) {
 		r = read(fd, *text + got, (size_t)st.st_size - got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0) {
+			snprintf(err, SD_ERR_LEN, "%.200s: %s", path,
+			    strerror(errno));
+			free(*text);
+			*text = NULL;
+			return SD_ERR_INVAL;
+		}
+		if (r == 0)
 			break;
 		got += (size_t)r;
 	}

@@ -3,6 +3,7 @@
  * parser (valid, each malformed field, bounds), the lookups by MAC and
  * certificate identity, and every admission verdict.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +327,27 @@ test_format(void)
 }
 
 /* A file from disk; one that is missing says its name. */
+/* The registry's reads go through here (-Wl,--wrap=read): after
+ * fail_after bytes of a file, one read fails with EIO. */
+ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __wrap_read(int fd, void *buf, size_t n);
+static long fail_after = -1;
+
+ssize_t
+__wrap_read(int fd, void *buf, size_t n)
+{
+	if (fail_after == 0) {
+		fail_after = -1;
+		errno = EIO;
+		return -1;
+	}
+	if (fail_after > 0 && n > (size_t)fail_after)
+		n = (size_t)fail_after;
+	if (fail_after > 0)
+		fail_after -= (long)n;
+	return __real_read(fd, buf, n);
+}
+
 static void
 test_load(void)
 {
@@ -339,6 +361,12 @@ test_load(void)
 	CHECK_EQ(sd_registry_load(path, &reg, err), SD_OK);
 	CHECK(reg != NULL && reg->ndevs == 4);
 	sd_registry_free(reg);
+	/* A read error half way is the file's error, not a registry of
+	 * its first devices. */
+	fail_after = 100;
+	CHECK_EQ(sd_registry_load(path, &reg, err), SD_ERR_INVAL);
+	CHECK(reg == NULL && strstr(err, "Input/output error") != NULL);
+	CHECK(fail_after == -1);
 	unlink(path);
 	CHECK_EQ(sd_registry_load(path, &reg, err), SD_ERR_INVAL);
 	CHECK(reg == NULL && strstr(err, path) != NULL);
