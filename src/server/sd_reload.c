@@ -604,6 +604,7 @@ reload_apply(struct sd_reload *r, struct reload_load *l, json_t *ans)
 	srv->tls = t;
 	r->tls = t;
 	r->sums = l->sums;
+	sd_server_say_tls_dates(srv);
 	if (r->hlog != NULL)
 		r->hlog->json = l->cfg->log_json;
 	srv->dev_bytes->window = (int64_t)l->cfg->device_rate_secs *

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -346,6 +347,18 @@ server_say_torn(struct sd_server *srv)
 	sd_events_fire(srv->events, &e);
 }
 
+void
+sd_server_say_tls_dates(struct sd_server *srv)
+{
+	struct sd_event e = { .kind = SD_EV_ERROR, .level = SD_LV_WARNING };
+	char why[SD_ERR_LEN];
+
+	if (!sd_tls_dates(srv->tls, time(NULL), why))
+		return;
+	e.reason = why;
+	sd_events_fire(srv->events, &e);
+}
+
 /* Say, once at start, which cursor files of sinks not configured now
  * hold readings back from retention, and how to release them. */
 static void
@@ -467,6 +480,7 @@ sd_server_new(struct event_base *base, const struct sd_config *cfg,
 		goto fail;
 	sd_pipeline_configure(srv->pipe, &cfg->pipe);
 	server_say_torn(srv);
+	sd_server_say_tls_dates(srv);
 	if (server_sinks(srv, err) != SD_OK)
 		goto fail;
 	server_say_holds(srv);

@@ -189,6 +189,10 @@ int sd_server_kick(struct sd_server *srv, uint32_t id);
  * client. */
 int sd_server_block(struct sd_server *srv, uint32_t id, int64_t secs);
 
+/* A warning event when srv's TLS context (srv->tls) holds a certificate
+ * out of its dates (sd_tls_dates): at start, and at each reload. */
+void sd_server_say_tls_dates(struct sd_server *srv);
+
 /* Put reg (sd_registry_load's, or NULL for none) in force, taking
  * it; the one before goes to *old (the caller's to free: a reload frees
  * it off the loop), or is freed here when old is NULL. Every client is

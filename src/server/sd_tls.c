@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sd_err.h"
@@ -271,6 +272,72 @@ sd_tls_ca_digest(const struct sd_tls *t, unsigned char out[32])
 	EVP_MD_CTX_free(md);
 	ERR_clear_error();
 	return got ? SD_OK : SD_ERR_INVAL;
+}
+
+/* What x's dates make of it at now: "expired on 2020-01-02", "not
+ * valid before 2030-01-01" into out (its CN, or its whole subject,
+ * first), or 0 when it is valid now. */
+static int
+tls_x509_dates(X509 *x, const time_t *now, const char *what, char *out,
+    size_t len)
+{
+	const ASN1_TIME *after = X509_get0_notAfter(x);
+	const ASN1_TIME *before = X509_get0_notBefore(x);
+	const ASN1_TIME *at;
+	const char *how;
+	char name[96] = "?", day[16] = "?";
+	struct tm tm;
+
+	if (X509_cmp_time(after, (time_t *)now) < 0) {
+		at = after;
+		how = "expired on";
+	} else if (X509_cmp_time(before, (time_t *)now) > 0) {
+		at = before;
+		how = "not valid before";
+	} else
+		return 0;
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+	    NID_commonName, name, sizeof(name)) < 0)
+		X509_NAME_oneline(X509_get_subject_name(x), name,
+		    sizeof(name));
+	if (ASN1_TIME_to_tm(at, &tm) == 1)
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	snprintf(out, len, "%s \"%s\" %s %s", what, name, how, day);
+	return 1;
+}
+
+int
+sd_tls_dates(const struct sd_tls *t, time_t now, char out[SD_ERR_LEN])
+{
+	STACK_OF(X509_OBJECT) *objs;
+	X509 *x;
+	int i;
+
+	out[0] = '\0';
+	if (t == NULL)
+		return 0;
+	x = SSL_CTX_get0_certificate(t->ctx);
+	if (x != NULL && tls_x509_dates(x, &now, "--tls-cert: the "
+	    "server's certificate", out, SD_ERR_LEN)) {
+		snprintf(out + strlen(out), SD_ERR_LEN - strlen(out),
+		    ": clients that check it refuse the server");
+		goto out;
+	}
+	objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(t->ctx));
+	for (i = 0; objs != NULL && i < sk_X509_OBJECT_num(objs); i++) {
+		x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (x != NULL && tls_x509_dates(x, &now, "--tls-client-ca: "
+		    "CA", out, SD_ERR_LEN)) {
+			snprintf(out + strlen(out), SD_ERR_LEN - strlen(out),
+			    ": no client certificate verifies through it");
+			goto out;
+		}
+	}
+out:
+	ERR_clear_error();
+	/* Names come from a file, and may hold any byte. */
+	sd_tlsu_esc_err(out);
+	return out[0] != '\0';
 }
 
 void

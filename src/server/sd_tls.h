@@ -23,6 +23,7 @@
 #define SD_TLS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "sd_config.h"
 #include "sd_util.h"
@@ -58,6 +59,12 @@ int sd_tls_cert_digest(const struct sd_tls *t, unsigned char out[32]);
  * same CAs give the same digest): SD_OK, or an error with out zeroed
  * (t NULL, or no client CA). */
 int sd_tls_ca_digest(const struct sd_tls *t, unsigned char out[32]);
+
+/* Whether a certificate t holds is out of its dates at now: the
+ * server's own (--tls-cert) or a CA of --tls-client-ca, expired or not
+ * valid yet; out says which, when and what it does, for the operator
+ * (the first found; the server's own first). 0 when all are valid. */
+int sd_tls_dates(const struct sd_tls *t, time_t now, char out[SD_ERR_LEN]);
 
 /* A bufferevent that accepts a TLS handshake on fd and owns fd and its
  * SSL (BEV_OPT_CLOSE_ON_FREE), with dirty shutdowns allowed; NULL out

@@ -123,6 +123,32 @@ class Pki:
                          "-notext"], self.dir)
         return self.path(pem), self.path(key)
 
+    def expired_ca(self, name):
+        """A CA, name.pem and name.key, valid only in 2020 (self-signed
+        with `openssl ca -selfsign`, which takes dates): its path."""
+        run_openssl(["req", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                     name + ".key", "-out", name + ".csr", "-subj",
+                     "/CN=sockdeck old CA " + name], self.dir)
+        with open(self.path(name + ".ext"), "w") as f:
+            f.write("basicConstraints=critical,CA:TRUE\n"
+                    "keyUsage=keyCertSign,cRLSign\n")
+        open(self.path(name + ".db"), "w").close()
+        with open(self.path(name + ".cnf"), "w") as f:
+            f.write("[ca]\ndefault_ca=d\n[d]\ndatabase=%s.db\n"
+                    "new_certs_dir=.\nserial=%s.srl\n"
+                    "default_md=sha256\npolicy=p\n"
+                    "unique_subject=no\n[p]\ncommonName=supplied\n"
+                    % (name, name))
+        with open(self.path(name + ".srl"), "w") as f:
+            f.write("2000\n")
+        run_openssl(["ca", "-batch", "-selfsign", "-config", name + ".cnf",
+                     "-keyfile", name + ".key", "-in", name + ".csr",
+                     "-out", name + ".pem", "-startdate", "20200101000000Z",
+                     "-enddate", "20200102000000Z", "-extfile",
+                     name + ".ext", "-notext"], self.dir)
+        return self.path(name + ".pem")
+
     def another_ca(self, name):
         """A second CA, name.pem and name.key, that nothing trusts unless
         told to: its path."""
