@@ -3,6 +3,7 @@
  * to a front end: the dashboard when it runs in a terminal, the headless
  * logger otherwise, and the control socket always. "sockdeckd attach"
  * opens the same dashboard on a running server's control socket;
+ * "sockdeckd fleet" one view over several (sockdeckd_fleet_main.c);
  * "sockdeckd ctl" is that socket's command-line client. One event loop;
  * SIGTERM shuts down, and SIGINT too (at the dashboard, ^C asks first).
  */
@@ -35,6 +36,7 @@
 #include "tui_term.h"
 #include "sockdeckd_ctl.h"
 #include "sockdeckd_device.h"
+#include "sockdeckd_fleet.h"
 #include "sockdeckd_spool.h"
 
 /* A dashboard and what it talks to: the core in process, or a control
@@ -588,6 +590,8 @@ main(int argc, char **argv)
 		return sockdeckd_ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "attach") == 0)
 		return attach_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "fleet") == 0)
+		return sockdeckd_fleet_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "device") == 0)
 		return sockdeckd_device_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "spool") == 0)
