@@ -2,7 +2,8 @@
 """`sockdeckd fleet` on three headless nodes' control sockets (each its
 own port, data dir and --node-id) in tmux at 120x40: a header row a
 node, up; a client of node 2 in the table under node 2's name, and
-under no other; a device's message in the log under its node's name;
+under no other; a device's message in the log under its node's name,
+its escape sequence and bidi override escaped;
 `b` TEXT Enter Enter broadcasts to every node (a client on each reads
 it); `b` TEXT Enter n2 Enter to node 2 alone (only its client reads
 it); K y on a row of node 3 drops the client of node 3 and only it.
@@ -48,9 +49,10 @@ def test():
     # A message, in the log under its node.
     c1, p1 = sdnodes.client(nodes[0], "aa:bb:cc:00:00:01", "one")
     c3, p3 = sdnodes.client(nodes[2], "aa:bb:cc:00:00:03",
-                            "hello from three")
-    f.wait_until(lambda ls: sdnodes.in_log(ls, "n3", '"hello from three"'),
-                 "node 3's message in the log under n3")
+                            "hello from three\x1b[2J\u202e")
+    f.wait_until(lambda ls: sdnodes.in_log(
+        ls, "n3", '"hello from three\\x1b[2J\\u{202e}"'),
+        "node 3's message in the log under n3, escaped")
     lines = f.wait_until(lambda ls: all(sdnodes.rows_of(ls, p)
                                         for p in (p1, p2, p3)),
                          "a row for each node's client")
