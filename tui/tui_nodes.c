@@ -140,13 +140,8 @@ stale(void *arg, int64_t drawn_ns)
 static void
 prompt(struct tui_nodes *v, int mode)
 {
-	size_t i;
-
 	tui_line_clear(&v->edit);
-	if (mode == N_KICK) {
-		if (tui_nodes_selected(v, &i) == NULL)
-			return;		/* nobody to pick */
-	} else if (mode == N_FILTER) {
+	if (mode == N_FILTER) {
 		snprintf(v->filter_was, sizeof(v->filter_was), "%s",
 		    v->pane == N_LOG ? v->filter_log : v->filter_table);
 		tui_line_set(&v->edit, v->filter_was);

@@ -5,12 +5,14 @@ three nodes and a target that is not there: every node has its row
 with the node's name on each row and line, `?` opens the help and any
 key closes it, no colour escape is drawn, and `q` quits with status 0
 and the terminal restored (a blank screen: vt100 has no alternate
-screen; keypad off). SIGTERM does the same. Refused before the
+screen; keypad off). SIGTERM does the same; the terminal going away
+(tmux killed; under setsid, so without a SIGHUP) ends it, the nodes running. Refused before the
 terminal, exit status 2 and one line: 17 targets, a URL that could
 pass for an option to ssh; without a terminal, exit status 1."""
 import os
 import signal
 import subprocess
+import time
 
 import sdtmux
 from sdtmux import check
@@ -20,9 +22,14 @@ import sdnodes
 ENV = {"NO_COLOR": "1", "TERM": "vt100"}
 
 
-def fleet(nodes, missing):
+def fleet(nodes, missing, detached=False):
+    """The view on nodes and missing (under setsid(1) when detached:
+    no SIGHUP comes when its terminal goes)."""
     f = sdnodes.Fleet([s.control_path for s in nodes] + [missing], 80, 24,
-                      env=ENV).start()
+                      env=ENV)
+    if detached:
+        f.cmd = ["setsid"] + f.cmd
+    f.start()
     f.wait_up(["n1", "n2", "n3"])
     return f
 
@@ -82,6 +89,18 @@ def test():
     check(f.wait_exit() == 0, "SIGTERM: exit status not 0")
     check(not f.modes()["alternate"], "terminal not restored after "
           "SIGTERM")
+
+    # The terminal gone (tmux killed, as an ssh session drops), without
+    # a SIGHUP: it ends.
+    f = fleet(nodes, missing, detached=True)
+    pid = f.program_pid()
+    f.tmux("kill-server")
+    deadline = time.monotonic() + 5
+    while sdtmux._alive(pid):
+        check(time.monotonic() < deadline, "still running 5 s after its "
+              "terminal went")
+        time.sleep(0.05)
+    check(all(s.alive() for s in nodes), "a node stopped with the view")
     c.close()
 
 
