@@ -6,7 +6,8 @@ under no other; a device's message in the log under its node's name,
 its escape sequence and bidi override escaped;
 `b` TEXT Enter Enter broadcasts to every node (a client on each reads
 it); `b` TEXT Enter n2 Enter to node 2 alone (only its client reads
-it); K y on a row of node 3 drops the client of node 3 and only it.
+it); / filters the table as typed (Esc undoes); K y on a row of node
+3 drops the client of node 3 and only it.
 Quitting leaves the nodes running."""
 import sdpeer
 import sdtmux
@@ -76,6 +77,15 @@ def test():
                         "broadcast")
     f.wait_until(lambda ls: sdnodes.in_log(ls, "n2", 'broadcast "only two"'),
                  "node 2's broadcast in the log")
+
+    # / filters the table as typed; Esc puts the old filter back.
+    f.keys("/")
+    f.type("00:00:02")
+    f.wait_until(lambda ls: [r["peer"] for r in sdnodes.table(ls)] == [p2],
+                 "the table filtered to node 2's device")
+    f.keys("Escape")
+    f.wait_until(lambda ls: len(sdnodes.table(ls)) == 3,
+                 "the three rows again after Esc")
 
     # Kick node 3's client on node 3.
     sdnodes.select(f, p3)
