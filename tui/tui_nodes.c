@@ -351,7 +351,12 @@ key(void *arg, int code, wint_t ch)
 		v->help_off = 0;
 		return TUI_REDRAW;
 	case N_KICK:
-		if (!code && (ch == 'y' || ch == 'Y'))
+		/* Its node may have gone while it asked. */
+		if (!code && (ch == 'y' || ch == 'Y') &&
+		    !v->node[v->kick_node].up)
+			tui_nodes_log(v, v->kick_node, TUI_LV_WARNING, "down: "
+			    "#%u not disconnected", v->kick_id);
+		else if (!code && (ch == 'y' || ch == 'Y'))
 			tui_nodes_request(v, v->kick_node, json_pack(
 			    "{s:s,s:I}", "cmd", "kick", "id",
 			    (json_int_t)v->kick_id));
