@@ -3,6 +3,7 @@
  * to a front end: the dashboard when it runs in a terminal, the headless
  * logger otherwise, and the control socket always. "sockdeckd attach"
  * opens the same dashboard on a running server's control socket;
+ * "sockdeckd fleet" one view over several (sockdeckd_fleet_main.c);
  * "sockdeckd ctl" is that socket's command-line client. One event loop;
  * SIGTERM shuts down, and SIGINT too (at the dashboard, ^C asks first).
  */
@@ -35,6 +36,7 @@
 #include "tui_term.h"
 #include "sockdeckd_ctl.h"
 #include "sockdeckd_device.h"
+#include "sockdeckd_fleet.h"
 #include "sockdeckd_spool.h"
 
 /* A dashboard and what it talks to: the core in process, or a control
@@ -289,25 +291,9 @@ attach_put_err(const char *err)
 struct attach_opts {
 	const char	*control;	/* the socket's path */
 	uid_t		 uid;		/* whose socket it must be */
-	unsigned	 timeout;	/* seconds to connect and answer */
-	unsigned	 refresh;	/* seconds between snapshots */
-	struct sd_sshlink_opts ssh;	/* for an ssh:// target */
+	struct sd_attach_opts link;	/* timeout, refresh, ssh */
 	char		 path[4096];	/* DATA_DIR/control.sock */
 };
-
-/* --refresh SECS: the seconds between the dashboard's snapshots. */
-static int
-attach_refresh(const char *arg, unsigned *out, char err[SD_ERR_LEN])
-{
-	uint64_t v;
-
-	if (sd_parse_u64(arg, 1, 3600, &v) != SD_OK) {
-		snprintf(err, SD_ERR_LEN, "--refresh: seconds, 1 to 3600");
-		return SD_ERR_INVAL;
-	}
-	*out = (unsigned)v;
-	return SD_OK;
-}
 
 /* Whether arg is an ssh:// target; err says what is wrong with it
  * ("" when nothing). */
@@ -328,11 +314,7 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 	static const struct option opts[] = {
 		{ "control", required_argument, NULL, 'C' },
 		{ "data-dir", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "owner", required_argument, NULL, 'o' },
-		{ "refresh", required_argument, NULL, 'r' },
-		{ "ssh-config", required_argument, NULL, 'F' },
-		{ "remote-sockdeckd", required_argument, NULL, 'R' },
+		SD_ATTACH_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -346,17 +328,7 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 			o->control = optarg;
 		else if (c == 'd')
 			dir = optarg;
-		else if (c == 't')
-			st = sd_ctlconn_timeout(optarg, &o->timeout, err);
-		else if (c == 'o')
-			o->ssh.owner = optarg;	/* checked below */
-		else if (c == 'r')
-			st = attach_refresh(optarg, &o->refresh, err);
-		else if (c == 'F')
-			o->ssh.config = optarg;
-		else if (c == 'R')
-			o->ssh.remote = optarg;
-		else {
+		else if (!sd_attach_opt(&o->link, c, optarg, &st, err)) {
 			attach_usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
 		}
@@ -379,8 +351,9 @@ attach_options(int argc, char **argv, struct attach_opts *o)
 		return 2;
 	}
 	/* Through ssh, --owner is the remote's, passed on as given. */
-	if (o->ssh.owner != NULL && !sd_sshlink_is(o->control ? o->control :
-	    "") && sd_ctlconn_owner(o->ssh.owner, &o->uid, err) != SD_OK) {
+	if (o->link.ssh.owner != NULL && !sd_sshlink_is(o->control ?
+	    o->control : "") && sd_ctlconn_owner(o->link.ssh.owner, &o->uid,
+	    err) != SD_OK) {
 		attach_put_err(err);
 		return 2;
 	}
@@ -400,8 +373,7 @@ attach_main(int argc, char **argv)
 	struct front f = { 0 };
 	struct tui_link link = { &f, attach_request, attach_quit };
 	struct sd_attach_cbs cbs = { &f, attach_msg, attach_gone };
-	struct attach_opts o = { NULL, getuid(), 5, 1,
-	    { NULL, "sockdeckd", NULL }, "" };
+	struct attach_opts o = { NULL, getuid(), SD_ATTACH_OPTS_INIT, "" };
 	struct event *sigint = NULL, *sigterm = NULL;
 	char err[SD_ERR_LEN];
 	int rc;
@@ -415,8 +387,8 @@ attach_main(int argc, char **argv)
 		return 1;
 	f.to.path = o.control;
 	f.to.uid = o.uid;
-	f.to.ssh = o.ssh;
-	f.att = sd_attach_new(f.base, &f.to, o.timeout, &cbs, err);
+	f.to.ssh = o.link.ssh;
+	f.att = sd_attach_new(f.base, &f.to, o.link.timeout, &cbs, err);
 	if (f.att == NULL) {
 		attach_put_err(err);
 		goto out;
@@ -433,7 +405,7 @@ attach_main(int argc, char **argv)
 	}
 	sd_prio_event(f.retry, SD_PRIO_CONTROL);
 	tui_term_catch_fatal_signals();
-	f.dash = tui_dash_new(f.base, &link, o.control, o.refresh);
+	f.dash = tui_dash_new(f.base, &link, o.control, o.link.refresh);
 	if (f.dash == NULL) {
 		fprintf(stderr, "sockdeckd attach: cannot use this terminal\n");
 		goto out;
@@ -618,6 +590,8 @@ main(int argc, char **argv)
 		return sockdeckd_ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "attach") == 0)
 		return attach_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "fleet") == 0)
+		return sockdeckd_fleet_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "device") == 0)
 		return sockdeckd_device_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "spool") == 0)

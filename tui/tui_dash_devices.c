@@ -151,10 +151,10 @@ rows_build(struct tui_dash *d, struct drows *r, int64_t now)
 	r->n = 0;
 	for (i = 0; i < d->m->ndevices; i++) {
 		v = &d->m->devices[i];
-		if (f[0] != '\0' && tui_dash_find(v->mac, f) == NULL &&
-		    tui_dash_find(v->name, f) == NULL &&
-		    tui_dash_find(v->address, f) == NULL &&
-		    tui_dash_find(v->state, f) == NULL)
+		if (f[0] != '\0' && tui_fmt_find(v->mac, f) == NULL &&
+		    tui_fmt_find(v->name, f) == NULL &&
+		    tui_fmt_find(v->address, f) == NULL &&
+		    tui_fmt_find(v->state, f) == NULL)
 			continue;
 		r->idx[r->n++] = i;
 	}

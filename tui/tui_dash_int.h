@@ -130,11 +130,6 @@ void tui_dash_sensors_move(struct tui_dash *d, long delta);
 int tui_dash_sensors_click_head(struct tui_dash *d, int x);
 int tui_dash_log_key(struct tui_dash *d, int ch);
 
-/* Where needle is in hay, smart case (as vim's and less's): all lower
- * case it matches any case, with a capital only its own case; NULL
- * when it is not there. */
-const char *tui_dash_find(const char *hay, const char *needle);
-
 /* s in exactly w columns: padded, or cut with an ellipsis; bytes that
  * are not printable ASCII read '?' (columns stay aligned; tui_put
  * escapes what is left). out holds 3 * w + 1 bytes. */

@@ -4,34 +4,11 @@
  * n/N step through the matches (with no filter, through the errors and
  * warnings), and a scrolled view stays put and counts what is new.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "tui_dash_int.h"
-
-const char *
-tui_dash_find(const char *hay, const char *needle)
-{
-	size_t i, n = strlen(needle);
-	int c0;
-
-	for (i = 0; i < n; i++) {
-		if (isupper((unsigned char)needle[i]))
-			return strstr(hay, needle);
-	}
-	if (n == 0)
-		return hay;
-	c0 = tolower((unsigned char)needle[0]);
-	for (; *hay != '\0'; hay++) {
-		if (tolower((unsigned char)*hay) == c0 &&
-		    strncasecmp(hay, needle, n) == 0)
-			return hay;
-	}
-	return NULL;
-}
 
 /* The lines the pane shows, as ring places, oldest first. */
 struct log_view {
@@ -66,7 +43,7 @@ log_view(struct tui_dash *d, struct log_view *v)
 	for (i = 0; i < m->log_count; i++) {
 		seq = base + i;
 		if (f[0] != '\0' &&
-		    tui_dash_find(tui_model_log_line(m, i), f) == NULL)
+		    tui_fmt_find(tui_model_log_line(m, i), f) == NULL)
 			continue;
 		/* Lines that came after the pause stay hidden, counted. */
 		if (d->paused && seq >= d->paused_seq) {
@@ -127,7 +104,7 @@ log_highlight(struct tui_dash *d, int y, int x, int w, const char *l,
 
 	if (n == 0)
 		return;
-	while ((hit = tui_dash_find(p, f)) != NULL) {
+	while ((hit = tui_fmt_find(p, f)) != NULL) {
 		c0 = tui_width(l, (size_t)(hit - l));
 		c1 = tui_width(l, (size_t)(hit - l) + n);
 		if (c0 >= w)
@@ -150,7 +127,7 @@ log_fit(struct tui_dash *d, const char *l, int w, char *buf, size_t len)
 	const char *f = d->filter[P_LOG], *hit, *from;
 	size_t head;
 
-	if (f[0] == '\0' || (hit = tui_dash_find(l, f)) == NULL ||
+	if (f[0] == '\0' || (hit = tui_fmt_find(l, f)) == NULL ||
 	    tui_width(l, (size_t)(hit - l) + strlen(f)) <= w)
 		return l;
 	head = strspn(l, "0123456789:.");	/* the time, the id */

@@ -1,7 +1,10 @@
 /*
  * tui_fmt.c: numbers and times for people (see tui_fmt.h).
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "tui_fmt.h"
@@ -83,4 +86,25 @@ tui_now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const char *
+tui_fmt_find(const char *hay, const char *needle)
+{
+	size_t i, n = strlen(needle);
+	int c0;
+
+	for (i = 0; i < n; i++) {
+		if (isupper((unsigned char)needle[i]))
+			return strstr(hay, needle);
+	}
+	if (n == 0)
+		return hay;
+	c0 = tolower((unsigned char)needle[0]);
+	for (; *hay != '\0'; hay++) {
+		if (tolower((unsigned char)*hay) == c0 &&
+		    strncasecmp(hay, needle, n) == 0)
+			return hay;
+	}
+	return NULL;
 }

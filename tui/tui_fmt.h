@@ -22,6 +22,11 @@ void tui_fmt_age(int64_t s, char *buf, size_t len);
  * "0.2/s" (a tenth below 10), "120k/s" (in thousands from 100000). */
 void tui_fmt_rate(double r, char *buf, size_t len);
 
+/* Where needle is in hay, smart case (as vim's and less's): all lower
+ * case it matches any case, with a capital only its own case; NULL
+ * when it is not there. */
+const char *tui_fmt_find(const char *hay, const char *needle);
+
 /* Wall-clock time in ns. */
 int64_t tui_now_ns(void);
 

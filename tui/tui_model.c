@@ -81,6 +81,7 @@ tui_model_restart(struct tui_model *m)
 {
 	m->have_status = 0;
 	m->version[0] = '\0';
+	m->node_id[0] = '\0';
 	m->uptime_ms = m->uptime_ns = m->uptime_shown = 0;
 	m->ports[0] = '\0';
 	m->nlistening = m->nports = m->nclients = 0;
@@ -500,6 +501,7 @@ feed_status(struct tui_model *m, json_t *st)
 
 	feed_rates(m, json_object_get(st, "rates"));
 	snprintf(m->version, sizeof(m->version), "%s", jstr(st, "version"));
+	snprintf(m->node_id, sizeof(m->node_id), "%s", jstr(st, "node_id"));
 	/* Whole seconds from a server without uptime_ms: the clock turns
 	 * up to a second late, but still every second. */
 	m->uptime_ms = json_object_get(st, "uptime_ms") != NULL ?

@@ -130,6 +130,7 @@ int64_t tui_model_uptime(struct tui_model *m, int64_t now_ns);
 struct tui_model {
 	/* status */
 	char		 version[16];
+	char		 node_id[72];	/* --node-id, "" from an older one */
 	int64_t		 uptime_ms;	/* at uptime_ns */
 	int64_t		 uptime_ns;	/* tui_now_ns() it was read at */
 	int64_t		 uptime_shown;	/* seconds, the most yet */

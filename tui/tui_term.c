@@ -290,6 +290,27 @@ tui_width(const char *s, size_t len)
 }
 
 void
+tui_fit(const struct tui_term *t, const char *s, int w, char *out)
+{
+	size_t n = strlen(s), o = 0;
+	int i, cut = n > (size_t)w;
+
+	for (i = 0; i < w; i++) {
+		if (cut && i == w - 1) {
+			if (t->utf8) {
+				memcpy(out + o, "\xe2\x80\xa6", 3);
+				o += 3;
+			} else
+				out[o++] = '~';
+		} else if ((size_t)i < n)
+			out[o++] = s[i] > 32 && s[i] < 127 ? s[i] : '?';
+		else
+			out[o++] = ' ';
+	}
+	out[o] = '\0';
+}
+
+void
 tui_fill(int y, int x, int w)
 {
 	if (w > 0)

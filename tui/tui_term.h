@@ -67,6 +67,11 @@ void tui_put(int y, int x, int w, const char *s);
  * escapes them): where a part of a line it drew begins and ends. */
 int tui_width(const char *s, size_t len);
 
+/* s in exactly w columns: padded, or cut with an ellipsis; bytes that
+ * are not printable ASCII read '?' (columns stay aligned; tui_put
+ * escapes what is left). out holds 3 * w + 1 bytes. */
+void tui_fit(const struct tui_term *t, const char *s, int w, char *out);
+
 /* Blank w columns at (y, x). */
 void tui_fill(int y, int x, int w);
 

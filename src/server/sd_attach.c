@@ -260,6 +260,26 @@ sd_attach_request(struct sd_attach *a, json_t *req)
 	free(s);
 }
 
+int
+sd_attach_opt(struct sd_attach_opts *o, int c, const char *arg, int *st,
+    char err[SD_ERR_LEN])
+{
+	*st = SD_OK;
+	if (c == 't')
+		*st = sd_ctlconn_timeout(arg, &o->timeout, err);
+	else if (c == 'r')
+		*st = sd_ctlconn_refresh(arg, &o->refresh, err);
+	else if (c == 'o')
+		o->ssh.owner = arg;
+	else if (c == 'F')
+		o->ssh.config = arg;
+	else if (c == 'R')
+		o->ssh.remote = arg;
+	else
+		return 0;
+	return 1;
+}
+
 void
 sd_attach_free(struct sd_attach *a)
 {

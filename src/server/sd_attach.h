@@ -23,6 +23,31 @@ struct sd_attach_to {
 	struct sd_sshlink_opts	 ssh;
 };
 
+/* The command-line settings attach and fleet share: --timeout (5),
+ * --refresh (1), and for ssh --ssh-config, --remote-sockdeckd and
+ * --owner (kept as given: a local socket's caller looks it up). */
+struct sd_attach_opts {
+	unsigned		 timeout;	/* s to connect and answer */
+	unsigned		 refresh;	/* s between snapshots */
+	struct sd_sshlink_opts	 ssh;
+};
+#define SD_ATTACH_OPTS_INIT	{ 5, 1, { NULL, "sockdeckd", NULL } }
+
+/* Their rows for getopt_long (<getopt.h>), codes 't', 'o', 'r', 'F'
+ * and 'R'. */
+#define SD_ATTACH_LONGOPTS \
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "owner", required_argument, NULL, 'o' }, \
+	{ "refresh", required_argument, NULL, 'r' }, \
+	{ "ssh-config", required_argument, NULL, 'F' }, \
+	{ "remote-sockdeckd", required_argument, NULL, 'R' }
+
+/* Option c of SD_ATTACH_LONGOPTS with its arg into o: 1 when it is one
+ * of them (*st SD_OK, or SD_ERR_INVAL with err naming the option), 0
+ * when it is not. */
+int sd_attach_opt(struct sd_attach_opts *o, int c, const char *arg,
+    int *st, char err[SD_ERR_LEN]);
+
 struct sd_attach_cbs {
 	void	*arg;
 	/* An answer or an event. */

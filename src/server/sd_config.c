@@ -367,6 +367,8 @@ sd_config_usage(FILE *fp)
 	    "       sockdeckd attach [--control PATH | --data-dir DIR] "
 	    "[--timeout SECS]\n"
 	    "                        [--owner USER] [--refresh SECS]\n"
+	    "       sockdeckd fleet [--timeout SECS] [--refresh SECS] "
+	    "TARGET...\n"
 	    "       sockdeckd device [--devices FILE | --config FILE]\n"
 	    "                        add|list|revoke|enable ...\n"
 	    "       sockdeckd spool [--data-dir DIR | --config FILE] [--json]\n"

@@ -348,6 +348,10 @@ ctl_status(struct sd_server *srv)
 	    "addresses", a,
 	    "ports", ctl_status_ports(srv));
 	json_object_set_new(st, "started", ctl_time(srv->started_ns));
+	/* Which node this is (--node-id, the host name by default): what
+	 * "sockdeckd fleet" calls it. */
+	json_object_set_new(st, "node_id", json_string(
+	    srv->cfg->kafka.node_id != NULL ? srv->cfg->kafka.node_id : ""));
 	/* The same to the millisecond, so a dashboard's clock turns its
 	 * seconds when the server's do (tui_model_uptime). */
 	json_object_set_new(st, "uptime_ms", json_integer((json_int_t)

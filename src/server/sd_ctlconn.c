@@ -110,18 +110,27 @@ sd_ctlconn_open_nb(const char *path, uid_t uid, char err[SD_ERR_LEN])
 	return ctlconn_open(path, uid, 0, 1, err);
 }
 
-/* --timeout SECS (0 to 86400), for ctl and attach. */
-int
-sd_ctlconn_timeout(const char *arg, unsigned *out, char err[SD_ERR_LEN])
+/* Seconds from lo to hi, for option name. */
+static int
+ctlconn_secs(const char *arg, uint64_t lo, uint64_t hi, const char *name,
+    unsigned *out, char err[SD_ERR_LEN])
 {
 	uint64_t v;
 
-	if (sd_parse_u64(arg, 0, 86400, &v) != SD_OK) {
-		snprintf(err, SD_ERR_LEN, "--timeout: seconds, 0 to 86400");
+	if (sd_parse_u64(arg, lo, hi, &v) != SD_OK) {
+		snprintf(err, SD_ERR_LEN, "--%s: seconds, %llu to %llu", name,
+		    (unsigned long long)lo, (unsigned long long)hi);
 		return SD_ERR_INVAL;
 	}
 	*out = (unsigned)v;
 	return SD_OK;
+}
+
+/* --timeout SECS (0 to 86400), for ctl and attach. */
+int
+sd_ctlconn_timeout(const char *arg, unsigned *out, char err[SD_ERR_LEN])
+{
+	return ctlconn_secs(arg, 0, 86400, "timeout", out, err);
 }
 
 /* --owner USER (a name or a uid), for ctl and attach. */
@@ -141,4 +150,10 @@ sd_ctlconn_owner(const char *arg, uid_t *out, char err[SD_ERR_LEN])
 		return SD_ERR_INVAL;
 	}
 	return SD_OK;
+}
+
+int
+sd_ctlconn_refresh(const char *arg, unsigned *out, char err[SD_ERR_LEN])
+{
+	return ctlconn_secs(arg, 1, 3600, "refresh", out, err);
 }

@@ -28,4 +28,9 @@ int sd_ctlconn_timeout(const char *arg, unsigned *out,
     char err[SD_ERR_LEN]);
 int sd_ctlconn_owner(const char *arg, uid_t *out, char err[SD_ERR_LEN]);
 
+/* The value of --refresh SECS (1 to 3600), as attach and fleet take it:
+ * the seconds between a dashboard's snapshots. */
+int sd_ctlconn_refresh(const char *arg, unsigned *out,
+    char err[SD_ERR_LEN]);
+
 #endif

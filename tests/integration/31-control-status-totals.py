@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""`status` reports version, pid, uptime, clients, addresses (only those
+"""`status` reports version, pid, uptime, node_id (--node-id, the host
+name by default), clients, addresses (only those
 a listening port takes: with --bind 127.0.0.1 that one alone, with the
 wildcards every address including ::1) and totals that count messages,
 files and readings."""
+import socket
 import time
 
 import sdpeer
@@ -72,6 +74,23 @@ def test():
           % st["clients"])
     srv.wait_event("readings", lambda e: e.get("total") == 5, timeout=5)
     s.close()
+    check(srv.stop() == 0, "exit status after SIGTERM not 0")
+    test_node_id(st)
+
+
+def test_node_id(st):
+    """The node's id: the host name by default (when it is one), else
+    --node-id's."""
+    host = socket.gethostname()
+    check(st.get("node_id") == host or (st.get("node_id") == "sockdeckd"
+                                        and not host.replace("-", "")
+                                        .replace(".", "").replace("_", "")
+                                        .isalnum()),
+          "node_id %r, host %r" % (st.get("node_id"), host))
+    srv = sdpeer.Server(extra=["--node-id", "edge-7"]).start()
+    st = srv.ctl({"cmd": "status"})["status"]
+    check(st.get("node_id") == "edge-7", "--node-id edge-7: status says "
+          "%r" % st.get("node_id"))
     check(srv.stop() == 0, "exit status after SIGTERM not 0")
 
 

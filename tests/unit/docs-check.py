@@ -20,6 +20,9 @@ def main():
     atthelp = subprocess.run([binary, "attach", "--help"],
                              capture_output=True, text=True,
                              check=True).stdout
+    flthelp = subprocess.run([binary, "fleet", "--help"],
+                             capture_output=True, text=True,
+                             check=True).stdout
     with open(root + "/man/sockdeckd.1") as f:
         man = f.read().replace("\\-", "-")
     with open(root + "/README.md") as f:
@@ -29,9 +32,10 @@ def main():
     man_opts = set(re.findall(r"^\.B[IR]? --([a-z][a-z-]+)", man, re.M))
     for o in sorted(help_opts - set(re.findall(r"--([a-z][a-z-]+)", man))):
         bad.append("--%s is in --help but not in sockdeckd(1)" % o)
-    # ctl's, device's and attach's own options are in their --help.
+    # ctl's, device's, attach's and fleet's own options are in their
+    # --help.
     ctl_opts = set(re.findall(r"--([a-z][a-z-]+)", ctlhelp + devhelp +
-                              atthelp))
+                              atthelp + flthelp))
     for o in sorted(man_opts - help_opts - ctl_opts):
         bad.append("--%s is documented in sockdeckd(1) but not in --help"
                    % o)
@@ -44,6 +48,16 @@ def main():
     for o in sorted(set(re.findall(r"--([a-z][a-z-]+)", devhelp)) -
                     set(re.findall(r"--([a-z][a-z-]+)", man))):
         bad.append("device --%s is not in sockdeckd(1)" % o)
+    # Every option of fleet's is in its section of sockdeckd(1).
+    fleet_man = man[man.find(".SS Several servers"):]
+    fleet_man = fleet_man[:fleet_man.find(".SH ")]
+    for o in sorted(set(re.findall(r"--([a-z][a-z-]+)", flthelp)) -
+                    {"help"}):
+        if "--" + o not in fleet_man:
+            bad.append("fleet --%s is not in its section of sockdeckd(1)"
+                       % o)
+    if "sockdeckd fleet" not in readme:
+        bad.append("README does not say sockdeckd fleet")
     if "meson test" not in readme or "tools/check" not in readme:
         bad.append("README lost its test commands")
     # The client: every option of sockdeck --help is in sockdeck(1).

@@ -223,13 +223,13 @@ test_smart_case(void)
 {
 	const char *s = "Mixed Alpha and ALPHA";
 
-	CHECK(tui_dash_find(s, "alpha") == s + 6);
-	CHECK(tui_dash_find(s, "Alpha") == s + 6);
-	CHECK(tui_dash_find(s, "ALPHA") == s + 16);
-	CHECK(tui_dash_find(s, "aLpha") == NULL);
-	CHECK(tui_dash_find(s, "mixed a") == s);
-	CHECK(tui_dash_find(s, "") == s);
-	CHECK(tui_dash_find(s, "beta") == NULL);
+	CHECK(tui_fmt_find(s, "alpha") == s + 6);
+	CHECK(tui_fmt_find(s, "Alpha") == s + 6);
+	CHECK(tui_fmt_find(s, "ALPHA") == s + 16);
+	CHECK(tui_fmt_find(s, "aLpha") == NULL);
+	CHECK(tui_fmt_find(s, "mixed a") == s);
+	CHECK(tui_fmt_find(s, "") == s);
+	CHECK(tui_fmt_find(s, "beta") == NULL);
 }
 
 /* A sensors answer: one sensor per (device, channel), devices counted
