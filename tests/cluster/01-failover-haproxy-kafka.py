@@ -110,8 +110,10 @@ class Cut(Exception):
 
 
 class Device(threading.Thread):
-    """One device through HAProxy from its own address, reconnecting
-    when its connection ends, until stop() and finish()."""
+    """One device through HAProxy from its own address, connecting
+    again whenever its connection ends, until it is finished (the
+    stopping event set and the last of its work done; its last
+    connection stays open for the test to look at, then to close)."""
 
     def __init__(self, front, addr, mac):
         super().__init__(daemon=True)
