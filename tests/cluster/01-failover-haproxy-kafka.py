@@ -10,12 +10,14 @@ fifty legacy devices (a reading every 100 ms, values 0, 1, 2, ...)
 stream through HAProxy, each from an address of its own (127.0.1.x,
 127.0.2.x, bound before connecting). Mid-run a broker goes down for
 4 s (the one leading the most partitions: each node holds back the
-readings of those until it is back), then
-node n2 is killed (SIGKILL) and started again 10 s later on its data
-directory and port; its devices reconnect through HAProxy. n2 writes
-its spool to a slow disk (sd_slowfs, 20 ms a write) and every
-extension device sends 20 batches at once just before the kill, so
-the kill finds batches between n2's sockets and its disk.
+readings of those until it is back; n3 gives up on a record after
+1.5 s, message.timeout.ms, so its delivery reports fail and it
+produces again from its cursor), then node n2 is killed (SIGKILL) and
+started again 10 s later on its data directory and port; its devices
+reconnect through HAProxy. n2 writes its spool to a slow disk
+(sd_slowfs, 20 ms a write) and every extension device sends 20
+batches at once just before the kill, so the kill finds batches
+between n2's sockets and its disk.
 At the end every node delivers its backlog, the whole topic is read
 with kcat, and:
 - PROXY: while the devices are connected (before the kill and at the
@@ -28,7 +30,8 @@ with kcat, and:
   line at least once; a device's records in one partition, in the
   node's spool order; a record twice only where sockdeckd(1) says it
   can be (the killed node producing again from the kafka.cursor it had
-  at the kill); so every legacy reading any node spooled is there;
+  at the kill; n3 after its failed reports); so every legacy reading
+  any node spooled is there;
 - order, as the devices define it: one node's records of an extension
   device, first copies, rise in (seq, index); of a legacy device in
   value (the order it sent them);
@@ -65,6 +68,8 @@ from sdpeer import check, fail
 
 NODES = 3
 KILLED = 1                 # index of the node killed: n2
+SHORT = 2                  # n3 gives up on a record after SHORT_MS:
+SHORT_MS = 1500            # the broker's outage fails its deliveries
 NEXT, NLEG = 50, 50
 TICK = 0.1                 # a batch or a reading per device per tick
 PER = 2                    # readings per extension batch
@@ -286,9 +291,12 @@ class LegacyDevice(Device):
 # ------------------------------------------------------------- the run
 
 def node_args(i, port, k):
-    return ["--node-id", "n%d" % (i + 1), "--proxy-protocol", str(port),
-            "--proxy-from", "127.0.0.0/8", "--kafka-brokers", k.bootstrap,
-            "--kafka-topic", TOPIC]
+    a = ["--node-id", "n%d" % (i + 1), "--proxy-protocol", str(port),
+         "--proxy-from", "127.0.0.0/8", "--kafka-brokers", k.bootstrap,
+         "--kafka-topic", TOPIC]
+    if i == SHORT:
+        a += ["--kafka-opt", "message.timeout.ms=%d" % SHORT_MS]
+    return a
 
 
 def check_addresses(nodes, devs, when):
@@ -484,11 +492,12 @@ def check_node(node, sp, recs, redo_from):
                       "reading of its spool: %r" % (node, rec["partition"],
                                                     rec["offset"], rec["v"]))
                 b = bisect.bisect_left(js, pos) - 1
-                check(b >= 0, "%s: %s's record at partition %d offset %d "
-                      "(spool line %d) is out of spool order: it comes "
-                      "after spool line %d" % (
-                          node, dev, rec["partition"], rec["offset"],
-                          w[js[0]][0], w[pos - 1][0]))
+                if b < 0:
+                    fail("%s: %s's record at partition %d offset %d is "
+                         "spool line %d, and spool line %d (the next) "
+                         "never came before it: lost or out of order" % (
+                             node, dev, rec["partition"], rec["offset"],
+                             w[js[0]][0], w[pos][0]))
                 j = js[b]
                 check(redo_from is not None and w[j][0] >= redo_from,
                       "%s: %s's spool line %d produced again at partition "
@@ -652,8 +661,8 @@ def test():
         sp = [sdinflux.parse_line(x) for x in n.readings_lines()]
         spools.append(sp)
         mine = [r for r in recs if r["v"]["node"] == n.node]
-        check_node(n.node, sp, mine, kcur if n.node == victim.node
-                   else None)
+        check_node(n.node, sp, mine, {victim.node: kcur,
+                                      "n%d" % (SHORT + 1): 0}.get(n.node))
         check_order(n.node, mine)
     check_acked(ext, recs)
     check_legacy(leg, spools)
