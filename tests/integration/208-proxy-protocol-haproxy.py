@@ -26,25 +26,14 @@ def readme_config(front, port, send):
     """README's HAProxy configuration (Behind a load balancer), on
     loopback: the frontend on front, one node at port, health checks
     every 200 ms, send for send-proxy-v2; and a log on stderr."""
-    root = os.environ.get("SD_SOURCE_ROOT") or os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    with open(os.path.join(root, "README.md")) as f:
-        sec = f.read().split("### Behind a load balancer\n", 1)
-    check(len(sec) == 2, "README has no Behind a load balancer section")
-    sec = re.split(r"\n#{2,3} ", sec[1], maxsplit=1)[0]
-    cfgs = re.findall(r"```haproxy\n(.*?)```", sec, re.S)
-    check(len(cfgs) == 1, "want one haproxy block, found %d" % len(cfgs))
-    cfg = cfgs[0]
+    cfg = sdproxy.readme_haproxy("Behind a load balancer")
     check(re.search(r"^    bind :5000$", cfg, re.M) and
           "send-proxy-v2 check" in cfg, "README's config: %s" % cfg)
     cfg = cfg.replace("bind :5000", "bind 127.0.0.1:%d" % front)
     lines = [ln for ln in cfg.splitlines() if "server node" not in ln]
     lines.append("    server node1 127.0.0.1:%d %s check inter 200ms"
                  % (port, send))
-    return ("global\n    log stderr format raw local0 info\n" +
-            "\n".join(lines).replace(
-                "defaults\n", "defaults\n    log global\n"
-                "    option log-health-checks\n", 1) + "\n")
+    return sdproxy.with_log("\n".join(lines) + "\n")
 
 
 def through(srv, front, text):

@@ -2,6 +2,7 @@
 the spec for the tests: the second opinion on src/common/sd_proxyhdr.c.
 Standard library only."""
 import os
+import re
 import shutil
 import socket
 import struct
@@ -79,3 +80,31 @@ def haproxy(cfg, front, log=subprocess.DEVNULL):
                 hap.wait()
                 sdpeer.fail("haproxy did not listen on %d" % front)
             time.sleep(0.1)
+
+
+def readme_section(section):
+    """The text of README's section `### section` (to the next heading
+    of level 2 to 4)."""
+    root = os.environ.get("SD_SOURCE_ROOT") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(root, "README.md")) as f:
+        sec = f.read().split("### %s\n" % section, 1)
+    sdpeer.check(len(sec) == 2, "README has no %s section" % section)
+    return re.split(r"\n#{2,4} ", sec[1], maxsplit=1)[0]
+
+
+def readme_haproxy(section):
+    """The one ```haproxy block of README's section `### section`."""
+    cfgs = re.findall(r"```haproxy\n(.*?)```", readme_section(section),
+                      re.S)
+    sdpeer.check(len(cfgs) == 1, "%s: want one haproxy block, found %d"
+                 % (section, len(cfgs)))
+    return cfgs[0]
+
+
+def with_log(cfg):
+    """cfg with HAProxy's log on its stderr, health check changes in it
+    (`Server sockdeck/node2 is DOWN`)."""
+    return ("global\n    log stderr format raw local0 info\n" +
+            cfg.replace("defaults\n", "defaults\n    log global\n"
+                        "    option log-health-checks\n", 1))
